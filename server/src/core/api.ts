@@ -1,0 +1,233 @@
+/**
+ * The trading core's public contract: the commands that go in and the events that come out.
+ *
+ * Everything here is plain JSON-serialisable data (amounts are decimal strings, times are
+ * integer milliseconds since the Unix epoch), so a command or an event can be journaled,
+ * replayed, or sent across a process boundary unchanged. Nothing in this folder does I/O or
+ * reads a clock: the time arrives with each command in its envelope.
+ */
+
+/** A decimal number written as a string, e.g. "0.015". Never a JSON number. */
+export type Decimal = string;
+/** Integer milliseconds since the Unix epoch, supplied by the sequencer, never read by the core. */
+export type Millis = number;
+
+export type Side = 'buy' | 'sell';
+export type OrderType = 'limit' | 'market';
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTD';
+export type InstrumentStatus = 'open' | 'halted' | 'cancel_only' | 'post_only';
+/** Self-trade prevention: what happens when an order would match another order of the same account. */
+export type StpMode = 'cancel_newest' | 'cancel_oldest' | 'cancel_both' | 'decrement_and_cancel';
+export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
+export type CancelReason = 'user' | 'ioc_remainder' | 'fok_unfilled' | 'stp' | 'expired' | 'mass_cancel' | 'kill_switch' | 'post_only_would_cross' | 'market_no_liquidity' | 'price_band';
+export type Liquidity = 'maker' | 'taker';
+
+export interface AssetSpec {
+  asset: string;
+  /** Number of decimal places the ledger keeps for this asset (its fixed-point scale). */
+  decimals: number;
+}
+
+export interface InstrumentSpec {
+  symbol: string;
+  base: string;
+  quote: string;
+  tickSize: Decimal;
+  lotSize: Decimal;
+  minQuantity: Decimal;
+  maxQuantity: Decimal;
+  minNotional: Decimal;
+  /** Maximum distance from the reference price (last trade, else mid) in basis points. */
+  priceBandBps: number;
+  status: InstrumentStatus;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+export interface AddAsset { type: 'AddAsset'; spec: AssetSpec }
+export interface AddInstrument { type: 'AddInstrument'; spec: InstrumentSpec }
+export interface SetInstrumentStatus { type: 'SetInstrumentStatus'; symbol: string; status: InstrumentStatus }
+export interface CreateAccount { type: 'CreateAccount'; accountId: string; maxOpenOrders?: number }
+export interface SetFeeSchedule { type: 'SetFeeSchedule'; accountId: string; makerBps: number; takerBps: number }
+export interface Deposit { type: 'Deposit'; accountId: string; asset: string; amount: Decimal; reference?: string }
+export interface Withdraw { type: 'Withdraw'; accountId: string; asset: string; amount: Decimal; reference?: string }
+/** Blocks (active) or unblocks new orders for an account; activating also cancels all its orders. */
+export interface SetKillSwitch { type: 'SetKillSwitch'; accountId: string; active: boolean }
+
+export interface PlaceOrder {
+  type: 'PlaceOrder';
+  accountId: string;
+  symbol: string;
+  clientOrderId?: string;
+  side: Side;
+  orderType: OrderType;
+  /** Required for limit orders. */
+  price?: Decimal;
+  /** Base quantity. Required except for a market buy by quote amount. */
+  quantity?: Decimal;
+  /** Market buy only: spend at most this much quote (fees included in the hold). */
+  quoteQuantity?: Decimal;
+  timeInForce: TimeInForce;
+  /** Required for GTD. */
+  expireAt?: Millis;
+  postOnly?: boolean;
+  stp?: StpMode;
+}
+
+/** Identifies one of the account's orders, by the core's id or by the client's id. */
+export type OrderRef = { orderId: string; clientOrderId?: undefined } | { clientOrderId: string; orderId?: undefined };
+
+export type AmendOrder = { type: 'AmendOrder'; accountId: string; newPrice?: Decimal; newQuantity?: Decimal; newClientOrderId?: string } & OrderRef;
+export type CancelOrder = { type: 'CancelOrder'; accountId: string } & OrderRef;
+export interface CancelAll { type: 'CancelAll'; accountId: string; symbol?: string }
+/** Time passes: expires every GTD order whose expireAt <= the envelope's ts. */
+export interface ExpireOrders { type: 'ExpireOrders' }
+
+export type Command =
+  | AddAsset | AddInstrument | SetInstrumentStatus | CreateAccount | SetFeeSchedule
+  | Deposit | Withdraw | SetKillSwitch
+  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | ExpireOrders;
+
+/** What the sequencer hands the core: the command plus the time it was accepted. */
+export interface CommandEnvelope { ts: Millis; command: Command }
+
+// ---------------------------------------------------------------------------------------------
+// Reject codes: stable, machine-readable; gateways map them to HTTP problems, WS error frames,
+// FIX OrdRejReason/CxlRejReason. Never rename one; add new ones.
+// ---------------------------------------------------------------------------------------------
+
+export const REJECT_CODES = [
+  'UNKNOWN_ACCOUNT', 'ACCOUNT_EXISTS', 'UNKNOWN_ASSET', 'ASSET_EXISTS', 'UNKNOWN_SYMBOL', 'SYMBOL_EXISTS',
+  'INVALID_INSTRUMENT', 'INVALID_AMOUNT', 'INSUFFICIENT_FUNDS',
+  'INSTRUMENT_HALTED', 'INSTRUMENT_CANCEL_ONLY', 'INSTRUMENT_POST_ONLY',
+  'INVALID_ORDER', 'INVALID_PRICE', 'INVALID_QUANTITY', 'PRICE_OFF_TICK', 'QUANTITY_OFF_LOT',
+  'QUANTITY_TOO_SMALL', 'QUANTITY_TOO_LARGE', 'NOTIONAL_TOO_SMALL', 'PRICE_OUTSIDE_BAND',
+  'INVALID_EXPIRY', 'DUPLICATE_CLIENT_ORDER_ID', 'TOO_MANY_OPEN_ORDERS', 'KILL_SWITCH_ACTIVE',
+  'POST_ONLY_WOULD_CROSS', 'FOK_NOT_FILLABLE', 'NO_LIQUIDITY',
+  'ORDER_NOT_FOUND', 'AMEND_NO_CHANGE', 'INVALID_FEE_SCHEDULE',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Events. Every event carries the global sequence `seq` (strictly +1 per event) and the `ts` of
+// the command that caused it; book events also carry the per-instrument `bookSeq`.
+// ---------------------------------------------------------------------------------------------
+
+interface EventBase { seq: number; ts: Millis }
+
+/** A full view of one order, attached to every order event so consumers need no other state. */
+export interface OrderView {
+  orderId: string;
+  clientOrderId?: string;
+  accountId: string;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  timeInForce: TimeInForce;
+  postOnly: boolean;
+  stp: StpMode;
+  price?: Decimal;
+  /** Original (or amended) base quantity; absent for a market buy by quote amount. */
+  quantity?: Decimal;
+  quoteQuantity?: Decimal;
+  filledQuantity: Decimal;
+  /** Remaining open quantity (0 once the order is done). */
+  remainingQuantity: Decimal;
+  /** Sum of price × quantity over fills, in quote. */
+  filledQuote: Decimal;
+  /** filledQuote / filledQuantity, exact division truncated to the quote scale; absent before the first fill. */
+  averagePrice?: Decimal;
+  status: OrderStatus;
+  expireAt?: Millis;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export interface OrderAccepted extends EventBase { type: 'OrderAccepted'; order: OrderView }
+/** An order command (place) that failed validation or risk. No order id is consumed. */
+export interface OrderRejected extends EventBase {
+  type: 'OrderRejected'; accountId: string; symbol?: string; clientOrderId?: string; code: RejectCode; message: string;
+}
+export interface OrderAmended extends EventBase { type: 'OrderAmended'; order: OrderView; priorityKept: boolean }
+export interface OrderCanceled extends EventBase { type: 'OrderCanceled'; order: OrderView; reason: CancelReason }
+/** One per side per trade. */
+export interface OrderFilled extends EventBase {
+  type: 'OrderFilled'; order: OrderView; tradeId: number; price: Decimal; quantity: Decimal;
+  liquidity: Liquidity; fee: Decimal; feeAsset: string;
+}
+export interface TradePrinted extends EventBase {
+  type: 'TradePrinted'; symbol: string; tradeId: number; price: Decimal; quantity: Decimal;
+  /** The taker's side. */
+  takerSide: Side; makerOrderId: string; takerOrderId: string;
+}
+export interface BalanceChanged extends EventBase {
+  type: 'BalanceChanged'; accountId: string; asset: string; total: Decimal; available: Decimal; hold: Decimal;
+  reason: 'deposit' | 'withdrawal' | 'order_hold' | 'order_release' | 'trade' | 'fee';
+}
+export interface PositionChanged extends EventBase {
+  type: 'PositionChanged'; accountId: string; symbol: string; netQuantity: Decimal; averageEntryPrice: Decimal; realizedPnl: Decimal;
+}
+/** An L2 delta: the new aggregate quantity at a price level ("0" removes the level). */
+export interface BookLevelChanged extends EventBase {
+  type: 'BookLevelChanged'; symbol: string; bookSeq: number; side: Side; price: Decimal; quantity: Decimal;
+}
+/** A non-order command (amend, cancel, admin) that was refused. */
+export interface CommandRejected extends EventBase {
+  type: 'CommandRejected'; commandType: Command['type']; accountId?: string; code: RejectCode; message: string;
+  /** For AmendOrder/CancelOrder: the reference the client used. */
+  orderId?: string; clientOrderId?: string;
+}
+/** Admin state changes, so that every change of state is visible as an event. */
+export interface AdminApplied extends EventBase { type: 'AdminApplied'; command: Command }
+
+export type CoreEvent =
+  | OrderAccepted | OrderRejected | OrderAmended | OrderCanceled | OrderFilled | TradePrinted
+  | BalanceChanged | PositionChanged | BookLevelChanged | CommandRejected | AdminApplied;
+
+/** What applying one command produced. `ok` is false iff the command was rejected. */
+export type CommandResult =
+  | { ok: true; events: CoreEvent[] }
+  | { ok: false; code: RejectCode; message: string; events: CoreEvent[] };
+
+// ---------------------------------------------------------------------------------------------
+// Read side (queries answered from the core's in-memory state, at its current sequence)
+// ---------------------------------------------------------------------------------------------
+
+export interface BookLevel { price: Decimal; quantity: Decimal; orders: number }
+export interface BookSnapshot { symbol: string; seq: number; bookSeq: number; bids: BookLevel[]; asks: BookLevel[] }
+export interface BalanceView { asset: string; total: Decimal; available: Decimal; hold: Decimal }
+export interface PositionView { symbol: string; netQuantity: Decimal; averageEntryPrice: Decimal; realizedPnl: Decimal }
+export interface TickerView {
+  symbol: string; open: Decimal; high: Decimal; low: Decimal; last: Decimal; volume: Decimal; quoteVolume: Decimal;
+  bestBid?: Decimal; bestAsk?: Decimal; tradeCount: number; windowStart: Millis; windowEnd: Millis;
+}
+export type CandleInterval = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
+export interface Candle { start: Millis; open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; quoteVolume: Decimal; trades: number }
+export interface TradeView { tradeId: number; price: Decimal; quantity: Decimal; takerSide: Side; ts: Millis }
+export interface AccountView { accountId: string; makerBps: number; takerBps: number; maxOpenOrders: number; openOrders: number; killSwitch: boolean }
+
+/** The engine as gateways and the sequencer see it. */
+export interface TradingCore {
+  /** Applies one command at the envelope's time. Deterministic: same state + same envelope = same result. */
+  apply(envelope: CommandEnvelope): CommandResult;
+  /** The last sequence number assigned (0 before any event). */
+  readonly seq: number;
+  snapshot(): CoreSnapshot;
+
+  instruments(): InstrumentSpec[];
+  assets(): AssetSpec[];
+  book(symbol: string, depth?: number): BookSnapshot | undefined;
+  order(accountId: string, ref: OrderRef): OrderView | undefined;
+  openOrders(accountId: string, symbol?: string): OrderView[];
+  balances(accountId: string): BalanceView[] | undefined;
+  positions(accountId: string): PositionView[] | undefined;
+  account(accountId: string): AccountView | undefined;
+  recentTrades(symbol: string, limit: number): TradeView[];
+  ticker(symbol: string, now: Millis): TickerView | undefined;
+  candles(symbol: string, interval: CandleInterval, start: Millis, end: Millis): Candle[];
+}
+
+/** The whole state as JSON-safe data; `restoreCore(snapshot)` gives a core that behaves identically. */
+export interface CoreSnapshot { version: 1; seq: number; state: unknown }

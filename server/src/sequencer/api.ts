@@ -1,0 +1,26 @@
+/**
+ * The command bus between gateways and the trading core. Gateways never call the core's
+ * `apply` themselves: they submit a command here, and the sequencer stamps the time, applies
+ * it to the single-writer core, journals it, and resolves only once the journal is durable.
+ * This is the seam that can later cross a process boundary (one sequenced core per shard).
+ */
+import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
+
+export interface CommandBus {
+  /**
+   * Applies the command and resolves with its result once it is durable. Rejects with a
+   * `DurabilityError` (and the command has no visible effect) if the journal cannot be written.
+   */
+  submit(command: Command): Promise<CommandResult>;
+  /** Listens to every event, in sequence order, delivered only after the events are durable. */
+  onEvents(listener: (events: readonly CoreEvent[]) => void): () => void;
+  /** The read side of the core (queries see state up to the latest durable-or-pending command). */
+  readonly core: TradingCore;
+  /** False once durability has failed; gateways then refuse new orders and /health/ready fails. */
+  readonly healthy: boolean;
+}
+
+/** Raised when a command cannot be made durable; the service must not acknowledge it. */
+export class DurabilityError extends Error {
+  override readonly name = 'DurabilityError';
+}
