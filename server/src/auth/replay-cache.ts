@@ -1,0 +1,94 @@
+/**
+ * Replay protection: remembers each accepted (keyId, signature) until its timestamp can no
+ * longer pass the window check, and refuses a second use before then. Two implementations: a
+ * bounded in-memory map (the default) and a SQLite table so a restart does not reopen the window.
+ */
+import type { SqliteDatabase } from '../storage/sqlite.js';
+
+/** `fresh`: first use, now remembered. `replayed`: seen before. `full`: cannot remember it, so refuse. */
+export type ReplayVerdict = 'fresh' | 'replayed' | 'full';
+
+export interface ReplayCache {
+  /**
+   * Atomically checks and records a signature. `expiresAt` is the time (ms) after which the
+   * request would fail the timestamp check anyway, so the entry can be forgotten.
+   */
+  remember(keyId: string, signature: string, expiresAt: number, now: number): Promise<ReplayVerdict>;
+}
+
+export interface MemoryReplayCacheOptions {
+  /** Most entries held; when full after purging expired ones, new requests get `full`. */
+  maxEntries?: number;
+}
+
+/**
+ * Bounded in-memory cache. When the bound is reached it refuses (fail closed) rather than evict
+ * a live entry, since eviction would let that request be replayed.
+ */
+export class MemoryReplayCache implements ReplayCache {
+  readonly #entries = new Map<string, number>();
+  readonly #maxEntries: number;
+  #nextPurgeAt = 0;
+
+  constructor(options: MemoryReplayCacheOptions = {}) {
+    this.#maxEntries = options.maxEntries ?? 1_000_000;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async remember(keyId: string, signature: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
+    // Purge at most every second, or at once when full: O(n) each time, amortised over traffic.
+    if (now >= this.#nextPurgeAt || this.#entries.size >= this.#maxEntries) this.#purge(now);
+    const id = `${keyId}\n${signature}`;
+    const existing = this.#entries.get(id);
+    if (existing !== undefined && existing > now) return 'replayed';
+    if (existing === undefined && this.#entries.size >= this.#maxEntries) return 'full';
+    this.#entries.set(id, expiresAt);
+    return 'fresh';
+  }
+
+  #purge(now: number): void {
+    for (const [id, expiresAt] of this.#entries) if (expiresAt <= now) this.#entries.delete(id);
+    this.#nextPurgeAt = now + 1000;
+  }
+}
+
+const REPLAY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS auth_replay (
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (key_id, signature)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS auth_replay_by_expiry ON auth_replay (expires_at);
+`;
+
+/**
+ * Durable cache: one row per accepted signature, deleted once expired. Give it a database opened
+ * with `synchronous: 'NORMAL'` for speed: in WAL mode a commit then survives a process crash or
+ * restart (the case this guards) though not a power cut.
+ */
+export class SqliteReplayCache implements ReplayCache {
+  readonly #remember: (keyId: string, signature: string, expiresAt: number, now: number) => boolean;
+  readonly #purge;
+  #nextPurgeAt = 0;
+
+  constructor(db: SqliteDatabase) {
+    db.exec(REPLAY_SCHEMA);
+    // An expired row for the same signature is overwritten; a live one makes the upsert a no-op.
+    const upsert = db.prepare<[string, string, number, number]>(`INSERT INTO auth_replay (key_id, signature, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (key_id, signature) DO UPDATE SET expires_at = excluded.expires_at WHERE auth_replay.expires_at <= ?`);
+    this.#remember = (keyId, signature, expiresAt, now) => upsert.run(keyId, signature, expiresAt, now).changes === 1;
+    this.#purge = db.prepare<[number]>('DELETE FROM auth_replay WHERE expires_at <= ?');
+  }
+
+  async remember(keyId: string, signature: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
+    if (now >= this.#nextPurgeAt) {
+      this.#purge.run(now);
+      this.#nextPurgeAt = now + 1000;
+    }
+    return this.#remember(keyId, signature, expiresAt, now) ? 'fresh' : 'replayed';
+  }
+}

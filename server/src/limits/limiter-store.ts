@@ -1,0 +1,20 @@
+/**
+ * Where limiter counters live. Every limiter in auth/ and limits/ is made through a
+ * LimiterFactory, so moving from one process to a shared store is one line: pass
+ * `(spec) => new RateLimiterRedis({ storeClient: redis, ...spec })` instead of the memory default.
+ */
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+export interface LimiterSpec {
+  /** Namespaces the counters of one limiter inside a shared store. */
+  keyPrefix: string;
+  /** Units allowed per window. */
+  points: number;
+  /** Window length in seconds. */
+  duration: number;
+}
+
+export type LimiterFactory = (spec: LimiterSpec) => RateLimiterAbstract;
+
+/** Counters in this process's memory: the default for a single gateway process. */
+export const memoryLimiterFactory: LimiterFactory = (spec) => new RateLimiterMemory({ ...spec });
