@@ -1,0 +1,56 @@
+/**
+ * The breaking-change gate: compares the working contract with the last released one and fails
+ * (exit 1) on any breaking change. Additive changes pass.
+ *
+ *   npm run compat                       # api-spec/openapi.yaml vs api-spec/released/openapi.json
+ *   npm run compat -- --spec other.yaml  # any candidate (tests use this)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { breaking, classifyOpenApi, type Finding } from './contract/classify-openapi.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Bundles a (possibly multi-file) OpenAPI document into one JSON object. */
+export function bundleOpenApi(specFile: string): object {
+  const dir = mkdtempSync(join(tmpdir(), 'compat-'));
+  try {
+    const out = join(dir, 'bundle.json');
+    execFileSync(join(root, 'node_modules/.bin/redocly'), ['bundle', resolve(specFile), '-o', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    return JSON.parse(readFileSync(out, 'utf8')) as object;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(title: string, findings: Finding[]): void {
+  const bad = breaking(findings);
+  const rest = findings.filter((f) => f.severity !== 'breaking' && f.severity !== 'annotation');
+  process.stdout.write(`${title}: ${bad.length} breaking, ${rest.length} other change(s)\n`);
+  for (const f of bad) process.stdout.write(`  BREAKING ${f.action} ${f.location}${f.rule ? ` [${f.rule}]` : ''}\n`);
+  for (const f of rest) process.stdout.write(`  ${f.severity} ${f.action} ${f.location}\n`);
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      spec: { type: 'string', default: join(root, 'api-spec/openapi.yaml') },
+      base: { type: 'string', default: join(root, 'api-spec/released/openapi.json') },
+    },
+  });
+  const released = JSON.parse(readFileSync(values.base!, 'utf8')) as object;
+  const candidate = bundleOpenApi(values.spec!);
+  const findings = classifyOpenApi(released, candidate);
+  report('REST contract (OpenAPI)', findings);
+  if (breaking(findings).length > 0) {
+    process.stdout.write('\nBreaking changes against the released contract. Make the change additive, or open a new major version (see docs/versioning.md).\n');
+    process.exit(1);
+  }
+  process.stdout.write('Compatible with the released contract.\n');
+}
+
+main();

@@ -1,0 +1,99 @@
+/**
+ * Loads the configuration: defaults, then an optional file (`CONFIG_FILE`, JSON or YAML), then
+ * environment variables, then validates the result. A bad configuration stops start-up with a
+ * message that names the offending setting.
+ */
+import { readFileSync } from 'node:fs';
+import AjvModule from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_SCHEMA, DEFAULT_CONFIG, type Config } from './schema.js';
+
+const Ajv = AjvModule.default ?? AjvModule;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Environment variables and the config path each one sets. */
+const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' | 'list' }> = {
+  MODE: { path: ['mode'], kind: 'string' },
+  HOST: { path: ['http', 'host'], kind: 'string' },
+  PORT: { path: ['http', 'port'], kind: 'integer' },
+  BODY_LIMIT_BYTES: { path: ['http', 'bodyLimitBytes'], kind: 'integer' },
+  CORS_ORIGINS: { path: ['http', 'corsOrigins'], kind: 'list' },
+  SHUTDOWN_GRACE_MS: { path: ['http', 'shutdownGraceMs'], kind: 'integer' },
+  TRUST_PROXY_HOPS: { path: ['http', 'trustProxyHops'], kind: 'integer' },
+  DATA_DIR: { path: ['dataDir'], kind: 'string' },
+  LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const merged = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
+  if (env.CONFIG_FILE) deepMerge(merged, readConfigFile(env.CONFIG_FILE));
+  for (const [name, setting] of Object.entries(ENV_SETTINGS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(merged, setting.path, parseEnvValue(name, raw, setting.kind));
+  }
+  return validateConfig(merged);
+}
+
+export function validateConfig(candidate: unknown): Config {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(CONFIG_SCHEMA);
+  if (!validate(candidate)) {
+    const problems = (validate.errors ?? []).map((e) => `  ${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const config = candidate as Config;
+  const assets = new Set(config.assets.map((a) => a.asset));
+  for (const i of config.instruments) {
+    if (!assets.has(i.base) || !assets.has(i.quote)) {
+      throw new ConfigError(`Invalid configuration:\n  /instruments ${i.symbol} uses an asset that is not in /assets`);
+    }
+  }
+  return config;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read CONFIG_FILE ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`Cannot parse CONFIG_FILE ${file}: ${(err as Error).message}`);
+  }
+}
+
+function parseEnvValue(name: string, raw: string, kind: 'string' | 'integer' | 'list'): unknown {
+  if (kind === 'string') return raw;
+  if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`Invalid configuration:\n  ${name} must be an integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[path[path.length - 1]!] = value;
+}
+
+/** Objects merge key by key; arrays and scalars from the file replace the defaults. */
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    const existing = target[key];
+    if (isPlainObject(existing) && isPlainObject(value)) deepMerge(existing, value);
+    else target[key] = value;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,94 @@
+/**
+ * The service configuration: its shape, its JSON Schema, and its defaults. Every field has a
+ * default so the service starts with no configuration at all.
+ */
+import type { AssetSpec, InstrumentSpec } from '../core/api.js';
+import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from './defaults.js';
+
+export type Mode = 'demo' | 'production';
+
+export interface Config {
+  /** `demo` seeds demo accounts and runs the market-making bot; `production` does neither. */
+  mode: Mode;
+  http: {
+    host: string;
+    port: number;
+    /** Largest accepted request body, in bytes. */
+    bodyLimitBytes: number;
+    /** Origins allowed by CORS; empty turns CORS off. */
+    corsOrigins: string[];
+    /** How long SIGTERM waits for in-flight requests before closing connections. */
+    shutdownGraceMs: number;
+    /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
+    trustProxyHops: number;
+  };
+  /** Where the journal, snapshots and embedded databases live; created on first start. */
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  assets: AssetSpec[];
+  instruments: InstrumentSpec[];
+}
+
+export const DEFAULT_CONFIG: Config = {
+  mode: 'demo',
+  http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, corsOrigins: [], shutdownGraceMs: 10_000, trustProxyHops: 0 },
+  dataDir: './data',
+  logLevel: 'info',
+  assets: DEFAULT_ASSETS,
+  instruments: DEFAULT_INSTRUMENTS,
+};
+
+const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode', 'http', 'dataDir', 'logLevel', 'assets', 'instruments'],
+  properties: {
+    mode: { enum: ['demo', 'production'] },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port', 'bodyLimitBytes', 'corsOrigins', 'shutdownGraceMs', 'trustProxyHops'],
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
+        corsOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
+        shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 300_000 },
+        trustProxyHops: { type: 'integer', minimum: 0, maximum: 10 },
+      },
+    },
+    dataDir: { type: 'string', minLength: 1 },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    assets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['asset', 'decimals'],
+        properties: { asset: { type: 'string', pattern: '^[A-Z0-9]{2,10}$' }, decimals: { type: 'integer', minimum: 0, maximum: 18 } },
+      },
+    },
+    instruments: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['symbol', 'base', 'quote', 'tickSize', 'lotSize', 'minQuantity', 'maxQuantity', 'minNotional', 'priceBandBps', 'status'],
+        properties: {
+          symbol: { type: 'string', pattern: '^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$' },
+          base: { type: 'string', pattern: '^[A-Z0-9]{2,10}$' },
+          quote: { type: 'string', pattern: '^[A-Z0-9]{2,10}$' },
+          tickSize: decimal,
+          lotSize: decimal,
+          minQuantity: decimal,
+          maxQuantity: decimal,
+          minNotional: decimal,
+          priceBandBps: { type: 'integer', minimum: 1, maximum: 100_000 },
+          status: { enum: ['open', 'halted', 'cancel_only', 'post_only'] },
+        },
+      },
+    },
+  },
+} as const;

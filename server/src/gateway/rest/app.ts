@@ -1,0 +1,89 @@
+/**
+ * Assembles the REST gateway: hardening and request context first, then the service routes
+ * (health, metrics, docs), then the contract-driven /v1 operations behind request validation,
+ * and finally the problem-details error handler.
+ */
+import cors from 'cors';
+import express, { type Express, type RequestHandler } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import helmet from 'helmet';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../observability/logger.js';
+import type { HttpMetrics } from '../../observability/metrics.js';
+import type { HandlerMap } from './operations.js';
+import { problemFor, problemHandler, sendProblem } from './problem.js';
+import { requestContext } from './request-context.js';
+import { listOperations, operationRouter, type BeforeHandler } from './routes.js';
+import { serviceRouter, type Readiness } from './service-routes.js';
+import { loadBundledSpec } from './spec.js';
+
+export interface RestAppOptions {
+  config: Config;
+  logger: Logger;
+  metrics: HttpMetrics;
+  handlers: HandlerMap;
+  readiness: () => Readiness;
+  /** Validate every response against the contract (on in tests: an off-contract body becomes a 500). */
+  validateResponses?: boolean;
+  /** Middleware to run before a handler (authentication, rate limits), chosen per operation. */
+  before?: BeforeHandler;
+}
+
+/** Keys that could reach Object.prototype through a later merge; refused outright in request bodies. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export class PrototypePollutionError extends Error {
+  readonly type = 'entity.parse.failed';
+}
+
+export function createRestApp(opts: RestAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', opts.config.http.trustProxyHops);
+  app.set('etag', false);
+
+  app.use(requestContext(opts.logger, opts.metrics));
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, crossOriginResourcePolicy: { policy: 'same-site' } }));
+  if (opts.config.http.corsOrigins.length > 0) {
+    app.use(cors({ origin: opts.config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'], maxAge: 600 }));
+  }
+  app.use(serviceRouter({ metrics: opts.metrics, readiness: opts.readiness }));
+
+  app.use(
+    '/v1',
+    express.json({
+      limit: opts.config.http.bodyLimitBytes,
+      strict: true,
+      type: () => true,
+      // Keep the exact bytes: request signatures cover the body as sent.
+      verify: (req, _res, buf) => {
+        (req as typeof req & { rawBody?: Buffer }).rawBody = buf;
+      },
+      reviver: (key, value) => {
+        if (FORBIDDEN_KEYS.has(key)) throw new PrototypePollutionError(`Field "${key}" is not allowed.`);
+        return value as unknown;
+      },
+    }),
+  );
+
+  const spec = loadBundledSpec();
+  const ops = listOperations(spec);
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: spec as never,
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
+      validateSecurity: false,
+      ignorePaths: (path: string) => !path.startsWith('/v1/') && path !== '/v1',
+      ignoreUndocumented: false,
+    }),
+  );
+  app.use(operationRouter(ops, opts.handlers, opts.before ?? (() => [])));
+
+  const notFound: RequestHandler = (req, res) => {
+    sendProblem(res, problemFor('NOT_FOUND', 404, 'No such route.', req.path, String(res.locals.requestId)));
+  };
+  app.use(notFound);
+  app.use(problemHandler(opts.logger));
+  return app;
+}

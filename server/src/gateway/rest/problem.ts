@@ -1,0 +1,77 @@
+/** Renders every failure as an RFC 9457 problem (`application/problem+json`) from the error catalog. */
+import type { ErrorRequestHandler, Response } from 'express';
+import { ERROR_BASE_URI, ERROR_CATALOG } from '../../../../generated/error-catalog.js';
+import { ApiError } from '../../errors/api-error.js';
+import type { Logger } from '../../observability/logger.js';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  errors?: { location: string; path: string; message: string }[];
+  [extra: string]: unknown;
+}
+
+/** Builds the problem body for a catalog code (unknown codes fall back to the given status and a generic title). */
+export function problemFor(code: string, status: number, detail: string, instance?: string, requestId?: string): ProblemBody {
+  const entry = (ERROR_CATALOG as Record<string, { title: string; status: number } | undefined>)[code];
+  return {
+    type: `${ERROR_BASE_URI}#${code}`,
+    title: entry?.title ?? 'Error',
+    status,
+    code,
+    detail,
+    ...(instance !== undefined && { instance }),
+    ...(requestId !== undefined && { requestId }),
+  };
+}
+
+export function sendProblem(res: Response, body: ProblemBody): void {
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+interface ValidatorError { status?: number; message?: string; errors?: { path?: string; message?: string }[]; type?: string }
+
+/** The last error handler: ApiError, validator errors, body-parser errors, then anything else as 500. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const requestId = String(res.locals.requestId ?? '');
+    const instance = req.originalUrl.split('?')[0];
+    if (res.headersSent) {
+      logger.error({ err, requestId }, 'error after response started');
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiError) {
+      for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+      sendProblem(res, { ...problemFor(err.code, err.status, err.detail, instance, requestId), ...err.extra });
+      return;
+    }
+    const e = err as ValidatorError;
+    if (e.type === 'entity.parse.failed') return sendProblem(res, problemFor('MALFORMED_JSON', 400, 'The request body is not valid JSON.', instance, requestId));
+    if (e.type === 'entity.too.large') return sendProblem(res, problemFor('PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the size limit.', instance, requestId));
+    if (e.status === 400 && Array.isArray(e.errors)) {
+      const body = problemFor('VALIDATION_FAILED', 400, e.message ?? 'Request validation failed', instance, requestId);
+      body.errors = e.errors.map((v) => splitValidatorPath(v.path ?? '', v.message ?? 'is invalid'));
+      return sendProblem(res, body);
+    }
+    if (e.status === 404) return sendProblem(res, problemFor('NOT_FOUND', 404, 'No such route.', instance, requestId));
+    if (e.status === 405) return sendProblem(res, problemFor('METHOD_NOT_ALLOWED', 405, e.message ?? 'Method not allowed.', instance, requestId));
+    if (e.status === 415) return sendProblem(res, problemFor('UNSUPPORTED_MEDIA_TYPE', 415, e.message ?? 'Unsupported media type.', instance, requestId));
+    // Response validation failures and programming errors end here: never leak internals.
+    logger.error({ err, requestId }, 'unhandled error');
+    sendProblem(res, problemFor('INTERNAL_ERROR', 500, 'An unexpected error occurred.', instance, requestId));
+  };
+}
+
+/** The validator reports paths like `/body/price` or `/query/limit`; split them for the `errors` member. */
+function splitValidatorPath(path: string, message: string): { location: string; path: string; message: string } {
+  const parts = path.replace(/^\./, '').split(/[/.]/).filter(Boolean);
+  const location = parts[0] && ['body', 'query', 'path', 'params', 'headers', 'header'].includes(parts[0]) ? parts.shift()! : 'body';
+  const normalized = location === 'params' ? 'path' : location === 'headers' ? 'header' : location;
+  return { location: normalized, path: parts.join('.'), message };
+}

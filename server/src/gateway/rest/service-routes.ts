@@ -1,0 +1,46 @@
+/**
+ * Routes outside the versioned API: health checks, Prometheus metrics, the hosted docs and the
+ * contract itself. None of them is rate limited or authenticated; none touches trading state.
+ */
+import { readFileSync } from 'node:fs';
+import { Router } from 'express';
+import type { HttpMetrics } from '../../observability/metrics.js';
+import { generatedPath } from './spec.js';
+
+/** What /health/ready reports; `ready` false answers 503 so load balancers stop routing here. */
+export interface Readiness { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }
+
+export function serviceRouter(opts: { metrics: HttpMetrics; readiness: () => Readiness }): Router {
+  const router = Router();
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/health/ready', (_req, res) => {
+    const r = opts.readiness();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+  });
+
+  // The contract, as served to tools and SDK generators.
+  const specJson = readFileSync(generatedPath('openapi.json'));
+  const specYaml = readFileSync(generatedPath('openapi.yaml'));
+  router.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(specJson);
+  });
+  router.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(specYaml);
+  });
+
+  // The REST reference is one self-contained page (scripts inlined), so it works offline.
+  const restReference = readFileSync(generatedPath('docs/rest.html'));
+  const docsPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data: https:; worker-src 'self' blob:; connect-src 'self'";
+  for (const path of ['/docs', '/docs/', '/docs/rest']) {
+    router.get(path, (_req, res) => {
+      res.setHeader('Content-Security-Policy', docsPolicy);
+      res.type('html').send(restReference);
+    });
+  }
+  return router;
+}
