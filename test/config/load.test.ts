@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/src/config/load.js';
+import { DEFAULT_CONFIG } from '../../server/src/config/schema.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'config-'));
+
+describe('loadConfig', () => {
+  it('starts from the embedded defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('lets environment variables override defaults', () => {
+    const c = loadConfig({ PORT: '9999', HOST: '0.0.0.0', DATA_DIR: '/var/lib/x', MODE: 'production', CORS_ORIGINS: 'https://a.test, https://b.test' });
+    expect(c.http.port).toBe(9999);
+    expect(c.http.host).toBe('0.0.0.0');
+    expect(c.dataDir).toBe('/var/lib/x');
+    expect(c.mode).toBe('production');
+    expect(c.http.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+
+  it('reads a YAML file, and the environment wins over the file', () => {
+    const file = join(tmp, 'c.yaml');
+    writeFileSync(file, 'http:\n  port: 7000\n  bodyLimitBytes: 2048\nlogLevel: debug\n');
+    const c = loadConfig({ CONFIG_FILE: file, PORT: '7001' });
+    expect(c.http.port).toBe(7001);
+    expect(c.http.bodyLimitBytes).toBe(2048);
+    expect(c.http.host).toBe(DEFAULT_CONFIG.http.host);
+    expect(c.logLevel).toBe('debug');
+  });
+
+  it('names the offending setting when a value is invalid', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be an integer/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/\/http\/port must be <= 65535/);
+    expect(() => loadConfig({ MODE: 'staging' })).toThrow(/\/mode must be equal to one of the allowed values/);
+  });
+
+  it('rejects unknown keys and instruments on undeclared assets', () => {
+    const unknownKey = join(tmp, 'unknown.json');
+    writeFileSync(unknownKey, JSON.stringify({ http: { prot: 1 } }));
+    expect(() => loadConfig({ CONFIG_FILE: unknownKey })).toThrow(/must NOT have additional properties/);
+    const badAsset = join(tmp, 'asset.json');
+    writeFileSync(badAsset, JSON.stringify({ assets: [{ asset: 'BTC', decimals: 8 }] }));
+    expect(() => loadConfig({ CONFIG_FILE: badAsset })).toThrow(/BTC-USD uses an asset that is not in \/assets/);
+  });
+
+  it('reports an unreadable or unparsable file clearly', () => {
+    expect(() => loadConfig({ CONFIG_FILE: join(tmp, 'missing.yaml') })).toThrow(/Cannot read CONFIG_FILE/);
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, '{ not json');
+    expect(() => loadConfig({ CONFIG_FILE: broken })).toThrow(/Cannot parse CONFIG_FILE/);
+  });
+});

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService } from '../helpers/service.js';
+
+describe('graceful shutdown (in-process)', () => {
+  it('lets an in-flight request finish, then refuses new connections', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const svc = await startTestService({
+      handlerOverrides: {
+        getServerTime: async () => {
+          await gate;
+          return { status: 200, body: { serverTime: 1, iso: new Date(1).toISOString() } };
+        },
+      },
+    });
+    const inFlight = fetch(`${svc.baseUrl}/v1/time`);
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = svc.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    // Readiness flips as soon as shutdown starts, but the listener is closed, so a fresh request fails.
+    await expect(fetch(`${svc.baseUrl}/health/live`, { headers: { connection: 'close' } })).rejects.toThrow();
+    release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ serverTime: 1, iso: '1970-01-01T00:00:00.001Z' });
+    await closing;
+  });
+});
+
+describe('the real process', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'proc-'));
+  let child: ReturnType<typeof spawn>;
+  let port = 0;
+  const logLines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, MODE: 'production', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines = createInterface({ input: child.stdout! });
+    port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('service did not start')), 20_000);
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logLines.push(entry);
+        if (entry.msg === 'REST gateway listening') {
+          clearTimeout(timer);
+          resolve(entry.port as number);
+        }
+      });
+    });
+  });
+  afterAll(() => {
+    child.kill('SIGKILL');
+  });
+
+  it('serves the API and writes one structured JSON log line per request', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/time`, { headers: { 'x-request-id': 'proc-test-1' } });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const line = logLines.find((l) => l.requestId === 'proc-test-1');
+    expect(line).toMatchObject({ msg: 'request', operation: 'getServerTime', status: 200, method: 'GET', level: 30 });
+  });
+
+  it('exits 0 on SIGTERM after logging the shutdown', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(logLines.some((l) => l.msg === 'service stopped')).toBe(true);
+  });
+
+  it('refuses to start with a clear message on bad configuration', async () => {
+    const bad = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env: { ...process.env, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    bad.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.once('exit', (c) => resolve(c)));
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/PORT must be an integer/);
+  });
+});
