@@ -1,0 +1,31 @@
+/**
+ * The RateLimit-Policy and RateLimit header fields of draft-ietf-httpapi-ratelimit-headers
+ * (draft 10), in Structured Field list form:
+ *   RateLimit-Policy: "key";q=100;w=1, "ip";q=300;w=1
+ *   RateLimit: "key";r=42;t=1, "ip";r=290;t=1
+ * q = quota, w = window seconds, r = remaining quota units, t = seconds until the quota resets.
+ */
+/** One policy's state for one partition: also the usage object WS replies and /limits return. */
+export interface RateLimitUsage {
+  policy: string;
+  /** Quota units per window. */
+  limit: number;
+  /** Units left in the current window. */
+  remaining: number;
+  /** Seconds until the window resets (0 when no window is running). */
+  reset: number;
+  windowSeconds: number;
+}
+
+/** Policy names are our own constants, but quote safely anyway (sf-string allows no `"` or `\` unescaped). */
+function sfString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+export function formatRateLimitPolicy(usage: readonly Pick<RateLimitUsage, 'policy' | 'limit' | 'windowSeconds'>[]): string {
+  return usage.map((u) => `${sfString(u.policy)};q=${u.limit};w=${u.windowSeconds}`).join(', ');
+}
+
+export function formatRateLimit(usage: readonly RateLimitUsage[]): string {
+  return usage.map((u) => `${sfString(u.policy)};r=${u.remaining};t=${u.reset}`).join(', ');
+}

@@ -1,0 +1,73 @@
+/**
+ * The published rate-limit policies and operation weights: plain data, so the API docs and the
+ * OpenAPI description can reference the same numbers the limiter enforces.
+ */
+
+/** What a policy's counter is partitioned by. */
+export type PolicyScope = 'key' | 'ip' | 'account';
+
+export interface RateLimitPolicy {
+  /** The policy name used in the RateLimit-Policy and RateLimit header fields. */
+  name: string;
+  scope: PolicyScope;
+  /** Units (request weight, or orders) allowed per window. */
+  quota: number;
+  /** Window length in seconds. */
+  windowSeconds: number;
+  description: string;
+}
+
+/** Request-weight policies: every REST request and WebSocket request spends its operation's weight. */
+export const REQUEST_POLICIES = [
+  { name: 'key', scope: 'key', quota: 100, windowSeconds: 1, description: 'Request weight per API key per second (authenticated requests).' },
+  { name: 'ip', scope: 'ip', quota: 300, windowSeconds: 1, description: 'Request weight per client IP address per second (all requests).' },
+] as const satisfies readonly RateLimitPolicy[];
+
+/** Order-rate policies per account, over every channel (REST, WebSocket, FIX) together. */
+export const ORDER_POLICIES = [
+  { name: 'orders-1s', scope: 'account', quota: 10, windowSeconds: 1, description: 'New and amended orders per account per second (cancels are never order-rate limited).' },
+  { name: 'orders-10s', scope: 'account', quota: 50, windowSeconds: 10, description: 'New and amended orders per account per 10 seconds.' },
+] as const satisfies readonly RateLimitPolicy[];
+
+export const RATE_LIMIT_POLICIES: readonly RateLimitPolicy[] = [...REQUEST_POLICIES, ...ORDER_POLICIES];
+
+/**
+ * Operations that also spend the account's order-rate budget. Cancels are left out on purpose:
+ * a client that hit its limit must still be able to reduce its risk.
+ */
+export const ORDER_RATE_OPERATIONS: ReadonlySet<string> = new Set(['placeOrder', 'amendOrder']);
+
+/** Weight of an operation not listed in OPERATION_WEIGHTS. */
+export const DEFAULT_OPERATION_WEIGHT = 1;
+
+/**
+ * Request weight per operation id (the OpenAPI operationId; WebSocket and FIX requests use the id
+ * of the equivalent REST operation). Costly reads weigh more.
+ */
+export const OPERATION_WEIGHTS: Readonly<Record<string, number>> = {
+  getServerTime: 1,
+  listInstruments: 1,
+  getTicker: 1,
+  getOrderBook: 5,
+  listTrades: 5,
+  getCandles: 5,
+  getBalances: 2,
+  getAccountLimits: 1,
+  getOrder: 1,
+  listOpenOrders: 5,
+  listOrders: 10,
+  listFills: 10,
+  placeOrder: 1,
+  amendOrder: 1,
+  cancelOrder: 1,
+  cancelAllOrders: 5,
+  listApiKeys: 2,
+  createApiKey: 10,
+  revokeApiKey: 2,
+  wsLogin: 5,
+  wsSubscribe: 1,
+};
+
+export function operationWeight(operationId: string, weights: Readonly<Record<string, number>> = OPERATION_WEIGHTS): number {
+  return Object.hasOwn(weights, operationId) ? (weights[operationId] ?? DEFAULT_OPERATION_WEIGHT) : DEFAULT_OPERATION_WEIGHT;
+}

@@ -1,0 +1,136 @@
+/**
+ * Enforces a set of policies at once: a request spends `units` from every policy that applies
+ * to it (the policy's scope has a partition: a key id, an IP, an account). It is admitted only if
+ * every policy has room; a refused request spends nothing, so a heavy request that does not fit
+ * does not starve light ones.
+ */
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ApiError } from '../errors/api-error.js';
+import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
+import { memoryLimiterFactory, type LimiterFactory } from './limiter-store.js';
+import type { PolicyScope, RateLimitPolicy } from './policies.js';
+
+/** Who a request is charged to; a policy whose scope is absent here does not apply. */
+export type RateLimitSubject = Partial<Record<PolicyScope, string>>;
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** One entry per applied policy, in policy-table order. */
+  usage: RateLimitUsage[];
+  /** Present when refused: whole seconds until every exhausted policy has room again. */
+  retryAfterSeconds?: number;
+  /** Names of the policies that lacked room (empty when allowed). */
+  refusedBy: string[];
+  /** RateLimit-Policy and RateLimit, plus Retry-After when refused. */
+  headers: Record<string, string>;
+}
+
+const secondsUntil = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
+
+export class QuotaLimiter {
+  readonly #policies: readonly { policy: RateLimitPolicy; limiter: RateLimiterAbstract }[];
+
+  constructor(policies: readonly RateLimitPolicy[], factory: LimiterFactory = memoryLimiterFactory) {
+    this.#policies = policies.map((policy) => ({
+      policy,
+      limiter: factory({ keyPrefix: `rl-${policy.name}`, points: policy.quota, duration: policy.windowSeconds }),
+    }));
+  }
+
+  get policies(): readonly RateLimitPolicy[] {
+    return this.#policies.map((p) => p.policy);
+  }
+
+  /** The smallest quota among the policies, the most any one request may weigh. */
+  get smallestQuota(): number {
+    return Math.min(...this.#policies.map((p) => p.policy.quota));
+  }
+
+  /** Spends `units` from every applicable policy, or from none if any lacks room. */
+  async consume(subject: RateLimitSubject, units: number): Promise<RateLimitDecision> {
+    const applied = this.#applicable(subject);
+    const settled = await Promise.allSettled(applied.map(({ limiter, partition }) => limiter.consume(partition, units)));
+    const storeError = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof RateLimiterRes));
+    const allowed = settled.every((s) => s.status === 'fulfilled');
+    if (!allowed) {
+      // Give back what this request took from every policy that counted it.
+      await Promise.all(applied.map(({ limiter, partition }, i) => (settled[i]?.status === 'rejected' && !(settled[i].reason instanceof RateLimiterRes) ? undefined : limiter.reward(partition, units))));
+    }
+    if (storeError?.status === 'rejected') throw storeError.reason;
+
+    const refusals: Refusal[] = [];
+    const usage = applied.map(({ policy }, i): RateLimitUsage => {
+      const s = settled[i]!;
+      const res = (s.status === 'fulfilled' ? s.value : s.reason) as RateLimiterRes;
+      if (s.status === 'rejected') refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(res.msBeforeNext)) });
+      return usageOf(policy, allowed ? res.consumedPoints : res.consumedPoints - units, res.msBeforeNext);
+    });
+    return decision(usage, refusals);
+  }
+
+  /** The current usage of every applicable policy, spending nothing. */
+  async peek(subject: RateLimitSubject): Promise<RateLimitUsage[]> {
+    const applied = this.#applicable(subject);
+    const results = await Promise.all(applied.map(({ limiter, partition }) => limiter.get(partition)));
+    return applied.map(({ policy }, i) => {
+      const res = results[i];
+      return res ? usageOf(policy, res.consumedPoints, res.msBeforeNext) : usageOf(policy, 0, 0);
+    });
+  }
+
+  #applicable(subject: RateLimitSubject) {
+    const applied: { policy: RateLimitPolicy; limiter: RateLimiterAbstract; partition: string }[] = [];
+    for (const { policy, limiter } of this.#policies) {
+      const partition = subject[policy.scope];
+      if (partition !== undefined) applied.push({ policy, limiter, partition });
+    }
+    return applied;
+  }
+}
+
+function usageOf(policy: RateLimitPolicy, consumed: number, msBeforeNext: number): RateLimitUsage {
+  return {
+    policy: policy.name,
+    limit: policy.quota,
+    remaining: Math.min(policy.quota, Math.max(0, policy.quota - consumed)),
+    reset: secondsUntil(msBeforeNext),
+    windowSeconds: policy.windowSeconds,
+  };
+}
+
+interface Refusal {
+  policy: string;
+  retryAfterSeconds: number;
+}
+
+function decision(usage: RateLimitUsage[], refusals: readonly Refusal[]): RateLimitDecision {
+  const headers: Record<string, string> = {};
+  if (usage.length > 0) {
+    headers['RateLimit-Policy'] = formatRateLimitPolicy(usage);
+    headers['RateLimit'] = formatRateLimit(usage);
+  }
+  if (refusals.length === 0) return { allowed: true, usage, refusedBy: [], headers };
+  const retryAfterSeconds = Math.max(...refusals.map((r) => r.retryAfterSeconds));
+  headers['Retry-After'] = String(retryAfterSeconds);
+  return { allowed: false, usage, retryAfterSeconds, refusedBy: refusals.map((r) => r.policy), headers };
+}
+
+/**
+ * Combines the decisions of two limiters applied to one request (e.g. request weight and order
+ * rate) into one set of header fields: refused if either refused.
+ */
+export function mergeDecisions(a: RateLimitDecision, b: RateLimitDecision): RateLimitDecision {
+  const refusals = [a, b].flatMap((d) => d.refusedBy.map((policy) => ({ policy, retryAfterSeconds: d.retryAfterSeconds ?? 1 })));
+  return decision([...a.usage, ...b.usage], refusals);
+}
+
+/** The 429 a gateway raises for a refused decision: code RATE_LIMITED, headers and usage attached. */
+export function rateLimitedError(refused: RateLimitDecision): ApiError {
+  return new ApiError({
+    status: 429,
+    code: 'RATE_LIMITED',
+    detail: `Rate limit exceeded (${refused.refusedBy.join(', ')}); retry after ${refused.retryAfterSeconds ?? 1} s.`,
+    headers: refused.headers,
+    extra: { retryAfterSeconds: refused.retryAfterSeconds ?? 1, limits: refused.usage },
+  });
+}
