@@ -5,27 +5,14 @@
  *   npm run compat                       # api-spec/openapi.yaml vs api-spec/released/openapi.json
  *   npm run compat -- --spec other.yaml  # any candidate (tests use this)
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundleOpenApi } from './contract/bundle.js';
 import { breaking, classifyOpenApi, type Finding } from './contract/classify-openapi.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Bundles a (possibly multi-file) OpenAPI document into one JSON object. */
-export function bundleOpenApi(specFile: string): object {
-  const dir = mkdtempSync(join(tmpdir(), 'compat-'));
-  try {
-    const out = join(dir, 'bundle.json');
-    execFileSync(join(root, 'node_modules/.bin/redocly'), ['bundle', resolve(specFile), '-o', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    return JSON.parse(readFileSync(out, 'utf8')) as object;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function report(title: string, findings: Finding[]): void {
   const bad = breaking(findings);
