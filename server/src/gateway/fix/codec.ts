@@ -1,0 +1,237 @@
+/**
+ * FIX tag=value codec: framing from a byte stream, checksum and BodyLength, parsing into an
+ * ordered field list, and encoding. Works on latin1 strings so one character is one byte, which
+ * is what BodyLength and CheckSum count; UTF-8 text is carried as its bytes.
+ */
+import { SOH } from './tags.js';
+
+/** Data fields whose value may contain SOH: data tag -> the length tag that must precede it. */
+export const DATA_LENGTH_TAGS: ReadonlyMap<number, number> = new Map([
+  [89, 93], [91, 90], [96, 95], [213, 212], [349, 348], [351, 350], [353, 352], [355, 354],
+  [357, 356], [359, 358], [361, 360], [363, 362], [365, 364], [446, 445], [619, 618], [622, 621],
+]);
+
+export type Field = readonly [tag: number, value: string];
+
+/** A parsed message: fields in wire order (tags may repeat inside repeating groups). */
+export class FixMessage {
+  constructor(
+    readonly tags: readonly number[],
+    readonly values: readonly string[],
+    /** The frame exactly as received (latin1). */
+    readonly raw: string,
+  ) {}
+
+  get msgType(): string {
+    return this.values[2] ?? '';
+  }
+
+  get(tag: number): string | undefined {
+    const i = this.tags.indexOf(tag);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(tag: number): boolean {
+    return this.tags.indexOf(tag) >= 0;
+  }
+
+  get fieldCount(): number {
+    return this.tags.length;
+  }
+}
+
+export class GarbledMessageError extends Error {
+  override readonly name = 'GarbledMessageError';
+}
+
+/** Sum of the bytes modulo 256, as three digits. */
+export function checksum(text: string, end: number = text.length): string {
+  let sum = 0;
+  for (let i = 0; i < end; i++) sum += text.charCodeAt(i);
+  const c = sum & 255;
+  return c < 10 ? '00' + c : c < 100 ? '0' + c : String(c);
+}
+
+const TAG_TEXT = /^-?\d+$/;
+
+/**
+ * Parses one complete frame (as produced by FrameDecoder) into fields. Throws
+ * GarbledMessageError when a field is not "tag=value" with a numeric tag, or when the first
+ * three fields are not BeginString, BodyLength, MsgType.
+ */
+export function parseFrame(frame: string): FixMessage {
+  const tags: number[] = [];
+  const values: string[] = [];
+  let pos = 0;
+  let lastLength = -1;
+  let lastTag = 0;
+  while (pos < frame.length) {
+    const eq = frame.indexOf('=', pos);
+    if (eq < 0) throw new GarbledMessageError('field without "="');
+    const tagText = frame.slice(pos, eq);
+    if (!TAG_TEXT.test(tagText)) throw new GarbledMessageError(`invalid tag "${tagText}"`);
+    const tag = Number(tagText);
+    let end: number;
+    const lengthTag = DATA_LENGTH_TAGS.get(tag);
+    if (lengthTag !== undefined && lastTag === lengthTag && lastLength >= 0) {
+      end = eq + 1 + lastLength;
+      if (frame.charCodeAt(end) !== 1) throw new GarbledMessageError(`data field ${tag} does not match its length`);
+    } else {
+      end = frame.indexOf(SOH, eq + 1);
+      if (end < 0) throw new GarbledMessageError('field not terminated by SOH');
+    }
+    const value = frame.slice(eq + 1, end);
+    tags.push(tag);
+    values.push(value);
+    lastTag = tag;
+    lastLength = /^\d+$/.test(value) && value.length < 9 ? Number(value) : -1;
+    pos = end + 1;
+  }
+  if (tags[0] !== 8 || tags[1] !== 9 || tags[2] !== 35) {
+    throw new GarbledMessageError('BeginString, BodyLength and MsgType must be the first three fields');
+  }
+  if (tags[tags.length - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
+  return new FixMessage(tags, values, frame);
+}
+
+/** Encodes a value for the wire: UTF-8 bytes as latin1 characters. */
+export function toWire(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}
+
+/** Decodes a wire value (latin1 characters holding UTF-8 bytes) back to text. */
+export function fromWire(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
+}
+
+/**
+ * Encodes a message. `fields` starts with MsgType (35) and holds every header, body and
+ * trailer field except BeginString, BodyLength and CheckSum, which are computed here.
+ */
+export function encodeMessage(beginString: string, fields: readonly Field[]): string {
+  let body = '';
+  for (const [tag, value] of fields) body += tag + '=' + toWire(value) + SOH;
+  const head = '8=' + beginString + SOH + '9=' + body.length + SOH;
+  const text = head + body;
+  return text + '10=' + checksum(text) + SOH;
+}
+
+export interface FrameDecoderOptions {
+  /** Largest BodyLength accepted; anything larger is treated as garbage. */
+  maxBodyLength?: number;
+}
+
+export type FrameListener = (frame: string) => void;
+export type GarbageListener = (reason: string, bytes: string) => void;
+
+const TRAILER = /\x0110=\d{3}\x01/g;
+
+/**
+ * Cuts a TCP byte stream into FIX frames. A frame whose BodyLength does not point at the
+ * CheckSum field, or whose CheckSum is wrong, is reported as garbage and skipped, and the
+ * decoder resynchronises on the next frame (FIX: garbled messages are ignored).
+ */
+export class FrameDecoder {
+  private buffer = '';
+  private readonly maxBodyLength: number;
+
+  constructor(
+    private readonly onFrame: FrameListener,
+    private readonly onGarbage: GarbageListener = () => {},
+    options: FrameDecoderOptions = {},
+  ) {
+    this.maxBodyLength = options.maxBodyLength ?? 1 << 20;
+  }
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get pendingBytes(): number {
+    return this.buffer.length;
+  }
+
+  push(chunk: Buffer | string): void {
+    this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+    const buf = this.buffer;
+    let pos = 0;
+    for (;;) {
+      const start = findFrameStart(buf, pos);
+      if (start < 0) {
+        // Keep a trailing "8" that may begin the next frame.
+        pos = buf.endsWith('8') ? buf.length - 1 : buf.length;
+        break;
+      }
+      if (start > pos) this.onGarbage('bytes before BeginString', buf.slice(pos, start));
+      pos = start;
+      const sohAfterBegin = buf.indexOf(SOH, start);
+      if (sohAfterBegin < 0 || buf.length < sohAfterBegin + 3) break; // need more bytes
+      if (buf.charCodeAt(sohAfterBegin + 1) !== 57 /* 9 */ || buf.charCodeAt(sohAfterBegin + 2) !== 61 /* = */) {
+        this.onGarbage('BodyLength is not the second field', buf.slice(start, sohAfterBegin + 1));
+        pos = sohAfterBegin + 1;
+        continue;
+      }
+      const lengthStart = sohAfterBegin + 3;
+      const sohAfterLength = buf.indexOf(SOH, lengthStart);
+      if (sohAfterLength < 0) {
+        if (buf.length - lengthStart > 10) {
+          this.onGarbage('BodyLength not terminated', buf.slice(start, lengthStart));
+          pos = lengthStart;
+          continue;
+        }
+        break;
+      }
+      const lengthText = buf.slice(lengthStart, sohAfterLength);
+      const bodyLength = /^\d{1,9}$/.test(lengthText) ? Number(lengthText) : -1;
+      if (bodyLength < 0 || bodyLength > this.maxBodyLength) {
+        this.onGarbage('invalid BodyLength', buf.slice(start, sohAfterLength + 1));
+        pos = sohAfterLength + 1;
+        continue;
+      }
+      const bodyStart = sohAfterLength + 1;
+      const trailerAt = bodyStart + bodyLength;
+      if (buf.length < trailerAt + 7) {
+        // Not enough bytes yet, unless a trailer already shows that BodyLength is too large.
+        const early = findTrailer(buf, bodyStart - 1);
+        if (early >= 0 && early + 8 <= buf.length && findFrameStart(buf, early + 8) >= 0) {
+          this.onGarbage('BodyLength does not match the message', buf.slice(start, early + 8));
+          pos = early + 8;
+          continue;
+        }
+        break;
+      }
+      if (
+        buf.charCodeAt(trailerAt) === 49 /* 1 */ && buf.charCodeAt(trailerAt + 1) === 48 /* 0 */ &&
+        buf.charCodeAt(trailerAt + 2) === 61 && buf.charCodeAt(trailerAt + 6) === 1 &&
+        buf.charCodeAt(trailerAt - 1) === 1
+      ) {
+        const frame = buf.slice(start, trailerAt + 7);
+        pos = trailerAt + 7;
+        const expected = checksum(frame, trailerAt - start);
+        if (frame.slice(-4, -1) === expected) this.onFrame(frame);
+        else this.onGarbage(`CheckSum ${frame.slice(-4, -1)} should be ${expected}`, frame);
+        continue;
+      }
+      const trailer = findTrailer(buf, bodyStart - 1);
+      if (trailer >= 0) {
+        this.onGarbage('BodyLength does not match the message', buf.slice(start, trailer + 8));
+        pos = trailer + 8;
+      } else {
+        this.onGarbage('no CheckSum where BodyLength points', buf.slice(start, bodyStart));
+        pos = bodyStart;
+      }
+    }
+    this.buffer = pos >= buf.length ? '' : buf.slice(pos);
+  }
+}
+
+function findFrameStart(buf: string, from: number): number {
+  let i = buf.indexOf('8=', from);
+  while (i > from && buf.charCodeAt(i - 1) !== 1) i = buf.indexOf('8=', i + 1);
+  return i;
+}
+
+function findTrailer(buf: string, from: number): number {
+  TRAILER.lastIndex = from;
+  const m = TRAILER.exec(buf);
+  return m ? m.index : -1;
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { checksum, encodeMessage, FrameDecoder, GarbledMessageError, parseFrame, type Field } from '../../../server/src/gateway/fix/codec.js';
+
+const SOH = '\x01';
+const wire = (s: string): string => s.replaceAll('|', SOH);
+
+function decodeAll(chunks: Array<string | Buffer>): { frames: string[]; garbage: string[] } {
+  const frames: string[] = [];
+  const garbage: string[] = [];
+  const decoder = new FrameDecoder((f) => frames.push(f), (reason) => garbage.push(reason));
+  for (const c of chunks) decoder.push(c);
+  return { frames, garbage };
+}
+
+/** Builds a frame from raw body text with the given (possibly wrong) BodyLength and CheckSum. */
+function rawFrame(body: string, bodyLength?: number, check?: string): string {
+  const b = wire(body);
+  const head = `8=FIX.4.4${SOH}9=${bodyLength ?? b.length}${SOH}`;
+  return head + b + `10=${check ?? checksum(head + b)}${SOH}`;
+}
+
+const valueArb = fc.stringMatching(/^[ -~]{1,20}$/).filter((s) => !s.includes('='));
+const fieldsArb = fc.array(fc.tuple(fc.integer({ min: 11, max: 9999 }).filter((t) => t !== 10 && t !== 96 && t !== 89 && t !== 91), valueArb), { maxLength: 15 });
+
+describe('FIX codec', () => {
+  it('computes CheckSum as the byte sum modulo 256 in three digits', () => {
+    expect(checksum('\x01')).toBe('001');
+    expect(checksum('A')).toBe('065');
+    expect(checksum('\xff\xff')).toBe('254');
+  });
+
+  it('encodes a known message with the BodyLength and CheckSum of the FIX specification', () => {
+    // Byte count of "35=0|49=A|56=B|34=1|52=20240101-00:00:00.000|" is 45.
+    const text = encodeMessage('FIX.4.4', [[35, '0'], [49, 'A'], [56, 'B'], [34, '1'], [52, '20240101-00:00:00.000']]);
+    expect(text.startsWith(wire('8=FIX.4.4|9=45|35=0|'))).toBe(true);
+    const sum = [...text.slice(0, text.lastIndexOf('10='))].reduce((s, c) => s + c.charCodeAt(0), 0) % 256;
+    expect(text.endsWith(`10=${String(sum).padStart(3, '0')}${SOH}`)).toBe(true);
+  });
+
+  it('round-trips any field list through encode, frame and parse', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 2 }).filter((s) => /^[0-9A-Za-z]+$/.test(s)), fieldsArb, (msgType, fields) => {
+        const all: Field[] = [[35, msgType], ...fields];
+        const text = encodeMessage('FIX.4.4', all);
+        const { frames, garbage } = decodeAll([text]);
+        expect(garbage).toEqual([]);
+        expect(frames).toEqual([text]);
+        const msg = parseFrame(frames[0]!);
+        expect(msg.tags.slice(2, -1)).toEqual(all.map(([t]) => t));
+        expect(msg.values.slice(2, -1)).toEqual(all.map(([, v]) => v));
+      }),
+    );
+  });
+
+  it('reassembles frames split at any byte boundary and concatenated in one chunk', () => {
+    fc.assert(
+      fc.property(fc.array(fieldsArb, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (bodies, cuts) => {
+        const texts = bodies.map((f) => encodeMessage('FIX.4.4', [[35, 'D'], ...f]));
+        const stream = texts.join('');
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const chunks: string[] = [];
+        let last = 0;
+        for (const p of points) { chunks.push(stream.slice(last, p)); last = p; }
+        chunks.push(stream.slice(last));
+        const { frames, garbage } = decodeAll(chunks);
+        expect(garbage).toEqual([]);
+        expect(frames).toEqual(texts);
+      }),
+    );
+  });
+
+  it('carries UTF-8 text as bytes, counted as bytes in BodyLength', () => {
+    const text = encodeMessage('FIX.4.4', [[35, '3'], [58, 'prix 10€']]);
+    const bytes = Buffer.from(text, 'latin1');
+    const { frames } = decodeAll([bytes.subarray(0, 20), bytes.subarray(20)]);
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from(parseFrame(frames[0]!).get(58)!, 'latin1').toString('utf8')).toBe('prix 10€');
+  });
+
+  it('reads a data field that contains SOH using its length field', () => {
+    const data = `ab${SOH}cd`;
+    const text = encodeMessage('FIX.4.4', [[35, 'A'], [95, String(data.length)], [96, data], [98, '0']]);
+    const msg = parseFrame(decodeAll([text]).frames[0]!);
+    expect(msg.get(96)).toBe(data);
+    expect(msg.get(98)).toBe('0');
+  });
+
+  it('drops a frame with a wrong CheckSum and keeps the next one', () => {
+    const good = rawFrame('35=0|34=3|');
+    const bad = rawFrame('35=0|34=2|', undefined, '000');
+    const { frames, garbage } = decodeAll([bad + good]);
+    expect(frames).toEqual([good]);
+    expect(garbage).toHaveLength(1);
+    expect(garbage[0]).toMatch(/CheckSum/);
+  });
+
+  it('drops frames whose BodyLength is too small or too large and resynchronises', () => {
+    const good = rawFrame('35=0|34=4|');
+    const short = rawFrame('35=0|34=2|', 5);
+    const long = rawFrame('35=0|34=3|', 14);
+    const { frames, garbage } = decodeAll([short, long, good]);
+    expect(frames).toEqual([good]);
+    expect(garbage.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('drops a frame whose BodyLength is not a number', () => {
+    const good = rawFrame('35=0|34=4|');
+    const { frames, garbage } = decodeAll([wire('8=FIX.4.4|9=x1|35=0|10=000|') + good]);
+    expect(frames).toEqual([good]);
+    expect(garbage.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('skips noise before BeginString', () => {
+    const good = rawFrame('35=0|34=4|');
+    const { frames, garbage } = decodeAll(['noise' + SOH + good]);
+    expect(frames).toEqual([good]);
+    expect(garbage).toHaveLength(1);
+  });
+
+  it('rejects frames whose first three fields are not 8, 9, 35, and non-numeric tags, as garbled', () => {
+    expect(() => parseFrame(rawFrame('34=3|35=0|'))).toThrow(GarbledMessageError);
+    expect(() => parseFrame(rawFrame('35=0|49garbled=TW|'))).toThrow(GarbledMessageError);
+    expect(() => parseFrame(rawFrame('35=0|novalue|'))).toThrow(GarbledMessageError);
+    // Negative and zero tags are well-formed; the validator rejects them as invalid tag numbers.
+    expect(parseFrame(rawFrame('35=0|-1=HI|')).get(-1)).toBe('HI');
+  });
+
+  it('never throws anything but GarbledMessageError on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const frames: string[] = [];
+        const decoder = new FrameDecoder((f) => frames.push(f));
+        decoder.push(Buffer.from(bytes));
+        for (const f of frames) {
+          try { parseFrame(f); } catch (e) { expect(e).toBeInstanceOf(GarbledMessageError); }
+        }
+      }),
+    );
+  });
+});
