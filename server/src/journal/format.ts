@@ -1,0 +1,100 @@
+/**
+ * The journal's on-disk format. A segment file is a 20-byte header followed by records:
+ *
+ *   header:  "TJNL" | u32 version | u64 index of the segment's first record | u32 CRC-32 of the 16 bytes before
+ *   record:  u32 payload length | u32 CRC-32 of (length field + payload) | payload
+ *   payload: UTF-8 JSON {"n": record index, "ts": ..., "command": {...}}
+ *
+ * All integers are little-endian. The CRC covers the length field too, so a flipped bit in a
+ * length is caught by the CRC rather than misread as a different record boundary. Record
+ * indexes start at 1 and increase by exactly 1 across the whole journal.
+ */
+import type { Command, CommandEnvelope } from '../core/api.js';
+import { crc32 } from './crc32.js';
+
+export const SEGMENT_MAGIC = 'TJNL';
+export const SEGMENT_VERSION = 1;
+export const SEGMENT_HEADER_BYTES = 20;
+export const RECORD_HEADER_BYTES = 8;
+/** No command comes near this; a larger length can only be damage. */
+export const MAX_PAYLOAD_BYTES = 1 << 20;
+
+/** One journaled command: its position in the journal and the envelope the core applied. */
+export interface JournalRecord {
+  index: number;
+  envelope: CommandEnvelope;
+}
+
+export function encodeSegmentHeader(firstIndex: number): Buffer {
+  const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+  header.write(SEGMENT_MAGIC, 0, 'latin1');
+  header.writeUInt32LE(SEGMENT_VERSION, 4);
+  header.writeBigUInt64LE(BigInt(firstIndex), 8);
+  header.writeUInt32LE(crc32(header.subarray(0, 16)), 16);
+  return header;
+}
+
+/** The first record index the header declares, or a reason the header is unusable. */
+export function decodeSegmentHeader(bytes: Buffer): { firstIndex: number } | { error: string } {
+  if (bytes.length < SEGMENT_HEADER_BYTES) return { error: `header is ${bytes.length} of ${SEGMENT_HEADER_BYTES} bytes` };
+  if (bytes.toString('latin1', 0, 4) !== SEGMENT_MAGIC) return { error: 'not a journal segment (bad magic)' };
+  if (bytes.readUInt32LE(16) !== crc32(bytes.subarray(0, 16))) return { error: 'header checksum mismatch' };
+  const version = bytes.readUInt32LE(4);
+  if (version !== SEGMENT_VERSION) return { error: `unsupported segment version ${version}` };
+  const firstIndex = bytes.readBigUInt64LE(8);
+  if (firstIndex < 1n || firstIndex > BigInt(Number.MAX_SAFE_INTEGER)) return { error: `invalid first index ${firstIndex}` };
+  return { firstIndex: Number(firstIndex) };
+}
+
+export function encodeRecord(record: JournalRecord): Buffer {
+  const json = JSON.stringify({ n: record.index, ts: record.envelope.ts, command: record.envelope.command });
+  const payloadBytes = Buffer.byteLength(json);
+  if (payloadBytes > MAX_PAYLOAD_BYTES) throw new RangeError(`journal record of ${payloadBytes} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
+  out.writeUInt32LE(payloadBytes, 0);
+  out.write(json, RECORD_HEADER_BYTES, 'utf8');
+  out.writeUInt32LE(recordChecksum(out, 0, payloadBytes), 4);
+  return out;
+}
+
+function recordChecksum(bytes: Buffer, offset: number, payloadBytes: number): number {
+  const afterLength = crc32(bytes.subarray(offset, offset + 4));
+  return crc32(bytes.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + payloadBytes), afterLength);
+}
+
+export type DecodedRecord =
+  | { ok: true; record: JournalRecord; end: number }
+  | { ok: false; reason: string };
+
+/**
+ * Decodes the record starting at `offset`. Anything short of a complete record with a matching
+ * checksum and a well-formed payload is reported as a reason, never returned as a record.
+ */
+export function decodeRecordAt(bytes: Buffer, offset: number): DecodedRecord {
+  const available = bytes.length - offset;
+  if (available < RECORD_HEADER_BYTES) return { ok: false, reason: `incomplete record header (${available} bytes)` };
+  const payloadBytes = bytes.readUInt32LE(offset);
+  if (payloadBytes === 0 || payloadBytes > MAX_PAYLOAD_BYTES) return { ok: false, reason: `implausible record length ${payloadBytes}` };
+  if (available < RECORD_HEADER_BYTES + payloadBytes) {
+    return { ok: false, reason: `incomplete record (${available - RECORD_HEADER_BYTES} of ${payloadBytes} payload bytes)` };
+  }
+  if (bytes.readUInt32LE(offset + 4) !== recordChecksum(bytes, offset, payloadBytes)) return { ok: false, reason: 'record checksum mismatch' };
+  const start = offset + RECORD_HEADER_BYTES;
+  const record = parsePayload(bytes.toString('utf8', start, start + payloadBytes));
+  if (!record) return { ok: false, reason: 'record payload is not a journal envelope' };
+  return { ok: true, record, end: start + payloadBytes };
+}
+
+function parsePayload(text: string): JournalRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { n, ts, command } = value as { n?: unknown; ts?: unknown; command?: unknown };
+  if (!Number.isSafeInteger(n) || (n as number) < 1 || !Number.isFinite(ts)) return undefined;
+  if (typeof command !== 'object' || command === null || typeof (command as { type?: unknown }).type !== 'string') return undefined;
+  return { index: n as number, envelope: { ts: ts as number, command: command as Command } };
+}

@@ -1,0 +1,10 @@
+/** The write-ahead journal: append-only, length-prefixed, checksummed segments with group commit. */
+export { crc32 } from './crc32.js';
+export { JournalCorruptError } from './errors.js';
+export { nodeFileSystem, syncDirectory, type AppendFile, type JournalFileSystem } from './file-system.js';
+export type { JournalRecord } from './format.js';
+export { openJournal, type OpenedJournal, type OpenJournalOptions } from './open.js';
+export { scanJournal, type JournalScan, type SegmentSummary, type TornTail } from './reader.js';
+export { retireSegments } from './retention.js';
+export { listSegments, segmentFileName } from './segments.js';
+export { JournalClosedError, JournalWriter, DEFAULT_MAX_SEGMENT_BYTES, type JournalWriterOptions } from './writer.js';

@@ -1,0 +1,215 @@
+/**
+ * Appends records with group commit: everything appended during one event-loop turn (and
+ * everything appended while the previous batch was being synced) goes out as one write and
+ * one fdatasync. Batches are written strictly one after another, so the file order is the
+ * append order, which is the core's sequence order.
+ *
+ * After a failed write the writer is finished: it tries to cut the file back to the last
+ * durable batch (so the failed commands do not reappear on replay), reports the failure once
+ * and refuses every later append. Recovery is a restart, which replays what is durable.
+ */
+import { join } from 'node:path';
+import type { CommandEnvelope } from '../core/api.js';
+import { encodeRecord, encodeSegmentHeader } from './format.js';
+import { nodeFileSystem, type AppendFile, type JournalFileSystem } from './file-system.js';
+import { segmentFileName } from './segments.js';
+
+export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export interface JournalWriterOptions {
+  dir: string;
+  /** Index of the next record to append (last durable index + 1). */
+  nextIndex: number;
+  /** The last segment to keep appending to, already cut to its valid length by recovery. */
+  continueSegment?: { path: string; firstIndex: number; size: number };
+  fs?: JournalFileSystem;
+  /** A batch that finds the segment at least this large starts a new one. */
+  maxSegmentBytes?: number;
+  /** Called after each batch is durable, with the index of its last record. */
+  onDurable?: (lastIndex: number) => void;
+  /** Called once, when a write or sync fails; no later batch is written. */
+  onFailure?: (error: Error) => void;
+}
+
+/** Raised by `append` once the writer has failed or been closed. */
+export class JournalClosedError extends Error {
+  override readonly name = 'JournalClosedError';
+}
+
+interface Waiter { index: number; resolve: () => void; reject: (error: Error) => void }
+
+export class JournalWriter {
+  private readonly fs: JournalFileSystem;
+  private readonly maxSegmentBytes: number;
+  private file: AppendFile | undefined;
+  private fileSize = 0;
+  private segmentFirstIndex = 0;
+  private rotateRequested = false;
+  private batch: Buffer[] = [];
+  private appendedIndex: number;
+  private durable: number;
+  private scheduled = false;
+  private inFlight: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+  private waiters: Waiter[] = [];
+
+  private constructor(private readonly options: JournalWriterOptions) {
+    this.fs = options.fs ?? nodeFileSystem;
+    this.maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
+    this.appendedIndex = options.nextIndex - 1;
+    this.durable = options.nextIndex - 1;
+  }
+
+  static async open(options: JournalWriterOptions): Promise<JournalWriter> {
+    const writer = new JournalWriter(options);
+    const last = options.continueSegment;
+    if (last) {
+      writer.file = await writer.fs.open(last.path);
+      writer.fileSize = last.size;
+      writer.segmentFirstIndex = last.firstIndex;
+    }
+    return writer;
+  }
+
+  /** Index of the last record appended (durable or not). */
+  get lastIndex(): number {
+    return this.appendedIndex;
+  }
+
+  /** Index of the last record known to be on disk. */
+  get durableIndex(): number {
+    return this.durable;
+  }
+
+  /** First index of the segment being written, or 0 before the first segment exists. */
+  get activeSegmentFirstIndex(): number {
+    return this.segmentFirstIndex;
+  }
+
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Queues one record for the next batch and returns its index. Throws once the writer has failed or closed. */
+  append(envelope: CommandEnvelope): number {
+    if (this.failure) throw new JournalClosedError(`journal failed: ${this.failure.message}`);
+    if (this.closed) throw new JournalClosedError('journal is closed');
+    const index = this.appendedIndex + 1;
+    this.batch.push(encodeRecord({ index, envelope }));
+    this.appendedIndex = index;
+    this.schedule();
+    return index;
+  }
+
+  /** Resolves once the record at `index` is durable; rejects if the journal fails first. */
+  whenDurable(index: number): Promise<void> {
+    if (index <= this.durable) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ index, resolve, reject }));
+  }
+
+  /** The next batch starts a new segment (after a snapshot, so older segments can be retired). */
+  rotate(): void {
+    this.rotateRequested = true;
+  }
+
+  /** Writes what is queued, then closes the file. Appends after this throw. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.inFlight || (this.batch.length > 0 && !this.failure)) {
+      await (this.inFlight ?? this.flush());
+    }
+    const file = this.file;
+    this.file = undefined;
+    await file?.close();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    // setImmediate runs after the current I/O phase, so every command that arrived in this
+    // event-loop turn joins the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.inFlight) void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    const run = async (): Promise<void> => {
+      // Records appended while a batch was being synced form the next batch at once.
+      while (this.batch.length > 0 && !this.failure) await this.writeBatch();
+    };
+    this.inFlight = run().finally(() => {
+      this.inFlight = undefined;
+      if (this.batch.length > 0 && !this.failure) this.schedule();
+    });
+    return this.inFlight;
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.batch.length === 0 || this.failure) return;
+    const records = this.batch;
+    this.batch = [];
+    const firstIndex = this.durable + 1;
+    const batchLast = this.durable + records.length;
+    let newSegment = false;
+    const restoreSize = this.fileSize;
+    try {
+      if (!this.file || this.rotateRequested || this.fileSize >= this.maxSegmentBytes) {
+        await this.startSegment(firstIndex);
+        newSegment = true;
+        records.unshift(encodeSegmentHeader(firstIndex));
+      }
+      const data = records.length === 1 ? records[0]! : Buffer.concat(records);
+      await this.file!.write(data, this.fileSize);
+      await this.file!.sync();
+      if (newSegment) await this.fs.syncDirectory(this.options.dir);
+      this.fileSize += data.length;
+    } catch (error) {
+      await this.fail(error as Error, newSegment ? 0 : restoreSize);
+      return;
+    }
+    this.durable = batchLast;
+    this.releaseWaiters();
+    this.options.onDurable?.(batchLast);
+  }
+
+  private async startSegment(firstIndex: number): Promise<void> {
+    const previous = this.file;
+    this.file = undefined;
+    this.rotateRequested = false;
+    // The previous segment was synced with its last batch; closing it only releases the descriptor.
+    await previous?.close();
+    this.file = await this.fs.open(join(this.options.dir, segmentFileName(firstIndex)));
+    this.fileSize = 0;
+    this.segmentFirstIndex = firstIndex;
+  }
+
+  private async fail(error: Error, restoreSize: number): Promise<void> {
+    this.failure = error;
+    this.batch = [];
+    try {
+      // Undo whatever part of the failed batch reached the file, so a restart does not replay
+      // commands whose submitters were told they failed.
+      await this.file?.truncate(restoreSize);
+      await this.file?.sync();
+    } catch {
+      // The original error is the one worth reporting; recovery still cuts a torn tail.
+    }
+    for (const waiter of this.waiters) waiter.reject(error);
+    this.waiters = [];
+    this.options.onFailure?.(error);
+  }
+
+  private releaseWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const remaining: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (waiter.index <= this.durable) waiter.resolve();
+      else remaining.push(waiter);
+    }
+    this.waiters = remaining;
+  }
+}

@@ -1,0 +1,58 @@
+/** Helpers for journal tests: write records through the real writer, and a file layer that can fail on demand. */
+import type { CommandEnvelope } from '../../server/src/core/api.js';
+import { nodeFileSystem, type AppendFile, type JournalFileSystem } from '../../server/src/journal/file-system.js';
+import { JournalWriter, type JournalWriterOptions } from '../../server/src/journal/writer.js';
+
+export function envelope(i: number): CommandEnvelope {
+  return { ts: 1_700_000_000_000 + i, command: { type: 'Deposit', accountId: `acct-${i % 7}`, asset: 'USD', amount: `${i}.5` } };
+}
+
+/** Appends `count` records in batches of `perTurn` (each batch appended in one turn and awaited), and waits until all are durable. */
+export async function writeRecords(dir: string, count: number, options: Partial<JournalWriterOptions> = {}, perTurn = 10): Promise<JournalWriter> {
+  const writer = await JournalWriter.open({ dir, nextIndex: 1, ...options });
+  let last = 0;
+  for (let i = 1; i <= count; i++) {
+    last = writer.append(envelope(i));
+    if (i % perTurn === 0) await writer.whenDurable(last);
+  }
+  await writer.whenDurable(last);
+  return writer;
+}
+
+/** Counts syncs and fails writes once `failAfterWrites` successful writes have happened. */
+export class FaultyFileSystem implements JournalFileSystem {
+  writes = 0;
+  syncs = 0;
+  truncatedTo: number[] = [];
+  failAfterWrites = Number.POSITIVE_INFINITY;
+  /** Bytes of a failing write that still reach the file before the error, as a full disk does. */
+  partialBytes = 0;
+  errorCode = 'ENOSPC';
+
+  async open(path: string): Promise<AppendFile> {
+    const real = await nodeFileSystem.open(path);
+    return {
+      write: async (data, position) => {
+        if (this.writes >= this.failAfterWrites) {
+          if (this.partialBytes > 0) await real.write(data.subarray(0, this.partialBytes), position);
+          throw Object.assign(new Error(`${this.errorCode}: no space left on device, write`), { code: this.errorCode });
+        }
+        this.writes++;
+        await real.write(data, position);
+      },
+      sync: async () => {
+        this.syncs++;
+        await real.sync();
+      },
+      truncate: async (size) => {
+        this.truncatedTo.push(size);
+        await real.truncate(size);
+      },
+      close: () => real.close(),
+    };
+  }
+
+  syncDirectory(dir: string): Promise<void> {
+    return nodeFileSystem.syncDirectory(dir);
+  }
+}

@@ -1,0 +1,112 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanJournal } from '../../server/src/journal/reader.js';
+import { retireSegments } from '../../server/src/journal/retention.js';
+import { JournalClosedError, JournalWriter } from '../../server/src/journal/writer.js';
+import type { JournalRecord } from '../../server/src/journal/format.js';
+import { tempDirs } from '../durability/support/temp-dir.js';
+import { envelope, FaultyFileSystem, writeRecords } from './journal-files.js';
+
+const newDir = tempDirs('journal-writer');
+
+async function readAll(dir: string): Promise<JournalRecord[]> {
+  const records: JournalRecord[] = [];
+  await scanJournal(dir, { onRecord: (r) => records.push(r) });
+  return records;
+}
+
+describe('journal writer', () => {
+  it('writes records that read back in order with consecutive indexes', async () => {
+    const dir = newDir();
+    const writer = await writeRecords(dir, 250);
+    await writer.close();
+    const records = await readAll(dir);
+    expect(records.map((r) => r.index)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(records.map((r) => r.envelope)).toEqual(Array.from({ length: 250 }, (_, i) => envelope(i + 1)));
+  });
+
+  it('group-commits: one sync per batch appended in one event-loop turn, not one per record', async () => {
+    const dir = newDir();
+    const fs = new FaultyFileSystem();
+    const writer = await writeRecords(dir, 500, { fs }, 100);
+    await writer.close();
+    expect(fs.syncs).toBe(5);
+    expect((await readAll(dir)).length).toBe(500);
+  });
+
+  it('reports each batch as durable only after its sync, in order', async () => {
+    const dir = newDir();
+    const durable: number[] = [];
+    const writer = await JournalWriter.open({ dir, nextIndex: 1, onDurable: (i) => durable.push(i) });
+    for (let i = 1; i <= 5; i++) writer.append(envelope(i));
+    expect(writer.durableIndex).toBe(0);
+    await writer.whenDurable(5);
+    for (let i = 6; i <= 8; i++) writer.append(envelope(i));
+    await writer.whenDurable(8);
+    expect(durable).toEqual([5, 8]);
+    expect(writer.durableIndex).toBe(8);
+    await writer.close();
+  });
+
+  it('flushes queued records on close and refuses appends afterwards', async () => {
+    const dir = newDir();
+    const writer = await JournalWriter.open({ dir, nextIndex: 1 });
+    writer.append(envelope(1));
+    writer.append(envelope(2));
+    await writer.close();
+    expect(() => writer.append(envelope(3))).toThrow(JournalClosedError);
+    expect((await readAll(dir)).length).toBe(2);
+  });
+
+  it('starts a new segment when one is full and after rotate(); retirement drops only segments wholly below the index', async () => {
+    const dir = newDir();
+    const writer = await JournalWriter.open({ dir, nextIndex: 1, maxSegmentBytes: 1000 });
+    for (let i = 1; i <= 60; i++) {
+      // Batches of 5 records (about 500 bytes): a segment fills after two or three of them.
+      writer.append(envelope(i));
+      if (i % 5 === 0) await writer.whenDurable(i);
+    }
+    writer.rotate();
+    writer.append(envelope(61));
+    await writer.whenDurable(61);
+    await writer.close();
+    const segments = (await scanJournal(dir)).segments;
+    expect(segments.length).toBeGreaterThan(3);
+    expect(segments[segments.length - 1]!.firstIndex).toBe(61);
+    for (let i = 1; i < segments.length; i++) expect(segments[i]!.firstIndex).toBe(segments[i - 1]!.lastIndex + 1);
+
+    const keepFrom = segments[2]!.firstIndex + 1;
+    const removed = await retireSegments(dir, keepFrom);
+    expect(removed).toEqual([segments[0]!.path, segments[1]!.path]);
+    const after = await scanJournal(dir);
+    expect(after.firstIndex).toBe(segments[2]!.firstIndex);
+    expect(after.lastIndex).toBe(61);
+    // The last segment is never retired, whatever the index.
+    await retireSegments(dir, 1_000_000);
+    expect(readdirSync(dir)).toEqual([segments[segments.length - 1]!.path.split('/').pop()]);
+  });
+
+  it('on a failed write: reports once, undoes the partial batch, rejects waiters and later appends', async () => {
+    const dir = newDir();
+    const fs = new FaultyFileSystem();
+    const failures: Error[] = [];
+    const writer = await JournalWriter.open({ dir, nextIndex: 1, fs, onFailure: (e) => failures.push(e) });
+    writer.append(envelope(1));
+    await writer.whenDurable(1);
+    const goodSize = statSync(join(dir, readdirSync(dir)[0]!)).size;
+
+    fs.failAfterWrites = fs.writes;
+    fs.partialBytes = 30;
+    writer.append(envelope(2));
+    writer.append(envelope(3));
+    await expect(writer.whenDurable(3)).rejects.toThrow(/ENOSPC/);
+    expect(failures).toHaveLength(1);
+    expect(fs.truncatedTo).toEqual([goodSize]);
+    expect(statSync(join(dir, readdirSync(dir)[0]!)).size).toBe(goodSize);
+    expect(() => writer.append(envelope(4))).toThrow(JournalClosedError);
+    expect(writer.durableIndex).toBe(1);
+    await writer.close();
+    expect((await readAll(dir)).map((r) => r.index)).toEqual([1]);
+  });
+});
