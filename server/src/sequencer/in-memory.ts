@@ -1,0 +1,62 @@
+/**
+ * A CommandBus without a journal, for tests and for running without a data directory. It
+ * behaves like the durable one in every observable way except persistence: results resolve
+ * and events are delivered in sequence order, a little after submit returns (a microtask
+ * later), with every listener seeing a batch before any of that batch's submitters resume.
+ */
+import pino, { type Logger } from 'pino';
+import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
+import type { CommandBus } from './api.js';
+import { CommandTimestamps, systemClock, type Clock } from './clock.js';
+import { EventFanout } from './fanout.js';
+import { guardCore } from './guarded-core.js';
+
+interface Pending {
+  result?: CommandResult;
+  error?: unknown;
+  resolve: (result: CommandResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export function createInMemorySequencer(core: TradingCore, clock: Clock = systemClock, logger: Logger = pino({ name: 'sequencer' })): CommandBus {
+  const timestamps = new CommandTimestamps(clock);
+  const fanout = new EventFanout(logger);
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  function release(): void {
+    scheduled = false;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      const events: CoreEvent[] = [];
+      for (const item of batch) if (item.result) events.push(...item.result.events);
+      fanout.emit(events);
+      for (const item of batch) {
+        if (item.result) item.resolve(item.result);
+        else item.reject(item.error);
+      }
+    }
+  }
+
+  return {
+    submit(command: Command): Promise<CommandResult> {
+      return new Promise((resolve, reject) => {
+        const pending: Pending = { resolve, reject };
+        try {
+          pending.result = core.apply({ ts: timestamps.next(), command });
+        } catch (error) {
+          pending.error = error;
+        }
+        queue.push(pending);
+        if (!scheduled) {
+          scheduled = true;
+          queueMicrotask(release);
+        }
+      });
+    },
+    onEvents: (listener) => fanout.add(listener),
+    core: guardCore(core, () => undefined),
+    healthy: true,
+  };
+}
