@@ -1,6 +1,7 @@
 /** Rate limits shared by the REST, WebSocket and FIX gateways. */
 export * from './headers.js';
 export * from './limiter-store.js';
+export * from './meters.js';
 export * from './order-rate-limiter.js';
 export * from './policies.js';
 export * from './quota-limiter.js';

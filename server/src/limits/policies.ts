@@ -14,6 +14,11 @@ export interface RateLimitPolicy {
   quota: number;
   /** Window length in seconds. */
   windowSeconds: number;
+  /**
+   * Absent: a fixed window that starts with the partition's first use. Present: a rolling window
+   * counted in buckets of this many ms (the window must be a whole number of buckets).
+   */
+  rollingBucketMs?: number;
   description: string;
 }
 
@@ -25,8 +30,8 @@ export const REQUEST_POLICIES = [
 
 /** Order-rate policies per account, over every channel (REST, WebSocket, FIX) together. */
 export const ORDER_POLICIES = [
-  { name: 'orders-1s', scope: 'account', quota: 10, windowSeconds: 1, description: 'New and amended orders per account per second (cancels are never order-rate limited).' },
-  { name: 'orders-10s', scope: 'account', quota: 50, windowSeconds: 10, description: 'New and amended orders per account per 10 seconds.' },
+  { name: 'orders-1s', scope: 'account', quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: 'New and amended orders per account in any rolling second (cancels are never order-rate limited).' },
+  { name: 'orders-10s', scope: 'account', quota: 50, windowSeconds: 10, rollingBucketMs: 1000, description: 'New and amended orders per account in any rolling 10 seconds.' },
 ] as const satisfies readonly RateLimitPolicy[];
 
 export const RATE_LIMIT_POLICIES: readonly RateLimitPolicy[] = [...REQUEST_POLICIES, ...ORDER_POLICIES];

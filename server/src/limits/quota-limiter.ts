@@ -4,10 +4,10 @@
  * every policy has room; a refused request spends nothing, so a heavy request that does not fit
  * does not starve light ones.
  */
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
 import { memoryLimiterFactory, type LimiterFactory } from './limiter-store.js';
+import { meterFor, type Meter, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
 
 /** Who a request is charged to; a policy whose scope is absent here does not apply. */
@@ -17,7 +17,7 @@ export interface RateLimitDecision {
   allowed: boolean;
   /** One entry per applied policy, in policy-table order. */
   usage: RateLimitUsage[];
-  /** Present when refused: whole seconds until every exhausted policy has room again. */
+  /** Present when refused: whole seconds until every refusing policy has room. */
   retryAfterSeconds?: number;
   /** Names of the policies that lacked room (empty when allowed). */
   refusedBy: string[];
@@ -28,13 +28,10 @@ export interface RateLimitDecision {
 const secondsUntil = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 export class QuotaLimiter {
-  readonly #policies: readonly { policy: RateLimitPolicy; limiter: RateLimiterAbstract }[];
+  readonly #policies: readonly { policy: RateLimitPolicy; meter: Meter }[];
 
   constructor(policies: readonly RateLimitPolicy[], factory: LimiterFactory = memoryLimiterFactory) {
-    this.#policies = policies.map((policy) => ({
-      policy,
-      limiter: factory({ keyPrefix: `rl-${policy.name}`, points: policy.quota, duration: policy.windowSeconds }),
-    }));
+    this.#policies = policies.map((policy) => ({ policy, meter: meterFor(policy, factory) }));
   }
 
   get policies(): readonly RateLimitPolicy[] {
@@ -49,21 +46,17 @@ export class QuotaLimiter {
   /** Spends `units` from every applicable policy, or from none if any lacks room. */
   async consume(subject: RateLimitSubject, units: number): Promise<RateLimitDecision> {
     const applied = this.#applicable(subject);
-    const settled = await Promise.allSettled(applied.map(({ limiter, partition }) => limiter.consume(partition, units)));
-    const storeError = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof RateLimiterRes));
-    const allowed = settled.every((s) => s.status === 'fulfilled');
+    const readings = await Promise.all(applied.map(({ meter, partition }) => meter.consume(partition, units)));
+    const allowed = readings.every((r) => r.fits);
     if (!allowed) {
-      // Give back what this request took from every policy that counted it.
-      await Promise.all(applied.map(({ limiter, partition }, i) => (settled[i]?.status === 'rejected' && !(settled[i].reason instanceof RateLimiterRes) ? undefined : limiter.reward(partition, units))));
+      // Give back what this request took from the policies that did admit it.
+      await Promise.all(applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refund(partition, units) : undefined)));
     }
-    if (storeError?.status === 'rejected') throw storeError.reason;
-
     const refusals: Refusal[] = [];
     const usage = applied.map(({ policy }, i): RateLimitUsage => {
-      const s = settled[i]!;
-      const res = (s.status === 'fulfilled' ? s.value : s.reason) as RateLimiterRes;
-      if (s.status === 'rejected') refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(res.msBeforeNext)) });
-      return usageOf(policy, allowed ? res.consumedPoints : res.consumedPoints - units, res.msBeforeNext);
+      const r = readings[i]!;
+      if (!r.fits) refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(r.msBeforeNext)) });
+      return usageOf(policy, { consumed: allowed || !r.fits ? r.consumed : r.consumed - units, msBeforeNext: r.msBeforeNext });
     });
     return decision(usage, refusals);
   }
@@ -71,29 +64,26 @@ export class QuotaLimiter {
   /** The current usage of every applicable policy, spending nothing. */
   async peek(subject: RateLimitSubject): Promise<RateLimitUsage[]> {
     const applied = this.#applicable(subject);
-    const results = await Promise.all(applied.map(({ limiter, partition }) => limiter.get(partition)));
-    return applied.map(({ policy }, i) => {
-      const res = results[i];
-      return res ? usageOf(policy, res.consumedPoints, res.msBeforeNext) : usageOf(policy, 0, 0);
-    });
+    const readings = await Promise.all(applied.map(({ meter, partition }) => meter.peek(partition)));
+    return applied.map(({ policy }, i) => usageOf(policy, readings[i]!));
   }
 
   #applicable(subject: RateLimitSubject) {
-    const applied: { policy: RateLimitPolicy; limiter: RateLimiterAbstract; partition: string }[] = [];
-    for (const { policy, limiter } of this.#policies) {
+    const applied: { policy: RateLimitPolicy; meter: Meter; partition: string }[] = [];
+    for (const { policy, meter } of this.#policies) {
       const partition = subject[policy.scope];
-      if (partition !== undefined) applied.push({ policy, limiter, partition });
+      if (partition !== undefined) applied.push({ policy, meter, partition });
     }
     return applied;
   }
 }
 
-function usageOf(policy: RateLimitPolicy, consumed: number, msBeforeNext: number): RateLimitUsage {
+function usageOf(policy: RateLimitPolicy, reading: MeterReading): RateLimitUsage {
   return {
     policy: policy.name,
     limit: policy.quota,
-    remaining: Math.min(policy.quota, Math.max(0, policy.quota - consumed)),
-    reset: secondsUntil(msBeforeNext),
+    remaining: Math.min(policy.quota, Math.max(0, policy.quota - reading.consumed)),
+    reset: secondsUntil(reading.msBeforeNext),
     windowSeconds: policy.windowSeconds,
   };
 }
@@ -126,11 +116,12 @@ export function mergeDecisions(a: RateLimitDecision, b: RateLimitDecision): Rate
 
 /** The 429 a gateway raises for a refused decision: code RATE_LIMITED, headers and usage attached. */
 export function rateLimitedError(refused: RateLimitDecision): ApiError {
+  const retryAfterSeconds = refused.retryAfterSeconds ?? 1;
   return new ApiError({
     status: 429,
     code: 'RATE_LIMITED',
-    detail: `Rate limit exceeded (${refused.refusedBy.join(', ')}); retry after ${refused.retryAfterSeconds ?? 1} s.`,
+    detail: `Rate limit exceeded (${refused.refusedBy.join(', ')}); retry after ${retryAfterSeconds} s.`,
     headers: refused.headers,
-    extra: { retryAfterSeconds: refused.retryAfterSeconds ?? 1, limits: refused.usage },
+    extra: { retryAfterSeconds, limits: refused.usage },
   });
 }
