@@ -1,0 +1,41 @@
+/**
+ * Express adapter for the shared verifier: reads the X-API-* headers, the request target and the
+ * raw body bytes (`req.rawBody`, captured by express.json's verify hook), and sets
+ * `res.locals.principal` or passes an ApiError (AUTH_*) to the error handler.
+ */
+import type { Request, RequestHandler } from 'express';
+import { authApiError, type RequestVerifier, type Scope } from '../../../auth/index.js';
+
+/** Header names of the signed-request scheme (lower-case, as node exposes them). */
+export const AUTH_HEADERS = { key: 'x-api-key', timestamp: 'x-api-timestamp', signature: 'x-api-signature', window: 'x-api-window' } as const;
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  // A repeated header is ambiguous about what was signed: treat it as malformed.
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function authenticate(verifier: RequestVerifier, requiredScope?: Scope): RequestHandler {
+  return (req, res, next) => {
+    const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
+    verifier
+      .verifyRest({
+        credentials: {
+          keyId: header(req, AUTH_HEADERS.key),
+          timestamp: header(req, AUTH_HEADERS.timestamp),
+          signature: header(req, AUTH_HEADERS.signature),
+          window: header(req, AUTH_HEADERS.window),
+        },
+        method: req.method,
+        pathWithQuery: req.originalUrl,
+        body: rawBody ?? '',
+        ip: req.ip ?? req.socket.remoteAddress ?? '',
+        requiredScope,
+      })
+      .then((result) => {
+        if (!result.ok) return next(authApiError(result.code, result.retryAfterSeconds));
+        res.locals.principal = result.principal;
+        next();
+      }, next);
+  };
+}
