@@ -1,0 +1,75 @@
+/**
+ * Runs a mutating action at most once per idempotency key: a repeat with the same fingerprint gets
+ * the stored response (or waits for the one in flight), a repeat with another fingerprint is an
+ * IDEMPOTENCY_CONFLICT. Failures caused by the client (4xx) are remembered too, so a retry sees
+ * the same answer; server-side failures are not, so a retry can succeed.
+ */
+import { createHash } from 'node:crypto';
+import { ApiError } from '../errors/api-error.js';
+import type { IdempotencyStore } from '../storage/idempotency-store.js';
+
+export interface StoredResponse<T> { status: number; body: T }
+
+export function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+}
+
+/** JSON with sorted keys, so that field order in the request does not change the fingerprint. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export class IdempotentRunner {
+  readonly #inFlight = new Map<string, { fingerprint: string; promise: Promise<StoredResponse<unknown>> }>();
+
+  constructor(private readonly store: IdempotencyStore, private readonly clock: () => number) {}
+
+  async run<T>(scope: string, key: string, request: unknown, action: () => Promise<StoredResponse<T>>): Promise<StoredResponse<T>> {
+    const fingerprint = fingerprintOf(request);
+    const slot = `${scope}\u0000${key}`;
+    const pending = this.#inFlight.get(slot);
+    if (pending) {
+      if (pending.fingerprint !== fingerprint) throw conflict(key);
+      return (await pending.promise) as StoredResponse<T>;
+    }
+    const stored = this.store.get(scope, key, this.clock());
+    if (stored) {
+      if (stored.fingerprint !== fingerprint) throw conflict(key);
+      const body = JSON.parse(stored.body) as T | { problem: ApiErrorShape };
+      if (stored.status >= 400) throw reviveError(stored.status, (body as { problem: ApiErrorShape }).problem);
+      return { status: stored.status, body: body as T };
+    }
+    const promise = (async () => {
+      try {
+        const response = await action();
+        this.store.put(scope, key, { fingerprint, status: response.status, body: JSON.stringify(response.body), createdAt: this.clock() });
+        return response;
+      } catch (err) {
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+          const problem: ApiErrorShape = { status: err.status, code: err.code, detail: err.detail };
+          this.store.put(scope, key, { fingerprint, status: err.status, body: JSON.stringify({ problem }), createdAt: this.clock() });
+        }
+        throw err;
+      } finally {
+        this.#inFlight.delete(slot);
+      }
+    })();
+    this.#inFlight.set(slot, { fingerprint, promise });
+    return (await promise) as StoredResponse<T>;
+  }
+}
+
+interface ApiErrorShape { status: number; code: string; detail: string }
+
+function reviveError(status: number, p: ApiErrorShape): ApiError {
+  return new ApiError({ status, code: p.code, detail: p.detail });
+}
+
+function conflict(key: string): ApiError {
+  return new ApiError({ status: 409, code: 'IDEMPOTENCY_CONFLICT', detail: `The key "${key}" was already used with a different request.` });
+}

@@ -1,0 +1,137 @@
+/**
+ * Order entry, independent of the channel: REST and WebSocket both call it, so an order is
+ * validated, limited, de-duplicated and reported the same way whichever door it came through.
+ * Each method resolves only after the command is durable (the CommandBus guarantees it) and
+ * throws an ApiError carrying the shared error code on any refusal.
+ */
+import type { Command, CommandResult, OrderRef, PlaceOrder } from '../core/api.js';
+import { ApiError } from '../errors/api-error.js';
+import { rejectionError } from '../errors/reject-codes.js';
+import type { HistoryQueries } from '../history/queries.js';
+import { rateLimitedError, type OrderRateLimiter, type RateLimitUsage } from '../limits/index.js';
+import { DurabilityError, type CommandBus } from '../sequencer/api.js';
+import { IdempotentRunner } from './idempotency.js';
+import type { IdempotencyStore } from '../storage/idempotency-store.js';
+import { acceptedOrderId, canceledOrders, orderOutcome, toApiOrder, type ApiFill, type ApiOrder, type ApiOrderRequest } from './views.js';
+
+export interface OrderResult { order: ApiOrder; fills: ApiFill[] }
+export interface AmendChanges { price?: string; quantity?: string; newClientOrderId?: string }
+
+export interface OrderEntryDeps {
+  bus: CommandBus;
+  history: HistoryQueries | undefined;
+  orderLimiter: OrderRateLimiter;
+  idempotency: IdempotencyStore;
+  clock: () => number;
+}
+
+export class OrderEntry {
+  readonly #deps: OrderEntryDeps;
+  readonly #runner: IdempotentRunner;
+
+  constructor(deps: OrderEntryDeps) {
+    this.#deps = deps;
+    this.#runner = new IdempotentRunner(deps.idempotency, deps.clock);
+  }
+
+  /** Places an order. A client order id makes retries safe (same body: same answer). */
+  async place(accountId: string, request: ApiOrderRequest): Promise<OrderResult> {
+    if (request.clientOrderId === undefined) return this.#place(accountId, request);
+    const response = await this.#runner.run(`order:${accountId}`, request.clientOrderId, request, async () => ({ status: 201, body: await this.#place(accountId, request) }));
+    return response.body;
+  }
+
+  /** Each order on its own; one failure does not stop the others. */
+  async placeBatch(accountId: string, requests: readonly ApiOrderRequest[]): Promise<({ ok: true } & OrderResult | { ok: false; error: ApiError })[]> {
+    const settled = await Promise.allSettled(requests.map((r) => this.place(accountId, r)));
+    return settled.map((s) => {
+      if (s.status === 'fulfilled') return { ok: true as const, ...s.value };
+      if (s.reason instanceof ApiError) return { ok: false as const, error: s.reason };
+      throw s.reason;
+    });
+  }
+
+  async amend(accountId: string, ref: OrderRef, changes: AmendChanges): Promise<OrderResult> {
+    await this.#spendOrderRate(accountId);
+    const result = await this.#submit({
+      type: 'AmendOrder', accountId, ...ref,
+      ...(changes.price !== undefined && { newPrice: changes.price }),
+      ...(changes.quantity !== undefined && { newQuantity: changes.quantity }),
+      ...(changes.newClientOrderId !== undefined && { newClientOrderId: changes.newClientOrderId }),
+    } as Command);
+    const orderId = ref.orderId ?? this.#deps.bus.core.order(accountId, { clientOrderId: changes.newClientOrderId ?? ref.clientOrderId! })?.orderId ?? firstOrderId(result);
+    return this.#outcome(result, orderId);
+  }
+
+  async cancel(accountId: string, ref: OrderRef): Promise<ApiOrder> {
+    const result = await this.#submit({ type: 'CancelOrder', accountId, ...ref } as Command);
+    return this.#outcome(result, firstOrderId(result)).order;
+  }
+
+  async cancelAll(accountId: string, symbol?: string): Promise<ApiOrder[]> {
+    const result = await this.#submit({ type: 'CancelAll', accountId, ...(symbol !== undefined && { symbol }) });
+    return canceledOrders(result.events);
+  }
+
+  /** A live order from the core, else a closed one from the history store. */
+  getOrder(accountId: string, ref: OrderRef): ApiOrder {
+    const live = this.#deps.bus.core.order(accountId, ref);
+    if (live) return toApiOrder(live);
+    const closed = this.#deps.history?.getOrder(accountId, ref);
+    if (closed) return toApiOrder(closed);
+    throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: 'No such order for this account.' });
+  }
+
+  orderRateUsage(accountId: string): Promise<RateLimitUsage[]> {
+    return this.#deps.orderLimiter.usage(accountId);
+  }
+
+  async #place(accountId: string, r: ApiOrderRequest): Promise<OrderResult> {
+    await this.#spendOrderRate(accountId);
+    const command: PlaceOrder = {
+      type: 'PlaceOrder', accountId, symbol: r.symbol, side: r.side, orderType: r.type, timeInForce: r.timeInForce ?? 'GTC',
+      ...(r.clientOrderId !== undefined && { clientOrderId: r.clientOrderId }),
+      ...(r.price !== undefined && { price: r.price }),
+      ...(r.quantity !== undefined && { quantity: r.quantity }),
+      ...(r.quoteQuantity !== undefined && { quoteQuantity: r.quoteQuantity }),
+      ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
+      ...(r.postOnly !== undefined && { postOnly: r.postOnly }),
+      ...(r.selfTradePrevention !== undefined && { stp: r.selfTradePrevention }),
+    };
+    const result = await this.#submit(command);
+    const orderId = acceptedOrderId(result.events);
+    if (orderId === undefined) throw new ApiError({ status: 500, code: 'INTERNAL_ERROR', detail: 'The order was accepted without an order id.' });
+    return this.#outcome(result, orderId);
+  }
+
+  async #spendOrderRate(accountId: string): Promise<void> {
+    const decision = await this.#deps.orderLimiter.consume(accountId);
+    if (!decision.allowed) throw rateLimitedError(decision);
+  }
+
+  /** Submits and turns a rejection or a durability failure into the shared error. */
+  async #submit(command: Command): Promise<CommandResult & { ok: true }> {
+    let result: CommandResult;
+    try {
+      result = await this.#deps.bus.submit(command);
+    } catch (err) {
+      if (err instanceof DurabilityError) {
+        throw new ApiError({ status: 503, code: 'JOURNAL_UNAVAILABLE', detail: 'New state cannot be made durable right now; nothing was changed.' });
+      }
+      throw err;
+    }
+    if (!result.ok) throw rejectionError(result.code, result.message);
+    return result;
+  }
+
+  #outcome(result: CommandResult, orderId: string | undefined): OrderResult {
+    const outcome = orderId === undefined ? undefined : orderOutcome(result.events, orderId);
+    if (!outcome) throw new ApiError({ status: 500, code: 'INTERNAL_ERROR', detail: 'The command produced no order state.' });
+    return outcome;
+  }
+}
+
+function firstOrderId(result: CommandResult): string | undefined {
+  for (const e of result.events) if ('order' in e) return e.order.orderId;
+  return undefined;
+}
