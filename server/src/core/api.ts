@@ -107,6 +107,8 @@ export const REJECT_CODES = [
   'INVALID_EXPIRY', 'DUPLICATE_CLIENT_ORDER_ID', 'TOO_MANY_OPEN_ORDERS', 'KILL_SWITCH_ACTIVE',
   'POST_ONLY_WOULD_CROSS', 'FOK_NOT_FILLABLE', 'NO_LIQUIDITY',
   'ORDER_NOT_FOUND', 'AMEND_NO_CHANGE', 'INVALID_FEE_SCHEDULE',
+  // Added: a command whose shape is invalid (missing/ill-typed field, unknown command type).
+  'INVALID_COMMAND',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 

@@ -1,0 +1,181 @@
+/**
+ * Price-time matching of one taker order against the opposite side of its book. Trades print at
+ * the maker's price; within a price the oldest resting order fills first. A fill settles both
+ * sides, the fee account and both positions within the same command.
+ */
+import { emitAmended, emitBalance, emitFilled, emitLevel, emitPosition, emitTrade } from './events.js';
+import { chargedNumeratorAfter, feeForFill, maxLotsForBudget } from './fees.js';
+import { balanceOf, bookSide, cancelOrder, finish, holdNeed, syncHold } from './lifecycle.js';
+import type { Order, PriceLevel, Position } from './model.js';
+import { Position as PositionRecord } from './model.js';
+import { applyFillToPosition } from './positions.js';
+import type { CoreState } from './state.js';
+
+/** Why matching stopped. */
+export type MatchStop = 'done' | 'limit' | 'empty' | 'budget' | 'stp';
+
+/**
+ * Matches `taker` (not in the book) while it has quantity (or budget) left and the best opposite
+ * price is within `limit` (null: no price limit). Expired GTD makers met on the way are expired.
+ */
+export function match(st: CoreState, taker: Order, limit: bigint | null): MatchStop {
+  const inst = taker.inst;
+  const book = taker.side === 'buy' ? inst.asks : inst.bids;
+  const buy = taker.side === 'buy';
+  const byQuote = taker.quantity === null;
+  for (;;) {
+    if (byQuote ? taker.held === 0n : taker.remaining === 0n) return 'done';
+    const level = book.best();
+    if (level === undefined) return 'empty';
+    if (limit !== null && (buy ? level.price > limit : level.price < limit)) return 'limit';
+    const maker = level.head as Order;
+    if (maker.expireAt !== undefined && maker.expireAt <= st.clock) {
+      cancelOrder(st, maker, 'expired', 'expired');
+      continue;
+    }
+    if (maker.account === taker.account) {
+      if (preventSelfTrade(st, taker, maker, level)) return 'stp';
+      continue;
+    }
+    let quantity = maker.remaining;
+    if (byQuote) {
+      const lots = maxLotsForBudget(taker.held, taker.feeNumerator, taker.account.takerBpsBig, inst.notional(level.price, inst.lot));
+      if (lots === 0n) return 'budget';
+      const affordable = lots * inst.lot;
+      if (affordable < quantity) quantity = affordable;
+    } else if (taker.remaining < quantity) {
+      quantity = taker.remaining;
+    }
+    executeTrade(st, taker, maker, level, quantity);
+  }
+}
+
+/**
+ * Applies the taker's STP mode to a resting order of its own account. Returns true when the
+ * taker must stop (the caller then cancels its remainder with reason 'stp').
+ */
+function preventSelfTrade(st: CoreState, taker: Order, maker: Order, level: PriceLevel): boolean {
+  switch (taker.stp) {
+    case 'cancel_oldest':
+      cancelOrder(st, maker, 'stp');
+      return false;
+    case 'cancel_both':
+      cancelOrder(st, maker, 'stp');
+      return true;
+    case 'decrement_and_cancel': {
+      // A market buy by quote amount has no base quantity to decrement: it is canceled.
+      if (taker.quantity === null) return true;
+      const d = taker.remaining < maker.remaining ? taker.remaining : maker.remaining;
+      if (maker.remaining === d) {
+        cancelOrder(st, maker, 'stp');
+      } else {
+        maker.remaining -= d;
+        maker.quantity = (maker.quantity as bigint) - d;
+        level.quantity -= d;
+        maker.updatedAt = st.ts;
+        emitAmended(st, maker, true);
+        syncHold(st, maker);
+        emitLevel(st, maker.inst, maker.side, level.priceText, level.quantity);
+      }
+      if (taker.remaining === d) return true;
+      taker.remaining -= d;
+      taker.quantity = (taker.quantity as bigint) - d;
+      taker.updatedAt = st.ts;
+      emitAmended(st, taker, true);
+      syncHold(st, taker);
+      return false;
+    }
+    default:
+      return true;
+  }
+}
+
+function positionOf(order: Order): Position {
+  const positions = order.account.positions;
+  let p = positions.get(order.inst.symbol);
+  if (p === undefined) {
+    p = new PositionRecord(order.inst.symbol);
+    positions.set(order.inst.symbol, p);
+  }
+  return p;
+}
+
+function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLevel, quantity: bigint): void {
+  const inst = taker.inst;
+  const price = level.price;
+  const notional = inst.notional(price, quantity);
+  const tradeId = ++inst.tradeSeq;
+
+  const makerBps = maker.account.makerBpsBig;
+  const takerBps = taker.account.takerBpsBig;
+  const makerFee = feeForFill(maker.feeNumerator, notional, makerBps);
+  const takerFee = feeForFill(taker.feeNumerator, notional, takerBps);
+  maker.feeNumerator = chargedNumeratorAfter(maker.feeNumerator, notional, makerBps);
+  taker.feeNumerator = chargedNumeratorAfter(taker.feeNumerator, notional, takerBps);
+
+  const buyer = taker.side === 'buy' ? taker : maker;
+  const seller = buyer === taker ? maker : taker;
+  const buyerFee = buyer === taker ? takerFee : makerFee;
+  const sellerFee = buyer === taker ? makerFee : takerFee;
+
+  // Order state first, so the fill events show it after the fill.
+  maker.remaining -= quantity;
+  level.quantity -= quantity;
+  maker.filled += quantity;
+  maker.filledQuote += notional;
+  maker.status = maker.remaining === 0n ? 'filled' : 'partially_filled';
+  maker.updatedAt = st.ts;
+  taker.filled += quantity;
+  taker.filledQuote += notional;
+  taker.updatedAt = st.ts;
+  const buyerHeldBefore = buyer.held;
+  if (taker.quantity === null) {
+    taker.held -= notional + takerFee; // the budget is the hold
+    taker.status = taker.held === 0n ? 'filled' : 'partially_filled';
+  } else {
+    taker.remaining -= quantity;
+    taker.status = taker.remaining === 0n ? 'filled' : 'partially_filled';
+  }
+  const buyerHeldAfter = buyer.quantity === null ? buyer.held : holdNeed(buyer);
+  buyer.held = buyerHeldAfter;
+  seller.held -= quantity;
+
+  emitFilled(st, maker, tradeId, level.priceText, quantity, 'maker', makerFee);
+  emitFilled(st, taker, tradeId, level.priceText, quantity, 'taker', takerFee);
+  emitTrade(st, inst, tradeId, level.priceText, quantity, taker.side, maker, taker);
+  if (maker.remaining === 0n) bookSide(inst, maker.side).remove(maker);
+  emitLevel(st, inst, maker.side, level.priceText, level.quantity);
+
+  // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
+  // seller delivers base from its hold and receives notional - fee, the fee account nets both fees.
+  const buyerQuote = balanceOf(buyer.account, inst.quote);
+  buyerQuote.total -= notional + buyerFee;
+  buyerQuote.hold -= buyerHeldBefore - buyerHeldAfter;
+  emitBalance(st, buyer.account, buyerQuote, 'trade');
+  const buyerBase = balanceOf(buyer.account, inst.base);
+  buyerBase.total += quantity;
+  emitBalance(st, buyer.account, buyerBase, 'trade');
+  const sellerBase = balanceOf(seller.account, inst.base);
+  sellerBase.total -= quantity;
+  sellerBase.hold -= quantity;
+  emitBalance(st, seller.account, sellerBase, 'trade');
+  const sellerQuote = balanceOf(seller.account, inst.quote);
+  sellerQuote.total += notional - sellerFee;
+  emitBalance(st, seller.account, sellerQuote, 'trade');
+  const fees = buyerFee + sellerFee;
+  if (fees !== 0n) {
+    const feeBalance = balanceOf(st.feeAccount, inst.quote);
+    feeBalance.total += fees;
+    emitBalance(st, st.feeAccount, feeBalance, 'fee');
+  }
+
+  const buyerPosition = positionOf(buyer);
+  applyFillToPosition(buyerPosition, inst, true, price, quantity);
+  emitPosition(st, buyer.account, buyerPosition, inst);
+  const sellerPosition = positionOf(seller);
+  applyFillToPosition(sellerPosition, inst, false, price, quantity);
+  emitPosition(st, seller.account, sellerPosition, inst);
+
+  inst.md.record({ tradeId, price, quantity, takerSide: taker.side, ts: st.ts }, notional, st.clock);
+  if (maker.remaining === 0n) finish(st, maker);
+}

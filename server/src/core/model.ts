@@ -1,0 +1,132 @@
+/**
+ * The core's mutable state records. All amounts are bigint counts of the smallest unit of their
+ * scale: base quantities at the base asset's decimals, prices and quote amounts at the quote
+ * asset's decimals.
+ */
+import type { InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
+import { BookSide, type BookNode, type PriceLevel } from './book.js';
+import { MarketData } from './market-data.js';
+
+export interface AssetInfo { readonly asset: string; readonly decimals: number }
+
+export class Balance {
+  total = 0n;
+  hold = 0n;
+  constructor(readonly asset: AssetInfo) {}
+}
+
+/** Net position from trading: `cost` is the quote paid (long) or received (short) for the open quantity. */
+export class Position {
+  net = 0n;
+  cost = 0n;
+  realized = 0n;
+  constructor(readonly symbol: string) {}
+}
+
+export class Account {
+  killSwitch = false;
+  /** max(maker, taker, 0) in bps: the highest rate a buy order can be charged, used for its hold. */
+  holdBps: bigint;
+  readonly balances = new Map<string, Balance>();
+  readonly positions = new Map<string, Position>();
+  /** Live orders by numeric id, in ascending id order (orders are only ever appended). */
+  readonly orders = new Map<number, Order>();
+  readonly byClientId = new Map<string, Order>();
+  makerBpsBig: bigint;
+  takerBpsBig: bigint;
+
+  constructor(readonly id: string, public makerBps: number, public takerBps: number, public maxOpenOrders: number) {
+    this.makerBpsBig = BigInt(makerBps);
+    this.takerBpsBig = BigInt(takerBps);
+    this.holdBps = BigInt(Math.max(makerBps, takerBps, 0));
+  }
+
+  setFees(makerBps: number, takerBps: number): void {
+    this.makerBps = makerBps;
+    this.takerBps = takerBps;
+    this.makerBpsBig = BigInt(makerBps);
+    this.takerBpsBig = BigInt(takerBps);
+    this.holdBps = BigInt(Math.max(makerBps, takerBps, 0));
+  }
+}
+
+export class Instrument {
+  readonly bids = new BookSide(true);
+  readonly asks = new BookSide(false);
+  tradeSeq = 0;
+  bookSeq = 0;
+  readonly md: MarketData;
+  /** 10^baseDecimals: notional = price × quantity / baseUnit, exact by the tick/lot rule. */
+  readonly baseUnit: bigint;
+
+  constructor(
+    readonly symbol: string,
+    readonly base: AssetInfo,
+    readonly quote: AssetInfo,
+    readonly tick: bigint,
+    readonly lot: bigint,
+    readonly minQuantity: bigint,
+    readonly maxQuantity: bigint,
+    readonly minNotional: bigint,
+    readonly priceBandBps: number,
+    public status: InstrumentStatus,
+    baseUnit: bigint,
+    recentCapacity: number,
+    candleRetention: number,
+  ) {
+    this.baseUnit = baseUnit;
+    this.md = new MarketData(recentCapacity, candleRetention);
+  }
+
+  notional(price: bigint, quantity: bigint): bigint {
+    return (price * quantity) / this.baseUnit;
+  }
+}
+
+export class Order implements BookNode {
+  prev: BookNode | null = null;
+  next: BookNode | null = null;
+  level: PriceLevel | null = null;
+  readonly idText: string;
+  /** Base filled so far. */
+  filled = 0n;
+  /** Quote exchanged so far (Σ price × quantity). */
+  filledQuote = 0n;
+  /** Signed running fee numerator, see fees.ts. */
+  feeNumerator = 0n;
+  /** What this order currently holds: quote for a buy, base for a sell. */
+  held = 0n;
+  status: OrderStatus = 'new';
+  priceText: string | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly account: Account,
+    public clientOrderId: string | undefined,
+    readonly inst: Instrument,
+    readonly side: Side,
+    readonly orderType: OrderType,
+    readonly timeInForce: TimeInForce,
+    readonly postOnly: boolean,
+    readonly stp: StpMode,
+    /** Limit price; for a market order the cap (buy) or floor (sell) it may trade to, 0n if none. */
+    public price: bigint,
+    /** Total base quantity (null for a market buy by quote amount). */
+    public quantity: bigint | null,
+    readonly quoteQuantity: bigint | null,
+    /** Open base quantity (0n for a market buy by quote amount, which tracks its budget in `held`). */
+    public remaining: bigint,
+    readonly expireAt: number | undefined,
+    readonly createdAt: number,
+    public updatedAt: number,
+  ) {
+    this.idText = String(id);
+  }
+
+  get isBuy(): boolean {
+    return this.side === 'buy';
+  }
+}
+
+export type { BookNode, PriceLevel };
+export { BookSide };

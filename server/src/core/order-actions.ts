@@ -1,0 +1,138 @@
+/** Commands on live orders: amend, cancel (one, all) and expiry. */
+import type { AmendOrder, CancelAll, CancelOrder, OrderRef } from './api.js';
+import { emitAmended, emitLevel } from './events.js';
+import { buyHoldNeed } from './fees.js';
+import { availableOf, bookSide, cancelOrder, holdAsset, rest, syncHold } from './lifecycle.js';
+import { match } from './matching.js';
+import type { Account, Order } from './model.js';
+import { checkPrice, checkQuantity, isIdentifier, ruleMessage, statusBlocksTrading } from './order-rules.js';
+import { formatPrice, settleAfterMatch } from './placement.js';
+import { withinBand } from './price-band.js';
+import { rejectCommand } from './rejects.js';
+import type { CoreState } from './state.js';
+
+/** The live order an OrderRef names, if any. */
+export function findLive(account: Account, ref: OrderRef): Order | undefined {
+  if (typeof ref.orderId === 'string') {
+    const id = Number(ref.orderId);
+    if (!Number.isSafeInteger(id) || String(id) !== ref.orderId) return undefined;
+    return account.orders.get(id);
+  }
+  if (typeof ref.clientOrderId === 'string') return account.byClientId.get(ref.clientOrderId);
+  return undefined;
+}
+
+export function cancelOne(st: CoreState, c: CancelOrder): void {
+  const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
+  if (account === undefined) {
+    return rejectCommand(st, 'CancelOrder', c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account', c.orderId, c.clientOrderId);
+  }
+  const o = findLive(account, c);
+  if (o === undefined) return rejectCommand(st, 'CancelOrder', account.id, 'ORDER_NOT_FOUND', 'no such live order', c.orderId, c.clientOrderId);
+  cancelOrder(st, o, 'user');
+}
+
+export function cancelAll(st: CoreState, c: CancelAll): void {
+  const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
+  if (account === undefined) return rejectCommand(st, 'CancelAll', c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
+  if (c.symbol !== undefined && !st.instruments.has(c.symbol)) {
+    return rejectCommand(st, 'CancelAll', account.id, 'UNKNOWN_SYMBOL', `unknown symbol ${String(c.symbol)}`);
+  }
+  cancelAccountOrders(st, account, c.symbol, 'mass_cancel');
+}
+
+/** Cancels an account's live orders (optionally of one symbol) in ascending order id. */
+export function cancelAccountOrders(st: CoreState, account: Account, symbol: string | undefined, reason: 'mass_cancel' | 'kill_switch'): void {
+  const victims: Order[] = [];
+  for (const o of account.orders.values()) if (symbol === undefined || o.inst.symbol === symbol) victims.push(o);
+  for (const o of victims) cancelOrder(st, o, reason);
+}
+
+/** Expires every live GTD order whose expireAt <= the clock, earliest expiry first, then by id. */
+export function expireOrders(st: CoreState): void {
+  const due: Order[] = [];
+  for (const o of st.gtd) if ((o.expireAt as number) <= st.clock) due.push(o);
+  due.sort((a, b) => (a.expireAt as number) - (b.expireAt as number) || a.id - b.id);
+  for (const o of due) cancelOrder(st, o, 'expired', 'expired');
+}
+
+/**
+ * Amend. A quantity-only decrease (or only a new client order id) keeps the order's place in
+ * its queue; a price change or quantity increase moves it to the back of the queue at its
+ * (new) price, and if the new price crosses the book it trades first, as a taker.
+ * newQuantity is the new total quantity, filled part included (as FIX OrderQty).
+ */
+export function amendOrder(st: CoreState, c: AmendOrder): void {
+  const ref = { orderId: c.orderId, clientOrderId: c.clientOrderId };
+  const fail = (accountId: string | undefined, code: Parameters<typeof rejectCommand>[3], message: string): void =>
+    rejectCommand(st, 'AmendOrder', accountId, code, message, ref.orderId, ref.clientOrderId);
+
+  const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
+  if (account === undefined) return fail(c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
+  const o = findLive(account, c);
+  if (o === undefined) return fail(account.id, 'ORDER_NOT_FOUND', 'no such live order');
+  const inst = o.inst;
+  if (account.killSwitch) return fail(account.id, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
+  const blocked = statusBlocksTrading(inst);
+  if (blocked !== undefined) return fail(account.id, blocked, `instrument is ${inst.status}`);
+
+  let price = o.price;
+  if (c.newPrice !== undefined) {
+    const p = checkPrice(inst, c.newPrice);
+    if (typeof p === 'string') return fail(account.id, p, ruleMessage(inst, p));
+    price = p;
+  }
+  let quantity = o.quantity as bigint;
+  if (c.newQuantity !== undefined) {
+    const q = checkQuantity(inst, c.newQuantity);
+    if (typeof q === 'string') return fail(account.id, q, ruleMessage(inst, q));
+    if (q <= o.filled) return fail(account.id, 'INVALID_QUANTITY', 'new quantity must exceed the filled quantity');
+    quantity = q;
+  }
+  let clientOrderId = o.clientOrderId;
+  if (c.newClientOrderId !== undefined && c.newClientOrderId !== o.clientOrderId) {
+    if (!isIdentifier(c.newClientOrderId)) return fail(account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
+    if (account.byClientId.has(c.newClientOrderId)) return fail(account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
+    clientOrderId = c.newClientOrderId;
+  }
+  const priceChanged = price !== o.price;
+  if (!priceChanged && quantity === o.quantity && clientOrderId === o.clientOrderId) return fail(account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
+  if (inst.notional(price, quantity) < inst.minNotional) return fail(account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+  if (priceChanged && !withinBand(inst, price)) return fail(account.id, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
+  const buy = o.side === 'buy';
+  const best = (buy ? inst.asks : inst.bids).best();
+  const crosses = priceChanged && best !== undefined && (buy ? best.price <= price : best.price >= price);
+  if (crosses && o.postOnly) return fail(account.id, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
+  if (crosses && inst.status === 'post_only') return fail(account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
+  const remaining = quantity - o.filled;
+  const need = buy ? buyHoldNeed(inst.notional(price, remaining), o.feeNumerator, account.holdBps) : remaining;
+  if (need - o.held > availableOf(account, holdAsset(o).asset)) return fail(account.id, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset(o).asset}`);
+
+  if (clientOrderId !== o.clientOrderId) {
+    if (o.clientOrderId !== undefined) account.byClientId.delete(o.clientOrderId);
+    if (clientOrderId !== undefined) account.byClientId.set(clientOrderId, o);
+    o.clientOrderId = clientOrderId;
+  }
+  o.updatedAt = st.ts;
+  const level = o.level;
+  if (!priceChanged && quantity <= (o.quantity as bigint)) {
+    const decrease = o.remaining - remaining;
+    o.quantity = quantity;
+    o.remaining = remaining;
+    if (level !== null) level.quantity -= decrease;
+    emitAmended(st, o, true);
+    syncHold(st, o);
+    if (level !== null && decrease !== 0n) emitLevel(st, inst, o.side, level.priceText, level.quantity);
+    return;
+  }
+  if (level !== null) bookSide(inst, o.side).remove(o);
+  o.price = price;
+  o.priceText = formatPrice(inst, price);
+  o.quantity = quantity;
+  o.remaining = remaining;
+  emitAmended(st, o, false);
+  syncHold(st, o);
+  if (level !== null) emitLevel(st, inst, o.side, level.priceText, level.quantity);
+  if (crosses) settleAfterMatch(st, o, match(st, o, price), false);
+  else rest(st, o);
+}

@@ -1,0 +1,212 @@
+/**
+ * PlaceOrder: checks in a fixed order (the first failure is the reject code), then hold,
+ * accept, match, and rest or end the remainder. The check order is documented in
+ * docs/trading-rules.md.
+ */
+import type { CancelReason, PlaceOrder, RejectCode, StpMode } from './api.js';
+import { emitAccepted, emitBalance } from './events.js';
+import { buyHoldNeed } from './fees.js';
+import { formatFixed } from './fixed.js';
+import { addLive, availableOf, balanceOf, cancelOrder, finish, rest } from './lifecycle.js';
+import { match, type MatchStop } from './matching.js';
+import { Order, type Account, type Instrument } from './model.js';
+import {
+  checkPrice, checkQuantity, checkQuoteQuantity, DEFAULT_STP, isIdentifier, ruleMessage, statusBlocksTrading, STP_MODES, TIME_IN_FORCE,
+} from './order-rules.js';
+import { bandCap, bandFloor, withinBand } from './price-band.js';
+import { rejectOrder } from './rejects.js';
+import type { CoreState } from './state.js';
+
+export function placeOrder(st: CoreState, c: PlaceOrder): void {
+  const accountId = typeof c.accountId === 'string' ? c.accountId : '';
+  const symbol = typeof c.symbol === 'string' ? c.symbol : undefined;
+  const clientOrderId = typeof c.clientOrderId === 'string' ? c.clientOrderId : undefined;
+  const reject = (code: RejectCode, message: string): void => rejectOrder(st, accountId, symbol, clientOrderId, code, message);
+
+  const account = st.accounts.get(accountId);
+  if (account === undefined) return reject('UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
+  if (account === st.feeAccount) return reject('INVALID_ORDER', 'the fee account cannot trade');
+  const inst = symbol === undefined ? undefined : st.instruments.get(symbol);
+  if (inst === undefined) return reject('UNKNOWN_SYMBOL', `unknown symbol ${String(c.symbol)}`);
+  if (account.killSwitch) return reject('KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
+  const blocked = statusBlocksTrading(inst);
+  if (blocked !== undefined) return reject(blocked, `instrument is ${inst.status}`);
+  const postOnly = c.postOnly === undefined ? false : c.postOnly;
+  if (inst.status === 'post_only' && !(c.orderType === 'limit' && postOnly === true)) {
+    return reject('INSTRUMENT_POST_ONLY', 'instrument accepts only post-only limit orders');
+  }
+
+  // Shape of the order.
+  if (c.side !== 'buy' && c.side !== 'sell') return reject('INVALID_ORDER', 'side must be buy or sell');
+  if (c.orderType !== 'limit' && c.orderType !== 'market') return reject('INVALID_ORDER', 'orderType must be limit or market');
+  if (typeof c.timeInForce !== 'string' || !TIME_IN_FORCE.has(c.timeInForce)) return reject('INVALID_ORDER', 'timeInForce must be GTC, IOC, FOK or GTD');
+  if (typeof postOnly !== 'boolean') return reject('INVALID_ORDER', 'postOnly must be a boolean');
+  if (c.stp !== undefined && (typeof c.stp !== 'string' || !STP_MODES.has(c.stp))) return reject('INVALID_ORDER', 'unknown stp mode');
+  const stp: StpMode = c.stp ?? DEFAULT_STP;
+  const market = c.orderType === 'market';
+  const tif = c.timeInForce;
+  if (market && (tif === 'GTC' || tif === 'GTD')) return reject('INVALID_ORDER', 'a market order must be IOC or FOK');
+  if (postOnly && (market || tif === 'IOC' || tif === 'FOK')) return reject('INVALID_ORDER', 'post-only needs a GTC or GTD limit order');
+  if (market && c.price !== undefined) return reject('INVALID_ORDER', 'a market order takes no price');
+  if (c.quoteQuantity !== undefined) {
+    if (!market || c.side !== 'buy') return reject('INVALID_ORDER', 'quoteQuantity is only for market buys');
+    if (c.quantity !== undefined) return reject('INVALID_ORDER', 'give quantity or quoteQuantity, not both');
+    if (tif === 'FOK') return reject('INVALID_ORDER', 'a market buy by quote amount must be IOC');
+  } else if (c.quantity === undefined) {
+    return reject('INVALID_QUANTITY', 'quantity is required');
+  }
+  if (c.clientOrderId !== undefined) {
+    if (!isIdentifier(c.clientOrderId)) return reject('INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
+    if (account.byClientId.has(c.clientOrderId)) return reject('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
+  }
+  let expireAt: number | undefined;
+  if (tif === 'GTD') {
+    if (!Number.isSafeInteger(c.expireAt) || (c.expireAt as number) <= st.ts) return reject('INVALID_EXPIRY', 'expireAt must be an integer time after now');
+    expireAt = c.expireAt;
+  } else if (c.expireAt !== undefined) {
+    return reject('INVALID_EXPIRY', 'expireAt is only for GTD orders');
+  }
+
+  // Amounts.
+  let price = 0n;
+  if (!market) {
+    if (c.price === undefined) return reject('INVALID_PRICE', 'a limit order needs a price');
+    const p = checkPrice(inst, c.price);
+    if (typeof p === 'string') return reject(p, ruleMessage(inst, p));
+    price = p;
+  }
+  let quantity: bigint | null = null;
+  let quoteQuantity: bigint | null = null;
+  if (c.quoteQuantity !== undefined) {
+    const v = checkQuoteQuantity(inst, c.quoteQuantity);
+    if (typeof v === 'string') return reject(v, 'quoteQuantity must be a positive decimal string at the quote scale');
+    if (v < inst.minNotional) return reject('NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+    quoteQuantity = v;
+  } else {
+    const v = checkQuantity(inst, c.quantity);
+    if (typeof v === 'string') return reject(v, ruleMessage(inst, v));
+    quantity = v;
+    if (!market && inst.notional(price, v) < inst.minNotional) return reject('NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+  }
+  if (!market && !withinBand(inst, price)) return reject('PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
+  if (account.orders.size >= account.maxOpenOrders) return reject('TOO_MANY_OPEN_ORDERS', `at most ${account.maxOpenOrders} open orders`);
+
+  const buy = c.side === 'buy';
+  const opposite = buy ? inst.asks : inst.bids;
+  const best = opposite.best();
+  if (postOnly && best !== undefined && (buy ? best.price <= price : best.price >= price)) {
+    return reject('POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
+  }
+
+  // Market orders: the price they may trade to, which is also what a buy by quantity holds against.
+  let limit: bigint | null = market ? null : price;
+  let limitFromBand = false;
+  if (market) {
+    if (best === undefined) return reject('NO_LIQUIDITY', 'no orders on the other side of the book');
+    const band = buy ? bandCap(inst) : bandFloor(inst);
+    if (buy && quantity !== null) {
+      const sweep = sweepPrice(inst, quantity);
+      limit = band !== null && band < sweep ? band : sweep;
+      limitFromBand = band !== null && band < sweep;
+    } else if (band !== null) {
+      limit = band;
+      limitFromBand = true;
+    }
+  }
+
+  // Funds.
+  const holdAsset = buy ? inst.quote : inst.base;
+  let need: bigint;
+  if (!buy) need = quantity as bigint;
+  else if (quoteQuantity !== null) need = quoteQuantity;
+  else need = buyHoldNeed(inst.notional(limit as bigint, quantity as bigint), 0n, account.holdBps);
+  if (availableOf(account, holdAsset.asset) < need) return reject('INSUFFICIENT_FUNDS', `insufficient available ${holdAsset.asset}`);
+
+  if (tif === 'FOK' && !fokFillable(st, account, inst, buy, quantity as bigint, limit, stp)) {
+    return reject('FOK_NOT_FILLABLE', 'the order cannot be filled in full at once');
+  }
+
+  const o = new Order(
+    st.nextOrderId++, account, clientOrderId, inst, c.side, c.orderType, tif, postOnly, stp,
+    limit ?? 0n, quantity, quoteQuantity, quantity ?? 0n, expireAt, st.ts, st.ts,
+  );
+  o.priceText = market ? undefined : formatPrice(inst, price);
+  addLive(st, o);
+  emitAccepted(st, o);
+  if (need !== 0n) {
+    const b = balanceOf(account, holdAsset);
+    b.hold += need;
+    o.held = need;
+    emitBalance(st, account, b, 'order_hold');
+  }
+  const stop = match(st, o, limit);
+  settleAfterMatch(st, o, stop, limitFromBand);
+}
+
+/**
+ * What happens to an order (new or amended) after it has matched: a filled order leaves the
+ * live set; STP, IOC, FOK and market remainders are canceled; a GTC/GTD remainder rests.
+ */
+export function settleAfterMatch(st: CoreState, o: Order, stop: MatchStop, limitFromBand: boolean): void {
+  if (o.status === 'filled') {
+    finish(st, o);
+    return;
+  }
+  let reason: CancelReason | undefined;
+  if (stop === 'stp') reason = 'stp';
+  else if (o.orderType === 'market') {
+    if (stop === 'budget') reason = 'ioc_remainder';
+    else if (stop === 'limit' && limitFromBand) reason = 'price_band';
+    else reason = 'market_no_liquidity';
+  } else if (o.timeInForce === 'IOC') reason = 'ioc_remainder';
+  else if (o.timeInForce === 'FOK') reason = 'fok_unfilled';
+  if (reason !== undefined) cancelOrder(st, o, reason);
+  else rest(st, o);
+}
+
+/** Price of the deepest ask level a market buy of `quantity` reaches (the last level if the book is too thin). */
+function sweepPrice(inst: Instrument, quantity: bigint): bigint {
+  const levels = inst.asks.levels;
+  let sum = 0n;
+  let price = 0n;
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const level = levels[i]!;
+    price = level.price;
+    sum += level.quantity;
+    if (sum >= quantity) break;
+  }
+  return price;
+}
+
+/**
+ * Whether a FOK order would fill in full: counts other accounts' resting quantity within the
+ * limit in priority order. Expired orders do not count; an own order stops the count unless the
+ * STP mode is cancel_oldest (which removes it and goes on).
+ */
+function fokFillable(
+  st: CoreState, account: Account, inst: Instrument, buy: boolean, quantity: bigint, limit: bigint | null, stp: StpMode,
+): boolean {
+  const levels = (buy ? inst.asks : inst.bids).levels;
+  let sum = 0n;
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const level = levels[i]!;
+    if (limit !== null && (buy ? level.price > limit : level.price < limit)) return false;
+    for (let node = level.head as Order | null; node !== null; node = node.next as Order | null) {
+      if (node.expireAt !== undefined && node.expireAt <= st.clock) continue;
+      if (node.account === account) {
+        if (stp === 'cancel_oldest') continue;
+        return false;
+      }
+      sum += node.remaining;
+      if (sum >= quantity) return true;
+    }
+  }
+  return false;
+}
+
+/** Canonical text of a price (cached on the order and its level). */
+export function formatPrice(inst: Instrument, price: bigint): string {
+  const level = (inst.bids.byPrice.get(price) ?? inst.asks.byPrice.get(price));
+  if (level !== undefined) return level.priceText;
+  return formatFixed(price, inst.quote.decimals);
+}

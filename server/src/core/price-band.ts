@@ -1,0 +1,49 @@
+/**
+ * Fat-finger protection. The reference price is the last trade, else the mid of best bid and
+ * best ask; with neither (or priceBandBps = 0) there is no band. A price is inside the band when
+ * |price - ref| × 10,000 <= ref × priceBandBps. The mid can be half a unit, so the arithmetic
+ * works on 2 × ref and stays exact.
+ */
+import type { Instrument } from './model.js';
+
+const BPS = 10_000n;
+
+/** 2 × the reference price, or -1n when there is none. */
+export function doubledReference(inst: Instrument): bigint {
+  const last = inst.md.lastPrice;
+  if (last !== null) return 2n * last;
+  const bid = inst.bids.best();
+  const ask = inst.asks.best();
+  if (bid === undefined || ask === undefined) return -1n;
+  return bid.price + ask.price;
+}
+
+export function withinBand(inst: Instrument, price: bigint): boolean {
+  if (inst.priceBandBps === 0) return true;
+  const ref2 = doubledReference(inst);
+  if (ref2 < 0n) return true;
+  let distance2 = 2n * price - ref2;
+  if (distance2 < 0n) distance2 = -distance2;
+  return distance2 * BPS <= ref2 * BigInt(inst.priceBandBps);
+}
+
+/** Highest on-tick price inside the band (where market buys stop), or null when there is no band. */
+export function bandCap(inst: Instrument): bigint | null {
+  if (inst.priceBandBps === 0) return null;
+  const ref2 = doubledReference(inst);
+  if (ref2 < 0n) return null;
+  const max = (ref2 * (BPS + BigInt(inst.priceBandBps))) / (2n * BPS);
+  return max - (max % inst.tick);
+}
+
+/** Lowest on-tick price inside the band (where market sells stop), or null when there is none. */
+export function bandFloor(inst: Instrument): bigint | null {
+  if (inst.priceBandBps === 0 || inst.priceBandBps >= 10_000) return null;
+  const ref2 = doubledReference(inst);
+  if (ref2 < 0n) return null;
+  const numerator = ref2 * (BPS - BigInt(inst.priceBandBps));
+  const denominator = 2n * BPS;
+  const min = (numerator + denominator - 1n) / denominator;
+  const rem = min % inst.tick;
+  return rem === 0n ? min : min + inst.tick - rem;
+}

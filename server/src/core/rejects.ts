@@ -1,0 +1,21 @@
+/** Refusing a command: one rejection event, and the failure recorded for the command's result. */
+import type { Command, RejectCode } from './api.js';
+import { emitCommandRejected, emitOrderRejected } from './events.js';
+import type { CoreState } from './state.js';
+
+/** Refuses a PlaceOrder (OrderRejected). */
+export function rejectOrder(
+  st: CoreState, accountId: string, symbol: string | undefined, clientOrderId: string | undefined, code: RejectCode, message: string,
+): void {
+  emitOrderRejected(st, accountId, symbol, clientOrderId, code, message);
+  st.failure = { code, message };
+}
+
+/** Refuses any other command (CommandRejected). */
+export function rejectCommand(
+  st: CoreState, commandType: Command['type'], accountId: string | undefined, code: RejectCode, message: string,
+  orderId?: string, clientOrderId?: string,
+): void {
+  emitCommandRejected(st, commandType, accountId, code, message, orderId, clientOrderId);
+  st.failure = { code, message };
+}

@@ -1,0 +1,207 @@
+/**
+ * The whole core state as plain JSON (bigints as integer strings of their smallest unit), and
+ * back. Everything that can influence a later event or query is captured, including the order
+ * of every queue, so restore + replay produces byte-identical events.
+ */
+import type { CandleInterval, CoreSnapshot, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
+import { makeInstrument } from './admin.js';
+import { formatFixed } from './fixed.js';
+import { addLive, bookSide } from './lifecycle.js';
+import { CANDLE_INTERVALS, type CandleRecord } from './market-data.js';
+import { Account, Balance, Order, Position, type AssetInfo, type Instrument } from './model.js';
+import { CoreState, type CoreConfig } from './state.js';
+
+type Int = string;
+
+interface InstrumentState {
+  symbol: string; base: string; quote: string; tick: Int; lot: Int; minQuantity: Int; maxQuantity: Int; minNotional: Int;
+  priceBandBps: number; status: InstrumentStatus; tradeSeq: number; bookSeq: number; lastPrice: Int | null;
+  /** Oldest first: [tradeId, price, quantity, takerSide, ts]. */
+  recentTrades: [number, Int, Int, Side, number][];
+  /** Per interval, ascending: [start, open, high, low, close, volume, quoteVolume, trades]. */
+  candles: Record<CandleInterval, [number, Int, Int, Int, Int, Int, Int, number][]>;
+  /** Best level first; each level's order ids in queue order. */
+  bids: [Int, number[]][];
+  asks: [Int, number[]][];
+}
+
+interface AccountState {
+  id: string; makerBps: number; takerBps: number; maxOpenOrders: number; killSwitch: boolean;
+  balances: [string, Int, Int][];
+  positions: [string, Int, Int, Int][];
+}
+
+interface OrderState {
+  id: number; accountId: string; clientOrderId: string | null; symbol: string; side: Side; orderType: OrderType;
+  timeInForce: TimeInForce; postOnly: boolean; stp: StpMode; price: Int; quantity: Int | null; quoteQuantity: Int | null;
+  remaining: Int; filled: Int; filledQuote: Int; feeNumerator: Int; held: Int; status: OrderStatus;
+  expireAt: number | null; createdAt: number; updatedAt: number;
+}
+
+interface SnapshotState {
+  config: CoreConfig; seq: number; ts: number; clock: number; nextOrderId: number;
+  assets: AssetInfo[]; instruments: InstrumentState[]; accounts: AccountState[];
+  /** Live orders, ascending id. */
+  orders: OrderState[];
+  /** Recently finished orders, oldest first. */
+  finished: OrderState[];
+}
+
+function orderState(o: Order): OrderState {
+  return {
+    id: o.id, accountId: o.account.id, clientOrderId: o.clientOrderId ?? null, symbol: o.inst.symbol, side: o.side, orderType: o.orderType,
+    timeInForce: o.timeInForce, postOnly: o.postOnly, stp: o.stp, price: o.price.toString(),
+    quantity: o.quantity === null ? null : o.quantity.toString(), quoteQuantity: o.quoteQuantity === null ? null : o.quoteQuantity.toString(),
+    remaining: o.remaining.toString(), filled: o.filled.toString(), filledQuote: o.filledQuote.toString(),
+    feeNumerator: o.feeNumerator.toString(), held: o.held.toString(), status: o.status, expireAt: o.expireAt ?? null,
+    createdAt: o.createdAt, updatedAt: o.updatedAt,
+  };
+}
+
+function candleState(c: CandleRecord): [number, Int, Int, Int, Int, Int, Int, number] {
+  return [c.start, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString(), c.quoteVolume.toString(), c.trades];
+}
+
+function instrumentState(inst: Instrument): InstrumentState {
+  const candles = {} as InstrumentState['candles'];
+  for (const interval of CANDLE_INTERVALS) {
+    const series = inst.md.candles[interval];
+    candles[interval] = series.slice(Math.max(0, series.length - inst.md.candleRetention)).map(candleState);
+  }
+  const side = (levels: Instrument['bids']['levels']): [Int, number[]][] => {
+    const out: [Int, number[]][] = [];
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const level = levels[i]!;
+      const ids: number[] = [];
+      for (let n = level.head as Order | null; n !== null; n = n.next as Order | null) ids.push(n.id);
+      out.push([level.price.toString(), ids]);
+    }
+    return out;
+  };
+  return {
+    symbol: inst.symbol, base: inst.base.asset, quote: inst.quote.asset, tick: inst.tick.toString(), lot: inst.lot.toString(),
+    minQuantity: inst.minQuantity.toString(), maxQuantity: inst.maxQuantity.toString(), minNotional: inst.minNotional.toString(),
+    priceBandBps: inst.priceBandBps, status: inst.status, tradeSeq: inst.tradeSeq, bookSeq: inst.bookSeq,
+    lastPrice: inst.md.lastPrice === null ? null : inst.md.lastPrice.toString(),
+    recentTrades: inst.md.recentOldestFirst().map((t) => [t.tradeId, t.price.toString(), t.quantity.toString(), t.takerSide, t.ts]),
+    candles, bids: side(inst.bids.levels), asks: side(inst.asks.levels),
+  };
+}
+
+export function takeSnapshot(st: CoreState): CoreSnapshot {
+  const state: SnapshotState = {
+    config: { ...st.config }, seq: st.seq, ts: st.ts, clock: st.clock, nextOrderId: st.nextOrderId,
+    assets: [...st.assets.values()].map((a) => ({ asset: a.asset, decimals: a.decimals })),
+    instruments: [...st.instruments.values()].map(instrumentState),
+    accounts: [...st.accounts.values()].map((a) => ({
+      id: a.id, makerBps: a.makerBps, takerBps: a.takerBps, maxOpenOrders: a.maxOpenOrders, killSwitch: a.killSwitch,
+      balances: [...a.balances.values()].map((b): [string, Int, Int] => [b.asset.asset, b.total.toString(), b.hold.toString()]),
+      positions: [...a.positions.values()].map((p): [string, Int, Int, Int] => [p.symbol, p.net.toString(), p.cost.toString(), p.realized.toString()]),
+    })),
+    orders: [],
+    finished: [...st.finished.values()].map(orderState),
+  };
+  const live: Order[] = [];
+  for (const a of st.accounts.values()) for (const o of a.orders.values()) live.push(o);
+  live.sort((x, y) => x.id - y.id);
+  state.orders = live.map(orderState);
+  // A deep copy through JSON, so the snapshot shares nothing with the live state.
+  return JSON.parse(JSON.stringify({ version: 1, seq: st.seq, state })) as CoreSnapshot;
+}
+
+function restoreOrder(st: CoreState, s: OrderState): Order {
+  const account = st.accounts.get(s.accountId);
+  const inst = st.instruments.get(s.symbol);
+  if (account === undefined || inst === undefined) throw new Error(`snapshot order ${s.id} refers to an unknown account or symbol`);
+  const o = new Order(
+    s.id, account, s.clientOrderId ?? undefined, inst, s.side, s.orderType, s.timeInForce, s.postOnly, s.stp, BigInt(s.price),
+    s.quantity === null ? null : BigInt(s.quantity), s.quoteQuantity === null ? null : BigInt(s.quoteQuantity), BigInt(s.remaining),
+    s.expireAt ?? undefined, s.createdAt, s.updatedAt,
+  );
+  o.filled = BigInt(s.filled);
+  o.filledQuote = BigInt(s.filledQuote);
+  o.feeNumerator = BigInt(s.feeNumerator);
+  o.held = BigInt(s.held);
+  o.status = s.status;
+  o.priceText = s.orderType === 'limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
+  return o;
+}
+
+export function restoreState(snapshot: CoreSnapshot): CoreState {
+  if (snapshot.version !== 1) throw new Error(`unsupported core snapshot version ${String(snapshot.version)}`);
+  const s = snapshot.state as SnapshotState;
+  const st = new CoreState({ ...s.config });
+  st.seq = s.seq;
+  st.ts = s.ts;
+  st.clock = s.clock;
+  st.nextOrderId = s.nextOrderId;
+  for (const a of s.assets) st.assets.set(a.asset, { asset: a.asset, decimals: a.decimals });
+  for (const i of s.instruments) {
+    const base = st.assets.get(i.base) as AssetInfo;
+    const quote = st.assets.get(i.quote) as AssetInfo;
+    const inst = makeInstrument(
+      st, i.symbol, base, quote, BigInt(i.tick), BigInt(i.lot), BigInt(i.minQuantity), BigInt(i.maxQuantity), BigInt(i.minNotional),
+      i.priceBandBps, i.status,
+    );
+    inst.tradeSeq = i.tradeSeq;
+    inst.bookSeq = i.bookSeq;
+    inst.md.lastPrice = i.lastPrice === null ? null : BigInt(i.lastPrice);
+    for (const [tradeId, price, quantity, takerSide, ts] of i.recentTrades) {
+      inst.md.recent[inst.md.recentCount++] = { tradeId, price: BigInt(price), quantity: BigInt(quantity), takerSide, ts };
+    }
+    for (const interval of CANDLE_INTERVALS) {
+      for (const [start, open, high, low, close, volume, quoteVolume, trades] of i.candles[interval]) {
+        inst.md.candles[interval].push({
+          start, open: BigInt(open), high: BigInt(high), low: BigInt(low), close: BigInt(close), volume: BigInt(volume),
+          quoteVolume: BigInt(quoteVolume), trades,
+        });
+      }
+    }
+    st.instruments.set(i.symbol, inst);
+  }
+  for (const a of s.accounts) {
+    let account = st.accounts.get(a.id);
+    if (account === undefined) {
+      account = new Account(a.id, a.makerBps, a.takerBps, a.maxOpenOrders);
+      st.accounts.set(a.id, account);
+    }
+    account.setFees(a.makerBps, a.takerBps);
+    account.maxOpenOrders = a.maxOpenOrders;
+    account.killSwitch = a.killSwitch;
+    for (const [asset, total, hold] of a.balances) {
+      const b = new Balance(st.assets.get(asset) as AssetInfo);
+      b.total = BigInt(total);
+      b.hold = BigInt(hold);
+      account.balances.set(asset, b);
+    }
+    for (const [symbol, net, cost, realized] of a.positions) {
+      const p = new Position(symbol);
+      p.net = BigInt(net);
+      p.cost = BigInt(cost);
+      p.realized = BigInt(realized);
+      account.positions.set(symbol, p);
+    }
+  }
+  const byId = new Map<number, Order>();
+  for (const os of s.orders) {
+    const o = restoreOrder(st, os);
+    addLive(st, o);
+    byId.set(o.id, o);
+  }
+  for (const i of s.instruments) {
+    const inst = st.instruments.get(i.symbol) as Instrument;
+    for (const [sideName, levels] of [['buy', i.bids], ['sell', i.asks]] as const) {
+      // Levels are stored best first; appending worst first keeps the insert path simple.
+      for (let li = levels.length - 1; li >= 0; li--) {
+        const [, ids] = levels[li]!;
+        for (const id of ids) {
+          const o = byId.get(id);
+          if (o === undefined) throw new Error(`snapshot book refers to unknown order ${id}`);
+          bookSide(inst, sideName).append(o, o.price, o.priceText as string);
+        }
+      }
+    }
+  }
+  for (const os of s.finished) st.finished.set(os.id, restoreOrder(st, os));
+  return st;
+}

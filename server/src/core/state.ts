@@ -1,0 +1,45 @@
+/** The whole mutable state of one core, plus the output buffer of the command being applied. */
+import type { CoreEvent, RejectCode } from './api.js';
+import { Account, type AssetInfo, type Instrument, type Order } from './model.js';
+
+export interface CoreConfig {
+  /** Account that receives fees and pays rebates. */
+  feeAccountId: string;
+  /** Fee schedule given to every new account. */
+  defaultMakerBps: number;
+  defaultTakerBps: number;
+  /** Open-order limit for accounts created without one. */
+  defaultMaxOpenOrders: number;
+  /** Trades kept per instrument for recentTrades(). */
+  recentTradesCapacity: number;
+  /** Candles kept per interval per instrument (>= 1440 so the 24h ticker sees a full day of minutes). */
+  candleRetention: number;
+  /** Finished orders kept for order() lookups by id. */
+  finishedOrderRetention: number;
+}
+
+export class CoreState {
+  readonly assets = new Map<string, AssetInfo>();
+  readonly instruments = new Map<string, Instrument>();
+  readonly accounts = new Map<string, Account>();
+  readonly feeAccount: Account;
+  nextOrderId = 1;
+  /** Recently finished orders by id, oldest first, bounded by config.finishedOrderRetention. */
+  readonly finished = new Map<number, Order>();
+  /** Live GTD orders. */
+  readonly gtd = new Set<Order>();
+  seq = 0;
+  /** The current command's envelope time (stamped on its events). */
+  ts = 0;
+  /** max of all envelope times seen: the clock for expiry and market-data buckets, never going back. */
+  clock = 0;
+  /** Events of the command being applied. */
+  out: CoreEvent[] = [];
+  /** Set when the command being applied is refused. */
+  failure: { code: RejectCode; message: string } | null = null;
+
+  constructor(readonly config: CoreConfig) {
+    this.feeAccount = new Account(config.feeAccountId, 0, 0, config.defaultMaxOpenOrders);
+    this.accounts.set(config.feeAccountId, this.feeAccount);
+  }
+}
