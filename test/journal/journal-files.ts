@@ -19,8 +19,9 @@ export async function writeRecords(dir: string, count: number, options: Partial<
   return writer;
 }
 
-/** Counts syncs and fails writes once `failAfterWrites` successful writes have happened. */
+/** Counts syncs, can hold syncs back, and fails writes once `failAfterWrites` successful writes have happened. */
 export class FaultyFileSystem implements JournalFileSystem {
+  private gate: Promise<void> | undefined;
   writes = 0;
   syncs = 0;
   truncatedTo: number[] = [];
@@ -41,6 +42,7 @@ export class FaultyFileSystem implements JournalFileSystem {
         await real.write(data, position);
       },
       sync: async () => {
+        await this.gate;
         this.syncs++;
         await real.sync();
       },
@@ -49,6 +51,16 @@ export class FaultyFileSystem implements JournalFileSystem {
         await real.truncate(size);
       },
       close: () => real.close(),
+    };
+  }
+
+  /** Syncs wait until the returned function is called (a slow disk, frozen at will). */
+  holdSyncs(): () => void {
+    let release!: () => void;
+    this.gate = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
     };
   }
 

@@ -1,0 +1,245 @@
+/**
+ * The durable CommandBus (LMAX style). A submitted command is stamped, appended to the journal
+ * batch and applied to the in-memory core at once (both synchronous, so journal order is the
+ * core's order). Its result and events are withheld until the batch's fdatasync completes;
+ * then events go to the history store and to listeners in seq order, and the submit promises
+ * resolve. Queries may see state slightly ahead of durability; acknowledgements never are.
+ *
+ * If the journal cannot be written, the sequencer becomes unhealthy for good: pending submits
+ * and every later one fail with DurabilityError, and core queries fail too (the in-memory state
+ * holds commands that are not durable). A restart recovers from what is on disk.
+ */
+import type { Logger } from 'pino';
+import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
+import { createCore, restoreCore } from '../core/index.js';
+import { openHistoryStore, type HistoryStore } from '../history/index.js';
+import { JournalClosedError, type JournalFileSystem, type JournalWriter } from '../journal/index.js';
+import { DEFAULT_SNAPSHOTS_KEPT, SnapshotStore } from '../snapshot/index.js';
+import { DurabilityError, type CommandBus } from './api.js';
+import { CommandTimestamps, systemClock, type Clock } from './clock.js';
+import { lockDataDirectory, prepareDataDirectory } from './data-directory.js';
+import { EventFanout, type EventListener } from './fanout.js';
+import { guardCore } from './guarded-core.js';
+import { recover, type CoreEngine } from './recovery.js';
+import { Snapshotter, type SnapshotTaken } from './snapshotter.js';
+
+export interface DurableSequencerOptions {
+  /** Created on first start. Holds journal/, snapshots/, history.db and LOCK. */
+  dataDir: string;
+  logger: Logger;
+  /** Snapshot after this many commands since the last one (default 100 000). */
+  snapshotEveryCommands?: number;
+  /** Snapshot at least this often while commands arrive (default 5 minutes). */
+  snapshotIntervalMs?: number;
+  /** Source of command timestamps (default: the system clock). */
+  clock?: Clock;
+  /** Snapshots kept on disk; the journal keeps the segments the oldest of them needs (default 3). */
+  snapshotsKept?: number;
+  /** A new journal segment starts once the current one reaches this size (default 64 MiB). */
+  maxSegmentBytes?: number;
+  /** Take a snapshot on close, so the next start replays little (default true). */
+  snapshotOnClose?: boolean;
+  /** The journal's file layer; tests inject write failures through it. */
+  fileSystem?: JournalFileSystem;
+  /** How cores are created and restored (default: the trading core). */
+  engine?: CoreEngine;
+}
+
+export interface DurabilityStatus {
+  healthy: boolean;
+  /** Why the sequencer stopped accepting commands, if it did. */
+  failure?: string;
+  /** Last journal record appended / known durable. */
+  lastIndex: number;
+  durableIndex: number;
+  /** Journal record covered by the newest snapshot. */
+  snapshotIndex: number;
+  seq: number;
+  historySeq: number;
+}
+
+export interface DurableSequencer extends CommandBus {
+  /** Order, fill and balance-change history; fed only with durable events. */
+  readonly history: HistoryStore;
+  status(): DurabilityStatus;
+  /** Takes a snapshot now; undefined if there is nothing new or it failed (logged). */
+  snapshotNow(): Promise<SnapshotTaken | undefined>;
+  /** Makes everything submitted so far durable, answers it, and releases the data directory. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  index: number;
+  result?: CommandResult;
+  error?: unknown;
+  resolve: (result: CommandResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The trading core with its default options. */
+const tradingEngine: CoreEngine = { createCore: () => createCore(), restoreCore };
+
+const DEFAULTS = { snapshotEveryCommands: 100_000, snapshotIntervalMs: 5 * 60_000 };
+
+export async function openDurableSequencer(options: DurableSequencerOptions): Promise<DurableSequencer> {
+  const layout = await prepareDataDirectory(options.dataDir);
+  const unlock = await lockDataDirectory(layout);
+  const logger = options.logger;
+  let history: HistoryStore | undefined;
+  try {
+    history = openHistoryStore(layout.history);
+    const snapshots = new SnapshotStore(layout.snapshots, logger, options.snapshotsKept ?? DEFAULT_SNAPSHOTS_KEPT);
+    await snapshots.init();
+    // Callbacks only fire after the first append, which comes after construction below.
+    let sequencer: DurableSequencerImpl | undefined;
+    const recovered = await recover({
+      journalDir: layout.journal,
+      snapshots,
+      history,
+      engine: options.engine ?? tradingEngine,
+      logger,
+      ...(options.fileSystem ? { fs: options.fileSystem } : {}),
+      writer: {
+        ...(options.maxSegmentBytes !== undefined ? { maxSegmentBytes: options.maxSegmentBytes } : {}),
+        onDurable: (index) => sequencer!.released(index),
+        onFailure: (error) => sequencer!.journalFailed(error),
+      },
+    });
+    const snapshotter = new Snapshotter({
+      core: recovered.core,
+      writer: recovered.writer,
+      store: snapshots,
+      journalDir: layout.journal,
+      logger,
+      clock: options.clock ?? systemClock,
+      everyCommands: options.snapshotEveryCommands ?? DEFAULTS.snapshotEveryCommands,
+      intervalMs: options.snapshotIntervalMs ?? DEFAULTS.snapshotIntervalMs,
+      coveredIndex: recovered.snapshotIndex,
+    });
+    sequencer = new DurableSequencerImpl(options, history, unlock, recovered.core, recovered.writer, snapshotter, recovered.lastTs);
+    snapshotter.start();
+    return sequencer;
+  } catch (error) {
+    history?.close();
+    await unlock();
+    throw error;
+  }
+}
+
+class DurableSequencerImpl implements DurableSequencer {
+  private readonly timestamps: CommandTimestamps;
+  private readonly fanout: EventFanout;
+  private readonly logger: Logger;
+  private pending: Pending[] = [];
+  private failure: string | undefined;
+  private closing = false;
+  readonly core: TradingCore;
+
+  constructor(
+    private readonly options: DurableSequencerOptions,
+    readonly history: HistoryStore,
+    private readonly unlock: () => Promise<void>,
+    private readonly rawCore: TradingCore,
+    private readonly writer: JournalWriter,
+    private readonly snapshotter: Snapshotter,
+    lastTs: number,
+  ) {
+    this.logger = options.logger;
+    this.fanout = new EventFanout(this.logger);
+    this.timestamps = new CommandTimestamps(options.clock ?? systemClock, lastTs);
+    this.core = guardCore(rawCore, () => this.failure);
+  }
+
+  get healthy(): boolean {
+    return this.failure === undefined && !this.closing;
+  }
+
+  submit(command: Command): Promise<CommandResult> {
+    if (this.failure !== undefined) return Promise.reject(new DurabilityError(this.failure));
+    if (this.closing) return Promise.reject(new DurabilityError('the sequencer is shutting down'));
+    const envelope = { ts: this.timestamps.next(), command };
+    let index: number;
+    try {
+      // Journal first: if the record cannot even be queued, the core has not seen the command.
+      index = this.writer.append(envelope);
+    } catch (error) {
+      if (error instanceof JournalClosedError) return Promise.reject(new DurabilityError(error.message, { cause: error }));
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { index, resolve, reject };
+      try {
+        pending.result = this.rawCore.apply(envelope);
+      } catch (error) {
+        // Journaled anyway: the core is deterministic, so replay throws at the same point and ends in the same state.
+        pending.error = error;
+      }
+      this.pending.push(pending);
+    });
+  }
+
+  onEvents(listener: EventListener): () => void {
+    return this.fanout.add(listener);
+  }
+
+  status(): DurabilityStatus {
+    return {
+      healthy: this.healthy,
+      ...(this.failure !== undefined ? { failure: this.failure } : {}),
+      lastIndex: this.writer.lastIndex,
+      durableIndex: this.writer.durableIndex,
+      snapshotIndex: this.snapshotter.coveredIndex,
+      seq: this.rawCore.seq,
+      historySeq: this.history.projectedSeq,
+    };
+  }
+
+  snapshotNow(): Promise<SnapshotTaken | undefined> {
+    return this.snapshotter.take();
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.writer.close();
+    await this.snapshotter.stop();
+    if (this.failure === undefined && (this.options.snapshotOnClose ?? true)) await this.snapshotter.take();
+    this.history.close();
+    await this.unlock();
+  }
+
+  /** The journal made every record up to `index` durable: project, publish, acknowledge. */
+  released(index: number): void {
+    let count = 0;
+    while (count < this.pending.length && this.pending[count]!.index <= index) count++;
+    const batch = this.pending.splice(0, count);
+    const events: CoreEvent[] = [];
+    for (const item of batch) if (item.result) events.push(...item.result.events);
+    try {
+      this.history.project(events);
+    } catch (error) {
+      // The batch is durable in the journal, so it is still acknowledged; a restart re-projects it.
+      this.markFailed(`history store write failed: ${(error as Error).message}`, error);
+    }
+    this.fanout.emit(events);
+    for (const item of batch) {
+      if (item.result) item.resolve(item.result);
+      else item.reject(item.error);
+    }
+    this.snapshotter.noteDurable(index);
+  }
+
+  /** The journal failed: nothing pending may be acknowledged, and nothing more accepted. */
+  journalFailed(error: Error): void {
+    this.markFailed(`journal write failed: ${error.message}`, error);
+    const failed = this.pending;
+    this.pending = [];
+    for (const item of failed) item.reject(new DurabilityError(this.failure!, { cause: error }));
+  }
+
+  private markFailed(reason: string, error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = reason;
+    this.logger.fatal({ err: error }, `durability lost, refusing new commands until restart: ${reason}`);
+  }
+}

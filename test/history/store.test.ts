@@ -1,0 +1,190 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CoreEvent, OrderStatus, OrderView } from '../../server/src/core/api.js';
+import { InvalidCursorError, openHistoryStore, type HistoryStore, type Page } from '../../server/src/history/index.js';
+import { tempDirs } from '../durability/support/temp-dir.js';
+
+const newDir = tempDirs('history');
+const ACCOUNTS = ['alice', 'bob'];
+const SYMBOLS = ['BTC-USD', 'ETH-USD'];
+
+/** One step of a random history: a new order, a fill or cancel of an existing one, or a balance change. */
+type Step =
+  | { kind: 'place'; account: number; symbol: number }
+  | { kind: 'fill'; pick: number }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'balance'; account: number; asset: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('place' as const), account: fc.nat(1), symbol: fc.nat(1) }),
+  fc.record({ kind: fc.constant('fill' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('balance' as const), account: fc.nat(1), asset: fc.nat(1) }),
+);
+
+/** Turns steps into a valid event stream (seq +1, ts advancing) and the expected final orders. */
+function eventsFor(steps: Step[]): { events: CoreEvent[]; orders: Map<string, OrderView> } {
+  const events: CoreEvent[] = [];
+  const orders = new Map<string, OrderView>();
+  let seq = 0;
+  let tradeId = 0;
+  for (const s of steps) {
+    const ts = 1_000 + seq * 10;
+    if (s.kind === 'place') {
+      const orderId = `o${orders.size + 1}`;
+      const order: OrderView = {
+        orderId, clientOrderId: `c-${orderId}`, accountId: ACCOUNTS[s.account]!, symbol: SYMBOLS[s.symbol]!, side: 'buy', orderType: 'limit',
+        timeInForce: 'GTC', postOnly: false, stp: 'cancel_newest', price: '10', quantity: '5', filledQuantity: '0', remainingQuantity: '5',
+        filledQuote: '0', status: 'new', createdAt: ts, updatedAt: ts,
+      };
+      orders.set(orderId, order);
+      events.push({ type: 'OrderAccepted', seq: ++seq, ts, order });
+      continue;
+    }
+    if (s.kind === 'balance') {
+      events.push({ type: 'BalanceChanged', seq: ++seq, ts, accountId: ACCOUNTS[s.account]!, asset: ['USD', 'BTC'][s.asset]!, total: `${seq}`, available: `${seq}`, hold: '0', reason: 'deposit' });
+      continue;
+    }
+    const open = [...orders.values()].filter((o) => o.status === 'new' || o.status === 'partially_filled');
+    if (open.length === 0) continue;
+    const target = open[s.pick % open.length]!;
+    if (s.kind === 'cancel') {
+      const order: OrderView = { ...target, status: 'canceled', remainingQuantity: '0', updatedAt: ts };
+      orders.set(order.orderId, order);
+      events.push({ type: 'OrderCanceled', seq: ++seq, ts, order, reason: 'user' });
+    } else {
+      const filled = Number(target.filledQuantity) + 1;
+      const order: OrderView = {
+        ...target, filledQuantity: String(filled), remainingQuantity: String(5 - filled), status: filled === 5 ? 'filled' : 'partially_filled', updatedAt: ts,
+      };
+      orders.set(order.orderId, order);
+      events.push({ type: 'OrderFilled', seq: ++seq, ts, order, tradeId: ++tradeId, price: '10', quantity: '1', liquidity: 'maker', fee: '0.01', feeAsset: 'USD' });
+    }
+  }
+  return { events, orders };
+}
+
+function collect<T>(fetch: (cursor: string | undefined) => Page<T>): T[] {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const page = fetch(cursor);
+    all.push(...page.items);
+    if (page.nextCursor === undefined) return all;
+    cursor = page.nextCursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+function withStore<T>(run: (store: HistoryStore) => T): T {
+  const store = openHistoryStore(':memory:');
+  try {
+    return run(store);
+  } finally {
+    store.close();
+  }
+}
+
+describe('history store', () => {
+  it('pages through every order exactly once, newest first, with any page size and filter', () => {
+    const statuses: OrderStatus[][] = [[], ['new'], ['filled', 'canceled'], ['new', 'partially_filled']];
+    fc.assert(fc.property(fc.array(step, { maxLength: 80 }), fc.integer({ min: 1, max: 7 }), fc.nat(3), fc.option(fc.nat(1)), fc.option(fc.nat(200)),
+      (steps, limit, statusPick, symbolPick, fromOffset) => {
+        const { events, orders } = eventsFor(steps);
+        withStore((store) => {
+          store.project(events);
+          for (const account of ACCOUNTS) {
+            const filters = {
+              ...(statusPick > 0 ? { status: statuses[statusPick]! } : {}),
+              ...(symbolPick !== null ? { symbol: SYMBOLS[symbolPick]! } : {}),
+              ...(fromOffset !== null ? { from: 1_000 + fromOffset * 10 } : {}),
+            };
+            const expected = [...orders.values()]
+              .filter((o) => o.accountId === account)
+              .filter((o) => filters.status === undefined || filters.status.includes(o.status))
+              .filter((o) => filters.symbol === undefined || o.symbol === filters.symbol)
+              .filter((o) => filters.from === undefined || o.createdAt >= filters.from)
+              .reverse();
+            expect(collect((cursor) => store.listOrders(account, filters, cursor, limit))).toEqual(expected);
+          }
+        });
+      }));
+  });
+
+  it('lists fills and balance changes by account, symbol/asset and time range, newest first', () => {
+    fc.assert(fc.property(fc.array(step, { maxLength: 80 }), fc.integer({ min: 1, max: 9 }), fc.nat(100), fc.nat(100), (steps, limit, a, b) => {
+      const { events } = eventsFor(steps);
+      const [from, to] = [1_000 + Math.min(a, b) * 10, 1_000 + Math.max(a, b) * 10];
+      withStore((store) => {
+        store.project(events);
+        for (const account of ACCOUNTS) {
+          const fills = collect((cursor) => store.listFills(account, { symbol: 'BTC-USD', from, to }, cursor, limit));
+          const expectedFills = events.filter((e) => e.type === 'OrderFilled' && e.order.accountId === account && e.order.symbol === 'BTC-USD' && e.ts >= from && e.ts < to);
+          expect(fills.map((f) => f.seq)).toEqual(expectedFills.map((e) => e.seq).reverse());
+          for (const fill of fills) expect(fill).toMatchObject({ accountId: account, symbol: 'BTC-USD', price: '10', quantity: '1', fee: '0.01', feeAsset: 'USD' });
+
+          const changes = collect((cursor) => store.listBalanceChanges(account, { asset: 'USD' }, cursor, limit));
+          const expectedChanges = events.filter((e) => e.type === 'BalanceChanged' && e.accountId === account && e.asset === 'USD');
+          expect(changes.map((c) => [c.seq, c.total])).toEqual(expectedChanges.map((e) => [e.seq, String(e.seq)]).reverse());
+        }
+      });
+    }));
+  });
+
+  it('projecting overlapping batches again changes nothing (resume after a crash)', () => {
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.nat(), (steps, cutSeed) => {
+      const { events } = eventsFor(steps);
+      const once = withStore((store) => {
+        store.project(events);
+        return [store.listOrders('alice', {}, undefined, 1000), store.listFills('bob', {}, undefined, 1000), store.projectedSeq];
+      });
+      const twice = withStore((store) => {
+        const cut = events.length === 0 ? 0 : cutSeed % events.length;
+        store.project(events.slice(0, cut));
+        store.project(events);
+        store.project(events.slice(cut));
+        return [store.listOrders('alice', {}, undefined, 1000), store.listFills('bob', {}, undefined, 1000), store.projectedSeq];
+      });
+      expect(twice).toEqual(once);
+    }));
+  });
+
+  it('finds an order by id or client order id, only for its own account', () => {
+    const { events, orders } = eventsFor([{ kind: 'place', account: 0, symbol: 0 }, { kind: 'fill', pick: 0 }, { kind: 'cancel', pick: 0 }]);
+    withStore((store) => {
+      store.project(events);
+      const order = orders.get('o1')!;
+      expect(order.status).toBe('canceled');
+      expect(store.getOrder('alice', { orderId: 'o1' })).toEqual(order);
+      expect(store.getOrder('alice', { clientOrderId: 'c-o1' })).toEqual(order);
+      expect(store.getOrder('bob', { orderId: 'o1' })).toBeUndefined();
+      expect(store.getOrder('alice', { orderId: 'o2' })).toBeUndefined();
+    });
+  });
+
+  it('rejects cursors it did not make, and bad limits', () => {
+    withStore((store) => {
+      for (const bad of ['', 'abc', Buffer.from('h1.-5').toString('base64url'), Buffer.from('h1.zzzzzzzzzzzzz').toString('base64url'), 'aDEuMQ==', 'aDIuMQ']) {
+        expect(() => store.listFills('alice', {}, bad, 10)).toThrow(InvalidCursorError);
+      }
+      expect(() => store.listFills('alice', {}, undefined, 0)).toThrow(RangeError);
+      expect(() => store.listFills('alice', {}, undefined, 1.5)).toThrow(RangeError);
+    });
+  });
+
+  it('keeps the projected seq in the file, committed with the rows', () => {
+    const file = join(newDir(), 'history.db');
+    const { events } = eventsFor([{ kind: 'place', account: 0, symbol: 0 }, { kind: 'balance', account: 1, asset: 0 }]);
+    const first = openHistoryStore(file);
+    first.project(events.slice(0, 1));
+    first.close();
+    const second = openHistoryStore(file);
+    expect(second.projectedSeq).toBe(1);
+    second.project(events);
+    expect(second.projectedSeq).toBe(2);
+    expect(second.listOrders('alice').items).toHaveLength(1);
+    expect(second.listBalanceChanges('bob').items).toHaveLength(1);
+    second.close();
+  });
+});
