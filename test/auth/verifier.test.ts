@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryReplayCache, RequestVerifier } from '../../server/src/auth/index.js';
 import { clientCanonical, ed25519Sign, harness, hmacSign, HMAC_KEY, newEd25519Pair, NOW } from './fixtures.js';
 
 const PATH = '/v1/orders?symbol=BTC-USD';
@@ -257,5 +258,24 @@ describe('WebSocket login and FIX Logon', () => {
     expect(await verifier.verifyFixLogon({ keyId, signature: staleSig, fields: stale, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW' });
     const bad = { ...fields, sendingTime: '2025-06-15 15:06:40' };
     expect(await verifier.verifyFixLogon({ keyId, signature: staleSig, fields: bad, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_MISSING' });
+  });
+});
+
+describe('store failures', () => {
+  it('refuse with AUTH_UNAVAILABLE and are reported, never admitted', async () => {
+    const { store, signed } = await hmacSetup();
+    const errors: unknown[] = [];
+    const failingReplay = { remember: async () => { throw new Error('replay store down'); } };
+    const verifier = new RequestVerifier({ store, now: () => NOW, replayCache: failingReplay, onError: (e) => errors.push(e) });
+    const result = await verifier.verifyRest({ credentials: signed(NOW, 'GET', PATH, ''), method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' });
+    expect(result).toEqual({ ok: false, code: 'AUTH_UNAVAILABLE' });
+    expect(String(errors[0])).toContain('replay store down');
+  });
+
+  it('a full replay cache refuses with AUTH_UNAVAILABLE', async () => {
+    const { store, signed } = await hmacSetup();
+    const verifier = new RequestVerifier({ store, now: () => NOW, replayCache: new MemoryReplayCache({ maxEntries: 1 }) });
+    expect((await verifier.verifyRest({ credentials: signed(NOW, 'GET', PATH, ''), method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).ok).toBe(true);
+    expect(await verifier.verifyRest({ credentials: signed(NOW + 1, 'GET', PATH, ''), method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_UNAVAILABLE' });
   });
 });

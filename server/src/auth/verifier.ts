@@ -77,6 +77,8 @@ export interface VerifierOptions {
   now?: () => number;
   /** Default and maximum window in ms (default 5000). */
   windowMs?: number;
+  /** Told about store failures (which refuse the request with AUTH_UNAVAILABLE), e.g. to log them. */
+  onError?: (error: unknown) => void;
 }
 
 interface NormalisedAttempt {
@@ -104,6 +106,7 @@ export class RequestVerifier {
   readonly #lockout: AuthLockout;
   readonly #now: () => number;
   readonly #windowMs: number;
+  readonly #onError: (error: unknown) => void;
 
   constructor(options: VerifierOptions) {
     this.#store = options.store;
@@ -111,6 +114,7 @@ export class RequestVerifier {
     this.#lockout = options.lockout ?? new AuthLockout();
     this.#now = options.now ?? Date.now;
     this.#windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+    this.#onError = options.onError ?? (() => {});
   }
 
   get windowMs(): number {
@@ -169,8 +173,9 @@ export class RequestVerifier {
   async #verify(a: NormalisedAttempt): Promise<AuthResult> {
     try {
       return await this.#verifyChecked(a);
-    } catch {
+    } catch (error) {
       // A failing store (keys, replay or lockout counters) refuses the request rather than admit it.
+      this.#onError(error);
       return { ok: false, code: 'AUTH_UNAVAILABLE' };
     }
   }
