@@ -4,12 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, CreatedApiKey, NewApiKey, RevocationEvent } from './api-key.js';
+import type { KeyMaterial } from './key-material.js';
 import { RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
 import { SecretBox } from './secret-box.js';
 
 interface Entry {
   record: ApiKeyRecord;
   storedMaterial: Buffer;
+  /** Opened on first verification and kept, as the SQLite store's cache does. */
+  material?: KeyMaterial;
 }
 
 export class MemoryApiKeyStore implements ApiKeyStore {
@@ -39,7 +42,8 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   async getForVerification(keyId: string): Promise<KeyWithMaterial | undefined> {
     const entry = this.#entries.get(keyId);
     if (!entry) return undefined;
-    return { record: entry.record, material: openMaterial(entry.record, entry.storedMaterial, this.#box) };
+    entry.material ??= openMaterial(entry.record, entry.storedMaterial, this.#box);
+    return { record: entry.record, material: entry.material };
   }
 
   async listByAccount(accountId: string): Promise<ApiKeyRecord[]> {
