@@ -49,12 +49,13 @@ export const ERROR_CATALOG = {
   DUPLICATE_CLIENT_ORDER_ID: {"code":"DUPLICATE_CLIENT_ORDER_ID","status":409,"title":"Duplicate client order id","description":"A live order of this account already uses this client order id."},
   TOO_MANY_OPEN_ORDERS: {"code":"TOO_MANY_OPEN_ORDERS","status":422,"title":"Too many open orders","description":"The account has reached its maximum number of open orders (see `GET /v1/account`)."},
   KILL_SWITCH_ACTIVE: {"code":"KILL_SWITCH_ACTIVE","status":422,"title":"Kill switch active","description":"An operator has blocked new orders for this account."},
-  POST_ONLY_WOULD_CROSS: {"code":"POST_ONLY_WOULD_CROSS","status":422,"title":"Post-only order would cross","description":"A post-only order would have taken liquidity","so it was rejected.":null},
+  POST_ONLY_WOULD_CROSS: {"code":"POST_ONLY_WOULD_CROSS","status":422,"title":"Post-only order would cross","description":"A post-only order would have taken liquidity, so it was rejected."},
   FOK_NOT_FILLABLE: {"code":"FOK_NOT_FILLABLE","status":422,"title":"Fill-or-kill not fillable","description":"The book cannot fill the whole fill-or-kill quantity at the limit price. Nothing was traded."},
   NO_LIQUIDITY: {"code":"NO_LIQUIDITY","status":422,"title":"No liquidity","description":"A market order found no resting liquidity."},
   ORDER_NOT_FOUND: {"code":"ORDER_NOT_FOUND","status":404,"title":"Order not found","description":"No order with this id exists for your account. Orders of other accounts are reported the same way."},
   AMEND_NO_CHANGE: {"code":"AMEND_NO_CHANGE","status":400,"title":"Amend changes nothing","description":"The amend request has the order's current price and quantity."},
   INVALID_FEE_SCHEDULE: {"code":"INVALID_FEE_SCHEDULE","status":400,"title":"Invalid fee schedule","description":"The fee rates are out of range (the maker rebate may not exceed the taker fee)."},
+  INVALID_COMMAND: {"code":"INVALID_COMMAND","status":400,"title":"Invalid command","description":"The request is not a well-formed command for the trading core."},
 } as const satisfies Record<string, ErrorCatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

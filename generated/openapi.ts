@@ -43,6 +43,522 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/instruments/{symbol}/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the order book
+         * @description Level-2 snapshot: aggregate quantity and order count per price, best first. `bookSeq` is the
+         *     per-instrument sequence; WebSocket book updates continue from it.
+         */
+        get: operations["getOrderBook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instruments/{symbol}/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List recent trades
+         * @description Most recent trades first.
+         */
+        get: operations["listTrades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instruments/{symbol}/candles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get candles
+         * @description OHLCV candles, oldest first, for `[start, end)`. Intervals with no trades are omitted.
+         */
+        get: operations["getCandles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tickers
+         * @description Rolling 24-hour ticker for one instrument (`symbol`) or for all.
+         */
+        get: operations["listTickers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List order history
+         * @description Your orders, newest first, including closed ones. Filters combine.
+         */
+        get: operations["listOrders"];
+        put?: never;
+        /**
+         * Place an order
+         * @description Places one order. The response comes after the order is journaled, so an acknowledged order
+         *     survives any crash. A retry with the same `clientOrderId` and the same body returns the original
+         *     result instead of placing a second order; the same id with a different body is `IDEMPOTENCY_CONFLICT`.
+         *     After a timeout or 5xx, `GET /v1/orders/by-client-id/{clientOrderId}` tells what happened.
+         */
+        post: operations["placeOrder"];
+        /**
+         * Cancel all orders
+         * @description Cancels all your live orders, or those of one instrument.
+         */
+        delete: operations["cancelAllOrders"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Place a batch of orders
+         * @description Places up to 20 orders in one request, in order. Each order succeeds or fails on its own; the results say which. Each order counts against the order-rate limit.
+         */
+        post: operations["placeOrderBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List open orders
+         * @description Your live orders (`new` and `partially_filled`), oldest first.
+         */
+        get: operations["listOpenOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an order by order id
+         * @description One of your orders by order id, live or closed. An order of another account is reported as not found.
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel an order by order id
+         * @description Cancels a live order and releases its hold. Cancels are never order-rate limited.
+         */
+        delete: operations["cancelOrder"];
+        options?: never;
+        head?: never;
+        /**
+         * Amend an order by order id
+         * @description Changes price and/or quantity of a live order. Reducing only the quantity keeps time priority; a new price or a larger quantity loses it. Amends count against the order-rate limit.
+         */
+        patch: operations["amendOrder"];
+        trace?: never;
+    };
+    "/v1/orders/by-client-id/{clientOrderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an order by client order id
+         * @description One of your orders by client order id, live or closed. An order of another account is reported as not found.
+         */
+        get: operations["getOrderByClientId"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel an order by client order id
+         * @description Cancels a live order and releases its hold. Cancels are never order-rate limited.
+         */
+        delete: operations["cancelOrderByClientId"];
+        options?: never;
+        head?: never;
+        /**
+         * Amend an order by client order id
+         * @description Changes price and/or quantity of a live order. Reducing only the quantity keeps time priority; a new price or a larger quantity loses it. Amends count against the order-rate limit.
+         */
+        patch: operations["amendOrderByClientId"];
+        trace?: never;
+    };
+    "/v1/fills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List fills
+         * @description Your fills (executions), newest first.
+         */
+        get: operations["listFills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get balances
+         * @description Your balance per asset: total, available and hold.
+         */
+        get: operations["getBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get positions
+         * @description Net position per instrument from your trading, with average entry price and realized PnL in the quote asset.
+         */
+        get: operations["getPositions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get account information
+         * @description Your fee schedule, open-order limit and usage, kill-switch state, and the published rate limits with your current usage.
+         */
+        get: operations["getAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description The keys of your account, revoked ones included. Secrets are never shown again.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Creates a key for your account. An HMAC key's secret is in the response, once; for an Ed25519 key send your public key and no secret exists on the server. A key cannot have scopes its creator lacks.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Revokes a key at once, on every channel: its WebSocket and FIX sessions are closed.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dead-man-switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the dead-man's switch
+         * @description Whether the switch is armed and when it fires.
+         */
+        get: operations["getDeadManSwitch"];
+        /**
+         * Arm or refresh the dead-man's switch
+         * @description Cancels all your orders if not refreshed within `timeoutSeconds`. Call again before it fires to refresh; send 0 to disarm. It survives a server restart: a deadline that passed while the server was down fires on start-up.
+         */
+        put: operations["setDeadManSwitch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an account
+         * @description Creates a trading account, optionally with a fee schedule and an open-order limit.
+         */
+        post: operations["operatorCreateAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/accounts/{accountId}/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deposit funds
+         * @description Credits an account's available balance. Returns the new balance.
+         */
+        post: operations["operatorDeposit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/accounts/{accountId}/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw funds
+         * @description Debits an account's available balance. Returns the new balance.
+         */
+        post: operations["operatorWithdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/accounts/{accountId}/kill-switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an account's kill switch
+         * @description Activating cancels all the account's orders and blocks new ones on every channel until deactivated.
+         */
+        put: operations["operatorSetKillSwitch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/accounts/{accountId}/fee-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an account's fee schedule
+         * @description Sets maker and taker fees in basis points. A negative maker fee is a rebate; it may not exceed the taker fee.
+         */
+        put: operations["operatorSetFeeSchedule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/accounts/{accountId}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an API key for an account
+         * @description Issues a key for any account, optionally bound to a FIX SenderCompID. This is how the first key of a new account is made.
+         */
+        post: operations["operatorCreateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/instruments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an instrument
+         * @description Lists a new instrument; new assets are created with the given ledger precision.
+         */
+        post: operations["operatorAddInstrument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/instruments/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an instrument's status
+         * @description Halts, resumes, or sets an instrument cancel-only or post-only.
+         */
+        patch: operations["operatorSetInstrumentStatus"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -156,6 +672,532 @@ export interface components {
             data: components["schemas"]["Instrument"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
+        /**
+         * @description An exact decimal number written as a string, possibly negative. No exponent, at most 18 decimal places.
+         * @example -12.5
+         */
+        Decimal: string;
+        /**
+         * @description The order id the server assigned: decimal digits, unique across the exchange.
+         * @example 1042
+         */
+        OrderId: string;
+        /**
+         * @description Your own order id: unique among your live orders; it also de-duplicates retries of order placement.
+         * @example mm-7f3a-0001
+         */
+        ClientOrderId: string;
+        /**
+         * @description An account id.
+         * @example acct-demo
+         */
+        AccountId: string;
+        /**
+         * @description Order side.
+         * @example buy
+         * @enum {string}
+         */
+        Side: "buy" | "sell";
+        /**
+         * @description `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests.
+         * @example limit
+         * @enum {string}
+         */
+        OrderType: "limit" | "market";
+        /**
+         * @description `GTC` good till canceled; `IOC` fill what you can now, cancel the rest; `FOK` fill completely now or not at all; `GTD` good till `expireAt`.
+         * @example GTC
+         * @enum {string}
+         */
+        TimeInForce: "GTC" | "IOC" | "FOK" | "GTD";
+        /**
+         * @description Self-trade prevention when your order would match your own resting order. Default `cancel_newest`.
+         * @example cancel_newest
+         * @enum {string}
+         */
+        StpMode: "cancel_newest" | "cancel_oldest" | "cancel_both" | "decrement_and_cancel";
+        /**
+         * @description Order status. `new` and `partially_filled` are live.
+         * @example new
+         * @enum {string}
+         */
+        OrderStatus: "new" | "partially_filled" | "filled" | "canceled" | "expired" | "rejected";
+        /**
+         * @description Whether the fill added (maker) or took (taker) liquidity.
+         * @example maker
+         * @enum {string}
+         */
+        Liquidity: "maker" | "taker";
+        /**
+         * @description `read`: query state. `trade`: also place, amend and cancel orders and manage keys.
+         * @example trade
+         * @enum {string}
+         */
+        Scope: "read" | "trade";
+        /**
+         * @description A new order. Limit orders need `price` and `quantity`. A market sell needs `quantity`; a market buy needs exactly one of `quantity` and `quoteQuantity`. `GTD` needs `expireAt`. Values off the tick or lot are rejected, never rounded.
+         * @example {
+         *       "symbol": "BTC-USD",
+         *       "side": "buy",
+         *       "type": "limit",
+         *       "price": "25000.50",
+         *       "quantity": "0.1",
+         *       "timeInForce": "GTC",
+         *       "clientOrderId": "mm-7f3a-0001"
+         *     }
+         */
+        OrderRequest: {
+            symbol: components["schemas"]["Symbol"];
+            side: components["schemas"]["Side"];
+            type: components["schemas"]["OrderType"];
+            price?: components["schemas"]["PositiveDecimal"];
+            quantity?: components["schemas"]["PositiveDecimal"];
+            quoteQuantity?: components["schemas"]["PositiveDecimal"];
+            timeInForce?: components["schemas"]["TimeInForce"];
+            expireAt?: components["schemas"]["Millis"];
+            /**
+             * @description Reject instead of taking liquidity (`POST_ONLY_WOULD_CROSS`).
+             * @example false
+             */
+            postOnly?: boolean;
+            clientOrderId?: components["schemas"]["ClientOrderId"];
+            selfTradePrevention?: components["schemas"]["StpMode"];
+        };
+        /**
+         * @example {
+         *       "orderId": "1042",
+         *       "clientOrderId": "mm-7f3a-0001",
+         *       "symbol": "BTC-USD",
+         *       "side": "buy",
+         *       "type": "limit",
+         *       "timeInForce": "GTC",
+         *       "postOnly": false,
+         *       "selfTradePrevention": "cancel_newest",
+         *       "price": "25000.50",
+         *       "quantity": "0.1",
+         *       "filledQuantity": "0.04",
+         *       "remainingQuantity": "0.06",
+         *       "filledQuote": "1000.02",
+         *       "averagePrice": "25000.50",
+         *       "status": "partially_filled",
+         *       "createdAt": 1764000000000,
+         *       "updatedAt": 1764000000250
+         *     }
+         */
+        Order: {
+            orderId: components["schemas"]["OrderId"];
+            clientOrderId?: components["schemas"]["ClientOrderId"];
+            symbol: components["schemas"]["Symbol"];
+            side: components["schemas"]["Side"];
+            type: components["schemas"]["OrderType"];
+            timeInForce: components["schemas"]["TimeInForce"];
+            /** @example false */
+            postOnly: boolean;
+            selfTradePrevention: components["schemas"]["StpMode"];
+            price?: components["schemas"]["PositiveDecimal"];
+            quantity?: components["schemas"]["PositiveDecimal"];
+            quoteQuantity?: components["schemas"]["PositiveDecimal"];
+            filledQuantity: components["schemas"]["PositiveDecimal"];
+            remainingQuantity: components["schemas"]["PositiveDecimal"];
+            filledQuote: components["schemas"]["PositiveDecimal"];
+            averagePrice?: components["schemas"]["PositiveDecimal"];
+            status: components["schemas"]["OrderStatus"];
+            /**
+             * @description Why the order ended, when it was canceled or expired.
+             * @example user
+             */
+            cancelReason?: string;
+            expireAt?: components["schemas"]["Millis"];
+            createdAt: components["schemas"]["Millis"];
+            updatedAt: components["schemas"]["Millis"];
+        };
+        /**
+         * @example {
+         *       "tradeId": 881,
+         *       "orderId": "1042",
+         *       "clientOrderId": "mm-7f3a-0001",
+         *       "symbol": "BTC-USD",
+         *       "side": "buy",
+         *       "price": "25000.50",
+         *       "quantity": "0.04",
+         *       "fee": "0.60",
+         *       "feeAsset": "USD",
+         *       "liquidity": "taker",
+         *       "ts": 1764000000250,
+         *       "seq": 99120
+         *     }
+         */
+        Fill: {
+            /**
+             * @description Sequential per instrument.
+             * @example 881
+             */
+            tradeId: number;
+            orderId: components["schemas"]["OrderId"];
+            clientOrderId?: components["schemas"]["ClientOrderId"];
+            symbol: components["schemas"]["Symbol"];
+            side: components["schemas"]["Side"];
+            price: components["schemas"]["PositiveDecimal"];
+            quantity: components["schemas"]["PositiveDecimal"];
+            fee: components["schemas"]["Decimal"];
+            feeAsset: components["schemas"]["AssetCode"];
+            liquidity: components["schemas"]["Liquidity"];
+            ts: components["schemas"]["Millis"];
+            /**
+             * @description The core sequence number of this fill.
+             * @example 99120
+             */
+            seq: number;
+        };
+        /** @description The order after the request was processed, and the fills it made immediately. */
+        OrderResult: {
+            order: components["schemas"]["Order"];
+            fills: components["schemas"]["Fill"][];
+        };
+        BatchOrderRequest: {
+            orders: components["schemas"]["OrderRequest"][];
+        };
+        BatchOrderResult: {
+            /** @description One entry per requested order, in request order. Each order is processed on its own: one failure does not undo the others. */
+            results: {
+                /** @example true */
+                ok: boolean;
+                order?: components["schemas"]["Order"];
+                fills?: components["schemas"]["Fill"][];
+                error?: components["schemas"]["Problem"];
+            }[];
+        };
+        /**
+         * @description Lowering only the quantity keeps time priority; a new price or a larger quantity loses it.
+         * @example {
+         *       "quantity": "0.05"
+         *     }
+         */
+        AmendRequest: {
+            price?: components["schemas"]["PositiveDecimal"];
+            quantity?: components["schemas"]["PositiveDecimal"];
+            newClientOrderId?: components["schemas"]["ClientOrderId"];
+        };
+        CancelAllResult: {
+            canceled: components["schemas"]["Order"][];
+        };
+        OrderPage: {
+            data: components["schemas"]["Order"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        FillPage: {
+            data: components["schemas"]["Fill"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        OrderList: {
+            data: components["schemas"]["Order"][];
+        };
+        BookLevel: {
+            price: components["schemas"]["PositiveDecimal"];
+            quantity: components["schemas"]["PositiveDecimal"];
+            /** @example 3 */
+            orders: number;
+        };
+        OrderBook: {
+            symbol: components["schemas"]["Symbol"];
+            /**
+             * @description Core sequence at which the snapshot was taken.
+             * @example 99120
+             */
+            seq: number;
+            /**
+             * @description Per-instrument book sequence; WebSocket book updates continue from it.
+             * @example 5012
+             */
+            bookSeq: number;
+            bids: components["schemas"]["BookLevel"][];
+            asks: components["schemas"]["BookLevel"][];
+        };
+        Trade: {
+            /** @example 881 */
+            tradeId: number;
+            price: components["schemas"]["PositiveDecimal"];
+            quantity: components["schemas"]["PositiveDecimal"];
+            takerSide: components["schemas"]["Side"];
+            ts: components["schemas"]["Millis"];
+        };
+        TradeList: {
+            symbol: components["schemas"]["Symbol"];
+            data: components["schemas"]["Trade"][];
+        };
+        /** @description Rolling 24-hour statistics. Price fields are "0" before the first trade. */
+        Ticker: {
+            symbol: components["schemas"]["Symbol"];
+            open: components["schemas"]["PositiveDecimal"];
+            high: components["schemas"]["PositiveDecimal"];
+            low: components["schemas"]["PositiveDecimal"];
+            last: components["schemas"]["PositiveDecimal"];
+            volume: components["schemas"]["PositiveDecimal"];
+            quoteVolume: components["schemas"]["PositiveDecimal"];
+            bestBid?: components["schemas"]["PositiveDecimal"];
+            bestAsk?: components["schemas"]["PositiveDecimal"];
+            /** @example 1520 */
+            tradeCount: number;
+            windowStart: components["schemas"]["Millis"];
+            windowEnd: components["schemas"]["Millis"];
+        };
+        TickerList: {
+            data: components["schemas"]["Ticker"][];
+        };
+        /**
+         * @description Candle width.
+         * @example 1m
+         * @enum {string}
+         */
+        CandleInterval: "1m" | "5m" | "15m" | "1h" | "4h" | "1d";
+        Candle: {
+            start: components["schemas"]["Millis"];
+            open: components["schemas"]["PositiveDecimal"];
+            high: components["schemas"]["PositiveDecimal"];
+            low: components["schemas"]["PositiveDecimal"];
+            close: components["schemas"]["PositiveDecimal"];
+            volume: components["schemas"]["PositiveDecimal"];
+            quoteVolume: components["schemas"]["PositiveDecimal"];
+            /** @example 12 */
+            trades: number;
+        };
+        CandleList: {
+            symbol: components["schemas"]["Symbol"];
+            interval: components["schemas"]["CandleInterval"];
+            data: components["schemas"]["Candle"][];
+        };
+        /**
+         * @description `total = available + hold`; `hold` is reserved by open orders.
+         * @example {
+         *       "asset": "USD",
+         *       "total": "100000",
+         *       "available": "97499.25",
+         *       "hold": "2500.75"
+         *     }
+         */
+        Balance: {
+            asset: components["schemas"]["AssetCode"];
+            total: components["schemas"]["PositiveDecimal"];
+            available: components["schemas"]["PositiveDecimal"];
+            hold: components["schemas"]["PositiveDecimal"];
+        };
+        BalanceList: {
+            data: components["schemas"]["Balance"][];
+        };
+        /**
+         * @example {
+         *       "symbol": "BTC-USD",
+         *       "netQuantity": "0.25",
+         *       "averageEntryPrice": "25010.00",
+         *       "realizedPnl": "-12.5"
+         *     }
+         */
+        Position: {
+            symbol: components["schemas"]["Symbol"];
+            netQuantity: components["schemas"]["Decimal"];
+            averageEntryPrice: components["schemas"]["PositiveDecimal"];
+            realizedPnl: components["schemas"]["Decimal"];
+        };
+        PositionList: {
+            data: components["schemas"]["Position"][];
+        };
+        RateLimitUsage: {
+            /** @example orders-1s */
+            policy: string;
+            /** @example 10 */
+            limit: number;
+            /** @example 1 */
+            windowSeconds: number;
+            /** @example 9 */
+            remaining: number;
+            /** @example 1 */
+            resetSeconds: number;
+        };
+        Account: {
+            accountId: components["schemas"]["AccountId"];
+            feeSchedule: {
+                /**
+                 * @description Maker fee in basis points; negative is a rebate.
+                 * @example -1
+                 */
+                makerBps: number;
+                /** @example 5 */
+                takerBps: number;
+            };
+            /** @example 200 */
+            maxOpenOrders: number;
+            /** @example 12 */
+            openOrders: number;
+            /** @example false */
+            killSwitch: boolean;
+            /** @description The published limits and your current usage. */
+            rateLimits: components["schemas"]["RateLimitUsage"][];
+        };
+        ApiKey: {
+            /** @example k_01JBX4M0ZK2V */
+            keyId: string;
+            /** @example market maker 1 */
+            label: string;
+            /**
+             * @example hmac
+             * @enum {string}
+             */
+            kind: "hmac" | "ed25519";
+            /**
+             * @example [
+             *       "read",
+             *       "trade"
+             *     ]
+             */
+            scopes: string[];
+            /**
+             * @example [
+             *       "203.0.113.0/24"
+             *     ]
+             */
+            ipAllowlist: string[];
+            expiresAt?: components["schemas"]["Millis"];
+            createdAt: components["schemas"]["Millis"];
+            revokedAt?: components["schemas"]["Millis"];
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+        };
+        /**
+         * @example {
+         *       "label": "market maker 1",
+         *       "scopes": [
+         *         "read",
+         *         "trade"
+         *       ],
+         *       "ipAllowlist": [
+         *         "203.0.113.0/24"
+         *       ]
+         *     }
+         */
+        CreateApiKeyRequest: {
+            /** @example market maker 1 */
+            label: string;
+            scopes: components["schemas"]["Scope"][];
+            /** @description CIDR blocks or addresses (IPv4 or IPv6). Empty allows any address. */
+            ipAllowlist?: string[];
+            expiresAt?: components["schemas"]["Millis"];
+            /** @description For an Ed25519 key: your public key (PEM or base64 of the 32 raw bytes). Omit it to get an HMAC secret. */
+            publicKey?: string;
+        };
+        CreatedApiKey: {
+            key: components["schemas"]["ApiKey"];
+            /**
+             * @description The HMAC secret. Shown once; store it now.
+             * @example 3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+             */
+            secret?: string;
+        };
+        DeadManSwitchRequest: {
+            /**
+             * @description Cancel all your orders if not refreshed within this many seconds. 0 disarms.
+             * @example 30
+             */
+            timeoutSeconds: number;
+        };
+        DeadManSwitch: {
+            /** @example true */
+            armed: boolean;
+            /** @example 30 */
+            timeoutSeconds?: number;
+            cancelAt?: components["schemas"]["Millis"];
+        };
+        CreateAccountRequest: {
+            accountId: components["schemas"]["AccountId"];
+            /** @example 0 */
+            makerBps?: number;
+            /** @example 5 */
+            takerBps?: number;
+            /** @example 200 */
+            maxOpenOrders?: number;
+        };
+        AmountRequest: {
+            asset: components["schemas"]["AssetCode"];
+            amount: components["schemas"]["PositiveDecimal"];
+            /** @example wire-2025-11-24-001 */
+            reference?: string;
+        };
+        KillSwitchRequest: {
+            /** @example true */
+            active: boolean;
+        };
+        KillSwitchResult: {
+            accountId: components["schemas"]["AccountId"];
+            /** @example true */
+            killSwitch: boolean;
+            /**
+             * @description How many orders the activation canceled.
+             * @example 3
+             */
+            canceled: number;
+        };
+        FeeScheduleRequest: {
+            /** @example -1 */
+            makerBps: number;
+            /** @example 5 */
+            takerBps: number;
+        };
+        OperatorApiKeyRequest: {
+            /** @example desk A */
+            label: string;
+            scopes: components["schemas"]["Scope"][];
+            ipAllowlist?: string[];
+            expiresAt?: components["schemas"]["Millis"];
+            publicKey?: string;
+            /**
+             * @description Binds the key to this FIX SenderCompID.
+             * @example DESK_A
+             */
+            fixSenderCompId?: string;
+        };
+        /**
+         * @example {
+         *       "symbol": "SOL-USD",
+         *       "base": "SOL",
+         *       "quote": "USD",
+         *       "tickSize": "0.001",
+         *       "lotSize": "0.01",
+         *       "minQuantity": "0.01",
+         *       "maxQuantity": "100000",
+         *       "minNotional": "1",
+         *       "priceBandBps": 1500,
+         *       "baseDecimals": 8
+         *     }
+         */
+        InstrumentDefinition: {
+            symbol: components["schemas"]["Symbol"];
+            base: components["schemas"]["AssetCode"];
+            quote: components["schemas"]["AssetCode"];
+            tickSize: components["schemas"]["PositiveDecimal"];
+            lotSize: components["schemas"]["PositiveDecimal"];
+            minQuantity: components["schemas"]["PositiveDecimal"];
+            maxQuantity: components["schemas"]["PositiveDecimal"];
+            minNotional: components["schemas"]["PositiveDecimal"];
+            /** @example 1000 */
+            priceBandBps: number;
+            status?: components["schemas"]["InstrumentStatus"];
+            /**
+             * @description Ledger precision of the base asset if it is new.
+             * @example 8
+             */
+            baseDecimals?: number;
+            /**
+             * @description Ledger precision of the quote asset if it is new.
+             * @example 8
+             */
+            quoteDecimals?: number;
+        };
+        InstrumentStatusRequest: {
+            status: components["schemas"]["InstrumentStatus"];
+        };
+        OperatorAccount: {
+            accountId: components["schemas"]["AccountId"];
+        };
     };
     responses: {
         /** @description The request is malformed or breaks a documented rule. `code` says which. */
@@ -183,6 +1225,78 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Authentication failed: `AUTH_MISSING`, `AUTH_INVALID` (unknown, revoked or expired key, or a bad signature: deliberately not distinguished), `AUTH_TIMESTAMP_OUT_OF_WINDOW` or `AUTH_REPLAYED`. */
+        Unauthorized: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The key is valid but may not do this: `AUTH_SCOPE_MISSING` or `AUTH_IP_NOT_ALLOWED`. */
+        Forbidden: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found (`NOT_FOUND`, `ORDER_NOT_FOUND`, `UNKNOWN_ACCOUNT`). Another account's order looks exactly like a missing one. */
+        NotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflicts with existing state: `DUPLICATE_CLIENT_ORDER_ID`, `IDEMPOTENCY_CONFLICT`, `ACCOUNT_EXISTS`, `SYMBOL_EXISTS`. */
+        Conflict: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Refused by market or account state: `INSUFFICIENT_FUNDS`, `INSTRUMENT_HALTED`, `INSTRUMENT_CANCEL_ONLY`, `INSTRUMENT_POST_ONLY`, `POST_ONLY_WOULD_CROSS`, `FOK_NOT_FILLABLE`, `NO_LIQUIDITY`, `TOO_MANY_OPEN_ORDERS`, `KILL_SWITCH_ACTIVE`. */
+        Unprocessable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The service cannot make new state durable (`JOURNAL_UNAVAILABLE`) or is shutting down (`SERVICE_UNAVAILABLE`). Nothing was changed; query orders by client order id to confirm. */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -192,6 +1306,51 @@ export interface components {
         Limit: number;
         /** @description The `nextCursor` of the previous page. Omit it for the first page. Cursors are opaque. */
         Cursor: components["schemas"]["Cursor"];
+        /**
+         * @description Instrument symbol.
+         * @example BTC-USD
+         */
+        SymbolPath: components["schemas"]["Symbol"];
+        /**
+         * @description The order id the server assigned.
+         * @example 1042
+         */
+        OrderIdPath: components["schemas"]["OrderId"];
+        /**
+         * @description Your client order id.
+         * @example mm-7f3a-0001
+         */
+        ClientOrderIdPath: components["schemas"]["ClientOrderId"];
+        /**
+         * @description Only this instrument.
+         * @example BTC-USD
+         */
+        SymbolFilter: components["schemas"]["Symbol"];
+        /**
+         * @description Only items at or after this time (ms since the epoch).
+         * @example 1764000000000
+         */
+        StartTime: components["schemas"]["Millis"];
+        /**
+         * @description Only items before this time (ms since the epoch).
+         * @example 1764086400000
+         */
+        EndTime: components["schemas"]["Millis"];
+        /**
+         * @description Account id.
+         * @example acct-demo
+         */
+        AccountIdPath: components["schemas"]["AccountId"];
+        /**
+         * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+         * @example 2000
+         */
+        ApiWindow: number;
+        /**
+         * @description Makes a retry safe: a repeat with the same key and body gets the original response; the same key with a different body gets `IDEMPOTENCY_CONFLICT`. Keys are remembered for 24 hours.
+         * @example 7c1e1e0a-2f43-4c09-9d35-8c36b1b1f1d0
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
@@ -263,6 +1422,1343 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOrderBook: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Levels per side.
+                 * @example 10
+                 */
+                depth?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Instrument symbol.
+                 * @example BTC-USD
+                 */
+                symbol: components["parameters"]["SymbolPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The book. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderBook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listTrades: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many trades.
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Instrument symbol.
+                 * @example BTC-USD
+                 */
+                symbol: components["parameters"]["SymbolPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recent trades. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getCandles: {
+        parameters: {
+            query: {
+                /**
+                 * @description Candle width.
+                 * @example 1m
+                 */
+                interval: components["schemas"]["CandleInterval"];
+                /**
+                 * @description Only items at or after this time (ms since the epoch).
+                 * @example 1764000000000
+                 */
+                start?: components["parameters"]["StartTime"];
+                /**
+                 * @description Only items before this time (ms since the epoch).
+                 * @example 1764086400000
+                 */
+                end?: components["parameters"]["EndTime"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Instrument symbol.
+                 * @example BTC-USD
+                 */
+                symbol: components["parameters"]["SymbolPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Candles. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listTickers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this instrument.
+                 * @example BTC-USD
+                 */
+                symbol?: components["parameters"]["SymbolFilter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tickers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this instrument.
+                 * @example BTC-USD
+                 */
+                symbol?: components["parameters"]["SymbolFilter"];
+                /**
+                 * @description Only orders with this status.
+                 * @example filled
+                 */
+                status?: components["schemas"]["OrderStatus"];
+                /**
+                 * @description Only items at or after this time (ms since the epoch).
+                 * @example 1764000000000
+                 */
+                start?: components["parameters"]["StartTime"];
+                /**
+                 * @description Only items before this time (ms since the epoch).
+                 * @example 1764086400000
+                 */
+                end?: components["parameters"]["EndTime"];
+                /**
+                 * @description Maximum number of items on one page.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Omit it for the first page. Cursors are opaque. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    placeOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The order after processing, and its immediate fills. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelAllOrders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this instrument.
+                 * @example BTC-USD
+                 */
+                symbol?: components["parameters"]["SymbolFilter"];
+            };
+            header?: {
+                /**
+                 * @description Makes a retry safe: a repeat with the same key and body gets the original response; the same key with a different body gets `IDEMPOTENCY_CONFLICT`. Keys are remembered for 24 hours.
+                 * @example 7c1e1e0a-2f43-4c09-9d35-8c36b1b1f1d0
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The canceled orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelAllResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    placeOrderBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOrderResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOpenOrders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this instrument.
+                 * @example BTC-USD
+                 */
+                symbol?: components["parameters"]["SymbolFilter"];
+            };
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open orders. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description The order id the server assigned.
+                 * @example 1042
+                 */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description The order id the server assigned.
+                 * @example 1042
+                 */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The canceled order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    amendOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description The order id the server assigned.
+                 * @example 1042
+                 */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendRequest"];
+            };
+        };
+        responses: {
+            /** @description The order after processing, and its immediate fills. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrderByClientId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Your client order id.
+                 * @example mm-7f3a-0001
+                 */
+                clientOrderId: components["parameters"]["ClientOrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancelOrderByClientId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Your client order id.
+                 * @example mm-7f3a-0001
+                 */
+                clientOrderId: components["parameters"]["ClientOrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The canceled order. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    amendOrderByClientId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Your client order id.
+                 * @example mm-7f3a-0001
+                 */
+                clientOrderId: components["parameters"]["ClientOrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendRequest"];
+            };
+        };
+        responses: {
+            /** @description The order after processing, and its immediate fills. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listFills: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this instrument.
+                 * @example BTC-USD
+                 */
+                symbol?: components["parameters"]["SymbolFilter"];
+                /**
+                 * @description Only items at or after this time (ms since the epoch).
+                 * @example 1764000000000
+                 */
+                start?: components["parameters"]["StartTime"];
+                /**
+                 * @description Only items before this time (ms since the epoch).
+                 * @example 1764086400000
+                 */
+                end?: components["parameters"]["EndTime"];
+                /**
+                 * @description Maximum number of items on one page.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Omit it for the first page. Cursors are opaque. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of fills. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FillPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getBalances: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPositions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Positions. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: a repeat with the same key and body gets the original response; the same key with a different body gets `IDEMPOTENCY_CONFLICT`. Keys are remembered for 24 hours.
+                 * @example 7c1e1e0a-2f43-4c09-9d35-8c36b1b1f1d0
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Key id.
+                 * @example k_01JBX4M0ZK2V
+                 */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeadManSwitch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The switch state. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadManSwitch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setDeadManSwitch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadManSwitchRequest"];
+            };
+        };
+        responses: {
+            /** @description The switch state. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadManSwitch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorCreateAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description The account. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorDeposit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: a repeat with the same key and body gets the original response; the same key with a different body gets `IDEMPOTENCY_CONFLICT`. Keys are remembered for 24 hours.
+                 * @example 7c1e1e0a-2f43-4c09-9d35-8c36b1b1f1d0
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Account id.
+                 * @example acct-demo
+                 */
+                accountId: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmountRequest"];
+            };
+        };
+        responses: {
+            /** @description The balance after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Balance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorWithdraw: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: a repeat with the same key and body gets the original response; the same key with a different body gets `IDEMPOTENCY_CONFLICT`. Keys are remembered for 24 hours.
+                 * @example 7c1e1e0a-2f43-4c09-9d35-8c36b1b1f1d0
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Account id.
+                 * @example acct-demo
+                 */
+                accountId: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmountRequest"];
+            };
+        };
+        responses: {
+            /** @description The balance after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Balance"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorSetKillSwitch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Account id.
+                 * @example acct-demo
+                 */
+                accountId: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KillSwitchRequest"];
+            };
+        };
+        responses: {
+            /** @description The result. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KillSwitchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorSetFeeSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Account id.
+                 * @example acct-demo
+                 */
+                accountId: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorCreateApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Account id.
+                 * @example acct-demo
+                 */
+                accountId: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OperatorApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    operatorAddInstrument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstrumentDefinition"];
+            };
+        };
+        responses: {
+            /** @description The instrument. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorSetInstrumentStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description Instrument symbol.
+                 * @example BTC-USD
+                 */
+                symbol: components["parameters"]["SymbolPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstrumentStatusRequest"];
+            };
+        };
+        responses: {
+            /** @description The instrument. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

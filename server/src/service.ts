@@ -1,16 +1,29 @@
 /**
  * Composition root: builds every component from the configuration and wires them together.
  * `main.ts` calls it for the real process; tests call it to run a whole service in-process.
+ *
+ *   data dir → durable sequencer (journal + core + history) → order entry → gateways
  */
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type Scope } from './auth/index.js';
+import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveSecretsKey, type Credentials } from './bootstrap.js';
 import type { Config } from './config/schema.js';
-import { createHandlers } from './gateway/rest/handlers/index.js';
 import { createRestApp } from './gateway/rest/app.js';
-import type { Readiness } from './gateway/rest/service-routes.js';
+import { createHandlers } from './gateway/rest/handlers/index.js';
+import { authenticate } from './gateway/rest/middleware/auth.js';
+import { rateLimit } from './gateway/rest/middleware/rate-limit.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
+import type { Readiness } from './gateway/rest/service-routes.js';
 import { drain, listen } from './http/server.js';
+import { OrderRateLimiter, RequestRateLimiter } from './limits/index.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { DeadManSwitches } from './order-entry/dead-man-switch.js';
+import { OrderEntry } from './order-entry/order-entry.js';
+import { openDurableSequencer, type DurableSequencer } from './sequencer/durable.js';
+import { SqliteIdempotencyStore } from './storage/idempotency-store.js';
+import { openDatabase } from './storage/sqlite.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -25,6 +38,9 @@ export interface ServiceOptions {
 export interface RunningService {
   httpPort: number;
   server: Server;
+  bus: DurableSequencer;
+  /** The operator account's credentials (also in `<dataDir>/operator-credentials.json`). */
+  operator: Credentials;
   /** Stops taking new work, drains in-flight requests, and closes everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -35,13 +51,43 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const metrics = createMetrics();
   let shuttingDown = false;
 
-  const readiness = (): Readiness => ({
-    ready: !shuttingDown,
-    checks: { shutdown: { ok: !shuttingDown, ...(shuttingDown && { detail: 'shutting down' }) } },
-  });
+  const bus = await openDurableSequencer({ dataDir: config.dataDir, logger, clock: { now: clock } });
+  const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
+  const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
+  const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(gatewayDb), now: clock });
+  const requestLimiter = new RequestRateLimiter();
+  const orders = new OrderEntry({ bus, history: bus.history, orderLimiter: new OrderRateLimiter(), idempotency: new SqliteIdempotencyStore(gatewayDb), clock });
+  const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
 
-  const handlers: HandlerMap = { ...createHandlers({ clock, instruments: () => config.instruments }), ...opts.handlerOverrides };
-  const app = createRestApp({ config, logger, metrics, handlers, readiness, validateResponses: opts.validateResponses ?? false });
+  await listConfiguredMarkets(bus, config);
+  const operator = await ensureAccountWithKey(bus, keys, join(config.dataDir, 'operator-credentials.json'), OPERATOR_ACCOUNT, ['operator', 'read', 'trade'], 'operator (bootstrap)');
+  logger.info({ file: join(config.dataDir, 'operator-credentials.json') }, 'operator credentials ready');
+  deadMan.restore();
+
+  const readiness = (): Readiness => {
+    const durability = bus.status();
+    return {
+      ready: !shuttingDown && durability.healthy,
+      checks: {
+        shutdown: { ok: !shuttingDown, ...(shuttingDown && { detail: 'shutting down' }) },
+        journal: { ok: durability.healthy, ...(durability.failure !== undefined && { detail: durability.failure }) },
+      },
+    };
+  };
+
+  const handlers: HandlerMap = {
+    ...createHandlers({ clock, bus, history: bus.history, keys, orders, requestLimiter, deadMan }),
+    ...opts.handlerOverrides,
+  };
+  const app = createRestApp({
+    config, logger, metrics, handlers, readiness,
+    validateResponses: opts.validateResponses ?? false,
+    // Private operations authenticate first, so the limits can charge the key as well as the IP.
+    before: (op) => [
+      ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
+      rateLimit({ requests: requestLimiter }, op.operationId),
+    ],
+  });
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');
 
@@ -49,10 +95,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   return {
     httpPort: port,
     server,
+    bus,
+    operator,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
         await drain(server, config.http.shutdownGraceMs);
+        deadMan.close();
+        await bus.close();
+        gatewayDb.close();
         logger.info('service stopped');
       })();
       return closing;

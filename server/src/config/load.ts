@@ -25,6 +25,7 @@ const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' 
   TRUST_PROXY_HOPS: { path: ['http', 'trustProxyHops'], kind: 'integer' },
   DATA_DIR: { path: ['dataDir'], kind: 'string' },
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+  SECRETS_KEY: { path: ['secretsKey'], kind: 'string' },
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -46,6 +47,9 @@ export function validateConfig(candidate: unknown): Config {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const config = candidate as Config;
+  if (config.mode === 'production' && config.secretsKey === undefined) {
+    throw new ConfigError('Invalid configuration:\n  /secretsKey is required in production (SECRETS_KEY: 64 hex digits or base64 of 32 bytes)');
+  }
   const assets = new Set(config.assets.map((a) => a.asset));
   for (const i of config.instruments) {
     if (!assets.has(i.base) || !assets.has(i.quote)) {

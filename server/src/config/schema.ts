@@ -25,6 +25,11 @@ export interface Config {
   /** Where the journal, snapshots and embedded databases live; created on first start. */
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Key that encrypts API key secrets at rest: 64 hex digits or base64 of 32 bytes. Required in
+   * production; in demo mode one is generated into the data directory on first start.
+   */
+  secretsKey?: string;
   assets: AssetSpec[];
   instruments: InstrumentSpec[];
 }
@@ -61,6 +66,7 @@ export const CONFIG_SCHEMA = {
     },
     dataDir: { type: 'string', minLength: 1 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    secretsKey: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$' },
     assets: {
       type: 'array',
       items: {

@@ -43,6 +43,7 @@ export const REJECT_STATUS: Record<RejectCode, 400 | 404 | 409 | 422> = {
   ORDER_NOT_FOUND: 404,
   AMEND_NO_CHANGE: 400,
   INVALID_FEE_SCHEDULE: 400,
+  INVALID_COMMAND: 400,
 };
 
 /** The ApiError a gateway raises for a core rejection. */

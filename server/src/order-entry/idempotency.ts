@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '../errors/api-error.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
 
-export interface StoredResponse<T> { status: number; body: T }
+export interface StoredResponse<T, S extends number = number> { status: S; body: T }
 
 export function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('base64url');
@@ -29,20 +29,20 @@ export class IdempotentRunner {
 
   constructor(private readonly store: IdempotencyStore, private readonly clock: () => number) {}
 
-  async run<T>(scope: string, key: string, request: unknown, action: () => Promise<StoredResponse<T>>): Promise<StoredResponse<T>> {
+  async run<T, S extends number = number>(scope: string, key: string, request: unknown, action: () => Promise<StoredResponse<T, S>>): Promise<StoredResponse<T, S>> {
     const fingerprint = fingerprintOf(request);
     const slot = `${scope}\u0000${key}`;
     const pending = this.#inFlight.get(slot);
     if (pending) {
       if (pending.fingerprint !== fingerprint) throw conflict(key);
-      return (await pending.promise) as StoredResponse<T>;
+      return (await pending.promise) as StoredResponse<T, S>;
     }
     const stored = this.store.get(scope, key, this.clock());
     if (stored) {
       if (stored.fingerprint !== fingerprint) throw conflict(key);
       const body = JSON.parse(stored.body) as T | { problem: ApiErrorShape };
       if (stored.status >= 400) throw reviveError(stored.status, (body as { problem: ApiErrorShape }).problem);
-      return { status: stored.status, body: body as T };
+      return { status: stored.status as S, body: body as T };
     }
     const promise = (async () => {
       try {
@@ -60,7 +60,7 @@ export class IdempotentRunner {
       }
     })();
     this.#inFlight.set(slot, { fingerprint, promise });
-    return (await promise) as StoredResponse<T>;
+    return (await promise) as StoredResponse<T, S>;
   }
 }
 

@@ -6,10 +6,10 @@
  */
 import type { Command, CommandResult, OrderRef, PlaceOrder } from '../core/api.js';
 import { ApiError } from '../errors/api-error.js';
-import { rejectionError } from '../errors/reject-codes.js';
-import type { HistoryQueries } from '../history/queries.js';
+import type { HistoryStore } from '../history/store.js';
 import { rateLimitedError, type OrderRateLimiter, type RateLimitUsage } from '../limits/index.js';
-import { DurabilityError, type CommandBus } from '../sequencer/api.js';
+import type { CommandBus } from '../sequencer/api.js';
+import { submitCommand, type Accepted } from './submit.js';
 import { IdempotentRunner } from './idempotency.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
 import { acceptedOrderId, canceledOrders, orderOutcome, toApiOrder, type ApiFill, type ApiOrder, type ApiOrderRequest } from './views.js';
@@ -19,7 +19,7 @@ export interface AmendChanges { price?: string; quantity?: string; newClientOrde
 
 export interface OrderEntryDeps {
   bus: CommandBus;
-  history: HistoryQueries | undefined;
+  history: Pick<HistoryStore, 'getOrder'> | undefined;
   orderLimiter: OrderRateLimiter;
   idempotency: IdempotencyStore;
   clock: () => number;
@@ -82,6 +82,16 @@ export class OrderEntry {
     throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: 'No such order for this account.' });
   }
 
+  /** The account's live orders, oldest first. */
+  openOrders(accountId: string, symbol?: string): ApiOrder[] {
+    return this.#deps.bus.core.openOrders(accountId, symbol).map((o) => toApiOrder(o));
+  }
+
+  /** Runs any other mutating action at most once per `Idempotency-Key` (none given: just runs it). */
+  idempotent<S extends number, T>(scope: string, key: string | undefined, request: unknown, action: () => Promise<{ status: S; body: T }>): Promise<{ status: S; body: T }> {
+    return key === undefined ? action() : this.#runner.run(`key:${scope}`, key, request, action);
+  }
+
   orderRateUsage(accountId: string): Promise<RateLimitUsage[]> {
     return this.#deps.orderLimiter.usage(accountId);
   }
@@ -109,19 +119,8 @@ export class OrderEntry {
     if (!decision.allowed) throw rateLimitedError(decision);
   }
 
-  /** Submits and turns a rejection or a durability failure into the shared error. */
-  async #submit(command: Command): Promise<CommandResult & { ok: true }> {
-    let result: CommandResult;
-    try {
-      result = await this.#deps.bus.submit(command);
-    } catch (err) {
-      if (err instanceof DurabilityError) {
-        throw new ApiError({ status: 503, code: 'JOURNAL_UNAVAILABLE', detail: 'New state cannot be made durable right now; nothing was changed.' });
-      }
-      throw err;
-    }
-    if (!result.ok) throw rejectionError(result.code, result.message);
-    return result;
+  #submit(command: Command): Promise<Accepted> {
+    return submitCommand(this.#deps.bus, command);
   }
 
   #outcome(result: CommandResult, orderId: string | undefined): OrderResult {

@@ -1,13 +1,40 @@
 /** The complete operationId → handler map. `HandlerMap` makes a missing operation a compile error. */
+import type { ApiKeyStore } from '../../../auth/index.js';
+import type { HistoryStore } from '../../../history/store.js';
+import type { RequestRateLimiter } from '../../../limits/index.js';
+import type { DeadManSwitches } from '../../../order-entry/dead-man-switch.js';
+import type { OrderEntry } from '../../../order-entry/order-entry.js';
+import type { CommandBus } from '../../../sequencer/api.js';
 import type { HandlerMap } from '../operations.js';
-import { marketDataHandlers, type MarketDataDeps } from './market-data.js';
+import { accountHandlers } from './account.js';
+import { apiKeyHandlers } from './api-keys.js';
+import { marketDataHandlers } from './market-data.js';
+import { operatorHandlers } from './operator.js';
+import { orderHandlers } from './orders.js';
 import { systemHandlers } from './system.js';
 
-export type HandlerDeps = MarketDataDeps & { clock: () => number };
+export interface HandlerDeps {
+  clock: () => number;
+  bus: CommandBus;
+  history: HistoryStore;
+  keys: ApiKeyStore;
+  orders: OrderEntry;
+  requestLimiter: RequestRateLimiter;
+  deadMan: DeadManSwitches;
+}
 
 export function createHandlers(deps: HandlerDeps): HandlerMap {
+  const core = deps.bus.core;
   return {
     ...systemHandlers(deps),
-    ...marketDataHandlers(deps),
+    ...marketDataHandlers({ core, clock: deps.clock }),
+    ...orderHandlers({
+      orders: deps.orders,
+      history: deps.history,
+      idempotent: (principal, key, request, action) => deps.orders.idempotent(principal.accountId, key, request, action),
+    }),
+    ...accountHandlers({ core, orders: deps.orders, requestLimiter: deps.requestLimiter, deadMan: deps.deadMan }),
+    ...apiKeyHandlers({ keys: deps.keys, orders: deps.orders }),
+    ...operatorHandlers({ bus: deps.bus, core, keys: deps.keys, orders: deps.orders, requestLimiter: deps.requestLimiter }),
   };
 }

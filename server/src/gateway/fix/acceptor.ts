@@ -1,0 +1,256 @@
+/**
+ * The FIX acceptor: a TCP (or TLS) server that cuts each connection's bytes into frames,
+ * checks and authenticates the first message (which must be a Logon), binds the connection to
+ * its session (one per counterparty SenderCompID) and from then on hands frames to the session.
+ */
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { CommandBus } from '../../sequencer/api.js';
+import type { ApiKeyStore } from '../../auth/key-store.js';
+import { FrameDecoder, parseFrame, type FixMessage } from './codec.js';
+import { loadDictionary } from './dictionary.js';
+import { logonFailureText, type LogonAuthenticator } from './auth.js';
+import { FixApplication } from './application.js';
+import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type SessionSettings } from './session.js';
+import { FixSessionStore } from './store.js';
+import { MsgType, Tag } from './tags.js';
+import { parseUtcTimestamp } from './time.js';
+import { Validator } from './validator.js';
+
+export const DEFAULT_DICTIONARY_PATH = new URL('../../../../api-spec/fix/FIX44-subset.xml', import.meta.url).pathname;
+
+/** Per-counterparty settings; unlisted SenderCompIDs get `defaults`. */
+export interface FixSessionConfig {
+  resetOnLogon?: boolean;
+  /** Cancel the session's open orders when it disconnects. */
+  cancelOnDisconnect?: boolean;
+  /** A drop-copy session receives ExecutionReports for all of its account's activity and cannot trade. */
+  dropCopy?: boolean;
+  sendingTimeToleranceMs?: number;
+  logoutTimeoutMs?: number;
+}
+
+export interface FixAcceptorOptions {
+  bus: CommandBus;
+  authenticator: LogonAuthenticator;
+  /** When given, revoking a key logs out its live sessions. */
+  keyStore?: Pick<ApiKeyStore, 'onRevoked'>;
+  /** Holds fix-sessions.sqlite (sequence numbers, sent messages, order ownership). */
+  dataDir: string;
+  /** Our CompID: the TargetCompID counterparties must use. */
+  compId: string;
+  port?: number;
+  host?: string;
+  /** TLS is used when present. */
+  tls?: TlsOptions;
+  dictionaryPath?: string;
+  defaults?: FixSessionConfig;
+  sessions?: Record<string, FixSessionConfig>;
+  /** When false, only SenderCompIDs listed in `sessions` may log on. Default true (CompIDs bound to keys). */
+  allowUnlistedSenders?: boolean;
+  /** Time allowed between connect and a valid Logon. */
+  logonTimeoutMs?: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface FixAcceptor {
+  port: number;
+  /** Live sessions by counterparty SenderCompID. */
+  readonly sessions: ReadonlyMap<string, FixSession>;
+  close(): Promise<void>;
+}
+
+export async function startFixAcceptor(options: FixAcceptorOptions): Promise<FixAcceptor> {
+  const logger = options.logger ?? pino({ name: 'fix' });
+  const now = options.now ?? Date.now;
+  const validator = new Validator(loadDictionary(options.dictionaryPath ?? DEFAULT_DICTIONARY_PATH));
+  const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'));
+  const sessions = new Map<string, FixSession>();
+  const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
+  const application = new FixApplication(options.bus, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now);
+  const sockets = new Set<Socket>();
+  const logonTimeoutMs = options.logonTimeoutMs ?? 10_000;
+
+  const configFor = (sender: string): FixSessionConfig | undefined => {
+    const listed = options.sessions?.[sender];
+    if (listed) return { ...options.defaults, ...listed };
+    return options.allowUnlistedSenders === false ? undefined : { ...options.defaults };
+  };
+
+  const sessionFor = (sender: string, config: FixSessionConfig): FixSession => {
+    let session = sessions.get(sender);
+    if (!session) {
+      const settings: SessionSettings = {
+        ...DEFAULT_SESSION_SETTINGS,
+        senderCompId: options.compId,
+        targetCompId: sender,
+        ...(config.resetOnLogon !== undefined ? { resetOnLogon: config.resetOnLogon } : {}),
+        ...(config.sendingTimeToleranceMs !== undefined ? { sendingTimeToleranceMs: config.sendingTimeToleranceMs } : {}),
+        ...(config.logoutTimeoutMs !== undefined ? { logoutTimeoutMs: config.logoutTimeoutMs } : {}),
+      };
+      session = new FixSession(settings, store, validator, application, logger, now);
+      sessions.set(sender, session);
+    }
+    configs.set(session, { cancelOnDisconnect: config.cancelOnDisconnect ?? false, dropCopy: config.dropCopy ?? false });
+    return session;
+  };
+
+  const unsubscribeRevocations = options.keyStore?.onRevoked((event) => {
+    for (const session of sessions.values()) if (session.keyId === event.keyId && session.isConnected) session.logout('API key revoked');
+  });
+
+  const onConnection = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const remoteAddress = socket.remoteAddress ?? '';
+    const connection: Connection = {
+      remoteAddress,
+      write: (data) => {
+        if (!socket.destroyed) socket.write(data, 'latin1');
+      },
+      close: () => {
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      },
+    };
+    let session: FixSession | undefined;
+    let authenticating = false;
+    const held: string[] = [];
+    const logonTimer = setTimeout(() => {
+      if (!session) {
+        logger.info({ remoteAddress }, 'FIX connection closed: no Logon in time');
+        socket.destroy();
+      }
+    }, logonTimeoutMs);
+    logonTimer.unref();
+
+    const firstMessage = async (frame: string): Promise<void> => {
+      let logon: FixMessage;
+      try {
+        logon = parseFrame(frame);
+      } catch {
+        return; // garbled: ignored, the logon timer still runs
+      }
+      const reason = checkLogonHeader(logon, options.compId, now(), options.defaults?.sendingTimeToleranceMs ?? DEFAULT_SESSION_SETTINGS.sendingTimeToleranceMs);
+      if (reason) {
+        logger.info({ remoteAddress, reason }, 'FIX connection refused before Logon');
+        socket.destroy();
+        return;
+      }
+      const sender = logon.get(Tag.SenderCompID)!;
+      const config = configFor(sender);
+      if (!config) {
+        logger.info({ remoteAddress, sender }, 'FIX Logon from an unknown SenderCompID');
+        socket.destroy();
+        return;
+      }
+      const refuse = (text: string): void => {
+        const seq = sessions.get(sender)?.nextSenderSeq ?? 1;
+        logger.info({ remoteAddress, sender, text }, 'FIX Logon refused');
+        FixSession.refuseLogon(connection, { senderCompId: options.compId, targetCompId: sender }, seq, text, now());
+      };
+      const validation = validator.validate(logon);
+      if (!validation.ok) {
+        refuse(validation.kind === 'reject' ? `${validation.text}${validation.tag !== undefined ? ` (tag ${validation.tag})` : ''}` : 'Unsupported message');
+        return;
+      }
+      const heartBtInt = Number(logon.get(Tag.HeartBtInt));
+      if (heartBtInt < DEFAULT_SESSION_SETTINGS.minHeartBtInt || heartBtInt > DEFAULT_SESSION_SETTINGS.maxHeartBtInt) {
+        refuse(`HeartBtInt must be between ${DEFAULT_SESSION_SETTINGS.minHeartBtInt} and ${DEFAULT_SESSION_SETTINGS.maxHeartBtInt}`);
+        return;
+      }
+      authenticating = true;
+      const result = await options.authenticator.verifyFixLogon({
+        keyId: logon.get(Tag.Username),
+        signature: logon.get(Tag.Password) ?? logon.get(Tag.RawData),
+        fields: {
+          sendingTime: logon.get(Tag.SendingTime)!,
+          msgType: MsgType.Logon,
+          msgSeqNum: logon.get(Tag.MsgSeqNum)!,
+          senderCompId: sender,
+          targetCompId: logon.get(Tag.TargetCompID)!,
+        },
+        ip: remoteAddress,
+        requiredScope: config.dropCopy ? 'read' : 'trade',
+      });
+      authenticating = false;
+      if (socket.destroyed) return;
+      if (!result.ok) {
+        refuse(logonFailureText(result));
+        return;
+      }
+      const target = sessionFor(sender, config);
+      if (target.isConnected) {
+        // Already logged on elsewhere: refuse quietly, the live session is not touched.
+        logger.warn({ remoteAddress, sender }, 'second FIX Logon for a session already logged on');
+        socket.destroy();
+        return;
+      }
+      clearTimeout(logonTimer);
+      session = target;
+      session.accountId = result.principal.accountId;
+      session.keyId = result.principal.keyId;
+      session.logon(connection, logon);
+      for (const f of held.splice(0)) session.receive(f);
+    };
+
+    const decoder = new FrameDecoder(
+      (frame) => {
+        if (session) session.receive(frame);
+        else if (authenticating) held.push(frame);
+        else void firstMessage(frame).catch((err) => {
+          logger.error({ err }, 'FIX Logon handling failed');
+          socket.destroy();
+        });
+      },
+      (reason) => logger.warn({ remoteAddress, reason }, 'garbled FIX bytes ignored'),
+    );
+    socket.on('data', (chunk) => decoder.push(chunk));
+    socket.on('error', (err) => logger.debug({ remoteAddress, err: err.message }, 'FIX socket error'));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clearTimeout(logonTimer);
+      session?.connectionClosed(connection);
+    });
+  };
+
+  const server: Server = options.tls ? createTlsServer(options.tls, onConnection) : createTcpServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  logger.info({ port, tls: Boolean(options.tls), compId: options.compId }, 'FIX acceptor listening');
+
+  return {
+    port,
+    sessions,
+    async close() {
+      unsubscribeRevocations?.();
+      for (const session of sessions.values()) session.disconnect('acceptor closing');
+      application.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      store.close();
+    },
+  };
+}
+
+/** Pre-session checks on the first message: a FIX 4.4 Logon to our CompID with a good SendingTime. */
+function checkLogonHeader(logon: FixMessage, compId: string, now: number, toleranceMs: number): string | undefined {
+  if (logon.msgType !== MsgType.Logon) return 'first message is not a Logon';
+  if (logon.values[0] !== BEGIN_STRING) return 'BeginString is not FIX.4.4';
+  if (logon.get(Tag.TargetCompID) !== compId) return 'wrong TargetCompID';
+  if (!logon.get(Tag.SenderCompID)) return 'no SenderCompID';
+  const seq = logon.get(Tag.MsgSeqNum);
+  if (seq === undefined || !/^\d{1,9}$/.test(seq)) return 'MsgSeqNum missing or invalid';
+  const sendingTime = parseUtcTimestamp(logon.get(Tag.SendingTime) ?? '');
+  if (sendingTime === undefined || Math.abs(now - sendingTime) > toleranceMs) return 'SendingTime missing or out of range';
+  return undefined;
+}

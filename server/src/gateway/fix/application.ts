@@ -1,0 +1,394 @@
+/**
+ * The application layer behind every FIX session: turns NewOrderSingle, OrderCancelRequest,
+ * OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest into core commands on
+ * the CommandBus (the same core, rules and limits as REST), and turns the core's order events
+ * into ExecutionReports for the session that owns the order and for the account's drop-copy
+ * sessions. ExecIDs are the core's event sequence numbers, so they are stable across restarts
+ * and identical on every channel.
+ */
+import type { Logger } from 'pino';
+import type { AmendOrder, CommandResult, CoreEvent, OrderRef, OrderView, PlaceOrder, RejectCode } from '../../core/api.js';
+import type { CommandBus } from '../../sequencer/api.js';
+import type { Field, FixMessage } from './codec.js';
+import {
+  cxlRejReason, ExecType, executionReport, normalizeDecimal, orderCancelReject, ordRejReason, ordStatus,
+  rejectedOrderReport, sameDecimal, sideFromFix, TIF_FROM_FIX,
+} from './execution-report.js';
+import { reverseRoute, type FixSession, type SessionApplication } from './session.js';
+import type { FixSessionStore } from './store.js';
+import { MsgType, Tag } from './tags.js';
+import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
+
+export interface SessionRole {
+  cancelOnDisconnect: boolean;
+  dropCopy: boolean;
+}
+
+interface PendingNew { sessionKey: string; route: Field[]; side: string; symbol: string }
+interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
+
+/** BusinessRejectReason(380) values used here. */
+const BusinessReject = { UnsupportedMessageType: 3, ApplicationNotAvailable: 4, NotAuthorized: 6 } as const;
+
+export class FixApplication implements SessionApplication {
+  private readonly sessions = new Map<string, FixSession>();
+  private readonly dropCopies = new Map<string, Set<FixSession>>();
+  private readonly pendingNew = new Map<string, PendingNew>();
+  private readonly pendingCancel = new Map<string, PendingChange>();
+  private readonly pendingReplace = new Map<string, PendingChange>();
+  /** orderId -> owning session key ('' when no FIX session owns it). */
+  private readonly owners = new Map<string, string>();
+  private readonly routes = new Map<string, Field[]>();
+  private readonly unsubscribe: () => void;
+  private statusCounter = 0;
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly store: FixSessionStore,
+    private readonly logger: Logger,
+    private readonly roleOf: (session: FixSession) => SessionRole,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.unsubscribe = bus.onEvents((events) => this.onEvents(events));
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  onLogon(session: FixSession): void {
+    this.sessions.set(session.key, session);
+    for (const set of this.dropCopies.values()) set.delete(session);
+    if (this.roleOf(session).dropCopy) {
+      let set = this.dropCopies.get(session.accountId);
+      if (!set) this.dropCopies.set(session.accountId, (set = new Set()));
+      set.add(session);
+    }
+  }
+
+  onDisconnect(session: FixSession): void {
+    const role = this.roleOf(session);
+    if (!role.cancelOnDisconnect || role.dropCopy || !session.accountId) return;
+    const open = this.bus.core.openOrders(session.accountId).filter((o) => this.ownerOf(o.orderId) === session.key);
+    if (open.length > 0) this.logger.info({ session: session.key, orders: open.length }, 'cancel-on-disconnect');
+    for (const order of open) {
+      this.bus.submit({ type: 'CancelOrder', accountId: session.accountId, orderId: order.orderId }).catch((err: unknown) => {
+        this.logger.error({ err, orderId: order.orderId }, 'cancel-on-disconnect failed');
+      });
+    }
+  }
+
+  onMessage(session: FixSession, message: FixMessage): void {
+    const type = message.msgType;
+    const handled = type === MsgType.NewOrderSingle || type === MsgType.OrderCancelRequest || type === MsgType.OrderCancelReplaceRequest ||
+      type === MsgType.OrderStatusRequest || type === MsgType.OrderMassCancelRequest;
+    if (!handled) {
+      session.businessReject(message, BusinessReject.UnsupportedMessageType, 'Unsupported Message Type', false);
+      return;
+    }
+    if (this.roleOf(session).dropCopy) {
+      session.businessReject(message, BusinessReject.NotAuthorized, 'Drop-copy sessions cannot send orders', false);
+      return;
+    }
+    if (!this.bus.healthy && type !== MsgType.OrderStatusRequest) {
+      session.businessReject(message, BusinessReject.ApplicationNotAvailable, 'Order entry is unavailable', false);
+      return;
+    }
+    switch (type) {
+      case MsgType.NewOrderSingle: return this.newOrder(session, message);
+      case MsgType.OrderCancelRequest: return this.cancel(session, message);
+      case MsgType.OrderCancelReplaceRequest: return this.replace(session, message);
+      case MsgType.OrderStatusRequest: return this.status(session, message);
+      default: return this.massCancel(session, message);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound requests
+  // ------------------------------------------------------------------------------------------
+
+  private newOrder(session: FixSession, m: FixMessage): void {
+    const clOrdId = m.get(Tag.ClOrdID)!;
+    const side = m.get(Tag.Side)!;
+    const symbol = m.get(Tag.Symbol)!;
+    const route = reverseRoute(m);
+    const rejectNow = (code: RejectCode | 'UNAVAILABLE', text: string): void => {
+      session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
+        execId: this.gatewayExecId(), clOrdId, accountId: session.accountId, symbol, side, ordRejReason: ordRejReason(code), text, transactTime: this.now(),
+      }), route);
+    };
+    const account = m.get(Tag.Account);
+    if (account !== undefined && account !== session.accountId) {
+      rejectNow('UNKNOWN_ACCOUNT', 'UNKNOWN_ACCOUNT: Account(1) does not match the API key');
+      return;
+    }
+    const tifText = m.get(Tag.TimeInForce);
+    const ordType = m.get(Tag.OrdType) === '1' ? 'market' : 'limit';
+    const command: PlaceOrder = {
+      type: 'PlaceOrder',
+      accountId: session.accountId,
+      symbol,
+      clientOrderId: clOrdId,
+      side: sideFromFix(side),
+      orderType: ordType,
+      timeInForce: tifText !== undefined ? TIF_FROM_FIX[tifText]! : ordType === 'market' ? 'IOC' : 'GTC',
+    };
+    const price = m.get(Tag.Price);
+    if (price !== undefined) command.price = normalizeDecimal(price);
+    const qty = m.get(Tag.OrderQty);
+    if (qty !== undefined) command.quantity = normalizeDecimal(qty);
+    const cashQty = m.get(Tag.CashOrderQty);
+    if (cashQty !== undefined) command.quoteQuantity = normalizeDecimal(cashQty);
+    const expire = m.get(Tag.ExpireTime);
+    if (expire !== undefined) command.expireAt = parseUtcTimestamp(expire)!;
+    if ((m.get(Tag.ExecInst) ?? '').split(' ').includes('6')) command.postOnly = true;
+
+    const key = pendingKey(session.accountId, clOrdId);
+    const pending: PendingNew = { sessionKey: session.key, route, side, symbol };
+    this.pendingNew.set(key, pending);
+    this.bus.submit(command).then(
+      (result) => {
+        // Normally the OrderRejected event already answered; this covers a reject without one.
+        if (!result.ok && this.pendingNew.get(key) === pending) {
+          this.pendingNew.delete(key);
+          rejectNow(result.code, `${result.code}: ${result.message}`);
+        }
+      },
+      (err: unknown) => {
+        this.logger.error({ err }, 'FIX NewOrderSingle could not be submitted');
+        if (this.pendingNew.get(key) === pending) this.pendingNew.delete(key);
+        rejectNow('UNAVAILABLE', 'UNAVAILABLE: the order could not be made durable');
+      },
+    );
+  }
+
+  private orderRef(m: FixMessage, clOrdIdTag: number): OrderRef | undefined {
+    const orderId = m.get(Tag.OrderID);
+    if (orderId !== undefined) return { orderId };
+    const clOrdId = m.get(clOrdIdTag);
+    return clOrdId !== undefined ? { clientOrderId: clOrdId } : undefined;
+  }
+
+  private cancel(session: FixSession, m: FixMessage): void {
+    const clOrdId = m.get(Tag.ClOrdID)!;
+    const origClOrdId = m.get(Tag.OrigClOrdID)!;
+    const ref = this.orderRef(m, Tag.OrigClOrdID)!;
+    const route = reverseRoute(m);
+    const order = this.bus.core.order(session.accountId, ref);
+    const refuse = (code: RejectCode | 'UNAVAILABLE', text: string): void => {
+      const current = this.bus.core.order(session.accountId, ref);
+      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
+        orderId: current?.orderId ?? 'NONE', clOrdId, origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
+        accountId: session.accountId, responseTo: 'cancel', reason: cxlRejReason(code), text, transactTime: this.now(),
+      }), route);
+    };
+    if (!order) {
+      refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
+      return;
+    }
+    const change: PendingChange = { sessionKey: session.key, clOrdId, origClOrdId: order.clientOrderId ?? origClOrdId, route };
+    this.pendingCancel.set(order.orderId, change);
+    this.bus.submit({ type: 'CancelOrder', accountId: session.accountId, orderId: order.orderId }).then(
+      (result) => this.afterChange(result, this.pendingCancel, order.orderId, change, refuse),
+      () => this.afterChange(undefined, this.pendingCancel, order.orderId, change, refuse),
+    );
+  }
+
+  private replace(session: FixSession, m: FixMessage): void {
+    const clOrdId = m.get(Tag.ClOrdID)!;
+    const origClOrdId = m.get(Tag.OrigClOrdID)!;
+    const ref = this.orderRef(m, Tag.OrigClOrdID)!;
+    const route = reverseRoute(m);
+    const order = this.bus.core.order(session.accountId, ref);
+    const refuse = (code: RejectCode | 'UNAVAILABLE', text: string): void => {
+      const current = this.bus.core.order(session.accountId, ref) ?? this.bus.core.order(session.accountId, { clientOrderId: clOrdId });
+      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
+        orderId: current?.orderId ?? 'NONE', clOrdId, origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
+        accountId: session.accountId, responseTo: 'replace', reason: cxlRejReason(code), text, transactTime: this.now(),
+      }), route);
+    };
+    if (!order) {
+      refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
+      return;
+    }
+    if (sideFromFix(m.get(Tag.Side)!) !== order.side || m.get(Tag.Symbol) !== order.symbol || (m.get(Tag.OrdType) === '1') !== (order.orderType === 'market')) {
+      refuse('INVALID_ORDER', 'INVALID_ORDER: Side, Symbol and OrdType cannot be changed');
+      return;
+    }
+    const command: AmendOrder = { type: 'AmendOrder', accountId: session.accountId, orderId: order.orderId, newClientOrderId: clOrdId };
+    const price = m.get(Tag.Price);
+    if (price !== undefined && (order.price === undefined || !sameDecimal(price, order.price))) command.newPrice = normalizeDecimal(price);
+    const qty = m.get(Tag.OrderQty);
+    if (qty !== undefined && (order.quantity === undefined || !sameDecimal(qty, order.quantity))) command.newQuantity = normalizeDecimal(qty);
+    const change: PendingChange = { sessionKey: session.key, clOrdId, origClOrdId: order.clientOrderId ?? origClOrdId, route };
+    this.pendingReplace.set(order.orderId, change);
+    this.bus.submit(command).then(
+      (result) => this.afterChange(result, this.pendingReplace, order.orderId, change, refuse),
+      () => this.afterChange(undefined, this.pendingReplace, order.orderId, change, refuse),
+    );
+  }
+
+  private afterChange(
+    result: CommandResult | undefined, pending: Map<string, PendingChange>, orderId: string, change: PendingChange,
+    refuse: (code: RejectCode | 'UNAVAILABLE', text: string) => void,
+  ): void {
+    if (result?.ok) return; // the order event answers
+    if (pending.get(orderId) === change) pending.delete(orderId);
+    if (result) refuse(result.code, `${result.code}: ${result.message}`);
+    else refuse('UNAVAILABLE', 'UNAVAILABLE: the request could not be made durable');
+  }
+
+  private status(session: FixSession, m: FixMessage): void {
+    const clOrdId = m.get(Tag.ClOrdID)!;
+    const ref = this.orderRef(m, Tag.ClOrdID)!;
+    const order = this.bus.core.order(session.accountId, ref);
+    const execId = `S${this.bus.core.seq}-${++this.statusCounter}`;
+    if (!order) {
+      session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
+        execId, clOrdId, accountId: session.accountId, symbol: m.get(Tag.Symbol)!, side: m.get(Tag.Side)!, ordRejReason: '5',
+        text: 'ORDER_NOT_FOUND: unknown order', transactTime: this.now(), execType: ExecType.OrderStatus,
+      }), reverseRoute(m));
+      return;
+    }
+    session.sendApplication(MsgType.ExecutionReport, executionReport(order, { execId, execType: ExecType.OrderStatus, transactTime: order.updatedAt }), reverseRoute(m));
+  }
+
+  private massCancel(session: FixSession, m: FixMessage): void {
+    const clOrdId = m.get(Tag.ClOrdID)!;
+    const requestType = m.get(Tag.MassCancelRequestType)!;
+    const symbol = m.get(Tag.Symbol);
+    const route = reverseRoute(m);
+    const report = (response: string, orderId: string, affected?: number, rejectReason?: string, text?: string): void => {
+      const body: Field[] = [[Tag.ClOrdID, clOrdId], [Tag.OrderID, orderId], [Tag.MassCancelRequestType, requestType], [Tag.MassCancelResponse, response]];
+      if (rejectReason !== undefined) body.push([Tag.MassCancelRejectReason, rejectReason]);
+      if (affected !== undefined) body.push([Tag.TotalAffectedOrders, String(affected)]);
+      if (symbol !== undefined) body.push([Tag.Symbol, symbol]);
+      body.push([Tag.TransactTime, this.nowStamp()]);
+      if (text !== undefined) body.push([Tag.Text, text]);
+      session.sendApplication(MsgType.OrderMassCancelReport, body, route);
+    };
+    if (requestType === '1' && symbol === undefined) {
+      report('0', 'NONE', undefined, '1', 'Symbol(55) is required for MassCancelRequestType=1');
+      return;
+    }
+    this.bus.submit({ type: 'CancelAll', accountId: session.accountId, ...(requestType === '1' ? { symbol: symbol! } : {}) }).then(
+      (result) => {
+        if (!result.ok) {
+          report('0', 'NONE', undefined, result.code === 'UNKNOWN_SYMBOL' ? '1' : '99', `${result.code}: ${result.message}`);
+          return;
+        }
+        const canceled = result.events.filter((e) => e.type === 'OrderCanceled').length;
+        const id = result.events[0]?.seq ?? this.bus.core.seq;
+        report(requestType, `MC${id}`, canceled);
+      },
+      () => report('0', 'NONE', undefined, '99', 'UNAVAILABLE: the request could not be made durable'),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Core events -> ExecutionReports
+  // ------------------------------------------------------------------------------------------
+
+  private onEvents(events: readonly CoreEvent[]): void {
+    for (const event of events) {
+      try {
+        this.onEvent(event);
+      } catch (err) {
+        this.logger.error({ err, seq: event.seq }, 'FIX execution report failed');
+      }
+    }
+  }
+
+  private onEvent(event: CoreEvent): void {
+    switch (event.type) {
+      case 'OrderAccepted': {
+        const { order } = event;
+        const pending = order.clientOrderId !== undefined ? this.takePendingNew(order.accountId, order.clientOrderId) : undefined;
+        if (pending) {
+          this.owners.set(order.orderId, pending.sessionKey);
+          if (pending.route.length > 0) this.routes.set(order.orderId, pending.route);
+          this.store.saveOrderOwner(order.orderId, pending.sessionKey);
+        }
+        this.deliver(order, executionReport(order, { execId: String(event.seq), execType: ExecType.New, transactTime: event.ts }));
+        return;
+      }
+      case 'OrderRejected': {
+        const pending = event.clientOrderId !== undefined ? this.takePendingNew(event.accountId, event.clientOrderId) : undefined;
+        if (!pending) return; // not a FIX order: its side is unknown, so no report can be built
+        const body = rejectedOrderReport({
+          execId: String(event.seq), clOrdId: event.clientOrderId!, accountId: event.accountId, symbol: event.symbol ?? pending.symbol,
+          side: pending.side, ordRejReason: ordRejReason(event.code), text: `${event.code}: ${event.message}`, transactTime: event.ts,
+        });
+        this.sessions.get(pending.sessionKey)?.sendApplication(MsgType.ExecutionReport, body, pending.route);
+        for (const dc of this.dropCopies.get(event.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
+        return;
+      }
+      case 'OrderFilled':
+        this.deliver(event.order, executionReport(event.order, {
+          execId: String(event.seq), execType: ExecType.Trade, transactTime: event.ts, lastQty: event.quantity, lastPx: event.price,
+          liquidity: event.liquidity, tradeId: event.tradeId, fee: event.fee, feeAsset: event.feeAsset,
+        }));
+        return;
+      case 'OrderCanceled': {
+        const change = this.takeChange(this.pendingCancel, event.order.orderId);
+        const expired = event.reason === 'expired';
+        this.deliver(event.order, executionReport(event.order, {
+          execId: String(event.seq), execType: expired ? ExecType.Expired : ExecType.Canceled, transactTime: event.ts,
+          clOrdId: change?.clOrdId, origClOrdId: change?.origClOrdId, text: `canceled: ${event.reason}`,
+        }), change?.route);
+        return;
+      }
+      case 'OrderAmended': {
+        const change = this.takeChange(this.pendingReplace, event.order.orderId);
+        this.deliver(event.order, executionReport(event.order, {
+          execId: String(event.seq), execType: ExecType.Replaced, transactTime: event.ts, clOrdId: event.order.clientOrderId ?? change?.clOrdId,
+          origClOrdId: change?.origClOrdId,
+        }), change?.route);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private deliver(order: OrderView, body: Field[], route?: Field[]): void {
+    const owner = this.ownerOf(order.orderId);
+    if (owner) this.sessions.get(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? []);
+    if (order.status !== 'new' && order.status !== 'partially_filled') this.routes.delete(order.orderId);
+    for (const dc of this.dropCopies.get(order.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
+  }
+
+  private ownerOf(orderId: string): string {
+    let owner = this.owners.get(orderId);
+    if (owner === undefined) {
+      owner = this.store.orderOwner(orderId) ?? '';
+      this.owners.set(orderId, owner);
+    }
+    return owner;
+  }
+
+  private takePendingNew(accountId: string, clOrdId: string): PendingNew | undefined {
+    const key = pendingKey(accountId, clOrdId);
+    const pending = this.pendingNew.get(key);
+    if (pending) this.pendingNew.delete(key);
+    return pending;
+  }
+
+  private takeChange(map: Map<string, PendingChange>, orderId: string): PendingChange | undefined {
+    const change = map.get(orderId);
+    if (change) map.delete(orderId);
+    return change;
+  }
+
+  private gatewayExecId(): string {
+    return `G${this.bus.core.seq}-${++this.statusCounter}`;
+  }
+
+  private nowStamp(): string {
+    return formatUtcTimestamp(this.now());
+  }
+}
+
+function pendingKey(accountId: string, clOrdId: string): string {
+  return `${accountId}\u0000${clOrdId}`;
+}

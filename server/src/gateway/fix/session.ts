@@ -1,0 +1,619 @@
+/**
+ * One FIX 4.4 session (one counterparty CompID pair): sequence numbers, the inbound checks in
+ * the order QuickFIX's Session::next()/verify() applies them, resend and gap fill, heartbeats
+ * and test requests, and the Logout handshake. Transport-agnostic: the acceptor attaches a
+ * Connection after a Logon; application messages go to a SessionApplication.
+ */
+import type { Logger } from 'pino';
+import { encodeMessage, parseFrame, type Field, type FixMessage } from './codec.js';
+import type { FixSessionStore } from './store.js';
+import { ADMIN_MSG_TYPES, MsgType, Tag } from './tags.js';
+import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
+import { REJECT_REASON_TEXT, SessionRejectReason, type Validator } from './validator.js';
+
+export const BEGIN_STRING = 'FIX.4.4';
+
+export interface Connection {
+  write(data: string): void;
+  /** Ends the connection once written data is flushed. */
+  close(): void;
+  readonly remoteAddress: string;
+}
+
+export interface SessionSettings {
+  /** Our CompID (the acceptor's), TargetCompID on inbound messages. */
+  senderCompId: string;
+  /** The counterparty's CompID. */
+  targetCompId: string;
+  /** Start every Logon at sequence number 1 on both sides. */
+  resetOnLogon: boolean;
+  /** Largest accepted distance between SendingTime and our clock. */
+  sendingTimeToleranceMs: number;
+  /** How long to wait for the Logout reply before disconnecting. */
+  logoutTimeoutMs: number;
+  /** HeartBtInt bounds accepted at Logon, seconds. */
+  minHeartBtInt: number;
+  maxHeartBtInt: number;
+}
+
+export const DEFAULT_SESSION_SETTINGS = {
+  resetOnLogon: false,
+  sendingTimeToleranceMs: 120_000,
+  logoutTimeoutMs: 2_000,
+  minHeartBtInt: 1,
+  maxHeartBtInt: 300,
+} satisfies Partial<SessionSettings>;
+
+/** What the session hands application messages to, and tells about logon and disconnect. */
+export interface SessionApplication {
+  onLogon(session: FixSession): void;
+  /** A validated, in-sequence application message. */
+  onMessage(session: FixSession, message: FixMessage): void;
+  onDisconnect(session: FixSession): void;
+}
+
+export type SessionStatus = 'disconnected' | 'logged-on' | 'logout-sent';
+
+interface Queued {
+  message: FixMessage;
+  /** Logon and ResendRequest are acted on when received; in order they only advance the sequence. */
+  acted: boolean;
+}
+
+const ROUTE_REVERSAL: ReadonlyArray<readonly [number, number]> = [
+  [Tag.OnBehalfOfCompID, Tag.DeliverToCompID],
+  [Tag.OnBehalfOfSubID, Tag.DeliverToSubID],
+  [Tag.OnBehalfOfLocationID, Tag.DeliverToLocationID],
+  [Tag.DeliverToCompID, Tag.OnBehalfOfCompID],
+  [Tag.DeliverToSubID, Tag.OnBehalfOfSubID],
+  [Tag.DeliverToLocationID, Tag.OnBehalfOfLocationID],
+];
+
+/** Routing header fields for a reply: OnBehalfOf* and DeliverTo* swapped. */
+export function reverseRoute(message: FixMessage): Field[] {
+  const out: Field[] = [];
+  for (const [from, to] of ROUTE_REVERSAL) {
+    const v = message.get(from);
+    if (v !== undefined && v !== '') out.push([to, v]);
+  }
+  return out;
+}
+
+export class FixSession {
+  readonly key: string;
+  status: SessionStatus = 'disconnected';
+  heartBtInt = 30;
+  /** Set by the acceptor from the authenticated key. */
+  accountId = '';
+  keyId = '';
+  private connection: Connection | undefined;
+  private nextSender: number;
+  private nextTarget: number;
+  private readonly queue = new Map<number, Queued>();
+  private resendRange: { begin: number; end: number } | undefined;
+  private outbound: string[] = [];
+  private closeAfterFlush = false;
+  private lastSentAt = 0;
+  private lastReceivedAt = 0;
+  private testRequestSentAt = 0;
+  private logoutSentAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushOutbound = (): void => this.writeOutbound();
+
+  constructor(
+    readonly settings: SessionSettings,
+    private readonly store: FixSessionStore,
+    private readonly validator: Validator,
+    private readonly application: SessionApplication,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.key = `${BEGIN_STRING}:${settings.senderCompId}->${settings.targetCompId}`;
+    const seqs = store.load(this.key);
+    this.nextSender = seqs.nextSender;
+    this.nextTarget = seqs.nextTarget;
+  }
+
+  get isLoggedOn(): boolean {
+    return this.status === 'logged-on';
+  }
+
+  get isConnected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  get expectedTargetSeq(): number {
+    return this.nextTarget;
+  }
+
+  get nextSenderSeq(): number {
+    return this.nextSender;
+  }
+
+  /**
+   * Handles a Logon that the acceptor has authenticated (BeginString, CompIDs, SendingTime and
+   * the dictionary already checked) on a new connection.
+   */
+  logon(connection: Connection, logon: FixMessage): void {
+    this.connection = connection;
+    this.outbound = [];
+    this.closeAfterFlush = false;
+    this.queue.clear();
+    this.resendRange = undefined;
+    this.lastReceivedAt = this.now();
+    this.testRequestSentAt = 0;
+    const reset = logon.get(Tag.ResetSeqNumFlag) === 'Y';
+    if (reset || this.settings.resetOnLogon) this.resetSequence();
+    const seq = Number(logon.get(Tag.MsgSeqNum));
+    if (seq < this.nextTarget) {
+      this.sendLogoutAndDisconnect(`MsgSeqNum too low, expecting ${this.nextTarget} but received ${seq}`);
+      return;
+    }
+    this.heartBtInt = Number(logon.get(Tag.HeartBtInt));
+    const response: Field[] = [[Tag.EncryptMethod, '0'], [Tag.HeartBtInt, String(this.heartBtInt)]];
+    if (reset) response.push([Tag.ResetSeqNumFlag, 'Y']);
+    this.status = 'logged-on';
+    this.send(MsgType.Logon, response);
+    this.startTimer();
+    this.logger.info({ session: this.key, account: this.accountId, seq }, 'FIX session logged on');
+    if (seq > this.nextTarget) {
+      this.queue.set(seq, { message: logon, acted: true });
+      this.requestResend(seq);
+    } else {
+      this.advanceTarget();
+    }
+    this.application.onLogon(this);
+    this.processQueue();
+  }
+
+  /** Refuses a Logon on a connection without touching the session's sequence numbers. */
+  static refuseLogon(connection: Connection, settings: Pick<SessionSettings, 'senderCompId' | 'targetCompId'>, seq: number, text: string, now: number): void {
+    connection.write(
+      encodeMessage(BEGIN_STRING, [
+        [Tag.MsgType as number, MsgType.Logout],
+        [Tag.SenderCompID, settings.senderCompId],
+        [Tag.TargetCompID, settings.targetCompId],
+        [Tag.MsgSeqNum, String(seq)],
+        [Tag.SendingTime, formatUtcTimestamp(now)],
+        [Tag.Text, text],
+      ]),
+    );
+    connection.close();
+  }
+
+  /** A complete frame from the connection. Garbled frames never reach here. */
+  receive(frame: string): void {
+    let message: FixMessage;
+    try {
+      message = parseFrame(frame);
+    } catch (e) {
+      this.logger.warn({ session: this.key, err: (e as Error).message }, 'garbled FIX message ignored');
+      return;
+    }
+    this.lastReceivedAt = this.now();
+    this.testRequestSentAt = 0;
+    this.process(message);
+    this.processQueue();
+  }
+
+  /** Starts the Logout handshake; the connection closes on the reply or after the timeout. */
+  logout(text?: string): void {
+    if (this.status !== 'logged-on') return;
+    this.sendLogout(text);
+  }
+
+  /** Drops the connection at once (after writing what is already queued). */
+  disconnect(reason: string): void {
+    if (!this.connection) return;
+    this.logger.info({ session: this.key, reason }, 'FIX session disconnected');
+    const connection = this.connection;
+    this.connection = undefined;
+    this.status = 'disconnected';
+    this.stopTimer();
+    this.queue.clear();
+    this.resendRange = undefined;
+    const pending = this.outbound;
+    this.outbound = [];
+    // Queued bytes are written only once committed, then the socket is ended.
+    this.store.whenCommitted(() => {
+      if (pending.length > 0) connection.write(pending.join(''));
+      connection.close();
+    });
+    this.application.onDisconnect(this);
+  }
+
+  /** The transport closed under us (peer hung up or a socket error). */
+  connectionClosed(connection: Connection): void {
+    if (this.connection === connection) this.disconnect('connection closed');
+  }
+
+  /** Sends an application message; while logged out it is stored and sequenced for a later resend. */
+  sendApplication(msgType: string, body: readonly Field[], route: readonly Field[] = []): number {
+    return this.send(msgType, body, route);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound
+  // ------------------------------------------------------------------------------------------
+
+  private process(message: FixMessage): void {
+    if (!this.connection) return;
+    const msgType = message.msgType;
+    if (message.values[0] !== BEGIN_STRING) {
+      if (msgType === MsgType.Logout) this.onLogout();
+      else {
+        this.sendLogout('Incorrect BeginString');
+        this.advanceTarget();
+      }
+      return;
+    }
+    const seqText = message.get(Tag.MsgSeqNum);
+    if (seqText === undefined || !/^\d{1,9}$/.test(seqText)) {
+      this.sendLogoutAndDisconnect('MsgSeqNum(34) missing or invalid');
+      return;
+    }
+    const seq = Number(seqText);
+    for (const tag of [Tag.SenderCompID, Tag.TargetCompID, Tag.SendingTime]) {
+      const v = message.get(tag);
+      if (v === undefined) return this.reject(message, SessionRejectReason.RequiredTagMissing, tag);
+      if (v === '') return this.reject(message, SessionRejectReason.TagSpecifiedWithoutValue, tag);
+    }
+    const sendingTime = parseUtcTimestamp(message.get(Tag.SendingTime)!);
+    if (sendingTime === undefined) return this.reject(message, SessionRejectReason.IncorrectDataFormat, Tag.SendingTime);
+    if (Math.abs(this.now() - sendingTime) > this.settings.sendingTimeToleranceMs) {
+      this.reject(message, SessionRejectReason.SendingTimeAccuracyProblem);
+      this.sendLogout();
+      return;
+    }
+    if (message.get(Tag.SenderCompID) !== this.settings.targetCompId || message.get(Tag.TargetCompID) !== this.settings.senderCompId) {
+      this.reject(message, SessionRejectReason.CompIdProblem);
+      this.sendLogout();
+      return;
+    }
+    const possDup = message.get(Tag.PossDupFlag) === 'Y';
+
+    // SequenceReset-Reset ignores MsgSeqNum.
+    if (msgType === MsgType.SequenceReset && message.get(Tag.GapFillFlag) !== 'Y') {
+      if (!this.validated(message)) return;
+      this.onSequenceReset(message, false);
+      return;
+    }
+    if (msgType === MsgType.Logout && seq !== this.nextTarget) {
+      // A Logout is honoured whatever its sequence number, as the reference engines do.
+      if (!this.validated(message)) return;
+      this.onLogout();
+      return;
+    }
+    if (seq > this.nextTarget) {
+      if (msgType === MsgType.ResendRequest) {
+        // Serve it now so both sides can recover from simultaneous gaps; it only advances the sequence later.
+        if (this.validated(message, false)) this.onResendRequest(message);
+        this.queue.set(seq, { message, acted: true });
+      } else {
+        this.queue.set(seq, { message, acted: false });
+      }
+      this.requestResend(seq);
+      return;
+    }
+    if (seq < this.nextTarget) {
+      if (!possDup) {
+        this.sendLogoutAndDisconnect(`MsgSeqNum too low, expecting ${this.nextTarget} but received ${seq}`);
+        return;
+      }
+      this.checkPossDup(message);
+      return; // already processed
+    }
+    if (possDup && !this.checkPossDup(message)) return;
+    if (!this.validated(message)) return;
+    this.dispatch(message);
+  }
+
+  /** PossDup checks: OrigSendingTime present and not later than SendingTime. */
+  private checkPossDup(message: FixMessage): boolean {
+    if (message.msgType === MsgType.SequenceReset) return true;
+    const orig = message.get(Tag.OrigSendingTime);
+    if (orig === undefined) {
+      this.reject(message, SessionRejectReason.RequiredTagMissing, Tag.OrigSendingTime);
+      return false;
+    }
+    const origMs = parseUtcTimestamp(orig);
+    if (origMs === undefined) {
+      this.reject(message, SessionRejectReason.IncorrectDataFormat, Tag.OrigSendingTime);
+      return false;
+    }
+    if (origMs > parseUtcTimestamp(message.get(Tag.SendingTime)!)!) {
+      this.reject(message, SessionRejectReason.SendingTimeAccuracyProblem);
+      this.sendLogout();
+      return false;
+    }
+    return true;
+  }
+
+  /** Dictionary validation; on failure sends the Reject or BusinessMessageReject. */
+  private validated(message: FixMessage, respond = true): boolean {
+    const result = this.validator.validate(message);
+    if (result.ok) return true;
+    if (!respond) return false;
+    if (result.kind === 'unsupported-msg-type') {
+      this.businessReject(message, 3, 'Unsupported Message Type');
+    } else {
+      this.reject(message, result.reason, result.tag, result.text);
+    }
+    return false;
+  }
+
+  private dispatch(message: FixMessage): void {
+    const msgType = message.msgType;
+    if (msgType === MsgType.SequenceReset) {
+      this.onSequenceReset(message, true);
+      return;
+    }
+    this.advanceTarget();
+    switch (msgType) {
+      case MsgType.Heartbeat:
+        return;
+      case MsgType.TestRequest:
+        this.send(MsgType.Heartbeat, [[Tag.TestReqID, message.get(Tag.TestReqID)!]]);
+        return;
+      case MsgType.ResendRequest:
+        this.onResendRequest(message);
+        return;
+      case MsgType.Reject:
+        this.logger.warn({ session: this.key, ref: message.get(Tag.RefSeqNum), text: message.get(Tag.Text) }, 'counterparty rejected a message');
+        return;
+      case MsgType.Logout:
+        this.onLogout();
+        return;
+      case MsgType.Logon:
+        this.onLogonWhileLoggedOn(message);
+        return;
+      default:
+        if (ADMIN_MSG_TYPES.has(msgType)) return;
+        this.application.onMessage(this, message);
+    }
+  }
+
+  private onLogonWhileLoggedOn(message: FixMessage): void {
+    if (message.get(Tag.ResetSeqNumFlag) === 'Y') {
+      // An in-session sequence reset: both sides restart at 1 (this Logon was number 1).
+      this.resetSequence();
+      this.nextTarget = 2;
+      this.persistSeqs();
+      this.send(MsgType.Logon, [[Tag.EncryptMethod, '0'], [Tag.HeartBtInt, String(this.heartBtInt)], [Tag.ResetSeqNumFlag, 'Y']]);
+      return;
+    }
+    this.reject(message, SessionRejectReason.Other, undefined, 'Session already logged on', false);
+  }
+
+  private onSequenceReset(message: FixMessage, gapFill: boolean): void {
+    const newSeqNo = Number(message.get(Tag.NewSeqNo));
+    if (newSeqNo > this.nextTarget) {
+      this.nextTarget = newSeqNo;
+      this.persistSeqs();
+      this.clearSatisfiedResend();
+    } else if (newSeqNo < this.nextTarget || gapFill) {
+      this.reject(message, SessionRejectReason.ValueIncorrect, Tag.NewSeqNo, undefined, false);
+    }
+  }
+
+  private onResendRequest(message: FixMessage): void {
+    const begin = Number(message.get(Tag.BeginSeqNo));
+    let end = Number(message.get(Tag.EndSeqNo));
+    const last = this.nextSender - 1;
+    if (end === 0 || end > last) end = last;
+    if (begin < 1 || begin > end) return;
+    this.logger.info({ session: this.key, begin, end }, 'serving ResendRequest');
+    let cursor = begin;
+    for (const stored of this.store.messages(this.key, begin, end)) {
+      if (stored.seq > cursor) this.sendGapFill(cursor, stored.seq);
+      this.resend(stored.raw);
+      cursor = stored.seq + 1;
+    }
+    if (cursor <= end) this.sendGapFill(cursor, end + 1);
+  }
+
+  private onLogout(): void {
+    if (this.status === 'logout-sent') {
+      this.disconnect('logout acknowledged');
+      return;
+    }
+    this.send(MsgType.Logout, []);
+    this.disconnect('logout requested by counterparty');
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Outbound
+  // ------------------------------------------------------------------------------------------
+
+  private header(msgType: string, seq: number, route: readonly Field[]): Field[] {
+    return [
+      [Tag.MsgType, msgType],
+      [Tag.SenderCompID, this.settings.senderCompId],
+      [Tag.TargetCompID, this.settings.targetCompId],
+      ...route,
+      [Tag.MsgSeqNum, String(seq)],
+      [Tag.SendingTime, formatUtcTimestamp(this.now())],
+    ];
+  }
+
+  private send(msgType: string, body: readonly Field[], route: readonly Field[] = []): number {
+    const seq = this.nextSender++;
+    const raw = encodeMessage(BEGIN_STRING, [...this.header(msgType, seq, route), ...body]);
+    // Only application messages are kept: on resend, admin messages become a gap fill.
+    if (!ADMIN_MSG_TYPES.has(msgType)) this.store.saveMessage(this.key, seq, raw);
+    this.persistSeqs();
+    if (this.connection) this.write(raw);
+    return seq;
+  }
+
+  private write(raw: string): void {
+    this.lastSentAt = this.now();
+    if (this.outbound.length === 0) this.store.whenCommitted(this.flushOutbound);
+    this.outbound.push(raw);
+  }
+
+  private writeOutbound(): void {
+    const pending = this.outbound;
+    this.outbound = [];
+    if (pending.length > 0 && this.connection) this.connection.write(pending.length === 1 ? pending[0]! : pending.join(''));
+    if (this.closeAfterFlush && this.connection) this.disconnect('closed after flush');
+  }
+
+  private sendGapFill(seq: number, newSeqNo: number): void {
+    const now = formatUtcTimestamp(this.now());
+    this.write(
+      encodeMessage(BEGIN_STRING, [
+        [Tag.MsgType, MsgType.SequenceReset],
+        [Tag.SenderCompID, this.settings.senderCompId],
+        [Tag.TargetCompID, this.settings.targetCompId],
+        [Tag.MsgSeqNum, String(seq)],
+        [Tag.PossDupFlag, 'Y'],
+        [Tag.SendingTime, now],
+        [Tag.OrigSendingTime, now],
+        [Tag.GapFillFlag, 'Y'],
+        [Tag.NewSeqNo, String(newSeqNo)],
+      ]),
+    );
+  }
+
+  /** Re-sends a stored message with PossDupFlag=Y and OrigSendingTime set to its original SendingTime. */
+  private resend(raw: string): void {
+    const original = parseFrame(raw);
+    const fields: Field[] = [];
+    let origSendingTime = '';
+    for (let i = 0; i < original.tags.length; i++) {
+      const tag = original.tags[i]!;
+      const value = original.values[i]!;
+      if (tag === Tag.SendingTime) {
+        origSendingTime = value;
+        fields.push([Tag.PossDupFlag, 'Y'], [Tag.SendingTime, formatUtcTimestamp(this.now())], [Tag.OrigSendingTime, value]);
+      } else if (tag !== Tag.BeginString && tag !== Tag.BodyLength && tag !== Tag.CheckSum && tag !== Tag.PossDupFlag && tag !== Tag.OrigSendingTime) {
+        fields.push([tag, value]);
+      }
+    }
+    if (origSendingTime === '') return;
+    this.write(encodeMessage(BEGIN_STRING, fields));
+  }
+
+  private reject(message: FixMessage, reason: number, tag?: number, text?: string, advance = true): void {
+    const body: Field[] = [];
+    const seqText = message.get(Tag.MsgSeqNum);
+    body.push([Tag.RefSeqNum, seqText !== undefined && /^\d+$/.test(seqText) ? seqText : '0']);
+    if (tag !== undefined) body.push([Tag.RefTagID, String(tag)]);
+    if (message.msgType !== '') body.push([Tag.RefMsgType, message.msgType]);
+    body.push([Tag.SessionRejectReason, String(reason)]);
+    body.push([Tag.Text, text ?? REJECT_REASON_TEXT[reason] ?? 'Other']);
+    // The rejected message still consumed its sequence number (not so for Logon and SequenceReset).
+    const msgType = message.msgType;
+    if (advance && msgType !== MsgType.Logon && msgType !== MsgType.SequenceReset && Number(seqText) === this.nextTarget) this.advanceTarget();
+    this.send(MsgType.Reject, body, reverseRoute(message));
+  }
+
+  /** BusinessMessageReject (35=j); the rejected message consumed its sequence number. */
+  businessReject(message: FixMessage, reason: number, text: string, advance = true): void {
+    const body: Field[] = [[Tag.RefSeqNum, message.get(Tag.MsgSeqNum) ?? '0'], [Tag.RefMsgType, message.msgType]];
+    const ref = message.get(Tag.ClOrdID);
+    if (ref !== undefined) body.push([Tag.BusinessRejectRefID, ref]);
+    body.push([Tag.BusinessRejectReason, String(reason)], [Tag.Text, text]);
+    if (advance && Number(message.get(Tag.MsgSeqNum)) === this.nextTarget) this.advanceTarget();
+    this.send(MsgType.BusinessMessageReject, body, reverseRoute(message));
+  }
+
+  private sendLogout(text?: string): void {
+    if (this.status === 'logout-sent' || !this.connection) return;
+    this.send(MsgType.Logout, text ? [[Tag.Text, text]] : []);
+    this.status = 'logout-sent';
+    this.logoutSentAt = this.now();
+  }
+
+  private sendLogoutAndDisconnect(text: string): void {
+    this.send(MsgType.Logout, [[Tag.Text, text]]);
+    this.disconnect(text);
+  }
+
+  private requestResend(seq: number): void {
+    if (this.resendRange && seq >= this.resendRange.begin) {
+      this.resendRange.end = Math.max(this.resendRange.end, seq - 1);
+      return; // one outstanding request covers it (EndSeqNo=0 asks for everything)
+    }
+    this.resendRange = { begin: this.nextTarget, end: seq - 1 };
+    this.logger.info({ session: this.key, begin: this.nextTarget, received: seq }, 'MsgSeqNum too high, requesting resend');
+    this.send(MsgType.ResendRequest, [[Tag.BeginSeqNo, String(this.nextTarget)], [Tag.EndSeqNo, '0']]);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sequence numbers and queue
+  // ------------------------------------------------------------------------------------------
+
+  private advanceTarget(): void {
+    this.nextTarget++;
+    this.persistSeqs();
+    this.clearSatisfiedResend();
+  }
+
+  private clearSatisfiedResend(): void {
+    if (this.resendRange && this.nextTarget > this.resendRange.end) this.resendRange = undefined;
+  }
+
+  private processQueue(): void {
+    for (const seq of this.queue.keys()) if (seq < this.nextTarget) this.queue.delete(seq);
+    let next = this.queue.get(this.nextTarget);
+    while (next && this.connection) {
+      this.queue.delete(this.nextTarget);
+      if (next.acted) this.advanceTarget();
+      else this.process(next.message);
+      for (const seq of this.queue.keys()) if (seq < this.nextTarget) this.queue.delete(seq);
+      next = this.queue.get(this.nextTarget);
+    }
+  }
+
+  private resetSequence(): void {
+    this.store.reset(this.key);
+    this.nextSender = 1;
+    this.nextTarget = 1;
+  }
+
+  private persistSeqs(): void {
+    this.store.saveSeqs(this.key, { nextSender: this.nextSender, nextTarget: this.nextTarget });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Timers: heartbeat, test request, logout timeout
+  // ------------------------------------------------------------------------------------------
+
+  private startTimer(): void {
+    this.stopTimer();
+    this.lastSentAt = this.now();
+    const tickMs = Math.max(100, Math.min(1000, (this.heartBtInt * 1000) / 4));
+    this.timer = setInterval(() => this.onTimer(), tickMs);
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Exposed for tests that drive time themselves. */
+  onTimer(): void {
+    if (!this.connection) return;
+    const now = this.now();
+    const hb = this.heartBtInt * 1000;
+    if (this.status === 'logout-sent') {
+      if (now - this.logoutSentAt >= this.settings.logoutTimeoutMs) this.disconnect('no Logout reply before the timeout');
+      return;
+    }
+    if (this.status !== 'logged-on') return;
+    const silentFor = now - this.lastReceivedAt;
+    if (silentFor >= hb * 2.4) {
+      this.disconnect('no message received within the heartbeat interval after a TestRequest');
+      return;
+    }
+    if (silentFor >= hb * 1.2 && this.testRequestSentAt === 0) {
+      this.testRequestSentAt = now;
+      this.send(MsgType.TestRequest, [[Tag.TestReqID, `TEST-${now}`]]);
+      return;
+    }
+    if (now - this.lastSentAt >= hb) this.send(MsgType.Heartbeat, []);
+  }
+}

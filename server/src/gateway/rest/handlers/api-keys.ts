@@ -1,0 +1,66 @@
+import type { ApiKeyRecord, ApiKeyStore, NewApiKey, Scope } from '../../../auth/index.js';
+import { ApiError } from '../../../errors/api-error.js';
+import type { OrderEntry } from '../../../order-entry/order-entry.js';
+import type { HandlerMap } from '../operations.js';
+import { accountOf, headerValue } from './orders.js';
+
+export interface ApiKeyDeps {
+  keys: ApiKeyStore;
+  orders: OrderEntry;
+}
+
+export function toApiKey(r: ApiKeyRecord) {
+  return {
+    keyId: r.keyId,
+    label: r.label,
+    kind: r.kind,
+    scopes: r.scopes,
+    ipAllowlist: r.ipAllowlist,
+    ...(r.expiresAt !== undefined && { expiresAt: r.expiresAt }),
+    createdAt: r.createdAt,
+    ...(r.revokedAt !== undefined && { revokedAt: r.revokedAt }),
+  };
+}
+
+/** Creates a key, turning the store's input errors into VALIDATION_FAILED problems. */
+export async function createKey(keys: ApiKeyStore, input: NewApiKey) {
+  try {
+    const created = await keys.create(input);
+    return { key: toApiKey(created.record), ...(created.secret !== undefined && { secret: created.secret }) };
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError({ status: 400, code: 'VALIDATION_FAILED', detail: (err as Error).message });
+  }
+}
+
+export function apiKeyHandlers({ keys, orders }: ApiKeyDeps): Pick<HandlerMap, 'createApiKey' | 'listApiKeys' | 'revokeApiKey'> {
+  return {
+    createApiKey: ({ principal, body, headers }) => {
+      const accountId = accountOf(principal);
+      // A key never gets more power than the key that created it.
+      const missing = body.scopes.filter((s) => !principal!.scopes.includes(s));
+      if (missing.length > 0) throw new ApiError({ status: 403, code: 'AUTH_SCOPE_MISSING', detail: `Your key lacks the scope(s) ${missing.join(', ')}.` });
+      return orders.idempotent(`apikey:${accountId}`, headerValue(headers['idempotency-key']), body, async () => ({
+        status: 201 as const,
+        body: await createKey(keys, {
+          accountId,
+          kind: body.publicKey !== undefined ? 'ed25519' : 'hmac',
+          label: body.label,
+          scopes: body.scopes as Scope[],
+          ...(body.ipAllowlist !== undefined && { ipAllowlist: body.ipAllowlist }),
+          ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
+          ...(body.publicKey !== undefined && { publicKey: body.publicKey }),
+        }),
+      }));
+    },
+    listApiKeys: async ({ principal }) => ({ status: 200, body: { data: (await keys.listByAccount(accountOf(principal))).map(toApiKey) } }),
+    revokeApiKey: async ({ principal, path }) => {
+      const accountId = accountOf(principal);
+      const record = await keys.get(path.keyId);
+      // Another account's key looks exactly like a missing one.
+      if (!record || record.accountId !== accountId) throw new ApiError({ status: 404, code: 'NOT_FOUND', detail: 'No such key for this account.' });
+      const revoked = await keys.revoke(path.keyId);
+      return { status: 200, body: toApiKey(revoked ?? record) };
+    },
+  };
+}

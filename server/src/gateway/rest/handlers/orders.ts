@@ -1,0 +1,101 @@
+import type { components } from '../../../../../generated/openapi.js';
+import type { OrderStatus } from '../../../core/api.js';
+import { ApiError } from '../../../errors/api-error.js';
+import type { HistoryStore } from '../../../history/store.js';
+import { InvalidCursorError } from '../../../history/cursor.js';
+import type { OrderEntry } from '../../../order-entry/order-entry.js';
+import { fillFromRecord, toApiOrder } from '../../../order-entry/views.js';
+import { problemFor } from '../problem.js';
+import type { HandlerMap, Principal } from '../operations.js';
+
+type OrderOps =
+  | 'placeOrder' | 'placeOrderBatch' | 'amendOrder' | 'amendOrderByClientId' | 'cancelOrder' | 'cancelOrderByClientId'
+  | 'cancelAllOrders' | 'getOrder' | 'getOrderByClientId' | 'listOpenOrders' | 'listOrders' | 'listFills';
+
+export interface OrderDeps {
+  orders: OrderEntry;
+  history: HistoryStore;
+  idempotent: <S extends number, T>(principal: Principal, key: string | undefined, request: unknown, action: () => Promise<{ status: S; body: T }>) => Promise<{ status: S; body: T }>;
+}
+
+export function accountOf(principal: Principal | undefined): string {
+  if (!principal) throw new ApiError({ status: 401, code: 'AUTH_MISSING', detail: 'This operation needs a signed request.' });
+  return principal.accountId;
+}
+
+function invalidCursor(): ApiError {
+  return new ApiError({ status: 400, code: 'VALIDATION_FAILED', detail: 'The cursor is not one this server issued.', extra: { errors: [{ location: 'query', path: 'cursor', message: 'is not a valid cursor' }] } });
+}
+
+function withCursorErrors<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw invalidCursor();
+    throw err;
+  }
+}
+
+export function orderHandlers({ orders, history, idempotent }: OrderDeps): Pick<HandlerMap, OrderOps> {
+  return {
+    placeOrder: async ({ principal, body }) => ({ status: 201, body: await orders.place(accountOf(principal), body) }),
+    placeOrderBatch: async ({ principal, body, requestId }) => {
+      const results = await orders.placeBatch(accountOf(principal), body.orders);
+      return {
+        status: 200,
+        body: {
+          results: results.map((r) =>
+            r.ok ? { ok: true, order: r.order, fills: r.fills } : { ok: false, error: problemFor(r.error.code, r.error.status, r.error.detail, '/v1/orders/batch', requestId) as components['schemas']['Problem'] },
+          ),
+        },
+      };
+    },
+    amendOrder: async ({ principal, path, body }) => ({ status: 200, body: await orders.amend(accountOf(principal), { orderId: path.orderId }, body) }),
+    amendOrderByClientId: async ({ principal, path, body }) => ({ status: 200, body: await orders.amend(accountOf(principal), { clientOrderId: path.clientOrderId }, body) }),
+    cancelOrder: async ({ principal, path }) => ({ status: 200, body: await orders.cancel(accountOf(principal), { orderId: path.orderId }) }),
+    cancelOrderByClientId: async ({ principal, path }) => ({ status: 200, body: await orders.cancel(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
+    cancelAllOrders: async ({ principal, query, headers }) =>
+      idempotent(principal!, headerValue(headers['idempotency-key']), { op: 'cancelAll', symbol: query.symbol }, async () => ({
+        status: 200 as const,
+        body: { canceled: await orders.cancelAll(accountOf(principal), query.symbol) },
+      })),
+    getOrder: ({ principal, path }) => ({ status: 200, body: orders.getOrder(accountOf(principal), { orderId: path.orderId }) }),
+    getOrderByClientId: ({ principal, path }) => ({ status: 200, body: orders.getOrder(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
+    listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: openOrders(orders, principal, query.symbol) } }),
+    listOrders: ({ principal, query }) => {
+      const page = withCursorErrors(() =>
+        history.listOrders(
+          accountOf(principal),
+          {
+            ...(query.symbol !== undefined && { symbol: query.symbol }),
+            ...(query.status !== undefined && { status: [query.status as OrderStatus] }),
+            ...(query.start !== undefined && { from: query.start }),
+            ...(query.end !== undefined && { to: query.end }),
+          },
+          query.cursor,
+          query.limit ?? 100,
+        ),
+      );
+      return { status: 200, body: { data: page.items.map((o) => toApiOrder(o)), nextCursor: page.nextCursor ?? null } };
+    },
+    listFills: ({ principal, query }) => {
+      const page = withCursorErrors(() =>
+        history.listFills(
+          accountOf(principal),
+          { ...(query.symbol !== undefined && { symbol: query.symbol }), ...(query.start !== undefined && { from: query.start }), ...(query.end !== undefined && { to: query.end }) },
+          query.cursor,
+          query.limit ?? 100,
+        ),
+      );
+      return { status: 200, body: { data: page.items.map(fillFromRecord), nextCursor: page.nextCursor ?? null } };
+    },
+  };
+}
+
+function openOrders(orders: OrderEntry, principal: Principal | undefined, symbol: string | undefined) {
+  return orders.openOrders(accountOf(principal), symbol);
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

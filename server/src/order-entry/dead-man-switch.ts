@@ -1,0 +1,82 @@
+/**
+ * The dead-man's switch: cancels all of an account's orders unless the client refreshes it in
+ * time. Deadlines are stored, so a restart re-arms them, and a deadline that passed while the
+ * service was down fires on start-up.
+ */
+import type { Logger } from '../observability/logger.js';
+import type { SqliteDatabase } from '../storage/sqlite.js';
+
+export interface DeadManState { armed: boolean; timeoutSeconds?: number; cancelAt?: number }
+
+export class DeadManSwitches {
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #upsert;
+  readonly #remove;
+  readonly #select;
+  readonly #all;
+
+  constructor(
+    db: SqliteDatabase,
+    private readonly fire: (accountId: string) => Promise<unknown>,
+    private readonly clock: () => number,
+    private readonly logger: Logger,
+  ) {
+    db.exec('CREATE TABLE IF NOT EXISTS dead_man_switch (account_id TEXT PRIMARY KEY, timeout_s INTEGER NOT NULL, cancel_at INTEGER NOT NULL)');
+    this.#upsert = db.prepare('INSERT OR REPLACE INTO dead_man_switch (account_id, timeout_s, cancel_at) VALUES (?, ?, ?)');
+    this.#remove = db.prepare('DELETE FROM dead_man_switch WHERE account_id = ?');
+    this.#select = db.prepare('SELECT timeout_s AS timeoutSeconds, cancel_at AS cancelAt FROM dead_man_switch WHERE account_id = ?');
+    this.#all = db.prepare('SELECT account_id AS accountId, cancel_at AS cancelAt FROM dead_man_switch');
+  }
+
+  /** Re-arms every stored switch; those already due fire now. */
+  restore(): void {
+    for (const row of this.#all.all() as { accountId: string; cancelAt: number }[]) this.#schedule(row.accountId, row.cancelAt);
+  }
+
+  /** Arms or refreshes (timeoutSeconds > 0), or disarms (0). */
+  set(accountId: string, timeoutSeconds: number): DeadManState {
+    this.#clear(accountId);
+    if (timeoutSeconds === 0) {
+      this.#remove.run(accountId);
+      return { armed: false };
+    }
+    const cancelAt = this.clock() + timeoutSeconds * 1000;
+    this.#upsert.run(accountId, timeoutSeconds, cancelAt);
+    this.#schedule(accountId, cancelAt);
+    return { armed: true, timeoutSeconds, cancelAt };
+  }
+
+  get(accountId: string): DeadManState {
+    const row = this.#select.get(accountId) as { timeoutSeconds: number; cancelAt: number } | undefined;
+    return row ? { armed: true, timeoutSeconds: row.timeoutSeconds, cancelAt: row.cancelAt } : { armed: false };
+  }
+
+  close(): void {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #schedule(accountId: string, cancelAt: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(accountId);
+      this.fire(accountId).then(
+        () => {
+          this.#remove.run(accountId);
+          this.logger.info({ accountId }, 'dead-man switch fired: orders canceled');
+        },
+        (err: unknown) => {
+          // Keep the row: the next start-up fires it again rather than leave orders exposed.
+          this.logger.error({ err, accountId }, 'dead-man switch could not cancel orders');
+        },
+      );
+    }, Math.max(0, cancelAt - this.clock()));
+    timer.unref();
+    this.#timers.set(accountId, timer);
+  }
+
+  #clear(accountId: string): void {
+    const timer = this.#timers.get(accountId);
+    if (timer) clearTimeout(timer);
+    this.#timers.delete(accountId);
+  }
+}
