@@ -11,3 +11,4 @@ export { SecretBox } from './secret-box.js';
 export * from './replay-cache.js';
 export * from './lockout.js';
 export * from './verifier.js';
+export * from './open.js';
