@@ -33,3 +33,14 @@ describe('auth error catalog', () => {
     expect(error.headers?.['WWW-Authenticate'] !== undefined).toBe(status === 401);
   });
 });
+
+describe('the published error catalog', () => {
+  it('carries every auth code with the same status and title', async () => {
+    const { ERROR_CATALOG } = await import('../../generated/error-catalog.js');
+    const published = ERROR_CATALOG as Record<string, { status: number; title: string } | undefined>;
+    for (const entry of Object.values(AUTH_ERROR_CATALOG)) {
+      expect(published[entry.code], entry.code).toMatchObject({ status: entry.status, title: entry.title });
+    }
+    expect(published.RATE_LIMITED?.status).toBe(429);
+  });
+});
