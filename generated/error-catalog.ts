@@ -56,6 +56,12 @@ export const ERROR_CATALOG = {
   AMEND_NO_CHANGE: {"code":"AMEND_NO_CHANGE","status":400,"title":"Amend changes nothing","description":"The amend request has the order's current price and quantity."},
   INVALID_FEE_SCHEDULE: {"code":"INVALID_FEE_SCHEDULE","status":400,"title":"Invalid fee schedule","description":"The fee rates are out of range (the maker rebate may not exceed the taker fee)."},
   INVALID_COMMAND: {"code":"INVALID_COMMAND","status":400,"title":"Invalid command","description":"The request is not a well-formed command for the trading core."},
+  WS_LOGIN_REQUIRED: {"code":"WS_LOGIN_REQUIRED","status":401,"title":"Login required","description":"The WebSocket operation or channel needs a logged-in connection. Send `login` first."},
+  WS_ALREADY_LOGGED_IN: {"code":"WS_ALREADY_LOGGED_IN","status":409,"title":"Already logged in","description":"This WebSocket connection is already logged in. Open another connection to use another key."},
+  WS_ALREADY_SUBSCRIBED: {"code":"WS_ALREADY_SUBSCRIBED","status":409,"title":"Already subscribed","description":"This connection already has a subscription with the same channel and parameters."},
+  WS_NOT_SUBSCRIBED: {"code":"WS_NOT_SUBSCRIBED","status":404,"title":"Not subscribed","description":"This connection has no subscription with this channel and these parameters."},
+  WS_TOO_MANY_SUBSCRIPTIONS: {"code":"WS_TOO_MANY_SUBSCRIPTIONS","status":429,"title":"Too many subscriptions","description":"The connection has reached its maximum number of subscriptions (see `limits.maxSubscriptions` in `welcome`). Unsubscribe from something first."},
+  WS_TOO_MANY_CONNECTIONS: {"code":"WS_TOO_MANY_CONNECTIONS","status":429,"title":"Too many WebSocket connections","description":"The client address (at connect) or the API key (at login) already has the maximum number of open WebSocket connections. Close one first."},
 } as const satisfies Record<string, ErrorCatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
