@@ -16,6 +16,7 @@ import { rateLimit } from './gateway/rest/middleware/rate-limit.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
 import { drain, listen } from './http/server.js';
+import { configuredOrderPolicies, configuredRequestPolicies } from './limits/configured.js';
 import { OrderRateLimiter, RequestRateLimiter } from './limits/index.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -55,8 +56,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
   const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
   const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(gatewayDb), now: clock });
-  const requestLimiter = new RequestRateLimiter();
-  const orders = new OrderEntry({ bus, history: bus.history, orderLimiter: new OrderRateLimiter(), idempotency: new SqliteIdempotencyStore(gatewayDb), clock });
+  const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
+  const orders = new OrderEntry({ bus, history: bus.history, orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(gatewayDb), clock });
   const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
 
   await listConfiguredMarkets(bus, config);

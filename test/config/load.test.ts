@@ -13,7 +13,7 @@ describe('loadConfig', () => {
   });
 
   it('lets environment variables override defaults', () => {
-    const c = loadConfig({ PORT: '9999', HOST: '0.0.0.0', DATA_DIR: '/var/lib/x', MODE: 'production', CORS_ORIGINS: 'https://a.test, https://b.test' });
+    const c = loadConfig({ PORT: '9999', HOST: '0.0.0.0', DATA_DIR: '/var/lib/x', MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CORS_ORIGINS: 'https://a.test, https://b.test' });
     expect(c.http.port).toBe(9999);
     expect(c.http.host).toBe('0.0.0.0');
     expect(c.dataDir).toBe('/var/lib/x');
@@ -52,5 +52,12 @@ describe('loadConfig', () => {
     const broken = join(tmp, 'broken.json');
     writeFileSync(broken, '{ not json');
     expect(() => loadConfig({ CONFIG_FILE: broken })).toThrow(/Cannot parse CONFIG_FILE/);
+  });
+});
+
+describe('production mode', () => {
+  it('requires a secrets key', () => {
+    expect(() => loadConfig({ MODE: 'production' })).toThrow(/\/secretsKey is required in production/);
+    expect(loadConfig({ MODE: 'production', SECRETS_KEY: 'ab'.repeat(32) }).secretsKey).toBe('ab'.repeat(32));
   });
 });

@@ -30,6 +30,17 @@ export interface Config {
    * production; in demo mode one is generated into the data directory on first start.
    */
   secretsKey?: string;
+  /** Published rate limits (see docs/rate-limits.md). */
+  limits: {
+    /** Request weight per API key per second. */
+    keyWeightPerSecond: number;
+    /** Request weight per client IP per second. */
+    ipWeightPerSecond: number;
+    /** New and amended orders per account per second, over all channels. */
+    ordersPerSecond: number;
+    /** New and amended orders per account per 10 seconds, over all channels. */
+    ordersPer10Seconds: number;
+  };
   assets: AssetSpec[];
   instruments: InstrumentSpec[];
 }
@@ -39,6 +50,7 @@ export const DEFAULT_CONFIG: Config = {
   http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, corsOrigins: [], shutdownGraceMs: 10_000, trustProxyHops: 0 },
   dataDir: './data',
   logLevel: 'info',
+  limits: { keyWeightPerSecond: 100, ipWeightPerSecond: 300, ordersPerSecond: 10, ordersPer10Seconds: 50 },
   assets: DEFAULT_ASSETS,
   instruments: DEFAULT_INSTRUMENTS,
 };
@@ -48,7 +60,7 @@ const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['mode', 'http', 'dataDir', 'logLevel', 'assets', 'instruments'],
+  required: ['mode', 'http', 'dataDir', 'logLevel', 'limits', 'assets', 'instruments'],
   properties: {
     mode: { enum: ['demo', 'production'] },
     http: {
@@ -66,6 +78,17 @@ export const CONFIG_SCHEMA = {
     },
     dataDir: { type: 'string', minLength: 1 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keyWeightPerSecond', 'ipWeightPerSecond', 'ordersPerSecond', 'ordersPer10Seconds'],
+      properties: {
+        keyWeightPerSecond: { type: 'integer', minimum: 20, maximum: 1_000_000 },
+        ipWeightPerSecond: { type: 'integer', minimum: 20, maximum: 1_000_000 },
+        ordersPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        ordersPer10Seconds: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+      },
+    },
     secretsKey: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$' },
     assets: {
       type: 'array',

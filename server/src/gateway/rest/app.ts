@@ -71,7 +71,7 @@ export function createRestApp(opts: RestAppOptions): Express {
   app.use(
     OpenApiValidator.middleware({
       apiSpec: spec as never,
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
       validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false,
       ignorePaths: (path: string) => !path.startsWith('/v1/') && path !== '/v1',
