@@ -204,6 +204,8 @@ export class FixClient {
 
 /** Connects and logs on, consuming the Logon reply. */
 export async function loggedOn(venue: TestVenue, sender = 'CLIENT', o: Parameters<FixClient['logon']>[1] = {}): Promise<FixClient> {
+  // A previous connection of the same session may still be closing on the acceptor's side.
+  for (let i = 0; i < 100 && venue.acceptor.sessions.get(sender)?.isConnected; i++) await new Promise((r) => setTimeout(r, 10));
   const client = await FixClient.connect(venue.acceptor.port, sender);
   client.logon(venue.keys[sender]!, o);
   client.seq = (o.seq ?? 1) + 1;
