@@ -95,6 +95,16 @@ describe('replay protection', () => {
     expect(await verifier.verifyRest(request)).toEqual({ ok: false, code: 'AUTH_REPLAYED' });
   });
 
+  it('rejects a replay whose signature is re-encoded (base64url, no padding)', async () => {
+    const { verifier, signed } = await hmacSetup();
+    const credentials = signed(NOW, 'GET', PATH, '');
+    expect((await verifier.verifyRest({ credentials, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).ok).toBe(true);
+    const reencoded = Buffer.from(credentials.signature, 'base64').toString('base64url');
+    expect(reencoded).not.toBe(credentials.signature);
+    const replay = { ...credentials, signature: reencoded };
+    expect(await verifier.verifyRest({ credentials: replay, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_REPLAYED' });
+  });
+
   it('still rejects the replay when the narrowing X-API-Window is stripped', async () => {
     const { verifier, signed, clock } = await hmacSetup();
     const credentials = { ...signed(NOW, 'GET', PATH, ''), window: '100' };

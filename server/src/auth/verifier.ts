@@ -85,7 +85,6 @@ interface NormalisedAttempt {
   keyId: string;
   timestampMs: number;
   windowMs: number;
-  signature: string;
   signatureBytes: Buffer;
   message: string;
   ip: string;
@@ -147,7 +146,6 @@ export class RequestVerifier {
       keyId: logon.keyId,
       timestampMs,
       windowMs: this.#windowMs,
-      signature: logon.signature ?? '',
       signatureBytes,
       message: fixLogonPrehash(logon.fields),
       ip: logon.ip,
@@ -167,7 +165,7 @@ export class RequestVerifier {
       // A client may only narrow the window; a wider value is ignored.
       windowMs = Math.min(Number(c.window), this.#windowMs);
     }
-    return { keyId: c.keyId, timestamp: c.timestamp, timestampMs: Number(c.timestamp), windowMs, signature: c.signature, signatureBytes };
+    return { keyId: c.keyId, timestamp: c.timestamp, timestampMs: Number(c.timestamp), windowMs, signatureBytes };
   }
 
   async #verify(a: NormalisedAttempt): Promise<AuthResult> {
@@ -201,7 +199,10 @@ export class RequestVerifier {
 
     // Remember until the timestamp fails even the default window: the narrowing header is not
     // signed, so a replay without it must still be caught.
-    const verdict = await this.#replay.remember(record.keyId, a.signature, a.timestampMs + this.#windowMs + 1, now);
+    // Keyed by the signature bytes in one canonical encoding: re-encoding the same signature
+    // (base64url, other padding) must not make a replay look new.
+    const replayId = a.signatureBytes.toString('base64');
+    const verdict = await this.#replay.remember(record.keyId, replayId, a.timestampMs + this.#windowMs + 1, now);
     if (verdict === 'replayed') return { ok: false, code: 'AUTH_REPLAYED' };
     if (verdict === 'full') return { ok: false, code: 'AUTH_UNAVAILABLE' };
 
