@@ -10,7 +10,9 @@ import { authApiError, type RequestVerifier, type Scope } from '../../../auth/in
 export const AUTH_HEADERS = { key: 'x-api-key', timestamp: 'x-api-timestamp', signature: 'x-api-signature', window: 'x-api-window' } as const;
 
 function header(req: Request, name: string): string | undefined {
-  const value = req.headers[name];
+  const value: unknown = req.headers[name];
+  // The contract validator may already have coerced a numeric header (X-API-Window) to a number.
+  if (typeof value === 'number') return String(value);
   // A repeated header is ambiguous about what was signed: treat it as malformed.
   return typeof value === 'string' ? value : undefined;
 }
