@@ -39,7 +39,9 @@ describe('signatures', () => {
     const narrowed = await signedFetch(svc.baseUrl, trader, 'GET', '/v1/balances', { timestamp: Date.now() - 2_000, window: 1_000 });
     expect(narrowed.body.code).toBe('AUTH_TIMESTAMP_OUT_OF_WINDOW');
     const widened = await signedFetch(svc.baseUrl, trader, 'GET', '/v1/balances', { timestamp: Date.now() - 7_000, headers: { 'X-API-Window': '60000' } });
-    expect(widened.status).toBe(401);
+    // The contract caps X-API-Window at 5000, so an attempt to widen it is refused outright.
+    expect(widened.status).toBe(400);
+    expect(widened.body.errors[0]).toMatchObject({ location: 'header', path: 'x-api-window' });
   });
 
   it('rejects a tampered body, path or query', async () => {
