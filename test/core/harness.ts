@@ -77,8 +77,8 @@ export function market(options: CoreOptions = {}, spec: Partial<InstrumentSpec> 
   h.ok({ type: 'AddInstrument', spec: { ...BTC_USD, ...spec } });
   for (const id of ['alice', 'bob', 'carol']) {
     h.ok({ type: 'CreateAccount', accountId: id });
-    h.ok({ type: 'Deposit', accountId: id, asset: 'USD', amount: usd });
-    h.ok({ type: 'Deposit', accountId: id, asset: 'BTC', amount: btc });
+    if (usd !== '0') h.ok({ type: 'Deposit', accountId: id, asset: 'USD', amount: usd });
+    if (btc !== '0') h.ok({ type: 'Deposit', accountId: id, asset: 'BTC', amount: btc });
   }
   return h;
 }

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ceilDiv, decimalsUsed, formatFixed, parseFixed } from '../../server/src/core/fixed.js';
+
+describe('parseFixed', () => {
+  it('scales a decimal string to an integer count of units', () => {
+    expect(parseFixed('1.25', 2)).toBe(125n);
+    expect(parseFixed('1.25', 4)).toBe(12500n);
+    expect(parseFixed('7', 3)).toBe(7000n);
+    expect(parseFixed('0.00000001', 8)).toBe(1n);
+    expect(parseFixed('007.5', 1)).toBe(75n);
+  });
+
+  it('accepts trailing zeros beyond the scale but never rounds a significant digit', () => {
+    expect(parseFixed('1.500', 2)).toBe(150n);
+    expect(parseFixed('1.501', 2)).toBe('too_precise');
+    expect(parseFixed('0.000000001', 8)).toBe('too_precise');
+  });
+
+  it('refuses malformed and negative input', () => {
+    for (const bad of ['-1', '+1', '1e3', '', ' 1', '1 ', '.5', '5.', '1,5', '0x10', 'NaN', 'Infinity', '1.2.3']) {
+      expect(parseFixed(bad, 8), bad).toBe('malformed');
+    }
+    expect(parseFixed(12 as unknown, 2)).toBe('malformed');
+    expect(parseFixed(undefined, 2)).toBe('malformed');
+  });
+
+  it('bounds the integer part to 20 digits', () => {
+    expect(parseFixed('9'.repeat(20), 0)).toBe(BigInt('9'.repeat(20)));
+    expect(parseFixed('1' + '0'.repeat(20), 0)).toBe('malformed');
+  });
+});
+
+describe('formatFixed', () => {
+  it('writes canonical decimals without trailing zeros', () => {
+    expect(formatFixed(125n, 2)).toBe('1.25');
+    expect(formatFixed(150n, 2)).toBe('1.5');
+    expect(formatFixed(100n, 2)).toBe('1');
+    expect(formatFixed(0n, 8)).toBe('0');
+    expect(formatFixed(1n, 8)).toBe('0.00000001');
+    expect(formatFixed(-5n, 3)).toBe('-0.005');
+    expect(formatFixed(42n, 0)).toBe('42');
+  });
+
+  it('round-trips with parseFixed for every scale', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 20n - 1n }), fc.integer({ min: 0, max: 18 }), (v, scale) => {
+      expect(parseFixed(formatFixed(v, scale), scale)).toBe(v);
+    }));
+  });
+});
+
+describe('ceilDiv and decimalsUsed', () => {
+  it('rounds toward +infinity for both signs', () => {
+    expect(ceilDiv(7n, 2n)).toBe(4n);
+    expect(ceilDiv(6n, 2n)).toBe(3n);
+    expect(ceilDiv(-7n, 2n)).toBe(-3n);
+    expect(ceilDiv(0n, 5n)).toBe(0n);
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.bigInt({ min: 1n, max: 10n ** 6n }), (a, b) => {
+      const c = ceilDiv(a, b);
+      expect(c * b >= a && (c - 1n) * b < a).toBe(true);
+    }));
+  });
+
+  it('counts the decimals a scaled value really uses', () => {
+    expect(decimalsUsed(1_000_000n, 8)).toBe(2); // 0.01
+    expect(decimalsUsed(1n, 8)).toBe(8);
+    expect(decimalsUsed(500n, 2)).toBe(0); // 5
+  });
+});
