@@ -4,6 +4,7 @@
  *
  *   npm run compat                       # api-spec/openapi.yaml vs api-spec/released/openapi.json
  *   npm run compat -- --spec other.yaml  # any candidate (tests use this)
+ *   npm run compat -- --ws-spec other.yaml  # the same for api-spec/asyncapi.yaml vs api-spec/released/asyncapi.json
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundleOpenApi } from './contract/bundle.js';
 import { breaking, classifyOpenApi, type Finding } from './contract/classify-openapi.js';
+import { classifyAsyncApi } from './contract/classify-asyncapi.js';
+import { parse } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,13 +30,17 @@ function main(): void {
     options: {
       spec: { type: 'string', default: join(root, 'api-spec/openapi.yaml') },
       base: { type: 'string', default: join(root, 'api-spec/released/openapi.json') },
+      'ws-spec': { type: 'string', default: join(root, 'api-spec/asyncapi.yaml') },
+      'ws-base': { type: 'string', default: join(root, 'api-spec/released/asyncapi.json') },
     },
   });
   const released = JSON.parse(readFileSync(values.base!, 'utf8')) as object;
   const candidate = bundleOpenApi(values.spec!);
   const findings = classifyOpenApi(released, candidate);
   report('REST contract (OpenAPI)', findings);
-  if (breaking(findings).length > 0) {
+  const wsFindings = classifyAsyncApi(JSON.parse(readFileSync(values['ws-base']!, 'utf8')) as object, parse(readFileSync(values['ws-spec']!, 'utf8')) as object);
+  report('WebSocket contract (AsyncAPI)', wsFindings);
+  if (breaking([...findings, ...wsFindings]).length > 0) {
     process.stdout.write('\nBreaking changes against the released contract. Make the change additive, or open a new major version (see docs/versioning.md).\n');
     process.exit(1);
   }

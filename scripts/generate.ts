@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
+import { generateAsyncApi } from './codegen/asyncapi.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (...parts: string[]) => join(root, 'generated', ...parts);
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
 
   // 4. The REST reference as one self-contained HTML page (no CDN: works offline).
   redocly('build-docs', 'generated/openapi.yaml', '--inlineBundle', '--title', 'Trading API — REST reference', '-o', 'generated/docs/rest.html');
+
+  // 5. The WebSocket contract: validated, typed, and rendered as generated/docs/websocket.html.
+  await generateAsyncApi(root);
 }
 
 interface CatalogEntry { code: string; status: number; title: string; description: string }
