@@ -1,10 +1,10 @@
 /** The behaviour every ApiKeyStore must share, run against both implementations. */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryApiKeyStore, SecretBox, SqliteApiKeyStore, type ApiKeyStore } from '../../server/src/auth/index.js';
+import { ApiKeyInputError, MemoryApiKeyStore, SecretBox, SqliteApiKeyStore, type ApiKeyStore } from '../../server/src/auth/index.js';
 import { openDatabase } from '../../server/src/storage/sqlite.js';
 import { HMAC_KEY, newEd25519Pair, NOW } from './fixtures.js';
 
@@ -53,8 +53,13 @@ describe.each(stores)('%s ApiKeyStore', (_name, make) => {
     ['an Ed25519 key without one', { kind: 'ed25519' as const }, /public key/],
     ['an Ed25519 key that is not one', { kind: 'ed25519' as const, publicKey: Buffer.alloc(31).toString('base64') }, /32 bytes/],
     ['a fractional expiry', { expiresAt: 1.5 }, /expiresAt/],
+    ['a malformed PEM', { kind: 'ed25519' as const, publicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, /./],
+    ['a PEM key of another algorithm', { kind: 'ed25519' as const, publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString() }, /Ed25519/],
+    ['an RSA-sized raw key', { kind: 'ed25519' as const, publicKey: Buffer.alloc(64).toString('base64') }, /32 bytes/],
   ])('refuses %s', async (_case, change, message) => {
-    await expect(make().create({ ...HMAC_KEY, ...change })).rejects.toThrow(message);
+    const attempt = make().create({ ...HMAC_KEY, ...change });
+    await expect(attempt).rejects.toThrow(message);
+    await expect(attempt).rejects.toBeInstanceOf(ApiKeyInputError);
   });
 
   it('returns copies: changing a returned record does not change the store', async () => {

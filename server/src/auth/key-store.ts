@@ -2,7 +2,7 @@
  * The API key store contract, and what both implementations (memory, SQLite) share: input
  * validation, key id and secret generation, sealing of key material, and revocation listeners.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { SCOPES, type ApiKeyRecord, type CreatedApiKey, type NewApiKey, type RevocationEvent } from './api-key.js';
 import { ed25519PublicKeyFromRaw, generateHmacSecret, parseEd25519PublicKey, rawEd25519PublicKey, type KeyMaterial } from './key-material.js';
 import { parseCidr } from './ip-allowlist.js';
@@ -46,6 +46,11 @@ export function newKeyId(): string {
   return `ak_${randomBytes(16).toString('base64url')}`;
 }
 
+/** The create input is invalid (a client error, as opposed to a store failure). */
+export class ApiKeyInputError extends Error {
+  override readonly name = 'ApiKeyInputError';
+}
+
 /** Validates the create input; throws an Error naming the first problem. */
 export function validateNewKey(input: NewApiKey): void {
   if (!input.accountId) throw new Error('accountId is required');
@@ -70,8 +75,15 @@ export interface PreparedKey {
   secret?: string;
 }
 
+/** Throws ApiKeyInputError for invalid input. */
 export function prepareNewKey(input: NewApiKey, box: SecretBox, now: number): PreparedKey {
-  validateNewKey(input);
+  let publicKey: KeyObject | undefined;
+  try {
+    validateNewKey(input);
+    if (input.kind === 'ed25519') publicKey = parseEd25519PublicKey(input.publicKey ?? '');
+  } catch (error) {
+    throw new ApiKeyInputError(error instanceof Error ? error.message : String(error));
+  }
   const keyId = newKeyId();
   const record: ApiKeyRecord = {
     keyId,
@@ -84,11 +96,10 @@ export function prepareNewKey(input: NewApiKey, box: SecretBox, now: number): Pr
     ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
     ...(input.senderCompId !== undefined ? { senderCompId: input.senderCompId } : {}),
   };
-  if (input.kind === 'hmac') {
+  if (!publicKey) {
     const secret = generateHmacSecret();
     return { record, storedMaterial: box.seal(secret, keyId), secret: secret.toString('base64url') };
   }
-  const publicKey = parseEd25519PublicKey(input.publicKey ?? '');
   return { record, storedMaterial: rawEd25519PublicKey(publicKey) };
 }
 
