@@ -1,0 +1,66 @@
+/**
+ * Every limiter is made through a LimiterFactory, so a shared store drops in. Here two limiter
+ * sets (standing for two gateway processes) share one store-backed limiter type
+ * (rate-limiter-flexible's RateLimiterSQLite, a RateLimiterStoreAbstract like RateLimiterRedis)
+ * and therefore share their budgets.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuthLockout } from '../../server/src/auth/index.js';
+import { OrderRateLimiter, RequestRateLimiter, type LimiterFactory } from '../../server/src/limits/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'limits-shared-'));
+const db = new Database(join(dir, 'limits.db'));
+afterAll(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
+
+// The store creates its table asynchronously; let one limiter create it before the factory is used.
+await new Promise<void>((resolve, reject) => {
+  new RateLimiterSQLite({ storeClient: db, storeType: 'better-sqlite3', tableName: 'rate_limits', points: 1, duration: 1 }, (err?: unknown) => (err ? reject(err) : resolve()));
+});
+
+const prefixes: string[] = [];
+const sharedFactory: LimiterFactory = (spec) => {
+  prefixes.push(spec.keyPrefix);
+  return new RateLimiterSQLite({ storeClient: db, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, ...spec });
+};
+
+describe('a shared limiter store', () => {
+  it('makes two limiter instances spend one request-weight budget', async () => {
+    const policies = [{ name: 'key', scope: 'key' as const, quota: 5, windowSeconds: 60, description: '' }];
+    const a = new RequestRateLimiter({ factory: sharedFactory, policies, weights: { op: 1 } });
+    const b = new RequestRateLimiter({ factory: sharedFactory, policies, weights: { op: 1 } });
+    for (let i = 0; i < 5; i++) expect((await (i % 2 ? a : b).consume('op', { ip: '::1', keyId: 'shared' })).allowed).toBe(true);
+    const refused = await a.consume('op', { ip: '::1', keyId: 'shared' });
+    expect(refused).toMatchObject({ allowed: false, refusedBy: ['key'] });
+    expect(await b.usage({ ip: '::1', keyId: 'shared' })).toMatchObject([{ policy: 'key', remaining: 0 }]);
+  });
+
+  it('makes two order limiters (rolling windows) spend one account budget', async () => {
+    const policies = [{ name: 'orders-10s', scope: 'account' as const, quota: 3, windowSeconds: 10, rollingBucketMs: 1000, description: '' }];
+    const a = new OrderRateLimiter({ factory: sharedFactory, policies });
+    const b = new OrderRateLimiter({ factory: sharedFactory, policies });
+    expect((await a.consume('acc')).allowed).toBe(true);
+    expect((await b.consume('acc')).allowed).toBe(true);
+    expect((await a.consume('acc')).allowed).toBe(true);
+    expect((await b.consume('acc')).allowed).toBe(false);
+    expect((await a.usage('acc'))[0]).toMatchObject({ remaining: 0 });
+  });
+
+  it('makes a lockout started through one instance hold in the other', async () => {
+    const policy = { maxFailures: 2, failureWindowSeconds: 60, baseLockoutSeconds: 30, maxLockoutSeconds: 60, levelMemorySeconds: 600 };
+    const a = new AuthLockout({ factory: sharedFactory, ip: policy, key: policy });
+    const b = new AuthLockout({ factory: sharedFactory, ip: policy, key: policy });
+    await a.recordFailure('203.0.113.5', 'ak_x');
+    await b.recordFailure('203.0.113.5', 'ak_x');
+    expect(await a.check('203.0.113.5', undefined)).toEqual({ locked: true, retryAfterSeconds: 30 });
+    expect(await b.check('198.51.100.1', 'ak_x')).toEqual({ locked: true, retryAfterSeconds: 30 });
+  });
+
+  it('every limiter in the library was made through the factory', () => {
+    expect(new Set(prefixes)).toEqual(new Set(['rl-key', 'rl-orders-10s', 'auth-fail-ip', 'auth-lock-ip', 'auth-fail-key', 'auth-lock-key']));
+  });
+});
