@@ -6,7 +6,7 @@ import { validateConfig } from '../../server/src/config/load.js';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/config/schema.js';
 import { createLogger } from '../../server/src/observability/logger.js';
 import { startService, type RunningService, type ServiceOptions } from '../../server/src/service.js';
-import { signedFetch, type Credentials, type SignedRequestOptions } from './signing.js';
+import { signedFetch, type HmacCredentials, type SignedRequestOptions } from './signing.js';
 
 export interface TestService extends RunningService {
   baseUrl: string;
@@ -14,7 +14,7 @@ export interface TestService extends RunningService {
   /** A signed request as the operator. */
   asOperator(method: string, path: string, opts?: SignedRequestOptions): ReturnType<typeof signedFetch>;
   /** Creates a funded account and an HMAC key with the given scopes. */
-  createTrader(accountId: string, funds?: Record<string, string>, scopes?: ('read' | 'trade')[], extra?: Record<string, unknown>): Promise<Credentials & { accountId: string }>;
+  createTrader(accountId: string, funds?: Record<string, string>, scopes?: ('read' | 'trade')[], extra?: Record<string, unknown>): Promise<HmacCredentials & { accountId: string }>;
   stop(): Promise<void>;
 }
 
