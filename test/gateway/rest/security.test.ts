@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedFetch, signedHeaders, type Credentials } from '../../helpers/signing.js';
+import { signedFetch, signedHeaders, type HmacCredentials } from '../../helpers/signing.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 // Attack cases against the signed-request scheme, the limits and input hardening.
 let svc: TestService;
-let trader: Credentials & { accountId: string };
+let trader: HmacCredentials & { accountId: string };
 const order = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' };
 
 beforeAll(async () => {
