@@ -1,0 +1,220 @@
+// A QuickFIX/C++ initiator used by the interop test: logs on to our acceptor with a signed Logon
+// (HMAC-SHA256 over the documented prehash, base64 in Password(554)), validates everything it
+// receives against our published dictionary, places, fills, replaces and cancels orders, checks
+// the ExecutionReports, and logs out. Prints "OK <step>" per step; exits 0 on success.
+//
+// usage: initiator <port> <senderCompId> <targetCompId> <keyId> <base64url secret> <dictionary> <workdir>
+#include <quickfix/Application.h>
+#include <quickfix/FileStore.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/SocketInitiator.h>
+#include <quickfix/Values.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+// QuickFIX 1.15 as packaged by Debian declares dynamic exception specifications: build as C++14.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+static std::string base64urlDecode(std::string s) {
+  for (auto& c : s) { if (c == '-') c = '+'; else if (c == '_') c = '/'; }
+  while (s.size() % 4) s += '=';
+  std::vector<unsigned char> out(s.size());
+  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  if (n < 0) return "";
+  size_t pad = 0;
+  if (!s.empty() && s[s.size() - 1] == '=') pad++;
+  if (s.size() > 1 && s[s.size() - 2] == '=') pad++;
+  return std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n) - pad);
+}
+
+static std::string hmacBase64(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  std::vector<unsigned char> b64(4 * ((len + 2) / 3) + 1);
+  int n = EVP_EncodeBlock(b64.data(), mac, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(b64.data()), static_cast<size_t>(n));
+}
+
+struct Report { std::string msgType; FIX::Message message; };
+
+class Client : public FIX::Application {
+ public:
+  Client(std::string keyId, std::string secret) : keyId_(std::move(keyId)), secret_(std::move(secret)) {}
+
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override { std::lock_guard<std::mutex> l(m_); session_ = id; loggedOn_ = true; cv_.notify_all(); }
+  void onLogout(const FIX::SessionID&) override { std::lock_guard<std::mutex> l(m_); loggedOut_ = true; cv_.notify_all(); }
+  void toAdmin(FIX::Message& message, const FIX::SessionID&) override {
+    const FIX::Header& h = message.getHeader();
+    if (h.getField(FIX::FIELD::MsgType) != "A") return;
+    const char soh = '\x01';
+    std::string prehash = h.getField(FIX::FIELD::SendingTime) + soh + "A" + soh + h.getField(FIX::FIELD::MsgSeqNum) + soh +
+                          h.getField(FIX::FIELD::SenderCompID) + soh + h.getField(FIX::FIELD::TargetCompID);
+    message.setField(FIX::Username(keyId_));
+    message.setField(FIX::Password(hmacBase64(secret_, prehash)));
+  }
+  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
+  void fromAdmin(const FIX::Message& message, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {
+    const std::string type = message.getHeader().getField(FIX::FIELD::MsgType);
+    if (type == "3") { std::lock_guard<std::mutex> l(m_); rejects_.push_back(message.toString()); cv_.notify_all(); }
+  }
+  void fromApp(const FIX::Message& message, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+    std::lock_guard<std::mutex> l(m_);
+    reports_.push_back(Report{message.getHeader().getField(FIX::FIELD::MsgType), message});
+    cv_.notify_all();
+  }
+
+  bool waitLogon() {
+    std::unique_lock<std::mutex> l(m_);
+    return cv_.wait_for(l, std::chrono::seconds(10), [&] { return loggedOn_; });
+  }
+  bool waitLogout() {
+    std::unique_lock<std::mutex> l(m_);
+    return cv_.wait_for(l, std::chrono::seconds(10), [&] { return loggedOut_; });
+  }
+  // The next application message, or throws after a timeout.
+  FIX::Message next(const std::string& msgType) {
+    std::unique_lock<std::mutex> l(m_);
+    if (!cv_.wait_for(l, std::chrono::seconds(10), [&] { return !reports_.empty() || !rejects_.empty(); })) throw std::runtime_error("timed out waiting for " + msgType);
+    if (!rejects_.empty()) throw std::runtime_error("session Reject received: " + rejects_.front());
+    Report r = reports_.front();
+    reports_.pop_front();
+    if (r.msgType != msgType) throw std::runtime_error("expected " + msgType + ", got " + r.message.toString());
+    return r.message;
+  }
+  FIX::SessionID session() { std::lock_guard<std::mutex> l(m_); return session_; }
+
+ private:
+  std::string keyId_, secret_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool loggedOn_ = false, loggedOut_ = false;
+  FIX::SessionID session_;
+  std::deque<Report> reports_;
+  std::deque<std::string> rejects_;
+};
+
+static void expectField(const FIX::Message& m, int tag, const std::string& value) {
+  const std::string actual = m.getField(tag);
+  if (actual != value) throw std::runtime_error("tag " + std::to_string(tag) + " is " + actual + ", expected " + value + " in " + m.toString());
+}
+
+static FIX::Message newOrder(const std::string& clOrdId, char side, const std::string& qty, const std::string& price) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::MsgType("D"));
+  m.setField(FIX::ClOrdID(clOrdId));
+  m.setField(FIX::Symbol("BTC-USD"));
+  m.setField(FIX::Side(side));
+  m.setField(FIX::TransactTime());
+  m.setField(FIX::FIELD::OrderQty, qty);
+  m.setField(FIX::OrdType(FIX::OrdType_LIMIT));
+  m.setField(FIX::FIELD::Price, price);
+  return m;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 8) { std::cerr << "usage: initiator <port> <sender> <target> <keyId> <secret> <dictionary> <workdir>\n"; return 2; }
+  const std::string port = argv[1], sender = argv[2], target = argv[3], keyId = argv[4], secret = base64urlDecode(argv[5]), dictionary = argv[6], workdir = argv[7];
+  std::stringstream cfg;
+  cfg << "[DEFAULT]\nConnectionType=initiator\nReconnectInterval=60\nFileStorePath=" << workdir << "/store\n"
+      << "StartTime=00:00:00\nEndTime=00:00:00\nUseDataDictionary=Y\nDataDictionary=" << dictionary << "\n"
+      << "HeartBtInt=30\nResetOnLogon=Y\nValidateUserDefinedFields=Y\nSocketConnectHost=127.0.0.1\nSocketConnectPort=" << port << "\n"
+      << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=" << sender << "\nTargetCompID=" << target << "\n";
+  try {
+    FIX::SessionSettings settings(cfg);
+    Client client(keyId, secret);
+    FIX::FileStoreFactory store(settings);
+    FIX::SocketInitiator initiator(client, store, settings);
+    initiator.start();
+    if (!client.waitLogon()) throw std::runtime_error("no Logon");
+    std::cout << "OK logon" << std::endl;
+    const FIX::SessionID id = client.session();
+
+    // 1. Aggressive buy against the resting sell the test placed: New, then a full fill.
+    FIX::Message b1 = newOrder("QF-B1", FIX::Side_BUY, "0.4", "100");
+    FIX::Session::sendToTarget(b1, id);
+    FIX::Message ack = client.next("8");
+    expectField(ack, FIX::FIELD::ExecType, "0");
+    expectField(ack, FIX::FIELD::ClOrdID, "QF-B1");
+    FIX::Message fill = client.next("8");
+    expectField(fill, FIX::FIELD::ExecType, "F");
+    expectField(fill, FIX::FIELD::OrdStatus, "2");
+    expectField(fill, FIX::FIELD::LastQty, "0.4");
+    expectField(fill, FIX::FIELD::LastPx, "100");
+    expectField(fill, FIX::FIELD::CumQty, "0.4");
+    expectField(fill, FIX::FIELD::LeavesQty, "0");
+    expectField(fill, FIX::FIELD::AvgPx, "100");
+    std::cout << "OK fill" << std::endl;
+
+    // 2. A resting buy, replaced, then canceled.
+    FIX::Message b2 = newOrder("QF-B2", FIX::Side_BUY, "1", "50");
+    FIX::Session::sendToTarget(b2, id);
+    FIX::Message rest = client.next("8");
+    expectField(rest, FIX::FIELD::ExecType, "0");
+    expectField(rest, FIX::FIELD::OrdStatus, "0");
+    const std::string orderId = rest.getField(FIX::FIELD::OrderID);
+    std::cout << "OK rest" << std::endl;
+
+    FIX::Message replace;
+    replace.getHeader().setField(FIX::MsgType("G"));
+    replace.setField(FIX::OrigClOrdID("QF-B2"));
+    replace.setField(FIX::ClOrdID("QF-B3"));
+    replace.setField(FIX::Symbol("BTC-USD"));
+    replace.setField(FIX::Side(FIX::Side_BUY));
+    replace.setField(FIX::TransactTime());
+    replace.setField(FIX::FIELD::OrderQty, "2");
+    replace.setField(FIX::OrdType(FIX::OrdType_LIMIT));
+    replace.setField(FIX::FIELD::Price, "60");
+    FIX::Session::sendToTarget(replace, id);
+    FIX::Message replaced = client.next("8");
+    expectField(replaced, FIX::FIELD::ExecType, "5");
+    expectField(replaced, FIX::FIELD::ClOrdID, "QF-B3");
+    expectField(replaced, FIX::FIELD::OrigClOrdID, "QF-B2");
+    expectField(replaced, FIX::FIELD::OrderID, orderId);
+    expectField(replaced, FIX::FIELD::Price, "60");
+    expectField(replaced, FIX::FIELD::LeavesQty, "2");
+    std::cout << "OK replace" << std::endl;
+
+    FIX::Message cancel;
+    cancel.getHeader().setField(FIX::MsgType("F"));
+    cancel.setField(FIX::OrigClOrdID("QF-B3"));
+    cancel.setField(FIX::ClOrdID("QF-C1"));
+    cancel.setField(FIX::Symbol("BTC-USD"));
+    cancel.setField(FIX::Side(FIX::Side_BUY));
+    cancel.setField(FIX::TransactTime());
+    FIX::Session::sendToTarget(cancel, id);
+    FIX::Message canceled = client.next("8");
+    expectField(canceled, FIX::FIELD::ExecType, "4");
+    expectField(canceled, FIX::FIELD::OrdStatus, "4");
+    expectField(canceled, FIX::FIELD::ClOrdID, "QF-C1");
+    expectField(canceled, FIX::FIELD::OrigClOrdID, "QF-B3");
+    expectField(canceled, FIX::FIELD::LeavesQty, "0");
+    std::cout << "OK cancel" << std::endl;
+
+    // 3. Canceling it again is refused with an OrderCancelReject.
+    cancel.setField(FIX::ClOrdID("QF-C2"));
+    FIX::Session::sendToTarget(cancel, id);
+    FIX::Message refused = client.next("9");
+    expectField(refused, FIX::FIELD::CxlRejResponseTo, "1");
+    std::cout << "OK cancel-reject" << std::endl;
+
+    FIX::Session::lookupSession(id)->logout("done");
+    if (!client.waitLogout()) throw std::runtime_error("no Logout");
+    std::cout << "OK logout" << std::endl;
+    initiator.stop();
+    return 0;
+  } catch (std::exception& e) {
+    std::cerr << "FAILED: " << e.what() << std::endl;
+    return 1;
+  }
+}
