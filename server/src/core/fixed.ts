@@ -50,6 +50,7 @@ export function parseFixed(input: unknown, scale: number): bigint | ParseFailure
 
 /** Writes a scaled integer as a canonical decimal string: "1.5", "0.001", "-2", "0". */
 export function formatFixed(value: bigint, scale: number): string {
+  if (value === 0n) return '0';
   if (scale === 0) return value.toString();
   const negative = value < 0n;
   let digits = (negative ? -value : value).toString();

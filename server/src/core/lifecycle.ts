@@ -74,11 +74,15 @@ export function finish(st: CoreState, o: Order): void {
   if (o.expireAt !== undefined) st.gtd.delete(o);
   const keep = st.config.finishedOrderRetention;
   if (keep <= 0) return;
-  st.finished.set(o.id, o);
-  if (st.finished.size > keep) {
-    const oldest = st.finished.keys().next().value as number;
-    st.finished.delete(oldest);
+  const ring = st.finishedRing;
+  if (ring.length < keep) {
+    ring.push(o.id);
+  } else {
+    st.finished.delete(ring[st.finishedHead] as number);
+    ring[st.finishedHead] = o.id;
+    st.finishedHead = (st.finishedHead + 1) % keep;
   }
+  st.finished.set(o.id, o);
 }
 
 export function bookSide(inst: Instrument, side: 'buy' | 'sell') {

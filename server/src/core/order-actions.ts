@@ -1,5 +1,5 @@
 /** Commands on live orders: amend, cancel (one, all) and expiry. */
-import type { AmendOrder, CancelAll, CancelOrder, OrderRef } from './api.js';
+import type { AmendOrder, CancelAll, CancelOrder, OrderRef, RejectCode } from './api.js';
 import { emitAmended, emitLevel } from './events.js';
 import { buyHoldNeed } from './fees.js';
 import { availableOf, bookSide, cancelOrder, holdAsset, rest, syncHold } from './lifecycle.js';
@@ -56,6 +56,10 @@ export function expireOrders(st: CoreState): void {
   for (const o of due) cancelOrder(st, o, 'expired', 'expired');
 }
 
+function amendRejected(st: CoreState, c: AmendOrder, accountId: string | undefined, code: RejectCode, message: string): void {
+  rejectCommand(st, 'AmendOrder', accountId, code, message, c.orderId, c.clientOrderId);
+}
+
 /**
  * Amend. A quantity-only decrease (or only a new client order id) keeps the order's place in
  * its queue; a price change or quantity increase moves it to the back of the queue at its
@@ -63,50 +67,46 @@ export function expireOrders(st: CoreState): void {
  * newQuantity is the new total quantity, filled part included (as FIX OrderQty).
  */
 export function amendOrder(st: CoreState, c: AmendOrder): void {
-  const ref = { orderId: c.orderId, clientOrderId: c.clientOrderId };
-  const fail = (accountId: string | undefined, code: Parameters<typeof rejectCommand>[3], message: string): void =>
-    rejectCommand(st, 'AmendOrder', accountId, code, message, ref.orderId, ref.clientOrderId);
-
   const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
-  if (account === undefined) return fail(c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
+  if (account === undefined) return amendRejected(st, c, c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
   const o = findLive(account, c);
-  if (o === undefined) return fail(account.id, 'ORDER_NOT_FOUND', 'no such live order');
+  if (o === undefined) return amendRejected(st, c, account.id, 'ORDER_NOT_FOUND', 'no such live order');
   const inst = o.inst;
-  if (account.killSwitch) return fail(account.id, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
+  if (account.killSwitch) return amendRejected(st, c, account.id, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
   const blocked = statusBlocksTrading(inst);
-  if (blocked !== undefined) return fail(account.id, blocked, `instrument is ${inst.status}`);
+  if (blocked !== undefined) return amendRejected(st, c, account.id, blocked, `instrument is ${inst.status}`);
 
   let price = o.price;
   if (c.newPrice !== undefined) {
     const p = checkPrice(inst, c.newPrice);
-    if (typeof p === 'string') return fail(account.id, p, ruleMessage(inst, p));
+    if (typeof p === 'string') return amendRejected(st, c, account.id, p, ruleMessage(inst, p));
     price = p;
   }
   let quantity = o.quantity as bigint;
   if (c.newQuantity !== undefined) {
     const q = checkQuantity(inst, c.newQuantity);
-    if (typeof q === 'string') return fail(account.id, q, ruleMessage(inst, q));
-    if (q <= o.filled) return fail(account.id, 'INVALID_QUANTITY', 'new quantity must exceed the filled quantity');
+    if (typeof q === 'string') return amendRejected(st, c, account.id, q, ruleMessage(inst, q));
+    if (q <= o.filled) return amendRejected(st, c, account.id, 'INVALID_QUANTITY', 'new quantity must exceed the filled quantity');
     quantity = q;
   }
   let clientOrderId = o.clientOrderId;
   if (c.newClientOrderId !== undefined && c.newClientOrderId !== o.clientOrderId) {
-    if (!isIdentifier(c.newClientOrderId)) return fail(account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
-    if (account.byClientId.has(c.newClientOrderId)) return fail(account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
+    if (!isIdentifier(c.newClientOrderId)) return amendRejected(st, c, account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
+    if (account.byClientId.has(c.newClientOrderId)) return amendRejected(st, c, account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
     clientOrderId = c.newClientOrderId;
   }
   const priceChanged = price !== o.price;
-  if (!priceChanged && quantity === o.quantity && clientOrderId === o.clientOrderId) return fail(account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
-  if (inst.notional(price, quantity) < inst.minNotional) return fail(account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
-  if (priceChanged && !withinBand(inst, price)) return fail(account.id, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
+  if (!priceChanged && quantity === o.quantity && clientOrderId === o.clientOrderId) return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
+  if (inst.notional(price, quantity) < inst.minNotional) return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+  if (priceChanged && !withinBand(inst, price)) return amendRejected(st, c, account.id, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
   const buy = o.side === 'buy';
   const best = (buy ? inst.asks : inst.bids).best();
   const crosses = priceChanged && best !== undefined && (buy ? best.price <= price : best.price >= price);
-  if (crosses && o.postOnly) return fail(account.id, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
-  if (crosses && inst.status === 'post_only') return fail(account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
+  if (crosses && o.postOnly) return amendRejected(st, c, account.id, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
+  if (crosses && inst.status === 'post_only') return amendRejected(st, c, account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
   const remaining = quantity - o.filled;
   const need = buy ? buyHoldNeed(inst.notional(price, remaining), o.feeNumerator, account.holdBps) : remaining;
-  if (need - o.held > availableOf(account, holdAsset(o).asset)) return fail(account.id, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset(o).asset}`);
+  if (need - o.held > availableOf(account, holdAsset(o).asset)) return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset(o).asset}`);
 
   if (clientOrderId !== o.clientOrderId) {
     if (o.clientOrderId !== undefined) account.byClientId.delete(o.clientOrderId);

@@ -202,6 +202,9 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
       }
     }
   }
-  for (const os of s.finished) st.finished.set(os.id, restoreOrder(st, os));
+  for (const os of s.finished) {
+    st.finished.set(os.id, restoreOrder(st, os));
+    st.finishedRing.push(os.id);
+  }
   return st;
 }

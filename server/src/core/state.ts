@@ -26,6 +26,9 @@ export class CoreState {
   nextOrderId = 1;
   /** Recently finished orders by id, oldest first, bounded by config.finishedOrderRetention. */
   readonly finished = new Map<number, Order>();
+  /** The ids in `finished` as a ring (oldest at finishedHead once full), so eviction needs no Map iteration. */
+  readonly finishedRing: number[] = [];
+  finishedHead = 0;
   /** Live GTD orders. */
   readonly gtd = new Set<Order>();
   seq = 0;

@@ -1,0 +1,226 @@
+/**
+ * Trading core benchmark: a realistic mixed order flow applied in one process.
+ *
+ * Flow: ~60% new limit orders near the touch, 30% cancels, 5% amends, 5% aggressive crossing
+ * orders (IOC limits through 1-3 levels, some market orders), from 200 accounts, over 1
+ * instrument and then over 50 instruments. Each command's `apply` is timed on its own (the
+ * generator and the bookkeeping of live orders run outside the timed section).
+ *
+ *   npm run bench:core                 # 1,000,000 measured commands per scenario
+ *   npm run bench:core -- 200000       # a shorter run
+ */
+import { createRequire } from 'node:module';
+import type { Command, CommandResult, TradingCore } from '../../server/src/core/api.js';
+import { createCore } from '../../server/src/core/index.js';
+
+const require = createRequire(import.meta.url);
+const { build } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');
+
+const MEASURED = Number(process.argv[2] ?? 1_000_000);
+const WARMUP = Math.min(200_000, Math.max(20_000, MEASURED / 5));
+const ACCOUNTS = 200;
+const TICK_CENTS = 1; // tick 0.01 USD
+const MID_CENTS = 10_000; // 100.00 USD
+
+/** xorshift32: a deterministic generator so every run sends the same flow. */
+class Rng {
+  constructor(private s: number) {}
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x >>> 0;
+    return this.s / 4_294_967_296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}
+
+interface Live { id: string; account: string; symbol: string; side: 'buy' | 'sell'; cents: number; lots: number }
+
+class Flow {
+  readonly live: Live[] = [];
+  readonly index = new Map<string, number>();
+  private ts = 1_700_000_000_000;
+  constructor(readonly core: TradingCore, readonly symbols: string[], readonly rng: Rng) {}
+
+  private price(cents: number): string {
+    return (cents / 100).toFixed(2);
+  }
+
+  /** Best bid/ask in cents from the live set is costly; the core's book is the source of truth. */
+  private touch(symbol: string): { bid: number; ask: number } {
+    const b = this.core.book(symbol, 1)!;
+    const bid = b.bids[0] === undefined ? MID_CENTS - 1 : Math.round(Number(b.bids[0].price) * 100);
+    const ask = b.asks[0] === undefined ? MID_CENTS + 1 : Math.round(Number(b.asks[0].price) * 100);
+    return { bid, ask };
+  }
+
+  next(): Command {
+    const r = this.rng.next();
+    const account = `acct${this.rng.int(ACCOUNTS)}`;
+    const symbol = this.symbols[this.rng.int(this.symbols.length)]!;
+    if (r < 0.30 && this.live.length > 0) {
+      const o = this.live[this.rng.int(this.live.length)]!;
+      return { type: 'CancelOrder', accountId: o.account, orderId: o.id };
+    }
+    if (r < 0.35 && this.live.length > 0) {
+      const o = this.live[this.rng.int(this.live.length)]!;
+      if (o.lots > 1 && this.rng.next() < 0.5) return { type: 'AmendOrder', accountId: o.account, orderId: o.id, newQuantity: (Math.ceil(o.lots / 2) / 1000).toFixed(3) };
+      const away = o.side === 'buy' ? -TICK_CENTS : TICK_CENTS;
+      return { type: 'AmendOrder', accountId: o.account, orderId: o.id, newPrice: this.price(o.cents + away) };
+    }
+    const { bid, ask } = this.touch(symbol);
+    const side = this.rng.next() < 0.5 ? 'buy' : 'sell';
+    const lots = 1 + this.rng.int(20);
+    if (r < 0.40) {
+      // Aggressive: an IOC limit through up to 3 ticks, or a market order.
+      if (this.rng.next() < 0.2) return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'market', timeInForce: 'IOC', quantity: (lots / 1000).toFixed(3) };
+      const cents = side === 'buy' ? ask + this.rng.int(3) : bid - this.rng.int(3);
+      return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'IOC', price: this.price(cents), quantity: (lots / 1000).toFixed(3) };
+    }
+    // Passive: near the touch, on the own side of the spread.
+    const offset = this.rng.int(10);
+    const cents = side === 'buy' ? Math.min(ask - 1, bid + 1 - offset) : Math.max(bid + 1, ask - 1 + offset);
+    return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'GTC', price: this.price(cents), quantity: (lots / 1000).toFixed(3) };
+  }
+
+  apply(command: Command): CommandResult {
+    return this.core.apply({ ts: ++this.ts, command });
+  }
+
+  /** Keeps the set of resting orders up to date from the events. */
+  track(command: Command, result: CommandResult): void {
+    for (const e of result.events) {
+      switch (e.type) {
+        case 'OrderAccepted':
+          if (e.order.timeInForce === 'GTC' && command.type === 'PlaceOrder') {
+            this.add({ id: e.order.orderId, account: e.order.accountId, symbol: e.order.symbol, side: e.order.side, cents: Math.round(Number(e.order.price) * 100), lots: Math.round(Number(e.order.quantity) * 1000) });
+          }
+          break;
+        case 'OrderAmended': {
+          const i = this.index.get(e.order.orderId);
+          if (i !== undefined) {
+            const o = this.live[i]!;
+            o.cents = Math.round(Number(e.order.price) * 100);
+            o.lots = Math.round(Number(e.order.remainingQuantity) * 1000);
+          }
+          break;
+        }
+        case 'OrderCanceled':
+          this.remove(e.order.orderId);
+          break;
+        case 'OrderFilled':
+          if (e.order.status === 'filled') this.remove(e.order.orderId);
+          else {
+            const i = this.index.get(e.order.orderId);
+            if (i !== undefined) this.live[i]!.lots = Math.round(Number(e.order.remainingQuantity) * 1000);
+          }
+          break;
+        default:
+      }
+    }
+  }
+
+  private add(o: Live): void {
+    this.index.set(o.id, this.live.length);
+    this.live.push(o);
+  }
+
+  private remove(id: string): void {
+    const i = this.index.get(id);
+    if (i === undefined) return;
+    const last = this.live.pop()!;
+    this.index.delete(id);
+    if (last.id !== id) {
+      this.live[i] = last;
+      this.index.set(last.id, i);
+    }
+  }
+}
+
+function setup(instruments: number): { core: TradingCore; symbols: string[] } {
+  const core = createCore({ defaultMakerBps: -1, defaultTakerBps: 5, defaultMaxOpenOrders: 10_000 });
+  let ts = 1_600_000_000_000;
+  const run = (command: Command): void => {
+    const r = core.apply({ ts: ++ts, command });
+    if (!r.ok) throw new Error(`setup ${command.type}: ${r.code} ${r.message}`);
+  };
+  run({ type: 'AddAsset', spec: { asset: 'USD', decimals: 6 } });
+  const symbols: string[] = [];
+  for (let i = 0; i < instruments; i++) {
+    const base = `B${i}`;
+    run({ type: 'AddAsset', spec: { asset: base, decimals: 8 } });
+    const symbol = `${base}-USD`;
+    run({
+      type: 'AddInstrument', spec: {
+        symbol, base, quote: 'USD', tickSize: '0.01', lotSize: '0.001', minQuantity: '0.001', maxQuantity: '1000', minNotional: '0',
+        priceBandBps: 2000, status: 'open',
+      },
+    });
+    symbols.push(symbol);
+  }
+  for (let a = 0; a < ACCOUNTS; a++) {
+    const accountId = `acct${a}`;
+    run({ type: 'CreateAccount', accountId });
+    run({ type: 'Deposit', accountId, asset: 'USD', amount: '1000000000' });
+    for (let i = 0; i < instruments; i++) run({ type: 'Deposit', accountId, asset: `B${i}`, amount: '10000000' });
+  }
+  return { core, symbols };
+}
+
+function scenario(name: string, instruments: number): void {
+  const { core, symbols } = setup(instruments);
+  const flow = new Flow(core, symbols, new Rng(0x9e3779b9));
+  // Seed both sides of every book: 20 levels × 5 orders.
+  for (const symbol of symbols) {
+    for (let level = 1; level <= 20; level++) {
+      for (let k = 0; k < 5; k++) {
+        for (const side of ['buy', 'sell'] as const) {
+          const cents = side === 'buy' ? MID_CENTS - level : MID_CENTS + level;
+          const command: Command = { type: 'PlaceOrder', accountId: `acct${(level * 5 + k) % ACCOUNTS}`, symbol, side, orderType: 'limit', timeInForce: 'GTC', price: (cents / 100).toFixed(2), quantity: '0.010' };
+          flow.track(command, flow.apply(command));
+        }
+      }
+    }
+  }
+  for (let i = 0; i < WARMUP; i++) {
+    const c = flow.next();
+    flow.track(c, flow.apply(c));
+  }
+  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 3 });
+  const kinds = new Map<string, number>();
+  let trades = 0;
+  let events = 0;
+  let applyNs = 0n;
+  const wallStart = process.hrtime.bigint();
+  for (let i = 0; i < MEASURED; i++) {
+    const c = flow.next();
+    const t0 = process.hrtime.bigint();
+    const r = flow.apply(c);
+    const dt = process.hrtime.bigint() - t0;
+    applyNs += dt;
+    histogram.recordValue(Number(dt));
+    events += r.events.length;
+    for (const e of r.events) if (e.type === 'TradePrinted') trades++;
+    const kind = c.type === 'PlaceOrder' ? `${c.orderType}/${c.timeInForce}` : c.type;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    flow.track(c, r);
+  }
+  const wallNs = Number(process.hrtime.bigint() - wallStart);
+  const us = (ns: number): string => (ns / 1000).toFixed(2);
+  const perSecond = (MEASURED / (Number(applyNs) / 1e9)).toFixed(0);
+  console.log(`\n## ${name}`);
+  console.log(`commands measured      ${MEASURED} (after ${WARMUP} warm-up), resting orders at end: ${flow.live.length}`);
+  console.log(`mix                    ${[...kinds].map(([k, n]) => `${k} ${(100 * n / MEASURED).toFixed(1)}%`).join(', ')}`);
+  console.log(`trades / events        ${trades} / ${events} (${(events / MEASURED).toFixed(2)} events per command)`);
+  console.log(`throughput (apply)     ${perSecond} commands/s   (Σ apply time ${(Number(applyNs) / 1e6).toFixed(0)} ms)`);
+  console.log(`throughput (loop)      ${(MEASURED / (wallNs / 1e9)).toFixed(0)} commands/s   (incl. flow generation and timing overhead)`);
+  console.log(`latency per command    p50 ${us(histogram.getValueAtPercentile(50))} µs   p99 ${us(histogram.getValueAtPercentile(99))} µs   p99.9 ${us(histogram.getValueAtPercentile(99.9))} µs   max ${us(histogram.maxValue)} µs`);
+}
+
+console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+scenario('1 instrument', 1);
+scenario('50 instruments', 50);
