@@ -220,14 +220,20 @@ export interface TradingCore {
 
   instruments(): InstrumentSpec[];
   assets(): AssetSpec[];
+  /** Aggregated L2 levels, best price first on both sides; `depth` levels per side (default: all). */
   book(symbol: string, depth?: number): BookSnapshot | undefined;
+  /** A live order by id or client id, or a recently finished one by id (bounded retention). */
   order(accountId: string, ref: OrderRef): OrderView | undefined;
+  /** Live orders in ascending order id. */
   openOrders(accountId: string, symbol?: string): OrderView[];
   balances(accountId: string): BalanceView[] | undefined;
   positions(accountId: string): PositionView[] | undefined;
   account(accountId: string): AccountView | undefined;
+  /** Newest first, at most `limit` (bounded retention). */
   recentTrades(symbol: string, limit: number): TradeView[];
+  /** Rolling 24h by minute buckets, ending with the minute that holds `now`. */
   ticker(symbol: string, now: Millis): TickerView | undefined;
+  /** Candles whose start is in [start, end), ascending; intervals without trades are absent. */
   candles(symbol: string, interval: CandleInterval, start: Millis, end: Millis): Candle[];
 }
 
