@@ -32,9 +32,13 @@ export class FixSessionStore {
   private closed = false;
   private readonly statements;
 
-  constructor(fileOrDb: string | SqliteDatabase) {
+  /**
+   * `synchronous`: FULL (default) makes each commit survive power loss; NORMAL survives a crash of
+   * the process but may lose the last commits on power loss, for a fraction of the commit cost.
+   */
+  constructor(fileOrDb: string | SqliteDatabase, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
     this.ownsDb = typeof fileOrDb === 'string';
-    this.db = typeof fileOrDb === 'string' ? openDatabase(fileOrDb) : fileOrDb;
+    this.db = typeof fileOrDb === 'string' ? openDatabase(fileOrDb, { synchronous: options.synchronous ?? 'FULL' }) : fileOrDb;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS fix_session (
         session_key TEXT PRIMARY KEY,
@@ -44,9 +48,9 @@ export class FixSessionStore {
       CREATE TABLE IF NOT EXISTS fix_message (
         session_key TEXT NOT NULL,
         seq INTEGER NOT NULL,
-        raw BLOB NOT NULL,
+        raw TEXT NOT NULL,
         PRIMARY KEY (session_key, seq)
-      ) WITHOUT ROWID;
+      );
       CREATE TABLE IF NOT EXISTS fix_order_owner (
         order_id TEXT PRIMARY KEY,
         session_key TEXT NOT NULL
@@ -135,7 +139,7 @@ export class FixSessionStore {
       this.pendingSeqs = new Map();
       this.pendingOwners = [];
       this.db.transaction(() => {
-        for (const [key, seq, raw] of messages) this.statements.insertMessage.run(key, seq, Buffer.from(raw, 'latin1'));
+        for (const [key, seq, raw] of messages) this.statements.insertMessage.run(key, seq, raw);
         for (const [key, s] of seqs) this.statements.upsertSeqs.run(key, s.nextSender, s.nextTarget);
         for (const [orderId, key] of owners) this.statements.insertOwner.run(orderId, key);
       })();
