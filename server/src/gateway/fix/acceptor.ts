@@ -50,6 +50,8 @@ export interface FixAcceptorOptions {
   sessions?: Record<string, FixSessionConfig>;
   /** When false, only SenderCompIDs listed in `sessions` may log on. Default true (CompIDs bound to keys). */
   allowUnlistedSenders?: boolean;
+  /** Durability of the session store's commits (see FixSessionStore). Default FULL. */
+  storeSynchronous?: 'FULL' | 'NORMAL';
   /** Time allowed between connect and a valid Logon. */
   logonTimeoutMs?: number;
   logger?: Logger;
@@ -67,7 +69,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const logger = options.logger ?? pino({ name: 'fix' });
   const now = options.now ?? Date.now;
   const validator = new Validator(loadDictionary(options.dictionaryPath ?? DEFAULT_DICTIONARY_PATH));
-  const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'));
+  const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'), { synchronous: options.storeSynchronous ?? 'FULL' });
   const sessions = new Map<string, FixSession>();
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
   const application = new FixApplication(options.bus, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now);

@@ -1,0 +1,154 @@
+/**
+ * FIX acceptor benchmark: one session, NewOrderSingle in, ExecutionReport (New) out, through the
+ * real acceptor, session store (SQLite, synchronous=FULL), in-memory sequencer and core. The
+ * client runs in a worker thread so it does not share the acceptor's event loop.
+ *
+ *   npm run bench:fix                     # both phases
+ *   npm run bench:fix -- --orders 200000  # throughput phase size
+ *
+ * Phase 1 (throughput): as many orders as possible, at most --window unacknowledged.
+ * Phase 2 (latency): --rate orders/s for --seconds, round trip D -> 8 (New) per order.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import pino from 'pino';
+import { fixLogonPrehash } from '../../server/src/auth/canonical.js';
+import { MemoryApiKeyStore } from '../../server/src/auth/memory-key-store.js';
+import { RequestVerifier } from '../../server/src/auth/verifier.js';
+import { createCore } from '../../server/src/core/index.js';
+import { startFixAcceptor } from '../../server/src/gateway/fix/acceptor.js';
+import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ORDERS = arg('orders', 100_000);
+const WINDOW = arg('window', 2_000);
+const RATE = arg('rate', 5_000);
+const SECONDS = arg('seconds', 10);
+const SYNC = process.argv.includes('--sync-normal') ? 'NORMAL' : 'FULL';
+
+const CLIENT = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const net = require('node:net');
+const { build } = require('hdr-histogram-js');
+const SOH = '\x01';
+function cks(s) { let n = 0; for (let i = 0; i < s.length; i++) n += s.charCodeAt(i); n &= 255; return n < 10 ? '00' + n : n < 100 ? '0' + n : '' + n; }
+function pad(n, w = 2) { return String(n).padStart(w, '0'); }
+function stamp(ms) { const d = new Date(ms); return d.getUTCFullYear() + pad(d.getUTCMonth() + 1) + pad(d.getUTCDate()) + '-' + pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds()) + '.' + pad(d.getUTCMilliseconds(), 3); }
+function msg(body) { const head = '8=FIX.4.4' + SOH + '9=' + body.length + SOH; const t = head + body; return t + '10=' + cks(t) + SOH; }
+const { port, sender, target, keyId, signature, logonTime, orders, window, rate, seconds } = workerData;
+let seq = 1;
+function header(type) { return '35=' + type + SOH + '49=' + sender + SOH + '56=' + target + SOH + '34=' + (seq++) + SOH + '52=' + stamp(Date.now()) + SOH; }
+function order(id, side, price) { return msg(header('D') + '11=' + id + SOH + '55=BTC-USD' + SOH + '54=' + side + SOH + '60=' + stamp(Date.now()) + SOH + '38=0.01' + SOH + '40=2' + SOH + '44=' + price + SOH); }
+const socket = net.connect(port, '127.0.0.1');
+socket.setNoDelay(true);
+let buf = '';
+let onFrame = () => {};
+socket.on('data', (chunk) => {
+  buf += chunk.toString('latin1');
+  let start = 0;
+  for (;;) {
+    const end = buf.indexOf(SOH + '10=', start);
+    if (end < 0 || buf.length < end + 8) break;
+    onFrame(buf.slice(start, end + 8));
+    start = end + 8;
+  }
+  buf = buf.slice(start);
+});
+function field(f, tag) { const i = f.indexOf(SOH + tag + '='); if (i < 0) return undefined; const j = f.indexOf(SOH, i + 1); return f.slice(i + tag.length + 2, j); }
+socket.on('connect', () => {
+  socket.write(msg('35=A' + SOH + '49=' + sender + SOH + '56=' + target + SOH + '34=' + (seq++) + SOH + '52=' + logonTime + SOH + '98=0' + SOH + '108=30' + SOH + '141=Y' + SOH + '553=' + keyId + SOH + '554=' + signature + SOH), 'latin1');
+});
+onFrame = (f) => { if (field(f, '35') === 'A') throughput(); };
+function throughput() {
+  let sent = 0, acked = 0, rejected = 0;
+  const started = process.hrtime.bigint();
+  onFrame = (f) => {
+    if (field(f, '35') !== '8') return;
+    if (field(f, '150') === '0') acked++; else { if (rejected++ === 0) parentPort.postMessage({ phase: 'first-reject', text: field(f, '58') }); }
+    if (acked + rejected === orders) {
+      const secs = Number(process.hrtime.bigint() - started) / 1e9;
+      parentPort.postMessage({ phase: 'throughput', orders, seconds: secs, ordersPerSecond: orders / secs, rejected });
+      latency();
+    } else pump();
+  };
+  function pump() {
+    let chunk = '';
+    while (sent < orders && sent - acked - rejected < window) { const i = sent++; chunk += order('T' + i, i % 2 ? '2' : '1', i % 2 ? '200' : '100'); }
+    if (chunk) socket.write(chunk, 'latin1');
+  }
+  pump();
+}
+function latency() {
+  const total = rate * seconds;
+  const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const sentAt = new Map();
+  let sent = 0, done = 0, rejected = 0;
+  onFrame = (f) => {
+    if (field(f, '35') !== '8') return;
+    const id = field(f, '11');
+    const t0 = sentAt.get(id);
+    if (t0 === undefined) return;
+    sentAt.delete(id);
+    hist.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
+    if (field(f, '150') !== '0') rejected++;
+    if (++done === total) {
+      parentPort.postMessage({ phase: 'latency', rate, orders: total, rejected, p50us: hist.getValueAtPercentile(50), p99us: hist.getValueAtPercentile(99), p999us: hist.getValueAtPercentile(99.9), maxUs: hist.maxValue });
+      socket.end();
+    }
+  };
+  const t0 = process.hrtime.bigint();
+  const tick = () => {
+    const due = Math.min(total, Math.floor((Number(process.hrtime.bigint() - t0) / 1e9) * rate));
+    while (sent < due) { const id = 'L' + sent; const side = sent % 2 ? '2' : '1'; sentAt.set(id, process.hrtime.bigint()); socket.write(order(id, side, side === '2' ? '200' : '100'), 'latin1'); sent++; }
+    if (sent < total) setTimeout(tick, 1);
+  };
+  tick();
+}
+`;
+
+async function main(): Promise<void> {
+  const silent = pino({ level: 'silent' });
+  const bus = createInMemorySequencer(createCore(), undefined, silent);
+  await bus.submit({ type: 'AddAsset', spec: { asset: 'BTC', decimals: 8 } });
+  await bus.submit({ type: 'AddAsset', spec: { asset: 'USD', decimals: 6 } });
+  await bus.submit({ type: 'AddInstrument', spec: { symbol: 'BTC-USD', base: 'BTC', quote: 'USD', tickSize: '0.01', lotSize: '0.0001', minQuantity: '0.0001', maxQuantity: '1000', minNotional: '0', priceBandBps: 0, status: 'open' } });
+  await bus.submit({ type: 'CreateAccount', accountId: 'bench', maxOpenOrders: 1_000_000 });
+  await bus.submit({ type: 'Deposit', accountId: 'bench', asset: 'USD', amount: '1000000000' });
+  await bus.submit({ type: 'Deposit', accountId: 'bench', asset: 'BTC', amount: '10000000' });
+  const keyStore = new MemoryApiKeyStore();
+  const created = await keyStore.create({ accountId: 'bench', kind: 'hmac', label: 'bench', scopes: ['trade'], senderCompId: 'BENCH' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'fix-bench-'));
+  const acceptor = await startFixAcceptor({ bus, authenticator: new RequestVerifier({ store: keyStore }), dataDir, compId: 'EXCH', logger: silent, storeSynchronous: SYNC });
+  const logonTime = new Date().toISOString().replace(/-/g, '').replace('T', '-').replace('Z', '');
+  const signature = createHmac('sha256', Buffer.from(created.secret!, 'base64url'))
+    .update(fixLogonPrehash({ sendingTime: logonTime, msgType: 'A', msgSeqNum: 1, senderCompId: 'BENCH', targetCompId: 'EXCH' }))
+    .digest('base64');
+  const results: unknown[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const worker = new Worker(CLIENT, {
+      eval: true,
+      workerData: { port: acceptor.port, sender: 'BENCH', target: 'EXCH', keyId: created.record.keyId, signature, logonTime, orders: ORDERS, window: WINDOW, rate: RATE, seconds: SECONDS },
+    });
+    worker.on('message', (m) => {
+      results.push(m);
+      console.log(JSON.stringify(m));
+      if ((m as { phase: string }).phase === 'latency') void worker.terminate().then(() => resolve());
+    });
+    worker.on('error', reject);
+  });
+  await acceptor.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  const [tp, lat] = results as [{ ordersPerSecond: number }, { p50us: number; p99us: number }];
+  console.log(`\nFIX one session, ${cpus().length} cores, Node ${process.version}, session store synchronous=${SYNC}`);
+  console.log(`throughput: ${Math.round(tp.ordersPerSecond).toLocaleString('en')} orders/s (target >= 50,000): ${tp.ordersPerSecond >= 50_000 ? 'met' : 'MISSED'}`);
+  console.log(`round trip at ${RATE}/s: p50 ${(lat.p50us / 1000).toFixed(3)} ms, p99 ${(lat.p99us / 1000).toFixed(3)} ms (target p99 < 1 ms): ${lat.p99us < 1000 ? 'met' : 'MISSED'}`);
+}
+
+await main();
