@@ -192,6 +192,7 @@ function scenario(name: string, instruments: number): void {
   }
   const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 3 });
   const kinds = new Map<string, number>();
+  const byKind = new Map<string, ReturnType<typeof build>>();
   let trades = 0;
   let events = 0;
   let applyNs = 0n;
@@ -207,6 +208,12 @@ function scenario(name: string, instruments: number): void {
     for (const e of r.events) if (e.type === 'TradePrinted') trades++;
     const kind = c.type === 'PlaceOrder' ? `${c.orderType}/${c.timeInForce}` : c.type;
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    let h = byKind.get(kind);
+    if (h === undefined) {
+      h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 3 });
+      byKind.set(kind, h);
+    }
+    h.recordValue(Number(dt));
     flow.track(c, r);
   }
   const wallNs = Number(process.hrtime.bigint() - wallStart);
@@ -219,6 +226,9 @@ function scenario(name: string, instruments: number): void {
   console.log(`throughput (apply)     ${perSecond} commands/s   (Σ apply time ${(Number(applyNs) / 1e6).toFixed(0)} ms)`);
   console.log(`throughput (loop)      ${(MEASURED / (wallNs / 1e9)).toFixed(0)} commands/s   (incl. flow generation and timing overhead)`);
   console.log(`latency per command    p50 ${us(histogram.getValueAtPercentile(50))} µs   p99 ${us(histogram.getValueAtPercentile(99))} µs   p99.9 ${us(histogram.getValueAtPercentile(99.9))} µs   max ${us(histogram.maxValue)} µs`);
+  for (const [kind, h] of [...byKind].sort()) {
+    console.log(`  ${kind.padEnd(20)} p50 ${us(h.getValueAtPercentile(50))} µs   p99 ${us(h.getValueAtPercentile(99))} µs   p99.9 ${us(h.getValueAtPercentile(99.9))} µs`);
+  }
 }
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
