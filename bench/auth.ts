@@ -58,7 +58,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
 try {
   const box = new SecretBox(randomBytes(32));
   const sqliteStore = () => new SqliteApiKeyStore(openDatabase(join(dir, `keys-${Math.random()}.db`)), box);
-  const sqliteReplay = () => new SqliteReplayCache(openDatabase(join(dir, `replay-${Math.random()}.db`), { synchronous: 'NORMAL' }));
+  const sqliteReplay = () => SqliteReplayCache.openFile(join(dir, `replay-${Math.random()}.db`));
   const results: Result[] = [];
   results.push(await verifierCase('verify HMAC, memory store + memory replay', 'hmac', new MemoryApiKeyStore({ secretBox: box }), new MemoryReplayCache(), 200));
   results.push(await verifierCase('verify HMAC, SQLite store + SQLite replay', 'hmac', sqliteStore(), sqliteReplay(), 200));

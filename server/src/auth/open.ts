@@ -31,12 +31,11 @@ export const REPLAY_FILE = 'auth-replay.sqlite';
 export function openAuth(options: OpenAuthOptions): AuthRuntime {
   const box = typeof options.secretKey === 'string' ? SecretBox.fromConfig(options.secretKey) : new SecretBox(options.secretKey);
   const keysDb = openDatabase(join(options.dataDir, API_KEYS_FILE));
-  // Replay entries only need to survive a process restart, not a power cut: NORMAL is enough in WAL mode.
-  const replayDb = openDatabase(join(options.dataDir, REPLAY_FILE), { synchronous: 'NORMAL' });
+  const replayCache = SqliteReplayCache.openFile(join(options.dataDir, REPLAY_FILE));
   const store = new SqliteApiKeyStore(keysDb, box, options.now ? { now: options.now } : {});
   const verifier = new RequestVerifier({
     store,
-    replayCache: new SqliteReplayCache(replayDb),
+    replayCache,
     ...(options.now ? { now: options.now } : {}),
     ...(options.lockout ? { lockout: options.lockout } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
@@ -46,7 +45,7 @@ export function openAuth(options: OpenAuthOptions): AuthRuntime {
     verifier,
     close() {
       keysDb.close();
-      replayDb.close();
+      replayCache.close();
     },
   };
 }

@@ -3,7 +3,7 @@
  * longer pass the window check, and refuses a second use before then. Two implementations: a
  * bounded in-memory map (the default) and a SQLite table so a restart does not reopen the window.
  */
-import type { SqliteDatabase } from '../storage/sqlite.js';
+import { openDatabase, type SqliteDatabase } from '../storage/sqlite.js';
 
 /** `fresh`: first use, now remembered. `replayed`: seen before. `full`: cannot remember it, so refuse. */
 export type ReplayVerdict = 'fresh' | 'replayed' | 'full';
@@ -66,16 +66,29 @@ CREATE INDEX IF NOT EXISTS auth_replay_by_expiry ON auth_replay (expires_at);
 `;
 
 /**
- * Durable cache: one row per accepted signature, deleted once expired. Give it a database opened
- * with `synchronous: 'NORMAL'` for speed: in WAL mode a commit then survives a process crash or
- * restart (the case this guards) though not a power cut.
+ * Durable cache: one row per accepted signature, deleted once expired. Open its database with
+ * `SqliteReplayCache.openFile`, which tunes a dedicated connection for one small write per request.
  */
 export class SqliteReplayCache implements ReplayCache {
+  /**
+   * Opens a dedicated replay database. `synchronous = NORMAL`: in WAL mode a commit survives a
+   * process crash or restart (the case this guards) though not a power cut. A larger WAL
+   * auto-checkpoint (10,000 pages) moves the checkpoint stall from about 1 request in 400 to
+   * about 1 in 4,000.
+   */
+  static openFile(file: string): SqliteReplayCache {
+    const db = openDatabase(file, { synchronous: 'NORMAL' });
+    db.pragma('wal_autocheckpoint = 10000');
+    return new SqliteReplayCache(db);
+  }
+
+  readonly #db: SqliteDatabase;
   readonly #remember: (keyId: string, signature: string, expiresAt: number, now: number) => boolean;
   readonly #purge;
   #nextPurgeAt = 0;
 
   constructor(db: SqliteDatabase) {
+    this.#db = db;
     db.exec(REPLAY_SCHEMA);
     // An expired row for the same signature is overwritten; a live one makes the upsert a no-op.
     const upsert = db.prepare<[string, string, number, number]>(`INSERT INTO auth_replay (key_id, signature, expires_at) VALUES (?, ?, ?)
@@ -90,5 +103,9 @@ export class SqliteReplayCache implements ReplayCache {
       this.#nextPurgeAt = now + 1000;
     }
     return this.#remember(keyId, signature, expiresAt, now) ? 'fresh' : 'replayed';
+  }
+
+  close(): void {
+    this.#db.close();
   }
 }
