@@ -1,0 +1,139 @@
+/**
+ * One client connection: its session (once logged in), its subscriptions, and the outbound
+ * policy for a slow reader. Market data is skipped while too much is waiting (the subscription
+ * is marked stale and caught up later); private data and answers are never skipped: a connection
+ * that cannot take them in time is closed with 4004.
+ */
+import type WebSocket from 'ws';
+import type { Principal } from '../../auth/index.js';
+import type { CandleInterval } from '../../core/api.js';
+import { CloseCode, type WsConfig } from './config.js';
+import type { WsMetrics } from './metrics.js';
+
+export type PublicChannel = 'book' | 'trades' | 'ticker' | 'candles';
+export type PrivateChannel = 'orders' | 'fills' | 'balances' | 'positions';
+export type Channel = PublicChannel | PrivateChannel;
+
+/** Requests waiting on one connection beyond which it is closed as a flood (each waits for the previous answer). */
+export const MAX_QUEUED_REQUESTS = 1000;
+
+export const PRIVATE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['orders', 'fills', 'balances', 'positions']);
+
+export interface Subscription {
+  /** Identifies the subscription within its connection, e.g. `book:BTC-USD:10`. */
+  readonly key: string;
+  readonly connection: WsConnection;
+  readonly channel: Channel;
+  readonly symbol?: string;
+  readonly depth?: number;
+  readonly interval?: CandleInterval;
+  /** Private channels: events up to this sequence are already in the snapshot. */
+  readonly afterSeq: number;
+  /** Market data was skipped for this subscription; the connection owes it a fresh state. */
+  stale: boolean;
+}
+
+export interface Session {
+  principal: Principal;
+  cancelOnDisconnect: boolean;
+}
+
+export class WsConnection {
+  session: Session | undefined;
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Orders placed through this connection (for cancel-on-disconnect). */
+  readonly placedOrders = new Set<string>();
+  /** Whether a pong (or any frame) arrived since the last ping. */
+  alive = true;
+  lastActivity: number;
+  closed = false;
+  /** Some subscription is stale; the gateway catches it up once the outbound buffer drains. */
+  behind = false;
+  /** Requests of this connection run one at a time, in arrival order. */
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #refusedWindowStart = 0;
+  #refusedCount = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly id: string,
+    readonly ip: string,
+    private readonly config: WsConfig,
+    private readonly metrics: WsMetrics,
+    private readonly clock: () => number,
+  ) {
+    this.lastActivity = clock();
+  }
+
+  get hasPrivateSubscription(): boolean {
+    for (const sub of this.subscriptions.values()) if (PRIVATE_CHANNELS.has(sub.channel)) return true;
+    return false;
+  }
+
+  /** Runs `task` after every request that arrived before it has been answered; false if too many are waiting. */
+  enqueue(task: () => Promise<void>): boolean {
+    if (this.#queued >= MAX_QUEUED_REQUESTS) return false;
+    this.#queued++;
+    this.#queue = this.#queue.then(task).finally(() => this.#queued--);
+    return true;
+  }
+
+  /** An answer (reply or error frame): never skipped. */
+  sendAnswer(frame: object): void {
+    this.sendPrivate(JSON.stringify(frame));
+  }
+
+  /** Private stream data and answers: delivered in full, or the connection is closed. */
+  sendPrivate(data: string | Buffer): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount + data.length > this.config.maxBufferedBytes) {
+      this.metrics.slowConsumerCloses++;
+      this.close(CloseCode.SlowConsumer, 'slow consumer: private stream overflow');
+      return;
+    }
+    this.#send(data);
+  }
+
+  /** Market data: skipped (and the subscription marked stale) while the connection is behind. */
+  sendPublic(subscription: Subscription, data: Buffer): boolean {
+    if (this.closed) return false;
+    if (subscription.stale || this.ws.bufferedAmount > this.config.conflateBytes) {
+      if (!subscription.stale) this.metrics.conflations++;
+      subscription.stale = true;
+      this.behind = true;
+      return false;
+    }
+    this.#send(data);
+    return true;
+  }
+
+  /** Whether the outbound buffer has drained enough to catch stale subscriptions up. */
+  get drained(): boolean {
+    return this.ws.bufferedAmount <= this.config.conflateBytes / 2;
+  }
+
+  /** Counts a request refused for rate limiting; true when the connection should be closed as a flood. */
+  countRefusal(): boolean {
+    const now = this.clock();
+    if (now - this.#refusedWindowStart >= 1000) {
+      this.#refusedWindowStart = now;
+      this.#refusedCount = 0;
+    }
+    this.#refusedCount++;
+    return this.#refusedCount > this.config.maxRefusedPerSecond;
+  }
+
+  /** Sends a close frame; if the peer does not complete the handshake within a second, drops the socket. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close(code, reason);
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  #send(data: string | Buffer): void {
+    this.metrics.framesOut++;
+    this.ws.send(data, { binary: false });
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The WebSocket gateway: upgrades on /v1/ws, owns the connections and their timers (pings, idle
+ * and key-expiry checks, private heartbeats, catching up conflated subscriptions), feeds each
+ * batch of core events to the market-data and private streams, closes a revoked key's sessions,
+ * and cancels orders on disconnect when the session asked for it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Welcome } from '../../../../generated/asyncapi.js';
+import { ERROR_BASE_URI, ERROR_CATALOG, type ErrorCode } from '../../../../generated/error-catalog.js';
+import type { ApiKeyStore, RequestVerifier } from '../../auth/index.js';
+import type { RequestRateLimiter } from '../../limits/index.js';
+import type { Logger } from '../../observability/logger.js';
+import type { OrderEntry } from '../../order-entry/order-entry.js';
+import type { CommandBus } from '../../sequencer/api.js';
+import { clientAddress } from './client-address.js';
+import { CloseCode, DEFAULT_WS_CONFIG, MAX_BATCH_REQUESTS, WS_PATH, type WsConfig } from './config.js';
+import { WsConnection } from './connection.js';
+import { encode, MarketDataHub } from './market-data.js';
+import { newWsMetrics, registerWsMetrics, type WsMetrics } from './metrics.js';
+import { PrivateStreams } from './private-streams.js';
+import { RequestProcessor } from './requests.js';
+import { SessionRegistry } from './sessions.js';
+
+export interface WsGatewayOptions {
+  /** The HTTP server to take upgrades from (only requests for /v1/ws). */
+  server: Server;
+  bus: CommandBus;
+  verifier: RequestVerifier;
+  /** Revocations close sessions; `get` re-checks a key right after login. */
+  keys: Pick<ApiKeyStore, 'onRevoked' | 'get'>;
+  /** The shared request-weight limiter (the order-rate limiter is inside `orders`). */
+  limits: { requests: RequestRateLimiter };
+  /** The shared order entry that REST also uses. */
+  orders: OrderEntry;
+  logger: Logger;
+  clock?: () => number;
+  config?: Partial<WsConfig>;
+  /** Where to expose the gateway's counters to Prometheus, if anywhere. */
+  registry?: Registry;
+}
+
+export interface WsGateway {
+  /** Refuses new connections, closes the open ones (1001), waits for cancel-on-disconnect. Idempotent. */
+  close(): Promise<void>;
+  readonly metrics: Readonly<WsMetrics>;
+}
+
+/** How often conflated subscriptions are checked for a drained outbound buffer. */
+const CATCH_UP_INTERVAL_MS = 20;
+
+export function attachWsGateway(options: WsGatewayOptions): WsGateway {
+  const { server, bus, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const config: WsConfig = { ...DEFAULT_WS_CONFIG, ...options.config };
+  const metrics = newWsMetrics();
+  if (options.registry) registerWsMetrics(options.registry, metrics);
+
+  const connections = new Set<WsConnection>();
+  const perIp = new Map<string, number>();
+  const sessions = new SessionRegistry();
+  const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger);
+  const privateStreams = new PrivateStreams();
+  const processor = new RequestProcessor({
+    bus, verifier: options.verifier, keys: options.keys, orders: options.orders, requestLimiter: options.limits.requests,
+    market, privateStreams, sessions, config, clock, logger,
+  });
+  const pendingCancels = new Set<Promise<unknown>>();
+  let lastSeq = bus.core.seq;
+  let closing: Promise<void> | undefined;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
+
+  const stopEvents = bus.onEvents((events) => {
+    lastSeq = events[events.length - 1]!.seq;
+    market.onEvents(events);
+    privateStreams.onEvents(events);
+  });
+
+  const stopRevocations = options.keys.onRevoked((event) => {
+    for (const connection of sessions.ofKey(event.keyId)) connection.close(CloseCode.KeyRevoked, 'API key revoked');
+  });
+
+  const releaseIp = (ip: string) => {
+    const n = (perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) perIp.delete(ip);
+    else perIp.set(ip, n);
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== WS_PATH) {
+      // Leave other paths to other upgrade listeners; with none, answer rather than hang.
+      if (server.listenerCount('upgrade') === 1) refuse(socket, 'NOT_FOUND', `No WebSocket endpoint at ${path}; use ${WS_PATH}.`);
+      return;
+    }
+    if (closing) return refuse(socket, 'SERVICE_UNAVAILABLE', 'The server is shutting down.');
+    const ip = clientAddress(req, config.trustProxyHops);
+    if ((perIp.get(ip) ?? 0) >= config.maxConnectionsPerIp) {
+      metrics.upgradesRefused++;
+      return refuse(socket, 'WS_TOO_MANY_CONNECTIONS', `At most ${config.maxConnectionsPerIp} WebSocket connections per client address.`);
+    }
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    let accepted = false;
+    socket.once('close', () => {
+      if (!accepted) releaseIp(ip);
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted = true;
+      onConnection(ws, ip);
+    });
+  };
+
+  const onConnection = (ws: WebSocket, ip: string) => {
+    const connection = new WsConnection(ws, `c-${randomBytes(6).toString('hex')}`, ip, config, metrics, clock);
+    connections.add(connection);
+    metrics.connectionsOpen++;
+    metrics.connectionsTotal++;
+    ws.on('message', (data, isBinary) => {
+      connection.alive = true;
+      connection.lastActivity = clock();
+      metrics.framesIn++;
+      const queued = connection.enqueue(() =>
+        processor.handle(connection, data, isBinary).catch((err: unknown) => logger.error({ err, connection: connection.id }, 'ws: frame handling failed')),
+      );
+      if (!queued) connection.close(CloseCode.RateLimitFlood, 'too many requests waiting');
+    });
+    ws.on('pong', () => {
+      connection.alive = true;
+    });
+    ws.on('error', (err) => logger.debug({ err, connection: connection.id }, 'ws: socket error'));
+    ws.on('close', () => onClose(connection));
+    const welcome: Welcome = {
+      type: 'welcome', connectionId: connection.id, serverTime: clock(),
+      limits: {
+        maxFrameBytes: config.maxFrameBytes, maxSubscriptions: config.maxSubscriptions, pingIntervalMs: config.pingIntervalMs,
+        idleTimeoutMs: config.idleTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs, tickerIntervalMs: config.tickerIntervalMs,
+        conflateBytes: config.conflateBytes, maxBufferedBytes: config.maxBufferedBytes, maxBatchRequests: MAX_BATCH_REQUESTS,
+      },
+    };
+    connection.sendAnswer(welcome);
+  };
+
+  const onClose = (connection: WsConnection) => {
+    connection.closed = true;
+    if (!connections.delete(connection)) return;
+    metrics.connectionsOpen--;
+    releaseIp(connection.ip);
+    for (const sub of [...connection.subscriptions.values()]) processor.removeSubscription(sub);
+    sessions.remove(connection);
+    const session = connection.session;
+    if (!session?.cancelOnDisconnect || connection.placedOrders.size === 0) return;
+    try {
+      cancelOnDisconnect(connection, session.principal.accountId);
+    } catch (err) {
+      logger.error({ err, connection: connection.id }, 'ws: cancel-on-disconnect could not read open orders');
+    }
+  };
+
+  const cancelOnDisconnect = (connection: WsConnection, accountId: string) => {
+    const open = bus.core.openOrders(accountId).filter((o) => connection.placedOrders.has(o.orderId));
+    if (open.length > 0) logger.info({ connection: connection.id, accountId, orders: open.length }, 'ws: cancel-on-disconnect');
+    for (const order of open) {
+      const cancel = options.orders.cancel(accountId, { orderId: order.orderId }).catch((err: unknown) => {
+        logger.warn({ err, orderId: order.orderId }, 'ws: cancel-on-disconnect failed');
+      });
+      pendingCancels.add(cancel);
+      void cancel.finally(() => pendingCancels.delete(cancel));
+    }
+  };
+
+  const pingTimer = setInterval(() => {
+    for (const connection of connections) {
+      if (!connection.alive) {
+        connection.close(CloseCode.HeartbeatTimeout, 'no pong to the previous ping');
+        continue;
+      }
+      connection.alive = false;
+      connection.ws.ping();
+    }
+  }, config.pingIntervalMs);
+
+  const heartbeatTimer = setInterval(() => {
+    let data: Buffer | undefined;
+    for (const connection of connections) {
+      if (!connection.hasPrivateSubscription) continue;
+      data ??= encode({ type: 'heartbeat', seq: lastSeq, serverTime: clock() });
+      connection.sendPrivate(data);
+    }
+  }, config.heartbeatIntervalMs);
+
+  const housekeepingTimer = setInterval(() => {
+    const now = clock();
+    for (const connection of connections) {
+      const expiresAt = connection.session?.principal.expiresAt;
+      if (expiresAt !== undefined && now >= expiresAt) connection.close(CloseCode.KeyRevoked, 'API key expired');
+      else if (connection.subscriptions.size === 0 && now - connection.lastActivity >= config.idleTimeoutMs) connection.close(CloseCode.Idle, 'idle');
+    }
+  }, Math.max(50, Math.min(1000, Math.floor(config.idleTimeoutMs / 4))));
+
+  const catchUpTimer = setInterval(() => {
+    for (const connection of connections) {
+      if (!connection.behind || !connection.drained) continue;
+      connection.behind = false;
+      for (const sub of connection.subscriptions.values()) {
+        if (!sub.stale) continue;
+        sub.stale = false;
+        const state = market.initialState(sub);
+        if (state) connection.sendPublic(sub, state);
+      }
+    }
+  }, CATCH_UP_INTERVAL_MS);
+
+  for (const timer of [pingTimer, heartbeatTimer, housekeepingTimer, catchUpTimer]) timer.unref();
+  server.on('upgrade', onUpgrade);
+
+  return {
+    metrics,
+    close() {
+      closing ??= (async () => {
+        server.off('upgrade', onUpgrade);
+        for (const timer of [pingTimer, heartbeatTimer, housekeepingTimer, catchUpTimer]) clearInterval(timer);
+        stopEvents();
+        stopRevocations();
+        market.close();
+        const closed = [...connections].map((c) => new Promise<void>((resolve) => {
+          if (c.ws.readyState === c.ws.CLOSED) return resolve();
+          c.ws.once('close', () => resolve());
+          c.close(CloseCode.ShuttingDown, 'server shutting down');
+        }));
+        await Promise.all(closed);
+        await Promise.allSettled([...pendingCancels]);
+        wss.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Answers an upgrade request with a problem body (the connection is never upgraded). */
+function refuse(socket: Duplex, code: ErrorCode, detail: string): void {
+  const entry = ERROR_CATALOG[code];
+  const body = JSON.stringify({ type: `${ERROR_BASE_URI}#${code}`, title: entry.title, status: entry.status, code, detail });
+  socket.end(
+    `HTTP/1.1 ${entry.status} ${entry.title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * Public channels. Each batch of core events is turned into frames once per topic (a symbol and
+ * its parameters) and the same bytes go to every subscriber of that topic:
+ *   book:S:N     book.update from the depth-N view of S (one frame per batch)
+ *   trades:S     one trades frame per batch
+ *   ticker:S     the rolling ticker, at most every tickerIntervalMs
+ *   candles:S:I  the current candle, at most every tickerIntervalMs
+ */
+import type { Logger } from 'pino';
+import type { CandleFrame, TickerFrame, Trade } from '../../../../generated/asyncapi.js';
+import type { CandleInterval, CoreEvent, TradingCore } from '../../core/api.js';
+import { INTERVAL_MS } from '../../core/market-data.js';
+import { BookMirror } from './book-mirror.js';
+import { BookView } from './book-view.js';
+import type { Subscription } from './connection.js';
+
+interface Throttle { lastSent: number; timer?: NodeJS.Timeout }
+
+export function encode(frame: object): Buffer {
+  return Buffer.from(JSON.stringify(frame), 'utf8');
+}
+
+export class MarketDataHub {
+  readonly #mirrors = new Map<string, BookMirror>();
+  /** symbol → depth → view */
+  readonly #views = new Map<string, Map<number, BookView>>();
+  /** topic (a subscription key) → its subscriptions */
+  readonly #topics = new Map<string, Set<Subscription>>();
+  readonly #throttles = new Map<string, Throttle>();
+  readonly #lastTradeTs = new Map<string, number>();
+  #lastSeq: number;
+
+  constructor(
+    private readonly core: () => TradingCore,
+    private readonly clock: () => number,
+    private readonly tickerIntervalMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.#lastSeq = core().seq;
+  }
+
+  hasSymbol(symbol: string): boolean {
+    return this.core().instruments().some((i) => i.symbol === symbol);
+  }
+
+  /** Registers a subscription and returns what it starts with (snapshot or latest state), if anything. */
+  subscribe(sub: Subscription): Buffer | undefined {
+    let subs = this.#topics.get(sub.key);
+    if (!subs) this.#topics.set(sub.key, (subs = new Set()));
+    subs.add(sub);
+    return this.initialState(sub);
+  }
+
+  unsubscribe(sub: Subscription): void {
+    const subs = this.#topics.get(sub.key);
+    if (!subs?.delete(sub) || subs.size > 0) return;
+    this.#topics.delete(sub.key);
+    const throttle = this.#throttles.get(sub.key);
+    if (throttle?.timer) clearTimeout(throttle.timer);
+    this.#throttles.delete(sub.key);
+    if (sub.channel === 'book') {
+      const views = this.#views.get(sub.symbol!);
+      views?.delete(sub.depth!);
+      if (views?.size === 0) {
+        this.#views.delete(sub.symbol!);
+        this.#mirrors.delete(sub.symbol!);
+      }
+    }
+  }
+
+  /** The state a new or caught-up subscription starts from: a book snapshot, the latest ticker or candle. */
+  initialState(sub: Subscription): Buffer | undefined {
+    switch (sub.channel) {
+      case 'book': return encode(this.#view(sub.symbol!, sub.depth!).snapshot());
+      case 'ticker': return this.#tickerFrame(sub.symbol!);
+      case 'candles': return this.#candleFrame(sub.symbol!, sub.interval!);
+      default: return undefined;
+    }
+  }
+
+  onEvents(events: readonly CoreEvent[]): void {
+    const touched = new Set<string>();
+    const rebuilt = new Set<string>();
+    const trades = new Map<string, Trade[]>();
+    for (const e of events) {
+      if (e.type === 'BookLevelChanged') {
+        const mirror = this.#mirrors.get(e.symbol);
+        if (!mirror || rebuilt.has(e.symbol)) continue;
+        const outcome = mirror.apply(e);
+        if (outcome === 'applied') touched.add(e.symbol);
+        if (outcome === 'gap') {
+          this.logger.warn({ symbol: e.symbol, expected: mirror.bookSeq + 1, got: e.bookSeq }, 'ws: book events skipped a sequence; rebuilding from the core');
+          this.#mirrors.set(e.symbol, new BookMirror(this.core().book(e.symbol)!));
+          rebuilt.add(e.symbol);
+        }
+      } else if (e.type === 'TradePrinted') {
+        let list = trades.get(e.symbol);
+        if (!list) trades.set(e.symbol, (list = []));
+        list.push({ tradeId: e.tradeId, price: e.price, quantity: e.quantity, takerSide: e.takerSide, ts: e.ts, seq: e.seq });
+        this.#lastTradeTs.set(e.symbol, e.ts);
+      }
+    }
+    if (events.length > 0) this.#lastSeq = events[events.length - 1]!.seq;
+
+    for (const symbol of touched) {
+      if (rebuilt.has(symbol)) continue;
+      const mirror = this.#mirrors.get(symbol)!;
+      for (const view of this.#views.get(symbol)?.values() ?? []) {
+        const update = view.refresh(mirror);
+        if (update) this.#publish(`book:${symbol}:${view.depth}`, encode(update));
+      }
+    }
+    for (const symbol of rebuilt) {
+      const mirror = this.#mirrors.get(symbol)!;
+      for (const view of this.#views.get(symbol)?.values() ?? []) {
+        view.reset(mirror);
+        this.#publish(`book:${symbol}:${view.depth}`, encode(view.snapshot()));
+      }
+    }
+    for (const [symbol, list] of trades) this.#publish(`trades:${symbol}`, encode({ type: 'trades', symbol, trades: list }));
+
+    for (const symbol of new Set([...touched, ...trades.keys()])) this.#throttled(`ticker:${symbol}`, () => this.#tickerFrame(symbol));
+    for (const symbol of trades.keys()) {
+      for (const interval of Object.keys(INTERVAL_MS) as CandleInterval[]) this.#throttled(`candles:${symbol}:${interval}`, () => this.#candleFrame(symbol, interval));
+    }
+  }
+
+  close(): void {
+    for (const t of this.#throttles.values()) if (t.timer) clearTimeout(t.timer);
+    this.#throttles.clear();
+  }
+
+  #publish(topic: string, data: Buffer): void {
+    const subs = this.#topics.get(topic);
+    if (!subs) return;
+    for (const sub of subs) sub.connection.sendPublic(sub, data);
+  }
+
+  /** Publishes `frame()` on the topic now, or once tickerIntervalMs has passed since the last one. */
+  #throttled(topic: string, frame: () => Buffer | undefined): void {
+    if (!this.#topics.has(topic)) return;
+    let throttle = this.#throttles.get(topic);
+    if (!throttle) this.#throttles.set(topic, (throttle = { lastSent: 0 }));
+    if (throttle.timer) return;
+    const flush = () => {
+      throttle.timer = undefined;
+      throttle.lastSent = this.clock();
+      const data = frame();
+      if (data) this.#publish(topic, data);
+    };
+    const wait = throttle.lastSent + this.tickerIntervalMs - this.clock();
+    if (wait <= 0) flush();
+    else throttle.timer = setTimeout(flush, wait);
+  }
+
+  #view(symbol: string, depth: number): BookView {
+    let views = this.#views.get(symbol);
+    if (!views) this.#views.set(symbol, (views = new Map()));
+    let view = views.get(depth);
+    if (!view) {
+      let mirror = this.#mirrors.get(symbol);
+      if (!mirror) this.#mirrors.set(symbol, (mirror = new BookMirror(this.core().book(symbol)!)));
+      views.set(depth, (view = new BookView(symbol, depth, mirror)));
+    }
+    return view;
+  }
+
+  #tickerFrame(symbol: string): Buffer | undefined {
+    const t = this.core().ticker(symbol, this.clock());
+    if (!t) return undefined;
+    const frame: TickerFrame = { type: 'ticker', symbol, seq: this.#lastSeq, open: t.open, high: t.high, low: t.low, last: t.last, volume: t.volume, quoteVolume: t.quoteVolume, tradeCount: t.tradeCount, windowStart: t.windowStart, windowEnd: t.windowEnd };
+    if (t.bestBid !== undefined) frame.bestBid = t.bestBid;
+    if (t.bestAsk !== undefined) frame.bestAsk = t.bestAsk;
+    return encode(frame);
+  }
+
+  /** The candle that holds the symbol's last trade (or now); nothing before its first trade. */
+  #candleFrame(symbol: string, interval: CandleInterval): Buffer | undefined {
+    const width = INTERVAL_MS[interval];
+    const at = this.#lastTradeTs.get(symbol) ?? this.clock();
+    const start = at - (at % width);
+    const candle = this.core().candles(symbol, interval, start, start + width).at(-1);
+    if (!candle) return undefined;
+    const frame: CandleFrame = { type: 'candle', symbol, interval, seq: this.#lastSeq, ...candle };
+    return encode(frame);
+  }
+}
