@@ -36,7 +36,7 @@ export class FaultyFileSystem implements JournalFileSystem {
       write: async (data, position) => {
         if (this.writes >= this.failAfterWrites) {
           if (this.partialBytes > 0) await real.write(data.subarray(0, this.partialBytes), position);
-          throw Object.assign(new Error(`${this.errorCode}: no space left on device, write`), { code: this.errorCode });
+          throw Object.assign(new Error(`${this.errorCode}: injected write failure`), { code: this.errorCode });
         }
         this.writes++;
         await real.write(data, position);

@@ -2,8 +2,9 @@
  * The data directory: created on first start, checked for writability and free space before
  * anything is recovered, and locked so that two processes never append to one journal.
  */
-import { mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { nodeFileSystem, type JournalFileSystem } from '../journal/file-system.js';
 
 /** The data directory cannot be used: the message says which path and why, for the operator. */
 export class DataDirectoryError extends Error {
@@ -47,8 +48,11 @@ function explain(path: string, action: string, error: unknown): DataDirectoryErr
   return new DataDirectoryError(`data directory ${path}: cannot ${action}: ${why} (${code})`, { cause: error });
 }
 
-/** Creates the layout and checks that it takes durable writes. Throws DataDirectoryError. */
-export async function prepareDataDirectory(root: string): Promise<DataDirectoryLayout> {
+/**
+ * Creates the layout and checks that it takes durable writes, through the same file layer the
+ * journal uses. Throws DataDirectoryError.
+ */
+export async function prepareDataDirectory(root: string, fs: JournalFileSystem = nodeFileSystem): Promise<DataDirectoryLayout> {
   const layout = dataDirectoryLayout(root);
   for (const dir of [layout.root, layout.journal, layout.snapshots]) {
     try {
@@ -59,9 +63,9 @@ export async function prepareDataDirectory(root: string): Promise<DataDirectoryL
   }
   const probe = join(root, '.write-probe');
   try {
-    const file = await open(probe, 'w');
+    const file = await fs.open(probe);
     try {
-      await file.write(Buffer.alloc(PROBE_BYTES));
+      await file.write(Buffer.alloc(PROBE_BYTES), 0);
       await file.sync();
     } finally {
       await file.close();

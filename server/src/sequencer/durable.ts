@@ -82,7 +82,7 @@ const tradingEngine: CoreEngine = { createCore: () => createCore(), restoreCore 
 const DEFAULTS = { snapshotEveryCommands: 100_000, snapshotIntervalMs: 5 * 60_000 };
 
 export async function openDurableSequencer(options: DurableSequencerOptions): Promise<DurableSequencer> {
-  const layout = await prepareDataDirectory(options.dataDir);
+  const layout = await prepareDataDirectory(options.dataDir, options.fileSystem);
   const unlock = await lockDataDirectory(layout);
   const logger = options.logger;
   let history: HistoryStore | undefined;
