@@ -565,7 +565,7 @@ export interface BookSnapshot {
    */
   seq: number;
   /**
-   * The instrument's book sequence of the last level change reflected (as REST's `GET /v1/book` `bookSeq`).
+   * The instrument's book sequence (as REST's order book `bookSeq`) of the last level change that altered this view.
    */
   bookSeq: number;
   /**

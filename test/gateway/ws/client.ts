@@ -35,9 +35,15 @@ export function contractViolation(frame: Frame): string | undefined {
   return validate(frame) ? undefined : `${kind}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(frame).slice(0, 300)}`;
 }
 
-/** The login request the docs describe: sign `timestamp\nGET\n/v1/ws\nsha256("")`. */
+let lastTimestamp = 0;
+
+/**
+ * The login request the docs describe: sign `timestamp\nGET\n/v1/ws\nsha256("")`. Two logins
+ * with one key in the same millisecond would carry the same signature (a replay), so default
+ * timestamps never repeat.
+ */
 export function loginRequest(creds: Credentials, opts: { timestamp?: number; cancelOnDisconnect?: boolean; window?: number } = {}) {
-  const timestamp = opts.timestamp ?? Date.now();
+  const timestamp = opts.timestamp ?? (lastTimestamp = Math.max(Date.now(), lastTimestamp + 1));
   return {
     keyId: creds.keyId,
     timestamp,
