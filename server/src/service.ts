@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type Scope } from './auth/index.js';
 import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveSecretsKey, type Credentials } from './bootstrap.js';
 import type { Config } from './config/schema.js';
+import { startFixAcceptor, type FixAcceptor } from './gateway/fix/acceptor.js';
 import { createRestApp } from './gateway/rest/app.js';
 import { createHandlers } from './gateway/rest/handlers/index.js';
 import { authenticate } from './gateway/rest/middleware/auth.js';
@@ -38,6 +39,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   httpPort: number;
+  /** The FIX acceptor's port, when it is enabled. */
+  fixPort: number | undefined;
   server: Server;
   bus: DurableSequencer;
   /** The operator account's credentials (also in `<dataDir>/operator-credentials.json`). */
@@ -92,16 +95,27 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');
 
+  let fix: FixAcceptor | undefined;
+  if (config.fix.enabled) {
+    fix = await startFixAcceptor({
+      bus, authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
+      host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
+      defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
+    });
+    logger.info({ port: fix.port, host: config.fix.host, compId: config.fix.compId }, 'FIX acceptor listening');
+  }
+
   let closing: Promise<void> | undefined;
   return {
     httpPort: port,
+    fixPort: fix?.port,
     server,
     bus,
     operator,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
-        await drain(server, config.http.shutdownGraceMs);
+        await Promise.all([drain(server, config.http.shutdownGraceMs), fix?.close()]);
         deadMan.close();
         await bus.close();
         gatewayDb.close();

@@ -20,7 +20,7 @@ export interface TestService extends RunningService {
 
 export async function startTestService(overrides: Partial<Omit<ServiceOptions, 'config' | 'logger'>> & { config?: Partial<Config>; dataDir?: string } = {}): Promise<TestService> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'svc-'));
-  const config = validateConfig({ ...structuredClone(DEFAULT_CONFIG), ...overrides.config, dataDir, http: { ...DEFAULT_CONFIG.http, port: 0, ...overrides.config?.http } });
+  const config = validateConfig({ ...structuredClone(DEFAULT_CONFIG), ...overrides.config, dataDir, http: { ...DEFAULT_CONFIG.http, port: 0, ...overrides.config?.http }, fix: { ...DEFAULT_CONFIG.fix, port: 0, ...overrides.config?.fix } });
   const { config: _c, dataDir: _d, ...rest } = overrides;
   const service = await startService({ config, logger: createLogger('silent'), validateResponses: true, ...rest });
   const baseUrl = `http://127.0.0.1:${service.httpPort}`;

@@ -15,7 +15,7 @@ export class ConfigError extends Error {
 }
 
 /** Environment variables and the config path each one sets. */
-const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' | 'list' }> = {
+const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' | 'list' | 'boolean' }> = {
   MODE: { path: ['mode'], kind: 'string' },
   HOST: { path: ['http', 'host'], kind: 'string' },
   PORT: { path: ['http', 'port'], kind: 'integer' },
@@ -26,6 +26,9 @@ const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' 
   DATA_DIR: { path: ['dataDir'], kind: 'string' },
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   SECRETS_KEY: { path: ['secretsKey'], kind: 'string' },
+  FIX_PORT: { path: ['fix', 'port'], kind: 'integer' },
+  FIX_HOST: { path: ['fix', 'host'], kind: 'string' },
+  FIX_ENABLED: { path: ['fix', 'enabled'], kind: 'boolean' },
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,8 +78,12 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
 }
 
-function parseEnvValue(name: string, raw: string, kind: 'string' | 'integer' | 'list'): unknown {
+function parseEnvValue(name: string, raw: string, kind: 'string' | 'integer' | 'list' | 'boolean'): unknown {
   if (kind === 'string') return raw;
+  if (kind === 'boolean') {
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new ConfigError(`Invalid configuration:\n  ${name} must be true or false, got "${raw}"`);
+  }
   if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`Invalid configuration:\n  ${name} must be an integer, got "${raw}"`);
   return Number(raw);

@@ -30,6 +30,18 @@ export interface Config {
    * production; in demo mode one is generated into the data directory on first start.
    */
   secretsKey?: string;
+  /** The FIX 4.4 acceptor (see docs/fix-rules-of-engagement.md). */
+  fix: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** Our CompID: the TargetCompID(56) counterparties send. */
+    compId: string;
+    /** Reset sequence numbers at every Logon (per-session overrides are not configured here). */
+    resetOnLogon: boolean;
+    /** Cancel a session's orders when it disconnects. */
+    cancelOnDisconnect: boolean;
+  };
   /** Published rate limits (see docs/rate-limits.md). */
   limits: {
     /** Request weight per API key per second. */
@@ -50,6 +62,7 @@ export const DEFAULT_CONFIG: Config = {
   http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, corsOrigins: [], shutdownGraceMs: 10_000, trustProxyHops: 0 },
   dataDir: './data',
   logLevel: 'info',
+  fix: { enabled: true, host: '127.0.0.1', port: 9878, compId: 'EXCHANGE', resetOnLogon: false, cancelOnDisconnect: false },
   limits: { keyWeightPerSecond: 100, ipWeightPerSecond: 300, ordersPerSecond: 10, ordersPer10Seconds: 50 },
   assets: DEFAULT_ASSETS,
   instruments: DEFAULT_INSTRUMENTS,
@@ -60,7 +73,7 @@ const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['mode', 'http', 'dataDir', 'logLevel', 'limits', 'assets', 'instruments'],
+  required: ['mode', 'http', 'dataDir', 'logLevel', 'fix', 'limits', 'assets', 'instruments'],
   properties: {
     mode: { enum: ['demo', 'production'] },
     http: {
@@ -78,6 +91,19 @@ export const CONFIG_SCHEMA = {
     },
     dataDir: { type: 'string', minLength: 1 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    fix: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'host', 'port', 'compId', 'resetOnLogon', 'cancelOnDisconnect'],
+      properties: {
+        enabled: { type: 'boolean' },
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        compId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$' },
+        resetOnLogon: { type: 'boolean' },
+        cancelOnDisconnect: { type: 'boolean' },
+      },
+    },
     limits: {
       type: 'object',
       additionalProperties: false,

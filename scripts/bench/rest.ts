@@ -1,0 +1,127 @@
+/**
+ * REST benchmark (`npm run bench:rest`). The service runs as its own process; this process drives
+ * it with autocannon at 50 connections, signing every request (each signature is unique, so the
+ * replay cache sees real traffic). In the same run it measures a bare express 5 JSON server, the
+ * ceiling for this stack.
+ *
+ *   npm run bench:rest [-- --duration 10 --connections 50]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+function startProcess(args: string[], env: Record<string, string>, readyMessage: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.resume();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === readyMessage) {
+          clearTimeout(timer);
+          resolve({ child, port: entry.port! });
+        }
+      } catch { /* not a log line */ }
+    });
+  });
+}
+
+interface Creds { keyId: string; secret: string }
+let lastTimestamp = 0;
+function sign(creds: Creds, method: string, path: string, body: string): Record<string, string> {
+  // Strictly increasing timestamps keep identical requests (same GET twice in one ms) from being replays.
+  const ts = (lastTimestamp = Math.max(Date.now(), lastTimestamp + 1));
+  const message = `${ts}\n${method}\n${path}\n${createHash('sha256').update(body).digest('hex')}`;
+  return {
+    'x-api-key': creds.keyId,
+    'x-api-timestamp': String(ts),
+    'x-api-signature': createHmac('sha256', Buffer.from(creds.secret, 'base64url')).update(message).digest('base64'),
+    'content-type': 'application/json',
+  };
+}
+
+async function call(base: string, creds: Creds, method: string, path: string, body?: unknown): Promise<any> {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const res = await fetch(base + path, { method, headers: sign(creds, method, path, text), ...(text && { body: text }) });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+interface Figures { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
+function figures(name: string, r: autocannon.Result): Figures {
+  return { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+async function run(name: string, opts: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections, duration, ...opts });
+  const f = figures(name, result);
+  process.stdout.write(`${name.padEnd(34)} ${String(f.rps).padStart(7)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}\n`);
+  return f;
+}
+
+async function main(): Promise<void> {
+  const results: Figures[] = [];
+  // 1. The ceiling: bare express 5.
+  const bare = await startProcess(['scripts/bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
+  const bareUrl = `http://127.0.0.1:${bare.port}`;
+  results.push(await run('bare express GET JSON', { url: `${bareUrl}/hello` }));
+  results.push(await run('bare express POST JSON', { url: `${bareUrl}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }) }));
+  bare.child.kill('SIGTERM');
+
+  // 2. The service with its embedded durable default.
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
+  const svc = await startProcess(['server/src/main.ts'], {
+    // Logging stays at its deployed default (info, one line per request): it is part of the cost.
+    PORT: '0', DATA_DIR: dataDir, MODE: 'demo', CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
+  }, 'REST gateway listening');
+  const base = `http://127.0.0.1:${svc.port}`;
+  const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
+  await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });
+  await call(base, operator, 'POST', '/v1/operator/accounts/bench/deposits', { asset: 'USD', amount: '1000000000' });
+  const key = await call(base, operator, 'POST', '/v1/operator/accounts/bench/api-keys', { label: 'bench', scopes: ['read', 'trade'] });
+  const creds: Creds = { keyId: key.key.keyId, secret: key.secret };
+
+  let n = 0;
+  const orderBody = () => JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: `${10000 + (n++ % 500)}.00`, quantity: '0.001' });
+  results.push(await run('signed GET /v1/balances', {
+    url: base,
+    requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(creds, 'GET', '/v1/balances', '') }) }],
+  }));
+  results.push(await run('signed POST /v1/orders', {
+    url: base,
+    requests: [{ method: 'POST', path: '/v1/orders', setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(creds, 'POST', '/v1/orders', body) }; } }],
+  }));
+  results.push(await run('signed place + cancel (pairs)', {
+    url: base,
+    requests: [
+      {
+        method: 'POST', path: '/v1/orders',
+        setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(creds, 'POST', '/v1/orders', body) }; },
+        onResponse: (status, body, context: Record<string, unknown>) => { if (status === 201) context.orderId = JSON.parse(body).order.orderId; },
+      },
+      {
+        method: 'DELETE',
+        setupRequest: (req, context: Record<string, unknown>) => { const path = `/v1/orders/${String(context.orderId)}`; return { ...req, path, headers: sign(creds, 'DELETE', path, '') }; },
+      },
+    ],
+  }));
+  svc.child.kill('SIGTERM');
+  await new Promise((r) => svc.child.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const ceiling = results[1]!.rps;
+  const place = results[3]!.rps;
+  process.stdout.write(`\nsigned create-order / bare express POST = ${((100 * place) / ceiling).toFixed(1)} % (target >= 50 %), create-order p99 ${results[3]!.p99} ms (target < 10 ms)\n`);
+}
+
+await main();
