@@ -107,11 +107,11 @@ async function main(): Promise<void> {
       {
         method: 'POST', path: '/v1/orders',
         setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(creds, 'POST', '/v1/orders', body) }; },
-        onResponse: (status, body, context: Record<string, unknown>) => { if (status === 201) context.orderId = JSON.parse(body).order.orderId; },
+        onResponse: (status, body, context) => { if (status === 201) (context as Record<string, unknown>).orderId = JSON.parse(body).order.orderId; },
       },
       {
         method: 'DELETE',
-        setupRequest: (req, context: Record<string, unknown>) => { const path = `/v1/orders/${String(context.orderId)}`; return { ...req, path, headers: sign(creds, 'DELETE', path, '') }; },
+        setupRequest: (req, context) => { const path = `/v1/orders/${String((context as Record<string, unknown>).orderId)}`; return { ...req, path, headers: sign(creds, 'DELETE', path, '') }; },
       },
     ],
   }));
