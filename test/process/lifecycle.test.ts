@@ -40,7 +40,7 @@ describe('the real process', () => {
 
   beforeAll(async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, MODE: 'production', LOG_LEVEL: 'info', SECRETS_KEY: 'ab'.repeat(32) },
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, MODE: 'production', LOG_LEVEL: 'info', SECRETS_KEY: 'ab'.repeat(32), FIX_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines = createInterface({ input: child.stdout! });
