@@ -35,7 +35,7 @@ export type Symbol = string;
  */
 export type CandleInterval = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 /**
- * Order side (for a trade
+ * Order side (for a trade: the taker's side).
  */
 export type Side = 'buy' | 'sell';
 /**
@@ -612,12 +612,12 @@ export interface TradesFrame {
    *
    * @minItems 1
    */
-  trades: [Trade, ...Trade[]];
+  trades: [SequencedTrade, ...SequencedTrade[]];
 }
 /**
  * REST's `Trade` plus the core sequence.
  */
-export interface Trade {
+export interface SequencedTrade {
   /**
    * Consecutive per symbol.
    */

@@ -38,7 +38,7 @@ describe('cancel-on-disconnect', () => {
     const other = await WsTestClient.connect(h.url);
     await other.login(trader);
 
-    const mine = [];
+    const mine: string[] = [];
     for (const price of ['20000', '20001', '20002']) mine.push((await cod.ok('placeOrder', order(price))).result.order.orderId as string);
     const batch = await cod.ok('batch', { requests: [{ op: 'placeOrder', args: order('20003') }] });
     mine.push(batch.result.results[0].result.order.orderId);

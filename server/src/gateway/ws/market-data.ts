@@ -7,7 +7,7 @@
  *   candles:S:I  the current candle, at most every tickerIntervalMs
  */
 import type { Logger } from 'pino';
-import type { CandleFrame, TickerFrame, Trade } from '../../../../generated/asyncapi.js';
+import type { CandleFrame, SequencedTrade, TickerFrame } from '../../../../generated/asyncapi.js';
 import type { CandleInterval, CoreEvent, TradingCore } from '../../core/api.js';
 import { INTERVAL_MS } from '../../core/market-data.js';
 import { BookMirror } from './book-mirror.js';
@@ -81,7 +81,7 @@ export class MarketDataHub {
   onEvents(events: readonly CoreEvent[]): void {
     const touched = new Set<string>();
     const rebuilt = new Set<string>();
-    const trades = new Map<string, Trade[]>();
+    const trades = new Map<string, SequencedTrade[]>();
     for (const e of events) {
       if (e.type === 'BookLevelChanged') {
         const mirror = this.#mirrors.get(e.symbol);
