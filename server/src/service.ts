@@ -21,6 +21,8 @@ import { configuredOrderPolicies, configuredRequestPolicies } from './limits/con
 import { OrderRateLimiter, RequestRateLimiter } from './limits/index.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { ensureDemoAccount } from './demo/demo-account.js';
+import { DemoMarketMaker } from './demo/market-maker.js';
 import { DeadManSwitches } from './order-entry/dead-man-switch.js';
 import { OrderEntry } from './order-entry/order-entry.js';
 import { openDurableSequencer, type DurableSequencer } from './sequencer/durable.js';
@@ -33,6 +35,8 @@ export interface ServiceOptions {
   clock?: () => number;
   /** Validate responses against the contract (tests turn it on). */
   validateResponses?: boolean;
+  /** Run the demo market maker in demo mode (default true; tests that need quiet books turn it off). */
+  demoBot?: boolean;
   /** Replace handlers (tests use it to prove the contract checks catch an off-contract body). */
   handlerOverrides?: Partial<HandlerMap>;
 }
@@ -45,6 +49,8 @@ export interface RunningService {
   bus: DurableSequencer;
   /** The operator account's credentials (also in `<dataDir>/operator-credentials.json`). */
   operator: Credentials;
+  /** The demo trading account's credentials (demo mode only). */
+  demo: Credentials | undefined;
   /** Stops taking new work, drains in-flight requests, and closes everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -67,6 +73,19 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const operator = await ensureAccountWithKey(bus, keys, join(config.dataDir, 'operator-credentials.json'), OPERATOR_ACCOUNT, ['operator', 'read', 'trade'], 'operator (bootstrap)');
   logger.info({ file: join(config.dataDir, 'operator-credentials.json') }, 'operator credentials ready');
   deadMan.restore();
+
+  // Demo mode: a funded account whose credentials are printed, and a bot that makes a market.
+  let bot: DemoMarketMaker | undefined;
+  let demo: Credentials | undefined;
+  if (config.mode === 'demo') {
+    const d = await ensureDemoAccount(bus, keys, config.dataDir);
+    demo = { accountId: d.accountId, keyId: d.keyId, secret: d.secret };
+    logger.info({ accountId: d.accountId, keyId: d.keyId, secret: d.secret, file: d.file }, 'demo trading account ready (demo mode only: never in production)');
+    if (opts.demoBot ?? true) {
+      bot = new DemoMarketMaker({ bus, logger: logger.child({ component: 'demo-market-maker' }) });
+      await bot.start();
+    }
+  }
 
   const readiness = (): Readiness => {
     const durability = bus.status();
@@ -102,7 +121,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
     });
-    logger.info({ port: fix.port, host: config.fix.host, compId: config.fix.compId }, 'FIX acceptor listening');
   }
 
   let closing: Promise<void> | undefined;
@@ -112,9 +130,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     server,
     bus,
     operator,
+    demo,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
+        await bot?.stop();
         await Promise.all([drain(server, config.http.shutdownGraceMs), fix?.close()]);
         deadMan.close();
         await bus.close();

@@ -22,7 +22,7 @@ export async function startTestService(overrides: Partial<Omit<ServiceOptions, '
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'svc-'));
   const config = validateConfig({ ...structuredClone(DEFAULT_CONFIG), ...overrides.config, dataDir, http: { ...DEFAULT_CONFIG.http, port: 0, ...overrides.config?.http }, fix: { ...DEFAULT_CONFIG.fix, port: 0, ...overrides.config?.fix } });
   const { config: _c, dataDir: _d, ...rest } = overrides;
-  const service = await startService({ config, logger: createLogger('silent'), validateResponses: true, ...rest });
+  const service = await startService({ config, logger: createLogger('silent'), validateResponses: true, demoBot: false, ...rest });
   const baseUrl = `http://127.0.0.1:${service.httpPort}`;
   const operator = { keyId: service.operator.keyId, secret: service.operator.secret };
   const asOperator = (method: string, path: string, opts?: SignedRequestOptions) => signedFetch(baseUrl, operator, method, path, opts);
