@@ -1,0 +1,443 @@
+/**
+ * WebSocket benchmark (`npm run bench:ws`). The gateway (real core, in-memory command bus, shared
+ * auth, limits and order entry) runs in this process; the clients run in a child process.
+ *
+ * 1. Fan-out: --clients connections each subscribe to the BTC-USD book (depth 10) and trades.
+ *    A load generator submits batches (a resting sell and a market buy that trades with the best
+ *    ask) at fixed rates; each batch gives every client one book.update and one trades frame.
+ *    Per rate: frames delivered/s and the delivery latency (from the submit of the batch to the
+ *    frame's arrival in the client process), sampled on --sample connections spread over the set.
+ * 2. Ceiling: a bare `ws` server broadcasting frames of the same average size to the same number
+ *    of clients, as fast as the clients take them (it waits while any has 256 KiB queued).
+ * 3. Order entry: --order-rate placeOrder requests/s over --order-connections logged-in
+ *    connections for --order-seconds; round trip from send to reply, with the in-memory bus and
+ *    then with the durable (journaled, fdatasync) bus.
+ *
+ *   npm run bench:ws [-- --clients 1000 --seconds 4 --rates 25,50,75,100 --order-rate 1000]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
+import { MemoryApiKeyStore, RequestVerifier } from '../../server/src/auth/index.js';
+import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from '../../server/src/config/defaults.js';
+import type { Command } from '../../server/src/core/api.js';
+import { createCore } from '../../server/src/core/index.js';
+import { attachWsGateway, type WsGateway } from '../../server/src/gateway/ws/index.js';
+import { OrderRateLimiter, RequestRateLimiter, type RateLimitPolicy } from '../../server/src/limits/index.js';
+import { OrderEntry } from '../../server/src/order-entry/order-entry.js';
+import type { CommandBus } from '../../server/src/sequencer/api.js';
+import { openDurableSequencer } from '../../server/src/sequencer/durable.js';
+import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
+import { MemoryIdempotencyStore } from '../../server/src/storage/idempotency-store.js';
+
+const { build } = createRequire(import.meta.url)('hdr-histogram-js') as typeof import('hdr-histogram-js');
+
+const wallClock = () => performance.timeOrigin + performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// Client process
+// ---------------------------------------------------------------------------------------------
+
+type ToClients =
+  | { cmd: 'connect'; url: string; count: number; subscribe: unknown[] }
+  | { cmd: 'measure'; ms: number; sample: number }
+  | { cmd: 'orders'; url: string; traders: Creds[]; connections: number; rate: number; seconds: number }
+  | { cmd: 'disconnect' };
+
+interface MeasureReport { frames: number; bytes: number; seqs: number[]; times: number[]; ms: number }
+interface OrdersReport { sent: number; replies: number; errors: number; p50: number; p99: number; p999: number; max: number }
+interface Creds { keyId: string; secret: string }
+
+let lastTimestamp = 0;
+function loginArgs(creds: Creds) {
+  const timestamp = (lastTimestamp = Math.max(Date.now(), lastTimestamp + 1));
+  const message = `${timestamp}\nGET\n/v1/ws\n${createHash('sha256').update('').digest('hex')}`;
+  return { keyId: creds.keyId, timestamp, signature: createHmac('sha256', Buffer.from(creds.secret, 'base64url')).update(message).digest('base64') };
+}
+
+/** Opens a connection and sends `requests` once welcomed, resolving when each has been answered. */
+function open(url: string, requests: unknown[]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let pending = requests.length;
+    const done = () => {
+      ws.off('message', onMessage);
+      resolve(ws);
+    };
+    const onMessage = (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as { type: string };
+      if (frame.type === 'welcome') {
+        if (pending === 0) done();
+        else requests.forEach((r, i) => ws.send(JSON.stringify({ id: i + 1, ...(r as object) })));
+      } else if (frame.type === 'error') {
+        reject(new Error(`request failed: ${data.toString()}`));
+      } else if (frame.type === 'reply' && --pending === 0) {
+        done();
+      }
+    };
+    ws.once('error', reject);
+    ws.on('message', onMessage);
+  });
+}
+
+async function clientProcess(): Promise<void> {
+  let sockets: WebSocket[] = [];
+  let counting: { frames: number; bytes: number; seqs: number[]; times: number[] } | undefined;
+  const send = (m: unknown) => process.send!(m);
+
+  const onFrame = (sample: boolean) => (data: Buffer) => {
+    if (!counting) return;
+    counting.frames++;
+    counting.bytes += data.length;
+    if (!sample) return;
+    const at = data.indexOf('"seq":');
+    if (at < 0) return;
+    let seq = 0;
+    for (let i = at + 6; i < data.length; i++) {
+      const c = data[i]!;
+      if (c < 48 || c > 57) break;
+      seq = seq * 10 + (c - 48);
+    }
+    counting.seqs.push(seq);
+    counting.times.push(wallClock());
+  };
+
+  process.on('message', async (m: ToClients) => {
+    if (m.cmd === 'connect') {
+      sockets = [];
+      for (let i = 0; i < m.count; i += 50) {
+        sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, m.count - i) }, () => open(m.url, m.subscribe)))));
+      }
+      sockets.forEach((ws) => ws.on('message', onFrame(false)));
+      send({ connected: sockets.length });
+    } else if (m.cmd === 'measure') {
+      // Sample connections spread over the whole set: a broadcast reaches the last subscriber later than the first.
+      const every = Math.max(1, Math.floor(sockets.length / m.sample));
+      for (const [i, ws] of sockets.entries()) {
+        ws.removeAllListeners('message');
+        ws.on('message', onFrame(i % every === 0));
+      }
+      counting = { frames: 0, bytes: 0, seqs: [], times: [] };
+      const started = performance.now();
+      setTimeout(() => {
+        const report: MeasureReport = { ...counting!, ms: performance.now() - started };
+        counting = undefined;
+        send(report);
+      }, m.ms);
+    } else if (m.cmd === 'orders') {
+      send(await orderLoad(m));
+    } else {
+      await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close();
+      })));
+      sockets = [];
+      send({ disconnected: true });
+    }
+  });
+  send({ ready: true });
+}
+
+/** placeOrder at a steady rate, round-robin over logged-in connections; buyers and sellers cross at 100. */
+async function orderLoad(m: Extract<ToClients, { cmd: 'orders' }>): Promise<OrdersReport> {
+  const conns = await Promise.all(Array.from({ length: m.connections }, (_, i) => open(m.url, [{ op: 'login', args: loginArgs(m.traders[i % m.traders.length]!) }])));
+  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const sentAt = new Map<number, number>();
+  let replies = 0;
+  let errors = 0;
+  conns.forEach((ws) => ws.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as { type: string; id?: number };
+    const t0 = frame.id === undefined ? undefined : sentAt.get(frame.id);
+    if (t0 === undefined) return;
+    sentAt.delete(frame.id!);
+    histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+    if (frame.type === 'reply') replies++;
+    else errors++;
+  }));
+  const total = m.rate * m.seconds;
+  let sent = 0;
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * m.rate) / 1000));
+      for (; sent < due; sent++) {
+        const i = sent % conns.length;
+        const side = i % 2 === 0 ? 'buy' : 'sell';
+        const id = 1000 + sent;
+        sentAt.set(id, performance.now());
+        conns[i]!.send(JSON.stringify({ id, op: 'placeOrder', args: { symbol: 'BTC-USD', side, type: 'limit', price: '100', quantity: '0.01', timeInForce: 'GTC' } }));
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  const deadline = Date.now() + 10_000;
+  while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  for (const ws of conns) ws.close();
+  const us = (p: number) => histogram.getValueAtPercentile(p) / 1000;
+  return { sent, replies, errors, p50: us(50), p99: us(99), p999: us(99.9), max: histogram.maxValue / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server process (this one)
+// ---------------------------------------------------------------------------------------------
+
+class Clients {
+  readonly #child: ChildProcess;
+  #waiting: ((m: unknown) => void)[] = [];
+
+  constructor() {
+    this.#child = fork(fileURLToPath(import.meta.url), ['--role=clients'], { execArgv: ['--import', 'tsx'] });
+    this.#child.on('message', (m) => this.#waiting.shift()?.(m));
+  }
+
+  ask<T>(m?: ToClients): Promise<T> {
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve as (m: unknown) => void);
+      if (m) this.#child.send(m);
+    });
+  }
+
+  kill(): void {
+    this.#child.kill();
+  }
+}
+
+interface Gateway {
+  url: string;
+  bus: CommandBus;
+  gateway: WsGateway;
+  server: Server;
+  traders: Creds[];
+  close(): Promise<void>;
+}
+
+const generous = (name: string, scope: 'key' | 'ip' | 'account'): RateLimitPolicy => ({ name, scope, quota: 1_000_000_000, windowSeconds: 1, description: 'bench' });
+
+async function startGateway(bus: CommandBus, clients: number): Promise<Gateway> {
+  const logger = pino({ level: 'silent' });
+  const submit = async (command: Command) => {
+    const r = await bus.submit(command);
+    if (!r.ok) throw new Error(`${command.type}: ${r.code}`);
+  };
+  if (bus.core.instruments().length === 0) {
+    for (const spec of DEFAULT_ASSETS) await submit({ type: 'AddAsset', spec });
+    for (const spec of DEFAULT_INSTRUMENTS) await submit({ type: 'AddInstrument', spec });
+  }
+  const keys = new MemoryApiKeyStore();
+  const traders: Creds[] = [];
+  for (const accountId of ['maker', 'taker']) {
+    if (!bus.core.account(accountId)) {
+      await submit({ type: 'CreateAccount', accountId, maxOpenOrders: 1_000_000 });
+      for (const [asset, amount] of [['USD', '100000000000'], ['BTC', '100000000']]) await submit({ type: 'Deposit', accountId, asset: asset!, amount: amount! });
+    }
+    const created = await keys.create({ accountId, kind: 'hmac', label: 'bench', scopes: ['read', 'trade'] });
+    traders.push({ keyId: created.record.keyId, secret: created.secret! });
+  }
+  const orders = new OrderEntry({ bus, history: undefined, orderLimiter: new OrderRateLimiter({ policies: [generous('orders-1s', 'account')] }), idempotency: new MemoryIdempotencyStore(), clock: Date.now });
+  const server = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const gateway = attachWsGateway({
+    server, bus, logger, keys, orders,
+    verifier: new RequestVerifier({ store: keys }),
+    limits: { requests: new RequestRateLimiter({ policies: [generous('key', 'key'), generous('ip', 'ip')] }) },
+    config: { maxConnectionsPerIp: clients + 100, maxConnectionsPerKey: 1000 },
+  });
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/ws`, bus, gateway, server, traders,
+    close: async () => {
+      await gateway.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface Batch { firstSeq: number; lastSeq: number; at: number }
+
+/**
+ * Submits `rate` batches per second for `ms`. A batch is a sell that rests on one of the levels
+ * 100.01-100.09 and a market buy that takes 0.01 from the 100.00 level (seeded deep), so every
+ * batch changes the top-10 view and prints one trade.
+ */
+async function generate(bus: CommandBus, rate: number, ms: number, batches: Batch[]): Promise<void> {
+  const start = performance.now();
+  let k = batches.length;
+  const first = k;
+  for (;;) {
+    const elapsed = performance.now() - start;
+    if (elapsed >= ms) return;
+    const due = first + Math.floor((elapsed * rate) / 1000);
+    while (k < due) {
+      const at = wallClock();
+      const results = await Promise.all([
+        bus.submit({ type: 'PlaceOrder', accountId: 'maker', symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: (100.01 + (k % 9) / 100).toFixed(2), quantity: '0.01', timeInForce: 'GTC' }),
+        bus.submit({ type: 'PlaceOrder', accountId: 'taker', symbol: 'BTC-USD', side: 'buy', orderType: 'market', quantity: '0.01', timeInForce: 'IOC' }),
+      ]);
+      const seqs = results.flatMap((r) => r.events.map((e) => e.seq));
+      batches.push({ firstSeq: Math.min(...seqs), lastSeq: Math.max(...seqs), at });
+      k++;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+function latencies(report: MeasureReport, sentAt: (seq: number) => number | undefined) {
+  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  for (let i = 0; i < report.seqs.length; i++) {
+    const at = sentAt(report.seqs[i]!);
+    if (at !== undefined) histogram.recordValue(Math.max(1, Math.round((report.times[i]! - at) * 1000)));
+  }
+  const ms = (p: number) => histogram.getValueAtPercentile(p) / 1000;
+  return { samples: histogram.totalCount, p50: ms(50), p99: ms(99), max: histogram.maxValue / 1000 };
+}
+
+function batchLookup(batches: readonly Batch[]) {
+  return (seq: number) => {
+    let lo = 0;
+    let hi = batches.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const b = batches[mid]!;
+      if (seq < b.firstSeq) hi = mid - 1;
+      else if (seq > b.lastSeq) lo = mid + 1;
+      else return b.at;
+    }
+    return undefined;
+  };
+}
+
+/** A bare ws server: broadcasts one frame of `size` bytes to every client per turn, pausing while any has 256 KiB queued. */
+async function ceiling(clients: Clients, count: number, size: number, seconds: number, sample: number) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => wss.once('listening', r));
+  const sockets: WebSocket[] = [];
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    ws.send(JSON.stringify({ type: 'welcome' }));
+  });
+  await clients.ask({ cmd: 'connect', url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, count, subscribe: [] });
+  const sentAt = new Map<number, number>();
+  let seq = 0;
+  let running = true;
+  const frame = (n: number) => {
+    const head = `{"type":"trades","seq":${n},"pad":"`;
+    return Buffer.from(`${head}${'x'.repeat(Math.max(0, size - head.length - 2))}"}`);
+  };
+  const loop = () => {
+    if (!running) return;
+    if (sockets.every((ws) => ws.bufferedAmount < 256 * 1024)) {
+      const n = ++seq;
+      sentAt.set(n, wallClock());
+      const data = frame(n);
+      for (const ws of sockets) ws.send(data, { binary: false });
+    }
+    setImmediate(loop);
+  };
+  loop();
+  await new Promise((r) => setTimeout(r, 500));
+  const report = await clients.ask<MeasureReport>({ cmd: 'measure', ms: seconds * 1000, sample });
+  running = false;
+  await clients.ask({ cmd: 'disconnect' });
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
+  return { framesPerSecond: report.frames / (report.ms / 1000), bytesPerFrame: report.bytes / report.frames, ...latencies(report, (s) => sentAt.get(s)) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '4' },
+      rates: { type: 'string', default: '25,50,75,100,125' },
+      sample: { type: 'string', default: '50' },
+      'order-rate': { type: 'string', default: '1000' },
+      'order-seconds': { type: 'string', default: '10' },
+      'order-connections': { type: 'string', default: '4' },
+    },
+  });
+  const count = Number(values.clients);
+  const seconds = Number(values.seconds);
+  const sample = Number(values.sample);
+  const clients = new Clients();
+  await clients.ask();
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+
+  // 1. Fan-out through the gateway.
+  const memoryBus = createInMemorySequencer(createCore(), undefined, pino({ level: 'silent' }));
+  const gw = await startGateway(memoryBus, count);
+  const subscribe = [{ op: 'subscribe', args: { channel: 'book', symbol: 'BTC-USD', depth: 10 } }, { op: 'subscribe', args: { channel: 'trades', symbol: 'BTC-USD' } }];
+  let t = performance.now();
+  await clients.ask({ cmd: 'connect', url: gw.url, count, subscribe });
+  out(`fan-out: ${count} clients connected and subscribed (book depth 10 + trades) in ${Math.round(performance.now() - t)} ms`);
+  out('| batches/s | frames/s delivered | bytes/frame | latency p50 ms | p99 ms | max ms | conflated subscriptions |');
+  out('| --- | --- | --- | --- | --- | --- | --- |');
+  const batches: Batch[] = [];
+  await memoryBus.submit({ type: 'PlaceOrder', accountId: 'maker', symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '100', quantity: '1000', timeInForce: 'GTC' });
+  const steps = [];
+  let bytesPerFrame = 0;
+  for (const rate of values.rates.split(',').map(Number)) {
+    const conflatedBefore = gw.gateway.metrics.conflations;
+    const generating = generate(gw.bus, rate, 500 + seconds * 1000 + 300, batches);
+    await new Promise((r) => setTimeout(r, 500));
+    const report = await clients.ask<MeasureReport>({ cmd: 'measure', ms: seconds * 1000, sample });
+    await generating;
+    const lat = latencies(report, batchLookup(batches));
+    const step = { rate, framesPerSecond: report.frames / (report.ms / 1000), bytesPerFrame: report.bytes / report.frames, conflated: gw.gateway.metrics.conflations - conflatedBefore, ...lat };
+    steps.push(step);
+    bytesPerFrame = step.bytesPerFrame;
+    out(`| ${rate} | ${Math.round(step.framesPerSecond)} | ${Math.round(step.bytesPerFrame)} | ${lat.p50.toFixed(2)} | ${lat.p99.toFixed(2)} | ${lat.max.toFixed(1)} | ${step.conflated} |`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await clients.ask({ cmd: 'disconnect' });
+  await gw.close();
+
+  // 2. The ceiling: a bare ws server, frames of the same size, the same clients.
+  const top = await ceiling(clients, count, Math.round(bytesPerFrame), seconds, sample);
+  out(`\nceiling (bare ws broadcast, ${Math.round(top.bytesPerFrame)}-byte frames, ${count} clients): ${Math.round(top.framesPerSecond)} frames/s, latency p50 ${top.p50.toFixed(2)} ms, p99 ${top.p99.toFixed(2)} ms`);
+  const passing = steps.filter((s) => s.p99 < 20 && s.conflated === 0);
+  const best = passing.sort((a, b) => b.framesPerSecond - a.framesPerSecond)[0];
+  if (best) {
+    out(`gateway best with p99 < 20 ms and nothing conflated: ${Math.round(best.framesPerSecond)} frames/s at ${best.rate} batches/s = ${((100 * best.framesPerSecond) / top.framesPerSecond).toFixed(1)}% of the ceiling (target >= 80%)`);
+  } else {
+    out('gateway: no rate met p99 < 20 ms without conflation');
+  }
+
+  // 3. Order entry round trips, in-memory bus then durable bus.
+  const rate = Number(values['order-rate']);
+  const orderSeconds = Number(values['order-seconds']);
+  const connections = Number(values['order-connections']);
+  out(`\norder entry: placeOrder at ${rate}/s for ${orderSeconds} s over ${connections} connections (buys and sells crossing at 100)`);
+  out('| bus | sent | replies | errors | p50 ms | p99 ms | p99.9 ms | max ms |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-ws-'));
+  try {
+    for (const [name, open] of [
+      ['in-memory', async () => createInMemorySequencer(createCore(), undefined, pino({ level: 'silent' }))],
+      ['durable (fdatasync)', async () => openDurableSequencer({ dataDir, logger: pino({ level: 'silent' }) })],
+    ] as const) {
+      const bus = await open();
+      const g = await startGateway(bus, connections);
+      t = performance.now();
+      const r = await clients.ask<OrdersReport>({ cmd: 'orders', url: g.url, traders: g.traders, connections, rate, seconds: orderSeconds });
+      out(`| ${name} | ${r.sent} | ${r.replies} | ${r.errors} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.p999.toFixed(3)} | ${r.max.toFixed(1)} |`);
+      await g.close();
+      if ('close' in bus) await (bus as { close(): Promise<void> }).close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  clients.kill();
+}
+
+if (process.argv.includes('--role=clients')) await clientProcess();
+else await main();
