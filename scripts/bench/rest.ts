@@ -81,8 +81,9 @@ async function main(): Promise<void> {
   // 2. The service with its embedded durable default.
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
   const svc = await startProcess(['server/src/main.ts'], {
-    // Logging stays at its deployed default (info, one line per request): it is part of the cost.
-    PORT: '0', DATA_DIR: dataDir, MODE: 'demo', CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
+    // Production mode (no demo bot, so the books hold only the benchmark's orders); logging stays at
+    // its deployed default (info, one line per request): it is part of the cost.
+    PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
   }, 'REST gateway listening');
   const base = `http://127.0.0.1:${svc.port}`;
   const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;

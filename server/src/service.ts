@@ -62,11 +62,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let shuttingDown = false;
 
   const bus = await openDurableSequencer({ dataDir: config.dataDir, logger, clock: { now: clock } });
+  // Keys and timers change rarely and are synced on every commit. The replay and idempotency
+  // caches are written on every request, so they commit without a sync (WAL, synchronous=NORMAL):
+  // that survives a process crash, and a power loss outlasts the replay window anyway.
   const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
+  const cacheDb = openDatabase(join(config.dataDir, 'request-cache.db'), { synchronous: 'NORMAL' });
   const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
-  const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(gatewayDb), now: clock });
+  const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock });
   const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
-  const orders = new OrderEntry({ bus, history: bus.history, orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(gatewayDb), clock });
+  const orders = new OrderEntry({ bus, history: bus.history, orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
   const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
 
   await listConfiguredMarkets(bus, config);
@@ -139,6 +143,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         deadMan.close();
         await bus.close();
         gatewayDb.close();
+        cacheDb.close();
         logger.info('service stopped');
       })();
       return closing;
