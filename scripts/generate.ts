@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
 import { generateAsyncApi } from './codegen/asyncapi.js';
+import { writeChangelog } from './codegen/changelog.js';
+import { writeDocsSite } from './codegen/docs-site.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (...parts: string[]) => join(root, 'generated', ...parts);
@@ -41,6 +43,11 @@ async function main(): Promise<void> {
 
   // 5. The WebSocket contract: validated, typed, and rendered as generated/docs/websocket.html.
   await generateAsyncApi(root);
+
+  // 6. docs/changelog.md from the released contracts, then the hosted docs site (landing page and
+  //    every docs/*.md as HTML) beside the two references.
+  writeChangelog(root);
+  writeDocsSite(root);
 }
 
 interface CatalogEntry { code: string; status: number; title: string; description: string }

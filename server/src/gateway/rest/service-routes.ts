@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { HttpMetrics } from '../../observability/metrics.js';
+import { docsRouter } from './docs-site.js';
 import { generatedPath } from './spec.js';
 
 /** What /health/ready reports; `ready` false answers 503 so load balancers stop routing here. */
@@ -33,14 +34,7 @@ export function serviceRouter(opts: { metrics: HttpMetrics; readiness: () => Rea
     res.type('application/yaml').send(specYaml);
   });
 
-  // The REST reference is one self-contained page (scripts inlined), so it works offline.
-  const restReference = readFileSync(generatedPath('docs/rest.html'));
-  const docsPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data: https:; worker-src 'self' blob:; connect-src 'self'";
-  for (const path of ['/docs', '/docs/', '/docs/rest']) {
-    router.get(path, (_req, res) => {
-      res.setHeader('Content-Security-Policy', docsPolicy);
-      res.type('html').send(restReference);
-    });
-  }
+  // The hosted docs: landing page, REST and WebSocket references, guides (see docs-site.ts).
+  router.use(docsRouter());
   return router;
 }
