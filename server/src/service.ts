@@ -11,6 +11,7 @@ import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveS
 import type { Config } from './config/schema.js';
 import { startFixAcceptor, type FixAcceptor } from './gateway/fix/acceptor.js';
 import { createRestApp } from './gateway/rest/app.js';
+import { attachWsGateway } from './gateway/ws/gateway.js';
 import { createHandlers } from './gateway/rest/handlers/index.js';
 import { authenticate } from './gateway/rest/middleware/auth.js';
 import { rateLimit } from './gateway/rest/middleware/rate-limit.js';
@@ -118,6 +119,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');
 
+  const ws = attachWsGateway({
+    server, bus, verifier, keys, limits: { requests: requestLimiter }, orders, clock,
+    logger: logger.child({ gateway: 'ws' }), registry: metrics.registry,
+  });
+  logger.info({ path: '/v1/ws' }, 'WebSocket gateway attached');
+
   let fix: FixAcceptor | undefined;
   if (config.fix.enabled) {
     fix = await startFixAcceptor({
@@ -139,6 +146,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       closing ??= (async () => {
         shuttingDown = true;
         await bot?.stop();
+        // WebSocket sessions first (their cancel-on-disconnect still reaches the bus), then HTTP and FIX.
+        await ws.close();
         await Promise.all([drain(server, config.http.shutdownGraceMs), fix?.close()]);
         deadMan.close();
         await bus.close();

@@ -110,7 +110,8 @@ export class DemoMarketMaker {
     const step = (m.reference / 5_000n / m.tick) * m.tick;
     const move = BigInt(Math.floor(this.#random() * 5) - 2) * (step > 0n ? step : m.tick);
     m.reference = m.reference + move < m.tick * 10n ? m.tick * 10n : m.reference + move;
-    await submitCommand(bus, { type: 'CancelAll', accountId: MAKER_ACCOUNT, symbol: m.spec.symbol });
+    // New quotes go in before the old ones come out, so the book is never empty between requotes.
+    const stale = bus.core.openOrders(MAKER_ACCOUNT, m.spec.symbol).map((o) => o.orderId);
     const spread = step > m.tick ? step : m.tick;
     const minQty = toUnits(m.spec.minQuantity, m.scale);
     for (let level = 1; level <= this.#opts.levels; level++) {
@@ -122,6 +123,7 @@ export class DemoMarketMaker {
         await bus.submit({ type: 'PlaceOrder', accountId: MAKER_ACCOUNT, symbol: m.spec.symbol, side, orderType: 'limit', price: fromUnits(price, m.scale), quantity: fromUnits(quantity, m.scale), timeInForce: 'GTC', postOnly: true });
       }
     }
+    for (const orderId of stale) await bus.submit({ type: 'CancelOrder', accountId: MAKER_ACCOUNT, orderId });
     // About one requote in three prints a trade against the top of the book.
     if (this.#random() < 0.35) {
       const side = this.#random() < 0.5 ? 'buy' : 'sell';
