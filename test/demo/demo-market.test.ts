@@ -46,3 +46,23 @@ describe('demo mode', () => {
     }
   });
 });
+
+describe('the whole service over WebSocket', () => {
+  it('streams the demo market\'s trades on /v1/ws of the same HTTP port', async () => {
+    const { WebSocket } = await import('ws');
+    const svc = await startTestService({ demoBot: true, config: { mode: 'demo' } });
+    const socket = new WebSocket(`ws://127.0.0.1:${svc.httpPort}/v1/ws`);
+    try {
+      const frames: { type?: string; channel?: string; id?: number }[] = [];
+      socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: { channel: 'trades', symbol: 'BTC-USD' } }));
+      for (let i = 0; i < 60 && !frames.some((f) => f.type === 'trades'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(frames.find((f) => f.id === 1)).toMatchObject({ type: 'reply' });
+      expect(frames.some((f) => f.type === 'trades')).toBe(true);
+    } finally {
+      socket.close();
+      await svc.stop();
+    }
+  });
+});
