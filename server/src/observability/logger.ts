@@ -11,6 +11,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['req.headers["x-api-signature"]', 'req.headers.authorization', '*.secret', '*.password'], censor: '[redacted]' },
     },
-    destination,
+    // Asynchronous writes keep logging off the request's critical path; pino flushes on exit.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
