@@ -46,6 +46,9 @@ export interface WsLoginCredentials {
   signature: string;
 }
 
+/** The server's timestamp window (docs/authentication.md). */
+export const SERVER_WINDOW_MS = 5_000;
+
 /** The SHA-256 of the empty body, as it appears in every GET's canonical string. */
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -100,7 +103,11 @@ export class RequestSigner {
 
   /** The next signing timestamp: the server-clock estimate, but always above the previous one. */
   nextTimestamp(): number {
-    this.#lastTimestamp = Math.max(this.clock.now(), this.#lastTimestamp + 1);
+    const now = this.clock.now();
+    // A floor further ahead than the server accepts can only come from a clock since corrected.
+    // Nothing signed above now + window was accepted, so restarting from now replays nothing.
+    if (this.#lastTimestamp > now + SERVER_WINDOW_MS) this.#lastTimestamp = now - 1;
+    this.#lastTimestamp = Math.max(now, this.#lastTimestamp + 1);
     return this.#lastTimestamp;
   }
 
