@@ -33,6 +33,8 @@ export interface RetryEvent {
   kind: FailureKind;
   status?: number;
   code?: string;
+  /** The server's Retry-After, when it sent one. */
+  retryAfterSeconds?: number;
   error?: unknown;
 }
 
@@ -128,7 +130,8 @@ export function retryMiddleware(options: Partial<RetryOptions> = {}, hooks: Retr
       if (kind === 'ambiguous') ambiguousFailure = true;
       opts.onRetry?.({
         method: entry.original.method, url: entry.original.url, attempt, delayMs, kind,
-        ...(response && { status: response.status }), ...(code !== undefined && { code }), ...(!response && { error }),
+        ...(response && { status: response.status }), ...(code !== undefined && { code }),
+        ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }), ...(!response && { error }),
       });
       // Free the connection the failed response holds before waiting.
       await response?.body?.cancel().catch(() => undefined);
