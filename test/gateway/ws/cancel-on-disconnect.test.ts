@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsTestClient } from './client.js';
+import { eventually } from './eventually.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
 
 let h: Harness;
@@ -15,13 +16,6 @@ async function statusOf(orderId: string): Promise<string | undefined> {
   return h.bus.core.order(trader.accountId, { orderId })?.status;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   h = await startHarness();
@@ -50,7 +44,7 @@ describe('cancel-on-disconnect', () => {
 
     cod.close();
     await cod.closed;
-    await until(async () => (await Promise.all(mine.map(statusOf))).every((s) => s === 'canceled'));
+    await eventually(async () => expect(await Promise.all(mine.map(statusOf))).toEqual(mine.map(() => 'canceled')));
     expect(await statusOf(fromOtherConnection)).toBe('new');
     expect(h.bus.core.order('cod', { clientOrderId: 'elsewhere' })?.status).toBe('new');
     expect(await statusOf(filled.result.order.orderId)).toBe('filled');
@@ -62,7 +56,7 @@ describe('cancel-on-disconnect', () => {
     await cod.login(trader, { cancelOnDisconnect: true });
     const orderId = (await cod.ok('placeOrder', order('19990'))).result.order.orderId as string;
     cod.ws.terminate();
-    await until(async () => (await statusOf(orderId)) === 'canceled');
+    await eventually(async () => expect(await statusOf(orderId)).toBe('canceled'));
   });
 
   it('is off unless asked for at login', async () => {

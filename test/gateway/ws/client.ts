@@ -136,3 +136,20 @@ export class WsTestClient {
     this.ws.close();
   }
 }
+
+/** The clients a test file opens; `release` closes them all and returns what they saw off-contract. */
+export class ClientPool {
+  readonly #clients: WsTestClient[] = [];
+
+  async connect(url: string, options?: WebSocket.ClientOptions): Promise<WsTestClient> {
+    const client = await WsTestClient.connect(url, options);
+    this.#clients.push(client);
+    return client;
+  }
+
+  release(): string[] {
+    const violations = this.#clients.flatMap((c) => c.violations);
+    for (const c of this.#clients.splice(0)) c.close();
+    return violations;
+  }
+}

@@ -5,11 +5,11 @@
  */
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WsTestClient } from './client.js';
+import { ClientPool } from './client.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 const harnesses: Harness[] = [];
-const clients: WsTestClient[] = [];
+const pool = new ClientPool();
 
 async function harness(options: HarnessOptions): Promise<Harness> {
   const h = await startHarness(options);
@@ -17,15 +17,10 @@ async function harness(options: HarnessOptions): Promise<Harness> {
   return h;
 }
 
-async function connect(h: Harness, options?: WebSocket.ClientOptions): Promise<WsTestClient> {
-  const c = await WsTestClient.connect(h.url, options);
-  clients.push(c);
-  return c;
-}
+const connect = (h: Harness, options?: WebSocket.ClientOptions) => pool.connect(h.url, options);
 
 afterEach(async () => {
-  for (const c of clients) expect(c.violations).toEqual([]);
-  for (const c of clients.splice(0)) c.close();
+  expect(pool.release()).toEqual([]);
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 

@@ -5,28 +5,20 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WsTestClient, loginRequest } from './client.js';
+import { ClientPool, loginRequest } from './client.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
 
 let h: Harness;
 let trader: Trader;
-const clients: WsTestClient[] = [];
-
-async function connect(): Promise<WsTestClient> {
-  const c = await WsTestClient.connect(h.url);
-  clients.push(c);
-  return c;
-}
+const pool = new ClientPool();
+const connect = () => pool.connect(h.url);
 
 beforeAll(async () => {
   h = await startHarness({ config: { maxConnectionsPerKey: 2, idleTimeoutMs: 60_000 } });
   trader = await h.trader('l1');
 });
 
-afterEach(() => {
-  for (const c of clients) expect(c.violations).toEqual([]);
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(() => expect(pool.release()).toEqual([]));
 
 afterAll(async () => h.close());
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REJECT_STATUS } from '../../../server/src/errors/reject-codes.js';
-import { WsTestClient } from './client.js';
+import { ClientPool, type WsTestClient } from './client.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
 
 let h: Harness;
@@ -13,11 +13,10 @@ let maker: Trader;
 let taker: Trader;
 let reader: Trader;
 let poor: Trader;
-const clients: WsTestClient[] = [];
+const pool = new ClientPool();
 
 async function loggedIn(trader: Trader): Promise<WsTestClient> {
-  const c = await WsTestClient.connect(h.url);
-  clients.push(c);
+  const c = await pool.connect(h.url);
   const reply = await c.login(trader);
   expect(reply.type).toBe('reply');
   return c;
@@ -34,10 +33,7 @@ beforeAll(async () => {
   poor = await h.trader('o-poor', ['read', 'trade'], { USD: '10' });
 });
 
-afterEach(() => {
-  for (const c of clients) expect(c.violations).toEqual([]);
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(() => expect(pool.release()).toEqual([]));
 
 afterAll(async () => h.close());
 
@@ -137,8 +133,7 @@ describe('the same checks and codes as REST', () => {
   });
 
   it('needs a login and the trade scope', async () => {
-    const anonymous = await WsTestClient.connect(h.url);
-    clients.push(anonymous);
+    const anonymous = await pool.connect(h.url);
     expect(await anonymous.request('placeOrder', limit('buy', '1000', '1'))).toMatchObject({ code: 'WS_LOGIN_REQUIRED', status: 401 });
     const readOnly = await loggedIn(reader);
     expect(await readOnly.request('placeOrder', limit('buy', '1000', '1'))).toMatchObject({ code: 'AUTH_SCOPE_MISSING', status: 403 });

@@ -5,33 +5,17 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../../server/src/core/api.js';
-import { WsTestClient, type Frame } from './client.js';
+import { ClientPool, type Frame, type WsTestClient } from './client.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
+import { eventually } from './eventually.js';
 import { trade } from './workload.js';
 
 let h: Harness;
 let traders: Trader[];
 const events: CoreEvent[] = [];
-const clients: WsTestClient[] = [];
+const pool = new ClientPool();
+const connect = () => pool.connect(h.url);
 
-async function connect(): Promise<WsTestClient> {
-  const c = await WsTestClient.connect(h.url);
-  clients.push(c);
-  return c;
-}
-
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 /** The sequence numbers each private channel should have carried for the account after `afterSeq`. */
 function expectedSeqs(accountId: string, afterSeq: number) {
@@ -72,10 +56,7 @@ beforeAll(async () => {
   traders = await Promise.all(['q1', 'q2', 'q3', 'q4'].map((id) => h.trader(id)));
 });
 
-afterEach(() => {
-  for (const c of clients) expect(c.violations).toEqual([]);
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(() => expect(pool.release()).toEqual([]));
 
 afterAll(async () => h.close());
 

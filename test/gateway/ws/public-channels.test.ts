@@ -3,34 +3,16 @@
  * trades, ticker and candles, while other clients trade at the same time.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WsTestClient, type Frame } from './client.js';
+import { ClientPool, type Frame } from './client.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
 import { LocalBook } from './local-book.js';
+import { eventually } from './eventually.js';
 import { trade } from './workload.js';
 
 let h: Harness;
 let traders: Trader[];
-const clients: WsTestClient[] = [];
-
-async function connect(): Promise<WsTestClient> {
-  const c = await WsTestClient.connect(h.url);
-  clients.push(c);
-  return c;
-}
-
-/** Waits until `check` passes (the frames of a finished workload are still in flight). */
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+const pool = new ClientPool();
+const connect = () => pool.connect(h.url);
 
 function coreLevels(symbol: string, depth: number) {
   const book = h.bus.core.book(symbol, depth)!;
@@ -42,10 +24,7 @@ beforeAll(async () => {
   traders = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((id) => h.trader(id)));
 });
 
-afterEach(() => {
-  for (const c of clients) expect(c.violations).toEqual([]);
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(() => expect(pool.release()).toEqual([]));
 
 afterAll(async () => h.close());
 
