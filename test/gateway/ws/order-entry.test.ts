@@ -111,7 +111,10 @@ describe('the same checks and codes as REST', () => {
       expect(await c.request('placeOrder', args), code).toMatchObject({ type: 'error', op: 'placeOrder', code, status: REJECT_STATUS[code as keyof typeof REJECT_STATUS] });
     }
     const p = await loggedIn(poor);
-    expect(await p.request('placeOrder', limit('buy', '1990', '1'))).toMatchObject({ code: 'INSUFFICIENT_FUNDS', status: 422 });
+    const poorAnswer = await p.request('placeOrder', limit('buy', '1990', '1'));
+    expect(poorAnswer).toMatchObject({ code: 'INSUFFICIENT_FUNDS', status: 422 });
+    // Error frames of order entry carry the order-rate budget too.
+    expect(poorAnswer.rateLimit.map((u: { policy: string }) => u.policy)).toEqual(['key', 'ip', 'orders-1s']);
     expect(await c.request('cancelOrder', { orderId: '999999' })).toMatchObject({ code: 'ORDER_NOT_FOUND', status: 404 });
   });
 

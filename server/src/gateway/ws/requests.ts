@@ -1,10 +1,11 @@
 /**
  * Handles one inbound frame, in a fixed order, each step with its own error code:
- *   1. charge the request weight (key and IP budgets)   RATE_LIMITED (a flood closes with 4005)
- *   2. parse the JSON text                              MALFORMED_JSON
- *   3. validate against the contract's request schema   VALIDATION_FAILED
- *   4. check the session and scope the op needs         WS_LOGIN_REQUIRED / AUTH_SCOPE_MISSING
- *   5. run the op (order entry goes through the shared OrderEntry, so its checks, order-rate
+ *   1. read the frame's `op` and `id` (whatever parses), to know what to charge and whom to answer
+ *   2. charge the op's request weight (key and IP budgets)  RATE_LIMITED (a flood closes with 4005)
+ *   3. refuse a frame that is not JSON text                 MALFORMED_JSON
+ *   4. validate against the contract's request schema       VALIDATION_FAILED
+ *   5. check the session and scope the op needs             WS_LOGIN_REQUIRED / AUTH_SCOPE_MISSING
+ *   6. run the op (order entry goes through the shared OrderEntry, so its checks, order-rate
  *      limits, idempotency and error codes are REST's)
  * and answers with one reply or one error frame carrying the caller's rate-limit usage.
  */
@@ -41,6 +42,9 @@ const WEIGHT_OF: Readonly<Record<RequestOp, string>> = {
   // The batch frame itself weighs the default; each of its requests then spends its own weight.
   batch: 'wsBatch',
 };
+
+/** Ops whose answers also report the account's order-rate budgets. */
+const ORDER_OPS: ReadonlySet<RequestOp> = new Set<RequestOp>(['placeOrder', 'amendOrder', 'cancelOrder', 'cancelAll', 'batch']);
 
 const DEFAULT_BOOK_DEPTH = 10;
 /** Orders remembered for cancel-on-disconnect before the closed ones are pruned. */
@@ -126,7 +130,9 @@ export class RequestProcessor {
     } catch (error) {
       const apiError = asApiError(error);
       if (apiError.status >= 500) this.deps.logger.error({ err: error, connection: connection.id, op }, 'ws: request failed');
-      answerError(apiError, decision.usage);
+      const accountId = connection.session?.principal.accountId;
+      const orderUsage = ORDER_OPS.has(op) && accountId !== undefined ? await this.deps.orders.orderRateUsage(accountId) : [];
+      answerError(apiError, [...decision.usage, ...orderUsage]);
     }
   }
 
