@@ -49,6 +49,43 @@ export interface WsLoginCredentials {
 /** The server's timestamp window (docs/authentication.md). */
 export const SERVER_WINDOW_MS = 5_000;
 
+/**
+ * How long issued timestamps are remembered (elapsed time, not clock time): far beyond the
+ * server's replay memory, which ends `window` after each timestamp.
+ */
+const ISSUED_MEMORY_MS = 60_000;
+
+/**
+ * Issued timestamps in increasing order (they only ever increase between corrections), each with
+ * the monotonic time it was issued at, so forgetting old ones does not depend on the clock being right.
+ */
+class IssuedTimestamps {
+  #items: { timestamp: number; issuedAt: number }[] = [];
+  #head = 0;
+
+  push(timestamp: number): void {
+    this.#items.push({ timestamp, issuedAt: performance.now() });
+  }
+
+  last(): number | undefined {
+    return this.#head < this.#items.length ? this.#items[this.#items.length - 1]!.timestamp : undefined;
+  }
+
+  /** Forgets timestamps issued more than `ageMs` ago. */
+  forgetOlderThan(ageMs: number): void {
+    const cutoff = performance.now() - ageMs;
+    while (this.#head < this.#items.length - 1 && this.#items[this.#head]!.issuedAt < cutoff) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  dropAbove(limit: number): void {
+    while (this.#items.length > this.#head && this.#items[this.#items.length - 1]!.timestamp > limit) this.#items.pop();
+  }
+}
+
 /** The SHA-256 of the empty body, as it appears in every GET's canonical string. */
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -91,7 +128,7 @@ export class RequestSigner {
   readonly keyId: string;
   readonly clock: ServerClock;
   readonly #key: Promise<{ algorithm: 'HMAC' | 'Ed25519'; key: WebCryptoKey }>;
-  #lastTimestamp = 0;
+  readonly #issued = new IssuedTimestamps();
 
   constructor(credentials: ApiCredentials, clock: ServerClock = new ServerClock()) {
     this.keyId = credentials.keyId;
@@ -101,14 +138,20 @@ export class RequestSigner {
     this.#key.catch(() => undefined);
   }
 
-  /** The next signing timestamp: the server-clock estimate, but always above the previous one. */
+  /** The next signing timestamp: the server-clock estimate, but always above every earlier one that may have been accepted. */
   nextTimestamp(): number {
     const now = this.clock.now();
-    // A floor further ahead than the server accepts can only come from a clock since corrected.
-    // Nothing signed above now + window was accepted, so restarting from now replays nothing.
-    if (this.#lastTimestamp > now + SERVER_WINDOW_MS) this.#lastTimestamp = now - 1;
-    this.#lastTimestamp = Math.max(now, this.#lastTimestamp + 1);
-    return this.#lastTimestamp;
+    this.#issued.forgetOlderThan(ISSUED_MEMORY_MS);
+    let floor = this.#issued.last() ?? 0;
+    if (floor > now + SERVER_WINDOW_MS) {
+      // The floor came from a clock since corrected. Timestamps above now + window were never
+      // accepted, so they may be used again; those below it may have been, so stay above them.
+      this.#issued.dropAbove(now + SERVER_WINDOW_MS);
+      floor = this.#issued.last() ?? now - 1;
+    }
+    const timestamp = Math.max(now, floor + 1);
+    this.#issued.push(timestamp);
+    return timestamp;
   }
 
   /** base64 signature of `message` (standard alphabet, padded). */

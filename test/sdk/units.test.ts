@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { BookSnapshot, BookUpdate } from '../../generated/asyncapi.js';
 import {
   backoffDelay, bookChecksum, canonicalString, classifyResponse, compareDecimal, crc32, isIdempotentRequest, LocalOrderBook, parseRetryAfter,
-  ServerClock,
+  RequestSigner, ServerClock,
 } from '../../sdk/src/index.js';
 import { canonicalString as docsCanonicalString } from '../helpers/signing.js';
 
@@ -161,6 +161,21 @@ describe('signing inputs', () => {
         return (await canonicalString(ts, method, path, body)) === docsCanonicalString(ts, method, path, body);
       }),
     );
+  });
+
+  it('issues strictly increasing timestamps, and after a clock correction restarts above every one that may have been accepted', () => {
+    let local = 1_000_000;
+    const clock = new ServerClock(() => local);
+    const signer = new RequestSigner({ keyId: 'k', secret: 'AAAA' }, clock);
+    const burst = Array.from({ length: 50 }, () => signer.nextTimestamp());
+    expect(burst.every((t, i) => i === 0 || t > burst[i - 1]!)).toBe(true);
+    expect(burst.at(-1)).toBe(1_000_049);
+    clock.offsetMs = 120_000; // the clock jumps 2 minutes ahead: these are refused by the server
+    expect(signer.nextTimestamp()).toBe(1_120_000);
+    clock.offsetMs = 0; // calibration corrects it
+    expect(signer.nextTimestamp()).toBe(1_000_050);
+    local += 10_000;
+    expect(signer.nextTimestamp()).toBe(1_010_000);
   });
 
   it('estimates the offset from the quickest round trip', () => {
