@@ -38,8 +38,9 @@ async function main(): Promise<void> {
   // 3. The error catalog as code and as a page.
   writeErrorCatalog();
 
-  // 4. The REST reference as one self-contained HTML page (no CDN: works offline).
-  redocly('build-docs', 'generated/openapi.yaml', '--inlineBundle', '--title', 'Trading API — REST reference', '-o', 'generated/docs/rest.html');
+  // 4. The REST reference as one self-contained HTML page (no CDN: works offline), without
+  //    Redoc's client telemetry (it would send readers' page views to a third party).
+  redocly('build-docs', 'generated/openapi.yaml', '--inlineBundle', '--openapi.disableTelemetry', '--title', 'Trading API — REST reference', '-o', 'generated/docs/rest.html');
 
   // 5. The WebSocket contract: validated, typed, and rendered as generated/docs/websocket.html.
   await generateAsyncApi(root);

@@ -1,0 +1,169 @@
+/**
+ * The hosted docs in a real browser: Debian's Chromium, driven by playwright-core, against a
+ * live service. Every request to another origin is aborted, as on a machine with no internet,
+ * and recorded. The landing page's screenshot is kept as a CI artifact
+ * (artifacts/docs-screenshot.png). Without Chromium this test fails: it never skips.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(ROOT, 'artifacts/docs-screenshot.png');
+
+interface SpecOperation { operationId: string; summary: string; method: string; tags: string[] }
+
+function restOperations(): SpecOperation[] {
+  const spec = JSON.parse(readFileSync(join(ROOT, 'generated/openapi.json'), 'utf8')) as {
+    paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[] }>>;
+  };
+  return Object.values(spec.paths).flatMap((item) =>
+    Object.entries(item).flatMap(([method, op]) => (op?.operationId ? [{ operationId: op.operationId, summary: op.summary ?? '', method: method.toUpperCase(), tags: op.tags ?? [] }] : [])),
+  );
+}
+
+function wsOperationNames(): string[] {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'generated/asyncapi.json'), 'utf8')) as { operations: Record<string, unknown> };
+  return Object.keys(doc.operations);
+}
+
+let svc: TestService;
+let context: BrowserContext;
+let userDataDir: string;
+/** Requests the pages tried to send anywhere but the service. */
+const external: { url: string; type: string; page: string }[] = [];
+const consoleErrors: { text: string; page: string }[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does.`);
+  svc = await startTestService();
+  userDataDir = mkdtempSync(join(tmpdir(), 'docs-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  const origin = new URL(svc.baseUrl).origin;
+  await context.route('**/*', async (route) => {
+    const request = route.request();
+    const url = request.url();
+    if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    external.push({ url, type: request.resourceType(), page: request.frame().url() });
+    return route.abort('internetdisconnected');
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await svc?.stop();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push({ text: m.text(), page: page.url() });
+  });
+  page.on('pageerror', (err) => consoleErrors.push({ text: err.message, page: page.url() }));
+  page.setDefaultTimeout(10_000);
+  const response = await page.goto(svc.baseUrl + path, { waitUntil: 'load' });
+  expect(response?.status(), path).toBe(200);
+  return page;
+}
+
+describe('the docs site in Chromium', () => {
+  it('shows the landing page, with its stylesheet, and saves its screenshot', async () => {
+    const page = await open('/docs');
+    await expect(page.title()).resolves.toBe('Trading API docs');
+    await page.locator('h1', { hasText: 'Trading API documentation' }).waitFor();
+    // The self-served stylesheet applied: the header band is dark, not the browser's default.
+    const band = await page.locator('header.top').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(band).toBe('rgb(13, 37, 56)');
+    for (const name of ['Quickstart', 'REST reference', 'WebSocket reference', 'FIX 4.4']) {
+      await expect(page.locator('a.card', { hasText: name }).count(), name).resolves.toBe(1);
+    }
+    // The operation index on the landing page names every operation of the contract.
+    const listed = await page.locator('table.operations a code').allTextContents();
+    expect(new Set(listed)).toEqual(new Set(restOperations().map((o) => o.operationId)));
+    mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+
+  it('follows the quickstart link from the landing page to a rendered guide, and on to another guide', async () => {
+    const page = await open('/docs');
+    await page.locator('a.card', { hasText: 'Quickstart' }).click();
+    await page.waitForURL(`${svc.baseUrl}/docs/guides/quickstart`);
+    await expect(page.locator('main h1').textContent()).resolves.toMatch(/^Quickstart/);
+    await expect(page.locator('aside a[aria-current="page"]').textContent()).resolves.toBe('Quickstart');
+    // The tested samples are on the page, as code, labelled as tested.
+    await expect(page.locator('pre code.language-sh', { hasText: 'openssl dgst -sha256 -mac HMAC' }).count()).resolves.toBe(1);
+    await expect(page.locator('pre code.language-python').count()).resolves.toBe(1);
+    await expect(page.locator('p.sample-note').count()).resolves.toBeGreaterThanOrEqual(3);
+    // A Markdown link to another guide (`authentication.md`) leads to that guide's page.
+    await page.locator('main a', { hasText: 'Authentication' }).first().click();
+    await page.waitForURL(`${svc.baseUrl}/docs/guides/authentication`);
+    await expect(page.locator('main h1').textContent()).resolves.toMatch(/^Authentication/);
+    await page.close();
+  });
+
+  it('the REST reference lists every operation of generated/openapi.json', async () => {
+    const operations = restOperations();
+    const page = await open('/docs/rest');
+    const menuItem = '[data-component-name="Menu/MenuItem"]';
+    await page.locator(menuItem).first().waitFor();
+    // The sidebar shows one tag's operations at a time: open each tag and read its entries.
+    const seen = new Map<string, string>();
+    for (const tag of [...new Set(operations.flatMap((o) => o.tags))]) {
+      await page.locator('[data-testid="menu-item-label"]', { hasText: new RegExp(`^${tag}$`) }).first().click();
+      const entries = page.locator(`${menuItem} a[href^="#/"]`);
+      await entries.first().waitFor();
+      const read = await entries.evaluateAll((links) => links.map((a) => [a.getAttribute('href') ?? '', (a as HTMLElement).innerText.replace(/\s+/g, ' ').trim()] as const));
+      for (const [href, text] of read) seen.set(href.split('/').pop()!, text);
+    }
+    // Redoc's links end in the operationId, lower-cased; each entry shows the summary and method.
+    expect([...seen.keys()].sort()).toEqual(operations.map((o) => o.operationId.toLowerCase()).sort());
+    for (const op of operations) {
+      expect(seen.get(op.operationId.toLowerCase()), op.operationId).toContain(op.summary);
+      expect(seen.get(op.operationId.toLowerCase()), op.operationId).toContain(op.method);
+    }
+    // The landing page's links (`#operation/<operationId>`) open the operation, with its path.
+    const placeOrder = operations.find((o) => o.operationId === 'placeOrder')!;
+    await page.goto(`${svc.baseUrl}/docs/rest#operation/placeOrder`);
+    const heading = page.locator('h2', { hasText: placeOrder.summary }).first();
+    await heading.waitFor();
+    const section = page.locator('[data-section-id$="/placeorder"]', { has: heading });
+    await expect(section.innerText()).resolves.toMatch(/POST\s+\/v1\/orders/);
+    await page.close();
+  });
+
+  it('the WebSocket reference renders every operation of the AsyncAPI document', async () => {
+    const page = await open('/docs/websocket');
+    await expect(page.locator('h1').first().textContent()).resolves.toMatch(/WebSocket/);
+    const names = wsOperationNames();
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      await expect(page.locator(`[id="operation-${name}"]`).isVisible(), name).resolves.toBe(true);
+    }
+    await page.close();
+  });
+
+  it('loaded nothing from outside the service, and no page logged an error', async () => {
+    // Redoc makes two attempts to reach its vendor that no build option fully turns off: the
+    // footer logo (an image it hides when it fails) and, on some navigations, client telemetry.
+    // The reference's Content-Security-Policy blocks both in the browser, so neither leaves it.
+    const policy = (await fetch(`${svc.baseUrl}/docs/rest`)).headers.get('content-security-policy') ?? '';
+    expect(policy).toMatch(/connect-src 'self'(;|$)/);
+    expect(policy).toMatch(/img-src 'self' data:(;|$)/);
+    const blockedVendorCall = (e: { text: string; page: string }) =>
+      e.page.includes('/docs/rest') && e.text.includes('Content Security Policy') && /https:\/\/[\w.-]*\.redoc(ly)?\.(ly|com)\//.test(e.text);
+    expect(external).toEqual([]);
+    expect(consoleErrors.filter((e) => !blockedVendorCall(e))).toEqual([]);
+  });
+});
