@@ -4,6 +4,7 @@
  * is marked stale and caught up later); private data and answers are never skipped: a connection
  * that cannot take them in time is closed with 4004.
  */
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Principal } from '../../auth/index.js';
 import type { CandleInterval } from '../../core/api.js';
@@ -16,6 +17,8 @@ export type Channel = PublicChannel | PrivateChannel;
 
 /** Requests waiting on one connection beyond which it is closed as a flood (each waits for the previous answer). */
 export const MAX_QUEUED_REQUESTS = 1000;
+
+const TEXT = { binary: false } as const;
 
 export const PRIVATE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['orders', 'fills', 'balances', 'positions']);
 
@@ -31,6 +34,35 @@ export interface Subscription {
   readonly afterSeq: number;
   /** Market data was skipped for this subscription; the connection owes it a fresh state. */
   stale: boolean;
+}
+
+/**
+ * While a batch of core events is being turned into frames, each connection's socket is corked
+ * on its first write and uncorked once the batch is done, so all the frames one batch gives a
+ * connection (book update, trades, private events) leave in one system call.
+ */
+export class WriteBatch {
+  #open = false;
+  readonly #held = new Set<Duplex>();
+
+  /** Runs `deliver` with writes held, then releases them. */
+  run(deliver: () => void): void {
+    this.#open = true;
+    try {
+      deliver();
+    } finally {
+      this.#open = false;
+      for (const socket of this.#held) socket.uncork();
+      this.#held.clear();
+    }
+  }
+
+  /** Called before each write: holds the socket's writes if a batch is being delivered. */
+  hold(socket: Duplex): void {
+    if (!this.#open || this.#held.has(socket)) return;
+    socket.cork();
+    this.#held.add(socket);
+  }
 }
 
 export interface Session {
@@ -57,6 +89,9 @@ export class WsConnection {
 
   constructor(
     readonly ws: WebSocket,
+    /** The upgraded TCP socket under `ws` (held back during a batch, see WriteBatch). */
+    private readonly socket: Duplex,
+    private readonly batch: WriteBatch,
     readonly id: string,
     readonly ip: string,
     private readonly config: WsConfig,
@@ -134,6 +169,7 @@ export class WsConnection {
 
   #send(data: string | Buffer): void {
     this.metrics.framesOut++;
-    this.ws.send(data, { binary: false });
+    this.batch.hold(this.socket);
+    this.ws.send(data, TEXT);
   }
 }

@@ -18,7 +18,7 @@ import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { CommandBus } from '../../sequencer/api.js';
 import { clientAddress } from './client-address.js';
 import { CloseCode, DEFAULT_WS_CONFIG, MAX_BATCH_REQUESTS, WS_PATH, type WsConfig } from './config.js';
-import { WsConnection } from './connection.js';
+import { WriteBatch, WsConnection } from './connection.js';
 import { encode, MarketDataHub } from './market-data.js';
 import { newWsMetrics, registerWsMetrics, type WsMetrics } from './metrics.js';
 import { PrivateStreams } from './private-streams.js';
@@ -74,10 +74,13 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
 
+  const writes = new WriteBatch();
   const stopEvents = bus.onEvents((events) => {
     lastSeq = events[events.length - 1]!.seq;
-    market.onEvents(events);
-    privateStreams.onEvents(events);
+    writes.run(() => {
+      market.onEvents(events);
+      privateStreams.onEvents(events);
+    });
   });
 
   const stopRevocations = options.keys.onRevoked((event) => {
@@ -110,12 +113,12 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     });
     wss.handleUpgrade(req, socket, head, (ws) => {
       accepted = true;
-      onConnection(ws, ip);
+      onConnection(ws, socket, ip);
     });
   };
 
-  const onConnection = (ws: WebSocket, ip: string) => {
-    const connection = new WsConnection(ws, `c-${randomBytes(6).toString('hex')}`, ip, config, metrics, clock);
+  const onConnection = (ws: WebSocket, socket: Duplex, ip: string) => {
+    const connection = new WsConnection(ws, socket, writes, `c-${randomBytes(6).toString('hex')}`, ip, config, metrics, clock);
     connections.add(connection);
     metrics.connectionsOpen++;
     metrics.connectionsTotal++;
