@@ -82,7 +82,7 @@ describe('the docs site in Chromium', () => {
     await expect(page.title()).resolves.toBe('Trading API docs');
     await page.locator('h1', { hasText: 'Trading API documentation' }).waitFor();
     // The self-served stylesheet applied: the header band is dark, not the browser's default.
-    const band = await page.locator('header.top').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const band = await page.locator('header.top').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
     expect(band).toBe('rgb(13, 37, 56)');
     for (const name of ['Quickstart', 'REST reference', 'WebSocket reference', 'FIX 4.4']) {
       await expect(page.locator('a.card', { hasText: name }).count(), name).resolves.toBe(1);
