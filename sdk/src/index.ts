@@ -40,4 +40,9 @@ export { compareDecimal, isZeroDecimal } from './decimal.js';
 // The contracts' generated types, so callers need nothing else.
 export type { paths, components, operations } from '../../generated/openapi.js';
 export type * as WsContract from '../../generated/asyncapi.js';
+export type {
+  AmendArgs, BatchItem, BatchItemDone, BatchItemFailed, BatchItemResult, BookDepth, BookSnapshot, BookUpdate, CancelAllArgs, CandleFrame, ClientMessage,
+  ErrorFrame, FillFrame, Heartbeat, OrderRefArgs, OrderUpdate, OrderRejectedFrame, RateLimitUsageList, ServerMessage, SubscriptionArgs, SubscriptionResult,
+  TickerFrame, TradesFrame, Welcome,
+} from '../../generated/asyncapi.js';
 export { WS_MESSAGES } from '../../generated/asyncapi.js';

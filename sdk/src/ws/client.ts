@@ -535,8 +535,10 @@ export class WsClient {
     return this.request('cancelAll', args);
   }
 
-  batch(requests: [BatchItem, ...BatchItem[]]) {
-    return this.request('batch', { requests });
+  /** Up to `welcome.limits.maxBatchRequests` place, amend and cancel requests, applied in order, each with its own result. */
+  batch(requests: readonly BatchItem[]) {
+    if (requests.length === 0) return Promise.reject(new RangeError('a batch needs at least one request'));
+    return this.request('batch', { requests: requests as [BatchItem, ...BatchItem[]] });
   }
 
   // ---------------------------------------------------------------- subscriptions
@@ -591,18 +593,29 @@ export class WsClient {
   #register(args: SubscriptionArgs, book: LocalOrderBook | undefined): Promise<SubscriptionResult> {
     const key = subscriptionKey(args);
     if (this.#subscriptions.has(key)) return Promise.reject(new Error(`already subscribed to ${key}`));
-    const confirmed = new Promise<SubscriptionResult>((resolve, reject) => {
-      const entry: SubscriptionEntry = { key, args, inFlight: false, resyncing: false, confirmed: { resolve, reject }, ...(book && { book }) };
+    return new Promise<SubscriptionResult>((resolve, reject) => {
+      // Not confirmed in time (no connection, say): the subscription is dropped, not kept for later.
+      const timer = setTimeout(() => fail(new ConnectionError(`${key} not confirmed within ${this.#requestTimeoutMs} ms`, false)), this.#requestTimeoutMs);
+      const fail = (err: unknown) => {
+        clearTimeout(timer);
+        if (this.#subscriptions.get(key) === entry) this.#subscriptions.delete(key);
+        entry.confirmed = undefined;
+        reject(err);
+      };
+      const entry: SubscriptionEntry = {
+        key, args, inFlight: false, resyncing: false, ...(book && { book }),
+        confirmed: {
+          resolve: (result) => {
+            clearTimeout(timer);
+            resolve(result);
+          },
+          reject: fail,
+        },
+      };
       this.#subscriptions.set(key, entry);
       if (this.#state === 'ready') void this.#subscribeOn(this.#socket!, entry);
-      else {
-        this.connect().catch((err: unknown) => {
-          if (this.#subscriptions.get(key) === entry) this.#subscriptions.delete(key);
-          reject(err);
-        });
-      }
+      else this.connect().catch(fail);
     });
-    return confirmed;
   }
 
   async #subscribeOn(socket: WebSocketLike, entry: SubscriptionEntry): Promise<void> {
