@@ -152,6 +152,7 @@ function page(opts: { title: string; body: string; site: SiteInfo; current?: str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(opts.title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${DOCS_BASE}/style.css">
 </head>
 <body>
