@@ -1,6 +1,6 @@
 /**
  * Runs every marked sample of docs/*.md (`<!-- sample: NAME -->` before the fence) against a
- * live service, as an integrator would: a fresh process (bash, python3, or tsx), the server's
+ * live demo market, as an integrator would: a fresh process (bash, python3, or tsx), the server's
  * address and a freshly created API key in BASE_URL, API_KEY and API_SECRET, and nothing else.
  * A sample passes when it exits 0; the samples fail on any refused request (`curl
  * --fail-with-body`, an exception), and a signed sample must fail with a wrong secret, which
@@ -24,6 +24,16 @@ const samples = docsSamples(join(ROOT, 'docs'));
  * the sample is run unchanged except that its import points at the source.
  */
 const LOCAL_PACKAGES: Record<string, string> = { '@trading-api/sdk': join(ROOT, 'sdk/src/index.ts') };
+
+/** Waits (boundedly) until the demo market maker has quoted both sides of `symbol`. */
+async function marketIsQuoted(baseUrl: string, symbol: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const book = (await (await fetch(`${baseUrl}/v1/instruments/${symbol}/book?depth=1`)).json()) as { bids: unknown[]; asks: unknown[] };
+    if (book.bids.length > 0 && book.asks.length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the demo market maker never quoted ${symbol}`);
+}
 
 interface Outcome { code: number | null; stdout: string; stderr: string }
 
@@ -89,8 +99,11 @@ describe('every marked sample in docs/*.md runs against a live server', () => {
   let accounts = 0;
 
   beforeAll(async () => {
-    svc = await startTestService();
+    // The demo market an integrator starts with `npm start`: the market maker keeps the books
+    // two-sided, so samples price their orders from the live book, inside the price band.
+    svc = await startTestService({ demoBot: true });
     dir = mkdtempSync(join(tmpdir(), 'docs-samples-'));
+    await marketIsQuoted(svc.baseUrl, 'BTC-USD');
   });
   afterAll(async () => {
     await svc?.stop();
