@@ -21,7 +21,7 @@ export const GUIDE_GROUPS: readonly { title: string; slugs: readonly string[] }[
   { title: 'Essentials', slugs: ['authentication', 'rate-limits', 'errors', 'trading-rules'] },
   { title: 'Streaming and FIX', slugs: ['websocket', 'fix-rules-of-engagement'] },
   { title: 'Releases', slugs: ['versioning', 'changelog'] },
-  { title: 'Running the platform', slugs: ['operations', 'architecture', 'benchmarks'] },
+  { title: 'Running and developing the platform', slugs: ['operations', 'architecture', 'sdk', 'benchmarks'] },
 ];
 
 /** The marker before a fenced block that test/docs/samples.test.ts runs against a live server. */
