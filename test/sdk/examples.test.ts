@@ -52,9 +52,9 @@ beforeAll(async () => {
   makerAccount = new RestClient({ baseUrl: svc.baseUrl, credentials: maker });
   const [placeAndCancel, streamFills, bookMirror, marketMaker] = await Promise.all([
     runExample('place-and-cancel.ts'),
-    runExample('stream-fills.ts', ['--duration-ms=3000', '--cross']),
-    runExample('book-mirror.ts', ['--duration-ms=3000', '--depth=10']),
-    runExample('market-maker.ts', [], { DURATION_MS: '3500', API_KEY: maker.keyId, API_SECRET: maker.secret }),
+    runExample('stream-fills.ts', ['--duration-ms=2500', '--cross']),
+    runExample('book-mirror.ts', ['--duration-ms=2500', '--depth=10']),
+    runExample('market-maker.ts', [], { DURATION_MS: '3000', API_KEY: maker.keyId, API_SECRET: maker.secret }),
   ]);
   runs = { placeAndCancel: placeAndCancel!, streamFills: streamFills!, bookMirror: bookMirror!, marketMaker: marketMaker! };
 }, 60_000);
