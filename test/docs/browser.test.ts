@@ -70,7 +70,7 @@ async function open(path: string): Promise<Page> {
     if (m.type() === 'error') consoleErrors.push({ text: m.text(), page: page.url() });
   });
   page.on('pageerror', (err) => consoleErrors.push({ text: err.message, page: page.url() }));
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000);
   const response = await page.goto(svc.baseUrl + path, { waitUntil: 'load' });
   expect(response?.status(), path).toBe(200);
   return page;
@@ -141,7 +141,7 @@ describe('the docs site in Chromium', () => {
     const section = page.locator('[data-section-id$="/placeorder"]', { has: heading });
     await expect(section.innerText()).resolves.toMatch(/POST\s+\/v1\/orders/);
     await page.close();
-  });
+  }, 60_000);
 
   it('the WebSocket reference renders every operation of the AsyncAPI document', async () => {
     const page = await open('/docs/websocket');
