@@ -39,7 +39,7 @@ export interface RestClientOptions {
   clock?: ServerClock;
   /** Retry settings, or `false` to never retry. */
   retry?: Partial<RetryOptions> | false;
-  /** On AUTH_TIMESTAMP_OUT_OF_WINDOW, calibrate the clock against GET /v1/time and retry once (default true). */
+  /** On AUTH_TIMESTAMP_OUT_OF_WINDOW, calibrate the clock against GET /v1/time and retry once (default true; needs retries on). */
   autoCalibrate?: boolean;
   /** Sent as X-API-Window: narrows the server's timestamp window for every signed request. */
   windowMs?: number;

@@ -476,9 +476,9 @@ export class WsClient {
   // ---------------------------------------------------------------- requests
 
   /** Sends one request on `socket` and waits for its answer. */
-  #send<Op extends RequestOp>(socket: WebSocketLike, op: Op, args: ArgsOf<Op>, timeoutMs = this.#requestTimeoutMs): Promise<ResultOf<Op>> {
+  #send<Op extends RequestOp>(socket: WebSocketLike | undefined, op: Op, args: ArgsOf<Op>, timeoutMs = this.#requestTimeoutMs): Promise<ResultOf<Op>> {
     return new Promise((resolve, reject) => {
-      if (socket !== this.#socket || socket.readyState !== OPEN) return reject(new ConnectionError(`not connected: ${op} was not sent`, false));
+      if (!socket || socket !== this.#socket || socket.readyState !== OPEN) return reject(new ConnectionError(`not connected: ${op} was not sent`, false));
       const id = this.#nextId++;
       const timer = setTimeout(() => {
         this.#pending.delete(id);
@@ -495,19 +495,28 @@ export class WsClient {
   }
 
   /** Waits until the session is ready (connecting first if needed), at most the request timeout. */
-  async #ready(): Promise<WebSocketLike> {
-    if (this.#state !== 'ready') {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ConnectionError(`not connected within ${this.#requestTimeoutMs} ms`, false)), this.#requestTimeoutMs);
-      });
-      try {
-        await Promise.race([this.connect(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return this.#socket!;
+  async #ready(): Promise<WebSocketLike | undefined> {
+    if (this.#state === 'ready') return this.#socket;
+    if (this.#state === 'closed') throw new ConnectionError('the client was closed', false);
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#readyWaiters = this.#readyWaiters.filter((w) => w !== waiter);
+        reject(new ConnectionError(`not connected within ${this.#requestTimeoutMs} ms`, false));
+      }, this.#requestTimeoutMs);
+      this.#readyWaiters.push(waiter);
+      if (this.#state === 'idle') this.#open();
+    });
+    return this.#socket;
   }
 
   /** Any request of the contract; resolves with the reply's `result`, rejects with ApiError or ConnectionError. */
