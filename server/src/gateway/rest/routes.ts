@@ -16,9 +16,41 @@ export interface OperationInfo {
   private: boolean;
   /** Scope required by the operation (`x-required-scope`), if any. */
   scope: string | undefined;
+  /** Response headers announcing a deprecation (docs/versioning.md), when the spec marks one. */
+  deprecationHeaders: Record<string, string> | undefined;
 }
 
-interface SpecOperation { operationId?: string; security?: unknown[]; 'x-required-scope'?: string }
+interface SpecOperation {
+  operationId?: string;
+  security?: unknown[];
+  'x-required-scope'?: string;
+  deprecated?: boolean;
+  /** When the deprecation took (or takes) effect, ISO 8601. */
+  'x-deprecated-at'?: string;
+  /** When the operation may stop answering, ISO 8601. */
+  'x-sunset'?: string;
+  /** The changelog entry explaining the change, e.g. `/docs/guides/changelog#120`. */
+  'x-deprecation-link'?: string;
+}
+
+/** RFC 9745 `Deprecation`, RFC 8594 `Sunset` and RFC 8288 `Link` for a deprecated operation. */
+export function deprecationHeaders(op: SpecOperation): Record<string, string> | undefined {
+  if (!op.deprecated) return undefined;
+  const at = Date.parse(op['x-deprecated-at'] ?? '');
+  if (Number.isNaN(at)) throw new Error(`${op.operationId}: a deprecated operation needs x-deprecated-at (ISO 8601)`);
+  const headers: Record<string, string> = { Deprecation: `@${Math.floor(at / 1000)}` };
+  const links: string[] = [];
+  const link = op['x-deprecation-link'];
+  if (link) links.push(`<${link}>; rel="deprecation"; type="text/html"`);
+  if (op['x-sunset'] !== undefined) {
+    const sunset = Date.parse(op['x-sunset']);
+    if (Number.isNaN(sunset) || sunset < at) throw new Error(`${op.operationId}: x-sunset must be a date no earlier than x-deprecated-at`);
+    headers.Sunset = new Date(sunset).toUTCString();
+    if (link) links.push(`<${link}>; rel="sunset"; type="text/html"`);
+  }
+  if (links.length > 0) headers.Link = links.join(', ');
+  return headers;
+}
 
 /** Lists the operations of the bundled spec in document order. */
 export function listOperations(spec: { paths: Record<string, Record<string, unknown>>; security?: unknown[] }): OperationInfo[] {
@@ -29,7 +61,10 @@ export function listOperations(spec: { paths: Record<string, Record<string, unkn
       if (!op) continue;
       if (!op.operationId) throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
       const security = op.security ?? spec.security ?? [];
-      ops.push({ operationId: op.operationId as OperationId, method, path, private: security.length > 0, scope: op['x-required-scope'] });
+      ops.push({
+        operationId: op.operationId as OperationId, method, path, private: security.length > 0, scope: op['x-required-scope'],
+        deprecationHeaders: deprecationHeaders(op),
+      });
     }
   }
   return ops;
@@ -49,6 +84,8 @@ export function operationRouter(ops: OperationInfo[], handlers: HandlerMap, befo
     if (typeof handler !== 'function') throw new Error(`No handler for operation ${op.operationId}`);
     const tag: RequestHandler = (_req, res, next) => {
       res.locals.operationId = op.operationId;
+      // Set before anything can fail, so errors of a deprecated operation carry the headers too.
+      for (const [name, value] of Object.entries(op.deprecationHeaders ?? {})) res.setHeader(name, value);
       next();
     };
     const run = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
