@@ -364,30 +364,12 @@ async function ceiling(clients: Clients, count: number, size: number, seconds: n
   return { framesPerSecond: report.frames / (report.ms / 1000), bytesPerFrame: report.bytes / report.frames, ...latencies(report, (s) => sentAt.get(s)) };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      clients: { type: 'string', default: '1000' },
-      seconds: { type: 'string', default: '4' },
-      steps: { type: 'string', default: '20x1,40x1,60x1,20x4,40x4,60x4' },
-      sample: { type: 'string', default: '50' },
-      'order-rate': { type: 'string', default: '1000' },
-      'order-seconds': { type: 'string', default: '10' },
-      'order-connections': { type: 'string', default: '4' },
-    },
-  });
-  const count = Number(values.clients);
-  const seconds = Number(values.seconds);
-  const sample = Number(values.sample);
-  const clients = new Clients();
-  await clients.ask();
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-
-  // 1. Fan-out through the gateway.
+/** Phases 1 and 2: the gateway at each step (batches/s x pairs), then the bare ws ceiling per frame size. */
+async function fanOut(clients: Clients, stepList: string, count: number, seconds: number, sample: number, out: (line: string) => void): Promise<void> {
   const memoryBus = createInMemorySequencer(createCore(), undefined, pino({ level: 'silent' }));
   const gw = await startGateway(memoryBus, count);
   const subscribe = [{ op: 'subscribe', args: { channel: 'book', symbol: 'BTC-USD', depth: 10 } }, { op: 'subscribe', args: { channel: 'trades', symbol: 'BTC-USD' } }];
-  let t = performance.now();
+  const t = performance.now();
   await clients.ask({ cmd: 'connect', url: gw.url, count, subscribe });
   out(`fan-out: ${count} clients connected and subscribed (book depth 10 + trades) in ${Math.round(performance.now() - t)} ms`);
   out('| batches/s | pairs/batch | frames/s | updates/frame | updates/s | bytes/frame | latency p50 ms | p99 ms | max ms | conflated |');
@@ -396,7 +378,7 @@ async function main(): Promise<void> {
   await memoryBus.submit({ type: 'PlaceOrder', accountId: 'maker', symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '100', quantity: '1000', timeInForce: 'GTC' });
   interface Step { rate: number; pairs: number; framesPerSecond: number; bytesPerFrame: number; updatesPerSecond: number; conflated: number; p50: number; p99: number; max: number }
   const steps: Step[] = [];
-  for (const step of values.steps.split(',')) {
+  for (const step of stepList.split(',')) {
     const [rate, pairs] = step.split('x').map(Number) as [number, number];
     const conflatedBefore = gw.gateway.metrics.conflations;
     const generating = generate(gw.bus, rate, pairs, 500 + seconds * 1000 + 300, batches);
@@ -435,6 +417,29 @@ async function main(): Promise<void> {
     out('gateway: no step met p99 < 20 ms without conflation');
   }
 
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '4' },
+      steps: { type: 'string', default: '20x1,40x1,60x1,20x4,40x4,60x4' },
+      sample: { type: 'string', default: '50' },
+      'order-rate': { type: 'string', default: '1000' },
+      'order-seconds': { type: 'string', default: '10' },
+      'order-connections': { type: 'string', default: '4' },
+    },
+  });
+  const count = Number(values.clients);
+  const seconds = Number(values.seconds);
+  const sample = Number(values.sample);
+  const clients = new Clients();
+  await clients.ask();
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+
+  if (values.steps !== '') await fanOut(clients, values.steps, count, seconds, sample, out);
+
   // 3. Order entry round trips, in-memory bus then durable bus.
   const rate = Number(values['order-rate']);
   const orderSeconds = Number(values['order-seconds']);
@@ -450,7 +455,6 @@ async function main(): Promise<void> {
     ] as const) {
       const bus = await open();
       const g = await startGateway(bus, connections);
-      t = performance.now();
       const r = await clients.ask<OrdersReport>({ cmd: 'orders', url: g.url, traders: g.traders, connections, rate, seconds: orderSeconds });
       out(`| ${name} | ${r.sent} | ${r.replies} | ${r.errors} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.p999.toFixed(3)} | ${r.max.toFixed(1)} |`);
       await g.close();
