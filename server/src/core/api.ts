@@ -150,7 +150,10 @@ export interface OrderView {
 export interface OrderAccepted extends EventBase { type: 'OrderAccepted'; order: OrderView }
 /** An order command (place) that failed validation or risk. No order id is consumed. */
 export interface OrderRejected extends EventBase {
-  type: 'OrderRejected'; accountId: string; symbol?: string; clientOrderId?: string; code: RejectCode; message: string;
+  type: 'OrderRejected'; accountId: string; symbol?: string; clientOrderId?: string;
+  /** The order's side, when the command had a valid one (drop copies need it). */
+  side?: Side;
+  code: RejectCode; message: string;
 }
 export interface OrderAmended extends EventBase { type: 'OrderAmended'; order: OrderView; priorityKept: boolean }
 export interface OrderCanceled extends EventBase { type: 'OrderCanceled'; order: OrderView; reason: CancelReason }

@@ -101,10 +101,11 @@ export function emitLevel(st: CoreState, inst: Instrument, side: Side, priceText
   });
 }
 
-export function emitOrderRejected(
-  st: CoreState, accountId: string, symbol: string | undefined, clientOrderId: string | undefined, code: RejectCode, message: string,
-): void {
-  st.out.push({ type: 'OrderRejected', seq: ++st.seq, ts: st.ts, accountId, symbol, clientOrderId, code, message });
+/** What is known of a refused order: whatever fields of the command were well-formed. */
+export interface RejectedOrderIdentity { accountId: string; symbol: string | undefined; clientOrderId: string | undefined; side: Side | undefined }
+
+export function emitOrderRejected(st: CoreState, { accountId, symbol, clientOrderId, side }: RejectedOrderIdentity, code: RejectCode, message: string): void {
+  st.out.push({ type: 'OrderRejected', seq: ++st.seq, ts: st.ts, accountId, symbol, clientOrderId, ...(side !== undefined && { side }), code, message });
 }
 
 export function emitCommandRejected(

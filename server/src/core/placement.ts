@@ -21,87 +21,88 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   const accountId = typeof c.accountId === 'string' ? c.accountId : '';
   const symbol = typeof c.symbol === 'string' ? c.symbol : undefined;
   const clientOrderId = typeof c.clientOrderId === 'string' ? c.clientOrderId : undefined;
+  const side = c.side === 'buy' || c.side === 'sell' ? c.side : undefined;
 
   const account = st.accounts.get(accountId);
-  if (account === undefined) return rejectOrder(st, accountId, symbol, clientOrderId, 'UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
-  if (account === st.feeAccount) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'the fee account cannot trade');
+  if (account === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
+  if (account === st.feeAccount) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'the fee account cannot trade');
   const inst = symbol === undefined ? undefined : st.instruments.get(symbol);
-  if (inst === undefined) return rejectOrder(st, accountId, symbol, clientOrderId, 'UNKNOWN_SYMBOL', `unknown symbol ${String(c.symbol)}`);
-  if (account.killSwitch) return rejectOrder(st, accountId, symbol, clientOrderId, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
+  if (inst === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'UNKNOWN_SYMBOL', `unknown symbol ${String(c.symbol)}`);
+  if (account.killSwitch) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
   const blocked = statusBlocksTrading(inst);
-  if (blocked !== undefined) return rejectOrder(st, accountId, symbol, clientOrderId, blocked, `instrument is ${inst.status}`);
+  if (blocked !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, blocked, `instrument is ${inst.status}`);
   const postOnly = c.postOnly === undefined ? false : c.postOnly;
   if (inst.status === 'post_only' && !(c.orderType === 'limit' && postOnly === true)) {
-    return rejectOrder(st, accountId, symbol, clientOrderId, 'INSTRUMENT_POST_ONLY', 'instrument accepts only post-only limit orders');
+    return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INSTRUMENT_POST_ONLY', 'instrument accepts only post-only limit orders');
   }
 
   // Shape of the order.
-  if (c.side !== 'buy' && c.side !== 'sell') return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'side must be buy or sell');
-  if (c.orderType !== 'limit' && c.orderType !== 'market') return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'orderType must be limit or market');
-  if (typeof c.timeInForce !== 'string' || !TIME_IN_FORCE.has(c.timeInForce)) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'timeInForce must be GTC, IOC, FOK or GTD');
-  if (typeof postOnly !== 'boolean') return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'postOnly must be a boolean');
-  if (c.stp !== undefined && (typeof c.stp !== 'string' || !STP_MODES.has(c.stp))) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'unknown stp mode');
+  if (c.side !== 'buy' && c.side !== 'sell') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'side must be buy or sell');
+  if (c.orderType !== 'limit' && c.orderType !== 'market') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'orderType must be limit or market');
+  if (typeof c.timeInForce !== 'string' || !TIME_IN_FORCE.has(c.timeInForce)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'timeInForce must be GTC, IOC, FOK or GTD');
+  if (typeof postOnly !== 'boolean') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'postOnly must be a boolean');
+  if (c.stp !== undefined && (typeof c.stp !== 'string' || !STP_MODES.has(c.stp))) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'unknown stp mode');
   const stp: StpMode = c.stp ?? DEFAULT_STP;
   const market = c.orderType === 'market';
   const tif = c.timeInForce;
-  if (market && (tif === 'GTC' || tif === 'GTD')) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'a market order must be IOC or FOK');
-  if (postOnly && (market || tif === 'IOC' || tif === 'FOK')) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'post-only needs a GTC or GTD limit order');
-  if (market && c.price !== undefined) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'a market order takes no price');
+  if (market && (tif === 'GTC' || tif === 'GTD')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market order must be IOC or FOK');
+  if (postOnly && (market || tif === 'IOC' || tif === 'FOK')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'post-only needs a GTC or GTD limit order');
+  if (market && c.price !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market order takes no price');
   if (c.quoteQuantity !== undefined) {
-    if (!market || c.side !== 'buy') return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'quoteQuantity is only for market buys');
-    if (c.quantity !== undefined) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'give quantity or quoteQuantity, not both');
-    if (tif === 'FOK') return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'a market buy by quote amount must be IOC');
+    if (!market || c.side !== 'buy') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'quoteQuantity is only for market buys');
+    if (c.quantity !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'give quantity or quoteQuantity, not both');
+    if (tif === 'FOK') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market buy by quote amount must be IOC');
   } else if (c.quantity === undefined) {
-    return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_QUANTITY', 'quantity is required');
+    return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_QUANTITY', 'quantity is required');
   }
   if (c.clientOrderId !== undefined) {
-    if (!isIdentifier(c.clientOrderId)) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
-    if (account.byClientId.has(c.clientOrderId)) return rejectOrder(st, accountId, symbol, clientOrderId, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
+    if (!isIdentifier(c.clientOrderId)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
+    if (account.byClientId.has(c.clientOrderId)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
   }
   let expireAt: number | undefined;
   if (tif === 'GTD') {
-    if (!Number.isSafeInteger(c.expireAt) || (c.expireAt as number) <= st.ts) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_EXPIRY', 'expireAt must be an integer time after now');
+    if (!Number.isSafeInteger(c.expireAt) || (c.expireAt as number) <= st.ts) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_EXPIRY', 'expireAt must be an integer time after now');
     expireAt = c.expireAt;
   } else if (c.expireAt !== undefined) {
-    return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_EXPIRY', 'expireAt is only for GTD orders');
+    return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_EXPIRY', 'expireAt is only for GTD orders');
   }
 
   // Amounts.
   let price = 0n;
   if (!market) {
-    if (c.price === undefined) return rejectOrder(st, accountId, symbol, clientOrderId, 'INVALID_PRICE', 'a limit order needs a price');
+    if (c.price === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_PRICE', 'a limit order needs a price');
     const p = checkPrice(inst, c.price);
-    if (typeof p === 'string') return rejectOrder(st, accountId, symbol, clientOrderId, p, ruleMessage(inst, p));
+    if (typeof p === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, p, ruleMessage(inst, p));
     price = p;
   }
   let quantity: bigint | null = null;
   let quoteQuantity: bigint | null = null;
   if (c.quoteQuantity !== undefined) {
     const v = checkQuoteQuantity(inst, c.quoteQuantity);
-    if (typeof v === 'string') return rejectOrder(st, accountId, symbol, clientOrderId, v, 'quoteQuantity must be a positive decimal string at the quote scale');
-    if (v < inst.minNotional) return rejectOrder(st, accountId, symbol, clientOrderId, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+    if (typeof v === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, v, 'quoteQuantity must be a positive decimal string at the quote scale');
+    if (v < inst.minNotional) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
     quoteQuantity = v;
   } else {
     const v = checkQuantity(inst, c.quantity);
-    if (typeof v === 'string') return rejectOrder(st, accountId, symbol, clientOrderId, v, ruleMessage(inst, v));
+    if (typeof v === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, v, ruleMessage(inst, v));
     quantity = v;
-    if (!market && inst.notional(price, v) < inst.minNotional) return rejectOrder(st, accountId, symbol, clientOrderId, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+    if (!market && inst.notional(price, v) < inst.minNotional) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   }
-  if (!market && !withinBand(inst, price)) return rejectOrder(st, accountId, symbol, clientOrderId, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
-  if (account.orders.size >= account.maxOpenOrders) return rejectOrder(st, accountId, symbol, clientOrderId, 'TOO_MANY_OPEN_ORDERS', `at most ${account.maxOpenOrders} open orders`);
+  if (!market && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
+  if (account.orders.size >= account.maxOpenOrders) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'TOO_MANY_OPEN_ORDERS', `at most ${account.maxOpenOrders} open orders`);
 
   const buy = c.side === 'buy';
   const opposite = buy ? inst.asks : inst.bids;
   const best = opposite.best();
   if (postOnly && best !== undefined && (buy ? best.price <= price : best.price >= price)) {
-    return rejectOrder(st, accountId, symbol, clientOrderId, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
+    return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
   }
 
   // Market orders: the price they may trade to, which is also what a buy by quantity holds against.
   let limit: bigint | null = market ? null : price;
   let limitFromBand = false;
   if (market) {
-    if (best === undefined) return rejectOrder(st, accountId, symbol, clientOrderId, 'NO_LIQUIDITY', 'no orders on the other side of the book');
+    if (best === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NO_LIQUIDITY', 'no orders on the other side of the book');
     const band = buy ? bandCap(inst) : bandFloor(inst);
     if (buy && quantity !== null) {
       const sweep = sweepPrice(inst, quantity);
@@ -119,10 +120,10 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   if (!buy) need = quantity as bigint;
   else if (quoteQuantity !== null) need = quoteQuantity;
   else need = buyHoldNeed(inst.notional(limit as bigint, quantity as bigint), 0n, account.holdBps);
-  if (availableOf(account, holdAsset.asset) < need) return rejectOrder(st, accountId, symbol, clientOrderId, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset.asset}`);
+  if (availableOf(account, holdAsset.asset) < need) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset.asset}`);
 
   if (tif === 'FOK' && !fokFillable(st, account, inst, buy, quantity as bigint, limit, stp)) {
-    return rejectOrder(st, accountId, symbol, clientOrderId, 'FOK_NOT_FILLABLE', 'the order cannot be filled in full at once');
+    return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'FOK_NOT_FILLABLE', 'the order cannot be filled in full at once');
   }
 
   const o = new Order(

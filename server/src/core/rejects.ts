@@ -1,13 +1,11 @@
 /** Refusing a command: one rejection event, and the failure recorded for the command's result. */
 import type { Command, RejectCode } from './api.js';
-import { emitCommandRejected, emitOrderRejected } from './events.js';
+import { emitCommandRejected, emitOrderRejected, type RejectedOrderIdentity } from './events.js';
 import type { CoreState } from './state.js';
 
 /** Refuses a PlaceOrder (OrderRejected). */
-export function rejectOrder(
-  st: CoreState, accountId: string, symbol: string | undefined, clientOrderId: string | undefined, code: RejectCode, message: string,
-): void {
-  emitOrderRejected(st, accountId, symbol, clientOrderId, code, message);
+export function rejectOrder(st: CoreState, order: RejectedOrderIdentity, code: RejectCode, message: string): void {
+  emitOrderRejected(st, order, code, message);
   st.failure = { code, message };
 }
 

@@ -172,6 +172,11 @@ describe('drop copy', () => {
     await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-b', symbol: 'BTC-USD', clientOrderId: 'rest-1', side: 'buy', orderType: 'limit', price: '7', quantity: '1', timeInForce: 'GTC' });
     expect(fields(await drop.next('8'), 11, 150)).toEqual(['rest-1', '0']);
     await buyer.nothingFor(100); // not this session's order
+    // A rejection on another channel reaches the drop copy as a Rejected report with the order's side.
+    await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-b', symbol: 'BTC-USD', clientOrderId: 'rest-bad', side: 'sell', orderType: 'limit', price: '7.001', quantity: '1', timeInForce: 'GTC' });
+    const rejected = await drop.next('8');
+    expect(fields(rejected, 11, 150, 39, 54)).toEqual(['rest-bad', '8', '8', '2']);
+    expect(rejected.get(58)).toMatch(/^PRICE_OFF_TICK/);
     drop.send('D', newOrder(clOrdId(), '1', '1', '7'));
     expect(fields(await drop.next('j'), 372, 380)).toEqual(['D', '6']);
     drop.close();

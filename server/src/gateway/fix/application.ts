@@ -12,7 +12,7 @@ import type { CommandBus } from '../../sequencer/api.js';
 import type { Field, FixMessage } from './codec.js';
 import {
   cxlRejReason, ExecType, executionReport, normalizeDecimal, orderCancelReject, ordRejReason, ordStatus,
-  rejectedOrderReport, sameDecimal, sideFromFix, TIF_FROM_FIX,
+  rejectedOrderReport, sideToFix, sameDecimal, sideFromFix, TIF_FROM_FIX,
 } from './execution-report.js';
 import { reverseRoute, type FixSession, type SessionApplication } from './session.js';
 import type { FixSessionStore } from './store.js';
@@ -314,7 +314,17 @@ export class FixApplication implements SessionApplication {
       }
       case 'OrderRejected': {
         const pending = event.clientOrderId !== undefined ? this.takePendingNew(event.accountId, event.clientOrderId) : undefined;
-        if (!pending) return; // not a FIX order: its side is unknown, so no report can be built
+        if (!pending) {
+          // Rejected on another channel: only the account's drop copies hear of it (when the side was valid).
+          const copies = this.dropCopies.get(event.accountId);
+          if (!copies || event.side === undefined || event.symbol === undefined) return;
+          const copy = rejectedOrderReport({
+            execId: String(event.seq), clOrdId: event.clientOrderId ?? 'NONE', accountId: event.accountId, symbol: event.symbol,
+            side: sideToFix(event.side), ordRejReason: ordRejReason(event.code), text: `${event.code}: ${event.message}`, transactTime: event.ts,
+          });
+          for (const dc of copies) dc.sendApplication(MsgType.ExecutionReport, copy);
+          return;
+        }
         const body = rejectedOrderReport({
           execId: String(event.seq), clOrdId: event.clientOrderId!, accountId: event.accountId, symbol: event.symbol ?? pending.symbol,
           side: pending.side, ordRejReason: ordRejReason(event.code), text: `${event.code}: ${event.message}`, transactTime: event.ts,
