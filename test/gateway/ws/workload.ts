@@ -1,18 +1,7 @@
 /** Concurrent trading through the WebSocket gateway: several logged-in clients placing and canceling orders at once. */
+import { random } from '../../durability/support/workload.js';
 import type { Trader } from './harness.js';
 import { WsTestClient } from './client.js';
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failing run can be repeated. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface WorkloadResult {
   placed: number;
