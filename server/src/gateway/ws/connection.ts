@@ -10,6 +10,7 @@ import type { Principal } from '../../auth/index.js';
 import type { CandleInterval } from '../../core/api.js';
 import { CloseCode, type WsConfig } from './config.js';
 import type { WsMetrics } from './metrics.js';
+import type { WriteBatch } from './write-batch.js';
 
 export type PublicChannel = 'book' | 'trades' | 'ticker' | 'candles';
 export type PrivateChannel = 'orders' | 'fills' | 'balances' | 'positions';
@@ -34,35 +35,6 @@ export interface Subscription {
   readonly afterSeq: number;
   /** Market data was skipped for this subscription; the connection owes it a fresh state. */
   stale: boolean;
-}
-
-/**
- * While a batch of core events is being turned into frames, each connection's socket is corked
- * on its first write and uncorked once the batch is done, so all the frames one batch gives a
- * connection (book update, trades, private events) leave in one system call.
- */
-export class WriteBatch {
-  #open = false;
-  readonly #held = new Set<Duplex>();
-
-  /** Runs `deliver` with writes held, then releases them. */
-  run(deliver: () => void): void {
-    this.#open = true;
-    try {
-      deliver();
-    } finally {
-      this.#open = false;
-      for (const socket of this.#held) socket.uncork();
-      this.#held.clear();
-    }
-  }
-
-  /** Called before each write: holds the socket's writes if a batch is being delivered. */
-  hold(socket: Duplex): void {
-    if (!this.#open || this.#held.has(socket)) return;
-    socket.cork();
-    this.#held.add(socket);
-  }
 }
 
 export interface Session {

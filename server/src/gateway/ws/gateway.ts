@@ -18,12 +18,13 @@ import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { CommandBus } from '../../sequencer/api.js';
 import { clientAddress } from './client-address.js';
 import { CloseCode, DEFAULT_WS_CONFIG, MAX_BATCH_REQUESTS, WS_PATH, type WsConfig } from './config.js';
-import { WriteBatch, WsConnection } from './connection.js';
+import { WsConnection } from './connection.js';
 import { encode, MarketDataHub } from './market-data.js';
 import { newWsMetrics, registerWsMetrics, type WsMetrics } from './metrics.js';
 import { PrivateStreams } from './private-streams.js';
 import { RequestProcessor } from './requests.js';
 import { SessionRegistry } from './sessions.js';
+import { WriteBatch } from './write-batch.js';
 
 export interface WsGatewayOptions {
   /** The HTTP server to take upgrades from (only requests for /v1/ws). */
