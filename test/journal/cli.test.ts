@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../server/src/core/api.js';
 import { openDurableSequencer } from '../../server/src/sequencer/durable.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
+import { dataEnd } from './journal-files.js';
 
 const newDir = tempDirs('journal-cli');
 
@@ -61,7 +62,10 @@ describe('journal CLI', () => {
   it('verify reports a torn tail without calling it damage', () => {
     const dir = copy();
     const segment = join(dir, 'journal', readdirSync(join(dir, 'journal')).sort().pop()!);
-    appendFileSync(segment, Buffer.from([7, 0, 0]));
+    // Three bytes of a record that never finished, where the zero fill began.
+    const bytes = readFileSync(segment);
+    bytes.set([7, 1, 1], dataEnd(bytes));
+    writeFileSync(segment, bytes);
     const run = cli('verify', dir);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/torn tail: 3 bytes/);
@@ -75,7 +79,7 @@ describe('journal CLI', () => {
     writeFileSync(segment, bytes);
     const broken = cli('verify', middle);
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/journal: DAMAGED: .*valid records follow it/);
+    expect(broken.stdout).toMatch(/journal: DAMAGED: .*later batches follow it/);
 
     const snap = copy();
     const file = join(snap, 'snapshots', readdirSync(join(snap, 'snapshots')).sort()[0]!);

@@ -44,8 +44,14 @@ describe('journal record format', () => {
     fc.assert(fc.property(record, (r) => {
       const bytes = encodeRecord(r);
       const decoded = decodeRecordAt(bytes, 0);
-      expect(decoded).toEqual({ ok: true, record: r, end: bytes.length });
+      expect(decoded).toEqual({ ok: true, record: r, batchEnd: r.index, end: bytes.length });
     }));
+  });
+
+  it('carries the end of the batch a record was written in, and rejects one that ends before the record', () => {
+    const r: JournalRecord = { index: 7, envelope: { ts: 1, command: { type: 'ExpireOrders' } } };
+    expect(decodeRecordAt(encodeRecord(r, 9), 0)).toMatchObject({ ok: true, batchEnd: 9 });
+    expect(decodeRecordAt(encodeRecord(r, 6), 0)).toEqual({ ok: false, reason: 'record 7 says its batch ended at 6' });
   });
 
   it('never returns a record from a cut-short one', () => {
@@ -68,7 +74,7 @@ describe('journal record format', () => {
 
   it('reads records back to back from one buffer', () => {
     fc.assert(fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), (records) => {
-      const bytes = Buffer.concat(records.map(encodeRecord));
+      const bytes = Buffer.concat(records.map((r) => encodeRecord(r)));
       let offset = 0;
       for (const r of records) {
         const decoded = decodeRecordAt(bytes, offset);

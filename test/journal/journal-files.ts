@@ -7,6 +7,13 @@ export function envelope(i: number): CommandEnvelope {
   return { ts: 1_700_000_000_000 + i, command: { type: 'Deposit', accountId: `acct-${i % 7}`, asset: 'USD', amount: `${i}.5` } };
 }
 
+/** Where a segment's data ends and its zero fill begins. */
+export function dataEnd(bytes: Buffer): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
+}
+
 /** Appends `count` records in batches of `perTurn` (each batch appended in one turn and awaited), and waits until all are durable. */
 export async function writeRecords(dir: string, count: number, options: Partial<JournalWriterOptions> = {}, perTurn = 10): Promise<JournalWriter> {
   const writer = await JournalWriter.open({ dir, nextIndex: 1, ...options });
@@ -23,6 +30,8 @@ export async function writeRecords(dir: string, count: number, options: Partial<
 export class FaultyFileSystem implements JournalFileSystem {
   private gate: Promise<void> | undefined;
   writes = 0;
+  /** Writes that carried records (not the zero fill written ahead of them). */
+  recordWrites = 0;
   syncs = 0;
   truncatedTo: number[] = [];
   failAfterWrites = Number.POSITIVE_INFINITY;
@@ -39,6 +48,7 @@ export class FaultyFileSystem implements JournalFileSystem {
           throw Object.assign(new Error(`${this.errorCode}: injected write failure`), { code: this.errorCode });
         }
         this.writes++;
+        if (data.some((byte) => byte !== 0)) this.recordWrites++;
         await real.write(data, position);
       },
       sync: async () => {

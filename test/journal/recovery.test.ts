@@ -9,7 +9,7 @@ import { scanJournal } from '../../server/src/journal/reader.js';
 import { segmentFileName } from '../../server/src/journal/segments.js';
 import { captureLogs } from '../durability/support/log-capture.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
-import { envelope, writeRecords } from './journal-files.js';
+import { dataEnd, envelope, writeRecords } from './journal-files.js';
 
 const newDir = tempDirs('journal-recovery');
 
@@ -39,16 +39,29 @@ async function reopen(dir: string, fromIndex = 1) {
 
 const recordSize = encodeRecord({ index: 10, envelope: envelope(10) }).length;
 
+/** Applies `change` to the segment's bytes and writes them back; returns where its data ended before. */
+function edit(file: string, change: (bytes: Buffer, end: number) => void): number {
+  const bytes = readFileSync(file);
+  const end = dataEnd(bytes);
+  change(bytes, end);
+  writeFileSync(file, bytes);
+  return end;
+}
+
 describe('journal recovery: torn tails are cut off and reported, never misread', () => {
+  // journalWith(10) writes batches [1-3] [4-6] [7-9] [10].
   it('a last record cut short at any byte is dropped; the journal continues right after the previous one', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: recordSize - 1 }), async (cut) => {
       const dir = await journalWith(10);
       const file = onlySegment(dir);
-      const full = statSync(file).size;
-      truncateSync(file, full - cut);
+      const end = edit(file, (bytes, dataEndAt) => bytes.fill(0, dataEndAt - cut, dataEndAt));
+      truncateSync(file, end - cut);
       const { replayed, scan, appended, logs } = await reopen(dir);
       expect(replayed.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      expect(scan.tornTail).toMatchObject({ path: file, offset: full - recordSize, droppedBytes: recordSize - cut });
+      expect(scan.tornTail).toMatchObject({ path: file, offset: end - recordSize });
+      // What is left of the record (its zero bytes at the very end read as zero fill).
+      expect(scan.tornTail!.droppedBytes).toBeGreaterThan(0);
+      expect(scan.tornTail!.droppedBytes).toBeLessThanOrEqual(recordSize - cut);
       expect(logs.matching('torn tail')).toHaveLength(1);
       expect(appended).toBe(10);
       const again = await scanJournal(dir);
@@ -60,24 +73,51 @@ describe('journal recovery: torn tails are cut off and reported, never misread',
   it('a flipped bit anywhere in the last record drops that record only', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: recordSize - 1 }), fc.integer({ min: 0, max: 7 }), async (at, bit) => {
       const dir = await journalWith(10);
-      const file = onlySegment(dir);
-      const bytes = readFileSync(file);
-      bytes[bytes.length - recordSize + at]! ^= 1 << bit;
-      writeFileSync(file, bytes);
+      edit(onlySegment(dir), (bytes, end) => {
+        bytes[end - recordSize + at]! ^= 1 << bit;
+      });
       const { replayed, logs } = await reopen(dir);
       expect(replayed).toHaveLength(9);
       expect(logs.matching('torn tail')).toHaveLength(1);
     }), { numRuns: 25 });
   });
 
-  it('a zero-filled tail (a file system extending the file without its data) is cut off', async () => {
+  it('a final batch is kept or dropped whole: a hole in it (pages persisted out of order) drops all of it', async () => {
+    const dir = newDir();
+    const writer = await writeRecords(dir, 6, {}, 3);
+    const file = onlySegment(dir);
+    const endOfSix = dataEnd(readFileSync(file));
+    for (let i = 7; i <= 10; i++) writer.append(envelope(i));
+    await writer.whenDurable(10);
+    await writer.close();
+    // Batches: [1-3] [4-6] [7-10]. Zero a stretch inside record 8, in the middle of the last batch.
+    edit(file, (bytes) => bytes.fill(0, endOfSix + recordSize + 10, endOfSix + recordSize + 40));
+    const { replayed, scan, appended } = await reopen(dir);
+    expect(replayed.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(scan.tornTail).toMatchObject({ offset: endOfSix, reason: 'record checksum mismatch' });
+    expect(appended).toBe(7);
+  });
+
+  it('a final batch whose last records never arrived is dropped whole', async () => {
+    const dir = newDir();
+    const writer = await writeRecords(dir, 3, {}, 3);
+    for (let i = 4; i <= 7; i++) writer.append(envelope(i));
+    await writer.whenDurable(7);
+    await writer.close();
+    edit(onlySegment(dir), (bytes, end) => bytes.fill(0, end - 2 * recordSize + 1, end));
+    const { replayed, scan } = await reopen(dir);
+    expect(replayed.map((r) => r.index)).toEqual([1, 2, 3]);
+    expect(scan.tornTail).toBeDefined();
+  });
+
+  it('zeros after the last record are the end of the data, not damage', async () => {
     const dir = await journalWith(5);
     const file = onlySegment(dir);
-    const size = statSync(file).size;
     appendFileSync(file, Buffer.alloc(4096));
-    const { replayed, scan } = await reopen(dir);
+    const { replayed, scan, logs } = await reopen(dir);
     expect(replayed).toHaveLength(5);
-    expect(scan.tornTail).toMatchObject({ offset: size, droppedBytes: 4096 });
+    expect(scan.tornTail).toBeUndefined();
+    expect(logs.matching('torn tail')).toHaveLength(0);
   });
 
   it('a new segment whose header never became durable is removed', async () => {
@@ -93,22 +133,22 @@ describe('journal recovery: torn tails are cut off and reported, never misread',
 });
 
 describe('journal recovery: damage that is not a torn tail stops start-up', () => {
-  it('a flipped bit in a record followed by intact records', async () => {
+  it('a flipped bit in a record followed by intact later batches', async () => {
     const dir = await journalWith(10);
     const file = onlySegment(dir);
-    const bytes = readFileSync(file);
-    bytes[bytes.length - 5 * recordSize + 20]! ^= 0x04;
-    writeFileSync(file, bytes);
+    edit(file, (bytes, end) => {
+      bytes[end - 5 * recordSize + 20]! ^= 0x04; // record 6, with batches [7-9] and [10] after it
+    });
     const size = statSync(file).size;
     await expect(reopen(dir)).rejects.toThrow(JournalCorruptError);
-    await expect(reopen(dir)).rejects.toThrow(/valid records follow it/);
+    await expect(reopen(dir)).rejects.toThrow(/later batches follow it/);
     expect(statSync(file).size).toBe(size);
   });
 
   it('damage at the end of a segment that is not the last one', async () => {
     const dir = await journalWith(60, { maxSegmentBytes: 800 });
     const first = join(dir, readdirSync(dir).sort()[0]!);
-    truncateSync(first, statSync(first).size - 3);
+    edit(first, (bytes, end) => bytes.fill(0, end - 3, end));
     await expect(reopen(dir)).rejects.toThrow(JournalCorruptError);
   });
 

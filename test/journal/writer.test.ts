@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanJournal } from '../../server/src/journal/reader.js';
@@ -6,7 +6,7 @@ import { retireSegments } from '../../server/src/journal/retention.js';
 import { JournalClosedError, JournalWriter } from '../../server/src/journal/writer.js';
 import type { JournalRecord } from '../../server/src/journal/format.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
-import { envelope, FaultyFileSystem, writeRecords } from './journal-files.js';
+import { dataEnd, envelope, FaultyFileSystem, writeRecords } from './journal-files.js';
 
 const newDir = tempDirs('journal-writer');
 
@@ -17,6 +17,17 @@ async function readAll(dir: string): Promise<JournalRecord[]> {
 }
 
 describe('journal writer', () => {
+  it('zero-fills the segment ahead of the records, so batches overwrite allocated space', async () => {
+    const dir = newDir();
+    const writer = await writeRecords(dir, 20);
+    await writer.close();
+    const bytes = readFileSync(join(dir, readdirSync(dir)[0]!));
+    const end = dataEnd(bytes);
+    expect(end).toBeGreaterThan(20 * 60);
+    expect(bytes.length).toBeGreaterThanOrEqual(end + 2 * 1024 * 1024);
+    expect((await scanJournal(dir)).segments[0]).toMatchObject({ lastIndex: 20, validBytes: end, fileBytes: bytes.length });
+  });
+
   it('writes records that read back in order with consecutive indexes', async () => {
     const dir = newDir();
     const writer = await writeRecords(dir, 250);
@@ -31,7 +42,7 @@ describe('journal writer', () => {
     const fs = new FaultyFileSystem();
     const writer = await writeRecords(dir, 500, { fs }, 100);
     await writer.close();
-    expect(fs.syncs).toBe(5);
+    expect(fs.recordWrites).toBe(5);
     expect((await readAll(dir)).length).toBe(500);
   });
 
@@ -94,7 +105,8 @@ describe('journal writer', () => {
     const writer = await JournalWriter.open({ dir, nextIndex: 1, fs, onFailure: (e) => failures.push(e) });
     writer.append(envelope(1));
     await writer.whenDurable(1);
-    const goodSize = statSync(join(dir, readdirSync(dir)[0]!)).size;
+    const segment = join(dir, readdirSync(dir)[0]!);
+    const goodSize = dataEnd(readFileSync(segment));
 
     fs.failAfterWrites = fs.writes;
     fs.partialBytes = 30;
@@ -103,7 +115,7 @@ describe('journal writer', () => {
     await expect(writer.whenDurable(3)).rejects.toThrow(/ENOSPC/);
     expect(failures).toHaveLength(1);
     expect(fs.truncatedTo).toEqual([goodSize]);
-    expect(statSync(join(dir, readdirSync(dir)[0]!)).size).toBe(goodSize);
+    expect(statSync(segment).size).toBe(goodSize);
     expect(() => writer.append(envelope(4))).toThrow(JournalClosedError);
     expect(writer.durableIndex).toBe(1);
     await writer.close();

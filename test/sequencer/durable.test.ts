@@ -8,14 +8,14 @@ import { openDurableSequencer, type DurableSequencer, type DurableSequencerOptio
 import { FaultyFileSystem } from '../journal/journal-files.js';
 import { captureLogs } from '../durability/support/log-capture.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
-import { deposit, ledgerEngine, place } from './ledger-core.js';
+import { deposit, LEDGER_ENGINE_MODULE, place } from './ledger-core.js';
 
 const newDir = tempDirs('durable-seq');
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 function open(dataDir: string, options: Partial<DurableSequencerOptions> = {}) {
   const logs = captureLogs();
-  return openDurableSequencer({ dataDir, logger: logs.logger, engine: ledgerEngine, ...options }).then((bus) => ({ bus, logs }));
+  return openDurableSequencer({ dataDir, logger: logs.logger, engineModule: LEDGER_ENGINE_MODULE, ...options }).then((bus) => ({ bus, logs }));
 }
 
 function balance(bus: DurableSequencer, account: string): string | undefined {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { CoreEvent } from '../../server/src/core/api.js';
 import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
-import { deposit, ledgerEngine } from './ledger-core.js';
+import { createCore, deposit } from './ledger-core.js';
 
 const silent = pino({ level: 'silent' });
 const fixedClock = (start: number) => {
@@ -12,7 +12,7 @@ const fixedClock = (start: number) => {
 
 describe('in-memory sequencer', () => {
   it('delivers a batch to listeners before any of its submitters resume, in seq order', async () => {
-    const bus = createInMemorySequencer(ledgerEngine.createCore(), fixedClock(1000), silent);
+    const bus = createInMemorySequencer(createCore(), fixedClock(1000), silent);
     const log: string[] = [];
     bus.onEvents((events) => log.push(`events ${events.map((e) => e.seq).join(',')}`));
     const a = bus.submit(deposit('a', 1)).then(() => log.push('ack 1'));
@@ -24,7 +24,7 @@ describe('in-memory sequencer', () => {
 
   it('stamps monotonically non-decreasing times even when the clock steps back', async () => {
     const clock = fixedClock(5000);
-    const bus = createInMemorySequencer(ledgerEngine.createCore(), clock, silent);
+    const bus = createInMemorySequencer(createCore(), clock, silent);
     const stamps: number[] = [];
     bus.onEvents((events: readonly CoreEvent[]) => stamps.push(...events.map((e) => e.ts)));
     await bus.submit(deposit('a', 1));
@@ -36,7 +36,7 @@ describe('in-memory sequencer', () => {
   });
 
   it('keeps events ordered when a listener submits from inside the callback', async () => {
-    const bus = createInMemorySequencer(ledgerEngine.createCore(), fixedClock(0), silent);
+    const bus = createInMemorySequencer(createCore(), fixedClock(0), silent);
     const seqs: number[] = [];
     let nested: Promise<unknown> | undefined;
     bus.onEvents((events) => {
@@ -50,14 +50,14 @@ describe('in-memory sequencer', () => {
   });
 
   it('rejects the submitter when the core throws, and keeps serving', async () => {
-    const bus = createInMemorySequencer(ledgerEngine.createCore(), fixedClock(0), silent);
+    const bus = createInMemorySequencer(createCore(), fixedClock(0), silent);
     await expect(bus.submit(deposit('a', 'explode'))).rejects.toThrow('test double refuses');
     expect((await bus.submit(deposit('a', 1))).ok).toBe(true);
     expect(bus.healthy).toBe(true);
   });
 
   it('exposes the core for queries only', async () => {
-    const bus = createInMemorySequencer(ledgerEngine.createCore(), fixedClock(0), silent);
+    const bus = createInMemorySequencer(createCore(), fixedClock(0), silent);
     await bus.submit(deposit('a', 7));
     expect(bus.core.balances('a')).toEqual([{ asset: 'USD', total: '7', available: '7', hold: '0' }]);
     expect(bus.core.seq).toBe(1);

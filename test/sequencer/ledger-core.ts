@@ -7,7 +7,6 @@
 import type {
   BalanceView, Command, CommandEnvelope, CommandResult, CoreEvent, CoreSnapshot, OrderRef, OrderView, TradingCore,
 } from '../../server/src/core/api.js';
-import type { CoreEngine } from '../../server/src/sequencer/recovery.js';
 
 interface LedgerState {
   seq: number;
@@ -93,10 +92,16 @@ class LedgerCore implements TradingCore {
   candles(): never { throw new Error('not in this test double'); }
 }
 
-export const ledgerEngine: CoreEngine = {
-  createCore: () => new LedgerCore({ seq: 0, nextOrder: 0, balances: {}, orders: {} }),
-  restoreCore: (snapshot) => new LedgerCore(structuredClone(snapshot.state as LedgerState)),
-};
+export function createCore(): TradingCore {
+  return new LedgerCore({ seq: 0, nextOrder: 0, balances: {}, orders: {} });
+}
+
+export function restoreCore(snapshot: CoreSnapshot): TradingCore {
+  return new LedgerCore(structuredClone(snapshot.state as LedgerState));
+}
+
+/** This module, as the sequencer's `engineModule` (the replica worker loads it too). */
+export const LEDGER_ENGINE_MODULE = import.meta.url;
 
 export function deposit(accountId: string, amount: number | string): Command {
   return { type: 'Deposit', accountId, asset: 'USD', amount: String(amount) };

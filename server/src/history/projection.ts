@@ -4,10 +4,13 @@
  * its last commit ended: events at or below that number are skipped, never applied twice.
  */
 import type { CoreEvent, OrderView } from '../core/api.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 
 export class HistoryProjection {
-  private readonly upsertOrder;
+  private readonly insertOrder;
+  private readonly updateOrder;
+  private readonly updateAmendedOrder;
   private readonly insertFill;
   private readonly insertBalanceChange;
   private readonly saveSeq;
@@ -16,12 +19,13 @@ export class HistoryProjection {
 
   constructor(db: SqliteDatabase) {
     this.seq = (db.prepare(`SELECT value FROM history_meta WHERE key = 'projected_seq'`).get() as { value: number }).value;
-    this.upsertOrder = db.prepare(`
+    this.insertOrder = db.prepare(`
       INSERT INTO orders (order_id, account_id, client_order_id, symbol, status, created_at, first_seq, last_seq, view)
-      VALUES (@orderId, @accountId, @clientOrderId, @symbol, @status, @createdAt, @seq, @seq, @view)
-      ON CONFLICT (order_id) DO UPDATE SET
-        client_order_id = excluded.client_order_id, status = excluded.status,
-        last_seq = excluded.last_seq, view = excluded.view`);
+      VALUES (@orderId, @accountId, @clientOrderId, @symbol, @status, @createdAt, @seq, @seq, @view)`);
+    // Only an amend can change the client order id; leaving it out of the other updates spares its index.
+    this.updateOrder = db.prepare(`UPDATE orders SET status = @status, last_seq = @seq, view = @view WHERE order_id = @orderId`);
+    this.updateAmendedOrder = db.prepare(`
+      UPDATE orders SET client_order_id = @clientOrderId, status = @status, last_seq = @seq, view = @view WHERE order_id = @orderId`);
     this.insertFill = db.prepare(`
       INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
       VALUES (@seq, @accountId, @orderId, @clientOrderId, @symbol, @side, @tradeId, @price, @quantity, @liquidity, @fee, @feeAsset, @ts)`);
@@ -55,12 +59,16 @@ export class HistoryProjection {
   private projectEvent(event: CoreEvent): void {
     switch (event.type) {
       case 'OrderAccepted':
+        this.insertOrder.run(this.orderRow(event.seq, event.order));
+        return;
       case 'OrderAmended':
+        this.saveOrder(this.updateAmendedOrder, event.seq, event.order);
+        return;
       case 'OrderCanceled':
-        this.saveOrder(event.seq, event.order);
+        this.saveOrder(this.updateOrder, event.seq, event.order);
         return;
       case 'OrderFilled':
-        this.saveOrder(event.seq, event.order);
+        this.saveOrder(this.updateOrder, event.seq, event.order);
         this.insertFill.run({
           seq: event.seq, accountId: event.order.accountId, orderId: event.order.orderId,
           clientOrderId: event.order.clientOrderId ?? null, symbol: event.order.symbol, side: event.order.side,
@@ -69,6 +77,8 @@ export class HistoryProjection {
         });
         return;
       case 'BalanceChanged':
+        // The ledger: movements of the total. Holds and releases only move funds between available and hold.
+        if (event.reason === 'order_hold' || event.reason === 'order_release') return;
         this.insertBalanceChange.run({
           seq: event.seq, accountId: event.accountId, asset: event.asset, total: event.total,
           available: event.available, hold: event.hold, reason: event.reason, ts: event.ts,
@@ -79,10 +89,16 @@ export class HistoryProjection {
     }
   }
 
-  private saveOrder(seq: number, order: OrderView): void {
-    this.upsertOrder.run({
+  /** Updates the order's row; inserts it if the store never saw it accepted (after a history gap). */
+  private saveOrder(update: Statement, seq: number, order: OrderView): void {
+    const row = this.orderRow(seq, order);
+    if (update.run(row).changes === 0) this.insertOrder.run(row);
+  }
+
+  private orderRow(seq: number, order: OrderView) {
+    return {
       orderId: order.orderId, accountId: order.accountId, clientOrderId: order.clientOrderId ?? null,
       symbol: order.symbol, status: order.status, createdAt: order.createdAt, seq, view: JSON.stringify(order),
-    });
+    };
   }
 }

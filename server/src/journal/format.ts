@@ -1,13 +1,16 @@
 /**
- * The journal's on-disk format. A segment file is a 20-byte header followed by records:
+ * The journal's on-disk format. A segment file is a 20-byte header followed by records, then
+ * zeros (segments are zero-filled ahead of the writer, see writer.ts):
  *
  *   header:  "TJNL" | u32 version | u64 index of the segment's first record | u32 CRC-32 of the 16 bytes before
- *   record:  u32 payload length | u32 CRC-32 of (length field + payload) | payload
+ *   record:  u32 payload length | u32 CRC-32 of (the other header fields + payload) | u64 batch end | payload
  *   payload: UTF-8 JSON {"n": record index, "ts": ..., "command": {...}}
  *
  * All integers are little-endian. The CRC covers the length field too, so a flipped bit in a
  * length is caught by the CRC rather than misread as a different record boundary. Record
- * indexes start at 1 and increase by exactly 1 across the whole journal.
+ * indexes start at 1 and increase by exactly 1 across the whole journal. "Batch end" is the
+ * index of the last record written (and synced) together with this one: it lets recovery tell
+ * the torn final batch of a crash, which was never acknowledged, from damage to older records.
  */
 import type { Command, CommandEnvelope } from '../core/api.js';
 import { crc32 } from './crc32.js';
@@ -15,7 +18,7 @@ import { crc32 } from './crc32.js';
 export const SEGMENT_MAGIC = 'TJNL';
 export const SEGMENT_VERSION = 1;
 export const SEGMENT_HEADER_BYTES = 20;
-export const RECORD_HEADER_BYTES = 8;
+export const RECORD_HEADER_BYTES = 16;
 /** No command comes near this; a larger length can only be damage. */
 export const MAX_PAYLOAD_BYTES = 1 << 20;
 
@@ -46,24 +49,39 @@ export function decodeSegmentHeader(bytes: Buffer): { firstIndex: number } | { e
   return { firstIndex: Number(firstIndex) };
 }
 
-export function encodeRecord(record: JournalRecord): Buffer {
+/**
+ * Encodes a record whose batch is not known yet; `sealRecord` fills in the batch end and the
+ * CRC when the batch is written. Throws RangeError for an oversized command.
+ */
+export function encodeUnsealedRecord(record: JournalRecord): Buffer {
   const json = JSON.stringify({ n: record.index, ts: record.envelope.ts, command: record.envelope.command });
   const payloadBytes = Buffer.byteLength(json);
   if (payloadBytes > MAX_PAYLOAD_BYTES) throw new RangeError(`journal record of ${payloadBytes} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
   out.writeUInt32LE(payloadBytes, 0);
   out.write(json, RECORD_HEADER_BYTES, 'utf8');
-  out.writeUInt32LE(recordChecksum(out, 0, payloadBytes), 4);
   return out;
 }
 
+export function sealRecord(unsealed: Buffer, batchEnd: number): Buffer {
+  unsealed.writeBigUInt64LE(BigInt(batchEnd), 8);
+  unsealed.writeUInt32LE(recordChecksum(unsealed, 0, unsealed.length - RECORD_HEADER_BYTES), 4);
+  return unsealed;
+}
+
+/** A whole record (a batch of its own unless `batchEnd` says otherwise). */
+export function encodeRecord(record: JournalRecord, batchEnd = record.index): Buffer {
+  return sealRecord(encodeUnsealedRecord(record), batchEnd);
+}
+
 function recordChecksum(bytes: Buffer, offset: number, payloadBytes: number): number {
-  const afterLength = crc32(bytes.subarray(offset, offset + 4));
-  return crc32(bytes.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + payloadBytes), afterLength);
+  const lengthCrc = crc32(bytes.subarray(offset, offset + 4));
+  const headerCrc = crc32(bytes.subarray(offset + 8, offset + RECORD_HEADER_BYTES), lengthCrc);
+  return crc32(bytes.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + payloadBytes), headerCrc);
 }
 
 export type DecodedRecord =
-  | { ok: true; record: JournalRecord; end: number }
+  | { ok: true; record: JournalRecord; batchEnd: number; end: number }
   | { ok: false; reason: string };
 
 /**
@@ -82,7 +100,9 @@ export function decodeRecordAt(bytes: Buffer, offset: number): DecodedRecord {
   const start = offset + RECORD_HEADER_BYTES;
   const record = parsePayload(bytes.toString('utf8', start, start + payloadBytes));
   if (!record) return { ok: false, reason: 'record payload is not a journal envelope' };
-  return { ok: true, record, end: start + payloadBytes };
+  const batchEnd = Number(bytes.readBigUInt64LE(offset + 8));
+  if (batchEnd < record.index) return { ok: false, reason: `record ${record.index} says its batch ended at ${batchEnd}` };
+  return { ok: true, record, batchEnd, end: start + payloadBytes };
 }
 
 function parsePayload(text: string): JournalRecord | undefined {
@@ -97,4 +117,16 @@ function parsePayload(text: string): JournalRecord | undefined {
   if (!Number.isSafeInteger(n) || (n as number) < 1 || !Number.isFinite(ts)) return undefined;
   if (typeof command !== 'object' || command === null || typeof (command as { type?: unknown }).type !== 'string') return undefined;
   return { index: n as number, envelope: { ts: ts as number, command: command as Command } };
+}
+
+/** Decodes a run of whole records (a durable batch held in memory); any damage is a bug, so it throws. */
+export function decodeRecords(bytes: Buffer): JournalRecord[] {
+  const records: JournalRecord[] = [];
+  for (let offset = 0; offset < bytes.length;) {
+    const decoded = decodeRecordAt(bytes, offset);
+    if (!decoded.ok) throw new Error(`journal batch damaged at byte ${offset}: ${decoded.reason}`);
+    records.push(decoded.record);
+    offset = decoded.end;
+  }
+  return records;
 }

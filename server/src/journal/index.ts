@@ -2,7 +2,7 @@
 export { crc32 } from './crc32.js';
 export { JournalCorruptError } from './errors.js';
 export { nodeFileSystem, syncDirectory, type AppendFile, type JournalFileSystem } from './file-system.js';
-export type { JournalRecord } from './format.js';
+export { decodeRecords, type JournalRecord } from './format.js';
 export { openJournal, type OpenedJournal, type OpenJournalOptions } from './open.js';
 export { scanJournal, type JournalScan, type SegmentSummary, type TornTail } from './reader.js';
 export { retireSegments } from './retention.js';

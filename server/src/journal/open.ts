@@ -46,7 +46,7 @@ export async function openJournal(options: OpenJournalOptions): Promise<OpenedJo
     else await truncate(torn.path, torn.offset);
     await fs.syncDirectory(options.dir);
     options.logger.warn({ file: torn.path, offset: torn.offset, droppedBytes: torn.droppedBytes, reason: torn.reason },
-      'journal: cut off a torn tail left by a crash (no acknowledged command is in it)');
+      'journal: cut off a torn tail, the final batch a crash interrupted (no acknowledged command is in it)');
   }
 
   const last = scan.segments[scan.segments.length - 1];
@@ -55,7 +55,8 @@ export async function openJournal(options: OpenJournalOptions): Promise<OpenedJo
     dir: options.dir,
     nextIndex,
     fs,
-    ...(last ? { continueSegment: { path: last.path, firstIndex: last.firstIndex, size: last.validBytes } } : {}),
+    // A cut tail took the zero fill with it; otherwise the file's size is what is already allocated.
+    ...(last ? { continueSegment: { path: last.path, size: last.validBytes, allocated: torn?.path === last.path ? last.validBytes : last.fileBytes } } : {}),
     ...(options.maxSegmentBytes !== undefined ? { maxSegmentBytes: options.maxSegmentBytes } : {}),
     ...(options.onDurable ? { onDurable: options.onDurable } : {}),
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),

@@ -12,16 +12,18 @@ import { listSegments, type SegmentFile } from './segments.js';
 export interface SegmentSummary extends SegmentFile {
   /** Index of the segment's last valid record, `firstIndex - 1` when it holds none. */
   lastIndex: number;
-  /** Bytes up to the end of the last valid record (0 when the header itself is torn). */
+  /** Bytes up to the end of the last complete batch; zero fill may follow. */
   validBytes: number;
+  /** The file's size, zero fill included. */
   fileBytes: number;
 }
 
-/** The unreadable end of the last segment: what a crash during a write leaves behind. */
+/** The unreadable end of the last segment: the final batch a crash interrupted (never acknowledged). */
 export interface TornTail {
   path: string;
-  /** Where the valid data ends; everything from here on is dropped. */
+  /** Where the last complete batch ends; everything from here on is dropped. */
   offset: number;
+  /** Bytes of data dropped (the zero fill after them is not counted). */
   droppedBytes: number;
   reason: string;
   /** The segment is only a torn header (the crash came while creating it); it is removed, not cut. */
@@ -83,10 +85,9 @@ export async function scanJournal(dir: string, options: ScanOptions = {}): Promi
     const read = readSegmentRecords(bytes, file, fromIndex, options.onRecord);
     segments.push({ ...file, lastIndex: read.lastIndex, validBytes: read.validBytes, fileBytes: bytes.length });
     if (read.damage) {
-      if (!isLast || read.damage.laterRecord) {
-        throw new JournalCorruptError(`${read.damage.reason}, and valid records follow it`, file.path, read.damage.offset);
-      }
-      tornTail = { path: file.path, offset: read.validBytes, droppedBytes: bytes.length - read.validBytes, reason: read.damage.reason, wholeSegment: false };
+      if (read.damage.fatal) throw new JournalCorruptError(`${read.damage.reason}, and later batches follow it`, file.path, read.damage.offset);
+      if (!isLast) throw new JournalCorruptError(`${read.damage.reason}, in a segment that is not the last`, file.path, read.damage.offset);
+      tornTail = { path: file.path, offset: read.validBytes, droppedBytes: read.dataEnd - read.validBytes, reason: read.damage.reason, wholeSegment: false };
     }
     expected = read.lastIndex + 1;
   }
@@ -98,37 +99,82 @@ export async function scanJournal(dir: string, options: ScanOptions = {}): Promi
 
 interface SegmentRead {
   lastIndex: number;
+  /** End of the last complete batch. */
   validBytes: number;
-  damage?: { offset: number; reason: string; laterRecord: boolean };
-}
-
-function readSegmentRecords(bytes: Buffer, file: SegmentFile, fromIndex: number, onRecord?: (record: JournalRecord) => void): SegmentRead {
-  let offset = SEGMENT_HEADER_BYTES;
-  let lastIndex = file.firstIndex - 1;
-  while (offset < bytes.length) {
-    const decoded = decodeRecordAt(bytes, offset);
-    let reason: string | undefined;
-    if (!decoded.ok) reason = decoded.reason;
-    else if (decoded.record.index !== lastIndex + 1) reason = `record ${decoded.record.index} where ${lastIndex + 1} was expected`;
-    if (reason !== undefined || !decoded.ok) {
-      return { lastIndex, validBytes: offset, damage: { offset, reason: reason!, laterRecord: hasValidRecordAfter(bytes, offset + 1, lastIndex) } };
-    }
-    if (decoded.record.index >= fromIndex) onRecord?.(decoded.record);
-    lastIndex = decoded.record.index;
-    offset = decoded.end;
-  }
-  return { lastIndex, validBytes: offset };
+  /** Where the zero fill starts. */
+  dataEnd: number;
+  damage?: { offset: number; reason: string; fatal: boolean };
 }
 
 /**
- * Whether an intact record with a later index starts anywhere from `from` on. A torn write
- * leaves only garbage (or zeros) after the last good record; an intact later record means the
- * damage is in the middle. Lengths read from text are almost never plausible, so this is fast.
+ * Reads a segment's records, delivering them one whole batch at a time: a batch is delivered
+ * only once its last record (the one whose index is its batch end) has been read intact. The
+ * zero fill after the last record is the end of the data, not damage.
  */
-function hasValidRecordAfter(bytes: Buffer, from: number, lastIndex: number): boolean {
-  for (let offset = from; offset < bytes.length; offset++) {
+function readSegmentRecords(bytes: Buffer, file: SegmentFile, fromIndex: number, onRecord?: (record: JournalRecord) => void): SegmentRead {
+  const dataEnd = endOfData(bytes);
+  let offset = SEGMENT_HEADER_BYTES;
+  let lastIndex = file.firstIndex - 1;
+  let batch: JournalRecord[] = [];
+  let batchEnd = lastIndex;
+  let batchStart = offset;
+  let reason: string | undefined;
+  while (offset < dataEnd) {
     const decoded = decodeRecordAt(bytes, offset);
-    if (decoded.ok && decoded.record.index > lastIndex) return true;
+    if (!decoded.ok) {
+      reason = decoded.reason;
+      break;
+    }
+    const { record } = decoded;
+    const expected = lastIndex + batch.length + 1;
+    if (record.index !== expected) {
+      reason = `record ${record.index} where ${expected} was expected`;
+      break;
+    }
+    if (batch.length === 0) batchEnd = decoded.batchEnd;
+    else if (decoded.batchEnd !== batchEnd) {
+      reason = `record ${record.index} says its batch ends at ${decoded.batchEnd}, its batch says ${batchEnd}`;
+      break;
+    }
+    batch.push(record);
+    offset = decoded.end;
+    if (record.index === batchEnd) {
+      for (const complete of batch) if (complete.index >= fromIndex) onRecord?.(complete);
+      lastIndex = batchEnd;
+      batch = [];
+      batchStart = offset;
+    }
+  }
+  if (reason === undefined && batch.length === 0) return { lastIndex, validBytes: offset, dataEnd };
+  reason ??= `batch ending at ${batchEnd} stops after record ${lastIndex + batch.length}`;
+  return { lastIndex, validBytes: batchStart, dataEnd, damage: { offset: batchStart, reason, fatal: laterBatchExists(bytes, offset + 1, dataEnd, lastIndex, batch.length > 0 ? batchEnd : undefined) } };
+}
+
+/** Offset just past the last non-zero byte: where the records end and the zero fill begins. */
+function endOfData(bytes: Buffer): number {
+  let end = bytes.length;
+  while (end > SEGMENT_HEADER_BYTES && bytes[end - 1] === 0) end--;
+  return end;
+}
+
+/**
+ * Whether the damage can be the torn final batch of a crash: only if every intact record after
+ * it belongs to the batch that was being written (`tornBatchEnd`, or, when the damage starts a
+ * batch, one batch of its own). An intact record of any later batch means the damaged batch
+ * was synced before it (batches are written one after another, each after the previous sync),
+ * so it was acknowledged and the damage is real: cutting it off would lose acknowledged commands.
+ */
+function laterBatchExists(bytes: Buffer, from: number, dataEnd: number, lastIndex: number, tornBatchEnd: number | undefined): boolean {
+  let batchEnd = tornBatchEnd;
+  for (let offset = from; offset < dataEnd;) {
+    const decoded = decodeRecordAt(bytes, offset);
+    if (!decoded.ok || decoded.record.index <= lastIndex) {
+      offset++;
+      continue;
+    }
+    batchEnd ??= decoded.batchEnd;
+    if (decoded.batchEnd !== batchEnd) return true;
+    offset = decoded.end;
   }
   return false;
 }

@@ -4,29 +4,36 @@
  * one fdatasync. Batches are written strictly one after another, so the file order is the
  * append order, which is the core's sequence order.
  *
- * After a failed write the writer is finished: it tries to cut the file back to the last
- * durable batch (so the failed commands do not reappear on replay), reports the failure once
- * and refuses every later append. Recovery is a restart, which replays what is durable.
+ * Segments are zero-filled ahead of the write position (in the background, a few MiB at a
+ * time). A batch then overwrites space the file already has, so its fdatasync need not commit
+ * file-system metadata, and on ext4 it is not held up behind other files' dirty data (the
+ * history database's, say). Zeros after the last record mark the end of the journal.
+ *
+ * After a failed write the writer is finished: it tries to undo the failed batch (so its
+ * commands do not reappear on replay), reports the failure once and refuses every later
+ * append. Recovery is a restart, which replays what is durable.
  */
 import { join } from 'node:path';
 import type { CommandEnvelope } from '../core/api.js';
-import { encodeRecord, encodeSegmentHeader } from './format.js';
+import { encodeSegmentHeader, encodeUnsealedRecord, sealRecord, SEGMENT_HEADER_BYTES } from './format.js';
 import { nodeFileSystem, type AppendFile, type JournalFileSystem } from './file-system.js';
 import { segmentFileName } from './segments.js';
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Zero-filled space is added in steps of this size (or of the segment size, if smaller). */
+const PREALLOCATE_BYTES = 4 * 1024 * 1024;
 
 export interface JournalWriterOptions {
   dir: string;
   /** Index of the next record to append (last durable index + 1). */
   nextIndex: number;
-  /** The last segment to keep appending to, already cut to its valid length by recovery. */
-  continueSegment?: { path: string; firstIndex: number; size: number };
+  /** The last segment to keep appending to; `size` is where its records end, `allocated` its file size. */
+  continueSegment?: { path: string; size: number; allocated?: number };
   fs?: JournalFileSystem;
   /** A batch that finds the segment at least this large starts a new one. */
   maxSegmentBytes?: number;
-  /** Called after each batch is durable, with the index of its last record. */
-  onDurable?: (lastIndex: number) => void;
+  /** Called after each batch is durable, with the index of its last record and the batch's encoded records. */
+  onDurable?: (lastIndex: number, records: Buffer) => void;
   /** Called once, when a write or sync fails; no later batch is written. */
   onFailure?: (error: Error) => void;
 }
@@ -41,9 +48,13 @@ interface Waiter { index: number; resolve: () => void; reject: (error: Error) =>
 export class JournalWriter {
   private readonly fs: JournalFileSystem;
   private readonly maxSegmentBytes: number;
+  private readonly preallocateBytes: number;
   private file: AppendFile | undefined;
-  private fileSize = 0;
-  private segmentFirstIndex = 0;
+  /** Where the next batch goes: the end of the last record. */
+  private position = 0;
+  /** How far the file is zero-filled (its size). */
+  private allocated = 0;
+  private allocating: Promise<void> | undefined;
   private rotateRequested = false;
   private batch: Buffer[] = [];
   private appendedIndex: number;
@@ -57,6 +68,7 @@ export class JournalWriter {
   private constructor(private readonly options: JournalWriterOptions) {
     this.fs = options.fs ?? nodeFileSystem;
     this.maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
+    this.preallocateBytes = Math.min(PREALLOCATE_BYTES, this.maxSegmentBytes);
     this.appendedIndex = options.nextIndex - 1;
     this.durable = options.nextIndex - 1;
   }
@@ -66,8 +78,8 @@ export class JournalWriter {
     const last = options.continueSegment;
     if (last) {
       writer.file = await writer.fs.open(last.path);
-      writer.fileSize = last.size;
-      writer.segmentFirstIndex = last.firstIndex;
+      writer.position = last.size;
+      writer.allocated = Math.max(last.size, last.allocated ?? last.size);
     }
     return writer;
   }
@@ -82,11 +94,6 @@ export class JournalWriter {
     return this.durable;
   }
 
-  /** First index of the segment being written, or 0 before the first segment exists. */
-  get activeSegmentFirstIndex(): number {
-    return this.segmentFirstIndex;
-  }
-
   get failed(): Error | undefined {
     return this.failure;
   }
@@ -96,7 +103,7 @@ export class JournalWriter {
     if (this.failure) throw new JournalClosedError(`journal failed: ${this.failure.message}`);
     if (this.closed) throw new JournalClosedError('journal is closed');
     const index = this.appendedIndex + 1;
-    this.batch.push(encodeRecord({ index, envelope }));
+    this.batch.push(encodeUnsealedRecord({ index, envelope }));
     this.appendedIndex = index;
     this.schedule();
     return index;
@@ -120,6 +127,7 @@ export class JournalWriter {
     while (this.inFlight || (this.batch.length > 0 && !this.failure)) {
       await (this.inFlight ?? this.flush());
     }
+    await this.allocating?.catch(() => undefined);
     const file = this.file;
     this.file = undefined;
     await file?.close();
@@ -149,51 +157,76 @@ export class JournalWriter {
   }
 
   private async writeBatch(): Promise<void> {
-    if (this.batch.length === 0 || this.failure) return;
     const records = this.batch;
     this.batch = [];
     const firstIndex = this.durable + 1;
     const batchLast = this.durable + records.length;
+    for (const record of records) sealRecord(record, batchLast);
+    const body = records.length === 1 ? records[0]! : Buffer.concat(records);
     let newSegment = false;
-    const restoreSize = this.fileSize;
+    const restoreTo = this.position;
     try {
-      if (!this.file || this.rotateRequested || this.fileSize >= this.maxSegmentBytes) {
+      if (!this.file || this.rotateRequested || this.position >= this.maxSegmentBytes) {
         await this.startSegment(firstIndex);
         newSegment = true;
-        records.unshift(encodeSegmentHeader(firstIndex));
       }
-      const data = records.length === 1 ? records[0]! : Buffer.concat(records);
-      await this.file!.write(data, this.fileSize);
+      const data = newSegment ? Buffer.concat([encodeSegmentHeader(firstIndex), body]) : body;
+      // Wait for zero-filling only when this batch does not fit in what is already allocated.
+      if (this.position + data.length > this.allocated) await this.allocating;
+      await this.file!.write(data, this.position);
       await this.file!.sync();
       if (newSegment) await this.fs.syncDirectory(this.options.dir);
-      this.fileSize += data.length;
+      this.position += data.length;
+      if (this.position > this.allocated) this.allocated = this.position;
     } catch (error) {
-      await this.fail(error as Error, newSegment ? 0 : restoreSize);
+      await this.fail(error as Error, newSegment ? 0 : restoreTo);
       return;
     }
     this.durable = batchLast;
     this.releaseWaiters();
-    this.options.onDurable?.(batchLast);
+    this.preallocate();
+    this.options.onDurable?.(batchLast, body);
+  }
+
+  /** Keeps at least half a step of zero-filled space ahead of the writer, filling in the background. */
+  private preallocate(): void {
+    if (this.allocating || this.allocated - this.position >= this.preallocateBytes / 2 || this.allocated >= this.maxSegmentBytes) return;
+    const file = this.file!;
+    const from = this.allocated;
+    const bytes = Math.min(this.preallocateBytes, this.maxSegmentBytes - from);
+    this.allocating = (async () => {
+      await file.write(Buffer.alloc(bytes), from);
+      await file.sync();
+      if (this.file === file) this.allocated = Math.max(this.allocated, from + bytes);
+    })()
+      .catch(() => {
+        // Not fatal: the batch writes extend the file themselves; a real disk problem shows up there.
+      })
+      .finally(() => {
+        this.allocating = undefined;
+      });
   }
 
   private async startSegment(firstIndex: number): Promise<void> {
     const previous = this.file;
+    await this.allocating;
     this.file = undefined;
     this.rotateRequested = false;
     // The previous segment was synced with its last batch; closing it only releases the descriptor.
     await previous?.close();
     this.file = await this.fs.open(join(this.options.dir, segmentFileName(firstIndex)));
-    this.fileSize = 0;
-    this.segmentFirstIndex = firstIndex;
+    this.position = 0;
+    this.allocated = 0;
   }
 
-  private async fail(error: Error, restoreSize: number): Promise<void> {
+  private async fail(error: Error, restoreTo: number): Promise<void> {
     this.failure = error;
     this.batch = [];
     try {
       // Undo whatever part of the failed batch reached the file, so a restart does not replay
-      // commands whose submitters were told they failed.
-      await this.file?.truncate(restoreSize);
+      // commands whose submitters were told they failed. Cutting the file needs no free space.
+      await this.allocating;
+      await this.file?.truncate(restoreTo);
       await this.file?.sync();
     } catch {
       // The original error is the one worth reporting; recovery still cuts a torn tail.

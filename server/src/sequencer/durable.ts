@@ -2,8 +2,10 @@
  * The durable CommandBus (LMAX style). A submitted command is stamped, appended to the journal
  * batch and applied to the in-memory core at once (both synchronous, so journal order is the
  * core's order). Its result and events are withheld until the batch's fdatasync completes;
- * then events go to the history store and to listeners in seq order, and the submit promises
- * resolve. Queries may see state slightly ahead of durability; acknowledgements never are.
+ * then the batch goes to the replica worker (history projection and snapshots, off this
+ * thread), events go to listeners in seq order, and the submit promises resolve. Queries may
+ * see state slightly ahead of durability; acknowledgements never are; the history store
+ * follows the acknowledgements by a moment (`historySynced()` waits for it).
  *
  * If the journal cannot be written, the sequencer becomes unhealthy for good: pending submits
  * and every later one fail with DurabilityError, and core queries fail too (the in-memory state
@@ -11,17 +13,18 @@
  */
 import type { Logger } from 'pino';
 import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
-import { createCore, restoreCore } from '../core/index.js';
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
 import { JournalClosedError, type JournalFileSystem, type JournalWriter } from '../journal/index.js';
 import { DEFAULT_SNAPSHOTS_KEPT, SnapshotStore } from '../snapshot/index.js';
 import { DurabilityError, type CommandBus } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { lockDataDirectory, prepareDataDirectory } from './data-directory.js';
+import { loadEngine, TRADING_CORE_MODULE } from './engine.js';
 import { EventFanout, type EventListener } from './fanout.js';
 import { guardCore } from './guarded-core.js';
-import { recover, type CoreEngine } from './recovery.js';
-import { Snapshotter, type SnapshotTaken } from './snapshotter.js';
+import { recover } from './recovery.js';
+import { Replica, type SnapshotWritten } from './replica.js';
+import { Snapshotter } from './snapshotter.js';
 
 export interface DurableSequencerOptions {
   /** Created on first start. Holds journal/, snapshots/, history.db and LOCK. */
@@ -41,8 +44,8 @@ export interface DurableSequencerOptions {
   snapshotOnClose?: boolean;
   /** The journal's file layer; tests inject write failures through it. */
   fileSystem?: JournalFileSystem;
-  /** How cores are created and restored (default: the trading core). */
-  engine?: CoreEngine;
+  /** Module (URL) exporting createCore() and restoreCore(): the core to run, here and in the replica worker (default: the trading core). */
+  engineModule?: string;
 }
 
 export interface DurabilityStatus {
@@ -55,15 +58,18 @@ export interface DurabilityStatus {
   /** Journal record covered by the newest snapshot. */
   snapshotIndex: number;
   seq: number;
+  /** Core seq the history store (the replica) has reached. */
   historySeq: number;
 }
 
 export interface DurableSequencer extends CommandBus {
-  /** Order, fill and balance-change history; fed only with durable events. */
+  /** Order, fill and balance-change history; the replica fills it with durable events, a moment after they are acknowledged. */
   readonly history: HistoryStore;
+  /** Resolves once the history holds the events of every command acknowledged so far. */
+  historySynced(): Promise<void>;
   status(): DurabilityStatus;
-  /** Takes a snapshot now; undefined if there is nothing new or it failed (logged). */
-  snapshotNow(): Promise<SnapshotTaken | undefined>;
+  /** Takes a snapshot of everything durable now; undefined if there is nothing new or it failed (logged). */
+  snapshotNow(): Promise<SnapshotWritten | undefined>;
   /** Makes everything submitted so far durable, answers it, and releases the data directory. */
   close(): Promise<void>;
 }
@@ -76,50 +82,56 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** The trading core with its default options. */
-const tradingEngine: CoreEngine = { createCore: () => createCore(), restoreCore };
-
 const DEFAULTS = { snapshotEveryCommands: 100_000, snapshotIntervalMs: 5 * 60_000 };
 
 export async function openDurableSequencer(options: DurableSequencerOptions): Promise<DurableSequencer> {
   const layout = await prepareDataDirectory(options.dataDir, options.fileSystem);
   const unlock = await lockDataDirectory(layout);
   const logger = options.logger;
+  const engineModule = options.engineModule ?? TRADING_CORE_MODULE;
+  const snapshotsKept = options.snapshotsKept ?? DEFAULT_SNAPSHOTS_KEPT;
   let history: HistoryStore | undefined;
+  let writer: JournalWriter | undefined;
+  // Callbacks only fire after the first append, which comes after construction below.
+  let sequencer: DurableSequencerImpl | undefined;
+  const replica = Replica.spawn(
+    { engineModule, historyFile: layout.history, snapshotsDir: layout.snapshots, snapshotsKept },
+    (error) => sequencer!.replicaFailed(error),
+  );
   try {
     history = openHistoryStore(layout.history);
-    const snapshots = new SnapshotStore(layout.snapshots, logger, options.snapshotsKept ?? DEFAULT_SNAPSHOTS_KEPT);
+    const snapshots = new SnapshotStore(layout.snapshots, logger, snapshotsKept);
     await snapshots.init();
-    // Callbacks only fire after the first append, which comes after construction below.
-    let sequencer: DurableSequencerImpl | undefined;
     const recovered = await recover({
       journalDir: layout.journal,
       snapshots,
       history,
-      engine: options.engine ?? tradingEngine,
+      engine: await loadEngine(engineModule),
       logger,
       ...(options.fileSystem ? { fs: options.fileSystem } : {}),
       writer: {
         ...(options.maxSegmentBytes !== undefined ? { maxSegmentBytes: options.maxSegmentBytes } : {}),
-        onDurable: (index) => sequencer!.released(index),
+        onDurable: (index, records) => sequencer!.released(index, records),
         onFailure: (error) => sequencer!.journalFailed(error),
       },
     });
+    writer = recovered.writer;
+    await replica.start(recovered.core.snapshot(), writer.lastIndex, recovered.core.seq);
     const snapshotter = new Snapshotter({
-      core: recovered.core,
-      writer: recovered.writer,
-      store: snapshots,
+      replica,
+      writer,
       journalDir: layout.journal,
       logger,
-      clock: options.clock ?? systemClock,
       everyCommands: options.snapshotEveryCommands ?? DEFAULTS.snapshotEveryCommands,
       intervalMs: options.snapshotIntervalMs ?? DEFAULTS.snapshotIntervalMs,
       coveredIndex: recovered.snapshotIndex,
     });
-    sequencer = new DurableSequencerImpl(options, history, unlock, recovered.core, recovered.writer, snapshotter, recovered.lastTs);
+    sequencer = new DurableSequencerImpl(options, history, unlock, recovered.core, writer, replica, snapshotter, recovered.lastTs);
     snapshotter.start();
     return sequencer;
   } catch (error) {
+    await replica.abandon();
+    await writer?.close().catch(() => undefined);
     history?.close();
     await unlock();
     throw error;
@@ -131,6 +143,8 @@ class DurableSequencerImpl implements DurableSequencer {
   private readonly fanout: EventFanout;
   private readonly logger: Logger;
   private pending: Pending[] = [];
+  /** Last journal index whose batch was acknowledged and handed to the replica. */
+  private releasedIndex: number;
   private failure: string | undefined;
   private closing = false;
   readonly core: TradingCore;
@@ -141,9 +155,11 @@ class DurableSequencerImpl implements DurableSequencer {
     private readonly unlock: () => Promise<void>,
     private readonly rawCore: TradingCore,
     private readonly writer: JournalWriter,
+    private readonly replica: Replica,
     private readonly snapshotter: Snapshotter,
     lastTs: number,
   ) {
+    this.releasedIndex = writer.lastIndex;
     this.logger = options.logger;
     this.fanout = new EventFanout(this.logger);
     this.timestamps = new CommandTimestamps(options.clock ?? systemClock, lastTs);
@@ -190,11 +206,15 @@ class DurableSequencerImpl implements DurableSequencer {
       durableIndex: this.writer.durableIndex,
       snapshotIndex: this.snapshotter.coveredIndex,
       seq: this.rawCore.seq,
-      historySeq: this.history.projectedSeq,
+      historySeq: this.replica.progress.seq,
     };
   }
 
-  snapshotNow(): Promise<SnapshotTaken | undefined> {
+  historySynced(): Promise<void> {
+    return this.replica.whenApplied(this.releasedIndex);
+  }
+
+  snapshotNow(): Promise<SnapshotWritten | undefined> {
     return this.snapshotter.take();
   }
 
@@ -204,23 +224,20 @@ class DurableSequencerImpl implements DurableSequencer {
     await this.writer.close();
     await this.snapshotter.stop();
     if (this.failure === undefined && (this.options.snapshotOnClose ?? true)) await this.snapshotter.take();
+    await this.replica.close();
     this.history.close();
     await this.unlock();
   }
 
-  /** The journal made every record up to `index` durable: project, publish, acknowledge. */
-  released(index: number): void {
+  /** The journal made every record up to `index` durable: hand it to the replica, publish, acknowledge. */
+  released(index: number, records: Buffer): void {
+    this.replica.send(this.releasedIndex + 1, records);
+    this.releasedIndex = index;
     let count = 0;
     while (count < this.pending.length && this.pending[count]!.index <= index) count++;
     const batch = this.pending.splice(0, count);
     const events: CoreEvent[] = [];
-    for (const item of batch) if (item.result) events.push(...item.result.events);
-    try {
-      this.history.project(events);
-    } catch (error) {
-      // The batch is durable in the journal, so it is still acknowledged; a restart re-projects it.
-      this.markFailed(`history store write failed: ${(error as Error).message}`, error);
-    }
+    for (const item of batch) if (item.result) for (const event of item.result.events) events.push(event);
     this.fanout.emit(events);
     for (const item of batch) {
       if (item.result) item.resolve(item.result);
@@ -235,6 +252,11 @@ class DurableSequencerImpl implements DurableSequencer {
     const failed = this.pending;
     this.pending = [];
     for (const item of failed) item.reject(new DurabilityError(this.failure!, { cause: error }));
+  }
+
+  /** The replica (history projection, snapshots) failed: what is acknowledged is durable, but the history would fall behind for good. */
+  replicaFailed(error: Error): void {
+    this.markFailed(`replica failed: ${error.message}`, error);
   }
 
   private markFailed(reason: string, error: unknown): void {

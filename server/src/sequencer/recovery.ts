@@ -4,17 +4,12 @@
  * sequence are projected, so the history resumes exactly where it stopped.
  */
 import type { Logger } from 'pino';
-import type { CoreEvent, CoreSnapshot, Millis, TradingCore } from '../core/api.js';
+import type { CoreEvent, Millis, TradingCore } from '../core/api.js';
 import type { HistoryStore } from '../history/index.js';
 import { listSegments, openJournal, type JournalFileSystem, type JournalWriter, type JournalWriterOptions } from '../journal/index.js';
 import type { LoadedSnapshot, SnapshotStore } from '../snapshot/index.js';
 import { DataDirectoryError } from './data-directory.js';
-
-/** How to make a core: fresh, or from a snapshot. The real one is `server/src/core`. */
-export interface CoreEngine {
-  createCore(): TradingCore;
-  restoreCore(snapshot: CoreSnapshot): TradingCore;
-}
+import type { CoreEngine } from './engine.js';
 
 export interface RecoveryInput {
   journalDir: string;

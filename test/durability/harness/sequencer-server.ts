@@ -46,12 +46,12 @@ function answer(bus: DurableSequencer, request: Request): Promise<object> | obje
     return { state: { seq: bus.core.seq, books, balances } };
   }
   const { accountId } = request;
-  return {
+  return bus.historySynced().then(() => ({
     history: {
       orders: allPages((c) => bus.history.listOrders(accountId, {}, c, 1000)),
       fills: allPages((c) => bus.history.listFills(accountId, {}, c, 1000)),
     },
-  };
+  }));
 }
 
 function serve(bus: DurableSequencer, socket: Socket): void {

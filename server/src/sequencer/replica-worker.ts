@@ -1,0 +1,148 @@
+/**
+ * The replica: a worker thread that follows the journal. It receives each durable batch of
+ * records, applies them to its own copy of the core (deterministic, so its events are the
+ * events the sequencer published), projects those events into the history store, and writes
+ * snapshots from its copy. All of that work stays off the sequencer's thread, and because the
+ * replica only ever sees durable records, a snapshot can never hold an unjournaled command.
+ */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import type { CoreEvent, TradingCore } from '../core/api.js';
+import { openHistoryStore, type HistoryStore } from '../history/index.js';
+import { decodeRecords } from '../journal/index.js';
+import { encodeSnapshot, SnapshotStore } from '../snapshot/index.js';
+import { loadEngine } from './engine.js';
+import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.js';
+
+const REPLICA_NICENESS = 10;
+/** Events projected per transaction at most, so a large backlog still commits (and reports) in steps. */
+const MAX_EVENTS_PER_TRANSACTION = 20_000;
+
+const port = parentPort!;
+const send = (message: FromReplica) => port.postMessage(message);
+
+class Replica {
+  private queue: { firstIndex: number; bytes: Buffer }[] = [];
+  private snapshotRequests: number[] = [];
+  private scheduled = false;
+  private failed = false;
+  private snapshotting: Promise<void> = Promise.resolve();
+
+  constructor(private readonly core: TradingCore, private index: number, private readonly history: HistoryStore, private readonly snapshots: SnapshotStore) {}
+
+  receive(message: ToReplica): void {
+    if (this.failed) return;
+    if (message.type === 'records') this.queue.push({ firstIndex: message.firstIndex, bytes: Buffer.from(message.bytes) });
+    else if (message.type === 'snapshot') this.snapshotRequests.push(message.id);
+    else if (message.type === 'close') {
+      void this.close();
+      return;
+    } else return;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Lets every message already queued arrive first, so one transaction covers them all.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    try {
+      const events: CoreEvent[] = [];
+      while (this.queue.length > 0 && events.length < MAX_EVENTS_PER_TRANSACTION) {
+        const { firstIndex, bytes } = this.queue.shift()!;
+        if (firstIndex !== this.index + 1) throw new Error(`replica at record ${this.index} received records from ${firstIndex}`);
+        for (const record of decodeRecords(bytes)) {
+          try {
+            for (const event of this.core.apply(record.envelope).events) events.push(event);
+          } catch {
+            // The sequencer's core threw on this record too (deterministic); it was journaled all the same.
+          }
+          this.index = record.index;
+        }
+      }
+      this.history.project(events);
+      if (events.length > 0 || this.queue.length === 0) send({ type: 'progress', index: this.index, seq: this.core.seq });
+    } catch (error) {
+      this.failed = true;
+      send({ type: 'failed', message: (error as Error).message });
+      return;
+    }
+    // A snapshot asked for is taken at once, even with records still queued: under steady load
+    // the queue may never run empty, and any applied index is a consistent point.
+    if (this.snapshotRequests.length > 0) this.snapshot(this.snapshotRequests.splice(0));
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  /** Captures the state now (in step with the history), writes it while records keep flowing. */
+  private snapshot(ids: number[]): void {
+    const started = Date.now();
+    const index = this.index;
+    const seq = this.core.seq;
+    let encoded: Buffer;
+    try {
+      encoded = encodeSnapshot({ index, seq, takenAt: started }, this.core.snapshot());
+    } catch (error) {
+      for (const id of ids) send({ type: 'snapshot-failed', id, message: (error as Error).message });
+      return;
+    }
+    this.snapshotting = this.snapshotting.then(async () => {
+      try {
+        const oldestKept = await this.snapshots.write(index, encoded);
+        for (const id of ids) send({ type: 'snapshot-done', id, index, seq, oldestKept, bytes: encoded.length, ms: Date.now() - started });
+      } catch (error) {
+        for (const id of ids) send({ type: 'snapshot-failed', id, message: (error as Error).message });
+      }
+    });
+  }
+
+  private async close(): Promise<void> {
+    while (this.queue.length > 0 && !this.failed) this.drain();
+    if (this.snapshotRequests.length > 0 && !this.failed) this.snapshot(this.snapshotRequests.splice(0));
+    await this.snapshotting;
+    this.history.close();
+    send({ type: 'closed' });
+  }
+}
+
+/**
+ * Lowers this thread's CPU priority (Linux: a thread id is accepted where a pid is), so that
+ * on a busy machine the sequencer's thread and the journal's fsync threads go first: the
+ * replica only has to keep up on average. Elsewhere this is a no-op.
+ */
+function yieldCpuToTheSequencer(): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(threadId) && threadId > 0) setPriority(threadId, REPLICA_NICENESS);
+  } catch {
+    // No /proc, or not permitted: run at normal priority.
+  }
+}
+
+async function boot(): Promise<void> {
+  const config = workerData as ReplicaConfig;
+  yieldCpuToTheSequencer();
+  // Loading the core's modules is most of the start-up cost; it runs while the sequencer recovers.
+  const engine = await loadEngine(config.engineModule);
+  port.once('message', (message: ToReplica) => {
+    if (message.type !== 'start') {
+      send({ type: 'failed', message: `replica expected start, got ${message.type}` });
+      return;
+    }
+    // The history store is opened only now: recovery may have projected into it meanwhile.
+    const history = openHistoryStore(config.historyFile);
+    const snapshots = new SnapshotStore(config.snapshotsDir, pino({ level: 'silent' }), config.snapshotsKept);
+    const replica = new Replica(engine.restoreCore(message.core), message.index, history, snapshots);
+    port.on('message', (next: ToReplica) => replica.receive(next));
+    send({ type: 'ready' });
+  });
+}
+
+boot().catch((error: unknown) => send({ type: 'failed', message: `replica did not start: ${(error as Error).message}` }));
