@@ -173,6 +173,18 @@ describe('history store', () => {
     });
   });
 
+  it('lists balance changes as a ledger: movements of the total, not order holds and releases', () => {
+    const reasons = ['deposit', 'order_hold', 'trade', 'fee', 'order_release', 'withdrawal'] as const;
+    const events: CoreEvent[] = reasons.map((reason, i) => ({
+      type: 'BalanceChanged', seq: i + 1, ts: 1_000 + i, accountId: 'alice', asset: 'USD', total: `${i}`, available: `${i}`, hold: '0', reason,
+    }));
+    withStore((store) => {
+      store.project(events);
+      expect(store.listBalanceChanges('alice').items.map((c) => c.reason)).toEqual(['withdrawal', 'fee', 'trade', 'deposit']);
+      expect(store.projectedSeq).toBe(6);
+    });
+  });
+
   it('keeps the projected seq in the file, committed with the rows', () => {
     const file = join(newDir(), 'history.db');
     const { events } = eventsFor([{ kind: 'place', account: 0, symbol: 0 }, { kind: 'balance', account: 1, asset: 0 }]);

@@ -118,6 +118,32 @@ describe('durable sequencer: acknowledgement waits for the journal', () => {
   });
 });
 
+describe('durable sequencer: history follows the acknowledgements', () => {
+  it('historySynced() waits until the history holds every acknowledged command', async () => {
+    const { bus } = await open(newDir());
+    await bus.submit(deposit('a', 1));
+    const orders = await Promise.all(Array.from({ length: 40 }, (_, i) => bus.submit(place('a', `o${i}`))));
+    expect(orders.every((r) => r.ok)).toBe(true);
+    await bus.historySynced();
+    expect(bus.history.listOrders('a', {}, undefined, 100).items).toHaveLength(40);
+    expect(bus.status().historySeq).toBe(bus.core.seq);
+    await bus.close();
+  });
+
+  it('with maxReplicaLag 0 an acknowledgement waits for the history (read-your-writes, back-pressure)', async () => {
+    const { bus } = await open(newDir(), { maxReplicaLag: 0 });
+    await bus.submit(deposit('a', 1));
+    for (let i = 0; i < 30; i++) {
+      const waves = await Promise.all([bus.submit(place('a', `x${i}`)), bus.submit(place('a', `y${i}`))]);
+      expect(waves.every((r) => r.ok)).toBe(true);
+      // No historySynced() here: the acknowledgement itself came after the projection.
+      expect(bus.history.getOrder('a', { clientOrderId: `x${i}` })?.status).toBe('new');
+      expect(bus.history.getOrder('a', { clientOrderId: `y${i}` })?.status).toBe('new');
+    }
+    await bus.close();
+  });
+});
+
 describe('durable sequencer: restart', () => {
   it('recovers state and history after a clean close, and continues the journal', async () => {
     const dir = newDir();

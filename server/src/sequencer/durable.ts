@@ -40,6 +40,12 @@ export interface DurableSequencerOptions {
   snapshotsKept?: number;
   /** A new journal segment starts once the current one reaches this size (default 64 MiB). */
   maxSegmentBytes?: number;
+  /**
+   * Journal records the replica may fall behind before acknowledgements wait for it (default
+   * 50,000): back-pressure, so that under a sustained overload the history neither lags without
+   * bound nor queues unbounded memory.
+   */
+  maxReplicaLag?: number;
   /** Take a snapshot on close, so the next start replays little (default true). */
   snapshotOnClose?: boolean;
   /** The journal's file layer; tests inject write failures through it. */
@@ -82,7 +88,7 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-const DEFAULTS = { snapshotEveryCommands: 100_000, snapshotIntervalMs: 5 * 60_000 };
+const DEFAULTS = { snapshotEveryCommands: 100_000, snapshotIntervalMs: 5 * 60_000, maxReplicaLag: 50_000 };
 
 export async function openDurableSequencer(options: DurableSequencerOptions): Promise<DurableSequencer> {
   const layout = await prepareDataDirectory(options.dataDir, options.fileSystem);
@@ -138,11 +144,21 @@ export async function openDurableSequencer(options: DurableSequencerOptions): Pr
   }
 }
 
+function acknowledge(batch: Pending[]): void {
+  for (const item of batch) {
+    if (item.result) item.resolve(item.result);
+    else item.reject(item.error);
+  }
+}
+
 class DurableSequencerImpl implements DurableSequencer {
   private readonly timestamps: CommandTimestamps;
   private readonly fanout: EventFanout;
   private readonly logger: Logger;
   private pending: Pending[] = [];
+  /** Durable batches whose acknowledgements wait for the replica to catch up, oldest first. */
+  private held: Pending[][] = [];
+  private readonly maxReplicaLag: number;
   /** Last journal index whose batch was acknowledged and handed to the replica. */
   private releasedIndex: number;
   private failure: string | undefined;
@@ -163,6 +179,7 @@ class DurableSequencerImpl implements DurableSequencer {
     this.logger = options.logger;
     this.fanout = new EventFanout(this.logger);
     this.timestamps = new CommandTimestamps(options.clock ?? systemClock, lastTs);
+    this.maxReplicaLag = options.maxReplicaLag ?? DEFAULTS.maxReplicaLag;
     this.core = guardCore(rawCore, () => this.failure);
   }
 
@@ -239,11 +256,22 @@ class DurableSequencerImpl implements DurableSequencer {
     const events: CoreEvent[] = [];
     for (const item of batch) if (item.result) for (const event of item.result.events) events.push(event);
     this.fanout.emit(events);
-    for (const item of batch) {
-      if (item.result) item.resolve(item.result);
-      else item.reject(item.error);
-    }
+    if (this.held.length > 0 || index - this.replica.progress.index > this.maxReplicaLag) this.hold(batch);
+    else acknowledge(batch);
     this.snapshotter.noteDurable(index);
+  }
+
+  /** Acknowledges held batches, in order, once the replica is back within half the allowed lag. */
+  private hold(batch: Pending[]): void {
+    this.held.push(batch);
+    if (this.held.length > 1) return;
+    const release = (): void => {
+      const ready = this.held;
+      this.held = [];
+      for (const waiting of ready) acknowledge(waiting);
+    };
+    // If the replica fails instead, the sequencer is unhealthy; the batches are durable all the same.
+    this.replica.whenApplied(this.releasedIndex - Math.floor(this.maxReplicaLag / 2)).then(release, release);
   }
 
   /** The journal failed: nothing pending may be acknowledged, and nothing more accepted. */
