@@ -34,4 +34,7 @@ if (existsSync(baselineFile)) {
 mkdirSync(historyDir, { recursive: true });
 writeFileSync(baselineFile, text);
 writeFileSync(join(historyDir, `${version}.json`), text);
-process.stdout.write(`Released contract ${version}.\n`);
+// The WebSocket contract is released with it: its bundled form becomes the gate's baseline.
+const asyncApi = readFileSync(join(root, 'generated/asyncapi.json'), 'utf8');
+writeFileSync(join(root, 'api-spec/released/asyncapi.json'), asyncApi);
+process.stdout.write(`Released contract ${version} (REST) with the current WebSocket contract.\n`);
