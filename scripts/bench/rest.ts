@@ -36,11 +36,11 @@ function startProcess(args: string[], env: Record<string, string>, readyMessage:
   });
 }
 
-interface Creds { keyId: string; secret: string }
-let lastTimestamp = 0;
+interface Creds { keyId: string; secret: string; lastTimestamp?: number }
 function sign(creds: Creds, method: string, path: string, body: string): Record<string, string> {
-  // Strictly increasing timestamps keep identical requests (same GET twice in one ms) from being replays.
-  const ts = (lastTimestamp = Math.max(Date.now(), lastTimestamp + 1));
+  // Strictly increasing timestamps per key keep identical requests (the same GET twice in one ms)
+  // from being replays; that allows 1,000 requests per second per key, so the load rotates keys.
+  const ts = (creds.lastTimestamp = Math.max(Date.now(), (creds.lastTimestamp ?? 0) + 1));
   const message = `${ts}\n${method}\n${path}\n${createHash('sha256').update(body).digest('hex')}`;
   return {
     'x-api-key': creds.keyId,
@@ -89,30 +89,35 @@ async function main(): Promise<void> {
   const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
   await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });
   await call(base, operator, 'POST', '/v1/operator/accounts/bench/deposits', { asset: 'USD', amount: '1000000000' });
-  const key = await call(base, operator, 'POST', '/v1/operator/accounts/bench/api-keys', { label: 'bench', scopes: ['read', 'trade'] });
-  const creds: Creds = { keyId: key.key.keyId, secret: key.secret };
+  const keys: Creds[] = [];
+  for (let i = 0; i < 16; i++) {
+    const key = await call(base, operator, 'POST', '/v1/operator/accounts/bench/api-keys', { label: `bench ${i}`, scopes: ['read', 'trade'] });
+    keys.push({ keyId: key.key.keyId, secret: key.secret });
+  }
+  let turn = 0;
+  const nextKey = () => keys[turn++ % keys.length]!;
 
   let n = 0;
   const orderBody = () => JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: `${10000 + (n++ % 500)}.00`, quantity: '0.001' });
   results.push(await run('signed GET /v1/balances', {
     url: base,
-    requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(creds, 'GET', '/v1/balances', '') }) }],
+    requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(nextKey(), 'GET', '/v1/balances', '') }) }],
   }));
   results.push(await run('signed POST /v1/orders', {
     url: base,
-    requests: [{ method: 'POST', path: '/v1/orders', setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(creds, 'POST', '/v1/orders', body) }; } }],
+    requests: [{ method: 'POST', path: '/v1/orders', setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) }; } }],
   }));
   results.push(await run('signed place + cancel (pairs)', {
     url: base,
     requests: [
       {
         method: 'POST', path: '/v1/orders',
-        setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(creds, 'POST', '/v1/orders', body) }; },
+        setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) }; },
         onResponse: (status, body, context) => { if (status === 201) (context as Record<string, unknown>).orderId = JSON.parse(body).order.orderId; },
       },
       {
         method: 'DELETE',
-        setupRequest: (req, context) => { const path = `/v1/orders/${String((context as Record<string, unknown>).orderId)}`; return { ...req, path, headers: sign(creds, 'DELETE', path, '') }; },
+        setupRequest: (req, context) => { const path = `/v1/orders/${String((context as Record<string, unknown>).orderId)}`; return { ...req, path, headers: sign(nextKey(), 'DELETE', path, '') }; },
       },
     ],
   }));
