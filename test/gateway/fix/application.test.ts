@@ -219,4 +219,28 @@ describe('cancel-on-disconnect and resend', () => {
     expect(resent.get(122)! <= resent.get(52)!).toBe(true);
     again.close();
   });
+
+  it('stores reports for a session that has not logged on since an acceptor restart, and resends them', async () => {
+    await venue.bus.submit({ type: 'CancelAll', accountId: 'acc-s' });
+    const c = await loggedOn(venue, 'SELLER', { reset: true });
+    const id = clOrdId();
+    c.send('D', newOrder(id, '2', '1', '901'));
+    const ack = await c.next('8');
+    c.send('5');
+    await c.next('5');
+    await c.waitClosed();
+    await venue.restart();
+    // The fill happens while no SELLER session exists in the restarted acceptor.
+    await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-b', symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '901', quantity: '1', timeInForce: 'IOC' });
+    const again = await FixClient.connect(venue.acceptor.port, 'SELLER');
+    again.logon(venue.keys.SELLER!, { seq: 4 });
+    const logon = await again.next('A');
+    const lastSeen = Number(ack.get(34)) + 1;
+    expect(Number(logon.get(34))).toBeGreaterThan(lastSeen + 1);
+    again.seq = 5;
+    again.send('2', [[7, String(lastSeen + 1)], [16, '0']]);
+    const resent = await again.next('8');
+    expect(fields(resent, 11, 150, 39, 43)).toEqual([id, 'F', '2', 'Y']);
+    again.close();
+  });
 });

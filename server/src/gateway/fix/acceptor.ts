@@ -100,6 +100,15 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     return session;
   };
 
+  // Session keys look like `FIX.4.4:<our CompID>-><their CompID>`.
+  application.setSessionResolver((key) => {
+    const prefix = `FIX.4.4:${options.compId}->`;
+    if (!key.startsWith(prefix)) return undefined;
+    const sender = key.slice(prefix.length);
+    const config = configFor(sender);
+    return config ? sessionFor(sender, config) : undefined;
+  });
+
   const unsubscribeRevocations = options.keyStore?.onRevoked((event) => {
     for (const session of sessions.values()) if (session.keyId === event.keyId && session.isConnected) session.logout('API key revoked');
   });

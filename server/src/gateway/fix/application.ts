@@ -32,6 +32,8 @@ const BusinessReject = { UnsupportedMessageType: 3, ApplicationNotAvailable: 4, 
 
 export class FixApplication implements SessionApplication {
   private readonly sessions = new Map<string, FixSession>();
+  /** Finds (or recreates from the store) a session that has not logged on since start-up. */
+  private resolveSession: (key: string) => FixSession | undefined = () => undefined;
   private readonly dropCopies = new Map<string, Set<FixSession>>();
   private readonly pendingNew = new Map<string, PendingNew>();
   private readonly pendingCancel = new Map<string, PendingChange>();
@@ -54,6 +56,23 @@ export class FixApplication implements SessionApplication {
 
   close(): void {
     this.unsubscribe();
+  }
+
+  /**
+   * Lets reports for a session that has not logged on since a restart be stored for it (and
+   * resent after its next Logon) instead of being dropped.
+   */
+  setSessionResolver(resolve: (key: string) => FixSession | undefined): void {
+    this.resolveSession = resolve;
+  }
+
+  private sessionByKey(key: string): FixSession | undefined {
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.resolveSession(key);
+      if (session) this.sessions.set(key, session);
+    }
+    return session;
   }
 
   onLogon(session: FixSession): void {
@@ -363,7 +382,7 @@ export class FixApplication implements SessionApplication {
 
   private deliver(order: OrderView, body: Field[], route?: Field[]): void {
     const owner = this.ownerOf(order.orderId);
-    if (owner) this.sessions.get(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? []);
+    if (owner) this.sessionByKey(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? []);
     if (order.status !== 'new' && order.status !== 'partially_filled') this.routes.delete(order.orderId);
     for (const dc of this.dropCopies.get(order.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
   }
