@@ -2,10 +2,22 @@
  * Projects core events into the history tables. Each call is one transaction that also records
  * the last projected sequence number, so after a crash the projection resumes exactly where
  * its last commit ended: events at or below that number are skipped, never applied twice.
+ *
+ * An order's row holds its latest view. Within one call, an order's events are folded into a
+ * single insert or update (an order often rests, fills and is done within one batch).
  */
 import type { CoreEvent, OrderView } from '../core/api.js';
-import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../storage/sqlite.js';
+
+interface OrderChange {
+  order: OrderView;
+  /** Seq of its OrderAccepted, when that is in this call (the row is new). */
+  acceptedSeq?: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** An amend can change the client order id, which is indexed; other updates leave it alone. */
+  amended: boolean;
+}
 
 export class HistoryProjection {
   private readonly insertOrder;
@@ -21,25 +33,24 @@ export class HistoryProjection {
     this.seq = (db.prepare(`SELECT value FROM history_meta WHERE key = 'projected_seq'`).get() as { value: number }).value;
     this.insertOrder = db.prepare(`
       INSERT INTO orders (order_id, account_id, client_order_id, symbol, status, created_at, first_seq, last_seq, view)
-      VALUES (@orderId, @accountId, @clientOrderId, @symbol, @status, @createdAt, @seq, @seq, @view)`);
-    // Only an amend can change the client order id; leaving it out of the other updates spares its index.
-    this.updateOrder = db.prepare(`UPDATE orders SET status = @status, last_seq = @seq, view = @view WHERE order_id = @orderId`);
-    this.updateAmendedOrder = db.prepare(`
-      UPDATE orders SET client_order_id = @clientOrderId, status = @status, last_seq = @seq, view = @view WHERE order_id = @orderId`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.updateOrder = db.prepare(`UPDATE orders SET status = ?, last_seq = ?, view = ? WHERE order_id = ?`);
+    this.updateAmendedOrder = db.prepare(`UPDATE orders SET client_order_id = ?, status = ?, last_seq = ?, view = ? WHERE order_id = ?`);
     this.insertFill = db.prepare(`
       INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
-      VALUES (@seq, @accountId, @orderId, @clientOrderId, @symbol, @side, @tradeId, @price, @quantity, @liquidity, @fee, @feeAsset, @ts)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertBalanceChange = db.prepare(`
-      INSERT INTO balance_changes (seq, account_id, asset, total, available, hold, reason, ts)
-      VALUES (@seq, @accountId, @asset, @total, @available, @hold, @reason, @ts)`);
+      INSERT INTO balance_changes (seq, account_id, asset, total, available, hold, reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.saveSeq = db.prepare(`UPDATE history_meta SET value = ? WHERE key = 'projected_seq'`);
     this.projectBatch = db.transaction((events: readonly CoreEvent[]) => {
       let last = this.seq;
+      const orders = new Map<string, OrderChange>();
       for (const event of events) {
         if (event.seq <= last) continue;
-        this.projectEvent(event);
+        this.projectEvent(event, orders);
         last = event.seq;
       }
+      for (const change of orders.values()) this.saveOrder(change);
       if (last !== this.seq) this.saveSeq.run(last);
       return last;
     });
@@ -56,49 +67,51 @@ export class HistoryProjection {
     this.seq = this.projectBatch(events);
   }
 
-  private projectEvent(event: CoreEvent): void {
+  private projectEvent(event: CoreEvent, orders: Map<string, OrderChange>): void {
     switch (event.type) {
       case 'OrderAccepted':
-        this.insertOrder.run(this.orderRow(event.seq, event.order));
-        return;
       case 'OrderAmended':
-        this.saveOrder(this.updateAmendedOrder, event.seq, event.order);
-        return;
       case 'OrderCanceled':
-        this.saveOrder(this.updateOrder, event.seq, event.order);
+      case 'OrderFilled': {
+        const change = orders.get(event.order.orderId);
+        if (change) {
+          change.order = event.order;
+          change.lastSeq = event.seq;
+          change.amended ||= event.type === 'OrderAmended';
+        } else {
+          orders.set(event.order.orderId, {
+            order: event.order, firstSeq: event.seq, lastSeq: event.seq, amended: event.type === 'OrderAmended',
+            ...(event.type === 'OrderAccepted' ? { acceptedSeq: event.seq } : {}),
+          });
+        }
+        if (event.type === 'OrderFilled') {
+          const o = event.order;
+          this.insertFill.run(event.seq, o.accountId, o.orderId, o.clientOrderId ?? null, o.symbol, o.side, event.tradeId, event.price,
+            event.quantity, event.liquidity, event.fee, event.feeAsset, event.ts);
+        }
         return;
-      case 'OrderFilled':
-        this.saveOrder(this.updateOrder, event.seq, event.order);
-        this.insertFill.run({
-          seq: event.seq, accountId: event.order.accountId, orderId: event.order.orderId,
-          clientOrderId: event.order.clientOrderId ?? null, symbol: event.order.symbol, side: event.order.side,
-          tradeId: event.tradeId, price: event.price, quantity: event.quantity, liquidity: event.liquidity,
-          fee: event.fee, feeAsset: event.feeAsset, ts: event.ts,
-        });
-        return;
+      }
       case 'BalanceChanged':
         // The ledger: movements of the total. Holds and releases only move funds between available and hold.
         if (event.reason === 'order_hold' || event.reason === 'order_release') return;
-        this.insertBalanceChange.run({
-          seq: event.seq, accountId: event.accountId, asset: event.asset, total: event.total,
-          available: event.available, hold: event.hold, reason: event.reason, ts: event.ts,
-        });
+        this.insertBalanceChange.run(event.seq, event.accountId, event.asset, event.total, event.available, event.hold, event.reason, event.ts);
         return;
       default:
         return;
     }
   }
 
-  /** Updates the order's row; inserts it if the store never saw it accepted (after a history gap). */
-  private saveOrder(update: Statement, seq: number, order: OrderView): void {
-    const row = this.orderRow(seq, order);
-    if (update.run(row).changes === 0) this.insertOrder.run(row);
-  }
-
-  private orderRow(seq: number, order: OrderView) {
-    return {
-      orderId: order.orderId, accountId: order.accountId, clientOrderId: order.clientOrderId ?? null,
-      symbol: order.symbol, status: order.status, createdAt: order.createdAt, seq, view: JSON.stringify(order),
-    };
+  private saveOrder(change: OrderChange): void {
+    const o = change.order;
+    const view = JSON.stringify(o);
+    const clientOrderId = o.clientOrderId ?? null;
+    if (change.acceptedSeq === undefined) {
+      const updated = change.amended
+        ? this.updateAmendedOrder.run(clientOrderId, o.status, change.lastSeq, view, o.orderId)
+        : this.updateOrder.run(o.status, change.lastSeq, view, o.orderId);
+      if (updated.changes > 0) return;
+      // Never saw it accepted (the history has a gap): keep it all the same.
+    }
+    this.insertOrder.run(o.orderId, o.accountId, clientOrderId, o.symbol, o.status, o.createdAt, change.acceptedSeq ?? change.firstSeq, change.lastSeq, view);
   }
 }
