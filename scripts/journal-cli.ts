@@ -94,6 +94,10 @@ async function verify(dir: string): Promise<number> {
     pending = pending.filter((s) => start && s.index > start.index);
     if (start) core = restoreCore(start.core);
     else if (listing.firstIndex === 1) core = createCore();
+    else {
+      damaged = true;
+      say(`journal starts at record ${listing.firstIndex}, but no intact snapshot covers the records before it: this directory cannot be recovered`);
+    }
     scan = await scanJournal(journal, {
       fromIndex: start ? start.index + 1 : listing.firstIndex,
       onRecord: (record) => {

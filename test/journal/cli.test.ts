@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,14 @@ describe('journal CLI', () => {
     const run = cli('verify', snap);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/DAMAGED \(checksum mismatch\)/);
+  });
+
+  it('verify fails when no snapshot reaches back to where the journal starts', () => {
+    const dir = copy();
+    for (const name of readdirSync(join(dir, 'snapshots'))) rmSync(join(dir, 'snapshots', name));
+    const run = cli('verify', dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('journal starts at record 13, but no intact snapshot covers the records before it');
   });
 
   it('says how to use it', () => {
