@@ -1,10 +1,10 @@
 /**
  * Reads the journal back: checks every segment header and record, hands each record from a
- * given index on to the caller in order, and tells a torn tail (a final write the crash cut
- * short, safe to drop) from damage in the middle of the journal (fatal: dropping it would lose
- * acknowledged commands).
+ * given index on to the caller in order, and tells a torn tail (the final batch a crash
+ * interrupted, never acknowledged, safe to drop) from damage anywhere else (fatal: dropping it
+ * would lose acknowledged commands).
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { JournalCorruptError } from './errors.js';
 import { decodeRecordAt, decodeSegmentHeader, SEGMENT_HEADER_BYTES, type JournalRecord } from './format.js';
 import { listSegments, type SegmentFile } from './segments.js';
@@ -12,7 +12,7 @@ import { listSegments, type SegmentFile } from './segments.js';
 export interface SegmentSummary extends SegmentFile {
   /** Index of the segment's last valid record, `firstIndex - 1` when it holds none. */
   lastIndex: number;
-  /** Bytes up to the end of the last complete batch; zero fill may follow. */
+  /** Bytes up to the end of the last complete batch; zero fill may follow. (The file size, for a segment skipped unread.) */
   validBytes: number;
   /** The file's size, zero fill included. */
   fileBytes: number;
@@ -63,7 +63,7 @@ export async function scanJournal(dir: string, options: ScanOptions = {}): Promi
     // A segment whose successor starts at or below fromIndex holds nothing the caller wants;
     // its header is still checked so a damaged old segment is noticed.
     const wanted = !next || next.firstIndex > fromIndex;
-    const bytes = await readFile(file.path);
+    const bytes = wanted ? await readFile(file.path) : await readHeader(file.path);
     const header = decodeSegmentHeader(bytes);
     if ('error' in header) {
       if (isLast && bytes.length <= SEGMENT_HEADER_BYTES) {
@@ -77,8 +77,9 @@ export async function scanJournal(dir: string, options: ScanOptions = {}): Promi
       throw new JournalCorruptError(`header says first record ${header.firstIndex}, name says ${file.firstIndex}`, file.path, 0);
     }
     if (!wanted) {
-      const lastIndex = next!.firstIndex - 1;
-      segments.push({ ...file, lastIndex, validBytes: bytes.length, fileBytes: bytes.length });
+      // Its end is known from its successor's first index; the records themselves are not read.
+      const fileBytes = (await stat(file.path)).size;
+      segments.push({ ...file, lastIndex: next!.firstIndex - 1, validBytes: fileBytes, fileBytes });
       expected = next!.firstIndex;
       continue;
     }
@@ -95,6 +96,17 @@ export async function scanJournal(dir: string, options: ScanOptions = {}): Promi
   const firstIndex = segments[0]?.firstIndex ?? files[0]?.firstIndex ?? 1;
   const lastIndex = segments.length > 0 ? segments[segments.length - 1]!.lastIndex : firstIndex - 1;
   return { segments, firstIndex, lastIndex, ...(tornTail ? { tornTail } : {}) };
+}
+
+async function readHeader(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+    const { bytesRead } = await file.read(header, 0, SEGMENT_HEADER_BYTES, 0);
+    return header.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }
 
 interface SegmentRead {
