@@ -88,37 +88,40 @@ async function verify(dataDir: string, client: HarnessClient, acked: Acknowledge
 
 async function crashLoop(iterations: number, seed: number, snapshotEvery: number): Promise<void> {
   const dataDir = newDir();
-  const socket = join(dataDir, '..', `${seed}.sock`);
+  // Beside the data directory, inside a directory of its own that is removed after the file.
+  const socket = join(newDir(), 'server.sock');
   const rnd = random(seed);
   let server: RunningServer = await startServer(dataDir, socket, snapshotEvery);
   let client = await HarnessClient.connect(socket);
-  for (const command of setupCommands()) {
-    const reply = await client.request({ command });
-    expect(reply.result).toMatchObject({ ok: true });
-  }
   const replay = new JournalReplay();
   let totalAcked = 0;
+  try {
+    for (const command of setupCommands()) {
+      const reply = await client.request({ command });
+      expect(reply.result).toMatchObject({ ok: true });
+    }
+    for (let iteration = 0; iteration < iterations; iteration++) {
+      const acked: Acknowledged[] = [];
+      const clients = [client, ...(await Promise.all(Array.from({ length: CLIENTS - 1 }, () => HarnessClient.connect(socket))))];
+      let stopped = false;
+      const flows = clients.map((c, k) => runClient(c, seed * 100 + iteration * CLIENTS + k, [TRADERS[2 * k]!, TRADERS[2 * k + 1]!], acked, () => stopped));
+      await new Promise((resolve) => setTimeout(resolve, 100 + rnd() * 300));
+      server.child.kill('SIGKILL');
+      await server.exited;
+      stopped = true;
+      await Promise.all(flows);
+      for (const c of clients) c.close();
+      totalAcked += acked.length;
 
-  for (let iteration = 0; iteration < iterations; iteration++) {
-    const acked: Acknowledged[] = [];
-    const clients = [client, ...(await Promise.all(Array.from({ length: CLIENTS - 1 }, () => HarnessClient.connect(socket))))];
-    let stopped = false;
-    const flows = clients.map((c, k) => runClient(c, seed * 100 + iteration * CLIENTS + k, [TRADERS[2 * k]!, TRADERS[2 * k + 1]!], acked, () => stopped));
-    await new Promise((resolve) => setTimeout(resolve, 100 + rnd() * 300));
+      server = await startServer(dataDir, socket, snapshotEvery);
+      client = await HarnessClient.connect(socket);
+      await verify(dataDir, client, acked, replay);
+    }
+  } finally {
+    client.close();
     server.child.kill('SIGKILL');
     await server.exited;
-    stopped = true;
-    await Promise.all(flows);
-    for (const c of clients) c.close();
-    totalAcked += acked.length;
-
-    server = await startServer(dataDir, socket, snapshotEvery);
-    client = await HarnessClient.connect(socket);
-    await verify(dataDir, client, acked, replay);
   }
-  client.close();
-  server.child.kill('SIGKILL');
-  await server.exited;
   // The runs must have done real work for the checks to mean anything.
   expect(totalAcked).toBeGreaterThan(iterations * 50);
   expect(replay.records.length).toBeGreaterThan(totalAcked);
