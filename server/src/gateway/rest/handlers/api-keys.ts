@@ -22,8 +22,21 @@ export function toApiKey(r: ApiKeyRecord) {
   };
 }
 
-/** Creates a key, turning the store's input errors into VALIDATION_FAILED problems. */
-export async function createKey(keys: ApiKeyStore, input: NewApiKey) {
+/** What a create-key request body becomes: an HMAC key unless a public key is given. */
+export interface KeyRequest { label: string; scopes: string[]; ipAllowlist?: string[]; expiresAt?: number; publicKey?: string; fixSenderCompId?: string }
+
+/** Creates a key for the account from a request body, turning the store's input errors into VALIDATION_FAILED problems. */
+export async function createKey(keys: ApiKeyStore, accountId: string, body: KeyRequest) {
+  const input: NewApiKey = {
+    accountId,
+    kind: body.publicKey !== undefined ? 'ed25519' : 'hmac',
+    label: body.label,
+    scopes: body.scopes as Scope[],
+    ...(body.ipAllowlist !== undefined && { ipAllowlist: body.ipAllowlist }),
+    ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
+    ...(body.publicKey !== undefined && { publicKey: body.publicKey }),
+    ...(body.fixSenderCompId !== undefined && { senderCompId: body.fixSenderCompId }),
+  };
   try {
     const created = await keys.create(input);
     return { key: toApiKey(created.record), ...(created.secret !== undefined && { secret: created.secret }) };
@@ -42,15 +55,7 @@ export function apiKeyHandlers({ keys, orders }: ApiKeyDeps): Pick<HandlerMap, '
       if (missing.length > 0) throw new ApiError({ status: 403, code: 'AUTH_SCOPE_MISSING', detail: `Your key lacks the scope(s) ${missing.join(', ')}.` });
       return orders.idempotent(`apikey:${accountId}`, headerValue(headers['idempotency-key']), body, async () => ({
         status: 201 as const,
-        body: await createKey(keys, {
-          accountId,
-          kind: body.publicKey !== undefined ? 'ed25519' : 'hmac',
-          label: body.label,
-          scopes: body.scopes as Scope[],
-          ...(body.ipAllowlist !== undefined && { ipAllowlist: body.ipAllowlist }),
-          ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
-          ...(body.publicKey !== undefined && { publicKey: body.publicKey }),
-        }),
+        body: await createKey(keys, accountId, body),
       }));
     },
     listApiKeys: async ({ principal }) => ({ status: 200, body: { data: (await keys.listByAccount(accountOf(principal))).map(toApiKey) } }),

@@ -1,4 +1,4 @@
-import type { ApiKeyStore, Scope } from '../../../auth/index.js';
+import type { ApiKeyStore } from '../../../auth/index.js';
 import type { InstrumentSpec, TradingCore } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
 import type { RequestRateLimiter } from '../../../limits/index.js';
@@ -72,16 +72,7 @@ export function operatorHandlers(deps: OperatorDeps): Pick<HandlerMap, OperatorO
       requireAccount(path.accountId);
       return {
         status: 201,
-        body: await createKey(keys, {
-          accountId: path.accountId,
-          kind: body.publicKey !== undefined ? 'ed25519' : 'hmac',
-          label: body.label,
-          scopes: body.scopes as Scope[],
-          ...(body.ipAllowlist !== undefined && { ipAllowlist: body.ipAllowlist }),
-          ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
-          ...(body.publicKey !== undefined && { publicKey: body.publicKey }),
-          ...(body.fixSenderCompId !== undefined && { senderCompId: body.fixSenderCompId }),
-        }),
+        body: await createKey(keys, path.accountId, body),
       };
     },
     operatorAddInstrument: async ({ body }) => {
