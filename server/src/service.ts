@@ -26,6 +26,7 @@ import { ensureDemoAccount } from './demo/demo-account.js';
 import { DemoMarketMaker } from './demo/market-maker.js';
 import { DeadManSwitches } from './order-entry/dead-man-switch.js';
 import { OrderEntry } from './order-entry/order-entry.js';
+import type { JournalFileSystem } from './journal/file-system.js';
 import { openDurableSequencer, type DurableSequencer } from './sequencer/durable.js';
 import { SqliteIdempotencyStore } from './storage/idempotency-store.js';
 import { openDatabase } from './storage/sqlite.js';
@@ -38,6 +39,8 @@ export interface ServiceOptions {
   validateResponses?: boolean;
   /** Run the demo market maker in demo mode (default true; tests that need quiet books turn it off). */
   demoBot?: boolean;
+  /** The journal's file layer (tests inject write failures through it). */
+  journalFileSystem?: JournalFileSystem;
   /** Replace handlers (tests use it to prove the contract checks catch an off-contract body). */
   handlerOverrides?: Partial<HandlerMap>;
 }
@@ -62,7 +65,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const metrics = createMetrics();
   let shuttingDown = false;
 
-  const bus = await openDurableSequencer({ dataDir: config.dataDir, logger, clock: { now: clock } });
+  const bus = await openDurableSequencer({
+    dataDir: config.dataDir, logger, clock: { now: clock }, ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
+  });
   // Keys and timers change rarely and are synced on every commit. The replay and idempotency
   // caches are written on every request, so they commit without a sync (WAL, synchronous=NORMAL):
   // that survives a process crash, and a power loss outlasts the replay window anyway.

@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ERROR_BASE_URI, ERROR_CATALOG } from '../../../../generated/error-catalog.js';
 import { ApiError } from '../../errors/api-error.js';
+import { DurabilityError } from '../../sequencer/api.js';
 import type { Logger } from '../../observability/logger.js';
 
 export interface ProblemBody {
@@ -50,6 +51,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
       sendProblem(res, { ...problemFor(err.code, err.status, err.detail, instance, requestId), ...err.extra });
       return;
+    }
+    if (err instanceof DurabilityError) {
+      // In-memory state may be ahead of the journal: neither writes nor reads are served until restart.
+      return sendProblem(res, problemFor('JOURNAL_UNAVAILABLE', 503, 'Trading state is unavailable: the journal cannot be written. Retry after the service restarts.', instance, requestId));
     }
     const e = err as ValidatorError;
     if (e.type === 'entity.parse.failed') return sendProblem(res, problemFor('MALFORMED_JSON', 400, 'The request body is not valid JSON.', instance, requestId));
