@@ -76,7 +76,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
   const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock });
   const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
-  const orders = new OrderEntry({ bus, history: bus.history, orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
+  const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
   const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
 
   await listConfiguredMarkets(bus, config);
@@ -109,7 +109,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
 
   const handlers: HandlerMap = {
-    ...createHandlers({ clock, bus, history: bus.history, keys, orders, requestLimiter, deadMan }),
+    ...createHandlers({ clock, bus, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan }),
     ...opts.handlerOverrides,
   };
   const app = createRestApp({

@@ -20,6 +20,8 @@ export interface AmendChanges { price?: string; quantity?: string; newClientOrde
 export interface OrderEntryDeps {
   bus: CommandBus;
   history: Pick<HistoryStore, 'getOrder'> | undefined;
+  /** Resolves once the history holds every acknowledged command (it trails by a moment). */
+  historySynced?: () => Promise<void>;
   orderLimiter: OrderRateLimiter;
   idempotency: IdempotencyStore;
   clock: () => number;
@@ -74,9 +76,11 @@ export class OrderEntry {
   }
 
   /** A live order from the core, else a closed one from the history store. */
-  getOrder(accountId: string, ref: OrderRef): ApiOrder {
+  async getOrder(accountId: string, ref: OrderRef): Promise<ApiOrder> {
     const live = this.#deps.bus.core.order(accountId, ref);
     if (live) return toApiOrder(live);
+    // Read your own writes: an order acknowledged a moment ago may not be in the history yet.
+    await this.#deps.historySynced?.();
     const closed = this.#deps.history?.getOrder(accountId, ref);
     if (closed) return toApiOrder(closed);
     throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: 'No such order for this account.' });

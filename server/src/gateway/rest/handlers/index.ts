@@ -17,6 +17,7 @@ export interface HandlerDeps {
   clock: () => number;
   bus: CommandBus;
   history: HistoryStore;
+  historySynced: () => Promise<void>;
   keys: ApiKeyStore;
   orders: OrderEntry;
   requestLimiter: RequestRateLimiter;
@@ -31,6 +32,7 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
     ...orderHandlers({
       orders: deps.orders,
       history: deps.history,
+      historySynced: deps.historySynced,
       idempotent: (principal, key, request, action) => deps.orders.idempotent(principal.accountId, key, request, action),
     }),
     ...accountHandlers({ core, orders: deps.orders, requestLimiter: deps.requestLimiter, deadMan: deps.deadMan }),

@@ -15,6 +15,8 @@ type OrderOps =
 export interface OrderDeps {
   orders: OrderEntry;
   history: HistoryStore;
+  /** History reads wait for it, so a client sees its own acknowledged orders and fills. */
+  historySynced: () => Promise<void>;
   idempotent: <S extends number, T>(principal: Principal, key: string | undefined, request: unknown, action: () => Promise<{ status: S; body: T }>) => Promise<{ status: S; body: T }>;
 }
 
@@ -36,7 +38,7 @@ function withCursorErrors<T>(read: () => T): T {
   }
 }
 
-export function orderHandlers({ orders, history, idempotent }: OrderDeps): Pick<HandlerMap, OrderOps> {
+export function orderHandlers({ orders, history, historySynced, idempotent }: OrderDeps): Pick<HandlerMap, OrderOps> {
   return {
     placeOrder: async ({ principal, body }) => ({ status: 201, body: await orders.place(accountOf(principal), body) }),
     placeOrderBatch: async ({ principal, body, requestId }) => {
@@ -59,10 +61,11 @@ export function orderHandlers({ orders, history, idempotent }: OrderDeps): Pick<
         status: 200 as const,
         body: { canceled: await orders.cancelAll(accountOf(principal), query.symbol) },
       })),
-    getOrder: ({ principal, path }) => ({ status: 200, body: orders.getOrder(accountOf(principal), { orderId: path.orderId }) }),
-    getOrderByClientId: ({ principal, path }) => ({ status: 200, body: orders.getOrder(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
+    getOrder: async ({ principal, path }) => ({ status: 200, body: await orders.getOrder(accountOf(principal), { orderId: path.orderId }) }),
+    getOrderByClientId: async ({ principal, path }) => ({ status: 200, body: await orders.getOrder(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
     listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: openOrders(orders, principal, query.symbol) } }),
-    listOrders: ({ principal, query }) => {
+    listOrders: async ({ principal, query }) => {
+      await historySynced();
       const page = withCursorErrors(() =>
         history.listOrders(
           accountOf(principal),
@@ -78,7 +81,8 @@ export function orderHandlers({ orders, history, idempotent }: OrderDeps): Pick<
       );
       return { status: 200, body: { data: page.items.map((o) => toApiOrder(o)), nextCursor: page.nextCursor ?? null } };
     },
-    listFills: ({ principal, query }) => {
+    listFills: async ({ principal, query }) => {
+      await historySynced();
       const page = withCursorErrors(() =>
         history.listFills(
           accountOf(principal),
