@@ -5,9 +5,11 @@
  * accounts are ordinary accounts), so everything it does is journaled and streamed.
  */
 import type { InstrumentSpec } from '../core/api.js';
+import { formatFixed, MAX_SCALE, parseFixed, pow10 } from '../core/fixed.js';
 import type { Logger } from '../observability/logger.js';
 import { submitCommand } from '../order-entry/submit.js';
 import type { CommandBus } from '../sequencer/api.js';
+import { seededRandom } from './prng.js';
 
 export const MAKER_ACCOUNT = 'demo-maker';
 export const TAKER_ACCOUNT = 'demo-taker';
@@ -25,35 +27,17 @@ export interface MarketMakerOptions {
   seed?: number;
 }
 
-/** Exact decimal helpers on scaled bigints (never floating point). */
-function scaleOf(decimal: string): number {
-  const dot = decimal.indexOf('.');
-  return dot < 0 ? 0 : decimal.length - dot - 1;
-}
-function toUnits(decimal: string, scale: number): bigint {
-  const [whole, frac = ''] = decimal.split('.');
-  return BigInt(whole!) * 10n ** BigInt(scale) + BigInt((frac + '0'.repeat(scale)).slice(0, scale) || '0');
-}
-function fromUnits(units: bigint, scale: number): string {
-  const neg = units < 0n;
-  const s = (neg ? -units : units).toString().padStart(scale + 1, '0');
-  const out = scale === 0 ? s : `${s.slice(0, -scale)}.${s.slice(-scale)}`;
-  return neg ? `-${out}` : out;
-}
+/** Every amount the bot computes is an integer count of 10^-18 units: exact, and wide enough for any configured tick or lot. */
+const SCALE = MAX_SCALE;
 
-/** A small deterministic PRNG (mulberry32), so a demo run is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function toUnits(decimal: string): bigint {
+  const units = parseFixed(decimal, SCALE);
+  if (typeof units !== 'bigint') throw new Error(`demo market maker: cannot read decimal ${decimal} (${units})`);
+  return units;
 }
+const fromUnits = (units: bigint): string => formatFixed(units, SCALE);
 
-interface Market { spec: InstrumentSpec; scale: number; tick: bigint; lot: bigint; reference: bigint }
+interface Market { spec: InstrumentSpec; tick: bigint; lot: bigint; reference: bigint }
 
 export class DemoMarketMaker {
   readonly #opts: Required<Omit<MarketMakerOptions, 'bus' | 'logger'>> & Pick<MarketMakerOptions, 'bus' | 'logger'>;
@@ -64,7 +48,7 @@ export class DemoMarketMaker {
 
   constructor(options: MarketMakerOptions) {
     this.#opts = { intervalMs: 1000, levels: 5, seed: 7, ...options };
-    this.#random = prng(this.#opts.seed);
+    this.#random = seededRandom(this.#opts.seed);
   }
 
   /** Creates and funds the bot accounts on first start, then requotes on a timer. */
@@ -78,11 +62,10 @@ export class DemoMarketMaker {
       }
     }
     this.#markets = bus.core.instruments().map((spec) => {
-      const scale = Math.max(scaleOf(spec.tickSize), scaleOf(spec.lotSize));
-      const last = bus.core.recentTrades(spec.symbol, 1)[0]?.price ?? START_PRICES[spec.symbol] ?? fromUnits(toUnits(spec.tickSize, scale) * 10_000n, scale);
-      const tick = toUnits(spec.tickSize, scale);
-      const ref = toUnits(last, scale);
-      return { spec, scale, tick, lot: toUnits(spec.lotSize, scale), reference: ref - (ref % tick) };
+      const last = bus.core.recentTrades(spec.symbol, 1)[0]?.price ?? START_PRICES[spec.symbol] ?? fromUnits(toUnits(spec.tickSize) * 10_000n);
+      const tick = toUnits(spec.tickSize);
+      const ref = toUnits(last);
+      return { spec, tick, lot: toUnits(spec.lotSize), reference: ref - (ref % tick) };
     });
     const loop = () => {
       this.#running = this.#requoteAll().catch((err: unknown) => this.#opts.logger.warn({ err }, 'demo market maker: requote failed'));
@@ -113,28 +96,28 @@ export class DemoMarketMaker {
     // New quotes go in before the old ones come out, so the book is never empty between requotes.
     const stale = bus.core.openOrders(MAKER_ACCOUNT, m.spec.symbol).map((o) => o.orderId);
     const spread = step > m.tick ? step : m.tick;
-    const minQty = toUnits(m.spec.minQuantity, m.scale);
+    const minQty = toUnits(m.spec.minQuantity);
     for (let level = 1; level <= this.#opts.levels; level++) {
       const quantity = this.#quantity(m, minQty, level);
       for (const side of ['buy', 'sell'] as const) {
         const offset = spread * BigInt(level);
         const price = side === 'buy' ? m.reference - offset : m.reference + offset;
         if (price <= 0n) continue;
-        await bus.submit({ type: 'PlaceOrder', accountId: MAKER_ACCOUNT, symbol: m.spec.symbol, side, orderType: 'limit', price: fromUnits(price, m.scale), quantity: fromUnits(quantity, m.scale), timeInForce: 'GTC', postOnly: true });
+        await bus.submit({ type: 'PlaceOrder', accountId: MAKER_ACCOUNT, symbol: m.spec.symbol, side, orderType: 'limit', price: fromUnits(price), quantity: fromUnits(quantity), timeInForce: 'GTC', postOnly: true });
       }
     }
     for (const orderId of stale) await bus.submit({ type: 'CancelOrder', accountId: MAKER_ACCOUNT, orderId });
     // About one requote in three prints a trade against the top of the book.
     if (this.#random() < 0.35) {
       const side = this.#random() < 0.5 ? 'buy' : 'sell';
-      await bus.submit({ type: 'PlaceOrder', accountId: TAKER_ACCOUNT, symbol: m.spec.symbol, side, orderType: 'market', quantity: fromUnits(minQty * 2n > m.lot ? minQty * 2n : m.lot, m.scale), timeInForce: 'IOC' });
+      await bus.submit({ type: 'PlaceOrder', accountId: TAKER_ACCOUNT, symbol: m.spec.symbol, side, orderType: 'market', quantity: fromUnits(minQty * 2n > m.lot ? minQty * 2n : m.lot), timeInForce: 'IOC' });
     }
   }
 
   /** A quantity that meets the minimum notional at this price, growing with the level, on lot. */
   #quantity(m: Market, minQty: bigint, level: number): bigint {
-    const minNotional = toUnits(m.spec.minNotional, m.scale);
-    const scaleFactor = 10n ** BigInt(m.scale);
+    const minNotional = toUnits(m.spec.minNotional);
+    const scaleFactor = pow10(SCALE);
     let qty = minQty * BigInt(level * 100);
     const notional = (qty * m.reference) / scaleFactor;
     if (notional < minNotional * 2n) qty = ((minNotional * 2n * scaleFactor) / m.reference / m.lot + 1n) * m.lot * BigInt(level);

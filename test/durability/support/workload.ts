@@ -4,6 +4,7 @@
  */
 import type { Command, CommandResult, InstrumentSpec } from '../../../server/src/core/api.js';
 import type { HarnessClient } from '../harness/client.js';
+import { seededRandom } from '../../../server/src/demo/prng.js';
 
 export const SYMBOLS = ['BTC-USD', 'ETH-USD'];
 export const TRADERS = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7'];
@@ -32,17 +33,8 @@ export function setupCommands(): Command[] {
   return commands;
 }
 
-/** A small, fast, seedable PRNG (mulberry32), so a failing run can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seedable PRNG the demo market uses, so a failing run can be replayed from its seed. */
+export const random = seededRandom;
 
 export interface Acknowledged {
   command: Command;
