@@ -188,19 +188,31 @@ export class FixApplication implements SessionApplication {
     return clOrdId !== undefined ? { clientOrderId: clOrdId } : undefined;
   }
 
+  /**
+   * Answers a cancel or replace with OrderCancelReject, reporting the order's state at the moment
+   * of refusal (the first of `refs` that finds it).
+   */
+  private cancelRejecter(
+    session: FixSession, refs: readonly OrderRef[],
+    r: { clOrdId: string; origClOrdId: string; route: Field[]; responseTo: 'cancel' | 'replace' },
+  ): (code: RejectCode | 'UNAVAILABLE', text: string) => void {
+    return (code, text) => {
+      let current: OrderView | undefined;
+      for (const ref of refs) if ((current = this.bus.core.order(session.accountId, ref))) break;
+      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
+        orderId: current?.orderId ?? 'NONE', clOrdId: r.clOrdId, origClOrdId: r.origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
+        accountId: session.accountId, responseTo: r.responseTo, reason: cxlRejReason(code), text, transactTime: this.now(),
+      }), r.route);
+    };
+  }
+
   private cancel(session: FixSession, m: FixMessage): void {
     const clOrdId = m.get(Tag.ClOrdID)!;
     const origClOrdId = m.get(Tag.OrigClOrdID)!;
     const ref = this.orderRef(m, Tag.OrigClOrdID)!;
     const route = reverseRoute(m);
     const order = this.bus.core.order(session.accountId, ref);
-    const refuse = (code: RejectCode | 'UNAVAILABLE', text: string): void => {
-      const current = this.bus.core.order(session.accountId, ref);
-      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
-        orderId: current?.orderId ?? 'NONE', clOrdId, origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
-        accountId: session.accountId, responseTo: 'cancel', reason: cxlRejReason(code), text, transactTime: this.now(),
-      }), route);
-    };
+    const refuse = this.cancelRejecter(session, [ref], { clOrdId, origClOrdId, route, responseTo: 'cancel' });
     if (!order) {
       refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
       return;
@@ -219,13 +231,8 @@ export class FixApplication implements SessionApplication {
     const ref = this.orderRef(m, Tag.OrigClOrdID)!;
     const route = reverseRoute(m);
     const order = this.bus.core.order(session.accountId, ref);
-    const refuse = (code: RejectCode | 'UNAVAILABLE', text: string): void => {
-      const current = this.bus.core.order(session.accountId, ref) ?? this.bus.core.order(session.accountId, { clientOrderId: clOrdId });
-      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
-        orderId: current?.orderId ?? 'NONE', clOrdId, origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
-        accountId: session.accountId, responseTo: 'replace', reason: cxlRejReason(code), text, transactTime: this.now(),
-      }), route);
-    };
+    // After a replace that got as far as the core, the order may already carry the new ClOrdID.
+    const refuse = this.cancelRejecter(session, [ref, { clientOrderId: clOrdId }], { clOrdId, origClOrdId, route, responseTo: 'replace' });
     if (!order) {
       refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
       return;
