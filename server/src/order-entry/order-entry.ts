@@ -61,13 +61,12 @@ export class OrderEntry {
       ...(changes.quantity !== undefined && { newQuantity: changes.quantity }),
       ...(changes.newClientOrderId !== undefined && { newClientOrderId: changes.newClientOrderId }),
     } as Command);
-    const orderId = ref.orderId ?? this.#deps.bus.core.order(accountId, { clientOrderId: changes.newClientOrderId ?? ref.clientOrderId! })?.orderId ?? firstOrderId(result);
-    return this.#outcome(result, orderId);
+    return this.#outcome(result, subjectOrderId(result));
   }
 
   async cancel(accountId: string, ref: OrderRef): Promise<ApiOrder> {
     const result = await this.#submit({ type: 'CancelOrder', accountId, ...ref } as Command);
-    return this.#outcome(result, firstOrderId(result)).order;
+    return this.#outcome(result, subjectOrderId(result)).order;
   }
 
   async cancelAll(accountId: string, symbol?: string): Promise<ApiOrder[]> {
@@ -134,7 +133,11 @@ export class OrderEntry {
   }
 }
 
-function firstOrderId(result: CommandResult): string | undefined {
+/**
+ * The order an accepted amend or cancel acted on: the core emits its OrderAmended or OrderCanceled
+ * before anything else (an amend that crosses trades afterwards, as a taker).
+ */
+function subjectOrderId(result: CommandResult): string | undefined {
   for (const e of result.events) if ('order' in e) return e.order.orderId;
   return undefined;
 }

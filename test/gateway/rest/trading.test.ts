@@ -65,6 +65,15 @@ describe('placing, matching and querying orders', () => {
     expect(moved.body.order.price).toBe('19990');
   });
 
+  it('amends a resting order to a crossing price: it trades as a taker and the reply is that order', async () => {
+    expect((await as(bob)('POST', '/v1/orders', { symbol: 'BTC-USD', side: 'sell', type: 'limit', price: '20500.00', quantity: '0.01' })).status).toBe(201);
+    const resting = await as(alice)('POST', '/v1/orders', { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '19500.00', quantity: '0.01', clientOrderId: 'cross-1' });
+    const crossed = await as(alice)('PATCH', '/v1/orders/by-client-id/cross-1', { price: '20500.00' });
+    expect(crossed.status).toBe(200);
+    expect(crossed.body.order).toMatchObject({ orderId: resting.body.order.orderId, clientOrderId: 'cross-1', status: 'filled', filledQuantity: '0.01' });
+    expect(crossed.body.fills).toEqual([expect.objectContaining({ orderId: resting.body.order.orderId, liquidity: 'taker', price: '20500' })]);
+  });
+
   it('lists open orders and order history with filters and cursors', async () => {
     for (let i = 0; i < 3; i++) await as(alice)('POST', '/v1/orders', { symbol: 'ETH-USD', side: 'buy', type: 'limit', price: `100${i}.00`, quantity: '1' });
     const open = await as(alice)('GET', '/v1/orders/open?symbol=ETH-USD');
