@@ -8,6 +8,11 @@ export function encodeCursor(position: Record<string, string | number>): string 
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }
 
+/** The one answer to a cursor this server did not issue (or that a client altered). */
+export function invalidCursorError(): ApiError {
+  return new ApiError({ status: 400, code: 'VALIDATION_FAILED', detail: 'The cursor is not one this server issued.', extra: { errors: [{ location: 'query', path: 'cursor', message: 'is not a valid cursor' }] } });
+}
+
 export function decodeCursor<T extends Record<string, string | number>>(cursor: string | undefined, keys: { [K in keyof T]: 'string' | 'number' }): T | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
@@ -17,7 +22,7 @@ export function decodeCursor<T extends Record<string, string | number>>(cursor: 
     parsed = undefined;
   }
   const ok = typeof parsed === 'object' && parsed !== null && Object.entries(keys).every(([k, kind]) => typeof (parsed as Record<string, unknown>)[k] === kind);
-  if (!ok) throw new ApiError({ status: 400, code: 'VALIDATION_FAILED', detail: 'The cursor is not one this server issued.', extra: { errors: [{ location: 'query', path: 'cursor', message: 'is not a valid cursor' }] } });
+  if (!ok) throw invalidCursorError();
   return parsed as T;
 }
 

@@ -5,6 +5,7 @@ import type { HistoryStore } from '../../../history/store.js';
 import { InvalidCursorError } from '../../../history/cursor.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
 import { fillFromRecord, toApiOrder } from '../../../order-entry/views.js';
+import { invalidCursorError } from '../pagination.js';
 import { problemFor } from '../problem.js';
 import type { HandlerMap, Principal } from '../operations.js';
 
@@ -25,15 +26,11 @@ export function accountOf(principal: Principal | undefined): string {
   return principal.accountId;
 }
 
-function invalidCursor(): ApiError {
-  return new ApiError({ status: 400, code: 'VALIDATION_FAILED', detail: 'The cursor is not one this server issued.', extra: { errors: [{ location: 'query', path: 'cursor', message: 'is not a valid cursor' }] } });
-}
-
 function withCursorErrors<T>(read: () => T): T {
   try {
     return read();
   } catch (err) {
-    if (err instanceof InvalidCursorError) throw invalidCursor();
+    if (err instanceof InvalidCursorError) throw invalidCursorError();
     throw err;
   }
 }
@@ -63,7 +60,7 @@ export function orderHandlers({ orders, history, historySynced, idempotent }: Or
       })),
     getOrder: async ({ principal, path }) => ({ status: 200, body: await orders.getOrder(accountOf(principal), { orderId: path.orderId }) }),
     getOrderByClientId: async ({ principal, path }) => ({ status: 200, body: await orders.getOrder(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
-    listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: openOrders(orders, principal, query.symbol) } }),
+    listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: orders.openOrders(accountOf(principal), query.symbol) } }),
     listOrders: async ({ principal, query }) => {
       await historySynced();
       const page = withCursorErrors(() =>
@@ -94,10 +91,6 @@ export function orderHandlers({ orders, history, historySynced, idempotent }: Or
       return { status: 200, body: { data: page.items.map(fillFromRecord), nextCursor: page.nextCursor ?? null } };
     },
   };
-}
-
-function openOrders(orders: OrderEntry, principal: Principal | undefined, symbol: string | undefined) {
-  return orders.openOrders(accountOf(principal), symbol);
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {
