@@ -33,7 +33,6 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
       orders: deps.orders,
       history: deps.history,
       historySynced: deps.historySynced,
-      idempotent: (principal, key, request, action) => deps.orders.idempotent(principal.accountId, key, request, action),
     }),
     ...accountHandlers({ core, orders: deps.orders, requestLimiter: deps.requestLimiter, deadMan: deps.deadMan }),
     ...apiKeyHandlers({ keys: deps.keys, orders: deps.orders }),

@@ -18,7 +18,6 @@ export interface OrderDeps {
   history: HistoryStore;
   /** History reads wait for it, so a client sees its own acknowledged orders and fills. */
   historySynced: () => Promise<void>;
-  idempotent: <S extends number, T>(principal: Principal, key: string | undefined, request: unknown, action: () => Promise<{ status: S; body: T }>) => Promise<{ status: S; body: T }>;
 }
 
 export function accountOf(principal: Principal | undefined): string {
@@ -35,7 +34,7 @@ function withCursorErrors<T>(read: () => T): T {
   }
 }
 
-export function orderHandlers({ orders, history, historySynced, idempotent }: OrderDeps): Pick<HandlerMap, OrderOps> {
+export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pick<HandlerMap, OrderOps> {
   return {
     placeOrder: async ({ principal, body }) => ({ status: 201, body: await orders.place(accountOf(principal), body) }),
     placeOrderBatch: async ({ principal, body, requestId }) => {
@@ -54,7 +53,7 @@ export function orderHandlers({ orders, history, historySynced, idempotent }: Or
     cancelOrder: async ({ principal, path }) => ({ status: 200, body: await orders.cancel(accountOf(principal), { orderId: path.orderId }) }),
     cancelOrderByClientId: async ({ principal, path }) => ({ status: 200, body: await orders.cancel(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
     cancelAllOrders: async ({ principal, query, headers }) =>
-      idempotent(principal!, headerValue(headers['idempotency-key']), { op: 'cancelAll', symbol: query.symbol }, async () => ({
+      orders.idempotent(accountOf(principal), headerValue(headers['idempotency-key']), { op: 'cancelAll', symbol: query.symbol }, async () => ({
         status: 200 as const,
         body: { canceled: await orders.cancelAll(accountOf(principal), query.symbol) },
       })),
