@@ -55,6 +55,30 @@ describe('loadConfig', () => {
   });
 });
 
+describe('REST gateway workers', () => {
+  it('are off by default and set by REST_WORKERS and REST_WORKERS_PORT', () => {
+    expect(loadConfig({}).http).toMatchObject({ workers: 0, workersPort: 0 });
+    expect(loadConfig({ REST_WORKERS: '2', REST_WORKERS_PORT: '8090' }).http).toMatchObject({ workers: 2, workersPort: 8090 });
+  });
+
+  it('reads them from a file too', () => {
+    const file = join(tmp, 'workers.yaml');
+    writeFileSync(file, 'http:\n  workers: 3\n  workersPort: 8091\n');
+    expect(loadConfig({ CONFIG_FILE: file }).http).toMatchObject({ workers: 3, workersPort: 8091 });
+  });
+
+  it('refuses a bad count, a bad port, and the core port shared with the workers', () => {
+    expect(() => loadConfig({ REST_WORKERS: 'two' })).toThrow(/REST_WORKERS must be an integer/);
+    expect(() => loadConfig({ REST_WORKERS: '-1' })).toThrow(/\/http\/workers must be >= 0/);
+    expect(() => loadConfig({ REST_WORKERS: '65' })).toThrow(/\/http\/workers must be <= 64/);
+    expect(() => loadConfig({ REST_WORKERS_PORT: '70000' })).toThrow(/\/http\/workersPort must be <= 65535/);
+    expect(() => loadConfig({ REST_WORKERS: '2', PORT: '8090', REST_WORKERS_PORT: '8090' })).toThrow(/\/http\/workersPort must differ from \/http\/port/);
+    // Without workers the port is unused, and two ephemeral ports never collide.
+    expect(loadConfig({ PORT: '8090', REST_WORKERS_PORT: '8090' }).http.workers).toBe(0);
+    expect(loadConfig({ REST_WORKERS: '2', PORT: '0', REST_WORKERS_PORT: '0' }).http.workers).toBe(2);
+  });
+});
+
 describe('production mode', () => {
   it('requires a secrets key', () => {
     expect(() => loadConfig({ MODE: 'production' })).toThrow(/\/secretsKey is required in production/);

@@ -23,6 +23,8 @@ const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' 
   CORS_ORIGINS: { path: ['http', 'corsOrigins'], kind: 'list' },
   SHUTDOWN_GRACE_MS: { path: ['http', 'shutdownGraceMs'], kind: 'integer' },
   TRUST_PROXY_HOPS: { path: ['http', 'trustProxyHops'], kind: 'integer' },
+  REST_WORKERS: { path: ['http', 'workers'], kind: 'integer' },
+  REST_WORKERS_PORT: { path: ['http', 'workersPort'], kind: 'integer' },
   DATA_DIR: { path: ['dataDir'], kind: 'string' },
   LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   SECRETS_KEY: { path: ['secretsKey'], kind: 'string' },
@@ -52,6 +54,9 @@ export function validateConfig(candidate: unknown): Config {
   const config = candidate as Config;
   if (config.mode === 'production' && config.secretsKey === undefined) {
     throw new ConfigError('Invalid configuration:\n  /secretsKey is required in production (SECRETS_KEY: 64 hex digits or base64 of 32 bytes)');
+  }
+  if (config.http.workers > 0 && config.http.workersPort !== 0 && config.http.workersPort === config.http.port) {
+    throw new ConfigError('Invalid configuration:\n  /http/workersPort must differ from /http/port (REST_WORKERS_PORT and PORT are two listeners)');
   }
   const assets = new Set(config.assets.map((a) => a.asset));
   for (const i of config.instruments) {

@@ -21,6 +21,13 @@ export interface Config {
     shutdownGraceMs: number;
     /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
     trustProxyHops: number;
+    /**
+     * REST gateway worker processes started beside the core process (0: none, REST is served by
+     * the core process alone). See docs/architecture.md, "REST gateway workers".
+     */
+    workers: number;
+    /** The one port all REST gateway workers share (0: an ephemeral port, chosen once). */
+    workersPort: number;
   };
   /** Where the journal, snapshots and embedded databases live; created on first start. */
   dataDir: string;
@@ -59,7 +66,7 @@ export interface Config {
 
 export const DEFAULT_CONFIG: Config = {
   mode: 'demo',
-  http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, corsOrigins: [], shutdownGraceMs: 10_000, trustProxyHops: 0 },
+  http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, corsOrigins: [], shutdownGraceMs: 10_000, trustProxyHops: 0, workers: 0, workersPort: 0 },
   dataDir: './data',
   logLevel: 'info',
   fix: { enabled: true, host: '127.0.0.1', port: 9878, compId: 'EXCHANGE', resetOnLogon: false, cancelOnDisconnect: false },
@@ -79,7 +86,7 @@ export const CONFIG_SCHEMA = {
     http: {
       type: 'object',
       additionalProperties: false,
-      required: ['host', 'port', 'bodyLimitBytes', 'corsOrigins', 'shutdownGraceMs', 'trustProxyHops'],
+      required: ['host', 'port', 'bodyLimitBytes', 'corsOrigins', 'shutdownGraceMs', 'trustProxyHops', 'workers', 'workersPort'],
       properties: {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -87,6 +94,8 @@ export const CONFIG_SCHEMA = {
         corsOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
         shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 300_000 },
         trustProxyHops: { type: 'integer', minimum: 0, maximum: 10 },
+        workers: { type: 'integer', minimum: 0, maximum: 64 },
+        workersPort: { type: 'integer', minimum: 0, maximum: 65535 },
       },
     },
     dataDir: { type: 'string', minLength: 1 },
