@@ -4,7 +4,9 @@
  * replay cache sees real traffic). In the same run it measures a bare express 5 JSON server, the
  * ceiling for this stack.
  *
- *   npm run bench:rest [-- --duration 10 --connections 50]
+ *   npm run bench:rest [-- --duration 10 --connections 50 --cpu-prof-dir DIR]
+ *
+ * With --cpu-prof-dir, the service process writes a V8 CPU profile there when it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -15,12 +17,12 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, 'cpu-prof-dir': { type: 'string' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
-function startProcess(args: string[], env: Record<string, string>, readyMessage: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startProcess(args: string[], env: Record<string, string>, readyMessage: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout!.resume();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 30_000);
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     // Production mode (no demo bot, so the books hold only the benchmark's orders); logging stays at
     // its deployed default (info, one line per request): it is part of the cost.
     PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
-  }, 'REST gateway listening');
+  }, 'REST gateway listening', values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
   const base = `http://127.0.0.1:${svc.port}`;
   const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
   await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });

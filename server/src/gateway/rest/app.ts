@@ -16,6 +16,7 @@ import { requestContext } from './request-context.js';
 import { listOperations, operationRouter, type BeforeHandler } from './routes.js';
 import { serviceRouter, type Readiness } from './service-routes.js';
 import { loadBundledSpec } from './spec.js';
+import { memoizeValidatorRouteLookup } from './validator-route-cache.js';
 
 export interface RestAppOptions {
   config: Config;
@@ -67,6 +68,7 @@ export function createRestApp(opts: RestAppOptions): Express {
   );
 
   const spec = loadBundledSpec();
+  memoizeValidatorRouteLookup();
   const ops = listOperations(spec);
   app.use(
     OpenApiValidator.middleware({
