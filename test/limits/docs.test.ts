@@ -26,7 +26,7 @@ describe('docs/rate-limits.md', () => {
         scopeWords[p.scope],
         String(p.quota),
         `${p.windowSeconds} s`,
-        p.rollingBucketMs === undefined ? 'fixed' : `rolling, ${p.rollingBucketMs} ms buckets`,
+        p.kind === 'rolling-window' ? `rolling, ${p.rollingBucketMs} ms buckets` : 'token bucket',
       ]),
     );
   });

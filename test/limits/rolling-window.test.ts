@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RollingWindowMeter, memoryLimiterFactory } from '../../server/src/limits/index.js';
 
-const policy = { name: 'p', scope: 'account' as const, quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: '' };
+const policy = { name: 'p', kind: 'rolling-window' as const, scope: 'account' as const, quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: '' };
 
 function meterAt(clock: { now: number }) {
   return new RollingWindowMeter(policy, memoryLimiterFactory, () => clock.now);

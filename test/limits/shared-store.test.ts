@@ -1,8 +1,9 @@
 /**
- * Every limiter is made through a LimiterFactory, so a shared store drops in. Here two limiter
- * sets (standing for two gateway processes) share one store-backed limiter type
- * (rate-limiter-flexible's RateLimiterSQLite, a RateLimiterStoreAbstract like RateLimiterRedis)
- * and therefore share their budgets.
+ * Limiters keep their counts in pluggable stores, so a shared store drops in. Here two limiter
+ * sets (standing for two gateway processes) share their budgets: token buckets through one
+ * SQLite database opened twice (SqliteTokenBucketStore), rolling windows and lockouts through one
+ * store-backed limiter type (rate-limiter-flexible's RateLimiterSQLite, a RateLimiterStoreAbstract
+ * like RateLimiterRedis).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,13 @@ import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuthLockout } from '../../server/src/auth/index.js';
-import { OrderRateLimiter, RequestRateLimiter, type LimiterFactory } from '../../server/src/limits/index.js';
+import { OrderRateLimiter, RequestRateLimiter, SqliteTokenBucketStore, type LimiterFactory } from '../../server/src/limits/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limits-shared-'));
 const db = new Database(join(dir, 'limits.db'));
-afterAll(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
+// Token buckets: each "process" opens the database file itself.
+const bucketDbs = [new Database(join(dir, 'buckets.db')), new Database(join(dir, 'buckets.db'))];
+afterAll(() => { [db, ...bucketDbs].forEach((d) => d.close()); rmSync(dir, { recursive: true, force: true }); });
 
 // The store creates its table asynchronously; let one limiter create it before the factory is used.
 await new Promise<void>((resolve, reject) => {
@@ -29,18 +32,25 @@ const sharedFactory: LimiterFactory = (spec) => {
 };
 
 describe('a shared limiter store', () => {
-  it('makes two limiter instances spend one request-weight budget', async () => {
-    const policies = [{ name: 'key', scope: 'key' as const, quota: 5, windowSeconds: 60, description: '' }];
-    const a = new RequestRateLimiter({ factory: sharedFactory, policies, weights: { op: 1 } });
-    const b = new RequestRateLimiter({ factory: sharedFactory, policies, weights: { op: 1 } });
-    for (let i = 0; i < 5; i++) expect((await (i % 2 ? a : b).consume('op', { ip: '::1', keyId: 'shared' })).allowed).toBe(true);
-    const refused = await a.consume('op', { ip: '::1', keyId: 'shared' });
-    expect(refused).toMatchObject({ allowed: false, refusedBy: ['key'] });
-    expect(await b.usage({ ip: '::1', keyId: 'shared' })).toMatchObject([{ policy: 'key', remaining: 0 }]);
+  it('makes two request limiters spend one token bucket per key, and see it refill', async () => {
+    const clock = { now: 1_750_000_000_000 };
+    // 5 units, one back every 12 s.
+    const policies = [{ name: 'key', kind: 'token-bucket' as const, scope: 'key' as const, quota: 5, windowSeconds: 60, description: '' }];
+    const [a, b] = bucketDbs.map((d) => new RequestRateLimiter({ buckets: new SqliteTokenBucketStore(d), now: () => clock.now, policies, weights: { op: 1 } }));
+    const caller = { ip: '::1', keyId: 'shared' };
+    for (let i = 0; i < 5; i++) expect((await (i % 2 ? a! : b!).consume('op', caller)).allowed).toBe(true);
+    const refused = await a!.consume('op', caller);
+    expect(refused).toMatchObject({ allowed: false, refusedBy: ['key'], retryAfterSeconds: 12 });
+    expect(await b!.usage(caller)).toMatchObject([{ policy: 'key', remaining: 0, reset: 60 }]);
+    clock.now += 12_000;
+    expect((await b!.consume('op', caller)).allowed).toBe(true);
+    expect((await a!.consume('op', caller)).allowed).toBe(false);
+    // Another key has a bucket of its own.
+    expect((await a!.consume('op', { ip: '::1', keyId: 'other' })).allowed).toBe(true);
   });
 
   it('makes two order limiters (rolling windows) spend one account budget', async () => {
-    const policies = [{ name: 'orders-10s', scope: 'account' as const, quota: 3, windowSeconds: 10, rollingBucketMs: 1000, description: '' }];
+    const policies = [{ name: 'orders-10s', kind: 'rolling-window' as const, scope: 'account' as const, quota: 3, windowSeconds: 10, rollingBucketMs: 1000, description: '' }];
     const a = new OrderRateLimiter({ factory: sharedFactory, policies });
     const b = new OrderRateLimiter({ factory: sharedFactory, policies });
     expect((await a.consume('acc')).allowed).toBe(true);
@@ -60,7 +70,7 @@ describe('a shared limiter store', () => {
     expect(await b.check('198.51.100.1', 'ak_x')).toEqual({ locked: true, retryAfterSeconds: 30 });
   });
 
-  it('every limiter in the library was made through the factory', () => {
-    expect(new Set(prefixes)).toEqual(new Set(['rl-key', 'rl-orders-10s', 'auth-fail-ip', 'auth-lock-ip', 'auth-fail-key', 'auth-lock-key']));
+  it('every rate-limiter-flexible limiter in the library was made through the factory', () => {
+    expect(new Set(prefixes)).toEqual(new Set(['rl-orders-10s', 'auth-fail-ip', 'auth-lock-ip', 'auth-fail-key', 'auth-lock-key']));
   });
 });

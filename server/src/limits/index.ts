@@ -1,4 +1,5 @@
 /** Rate limits shared by the REST, WebSocket and FIX gateways. */
+export * from './bucket-store.js';
 export * from './headers.js';
 export * from './limiter-store.js';
 export * from './meters.js';
@@ -6,3 +7,5 @@ export * from './order-rate-limiter.js';
 export * from './policies.js';
 export * from './quota-limiter.js';
 export * from './request-limiter.js';
+export * from './sqlite-bucket-store.js';
+export type { BucketShape, BucketState, BucketTake } from './token-bucket.js';

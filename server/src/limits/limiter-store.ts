@@ -1,7 +1,8 @@
 /**
- * Where limiter counters live. Every limiter in auth/ and limits/ is made through a
- * LimiterFactory, so moving from one process to a shared store is one line: pass
- * `(spec) => new RateLimiterRedis({ storeClient: redis, ...spec })` instead of the memory default.
+ * Where rate-limiter-flexible counters live. Every such limiter in auth/ and limits/ (lockouts,
+ * rolling windows) is made through a LimiterFactory, so moving from one process to a shared store
+ * is one line: pass `(spec) => new RateLimiterRedis({ storeClient: redis, ...spec })` instead of
+ * the memory default. Token buckets have a store of their own (bucket-store.ts).
  */
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 

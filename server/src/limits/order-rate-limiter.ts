@@ -3,13 +3,12 @@
  * `consume(accountId)` for each new or amended order, so a client cannot exceed the rate by
  * spreading orders over channels.
  */
-import { memoryLimiterFactory, type LimiterFactory } from './limiter-store.js';
 import { ORDER_POLICIES, type RateLimitPolicy } from './policies.js';
-import { QuotaLimiter, type RateLimitDecision } from './quota-limiter.js';
+import { QuotaLimiter, type LimitStores, type RateLimitDecision } from './quota-limiter.js';
 import type { RateLimitUsage } from './headers.js';
 
-export interface OrderLimiterOptions {
-  factory?: LimiterFactory;
+/** `factory` makes the rolling-window counters: pass a shared one to share them between processes. */
+export interface OrderLimiterOptions extends LimitStores {
   policies?: readonly RateLimitPolicy[];
 }
 
@@ -17,7 +16,7 @@ export class OrderRateLimiter {
   readonly #quota: QuotaLimiter;
 
   constructor(options: OrderLimiterOptions = {}) {
-    this.#quota = new QuotaLimiter(options.policies ?? ORDER_POLICIES, options.factory ?? memoryLimiterFactory);
+    this.#quota = new QuotaLimiter(options.policies ?? ORDER_POLICIES, options);
   }
 
   /** Spends `orders` (default 1) from every order policy of the account, or refuses. */

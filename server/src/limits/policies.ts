@@ -6,32 +6,50 @@
 /** What a policy's counter is partitioned by. */
 export type PolicyScope = 'key' | 'ip' | 'account';
 
-export interface RateLimitPolicy {
+/**
+ * How a policy counts:
+ * - token-bucket: the budget holds up to `quota` units (the largest burst) and refills
+ *   continuously at `quota` units per `windowSeconds`; used for request weights.
+ * - rolling-window: at most `quota` units in any `windowSeconds`, counted in buckets of
+ *   `rollingBucketMs`; used for order rates.
+ */
+export type PolicyKind = 'token-bucket' | 'rolling-window';
+
+interface PolicyCommon {
   /** The policy name used in the RateLimit-Policy and RateLimit header fields. */
   name: string;
   scope: PolicyScope;
-  /** Units (request weight, or orders) allowed per window. */
+  /** Units (request weight, or orders) allowed per window; a token bucket's capacity. */
   quota: number;
-  /** Window length in seconds. */
+  /** Window length in seconds; a token bucket refills from empty to full in this time. */
   windowSeconds: number;
-  /**
-   * Absent: a fixed window that starts with the partition's first use. Present: a rolling window
-   * counted in buckets of this many ms (the window must be a whole number of buckets).
-   */
-  rollingBucketMs?: number;
   description: string;
 }
 
+/** A policy is a token bucket unless it says otherwise, so `kind` may be left out. */
+export interface TokenBucketPolicy extends PolicyCommon {
+  kind?: 'token-bucket';
+  rollingBucketMs?: never;
+}
+
+export interface RollingWindowPolicy extends PolicyCommon {
+  kind: 'rolling-window';
+  /** Time is counted in buckets of this many ms (the window must be a whole number of buckets). */
+  rollingBucketMs: number;
+}
+
+export type RateLimitPolicy = TokenBucketPolicy | RollingWindowPolicy;
+
 /** Request-weight policies: every REST request and WebSocket request spends its operation's weight. */
 export const REQUEST_POLICIES = [
-  { name: 'key', scope: 'key', quota: 100, windowSeconds: 1, description: 'Request weight per API key per second (authenticated requests).' },
-  { name: 'ip', scope: 'ip', quota: 300, windowSeconds: 1, description: 'Request weight per client IP address per second (all requests).' },
+  { name: 'key', kind: 'token-bucket', scope: 'key', quota: 100, windowSeconds: 1, description: 'Request weight per API key: bursts up to the quota, refilled at the quota per second (authenticated requests).' },
+  { name: 'ip', kind: 'token-bucket', scope: 'ip', quota: 300, windowSeconds: 1, description: 'Request weight per client IP address: bursts up to the quota, refilled at the quota per second (all requests).' },
 ] as const satisfies readonly RateLimitPolicy[];
 
 /** Order-rate policies per account, over every channel (REST, WebSocket, FIX) together. */
 export const ORDER_POLICIES = [
-  { name: 'orders-1s', scope: 'account', quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: 'New and amended orders per account in any rolling second (cancels are never order-rate limited).' },
-  { name: 'orders-10s', scope: 'account', quota: 50, windowSeconds: 10, rollingBucketMs: 1000, description: 'New and amended orders per account in any rolling 10 seconds.' },
+  { name: 'orders-1s', kind: 'rolling-window', scope: 'account', quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: 'New and amended orders per account in any rolling second (cancels are never order-rate limited).' },
+  { name: 'orders-10s', kind: 'rolling-window', scope: 'account', quota: 50, windowSeconds: 10, rollingBucketMs: 1000, description: 'New and amended orders per account in any rolling 10 seconds.' },
 ] as const satisfies readonly RateLimitPolicy[];
 
 export const RATE_LIMIT_POLICIES: readonly RateLimitPolicy[] = [...REQUEST_POLICIES, ...ORDER_POLICIES];

@@ -6,6 +6,7 @@
  */
 import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
+import { MemoryTokenBucketStore, type TokenBucketStore } from './bucket-store.js';
 import { memoryLimiterFactory, type LimiterFactory } from './limiter-store.js';
 import { meterFor, type Meter, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
@@ -25,13 +26,27 @@ export interface RateLimitDecision {
   headers: Record<string, string>;
 }
 
+/**
+ * Where a limiter keeps its counts. Both default to this process's memory; pass shared stores
+ * to share budgets between gateway processes.
+ */
+export interface LimitStores {
+  /** Makes the rate-limiter-flexible limiters that count rolling windows. */
+  factory?: LimiterFactory | undefined;
+  /** Holds the token buckets (a new MemoryTokenBucketStore by default). */
+  buckets?: TokenBucketStore | undefined;
+  /** The clock, in ms (Date.now by default). */
+  now?: (() => number) | undefined;
+}
+
 const secondsUntil = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 export class QuotaLimiter {
   readonly #policies: readonly { policy: RateLimitPolicy; meter: Meter }[];
 
-  constructor(policies: readonly RateLimitPolicy[], factory: LimiterFactory = memoryLimiterFactory) {
-    this.#policies = policies.map((policy) => ({ policy, meter: meterFor(policy, factory) }));
+  constructor(policies: readonly RateLimitPolicy[], stores: LimitStores = {}) {
+    const meterStores = { factory: stores.factory ?? memoryLimiterFactory, buckets: stores.buckets ?? new MemoryTokenBucketStore(), now: stores.now };
+    this.#policies = policies.map((policy) => ({ policy, meter: meterFor(policy, meterStores) }));
   }
 
   get policies(): readonly RateLimitPolicy[] {
@@ -48,15 +63,17 @@ export class QuotaLimiter {
     const applied = this.#applicable(subject);
     const readings = await Promise.all(applied.map(({ meter, partition }) => meter.consume(partition, units)));
     const allowed = readings.every((r) => r.fits);
-    if (!allowed) {
-      // Give back what this request took from the policies that did admit it.
-      await Promise.all(applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refund(partition, units) : undefined)));
-    }
+    // Refused: give back what this request took from the policies that did admit it, and report
+    // those policies as they are after the give-back.
+    const givenBack = allowed
+      ? []
+      : await Promise.all(applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refund(partition, units) : undefined)));
     const refusals: Refusal[] = [];
     const usage = applied.map(({ policy }, i): RateLimitUsage => {
       const r = readings[i]!;
-      if (!r.fits) refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(r.msBeforeNext)) });
-      return usageOf(policy, { consumed: allowed || !r.fits ? r.consumed : r.consumed - units, msBeforeNext: r.msBeforeNext });
+      if (r.fits) return usageOf(policy, givenBack[i] ?? r);
+      refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(r.msBeforeNext)) });
+      return usageOf(policy, { consumed: r.consumed, msBeforeNext: r.msBeforeReset ?? r.msBeforeNext });
     });
     return decision(usage, refusals);
   }

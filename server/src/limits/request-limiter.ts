@@ -2,13 +2,12 @@
  * Request-weight limits: each request spends its operation's weight from the per-key and per-IP
  * policies. Used by REST per request and by WebSocket per message.
  */
-import { memoryLimiterFactory, type LimiterFactory } from './limiter-store.js';
 import { OPERATION_WEIGHTS, REQUEST_POLICIES, operationWeight, type RateLimitPolicy } from './policies.js';
-import { QuotaLimiter, type RateLimitDecision } from './quota-limiter.js';
+import { QuotaLimiter, type LimitStores, type RateLimitDecision } from './quota-limiter.js';
 import type { RateLimitUsage } from './headers.js';
 
-export interface RequestLimiterOptions {
-  factory?: LimiterFactory;
+/** `buckets` holds the key and IP token buckets: pass one shared store to share them between processes. */
+export interface RequestLimiterOptions extends LimitStores {
   policies?: readonly RateLimitPolicy[];
   weights?: Readonly<Record<string, number>>;
 }
@@ -24,7 +23,7 @@ export class RequestRateLimiter {
   readonly #weights: Readonly<Record<string, number>>;
 
   constructor(options: RequestLimiterOptions = {}) {
-    this.#quota = new QuotaLimiter(options.policies ?? REQUEST_POLICIES, options.factory ?? memoryLimiterFactory);
+    this.#quota = new QuotaLimiter(options.policies ?? REQUEST_POLICIES, options);
     this.#weights = options.weights ?? OPERATION_WEIGHTS;
     for (const [operationId, weight] of Object.entries(this.#weights)) {
       if (!Number.isSafeInteger(weight) || weight < 1 || weight > this.#quota.smallestQuota) {

@@ -1,0 +1,85 @@
+/** Every token-bucket store keeps the same contract; idle buckets are forgotten once full. */
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryTokenBucketStore, SqliteTokenBucketStore, type TokenBucketStore } from '../../server/src/limits/index.js';
+
+/** 4 units, refilled at 4 per second: one unit (1000 grains) every 250 ms. */
+const shape = { capacity: 4, periodMs: 1000 };
+const databases: Database.Database[] = [];
+afterAll(() => databases.forEach((db) => db.close()));
+
+function sqliteDb(): Database.Database {
+  const db = new Database(':memory:');
+  databases.push(db);
+  return db;
+}
+
+const stores: [string, () => TokenBucketStore][] = [
+  ['memory', () => new MemoryTokenBucketStore()],
+  ['SQLite', () => new SqliteTokenBucketStore(sqliteDb())],
+];
+
+describe.each(stores)('%s token-bucket store', (_name, makeStore) => {
+  it('starts full, takes what fits and nothing when it does not fit', async () => {
+    const store = makeStore();
+    expect(await store.read('k', shape, 1000)).toEqual({ grains: 4000, at: 1000 });
+    expect(await store.take('k', 3, shape, 1000)).toEqual({ taken: true, state: { grains: 1000, at: 1000 } });
+    expect(await store.take('k', 2, shape, 1100)).toEqual({ taken: false, state: { grains: 1400, at: 1100 } });
+    expect(await store.take('k', 1, shape, 1100)).toEqual({ taken: true, state: { grains: 400, at: 1100 } });
+    expect(await store.read('other', shape, 1100)).toEqual({ grains: 4000, at: 1100 });
+  });
+
+  it('gives back without overfilling', async () => {
+    const store = makeStore();
+    await store.take('k', 4, shape, 0);
+    expect(await store.giveBack('k', 1, shape, 100)).toEqual({ grains: 1400, at: 100 });
+    expect(await store.giveBack('k', 4, shape, 100)).toEqual({ grains: 4000, at: 100 });
+    expect((await store.take('k', 4, shape, 100)).taken).toBe(true);
+  });
+
+  it('a caller whose clock lags the stored time refills nothing and cannot overdraw', async () => {
+    const store = makeStore();
+    await store.take('k', 4, shape, 5000);
+    expect(await store.take('k', 1, shape, 4000)).toEqual({ taken: false, state: { grains: 0, at: 5000 } });
+    expect((await store.take('k', 1, shape, 5250)).taken).toBe(true);
+  });
+});
+
+describe('forgetting idle buckets', () => {
+  it('the memory store forgets buckets once they have refilled, at its next sweep', async () => {
+    const store = new MemoryTokenBucketStore({ sweepEveryMs: 1000 });
+    for (let ip = 0; ip < 100; ip++) await store.take(`ip-${ip}`, 1, shape, 0);
+    expect(store.size).toBe(100);
+    await store.take('late', 4, shape, 200);
+    expect(store.size).toBe(101); // no sweep before 1000 ms
+    await store.take('busy', 1, shape, 1000); // sweeps: the 100 are full since 250 ms; 'late' is not
+    expect(store.size).toBe(2);
+    expect(await store.read('ip-7', shape, 1000)).toEqual({ grains: 4000, at: 1000 });
+    expect(await store.read('late', shape, 1000)).toEqual({ grains: 3200, at: 1000 });
+  });
+
+  it('neither store keeps a bucket that a give-back filled', async () => {
+    const memory = new MemoryTokenBucketStore();
+    await memory.take('k', 2, shape, 0);
+    await memory.giveBack('k', 2, shape, 0);
+    expect(memory.size).toBe(0);
+    const db = sqliteDb();
+    const sqlite = new SqliteTokenBucketStore(db);
+    await sqlite.take('k', 2, shape, 0);
+    expect(db.prepare('SELECT count(*) AS n FROM token_buckets').get()).toEqual({ n: 1 });
+    await sqlite.giveBack('k', 2, shape, 0);
+    expect(db.prepare('SELECT count(*) AS n FROM token_buckets').get()).toEqual({ n: 0 });
+  });
+
+  it('the SQLite store deletes rows of refilled buckets at its next sweep', async () => {
+    const db = sqliteDb();
+    const store = new SqliteTokenBucketStore(db, { sweepEveryMs: 1000 });
+    const rows = () => db.prepare<[], { key: string }>('SELECT key FROM token_buckets ORDER BY key').all().map((r) => r.key);
+    await store.take('a', 1, shape, 0);
+    await store.take('b', 4, shape, 500);
+    await store.take('c', 1, shape, 900);
+    expect(rows()).toEqual(['a', 'b', 'c']);
+    await store.take('c', 1, shape, 1000); // sweeps: 'a' is full since 250 ms, 'b' not before 1500 ms
+    expect(rows()).toEqual(['b', 'c']);
+  });
+});
