@@ -14,7 +14,7 @@ import { createRestApp } from './gateway/rest/app.js';
 import { attachWsGateway } from './gateway/ws/gateway.js';
 import { createHandlers } from './gateway/rest/handlers/index.js';
 import { authenticate } from './gateway/rest/middleware/auth.js';
-import { rateLimit } from './gateway/rest/middleware/rate-limit.js';
+import { rateLimit, rateLimitRefusals } from './gateway/rest/middleware/rate-limit.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
 import { drain, listen } from './http/server.js';
@@ -120,6 +120,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
       rateLimit({ requests: requestLimiter }, op.operationId),
     ],
+    onRefused: rateLimitRefusals({ requests: requestLimiter }),
   });
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');

@@ -4,10 +4,11 @@
  * and finally the problem-details error handler.
  */
 import cors from 'cors';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Config } from '../../config/schema.js';
+import { ApiError } from '../../errors/api-error.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpMetrics } from '../../observability/metrics.js';
 import type { HandlerMap } from './operations.js';
@@ -28,6 +29,8 @@ export interface RestAppOptions {
   validateResponses?: boolean;
   /** Middleware to run before a handler (authentication, rate limits), chosen per operation. */
   before?: BeforeHandler;
+  /** Runs on every failed /v1 request before it becomes a problem (charges refused requests to the IP budget). */
+  onRefused?: ErrorRequestHandler;
 }
 
 /** Keys that could reach Object.prototype through a later merge; refused outright in request bodies. */
@@ -82,10 +85,15 @@ export function createRestApp(opts: RestAppOptions): Express {
   );
   app.use(operationRouter(ops, opts.handlers, opts.before ?? (() => [])));
 
-  const notFound: RequestHandler = (req, res) => {
-    sendProblem(res, problemFor('NOT_FOUND', 404, 'No such route.', req.path, String(res.locals.requestId)));
+  const notFound: RequestHandler = (req, res, next) => {
+    if (!req.path.startsWith('/v1/') && req.path !== '/v1') {
+      sendProblem(res, problemFor('NOT_FOUND', 404, 'No such route.', req.path, String(res.locals.requestId)));
+      return;
+    }
+    next(new ApiError({ status: 404, code: 'NOT_FOUND', detail: 'No such route.' }));
   };
   app.use(notFound);
+  if (opts.onRefused) app.use('/v1', opts.onRefused);
   app.use(problemHandler(opts.logger));
   return app;
 }

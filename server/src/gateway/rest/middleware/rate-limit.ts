@@ -4,7 +4,7 @@
  * the RateLimit-Policy and RateLimit header fields, and passes a 429 ApiError when refused.
  * Mount it after `authenticate` so the key and account are known.
  */
-import type { RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Principal } from '../../../auth/index.js';
 import { ORDER_RATE_OPERATIONS, mergeDecisions, rateLimitedError, type OrderRateLimiter, type RequestRateLimiter } from '../../../limits/index.js';
 
@@ -29,3 +29,29 @@ export function rateLimit(limiters: RateLimiters, operationId: string): RequestH
     })().catch(next);
   };
 }
+
+/**
+ * Requests refused before their operation's limiter ran (malformed JSON, a failed contract check,
+ * a failed signature, an unknown route) still spend their weight from the client IP's budget, and
+ * their responses carry the RateLimit fields like every other /v1 response. Without this, invalid
+ * requests would be free, and a client could not see its budget on an error. Mount it as an error
+ * handler just before the problem-details handler.
+ */
+export function rateLimitRefusals(limiters: RateLimiters): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent || res.getHeader('RateLimit') !== undefined) return next(err);
+    const operationId = String(res.locals.operationId ?? UNMATCHED_OPERATION);
+    limiters.requests.consume(operationId, { ip: req.ip ?? req.socket.remoteAddress ?? '' }).then(
+      (decision) => {
+        if (!decision.allowed) return next(rateLimitedError(decision));
+        for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+        next(err);
+      },
+      // A failing limiter store must not hide the original error.
+      () => next(err),
+    );
+  };
+}
+
+/** The weight key for a request that matched no operation (it weighs the default). */
+const UNMATCHED_OPERATION = 'unmatched';
