@@ -1,0 +1,51 @@
+/**
+ * The core process's side of a REST gateway worker: runs the handler calls a worker forwards on
+ * the real HandlerMap (the one service.ts builds), and answers its readiness pings. Everything
+ * before the handler (parsing, validation, authentication, limits) already ran in the worker.
+ */
+import type { Logger } from '../../../observability/logger.js';
+import type { HandlerMap, HandlerRequest, OperationId } from '../operations.js';
+import type { Readiness } from '../service-routes.js';
+import type { Channel } from './channel.js';
+import { serializeError, type CallMessage, type CoreToWorker, type ReplyMessage, type WorkerToCore } from './protocol.js';
+
+export interface HandlerHostOptions {
+  handlers: HandlerMap;
+  readiness: () => Readiness;
+  logger: Logger;
+}
+
+type AnyHandler = (req: HandlerRequest<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+
+/** Serves one worker's channel; returns a function that stops serving it. */
+export function hostHandlers(channel: Channel<WorkerToCore, CoreToWorker>, opts: HandlerHostOptions): () => void {
+  return channel.onMessage((message) => {
+    if (message.type === 'rest-worker:ping') {
+      channel.send({ type: 'rest-worker:pong', id: message.id, readiness: opts.readiness() });
+    } else if (message.type === 'rest-worker:call') {
+      void runCall(message, opts).then((reply) => channel.send(reply));
+    }
+  });
+}
+
+async function runCall(call: CallMessage, opts: HandlerHostOptions): Promise<ReplyMessage> {
+  try {
+    const handler = opts.handlers[call.operationId] as unknown as AnyHandler | undefined;
+    if (typeof handler !== 'function') throw new Error(`No handler for operation ${String(call.operationId)}`);
+    const result = await handler({
+      path: call.path as never,
+      query: call.query as never,
+      body: call.body as never,
+      principal: call.principal,
+      requestId: call.requestId,
+      ip: call.ip,
+      headers: call.headers,
+    });
+    return { type: 'rest-worker:reply', id: call.id, ok: true, status: result.status, body: result.body, ...(result.headers && { headers: result.headers }) };
+  } catch (err) {
+    const error = serializeError(err);
+    // The worker logs it too, but only this side has the stack.
+    if (error.kind === 'internal') opts.logger.error({ err, requestId: call.requestId, operation: call.operationId }, 'handler failed (REST worker call)');
+    return { type: 'rest-worker:reply', id: call.id, ok: false, error };
+  }
+}

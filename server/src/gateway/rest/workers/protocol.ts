@@ -1,0 +1,110 @@
+/**
+ * The messages between the core process and its REST gateway workers, over the cluster IPC
+ * channel (JSON). A worker does the per-request gateway work itself and sends the core only the
+ * handler call; the core answers with the handler's result or a serialized error.
+ *
+ *   worker → core   hello (listening for messages), ready (listening for HTTP), ping, call
+ *   core → worker   start (answers hello), pong, reply (answers call), drain
+ */
+import type { Config } from '../../../config/schema.js';
+import { ApiError } from '../../../errors/api-error.js';
+import { DurabilityError } from '../../../sequencer/api.js';
+import type { OperationId, Principal } from '../operations.js';
+import type { Readiness } from '../service-routes.js';
+
+/** The worker's message listener is in place: the core may send `start` now. */
+export interface HelloMessage {
+  type: 'rest-worker:hello';
+}
+
+/** Everything a worker needs to serve: sent once, right after the fork, so no secret sits in its environment. */
+export interface StartMessage {
+  type: 'rest-worker:start';
+  config: Config;
+  /** The resolved key that opens API key secrets (the core may have generated it in demo mode). */
+  secretsKey: string;
+  /** Where to listen: the configured port, or the one the first worker got when that was 0. */
+  port: number;
+}
+
+export interface ReadyMessage {
+  type: 'rest-worker:ready';
+  port: number;
+}
+
+/** Stop accepting connections, finish in-flight requests, exit. */
+export interface DrainMessage {
+  type: 'rest-worker:drain';
+  graceMs: number;
+}
+
+export interface PingMessage {
+  type: 'rest-worker:ping';
+  id: number;
+}
+
+export interface PongMessage {
+  type: 'rest-worker:pong';
+  id: number;
+  readiness: Readiness;
+}
+
+/** One handler call: the HandlerRequest of routes.ts, plus the operation and a correlation id. */
+export interface CallMessage {
+  type: 'rest-worker:call';
+  id: number;
+  operationId: OperationId;
+  path: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: unknown;
+  principal: Principal | undefined;
+  requestId: string;
+  ip: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type SerializedError =
+  | { kind: 'api'; status: number; code: string; detail: string; headers?: Record<string, string>; extra?: Record<string, unknown> }
+  | { kind: 'durability'; message: string }
+  | { kind: 'internal'; message: string };
+
+export type ReplyMessage =
+  | { type: 'rest-worker:reply'; id: number; ok: true; status: number; body: unknown; headers?: Record<string, string> }
+  | { type: 'rest-worker:reply'; id: number; ok: false; error: SerializedError };
+
+export type CoreToWorker = StartMessage | DrainMessage | PongMessage | ReplyMessage;
+export type WorkerToCore = HelloMessage | ReadyMessage | PingMessage | CallMessage;
+
+const TYPES = new Set(['rest-worker:hello', 'rest-worker:start', 'rest-worker:ready', 'rest-worker:drain', 'rest-worker:ping', 'rest-worker:pong', 'rest-worker:call', 'rest-worker:reply']);
+
+/** True for a message of this protocol (the IPC channel also carries node's own cluster messages). */
+export function isProtocolMessage(message: unknown): message is CoreToWorker | WorkerToCore {
+  return typeof message === 'object' && message !== null && TYPES.has((message as { type?: unknown }).type as string);
+}
+
+/** What crosses the channel for a thrown error: enough to rebuild the same problem response. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof ApiError) {
+    return {
+      kind: 'api', status: err.status, code: err.code, detail: err.detail,
+      ...(err.headers && { headers: err.headers }), ...(err.extra && { extra: err.extra }),
+    };
+  }
+  if (err instanceof DurabilityError) return { kind: 'durability', message: err.message };
+  return { kind: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The error the worker throws in place of the core's, so problem.ts renders it as the core would have. */
+export function deserializeError(error: SerializedError): Error {
+  switch (error.kind) {
+    case 'api':
+      return new ApiError({
+        status: error.status, code: error.code, detail: error.detail,
+        ...(error.headers && { headers: error.headers }), ...(error.extra && { extra: error.extra }),
+      });
+    case 'durability':
+      return new DurabilityError(error.message);
+    case 'internal':
+      return new Error(`core handler failed: ${error.message}`);
+  }
+}
