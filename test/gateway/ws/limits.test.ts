@@ -24,10 +24,14 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 
-const policy = (name: string, scope: 'key' | 'ip' | 'account', quota: number) => ({ name, scope, quota, windowSeconds: 1, description: 'test' });
+/**
+ * A token bucket refilled over 10 s: one unit per 10 s / quota, so a run of requests over real
+ * sockets ends long before a unit it spent comes back.
+ */
+const policy = (name: string, scope: 'key' | 'ip' | 'account', quota: number) => ({ name, scope, quota, windowSeconds: 10, description: 'test' });
 
 describe('rate limits', () => {
-  it('refuses requests over the key budget with RATE_LIMITED, Retry-After and the usage, then admits them after the window', async () => {
+  it('refuses requests over the key budget with RATE_LIMITED, Retry-After and the usage, then admits them once a unit is back', async () => {
     const h = await harness({ requestPolicies: [policy('key', 'key', 10), policy('ip', 'ip', 1000)] });
     const trader = await h.trader('r1');
     const c = await connect(h);
