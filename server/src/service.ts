@@ -17,6 +17,8 @@ import { authenticate } from './gateway/rest/middleware/auth.js';
 import { rateLimit, rateLimitRefusals } from './gateway/rest/middleware/rate-limit.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
+import { startRestWorkers } from './gateway/rest/workers/worker-pool.js';
+import { openSharedRequestLimiter } from './gateway/rest/workers/shared-limits.js';
 import { drain, listen } from './http/server.js';
 import { configuredOrderPolicies, configuredRequestPolicies } from './limits/configured.js';
 import { OrderRateLimiter, RequestRateLimiter } from './limits/index.js';
@@ -47,6 +49,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   httpPort: number;
+  /** The port the REST gateway workers share, when `http.workers` > 0. */
+  workersPort: number | undefined;
   /** The FIX acceptor's port, when it is enabled. */
   fixPort: number | undefined;
   server: Server;
@@ -75,7 +79,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const cacheDb = openDatabase(join(config.dataDir, 'request-cache.db'), { synchronous: 'NORMAL' });
   const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
   const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock });
-  const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
+  // With REST workers, every process spends request weight from one shared store.
+  const sharedLimits = config.http.workers > 0 ? openSharedRequestLimiter(config) : undefined;
+  const requestLimiter = sharedLimits?.limiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
   const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
   const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
 
@@ -125,6 +131,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');
 
+  // REST gateway workers (opt-in): processes that do REST's per-request work and call these handlers.
+  const restWorkers = config.http.workers > 0
+    ? await startRestWorkers({ count: config.http.workers, config, secretsKey: resolveSecretsKey(config), handlers, readiness, logger: logger.child({ component: 'rest-workers' }) })
+    : undefined;
+
   const ws = attachWsGateway({
     server, bus, verifier, keys, limits: { requests: requestLimiter }, orders, clock,
     logger: logger.child({ gateway: 'ws' }), registry: metrics.registry,
@@ -145,6 +156,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let closing: Promise<void> | undefined;
   return {
     httpPort: port,
+    workersPort: restWorkers?.port,
     fixPort: fix?.port,
     server,
     bus,
@@ -154,6 +166,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       closing ??= (async () => {
         shuttingDown = true;
         await bot?.stop();
+        // Workers first: their in-flight requests still need these handlers.
+        await restWorkers?.close();
         // WebSocket sessions first (their cancel-on-disconnect still reaches the bus), then HTTP and FIX.
         await ws.close();
         await Promise.all([drain(server, config.http.shutdownGraceMs), fix?.close()]);
@@ -161,6 +175,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         await bus.close();
         gatewayDb.close();
         cacheDb.close();
+        sharedLimits?.close();
         logger.info('service stopped');
       })();
       return closing;

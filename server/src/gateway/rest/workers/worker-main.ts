@@ -1,0 +1,96 @@
+/**
+ * Entry of a REST gateway worker process (forked by worker-pool.ts). It serves the same REST app
+ * as the core process and does the per-request work itself: parsing and contract validation,
+ * signature verification over the core's key and replay-cache databases, and request-weight
+ * limits in the shared limits database. Only the handler call crosses to the core process.
+ *
+ * It drains and exits when the core asks and on SIGTERM. When its channel to the core closes (the
+ * core process is gone) node's cluster exits it at once: nothing could be served any more.
+ * SIGINT (a terminal's Ctrl-C reaches the whole process group) is left to the core process,
+ * which stops its workers.
+ */
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type Scope } from '../../../auth/index.js';
+import { drain, listen } from '../../../http/server.js';
+import { createLogger } from '../../../observability/logger.js';
+import { createMetrics } from '../../../observability/metrics.js';
+import { openDatabase } from '../../../storage/sqlite.js';
+import { createRestApp } from '../app.js';
+import { authenticate } from '../middleware/auth.js';
+import { rateLimit, rateLimitRefusals } from '../middleware/rate-limit.js';
+import { listOperations } from '../routes.js';
+import { loadBundledSpec } from '../spec.js';
+import { channelToCore } from './channel.js';
+import type { StartMessage } from './protocol.js';
+import { CoreLink, remoteHandlers } from './remote-handlers.js';
+import { openSharedRequestLimiter } from './shared-limits.js';
+
+const channel = channelToCore();
+process.on('SIGINT', () => {});
+
+const start = await new Promise<StartMessage>((resolve) => {
+  const stop = channel.onMessage((message) => {
+    if (message.type !== 'rest-worker:start') return;
+    stop();
+    resolve(message);
+  });
+  channel.send({ type: 'rest-worker:hello' });
+});
+const { config, port } = start;
+const logger = createLogger(config.logLevel).child({ restWorker: cluster.worker?.id, pid: process.pid });
+
+// The core process's own files: keys (revocations are seen at once through PRAGMA data_version)
+// and the replay cache, whose primary key refuses a signature a second time whichever process
+// saw it first. openDatabase sets a busy_timeout, so concurrent writers wait rather than fail.
+const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
+const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(start.secretsKey));
+const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cache.db'));
+const verifier = new RequestVerifier({ store: keys, replayCache, onError: (err) => logger.error({ err }, 'authentication store failed') });
+const limits = openSharedRequestLimiter(config);
+const link = new CoreLink(channel);
+
+const app = createRestApp({
+  config, logger, metrics: createMetrics(),
+  handlers: remoteHandlers(link, listOperations(loadBundledSpec()).map((op) => op.operationId)),
+  readiness: () => link.readiness(),
+  // The same checks as the core process's REST (service.ts): authenticate, then spend the
+  // weight; refused requests spend from the IP budget.
+  before: (op) => [
+    ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
+    rateLimit({ requests: limits.limiter }, op.operationId),
+  ],
+  onRefused: rateLimitRefusals({ requests: limits.limiter }),
+});
+
+let server;
+try {
+  ({ server } = await listen(app, config.http.host, port));
+} catch (err) {
+  logger.error({ err, port }, 'REST worker cannot listen');
+  process.exit(1);
+}
+const listening = server;
+
+let stopping: Promise<void> | undefined;
+function stop(reason: string, graceMs: number): void {
+  stopping ??= (async () => {
+    logger.info({ reason }, 'REST worker draining');
+    // Never outlive a stuck drain.
+    setTimeout(() => process.exit(1), graceMs + 2000).unref();
+    await drain(listening, graceMs);
+    link.close();
+    limits.close();
+    replayCache.close();
+    gatewayDb.close();
+    logger.info('REST worker stopped');
+    process.exit(0);
+  })();
+}
+
+channel.onMessage((message) => {
+  if (message.type === 'rest-worker:drain') stop('asked by the core process', message.graceMs);
+});
+process.on('SIGTERM', () => stop('SIGTERM', config.http.shutdownGraceMs));
+logger.info({ port }, 'REST worker listening');
+channel.send({ type: 'rest-worker:ready', port });
