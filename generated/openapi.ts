@@ -1358,9 +1358,9 @@ export interface components {
         "X-Request-Id": string;
         /** @description The quota policies that apply to this request (IETF RateLimit header fields), e.g. `"ip";q=1200;w=60`. */
         "RateLimit-Policy": string;
-        /** @description What remains of each policy's quota and the seconds until it resets, e.g. `"ip";r=1187;t=42`. */
+        /** @description What remains of each policy's quota (`r`, whole units) and the seconds, rounded up, until all of it is back (`t`; for the token buckets `key` and `ip`, until the bucket is full again), e.g. `"ip";r=1187;t=42`. */
         RateLimit: string;
-        /** @description Seconds to wait before retrying. */
+        /** @description Seconds to wait before retrying, rounded up. For `RATE_LIMITED`, until every refusing budget has room for this request (for a token bucket, until it holds the request's weight); at least 1. */
         "Retry-After": number;
     };
     pathItems: never;
