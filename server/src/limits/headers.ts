@@ -3,16 +3,17 @@
  * (draft 10), in Structured Field list form:
  *   RateLimit-Policy: "key";q=100;w=1, "ip";q=300;w=1
  *   RateLimit: "key";r=42;t=1, "ip";r=290;t=1
- * q = quota, w = window seconds, r = remaining quota units, t = seconds until the quota resets.
+ * q = quota, w = window seconds, r = whole quota units left, t = seconds (rounded up) until all
+ * the quota is back: for a token bucket, until it is full again; 0 when nothing is spent.
  */
 /** One policy's state for one partition: also the usage object WS replies and /limits return. */
 export interface RateLimitUsage {
   policy: string;
-  /** Quota units per window. */
+  /** Quota units per window (a token bucket's capacity). */
   limit: number;
-  /** Units left in the current window. */
+  /** Whole units left now. */
   remaining: number;
-  /** Seconds until the window resets (0 when no window is running). */
+  /** Seconds, rounded up, until the quota is back (token bucket: full again); 0 when nothing is spent. */
   reset: number;
   windowSeconds: number;
 }
