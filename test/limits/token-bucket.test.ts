@@ -154,6 +154,40 @@ describe('token-bucket meter properties', () => {
     );
   });
 
+  it('decides and waits exactly as an independent model (GCRA in bigint) does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ quota: fc.integer({ min: 1, max: 40 }), windowSeconds: fc.integer({ min: 1, max: 5 }) }),
+        // Besides random waits, wait exactly the last reported msBeforeNext, or 1 ms less: the edges.
+        fc.array(fc.record({ advance: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom('next', 'next - 1')), weight: fc.integer({ min: 1, max: 40 }) }), { maxLength: 60 }),
+        async (shape, steps) => {
+          const clock = { now: 11_000_000 };
+          let lastWait = 0;
+          const meter = meterAt(clock, { ...policy, ...shape });
+          // The bucket as the time it will be full again ("theoretical arrival time"), with time
+          // scaled by the quota so that one unit is exactly `period` scaled ms.
+          const q = BigInt(shape.quota);
+          const period = BigInt(shape.windowSeconds * 1000);
+          let fullAt = 0n;
+          for (const step of steps) {
+            clock.now += step.advance === 'next' ? lastWait : step.advance === 'next - 1' ? Math.max(0, lastWait - 1) : step.advance;
+            const weight = Math.min(step.weight, shape.quota);
+            const now = BigInt(clock.now) * q;
+            const after = (fullAt > now ? fullAt : now) + BigInt(weight) * period;
+            const admit = after <= now + q * period;
+            if (admit) fullAt = after;
+            const waitScaled = admit ? fullAt - now : after - q * period - now;
+            const reading = await meter.consume('a', weight);
+            expect(reading.fits).toBe(admit);
+            expect(reading.msBeforeNext).toBe(Number((waitScaled + q - 1n) / q));
+            lastWait = reading.msBeforeNext;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('a refused request fits after exactly msBeforeNext, and not a millisecond sooner', async () => {
     await fc.assert(
       fc.asyncProperty(
