@@ -1,0 +1,162 @@
+/**
+ * REST_WORKERS=2 as a real process tree: the core process (its own REST on PORT) and two REST
+ * gateway workers on one shared port, driven over real sockets with real signatures.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATION_WEIGHTS } from '../../../../server/src/limits/policies.js';
+import { signedHeaders } from '../../../helpers/signing.js';
+import { send, signed, startServiceProcess, type ServiceProcess } from './service-process.js';
+
+/** A small key budget (the smallest the configuration allows), and an IP budget out of the way. */
+const KEY_QUOTA = 20;
+const CONFIG = `limits:\n  keyWeightPerSecond: ${KEY_QUOTA}\n  ipWeightPerSecond: 1000000\n`;
+
+let svc: ServiceProcess;
+
+beforeAll(async () => {
+  svc = await startServiceProcess({ REST_WORKERS: '2', REST_WORKERS_PORT: '0' }, CONFIG);
+}, 90_000);
+
+afterAll(() => {
+  if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
+});
+
+const order = (price: string) => ({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price, quantity: '0.001' });
+const withoutRequestId = ({ requestId: _r, ...rest }: Record<string, unknown>) => rest;
+const id = () => randomUUID();
+const isPid = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('REST_WORKERS=2', () => {
+  it('starts two workers on their own port beside the core process\'s REST', () => {
+    expect(svc.workersPort).toBeGreaterThan(0);
+    expect(svc.workersPort).not.toBe(svc.corePort);
+    expect(svc.workerPids()).toHaveLength(2);
+  });
+
+  it('serves one core: an order placed through either port is read back through the other', async () => {
+    const trader = await svc.createTrader('w-orders');
+    const viaWorkers = await signed(svc.workersPort, trader, 'POST', '/v1/orders', { body: order('10000.00') });
+    expect(viaWorkers.status).toBe(201);
+    const readByCore = await signed(svc.corePort, trader, 'GET', `/v1/orders/${viaWorkers.body.order.orderId}`);
+    expect(readByCore.status).toBe(200);
+    expect(readByCore.body).toEqual(viaWorkers.body.order);
+
+    const viaCore = await signed(svc.corePort, trader, 'POST', '/v1/orders', { body: order('10001.00') });
+    expect(viaCore.status).toBe(201);
+    const readByWorkers = await signed(svc.workersPort, trader, 'GET', `/v1/orders/${viaCore.body.order.orderId}`);
+    expect(readByWorkers.status).toBe(200);
+    expect(readByWorkers.body).toEqual(viaCore.body.order);
+    expect(readByWorkers.body.orderId).not.toBe(readByCore.body.orderId);
+  });
+
+  it('refuses a signed request replayed to the other worker', async () => {
+    const trader = await svc.createTrader('w-replay');
+    const headers = signedHeaders(trader, 'GET', '/v1/balances', '');
+    const [first, second] = [id(), id()];
+    const accepted = await send(svc.workersPort, 'GET', '/v1/balances', { ...headers, 'x-request-id': first });
+    const replayed = await send(svc.workersPort, 'GET', '/v1/balances', { ...headers, 'x-request-id': second });
+    expect(accepted.status).toBe(200);
+    expect(replayed.status).toBe(401);
+    expect(replayed.body).toMatchObject({ code: 'AUTH_REPLAYED' });
+    expect(await svc.servedBy(second)).not.toBe(await svc.servedBy(first));
+  });
+
+  it('refuses at once, in every worker, a key revoked through the core process', async () => {
+    const trader = await svc.createTrader('w-revoke');
+    // Both workers verify (and cache) the key first.
+    const before = [id(), id()];
+    for (const requestId of before) expect((await signed(svc.workersPort, trader, 'GET', '/v1/balances', { headers: { 'x-request-id': requestId } })).status).toBe(200);
+    expect(new Set([await svc.servedBy(before[0]!), await svc.servedBy(before[1]!)]).size).toBe(2);
+
+    expect((await signed(svc.corePort, trader, 'DELETE', `/v1/api-keys/${trader.keyId}`)).status).toBe(200);
+
+    const after = [id(), id()];
+    for (const requestId of after) {
+      const res = await signed(svc.workersPort, trader, 'GET', '/v1/balances', { headers: { 'x-request-id': requestId } });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'AUTH_INVALID' });
+    }
+    expect(new Set([await svc.servedBy(after[0]!), await svc.servedBy(after[1]!)]).size).toBe(2);
+  });
+
+  it('answers an unknown key and a bad signature with the problem the single process gives', async () => {
+    const trader = await svc.createTrader('w-badsig');
+    const cases = [
+      { keyId: 'ak_unknown0000000000', secret: trader.secret },
+      { keyId: trader.keyId, secret: Buffer.alloc(32, 7).toString('base64url') },
+    ];
+    for (const creds of cases) {
+      const fromCore = await signed(svc.corePort, creds, 'GET', '/v1/balances');
+      const fromWorker = await signed(svc.workersPort, creds, 'GET', '/v1/balances');
+      expect(fromCore.status).toBe(401);
+      expect(fromWorker.status).toBe(fromCore.status);
+      expect(fromWorker.headers['content-type']).toBe(fromCore.headers['content-type']);
+      expect(withoutRequestId(fromWorker.body)).toEqual(withoutRequestId(fromCore.body));
+    }
+  });
+
+  it('spends one key budget across both workers and the core process', async () => {
+    const trader = await svc.createTrader('w-budget');
+    const weight = OPERATION_WEIGHTS.listOrders!;
+    const requestIds = Array.from({ length: 8 }, id);
+    const startedAt = Date.now();
+    // Distinct timestamps: identical signatures would be replays, not budget refusals.
+    const burst = await Promise.all(requestIds.map((requestId, i) => signed(svc.workersPort, trader, 'GET', '/v1/orders', { timestamp: startedAt - i, headers: { 'x-request-id': requestId } })));
+    const account = await signed(svc.corePort, trader, 'GET', '/v1/account');
+    const elapsedSeconds = (Date.now() - startedAt) / 1000;
+
+    const served = new Set(await Promise.all(requestIds.map((r) => svc.servedBy(r))));
+    expect(served.size).toBe(2);
+    const accepted = burst.filter((r) => r.status === 200).length;
+    const refused = burst.filter((r) => r.status === 429);
+    expect(accepted + refused.length).toBe(burst.length);
+    for (const r of refused) expect(r.body).toMatchObject({ code: 'RATE_LIMITED', limits: expect.arrayContaining([expect.objectContaining({ policy: 'key' })]) });
+    // One bucket of KEY_QUOTA that refills KEY_QUOTA per second: budgets per process would admit
+    // up to twice as much from the two workers.
+    const refill = Math.ceil(KEY_QUOTA * elapsedSeconds);
+    expect(accepted * weight).toBeLessThanOrEqual(KEY_QUOTA + refill);
+    expect(refused.length).toBeGreaterThan(0);
+    // The core process charges and reports the same bucket.
+    if (account.status === 200) {
+      const key = account.body.rateLimits.find((l: { policy: string }) => l.policy === 'key');
+      expect(key.remaining).toBeLessThanOrEqual(Math.min(KEY_QUOTA, KEY_QUOTA - accepted * weight + refill) - OPERATION_WEIGHTS.getAccount!);
+    } else {
+      expect(account).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+    }
+  });
+
+  it('replaces a worker killed with SIGKILL, and the port keeps answering', async () => {
+    const [victim, survivor] = svc.workerPids();
+    process.kill(victim!, 'SIGKILL');
+    await svc.waitForLog((l) => l.msg === 'REST worker exited; starting a replacement' && l.pid === victim);
+    expect((await send(svc.workersPort, 'GET', '/v1/time', {})).status).toBe(200);
+
+    const replacement = await svc.waitForLog((l) => l.msg === 'REST worker listening' && l.pid !== victim && l.pid !== survivor);
+    expect(replacement.port).toBe(svc.workersPort);
+    expect(svc.workerPids().sort()).toEqual([survivor, replacement.pid].sort());
+    const requestIds = [id(), id(), id()];
+    for (const requestId of requestIds) expect((await send(svc.workersPort, 'GET', '/v1/time', { 'x-request-id': requestId })).status).toBe(200);
+    const servedBy = new Set(await Promise.all(requestIds.map((r) => svc.servedBy(r))));
+    expect(servedBy.size).toBe(2);
+    expect(isPid(victim!)).toBe(false);
+  }, 30_000);
+
+  it('stops every worker and exits 0 on SIGTERM of the core process', async () => {
+    const workers = svc.workerPids();
+    expect(workers.every(isPid)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => svc.child.once('exit', (code) => resolve(code)));
+    svc.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(svc.logs.filter((l) => l.msg === 'REST worker stopped').map((l) => l.pid).sort()).toEqual([...workers].sort());
+    expect(svc.logs.some((l) => l.msg === 'service stopped')).toBe(true);
+    expect(workers.filter(isPid)).toEqual([]);
+  }, 30_000);
+});
