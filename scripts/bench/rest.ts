@@ -130,6 +130,43 @@ async function main(): Promise<void> {
   const ceiling = results[1]!.rps;
   const place = results[3]!.rps;
   process.stdout.write(`\nsigned create-order / bare express POST = ${((100 * place) / ceiling).toFixed(1)} % (target >= 50 %), create-order p99 ${results[3]!.p99} ms (target < 10 ms)\n`);
+
+  // 3. REST gateway workers in front of the same single-writer core (REST_WORKERS), against the workers' port.
+  process.stdout.write('\nREST gateway workers (REST_WORKERS=N; signed requests to the workers\' shared port):\n');
+  for (const workers of [1, 2]) await workerScenarios(workers);
+}
+
+/** The service with `workers` REST gateway workers; every request (setup included) goes to the workers' port. */
+async function workerScenarios(workers: number): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-workers-'));
+  const svc = await startProcess(['server/src/main.ts'], {
+    PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
+    REST_WORKERS: String(workers), REST_WORKERS_PORT: '0',
+  }, 'REST workers listening');
+  const base = `http://127.0.0.1:${svc.port}`;
+  const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
+  await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });
+  await call(base, operator, 'POST', '/v1/operator/accounts/bench/deposits', { asset: 'USD', amount: '1000000000' });
+  const keys: Creds[] = [];
+  for (let i = 0; i < 16; i++) {
+    const key = await call(base, operator, 'POST', '/v1/operator/accounts/bench/api-keys', { label: `bench ${i}`, scopes: ['read', 'trade'] });
+    keys.push({ keyId: key.key.keyId, secret: key.secret });
+  }
+  let turn = 0;
+  const nextKey = () => keys[turn++ % keys.length]!;
+  let n = 0;
+  const orderBody = () => JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: `${10000 + (n++ % 500)}.00`, quantity: '0.001' });
+  await run(`${workers} worker${workers > 1 ? 's' : ''}: signed POST /v1/orders`, {
+    url: base,
+    requests: [{ method: 'POST', path: '/v1/orders', setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) }; } }],
+  });
+  await run(`${workers} worker${workers > 1 ? 's' : ''}: signed GET /v1/balances`, {
+    url: base,
+    requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(nextKey(), 'GET', '/v1/balances', '') }) }],
+  });
+  svc.child.kill('SIGTERM');
+  await new Promise((r) => svc.child.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 await main();
