@@ -318,11 +318,11 @@ export interface RateLimitUsage {
   limit: number;
   windowSeconds: number;
   /**
-   * Units left in the current window.
+   * Units left now: whole tokens for a token bucket (key, ip); the quota less the units spent in the window for a rolling window (orders-1s, orders-10s).
    */
   remaining: number;
   /**
-   * Seconds until the window resets.
+   * Seconds until the whole quota is available again: until the bucket is full (token bucket), or until the oldest spent unit returns (rolling window); 0 when nothing is spent.
    */
   resetSeconds: number;
 }

@@ -1002,15 +1002,30 @@ export interface components {
             data: components["schemas"]["Position"][];
         };
         RateLimitUsage: {
-            /** @example orders-1s */
+            /**
+             * @description The policy name, as in the RateLimit-Policy header field.
+             * @example orders-1s
+             */
             policy: string;
-            /** @example 10 */
+            /**
+             * @description Quota: units per window (token bucket: also the largest burst).
+             * @example 10
+             */
             limit: number;
-            /** @example 1 */
+            /**
+             * @description Window length in seconds; a token bucket refills `limit` units over this time.
+             * @example 1
+             */
             windowSeconds: number;
-            /** @example 9 */
+            /**
+             * @description Units left now: whole tokens for a token bucket (key, ip); the quota less the units spent in the window for a rolling window (orders-1s, orders-10s).
+             * @example 9
+             */
             remaining: number;
-            /** @example 1 */
+            /**
+             * @description Seconds until the whole quota is available again: until the bucket is full (token bucket), or until the oldest spent unit returns (rolling window); 0 when nothing is spent.
+             * @example 1
+             */
             resetSeconds: number;
         };
         Account: {
