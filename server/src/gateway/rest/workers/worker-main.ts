@@ -31,6 +31,8 @@ process.on('SIGINT', () => {});
 
 const start = await new Promise<StartMessage>((resolve) => {
   const stop = channel.onMessage((message) => {
+    // Stopped before it started (the core process closed while this replacement was forking).
+    if (message.type === 'rest-worker:drain') process.exit(0);
     if (message.type !== 'rest-worker:start') return;
     stop();
     resolve(message);

@@ -54,7 +54,7 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
     live.add(worker);
     const ready = new Promise<void>((resolve, reject) => {
       channel.onMessage((message) => {
-        if (message.type === 'rest-worker:hello') channel.send({ type: 'rest-worker:start', config, secretsKey: opts.secretsKey, port });
+        if (message.type === 'rest-worker:hello' && !closing) channel.send({ type: 'rest-worker:start', config, secretsKey: opts.secretsKey, port });
         else if (message.type === 'rest-worker:ready') resolve();
       });
       worker.once('exit', (code, signal) => reject(new Error(`REST worker ${worker.process.pid} exited (code ${code}, signal ${signal}) before it was ready`)));
