@@ -100,6 +100,11 @@ export async function startServiceProcess(env: Record<string, string>, configYam
   };
 
   const workersListening = await waitForLog((l) => l.msg === 'REST workers listening', 60_000);
+  // Each worker's own line may reach the shared stdout after the core's summary.
+  const started = new Set<unknown>();
+  while (started.size < Number(env.REST_WORKERS)) {
+    started.add((await waitForLog((l) => l.msg === 'REST worker listening' && !started.has(l.pid))).pid);
+  }
   const coreListening = await waitForLog((l) => l.msg === 'REST gateway listening');
   const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as HmacCredentials;
   const corePort = coreListening.port as number;

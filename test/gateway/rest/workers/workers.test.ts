@@ -152,7 +152,8 @@ describe('REST_WORKERS=2', () => {
   it('stops every worker and exits 0 on SIGTERM of the core process', async () => {
     const workers = svc.workerPids();
     expect(workers.every(isPid)).toBe(true);
-    const exited = new Promise<number | null>((resolve) => svc.child.once('exit', (code) => resolve(code)));
+    // 'close': the exit code, and every line the processes wrote to the shared stdout.
+    const exited = new Promise<number | null>((resolve) => svc.child.once('close', (code) => resolve(code)));
     svc.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(svc.logs.filter((l) => l.msg === 'REST worker stopped').map((l) => l.pid).sort()).toEqual([...workers].sort());
