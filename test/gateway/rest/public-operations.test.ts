@@ -84,6 +84,21 @@ describe('request context and errors', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('marks every API response, errors included, as not to be cached, framed or sniffed', async () => {
+    for (const res of [await request(svc.baseUrl).get('/v1/time'), await request(svc.baseUrl).get('/v1/balances'), await request(svc.baseUrl).get('/v1/nowhere')]) {
+      expect([200, 401, 404]).toContain(res.status);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+    // HTML pages keep the fuller browser set.
+    const page = await request(svc.baseUrl).get('/docs').expect(200);
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(page.headers['cache-control']).not.toBe('no-store');
+  });
 });
 
 describe('service routes', () => {

@@ -6,7 +6,6 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import helmet from 'helmet';
 import type { Config } from '../../config/schema.js';
 import { ApiError } from '../../errors/api-error.js';
 import type { Logger } from '../../observability/logger.js';
@@ -15,6 +14,7 @@ import type { HandlerMap } from './operations.js';
 import { problemFor, problemHandler, sendProblem } from './problem.js';
 import { requestContext } from './request-context.js';
 import { listOperations, operationRouter, type BeforeHandler } from './routes.js';
+import { securityHeaders } from './security-headers.js';
 import { serviceRouter, type Readiness } from './service-routes.js';
 import { loadBundledSpec } from './spec.js';
 import { memoizeValidatorRouteLookup } from './validator-route-cache.js';
@@ -47,7 +47,7 @@ export function createRestApp(opts: RestAppOptions): Express {
   app.set('etag', false);
 
   app.use(requestContext(opts.logger, opts.metrics));
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, crossOriginResourcePolicy: { policy: 'same-site' } }));
+  app.use(securityHeaders());
   if (opts.config.http.corsOrigins.length > 0) {
     app.use(cors({ origin: opts.config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'], maxAge: 600 }));
   }
