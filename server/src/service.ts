@@ -18,7 +18,7 @@ import { rateLimit, rateLimitRefusals } from './gateway/rest/middleware/rate-lim
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
 import { startRestWorkers } from './gateway/rest/workers/worker-pool.js';
-import { openSharedRequestLimiter } from './gateway/rest/workers/shared-limits.js';
+import { openSharedLimits } from './gateway/rest/workers/shared-limits.js';
 import { drain, listen } from './http/server.js';
 import { configuredOrderPolicies, configuredRequestPolicies } from './limits/configured.js';
 import { OrderRateLimiter, RequestRateLimiter } from './limits/index.js';
@@ -78,10 +78,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
   const cacheDb = openDatabase(join(config.dataDir, 'request-cache.db'), { synchronous: 'NORMAL' });
   const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
-  const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock });
-  // With REST workers, every process spends request weight from one shared store.
-  const sharedLimits = config.http.workers > 0 ? openSharedRequestLimiter(config) : undefined;
-  const requestLimiter = sharedLimits?.limiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
+  // With REST workers, every process spends request weight and counts authentication failures
+  // in one shared store; a single process keeps them in memory.
+  const sharedLimits = config.http.workers > 0 ? await openSharedLimits(config) : undefined;
+  const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
+  const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock, ...(sharedLimits && { lockout: sharedLimits.lockout }) });
   const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
   const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_KEY_LOCKOUT } from '../../../../server/src/auth/index.js';
 import { OPERATION_WEIGHTS } from '../../../../server/src/limits/policies.js';
 import { signedHeaders } from '../../../helpers/signing.js';
 import { send, signed, startServiceProcess, type ServiceProcess } from './service-process.js';
@@ -131,6 +132,34 @@ describe('REST_WORKERS=2', () => {
     } else {
       expect(account).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
     }
+  });
+
+  it('locks a key out after as many bad signatures as one process allows, spread over both workers and the core process', async () => {
+    const trader = await svc.createTrader('w-lockout');
+    const forged = { keyId: trader.keyId, secret: Buffer.alloc(32, 9).toString('base64url') };
+    // Every third attempt to the core process's port, the others to the workers' (taken in turn).
+    // All come from one IP, whose allowance (DEFAULT_IP_LOCKOUT) the whole file stays under.
+    const attempts = Array.from({ length: DEFAULT_KEY_LOCKOUT.maxFailures }, (_, i) => ({ port: i % 3 === 0 ? svc.corePort : svc.workersPort, requestId: id() }));
+    for (const { port, requestId } of attempts) {
+      const res = await signed(port, forged, 'GET', '/v1/balances', { headers: { 'x-request-id': requestId } });
+      expect(res).toMatchObject({ status: 401, body: { code: 'AUTH_INVALID' } });
+    }
+    const failedIn = await Promise.all(attempts.map((a) => svc.servedBy(a.requestId)));
+    expect(failedIn).toContain(undefined); // the core process's own REST
+    expect(new Set(failedIn.filter((w) => w !== undefined)).size).toBe(2);
+
+    // Now even a correct signature is refused, by every process.
+    const afterwards = [svc.corePort, svc.workersPort, svc.workersPort].map((port) => ({ port, requestId: id() }));
+    for (const { port, requestId } of afterwards) {
+      const res = await signed(port, trader, 'GET', '/v1/balances', { headers: { 'x-request-id': requestId } });
+      expect(res).toMatchObject({ status: 429, body: { code: 'AUTH_LOCKED_OUT' } });
+      const retryAfter = Number(res.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(DEFAULT_KEY_LOCKOUT.baseLockoutSeconds);
+    }
+    const lockedIn = await Promise.all(afterwards.map((a) => svc.servedBy(a.requestId)));
+    expect(lockedIn[0]).toBeUndefined();
+    expect(new Set(lockedIn.slice(1)).size).toBe(2);
   });
 
   it('replaces a worker killed with SIGKILL, and the port keeps answering', async () => {

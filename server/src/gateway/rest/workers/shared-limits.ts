@@ -1,23 +1,66 @@
 /**
- * The request-weight budgets of worker mode: token buckets in `<dataDir>/limits.db`, which the
- * core process and every REST gateway worker open, so a key's budget is spent once across all of
- * them (not once per process) and GET /v1/account reports the shared figures.
+ * The limit state of worker mode, in `<dataDir>/limits.db`, which the core process and every
+ * REST gateway worker open:
+ * - request-weight budgets (token buckets), so a key's budget is spent once across all of them
+ *   (not once per process) and GET /v1/account reports the shared figures;
+ * - authentication lockout counters (rate-limiter-flexible's RateLimiterSQLite, a table of their
+ *   own), so a client guessing signatures gets one failure allowance, not one per process.
  */
 import { join } from 'node:path';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { AuthLockout } from '../../../auth/index.js';
 import type { Config } from '../../../config/schema.js';
 import { configuredRequestPolicies } from '../../../limits/configured.js';
-import { RequestRateLimiter, SqliteTokenBucketStore } from '../../../limits/index.js';
-import { openDatabase } from '../../../storage/sqlite.js';
+import { RequestRateLimiter, SqliteTokenBucketStore, type LimiterFactory } from '../../../limits/index.js';
+import { openDatabase, type SqliteDatabase } from '../../../storage/sqlite.js';
 
-export interface SharedRequestLimiter {
-  limiter: RequestRateLimiter;
+export interface SharedLimits {
+  requestLimiter: RequestRateLimiter;
+  /** For this process's RequestVerifier. */
+  lockout: AuthLockout;
   close(): void;
 }
 
-export function openSharedRequestLimiter(config: Config): SharedRequestLimiter {
-  // Budgets last a second or so: a commit needs no sync. openDatabase's busy_timeout makes a
-  // process wait for another's write transaction instead of failing.
+export interface SharedLimitsOptions {
+  /** How often expired lockout counters are deleted (default 5 minutes). */
+  sweepEveryMs?: number;
+}
+
+const LOCKOUT_TABLE = 'auth_lockout';
+
+export async function openSharedLimits(config: Config, options: SharedLimitsOptions = {}): Promise<SharedLimits> {
+  // Budgets and counters last seconds to a day and may be lost: a commit needs no sync.
+  // openDatabase's busy_timeout makes a process wait for another's write transaction instead of failing.
   const db = openDatabase(join(config.dataDir, 'limits.db'), { synchronous: 'NORMAL' });
-  const limiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), buckets: new SqliteTokenBucketStore(db) });
-  return { limiter, close: () => db.close() };
+  try {
+    const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), buckets: new SqliteTokenBucketStore(db) });
+    const lockout = new AuthLockout({ factory: await sqliteLimiterFactory(db, LOCKOUT_TABLE) });
+    // The store keeps a row per IP and key id that failed; expired rows would otherwise stay.
+    const sweep = db.prepare<[number]>(`DELETE FROM ${LOCKOUT_TABLE} WHERE expire < ?`);
+    const sweeper = setInterval(() => sweep.run(Date.now()), options.sweepEveryMs ?? 5 * 60_000);
+    sweeper.unref();
+    return {
+      requestLimiter,
+      lockout,
+      close: () => {
+        clearInterval(sweeper);
+        db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Limiters over one table of `db`. The store creates its table asynchronously, so one limiter
+ * creates it here, and the factory's limiters are told it exists (they would refuse writes until then).
+ */
+async function sqliteLimiterFactory(db: SqliteDatabase, tableName: string): Promise<LimiterFactory> {
+  const store = { storeClient: db, storeType: 'better-sqlite3', tableName };
+  await new Promise<void>((resolve, reject) => {
+    new RateLimiterSQLite({ ...store, points: 1, duration: 1 }, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+  return (spec) => new RateLimiterSQLite({ ...store, tableCreated: true, ...spec });
 }

@@ -2,7 +2,8 @@
  * Entry of a REST gateway worker process (forked by worker-pool.ts). It serves the same REST app
  * as the core process and does the per-request work itself: parsing and contract validation,
  * signature verification over the core's key and replay-cache databases, and request-weight
- * limits in the shared limits database. Only the handler call crosses to the core process.
+ * limits and authentication lockouts in the shared limits database. Only the handler call
+ * crosses to the core process.
  *
  * It drains and exits when the core asks and on SIGTERM. When its channel to the core closes (the
  * core process is gone) node's cluster exits it at once: nothing could be served any more.
@@ -24,7 +25,7 @@ import { loadBundledSpec } from '../spec.js';
 import { channelToCore } from './channel.js';
 import type { StartMessage } from './protocol.js';
 import { CoreLink, remoteHandlers } from './remote-handlers.js';
-import { openSharedRequestLimiter } from './shared-limits.js';
+import { openSharedLimits } from './shared-limits.js';
 
 const channel = channelToCore();
 process.on('SIGINT', () => {});
@@ -48,8 +49,9 @@ const logger = createLogger(config.logLevel).child({ restWorker: cluster.worker?
 const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
 const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(start.secretsKey));
 const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cache.db'));
-const verifier = new RequestVerifier({ store: keys, replayCache, onError: (err) => logger.error({ err }, 'authentication store failed') });
-const limits = openSharedRequestLimiter(config);
+// Request weight and authentication failures are counted in the shared limits database.
+const limits = await openSharedLimits(config);
+const verifier = new RequestVerifier({ store: keys, replayCache, lockout: limits.lockout, onError: (err) => logger.error({ err }, 'authentication store failed') });
 const link = new CoreLink(channel);
 
 const app = createRestApp({
@@ -60,9 +62,9 @@ const app = createRestApp({
   // weight; refused requests spend from the IP budget.
   before: (op) => [
     ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
-    rateLimit({ requests: limits.limiter }, op.operationId),
+    rateLimit({ requests: limits.requestLimiter }, op.operationId),
   ],
-  onRefused: rateLimitRefusals({ requests: limits.limiter }),
+  onRefused: rateLimitRefusals({ requests: limits.requestLimiter }),
 });
 
 let server;
