@@ -67,7 +67,7 @@ function figures(name: string, r: autocannon.Result): Figures {
 async function run(name: string, opts: autocannon.Options): Promise<Figures> {
   const result = await autocannon({ connections, duration, ...opts });
   const f = figures(name, result);
-  process.stdout.write(`${name.padEnd(34)} ${String(f.rps).padStart(7)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}\n`);
+  process.stdout.write(`${name.padEnd(40)} ${String(f.rps).padStart(7)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}\n`);
   return f;
 }
 
@@ -80,69 +80,43 @@ async function main(): Promise<void> {
   results.push(await run('bare express POST JSON', { url: `${bareUrl}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }) }));
   bare.child.kill('SIGTERM');
 
-  // 2. The service with its embedded durable default.
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
-  const svc = await startProcess(['server/src/main.ts'], {
-    // Production mode (no demo bot, so the books hold only the benchmark's orders); logging stays at
-    // its deployed default (info, one line per request): it is part of the cost.
-    PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
-  }, 'REST gateway listening', values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
-  const base = `http://127.0.0.1:${svc.port}`;
-  const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
-  await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });
-  await call(base, operator, 'POST', '/v1/operator/accounts/bench/deposits', { asset: 'USD', amount: '1000000000' });
-  const keys: Creds[] = [];
-  for (let i = 0; i < 16; i++) {
-    const key = await call(base, operator, 'POST', '/v1/operator/accounts/bench/api-keys', { label: `bench ${i}`, scopes: ['read', 'trade'] });
-    keys.push({ keyId: key.key.keyId, secret: key.secret });
-  }
-  let turn = 0;
-  const nextKey = () => keys[turn++ % keys.length]!;
-
-  let n = 0;
-  const orderBody = () => JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: `${10000 + (n++ % 500)}.00`, quantity: '0.001' });
-  results.push(await run('signed GET /v1/balances', {
-    url: base,
-    requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(nextKey(), 'GET', '/v1/balances', '') }) }],
-  }));
-  results.push(await run('signed POST /v1/orders', {
-    url: base,
-    requests: [{ method: 'POST', path: '/v1/orders', setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) }; } }],
-  }));
-  results.push(await run('signed place + cancel (pairs)', {
-    url: base,
-    requests: [
-      {
-        method: 'POST', path: '/v1/orders',
-        setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) }; },
-        onResponse: (status, body, context) => { if (status === 201) (context as Record<string, unknown>).orderId = JSON.parse(body).order.orderId; },
-      },
-      {
-        method: 'DELETE',
-        setupRequest: (req, context) => { const path = `/v1/orders/${String((context as Record<string, unknown>).orderId)}`; return { ...req, path, headers: sign(nextKey(), 'DELETE', path, '') }; },
-      },
-    ],
-  }));
-  svc.child.kill('SIGTERM');
-  await new Promise((r) => svc.child.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  // 2. The service with its embedded durable default, in one process.
+  const single = await startBenchService({});
+  results.push(await run('signed GET /v1/balances', single.balances()));
+  results.push(await run('signed POST /v1/orders', single.placeOrders()));
+  results.push(await run('signed place + cancel (pairs)', single.placeAndCancel()));
+  // Latency without queueing: one client sending one order at a time.
+  const unloaded = await run('signed POST /v1/orders, 1 connection', { ...single.placeOrders(), connections: 1 });
+  await single.stop();
 
   const ceiling = results[1]!.rps;
   const place = results[3]!.rps;
-  process.stdout.write(`\nsigned create-order / bare express POST = ${((100 * place) / ceiling).toFixed(1)} % (target >= 50 %), create-order p99 ${results[3]!.p99} ms (target < 10 ms)\n`);
+  process.stdout.write(`\nsigned create-order / bare express POST = ${((100 * place) / ceiling).toFixed(1)} % (target >= 50 %), create-order p99 ${results[3]!.p99} ms at ${connections} connections, ${unloaded.p99} ms at 1 (target < 10 ms)\n`);
 
   // 3. REST gateway workers in front of the same single-writer core (REST_WORKERS), against the workers' port.
   process.stdout.write('\nREST gateway workers (REST_WORKERS=N; signed requests to the workers\' shared port):\n');
-  for (const workers of [1, 2]) await workerScenarios(workers);
+  for (const workers of [1, 2]) {
+    const label = `${workers} worker${workers > 1 ? 's' : ''}`;
+    const svc = await startBenchService({ REST_WORKERS: String(workers), REST_WORKERS_PORT: '0' });
+    await run(`${label}: signed POST /v1/orders`, svc.placeOrders());
+    await run(`${label}: signed GET /v1/balances`, svc.balances());
+    await svc.stop();
+  }
 }
 
-/** The service with `workers` REST gateway workers; every request (setup included) goes to the workers' port. */
-async function workerScenarios(workers: number): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-workers-'));
+/**
+ * Starts the service as its own process (production mode, so no demo bot: the books hold only the
+ * benchmark's orders; logging stays at its deployed default, info, one line per request: it is part
+ * of the cost), funds a bench account, makes 16 keys, and returns the request plans. With
+ * REST_WORKERS set, every request (setup included) goes to the workers' port.
+ */
+async function startBenchService(extraEnv: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
+  const withWorkers = extraEnv.REST_WORKERS !== undefined;
   const svc = await startProcess(['server/src/main.ts'], {
     PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
-    REST_WORKERS: String(workers), REST_WORKERS_PORT: '0',
-  }, 'REST workers listening');
+    ...extraEnv,
+  }, withWorkers ? 'REST workers listening' : 'REST gateway listening', values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
   const base = `http://127.0.0.1:${svc.port}`;
   const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
   await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });
@@ -156,17 +130,35 @@ async function workerScenarios(workers: number): Promise<void> {
   const nextKey = () => keys[turn++ % keys.length]!;
   let n = 0;
   const orderBody = () => JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: `${10000 + (n++ % 500)}.00`, quantity: '0.001' });
-  await run(`${workers} worker${workers > 1 ? 's' : ''}: signed POST /v1/orders`, {
-    url: base,
-    requests: [{ method: 'POST', path: '/v1/orders', setupRequest: (req) => { const body = orderBody(); return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) }; } }],
-  });
-  await run(`${workers} worker${workers > 1 ? 's' : ''}: signed GET /v1/balances`, {
-    url: base,
-    requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(nextKey(), 'GET', '/v1/balances', '') }) }],
-  });
-  svc.child.kill('SIGTERM');
-  await new Promise((r) => svc.child.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  const signedOrder = (req: autocannon.Request): autocannon.Request => {
+    const body = orderBody();
+    return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) };
+  };
+  return {
+    balances: (): autocannon.Options => ({
+      url: base,
+      requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(nextKey(), 'GET', '/v1/balances', '') }) }],
+    }),
+    placeOrders: (): autocannon.Options => ({ url: base, requests: [{ method: 'POST', path: '/v1/orders', setupRequest: signedOrder }] }),
+    placeAndCancel: (): autocannon.Options => ({
+      url: base,
+      requests: [
+        {
+          method: 'POST', path: '/v1/orders', setupRequest: signedOrder,
+          onResponse: (status, body, context) => { if (status === 201) (context as Record<string, unknown>).orderId = JSON.parse(body).order.orderId; },
+        },
+        {
+          method: 'DELETE',
+          setupRequest: (req, context) => { const path = `/v1/orders/${String((context as Record<string, unknown>).orderId)}`; return { ...req, path, headers: sign(nextKey(), 'DELETE', path, '') }; },
+        },
+      ],
+    }),
+    stop: async () => {
+      svc.child.kill('SIGTERM');
+      await new Promise((r) => svc.child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 await main();
