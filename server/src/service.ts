@@ -6,15 +6,14 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type Scope } from './auth/index.js';
+import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache } from './auth/index.js';
 import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveSecretsKey, type Credentials } from './bootstrap.js';
 import type { Config } from './config/schema.js';
 import { startFixAcceptor, type FixAcceptor } from './gateway/fix/acceptor.js';
 import { createRestApp } from './gateway/rest/app.js';
+import { restChecks } from './gateway/rest/checks.js';
 import { attachWsGateway } from './gateway/ws/gateway.js';
 import { createHandlers } from './gateway/rest/handlers/index.js';
-import { authenticate } from './gateway/rest/middleware/auth.js';
-import { rateLimit, rateLimitRefusals } from './gateway/rest/middleware/rate-limit.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
 import { startRestWorkers } from './gateway/rest/workers/worker-pool.js';
@@ -122,12 +121,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const app = createRestApp({
     config, logger, metrics, handlers, readiness,
     validateResponses: opts.validateResponses ?? false,
-    // Private operations authenticate first, so the limits can charge the key as well as the IP.
-    before: (op) => [
-      ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
-      rateLimit({ requests: requestLimiter }, op.operationId),
-    ],
-    onRefused: rateLimitRefusals({ requests: requestLimiter }),
+    ...restChecks({ verifier, requestLimiter }),
   });
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');

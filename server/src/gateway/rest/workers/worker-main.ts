@@ -12,14 +12,13 @@
  */
 import cluster from 'node:cluster';
 import { join } from 'node:path';
-import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type Scope } from '../../../auth/index.js';
+import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache } from '../../../auth/index.js';
 import { drain, listen } from '../../../http/server.js';
 import { createLogger } from '../../../observability/logger.js';
 import { createMetrics } from '../../../observability/metrics.js';
 import { openDatabase } from '../../../storage/sqlite.js';
 import { createRestApp } from '../app.js';
-import { authenticate } from '../middleware/auth.js';
-import { rateLimit, rateLimitRefusals } from '../middleware/rate-limit.js';
+import { restChecks } from '../checks.js';
 import { listOperations } from '../routes.js';
 import { loadBundledSpec } from '../spec.js';
 import { channelToCore } from './channel.js';
@@ -58,13 +57,8 @@ const app = createRestApp({
   config, logger, metrics: createMetrics(),
   handlers: remoteHandlers(link, listOperations(loadBundledSpec()).map((op) => op.operationId)),
   readiness: () => link.readiness(),
-  // The same checks as the core process's REST (service.ts): authenticate, then spend the
-  // weight; refused requests spend from the IP budget.
-  before: (op) => [
-    ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
-    rateLimit({ requests: limits.requestLimiter }, op.operationId),
-  ],
-  onRefused: rateLimitRefusals({ requests: limits.requestLimiter }),
+  // The same checks as the core process's REST.
+  ...restChecks({ verifier, requestLimiter: limits.requestLimiter }),
 });
 
 let server;
