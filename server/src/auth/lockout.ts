@@ -34,7 +34,8 @@ export const DEFAULT_KEY_LOCKOUT: LockoutPolicy = {
   levelMemorySeconds: 86_400,
 };
 
-export type LockoutState = { locked: false } | { locked: true; retryAfterSeconds: number };
+/** `failures`: the subject's failures inside the current failure window (0 when locked out). */
+export type LockoutState = { locked: false; failures: number } | { locked: true; retryAfterSeconds: number };
 
 /** One throttled dimension (IP or key): a failure counter and a lockout-level counter. */
 class Subject {
@@ -54,7 +55,7 @@ class Subject {
     if (res && res.consumedPoints > this.#policy.maxFailures && res.msBeforeNext > 0) {
       return { locked: true, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
     }
-    return { locked: false };
+    return { locked: false, failures: res && res.msBeforeNext > 0 ? Math.max(0, res.consumedPoints) : 0 };
   }
 
   async fail(id: string): Promise<void> {
@@ -66,10 +67,7 @@ class Subject {
   }
 
   async reset(id: string): Promise<void> {
-    // Nearly every success finds no failures: a read then costs far less than a delete, which in a
-    // shared store is a write on every authenticated request.
-    const res = await this.#failures.get(id);
-    if (res && res.consumedPoints > 0) await this.#failures.delete(id);
+    await this.#failures.delete(id);
   }
 }
 
@@ -89,19 +87,27 @@ export class AuthLockout {
     this.#key = new Subject('key', options.key ?? DEFAULT_KEY_LOCKOUT, factory);
   }
 
-  /** Locked if either the IP or the key id is locked; reports the longer wait. */
-  async check(ip: string, keyId: string | undefined): Promise<LockoutState> {
-    const states = await Promise.all([this.#ip.state(ip), keyId === undefined ? { locked: false as const } : this.#key.state(keyId)]);
+  /**
+   * Locked if either the IP or the key id is locked; reports the longer wait. When not locked,
+   * `keyFailures` tells whether a success has anything to clear (see recordSuccess).
+   */
+  async check(ip: string, keyId: string | undefined): Promise<{ locked: false; keyFailures: number } | { locked: true; retryAfterSeconds: number }> {
+    const [ipState, keyState] = await Promise.all([this.#ip.state(ip), keyId === undefined ? undefined : this.#key.state(keyId)]);
     let retryAfterSeconds = 0;
-    for (const s of states) if (s.locked) retryAfterSeconds = Math.max(retryAfterSeconds, s.retryAfterSeconds);
-    return retryAfterSeconds > 0 ? { locked: true, retryAfterSeconds } : { locked: false };
+    for (const s of [ipState, keyState]) if (s?.locked) retryAfterSeconds = Math.max(retryAfterSeconds, s.retryAfterSeconds);
+    if (retryAfterSeconds > 0) return { locked: true, retryAfterSeconds };
+    return { locked: false, keyFailures: keyState && !keyState.locked ? keyState.failures : 0 };
   }
 
   async recordFailure(ip: string, keyId: string | undefined): Promise<void> {
     await Promise.all([this.#ip.fail(ip), keyId === undefined ? undefined : this.#key.fail(keyId)]);
   }
 
-  /** A success clears the key's failure count (not its lockout level, nor the IP's count). */
+  /**
+   * A success clears the key's failure count (not its lockout level, nor the IP's count). Callers
+   * skip it when check() found no failures: nearly every request, and in a shared store the clear
+   * would be a write on each of them.
+   */
   async recordSuccess(keyId: string): Promise<void> {
     await this.#key.reset(keyId);
   }

@@ -208,7 +208,7 @@ export class RequestVerifier {
 
     if (a.requiredScope !== undefined && !record.scopes.includes(a.requiredScope)) return { ok: false, code: 'AUTH_SCOPE_MISSING' };
 
-    await this.#lockout.recordSuccess(record.keyId);
+    if (lock.keyFailures > 0) await this.#lockout.recordSuccess(record.keyId);
     return { ok: true, principal: principalOf(record) };
   }
 }

@@ -43,9 +43,9 @@ describe('the shared lockout of worker mode', () => {
         // A key and a failing IP of its own per run (the IP's allowance is larger than the key's).
         run++;
         const keyId = `ak_spread${run}`;
-        for (const p of spread) {
-          // Not locked before the last failure, from any process's point of view.
-          for (const other of processes) expect(await other.lockout.check('198.51.100.1', keyId)).toEqual({ locked: false });
+        for (const [seen, p] of spread.entries()) {
+          // Not locked before the last failure, and every process counts the failures so far.
+          for (const other of processes) expect(await other.lockout.check('198.51.100.1', keyId)).toEqual({ locked: false, keyFailures: seen });
           await processes[p]!.lockout.recordFailure(`198.18.0.${run}`, keyId);
         }
         for (const other of processes) {
