@@ -114,9 +114,34 @@ describe('cancel, replace, status, mass cancel', () => {
     expect(fields(er, 11, 41, 37, 150, 39, 151)).toEqual([cancelId, id, ack.get(37), '4', '4', '0']);
     c.send('F', [[41, id], [11, clOrdId()], [55, 'BTC-USD'], [54, '1'], [60, ts()]]);
     const ocr = await c.next('9');
-    // A finished order is no longer found by its ClOrdID: unknown order.
-    expect(fields(ocr, 41, 434, 102, 39)).toEqual([id, '1', '1', '8']);
+    // The order is finished, not unknown: too late to cancel, with its final status and OrderID.
+    expect(fields(ocr, 41, 434, 102, 39, 37)).toEqual([id, '1', '0', '4', ack.get(37)]);
+    // Replacing it is too late as well.
+    c.send('G', [[41, id], [11, clOrdId()], [55, 'BTC-USD'], [54, '1'], [60, ts()], [38, '2'], [40, '2'], [44, '6']]);
+    expect(fields(await c.next('9'), 434, 102, 39, 37)).toEqual(['2', '0', '4', ack.get(37)]);
     c.close();
+  });
+
+  it('reports the final state of a filled order on an OrderStatusRequest, and refuses to cancel it as too late', async () => {
+    const buyer = await loggedOn(venue, 'OTHER', { reset: true });
+    const seller = await loggedOn(venue, 'SELLER', { reset: true });
+    // A bid above every other bid and below every ask, then a sell that meets exactly it.
+    const buyId = clOrdId();
+    buyer.send('D', newOrder(buyId, '1', '0.25', '150'));
+    expect((await buyer.next('8')).get(150)).toBe('0');
+    const sellId = clOrdId();
+    seller.send('D', newOrder(sellId, '2', '0.25', '150'));
+    expect((await seller.next('8')).get(150)).toBe('0');
+    expect(fields(await seller.next('8'), 150, 39)).toEqual(['F', '2']);
+    expect(fields(await buyer.next('8'), 150, 39)).toEqual(['F', '2']);
+
+    seller.send('H', [[11, sellId], [55, 'BTC-USD'], [54, '2']]);
+    const status = await seller.next('8');
+    expect(fields(status, 11, 150, 39, 14, 151, 6)).toEqual([sellId, 'I', '2', '0.25', '0', '150']);
+    seller.send('F', [[41, sellId], [11, clOrdId()], [55, 'BTC-USD'], [54, '2'], [60, ts()]]);
+    expect(fields(await seller.next('9'), 41, 102, 39, 37)).toEqual([sellId, '0', '2', status.get(37)]);
+    buyer.close();
+    seller.close();
   });
 
   it('replaces price and quantity: ExecType=Replaced under the new ClOrdID', async () => {

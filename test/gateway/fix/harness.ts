@@ -13,6 +13,7 @@ import type { Command } from '../../../server/src/core/api.js';
 import { encodeMessage, FrameDecoder, parseFrame, type Field, type FixMessage } from '../../../server/src/gateway/fix/codec.js';
 import { startFixAcceptor, type FixAcceptor, type FixAcceptorOptions } from '../../../server/src/gateway/fix/acceptor.js';
 import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
+import { openHistoryStore } from '../../../server/src/history/index.js';
 import { createInMemorySequencer } from '../../../server/src/sequencer/in-memory.js';
 import type { CommandBus } from '../../../server/src/sequencer/api.js';
 
@@ -60,6 +61,9 @@ export interface VenueOptions {
 
 export async function startVenue(opts: VenueOptions = {}): Promise<TestVenue> {
   const bus = createInMemorySequencer(createCore(), undefined, silent);
+  // Finished orders leave the core; like the service, the venue finds them in a history projection.
+  const history = openHistoryStore(':memory:');
+  bus.onEvents((events) => history.project(events));
   const clients = opts.clients ?? { CLIENT: 'acc-1' };
   for (const c of MARKET_SETUP) await bus.submit(c);
   for (const account of new Set(Object.values(clients))) for (const c of fundAccount(account)) await bus.submit(c);
@@ -77,6 +81,7 @@ export async function startVenue(opts: VenueOptions = {}): Promise<TestVenue> {
     dataDir,
     compId: EXCH,
     logger: silent,
+    closedOrders: async (accountId, ref) => history.getOrder(accountId, ref),
     ...opts.acceptor,
   };
   const venue: TestVenue = {
@@ -84,6 +89,7 @@ export async function startVenue(opts: VenueOptions = {}): Promise<TestVenue> {
     bus, keyStore, keys, dataDir, options,
     async close(keepData = false) {
       await venue.acceptor.close();
+      history.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
     async restart() {

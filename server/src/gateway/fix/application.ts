@@ -24,11 +24,17 @@ export interface SessionRole {
   dropCopy: boolean;
 }
 
+/** Looks up an order that is no longer live, e.g. in the history store. */
+export type ClosedOrderLookup = (accountId: string, ref: OrderRef) => Promise<OrderView | undefined>;
+
 interface PendingNew { sessionKey: string; route: Field[]; side: string; symbol: string }
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
 
 /** BusinessRejectReason(380) values used here. */
 const BusinessReject = { UnsupportedMessageType: 3, ApplicationNotAvailable: 4, NotAuthorized: 6 } as const;
+
+/** CxlRejReason(102) 0: the order exists but is already filled, canceled or expired. */
+const CXL_REJ_TOO_LATE = '0';
 
 export class FixApplication implements SessionApplication {
   private readonly sessions = new Map<string, FixSession>();
@@ -50,6 +56,8 @@ export class FixApplication implements SessionApplication {
     private readonly logger: Logger,
     private readonly roleOf: (session: FixSession) => SessionRole,
     private readonly now: () => number = Date.now,
+    /** Finds a finished order (filled, canceled, expired): the core only holds live ones. */
+    private readonly closedOrder: ClosedOrderLookup = async () => undefined,
   ) {
     this.unsubscribe = bus.onEvents((events) => this.onEvents(events));
   }
@@ -190,20 +198,40 @@ export class FixApplication implements SessionApplication {
 
   /**
    * Answers a cancel or replace with OrderCancelReject, reporting the order's state at the moment
-   * of refusal (the first of `refs` that finds it).
+   * of refusal (the first of `refs` that finds it). An order that exists but is no longer live is
+   * "too late to cancel" (CxlRejReason 0) with its final OrdStatus, not an unknown order.
    */
   private cancelRejecter(
     session: FixSession, refs: readonly OrderRef[],
     r: { clOrdId: string; origClOrdId: string; route: Field[]; responseTo: 'cancel' | 'replace' },
   ): (code: RejectCode | 'UNAVAILABLE', text: string) => void {
+    const send = (current: OrderView | undefined, reason: string, text: string): void => {
+      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
+        orderId: current?.orderId ?? 'NONE', clOrdId: r.clOrdId, origClOrdId: r.origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
+        accountId: session.accountId, responseTo: r.responseTo, reason, text, transactTime: this.now(),
+      }), r.route);
+    };
     return (code, text) => {
       let current: OrderView | undefined;
       for (const ref of refs) if ((current = this.bus.core.order(session.accountId, ref))) break;
-      session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
-        orderId: current?.orderId ?? 'NONE', clOrdId: r.clOrdId, origClOrdId: r.origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
-        accountId: session.accountId, responseTo: r.responseTo, reason: cxlRejReason(code), text, transactTime: this.now(),
-      }), r.route);
+      if (current || code !== 'ORDER_NOT_FOUND') return send(current, cxlRejReason(code), text);
+      this.findClosed(session.accountId, refs).then(
+        (closed) => (closed ? send(closed, CXL_REJ_TOO_LATE, `TOO_LATE_TO_CANCEL: the order is already ${closed.status}`) : send(undefined, cxlRejReason(code), text)),
+        (err: unknown) => {
+          this.logger.error({ err }, 'FIX: finished-order lookup failed');
+          send(undefined, cxlRejReason(code), text);
+        },
+      );
     };
+  }
+
+  /** The first of `refs` that names a finished order of the account. */
+  private async findClosed(accountId: string, refs: readonly OrderRef[]): Promise<OrderView | undefined> {
+    for (const ref of refs) {
+      const closed = await this.closedOrder(accountId, ref);
+      if (closed) return closed;
+    }
+    return undefined;
   }
 
   private cancel(session: FixSession, m: FixMessage): void {
@@ -267,16 +295,24 @@ export class FixApplication implements SessionApplication {
   private status(session: FixSession, m: FixMessage): void {
     const clOrdId = m.get(Tag.ClOrdID)!;
     const ref = this.orderRef(m, Tag.ClOrdID)!;
-    const order = this.bus.core.order(session.accountId, ref);
     const execId = `S${this.bus.core.seq}-${++this.statusCounter}`;
-    if (!order) {
-      session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
-        execId, clOrdId, accountId: session.accountId, symbol: m.get(Tag.Symbol)!, side: m.get(Tag.Side)!, ordRejReason: '5',
-        text: 'ORDER_NOT_FOUND: unknown order', transactTime: this.now(), execType: ExecType.OrderStatus,
-      }), reverseRoute(m));
-      return;
-    }
-    session.sendApplication(MsgType.ExecutionReport, executionReport(order, { execId, execType: ExecType.OrderStatus, transactTime: order.updatedAt }), reverseRoute(m));
+    const report = (order: OrderView | undefined): void => {
+      if (!order) {
+        session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
+          execId, clOrdId, accountId: session.accountId, symbol: m.get(Tag.Symbol)!, side: m.get(Tag.Side)!, ordRejReason: '5',
+          text: 'ORDER_NOT_FOUND: unknown order', transactTime: this.now(), execType: ExecType.OrderStatus,
+        }), reverseRoute(m));
+        return;
+      }
+      session.sendApplication(MsgType.ExecutionReport, executionReport(order, { execId, execType: ExecType.OrderStatus, transactTime: order.updatedAt }), reverseRoute(m));
+    };
+    const live = this.bus.core.order(session.accountId, ref);
+    if (live) return report(live);
+    // A finished order is still known: report its final state, as REST's getOrder does.
+    this.closedOrder(session.accountId, ref).then(report, (err: unknown) => {
+      this.logger.error({ err }, 'FIX: finished-order lookup failed');
+      report(undefined);
+    });
   }
 
   private massCancel(session: FixSession, m: FixMessage): void {
