@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RollingWindowMeter, memoryLimiterFactory } from '../../server/src/limits/index.js';
+import { MemoryRollingWindowStore, RollingWindowMeter } from '../../server/src/limits/index.js';
 
 const policy = { name: 'p', kind: 'rolling-window' as const, scope: 'account' as const, quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: '' };
 
 function meterAt(clock: { now: number }) {
-  return new RollingWindowMeter(policy, memoryLimiterFactory, () => clock.now);
+  return new RollingWindowMeter(policy, new MemoryRollingWindowStore(), () => clock.now);
 }
 
 describe('rolling-window meter', () => {
@@ -44,6 +44,6 @@ describe('rolling-window meter', () => {
   });
 
   it('refuses a window that is not a whole number of buckets', () => {
-    expect(() => new RollingWindowMeter({ ...policy, rollingBucketMs: 300 }, memoryLimiterFactory)).toThrow(/whole number/);
+    expect(() => new RollingWindowMeter({ ...policy, rollingBucketMs: 300 }, new MemoryRollingWindowStore())).toThrow(/whole number/);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Limiters keep their counts in pluggable stores, so a shared store drops in. Here two limiter
- * sets (standing for two gateway processes) share their budgets: token buckets through one
- * SQLite database opened twice (SqliteTokenBucketStore), rolling windows and lockouts through one
- * store-backed limiter type (rate-limiter-flexible's RateLimiterSQLite, a RateLimiterStoreAbstract
- * like RateLimiterRedis).
+ * sets (standing for two gateway processes) share their budgets: token buckets and rolling
+ * windows through one SQLite database opened twice (SqliteTokenBucketStore,
+ * SqliteRollingWindowStore), lockouts through one store-backed limiter type (rate-limiter-flexible's
+ * RateLimiterSQLite, a RateLimiterStoreAbstract like RateLimiterRedis).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,13 +12,14 @@ import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuthLockout } from '../../server/src/auth/index.js';
-import { OrderRateLimiter, RequestRateLimiter, SqliteTokenBucketStore, type LimiterFactory } from '../../server/src/limits/index.js';
+import { OrderRateLimiter, RequestRateLimiter, SqliteRollingWindowStore, SqliteTokenBucketStore, type LimiterFactory } from '../../server/src/limits/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limits-shared-'));
 const db = new Database(join(dir, 'limits.db'));
-// Token buckets: each "process" opens the database file itself.
+// Token buckets and rolling windows: each "process" opens the database file itself.
 const bucketDbs = [new Database(join(dir, 'buckets.db')), new Database(join(dir, 'buckets.db'))];
-afterAll(() => { [db, ...bucketDbs].forEach((d) => d.close()); rmSync(dir, { recursive: true, force: true }); });
+const windowDbs = [new Database(join(dir, 'windows.db')), new Database(join(dir, 'windows.db'))];
+afterAll(() => { [db, ...bucketDbs, ...windowDbs].forEach((d) => d.close()); rmSync(dir, { recursive: true, force: true }); });
 
 // The store creates its table asynchronously; let one limiter create it before the factory is used.
 await new Promise<void>((resolve, reject) => {
@@ -49,15 +50,23 @@ describe('a shared limiter store', () => {
     expect((await a!.consume('op', { ip: '::1', keyId: 'other' })).allowed).toBe(true);
   });
 
-  it('makes two order limiters (rolling windows) spend one account budget', async () => {
+  it('makes two order limiters spend one rolling window per account, and see its units return', async () => {
+    const clock = { now: 1_750_000_000_000 };
+    // 3 orders per 10 s, counted in 1 s buckets.
     const policies = [{ name: 'orders-10s', kind: 'rolling-window' as const, scope: 'account' as const, quota: 3, windowSeconds: 10, rollingBucketMs: 1000, description: '' }];
-    const a = new OrderRateLimiter({ factory: sharedFactory, policies });
-    const b = new OrderRateLimiter({ factory: sharedFactory, policies });
-    expect((await a.consume('acc')).allowed).toBe(true);
-    expect((await b.consume('acc')).allowed).toBe(true);
-    expect((await a.consume('acc')).allowed).toBe(true);
-    expect((await b.consume('acc')).allowed).toBe(false);
-    expect((await a.usage('acc'))[0]).toMatchObject({ remaining: 0 });
+    const [a, b] = windowDbs.map((d) => new OrderRateLimiter({ windows: new SqliteRollingWindowStore(d), now: () => clock.now, policies }));
+    expect((await a!.consume('acc')).allowed).toBe(true);
+    clock.now += 4000;
+    expect((await b!.consume('acc')).allowed).toBe(true);
+    expect((await a!.consume('acc')).allowed).toBe(true);
+    // The first order returns when its bucket leaves the window: 6 s from now.
+    expect(await b!.consume('acc')).toMatchObject({ allowed: false, refusedBy: ['orders-10s'], retryAfterSeconds: 6 });
+    expect((await a!.usage('acc'))[0]).toMatchObject({ remaining: 0, reset: 6 });
+    clock.now += 6000;
+    expect((await a!.consume('acc')).allowed).toBe(true);
+    expect((await b!.consume('acc')).allowed).toBe(false);
+    // Another account has a window of its own.
+    expect((await b!.consume('other')).allowed).toBe(true);
   });
 
   it('makes a lockout started through one instance hold in the other', async () => {
@@ -71,6 +80,6 @@ describe('a shared limiter store', () => {
   });
 
   it('every rate-limiter-flexible limiter in the library was made through the factory', () => {
-    expect(new Set(prefixes)).toEqual(new Set(['rl-orders-10s', 'auth-fail-ip', 'auth-lock-ip', 'auth-fail-key', 'auth-lock-key']));
+    expect(new Set(prefixes)).toEqual(new Set(['auth-fail-ip', 'auth-lock-ip', 'auth-fail-key', 'auth-lock-key']));
   });
 });

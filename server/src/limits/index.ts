@@ -8,4 +8,7 @@ export * from './policies.js';
 export * from './quota-limiter.js';
 export * from './request-limiter.js';
 export * from './sqlite-bucket-store.js';
+export * from './sqlite-window-store.js';
+export * from './window-store.js';
 export type { BucketShape, BucketState, BucketTake } from './token-bucket.js';
+export type { SpentBucket, WindowConsume, WindowShape, WindowState } from './rolling-window.js';

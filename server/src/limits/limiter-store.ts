@@ -1,8 +1,9 @@
 /**
- * Where rate-limiter-flexible counters live. Every such limiter in auth/ and limits/ (lockouts,
- * rolling windows) is made through a LimiterFactory, so moving from one process to a shared store
- * is one line: pass `(spec) => new RateLimiterRedis({ storeClient: redis, ...spec })` instead of
- * the memory default. Token buckets have a store of their own (bucket-store.ts).
+ * Where rate-limiter-flexible counters live. Every such limiter (the authentication lockouts in
+ * auth/) is made through a LimiterFactory, so moving from one process to a shared store is one
+ * line: pass `(spec) => new RateLimiterRedis({ storeClient: redis, ...spec })` instead of the
+ * memory default. Token buckets and rolling windows have stores of their own (bucket-store.ts,
+ * window-store.ts).
  */
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 

@@ -8,14 +8,15 @@
  *   buckets (the current one and those before it, `windowSeconds / bucketMs` in all) plus its
  *   units stay within the quota. An accepted unit stops counting between `window - bucketMs` and
  *   `window` after it was spent, so there is no burst of twice the quota across a boundary and a
- *   client pacing exactly at the quota is never refused. Built on rate-limiter-flexible limiters
- *   made by a LimiterFactory. Used for order rates.
+ *   client pacing exactly at the quota is never refused. The counts per bucket (see
+ *   rolling-window.ts) are kept in a RollingWindowStore, one atomic step per decision. Used for
+ *   order rates.
  */
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { TokenBucketStore } from './bucket-store.js';
-import type { LimiterFactory } from './limiter-store.js';
 import type { RateLimitPolicy, RollingWindowPolicy, TokenBucketPolicy } from './policies.js';
+import { checkWindowShape, msUntilRoom, spentUnits, type WindowShape, type WindowState } from './rolling-window.js';
 import { checkShape, fullGrains, msUntilGrains, unitGrains, wholeUnits, type BucketShape, type BucketState } from './token-bucket.js';
+import type { RollingWindowStore } from './window-store.js';
 
 export interface MeterReading {
   /** Units spent now (not counting a refused request); in a token bucket, capacity − whole tokens left. */
@@ -98,87 +99,59 @@ export class TokenBucketMeter implements Meter {
 }
 
 export class RollingWindowMeter implements Meter {
-  readonly #limiter: RateLimiterAbstract;
-  readonly #quota: number;
-  readonly #bucketMs: number;
-  readonly #buckets: number;
+  readonly #store: RollingWindowStore;
+  readonly #shape: WindowShape;
+  readonly #prefix: string;
   readonly #now: () => number;
 
-  constructor(policy: RollingWindowPolicy, factory: LimiterFactory, now: () => number = Date.now) {
+  constructor(policy: RollingWindowPolicy, store: RollingWindowStore, now: () => number = Date.now) {
     const windowMs = policy.windowSeconds * 1000;
     if (windowMs % policy.rollingBucketMs !== 0) throw new Error(`${policy.name}: window must be a whole number of buckets`);
-    this.#quota = policy.quota;
-    this.#bucketMs = policy.rollingBucketMs;
-    this.#buckets = windowMs / policy.rollingBucketMs;
+    this.#shape = { quota: policy.quota, bucketMs: policy.rollingBucketMs, buckets: windowMs / policy.rollingBucketMs };
+    checkWindowShape(this.#shape, policy.name);
+    this.#store = store;
+    this.#prefix = `rw-${policy.name}:`;
     this.#now = now;
-    // Bucket counters only need to outlive the window; their own limit is never the one enforced.
-    this.#limiter = factory({ keyPrefix: `rl-${policy.name}`, points: Number.MAX_SAFE_INTEGER, duration: Math.ceil((windowMs + policy.rollingBucketMs) / 1000) });
   }
 
   async consume(partition: string, units: number): Promise<Consumption> {
+    this.#checkUnits(units);
     const now = this.#now();
-    const current = Math.floor(now / this.#bucketMs);
-    const counts = await this.#counts(partition, current);
-    const before = sum(counts);
-    if (before + units > this.#quota) return { fits: false, consumed: before, msBeforeNext: this.#msUntilRoom(counts, current, now, units) };
-    const after = (await this.#limiter.penalty(this.#key(partition, current), units)).consumedPoints;
-    // Concurrent requests may have landed in this bucket since the read: re-check with its true count.
-    const total = before - counts[0]! + after;
-    if (total > this.#quota) {
-      await this.#limiter.reward(this.#key(partition, current), units);
-      counts[0] = after - units;
-      return { fits: false, consumed: total - units, msBeforeNext: this.#msUntilRoom(counts, current, now, units) };
-    }
-    counts[0] = after;
-    return { fits: true, consumed: total, msBeforeNext: this.#msUntilRoom(counts, current, now, 1 + this.#quota - total) };
+    const { fits, state } = await this.#store.consume(this.#prefix + partition, units, this.#shape, now);
+    const consumed = spentUnits(state);
+    // Refused: ms until these units fit. Admitted: ms until the oldest spent unit returns.
+    const awaited = fits ? 1 + this.#shape.quota - consumed : units;
+    return { fits, consumed, msBeforeNext: msUntilRoom(state, awaited, this.#shape, now) };
   }
 
   async refund(partition: string, units: number): Promise<MeterReading> {
-    await this.#limiter.reward(this.#key(partition, Math.floor(this.#now() / this.#bucketMs)), units);
-    return this.peek(partition);
+    this.#checkUnits(units);
+    const now = this.#now();
+    return this.#reading(await this.#store.refund(this.#prefix + partition, units, this.#shape, now), now);
   }
 
   async peek(partition: string): Promise<MeterReading> {
     const now = this.#now();
-    const current = Math.floor(now / this.#bucketMs);
-    const counts = await this.#counts(partition, current);
-    const consumed = sum(counts);
-    return { consumed, msBeforeNext: this.#msUntilRoom(counts, current, now, 1 + this.#quota - consumed) };
+    return this.#reading(await this.#store.read(this.#prefix + partition, this.#shape, now), now);
   }
 
-  #key(partition: string, bucket: number): string {
-    return `${partition}:${bucket}`;
+  /** Units spent, and ms until the oldest of them returns. */
+  #reading(state: WindowState, now: number): MeterReading {
+    const consumed = spentUnits(state);
+    return { consumed, msBeforeNext: msUntilRoom(state, 1 + this.#shape.quota - consumed, this.#shape, now) };
   }
 
-  /** Counts of the buckets in the window, newest (current) first. */
-  async #counts(partition: string, current: number): Promise<number[]> {
-    const results = await Promise.all(Array.from({ length: this.#buckets }, (_, i) => this.#limiter.get(this.#key(partition, current - i))));
-    return results.map((r) => Math.max(0, r?.consumedPoints ?? 0));
-  }
-
-  /**
-   * Ms until `units` fit: buckets leave the window oldest first, the bucket `current - i` leaving
-   * when bucket `current - i + buckets` starts. 0 when nothing is spent.
-   */
-  #msUntilRoom(counts: readonly number[], current: number, now: number, units: number): number {
-    let total = sum(counts);
-    if (total === 0) return 0;
-    for (let i = counts.length - 1; i >= 0; i--) {
-      const count = counts[i]!;
-      if (count === 0) continue;
-      total -= count;
-      if (total + units <= this.#quota) return (current - i + this.#buckets) * this.#bucketMs - now;
-    }
-    return (current + this.#buckets) * this.#bucketMs - now;
+  /** Counts are whole units; a request heavier than the quota is simply never admitted. */
+  #checkUnits(units: number): void {
+    if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive integer, got ${units}`);
   }
 }
 
-const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** Where meters keep their counts, and their clock. */
 export interface MeterStores {
-  /** Makes the rate-limiter-flexible limiters of rolling windows. */
-  factory: LimiterFactory;
+  /** Holds the rolling windows. */
+  windows: RollingWindowStore;
   /** Holds the token buckets. */
   buckets: TokenBucketStore;
   now?: () => number;
@@ -186,6 +159,6 @@ export interface MeterStores {
 
 export function meterFor(policy: RateLimitPolicy, stores: MeterStores): Meter {
   return policy.kind === 'rolling-window'
-    ? new RollingWindowMeter(policy, stores.factory, stores.now)
+    ? new RollingWindowMeter(policy, stores.windows, stores.now)
     : new TokenBucketMeter(policy, stores.buckets, stores.now);
 }

@@ -7,7 +7,7 @@ import { ORDER_POLICIES, type RateLimitPolicy } from './policies.js';
 import { QuotaLimiter, type LimitStores, type RateLimitDecision } from './quota-limiter.js';
 import type { RateLimitUsage } from './headers.js';
 
-/** `factory` makes the rolling-window counters: pass a shared one to share them between processes. */
+/** `windows` holds the rolling windows: pass one shared store to share them between processes. */
 export interface OrderLimiterOptions extends LimitStores {
   policies?: readonly RateLimitPolicy[];
 }

@@ -7,9 +7,9 @@
 import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
 import { MemoryTokenBucketStore, type TokenBucketStore } from './bucket-store.js';
-import { memoryLimiterFactory, type LimiterFactory } from './limiter-store.js';
 import { meterFor, type Meter, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
+import { MemoryRollingWindowStore, type RollingWindowStore } from './window-store.js';
 
 /** Who a request is charged to; a policy whose scope is absent here does not apply. */
 export type RateLimitSubject = Partial<Record<PolicyScope, string>>;
@@ -31,8 +31,8 @@ export interface RateLimitDecision {
  * to share budgets between gateway processes.
  */
 export interface LimitStores {
-  /** Makes the rate-limiter-flexible limiters that count rolling windows. */
-  factory?: LimiterFactory | undefined;
+  /** Holds the rolling windows (a new MemoryRollingWindowStore by default). */
+  windows?: RollingWindowStore | undefined;
   /** Holds the token buckets (a new MemoryTokenBucketStore by default). */
   buckets?: TokenBucketStore | undefined;
   /** The clock, in ms (Date.now by default). */
@@ -45,7 +45,7 @@ export class QuotaLimiter {
   readonly #policies: readonly { policy: RateLimitPolicy; meter: Meter }[];
 
   constructor(policies: readonly RateLimitPolicy[], stores: LimitStores = {}) {
-    const meterStores = { factory: stores.factory ?? memoryLimiterFactory, buckets: stores.buckets ?? new MemoryTokenBucketStore(), now: stores.now };
+    const meterStores = { windows: stores.windows ?? new MemoryRollingWindowStore(), buckets: stores.buckets ?? new MemoryTokenBucketStore(), now: stores.now };
     this.#policies = policies.map((policy) => ({ policy, meter: meterFor(policy, meterStores) }));
   }
 
