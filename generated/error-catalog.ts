@@ -52,7 +52,7 @@ export const ERROR_CATALOG = {
   POST_ONLY_WOULD_CROSS: {"code":"POST_ONLY_WOULD_CROSS","status":422,"title":"Post-only order would cross","description":"A post-only order would have taken liquidity, so it was rejected."},
   FOK_NOT_FILLABLE: {"code":"FOK_NOT_FILLABLE","status":422,"title":"Fill-or-kill not fillable","description":"The book cannot fill the whole fill-or-kill quantity at the limit price. Nothing was traded."},
   NO_LIQUIDITY: {"code":"NO_LIQUIDITY","status":422,"title":"No liquidity","description":"A market order found no resting liquidity."},
-  ORDER_NOT_FOUND: {"code":"ORDER_NOT_FOUND","status":404,"title":"Order not found","description":"No order with this id exists for your account. Orders of other accounts are reported the same way."},
+  ORDER_NOT_FOUND: {"code":"ORDER_NOT_FOUND","status":404,"title":"Order not found","description":"No order with this id exists for your account, or (on cancel and amend) it is no longer open: the detail then says so, e.g. \"The order is no longer open: it is filled.\" Orders of other accounts are reported like orders that never existed."},
   AMEND_NO_CHANGE: {"code":"AMEND_NO_CHANGE","status":400,"title":"Amend changes nothing","description":"The amend request has the order's current price and quantity."},
   INVALID_FEE_SCHEDULE: {"code":"INVALID_FEE_SCHEDULE","status":400,"title":"Invalid fee schedule","description":"The fee rates are out of range (the maker rebate may not exceed the taker fee)."},
   INVALID_COMMAND: {"code":"INVALID_COMMAND","status":400,"title":"Invalid command","description":"The request is not a well-formed command for the trading core."},

@@ -55,7 +55,7 @@ export class OrderEntry {
 
   async amend(accountId: string, ref: OrderRef, changes: AmendChanges): Promise<OrderResult> {
     await this.#spendOrderRate(accountId);
-    const result = await this.#submit({
+    const result = await this.#submitForLiveOrder(accountId, ref, {
       type: 'AmendOrder', accountId, ...ref,
       ...(changes.price !== undefined && { newPrice: changes.price }),
       ...(changes.quantity !== undefined && { newQuantity: changes.quantity }),
@@ -65,7 +65,7 @@ export class OrderEntry {
   }
 
   async cancel(accountId: string, ref: OrderRef): Promise<ApiOrder> {
-    const result = await this.#submit({ type: 'CancelOrder', accountId, ...ref } as Command);
+    const result = await this.#submitForLiveOrder(accountId, ref, { type: 'CancelOrder', accountId, ...ref } as Command);
     return this.#outcome(result, subjectOrderId(result)).order;
   }
 
@@ -124,6 +124,23 @@ export class OrderEntry {
 
   #submit(command: Command): Promise<Accepted> {
     return submitCommand(this.#deps.bus, command);
+  }
+
+  /**
+   * Submits a command that needs a live order. When the core knows no live order by that
+   * reference but the history holds a finished one, the ORDER_NOT_FOUND says so (too late to
+   * cancel or amend), so a client can tell it from an order it never had.
+   */
+  async #submitForLiveOrder(accountId: string, ref: OrderRef, command: Command): Promise<Accepted> {
+    try {
+      return await this.#submit(command);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'ORDER_NOT_FOUND') throw err;
+      await this.#deps.historySynced?.();
+      const closed = this.#deps.history?.getOrder(accountId, ref);
+      if (!closed) throw err;
+      throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: `The order is no longer open: it is ${closed.status}.` });
+    }
   }
 
   #outcome(result: CommandResult, orderId: string | undefined): OrderResult {

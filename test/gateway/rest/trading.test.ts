@@ -178,6 +178,22 @@ describe('trading errors', () => {
     expect(missing.body.code).toBe('ORDER_NOT_FOUND');
   });
 
+  it('says when an order to cancel or amend is finished, but only to its own account', async () => {
+    const mine = await place({ price: '19400.00', clientOrderId: 'finished-1' });
+    const path = `/v1/orders/${mine.body.order.orderId}`;
+    expect((await as(alice)('DELETE', path)).status).toBe(200);
+    for (const [method, target, body] of [['DELETE', path, undefined], ['DELETE', '/v1/orders/by-client-id/finished-1', undefined], ['PATCH', path, { price: '19401.00' }]] as const) {
+      const again = await as(alice)(method, target, body);
+      expect(again.status).toBe(404);
+      expect(again.body).toMatchObject({ code: 'ORDER_NOT_FOUND', detail: 'The order is no longer open: it is canceled.' });
+    }
+    // To anyone else it is indistinguishable from an order that never existed.
+    const theirs = await as(bob)('DELETE', path);
+    const never = await as(bob)('DELETE', '/v1/orders/999999998');
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.detail).toBe(never.body.detail);
+  });
+
   it('rejects a post-only order that would cross', async () => {
     await as(bob)('POST', '/v1/orders', { symbol: 'ETH-BTC', side: 'sell', type: 'limit', price: '0.05000', quantity: '1' });
     const res = await as(alice)('POST', '/v1/orders', { symbol: 'ETH-BTC', side: 'buy', type: 'limit', price: '0.05000', quantity: '1', postOnly: true });

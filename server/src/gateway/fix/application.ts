@@ -216,7 +216,7 @@ export class FixApplication implements SessionApplication {
       for (const ref of refs) if ((current = this.bus.core.order(session.accountId, ref))) break;
       if (current || code !== 'ORDER_NOT_FOUND') return send(current, cxlRejReason(code), text);
       this.findClosed(session.accountId, refs).then(
-        (closed) => (closed ? send(closed, CXL_REJ_TOO_LATE, `TOO_LATE_TO_CANCEL: the order is already ${closed.status}`) : send(undefined, cxlRejReason(code), text)),
+        (closed) => (closed ? send(closed, CXL_REJ_TOO_LATE, `ORDER_NOT_FOUND: the order is no longer open: it is ${closed.status}`) : send(undefined, cxlRejReason(code), text)),
         (err: unknown) => {
           this.logger.error({ err }, 'FIX: finished-order lookup failed');
           send(undefined, cxlRejReason(code), text);
