@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ORDER_POLICIES, ORDER_RATE_OPERATIONS, OrderRateLimiter, RequestRateLimiter, mergeDecisions, rateLimitedError } from '../../server/src/limits/index.js';
+import { ORDER_POLICIES, ORDER_RATE_OPERATIONS, OrderRateLimiter, RequestRateLimiter, mergeDecisions, rateLimitedError, type MeterReading, type RateLimitPolicy, type RateLimitUsage } from '../../server/src/limits/index.js';
+import { ReferenceWindow } from './reference-window.js';
 
 describe('order-rate limits per account', () => {
   beforeEach(() => { vi.useFakeTimers(); vi.setSystemTime(1_750_000_000_000); });
@@ -65,3 +67,44 @@ describe('order-rate limits per account', () => {
     ]);
   });
 });
+
+describe('order-rate limits, as a model of two windows', () => {
+  it('admit only what both windows hold, spend nothing when refused, and report each window as the model does', async () => {
+    const windowPolicy = (name: string) =>
+      fc.record({ quota: fc.integer({ min: 1, max: 15 }), windowSeconds: fc.integer({ min: 1, max: 4 }), rollingBucketMs: fc.constantFrom(100, 250, 500, 1000) })
+        .map((shape) => ({ name, kind: 'rolling-window' as const, scope: 'account' as const, description: '', ...shape }));
+    await fc.assert(
+      fc.asyncProperty(
+        windowPolicy('short'),
+        windowPolicy('long'),
+        fc.array(fc.record({ advance: fc.integer({ min: 0, max: 600 }), orders: fc.integer({ min: 1, max: 3 }) }), { maxLength: 60 }),
+        async (short, long, steps) => {
+          const policies = [short, long];
+          const clock = { now: 1_750_000_000_000 };
+          const limiter = new OrderRateLimiter({ policies, now: () => clock.now });
+          const models = policies.map((p) => new ReferenceWindow(p.quota, p.windowSeconds * 1000, p.rollingBucketMs));
+          for (const step of steps) {
+            clock.now += step.advance;
+            const orders = Math.min(step.orders, short.quota, long.quota);
+            const readings = models.map((m) => m.consume(orders, clock.now));
+            const allowed = readings.every((r) => r.fits);
+            // Refused: the windows that had room give the orders back and report themselves as they are then.
+            const reported = readings.map((r, i) => (allowed || !r.fits ? r : (models[i]!.refund(orders), models[i]!.peek(clock.now))));
+            const usage = policies.map((p, i) => usageOf(p, reported[i]!));
+            const refusing = readings.flatMap((r, i) => (r.fits ? [] : [{ name: policies[i]!.name, seconds: Math.max(1, Math.ceil(r.msBeforeNext / 1000)) }]));
+            const decision = await limiter.consume('acc', orders);
+            expect(decision).toMatchObject({ allowed, usage, refusedBy: refusing.map((r) => r.name) });
+            expect(decision.retryAfterSeconds).toBe(allowed ? undefined : Math.max(...refusing.map((r) => r.seconds)));
+            expect(await limiter.usage('acc')).toEqual(policies.map((p, i) => usageOf(p, models[i]!.peek(clock.now))));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+/** What a limiter reports for a window the model read. */
+function usageOf(p: RateLimitPolicy, reading: MeterReading): RateLimitUsage {
+  return { policy: p.name, limit: p.quota, remaining: p.quota - reading.consumed, reset: Math.ceil(reading.msBeforeNext / 1000), windowSeconds: p.windowSeconds };
+}

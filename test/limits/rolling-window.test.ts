@@ -1,6 +1,8 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { MemoryRollingWindowStore, RollingWindowMeter } from '../../server/src/limits/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryRollingWindowStore, RollingWindowMeter, SqliteRollingWindowStore, type RollingWindowPolicy, type RollingWindowStore } from '../../server/src/limits/index.js';
+import { ReferenceWindow } from './reference-window.js';
 
 const policy = { name: 'p', kind: 'rolling-window' as const, scope: 'account' as const, quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: '' };
 
@@ -45,5 +47,108 @@ describe('rolling-window meter', () => {
 
   it('refuses a window that is not a whole number of buckets', () => {
     expect(() => new RollingWindowMeter({ ...policy, rollingBucketMs: 300 }, new MemoryRollingWindowStore())).toThrow(/whole number/);
+  });
+});
+
+const databases: Database.Database[] = [];
+afterAll(() => databases.forEach((db) => db.close()));
+
+const stores: [string, () => RollingWindowStore][] = [
+  ['memory', () => new MemoryRollingWindowStore()],
+  ['SQLite', () => {
+    const db = new Database(':memory:');
+    databases.push(db);
+    return new SqliteRollingWindowStore(db);
+  }],
+];
+
+/** Windows of 1 to 3 s in buckets that divide them, with small quotas so that refusals are common. */
+const windowPolicy = fc
+  .record({ quota: fc.integer({ min: 1, max: 12 }), windowSeconds: fc.integer({ min: 1, max: 3 }), rollingBucketMs: fc.constantFrom(50, 100, 125, 200, 250, 500, 1000) })
+  .map((shape): RollingWindowPolicy => ({ ...policy, ...shape }));
+
+describe.each(stores)('rolling-window meter over the %s store', (_name, makeStore) => {
+  it('decides, counts and waits exactly as an independent model (a list of timed spends) does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        windowPolicy,
+        fc.nat({ max: 5000 }),
+        // Besides random waits, wait exactly the last reported msBeforeNext, or 1 ms less: the edges.
+        fc.array(
+          fc.record({
+            advance: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.constantFrom('next', 'next - 1')),
+            action: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant('peek')),
+          }),
+          { maxLength: 60 },
+        ),
+        async (p, start, steps) => {
+          const clock = { now: 7_000_000 + start };
+          const meter = new RollingWindowMeter(p, makeStore(), () => clock.now);
+          const model = new ReferenceWindow(p.quota, p.windowSeconds * 1000, p.rollingBucketMs);
+          let lastWait = 0;
+          for (const step of steps) {
+            clock.now += step.advance === 'next' ? lastWait : step.advance === 'next - 1' ? Math.max(0, lastWait - 1) : step.advance;
+            if (step.action === 'peek') {
+              const reading = await meter.peek('a');
+              expect(reading).toEqual(model.peek(clock.now));
+              lastWait = reading.msBeforeNext;
+              continue;
+            }
+            const units = Math.min(step.action, p.quota);
+            const reading = await meter.consume('a', units);
+            expect(reading).toEqual(model.consume(units, clock.now));
+            lastWait = reading.msBeforeNext;
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a refused request fits after exactly msBeforeNext, and not a millisecond sooner', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        windowPolicy,
+        fc.array(fc.record({ advance: fc.integer({ min: 0, max: 300 }), units: fc.integer({ min: 1, max: 12 }) }), { maxLength: 40 }),
+        async (p, steps) => {
+          const clock = { now: 9_000_000 };
+          const meter = new RollingWindowMeter(p, makeStore(), () => clock.now);
+          for (const step of steps) {
+            clock.now += step.advance;
+            const units = Math.min(step.units, p.quota);
+            const refused = await meter.consume('a', units);
+            if (refused.fits) continue;
+            expect(refused.msBeforeNext).toBeGreaterThan(0);
+            clock.now += refused.msBeforeNext - 1;
+            expect((await meter.consume('a', units)).fits).toBe(false);
+            clock.now += 1;
+            expect((await meter.consume('a', units)).fits).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refund gives back the units just spent: the window is as it was before them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        windowPolicy,
+        fc.array(fc.record({ advance: fc.integer({ min: 0, max: 300 }), units: fc.integer({ min: 1, max: 12 }) }), { maxLength: 40 }),
+        async (p, steps) => {
+          const clock = { now: 3_000_000 };
+          const meter = new RollingWindowMeter(p, makeStore(), () => clock.now);
+          for (const [i, step] of steps.entries()) {
+            clock.now += step.advance;
+            const units = Math.min(step.units, p.quota);
+            // Even steps keep what they spend; odd steps give it back at once.
+            const before = await meter.peek('a');
+            const spent = (await meter.consume('a', units)).fits;
+            if (spent && i % 2 === 1) expect(await meter.refund('a', units)).toEqual(before);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
