@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../server/src/config/schema.js';
+import { signedFetch } from '../../helpers/signing.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 const IP_QUOTA = 40;
@@ -52,5 +53,29 @@ describe('refused requests and the IP budget', () => {
     expect(body.code).toBe('RATE_LIMITED');
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited!.headers.get('ratelimit')).toMatch(/"ip";r=0/);
+  });
+});
+
+describe('a request its own limit refused', () => {
+  it('is charged once: refusals by the key budget do not drain the IP budget', async () => {
+    const ipQuota = 200;
+    const own = await startTestService({ config: { limits: { ...DEFAULT_CONFIG.limits, keyWeightPerSecond: 20, ipWeightPerSecond: ipQuota } } });
+    try {
+      const trader = await own.createTrader('hammer');
+      let refused = 0;
+      let last: Awaited<ReturnType<typeof signedFetch>> | undefined;
+      // listOrders weighs 10: the key budget of 20 admits two, then refuses.
+      for (let i = 0; i < 12; i++) {
+        last = await signedFetch(own.baseUrl, trader, 'GET', '/v1/orders');
+        if (last.status === 429) refused++;
+      }
+      expect(refused).toBeGreaterThanOrEqual(8);
+      expect(last!.body.code).toBe('RATE_LIMITED');
+      // The admitted requests took 20 from the IP budget (less what refilled); the refusals took
+      // nothing. Charged a second time, 8 or more refusals of weight 10 would have taken 80 more.
+      expect(remainingIp(last!.headers.get('ratelimit'))).toBeGreaterThanOrEqual(ipQuota - 40);
+    } finally {
+      await own.stop();
+    }
   });
 });

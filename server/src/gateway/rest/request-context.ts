@@ -9,6 +9,9 @@ import type { HttpMetrics } from '../../observability/metrics.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** The operation name of a request that matched no operation: one metrics label, the default weight. */
+export const UNMATCHED_OPERATION = 'unmatched';
+
 export function requestContext(logger: Logger, metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -19,7 +22,7 @@ export function requestContext(logger: Logger, metrics: HttpMetrics): RequestHan
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // Unmatched paths share one label so that scanners cannot blow up metric cardinality.
-      const labels = { operation: String(res.locals.operationId ?? 'unmatched'), method: req.method, status: String(res.statusCode) };
+      const labels = { operation: String(res.locals.operationId ?? UNMATCHED_OPERATION), method: req.method, status: String(res.statusCode) };
       metrics.requests.inc(labels);
       metrics.latency.observe(labels, seconds);
       logger.info(

@@ -6,12 +6,16 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Principal } from '../../../auth/index.js';
+import { UNMATCHED_OPERATION } from '../request-context.js';
 import { ORDER_RATE_OPERATIONS, mergeDecisions, rateLimitedError, type OrderRateLimiter, type RequestRateLimiter } from '../../../limits/index.js';
 
 export interface RateLimiters {
   requests: RequestRateLimiter;
   orders?: OrderRateLimiter;
 }
+
+/** res.locals key: set once the request's own operation limiter has decided on it. */
+const CHARGED = 'rateLimitCharged';
 
 export function rateLimit(limiters: RateLimiters, operationId: string): RequestHandler {
   const spendsOrders = ORDER_RATE_OPERATIONS.has(operationId);
@@ -23,6 +27,8 @@ export function rateLimit(limiters: RateLimiters, operationId: string): RequestH
       if (decision.allowed && spendsOrders && principal && limiters.orders) {
         decision = mergeDecisions(decision, await limiters.orders.consume(principal.accountId));
       }
+      // Admitted or refused, this request has been charged: rateLimitRefusals must not charge it again.
+      res.locals[CHARGED] = true;
       if (!decision.allowed) return next(rateLimitedError(decision));
       for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
       next();
@@ -39,7 +45,7 @@ export function rateLimit(limiters: RateLimiters, operationId: string): RequestH
  */
 export function rateLimitRefusals(limiters: RateLimiters): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
-    if (res.headersSent || res.getHeader('RateLimit') !== undefined) return next(err);
+    if (res.headersSent || res.locals[CHARGED] === true) return next(err);
     const operationId = String(res.locals.operationId ?? UNMATCHED_OPERATION);
     limiters.requests.consume(operationId, { ip: req.ip ?? req.socket.remoteAddress ?? '' }).then(
       (decision) => {
@@ -52,6 +58,3 @@ export function rateLimitRefusals(limiters: RateLimiters): ErrorRequestHandler {
     );
   };
 }
-
-/** The weight key for a request that matched no operation (it weighs the default). */
-const UNMATCHED_OPERATION = 'unmatched';
