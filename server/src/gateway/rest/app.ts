@@ -11,10 +11,10 @@ import { ApiError } from '../../errors/api-error.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpMetrics } from '../../observability/metrics.js';
 import type { HandlerMap } from './operations.js';
-import { problemFor, problemHandler, sendProblem } from './problem.js';
+import { problemHandler } from './problem.js';
 import { requestContext } from './request-context.js';
 import { listOperations, operationRouter, type BeforeHandler } from './routes.js';
-import { securityHeaders } from './security-headers.js';
+import { isApiPath, securityHeaders } from './security-headers.js';
 import { serviceRouter, type Readiness } from './service-routes.js';
 import { loadBundledSpec } from './spec.js';
 import { memoizeValidatorRouteLookup } from './validator-route-cache.js';
@@ -79,17 +79,13 @@ export function createRestApp(opts: RestAppOptions): Express {
       validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
       validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false,
-      ignorePaths: (path: string) => !path.startsWith('/v1/') && path !== '/v1',
+      ignorePaths: (path: string) => !isApiPath(path),
       ignoreUndocumented: false,
     }),
   );
   app.use(operationRouter(ops, opts.handlers, opts.before ?? (() => [])));
 
-  const notFound: RequestHandler = (req, res, next) => {
-    if (!req.path.startsWith('/v1/') && req.path !== '/v1') {
-      sendProblem(res, problemFor('NOT_FOUND', 404, 'No such route.', req.path, String(res.locals.requestId)));
-      return;
-    }
+  const notFound: RequestHandler = (_req, _res, next) => {
     next(new ApiError({ status: 404, code: 'NOT_FOUND', detail: 'No such route.' }));
   };
   app.use(notFound);

@@ -12,12 +12,12 @@ type PathToRegexp = (path: string, options?: { sensitive?: boolean; strict?: boo
 
 const MEMOIZED = Symbol.for('trading-api.memoized-path-to-regexp');
 
-/** Installs the cache once per process; returns true when it is in place. */
-export function memoizeValidatorRouteLookup(): boolean {
+/** Installs the cache, once per process. */
+export function memoizeValidatorRouteLookup(): void {
   const requireHere = createRequire(import.meta.url);
   const requireFromValidator = createRequire(requireHere.resolve('express-openapi-validator'));
   const module = requireFromValidator('path-to-regexp') as { pathToRegexp: PathToRegexp & { [MEMOIZED]?: true } };
-  if (module.pathToRegexp[MEMOIZED]) return true;
+  if (module.pathToRegexp[MEMOIZED]) return;
   const compile = module.pathToRegexp;
   const cache = new Map<string, ReturnType<PathToRegexp>>();
   const memoized: PathToRegexp & { [MEMOIZED]?: true } = (path, options = {}) => {
@@ -30,5 +30,4 @@ export function memoizeValidatorRouteLookup(): boolean {
   };
   memoized[MEMOIZED] = true;
   module.pathToRegexp = memoized;
-  return true;
 }
