@@ -21,7 +21,7 @@ import { createLogger } from '../../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../../server/src/observability/metrics.js';
 import { DurabilityError } from '../../../../server/src/sequencer/api.js';
 
-/** Two connected channel ends; messages go through a JSON round trip, as over IPC. */
+/** Two connected channel ends; messages go through a JSON round trip, serialised on send as over IPC. */
 function channelPair() {
   const bus = new EventEmitter();
   let connected = true;
@@ -30,7 +30,9 @@ function channelPair() {
       return connected;
     },
     send: (message) => {
-      if (connected) setImmediate(() => bus.emit(outbox, JSON.parse(JSON.stringify(message))));
+      if (!connected) return;
+      const text = JSON.stringify(message);
+      setImmediate(() => bus.emit(outbox, JSON.parse(text)));
     },
     onMessage: (listener) => {
       const l = (m: In) => listener(m);
@@ -109,6 +111,23 @@ describe('a handler call forwarded to the core', () => {
     await request(workerAppCalling(handlers).app).get('/v1/instruments/BTC-USD/book?depth=5').set('x-test', 'one').set('x-request-id', 'req-1');
     expect(seen).toHaveLength(2);
     expect(seen[1]).toEqual(seen[0]);
+  });
+
+  it('answers 500 INTERNAL_ERROR, as one process would, for a reply the channel cannot carry, and serves the next call', async () => {
+    let calls = 0;
+    const handlers = handlersThrowing(() => new Error('unused'), {
+      // A BigInt body cannot be serialised; the second call's body can.
+      getServerTime: () => ({ status: 200, body: { serverTime: calls++ === 0 ? (7n as never) : 8, iso: new Date(8).toISOString() } }),
+    });
+    const single = await answer(appWith(handlers));
+    calls = 0;
+    const { app } = workerAppCalling(handlers);
+    const viaWorker = await answer(app);
+    expect(viaWorker).toMatchObject({ status: 500, body: { code: 'INTERNAL_ERROR', status: 500 } });
+    expect(viaWorker).toEqual(single);
+    const next = await request(app).get('/v1/time').expect(200);
+    expect(next.body).toEqual({ serverTime: 8, iso: new Date(8).toISOString() });
+    expect(calls).toBe(2);
   });
 
   it.each([

@@ -23,9 +23,23 @@ export function hostHandlers(channel: Channel<WorkerToCore, CoreToWorker>, opts:
     if (message.type === 'rest-worker:ping') {
       channel.send({ type: 'rest-worker:pong', id: message.id, readiness: opts.readiness() });
     } else if (message.type === 'rest-worker:call') {
-      void runCall(message, opts).then((reply) => channel.send(reply));
+      void runCall(message, opts).then((reply) => sendReply(channel, message, reply, opts.logger));
     }
   });
+}
+
+/**
+ * Sends a call's reply. The channel serialises as it sends, so a body it cannot carry (a BigInt, a
+ * cycle) throws here: it becomes the 500 a single process would answer, never a rejection that
+ * could bring the core down.
+ */
+function sendReply(channel: Channel<WorkerToCore, CoreToWorker>, call: CallMessage, reply: ReplyMessage, logger: Logger): void {
+  try {
+    channel.send(reply);
+  } catch (err) {
+    logger.error({ err, requestId: call.requestId, operation: call.operationId }, 'handler reply cannot be sent (REST worker call)');
+    channel.send({ type: 'rest-worker:reply', id: call.id, ok: false, error: serializeError(err) });
+  }
 }
 
 async function runCall(call: CallMessage, opts: HandlerHostOptions): Promise<ReplyMessage> {
