@@ -131,6 +131,8 @@ export class SqliteReplayCache implements ReplayCache {
   /** Commits what is pending now; checks arriving later start the next batch. */
   #flush(): void {
     const batch = this.#pending;
+    // close() may have flushed already; the turn's scheduled flush then finds nothing to do.
+    if (batch.length === 0) return;
     this.#pending = [];
     let fresh: boolean[];
     try {
