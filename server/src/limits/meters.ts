@@ -106,7 +106,6 @@ export class RollingWindowMeter implements Meter {
 
   constructor(policy: RollingWindowPolicy, store: RollingWindowStore, now: () => number = Date.now) {
     const windowMs = policy.windowSeconds * 1000;
-    if (windowMs % policy.rollingBucketMs !== 0) throw new Error(`${policy.name}: window must be a whole number of buckets`);
     this.#shape = { quota: policy.quota, bucketMs: policy.rollingBucketMs, buckets: windowMs / policy.rollingBucketMs };
     checkWindowShape(this.#shape, policy.name);
     this.#store = store;
