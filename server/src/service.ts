@@ -143,11 +143,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   if (config.fix.enabled) {
     fix = await startFixAcceptor({
       bus, authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
-      // Read your own writes: a fill acknowledged a moment ago may not be in the history yet.
-      closedOrders: async (accountId, ref) => {
-        await bus.historySynced();
-        return bus.history.getOrder(accountId, ref);
-      },
+      closedOrders: (accountId, ref) => orders.closedOrder(accountId, ref),
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
     });

@@ -4,7 +4,7 @@
  * Each method resolves only after the command is durable (the CommandBus guarantees it) and
  * throws an ApiError carrying the shared error code on any refusal.
  */
-import type { Command, CommandResult, OrderRef, PlaceOrder } from '../core/api.js';
+import type { Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
 import { ApiError } from '../errors/api-error.js';
 import type { HistoryStore } from '../history/store.js';
 import { rateLimitedError, type OrderRateLimiter, type RateLimitUsage } from '../limits/index.js';
@@ -78,11 +78,16 @@ export class OrderEntry {
   async getOrder(accountId: string, ref: OrderRef): Promise<ApiOrder> {
     const live = this.#deps.bus.core.order(accountId, ref);
     if (live) return toApiOrder(live);
-    // Read your own writes: an order acknowledged a moment ago may not be in the history yet.
-    await this.#deps.historySynced?.();
-    const closed = this.#deps.history?.getOrder(accountId, ref);
+    const closed = await this.closedOrder(accountId, ref);
     if (closed) return toApiOrder(closed);
     throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: 'No such order for this account.' });
+  }
+
+  /** An order that is no longer live (filled, canceled, expired), from the history store. */
+  async closedOrder(accountId: string, ref: OrderRef): Promise<OrderView | undefined> {
+    // Read your own writes: an order acknowledged a moment ago may not be in the history yet.
+    await this.#deps.historySynced?.();
+    return this.#deps.history?.getOrder(accountId, ref);
   }
 
   /** The account's live orders, oldest first. */
@@ -136,8 +141,7 @@ export class OrderEntry {
       return await this.#submit(command);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'ORDER_NOT_FOUND') throw err;
-      await this.#deps.historySynced?.();
-      const closed = this.#deps.history?.getOrder(accountId, ref);
+      const closed = await this.closedOrder(accountId, ref);
       if (!closed) throw err;
       throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: `The order is no longer open: it is ${closed.status}.` });
     }

@@ -227,11 +227,8 @@ export class FixApplication implements SessionApplication {
 
   /** The first of `refs` that names a finished order of the account. */
   private async findClosed(accountId: string, refs: readonly OrderRef[]): Promise<OrderView | undefined> {
-    for (const ref of refs) {
-      const closed = await this.closedOrder(accountId, ref);
-      if (closed) return closed;
-    }
-    return undefined;
+    const found = await Promise.all(refs.map((ref) => this.closedOrder(accountId, ref)));
+    return found.find((order) => order !== undefined);
   }
 
   private cancel(session: FixSession, m: FixMessage): void {
