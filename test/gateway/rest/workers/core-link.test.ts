@@ -15,7 +15,7 @@ import type { Readiness } from '../../../../server/src/gateway/rest/service-rout
 import { loadBundledSpec } from '../../../../server/src/gateway/rest/spec.js';
 import type { Channel } from '../../../../server/src/gateway/rest/workers/channel.js';
 import { hostHandlers } from '../../../../server/src/gateway/rest/workers/handler-host.js';
-import type { CoreToWorker, WorkerToCore } from '../../../../server/src/gateway/rest/workers/protocol.js';
+import { FORWARDED_HEADERS, type CoreToWorker, type WorkerToCore } from '../../../../server/src/gateway/rest/workers/protocol.js';
 import { CoreLink, remoteHandlers } from '../../../../server/src/gateway/rest/workers/remote-handlers.js';
 import { createLogger } from '../../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../../server/src/observability/metrics.js';
@@ -99,18 +99,26 @@ describe('a handler call forwarded to the core', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
-  it('passes the request as the handler saw it in one process', async () => {
+  it('passes the request as the handler saw it in one process, with the headers a handler reads', async () => {
     const seen: unknown[] = [];
+    const headerNames: string[][] = [];
     const handlers = handlersThrowing(() => new Error('unused'), {
       getOrderBook: (req) => {
-        seen.push({ path: req.path, query: req.query, ip: req.ip, requestId: req.requestId, header: req.headers['x-test'] });
+        seen.push({ path: req.path, query: req.query, ip: req.ip, requestId: req.requestId, idempotencyKey: req.headers['idempotency-key'] });
+        headerNames.push(Object.keys(req.headers));
         return { status: 200, body: { symbol: 'BTC-USD', sequence: 1, timestamp: 1, bids: [], asks: [] } } as never;
       },
     });
-    await request(appWith(handlers)).get('/v1/instruments/BTC-USD/book?depth=5').set('x-test', 'one').set('x-request-id', 'req-1');
-    await request(workerAppCalling(handlers).app).get('/v1/instruments/BTC-USD/book?depth=5').set('x-test', 'one').set('x-request-id', 'req-1');
+    const get = (app: ReturnType<typeof appWith>) =>
+      request(app).get('/v1/instruments/BTC-USD/book?depth=5').set('idempotency-key', 'key-1').set('x-test', 'one').set('x-request-id', 'req-1');
+    await get(appWith(handlers));
+    await get(workerAppCalling(handlers).app);
     expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({ idempotencyKey: 'key-1' });
     expect(seen[1]).toEqual(seen[0]);
+    // Headers no handler reads stay in the worker.
+    expect(headerNames[0]).toContain('x-test');
+    expect(headerNames[1]).toEqual([...FORWARDED_HEADERS]);
   });
 
   it('answers 500 INTERNAL_ERROR, as one process would, for a reply the channel cannot carry, and serves the next call', async () => {

@@ -49,7 +49,14 @@ export interface PongMessage {
   readiness: Readiness;
 }
 
-/** One handler call: the HandlerRequest of routes.ts, plus the operation and a correlation id. */
+/**
+ * The request headers a handler may read. Only these cross to the core: the rest (signatures,
+ * user agent, ...) served the worker's own checks, and serialising them on every call costs both sides.
+ */
+export const FORWARDED_HEADERS = ['idempotency-key'] as const;
+export type ForwardedHeaders = Partial<Record<(typeof FORWARDED_HEADERS)[number], string | string[]>>;
+
+/** One handler call: the HandlerRequest of routes.ts (headers limited to FORWARDED_HEADERS), plus the operation and a correlation id. */
 export interface CallMessage {
   type: 'rest-worker:call';
   id: number;
@@ -60,7 +67,7 @@ export interface CallMessage {
   principal: Principal | undefined;
   requestId: string;
   ip: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ForwardedHeaders;
 }
 
 export type SerializedError =

@@ -11,7 +11,7 @@ import { ApiError } from '../../../errors/api-error.js';
 import type { HandlerMap, HandlerRequest, OperationId } from '../operations.js';
 import type { Readiness } from '../service-routes.js';
 import type { Channel } from './channel.js';
-import { deserializeError, type CoreToWorker, type WorkerToCore } from './protocol.js';
+import { deserializeError, FORWARDED_HEADERS, type CoreToWorker, type ForwardedHeaders, type WorkerToCore } from './protocol.js';
 
 export interface CoreLinkOptions {
   /** How long a handler call may wait for the core (default 10 s). */
@@ -77,7 +77,7 @@ export class CoreLink {
       this.#channel.send({
         type: 'rest-worker:call', id, operationId,
         path: req.path as Record<string, unknown>, query: req.query as Record<string, unknown>, body: req.body,
-        principal: req.principal, requestId: req.requestId, ip: req.ip, headers: req.headers,
+        principal: req.principal, requestId: req.requestId, ip: req.ip, headers: forwardedHeaders(req.headers),
       });
     });
   }
@@ -122,6 +122,16 @@ export class CoreLink {
       pending.reject(coreUnavailable(detail));
     }
   }
+}
+
+/** The headers of `headers` that a handler may read (FORWARDED_HEADERS). */
+function forwardedHeaders(headers: HandlerRequest<OperationId>['headers']): ForwardedHeaders {
+  const forwarded: ForwardedHeaders = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) forwarded[name] = value;
+  }
+  return forwarded;
 }
 
 /** A complete HandlerMap for these operations, each forwarding to the core through `link`. */
