@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_IP_LOCKOUT, DEFAULT_KEY_LOCKOUT } from '../../../../server/src/auth/index.js';
 import { DEFAULT_CONFIG } from '../../../../server/src/config/schema.js';
-import { openSharedLimits, type SharedLimits } from '../../../../server/src/gateway/rest/workers/shared-limits.js';
+import { openSharedLimits, type SharedLimits, type SharedLimitsOptions } from '../../../../server/src/gateway/rest/workers/shared-limits.js';
 
 const opened: SharedLimits[] = [];
 const dirs: string[] = [];
@@ -27,8 +27,8 @@ function dataDir(): string {
   return dir;
 }
 
-async function open(dir: string, sweepEveryMs?: number): Promise<SharedLimits> {
-  const limits = await openSharedLimits({ ...DEFAULT_CONFIG, dataDir: dir }, sweepEveryMs === undefined ? {} : { sweepEveryMs });
+async function open(dir: string, options: SharedLimitsOptions = {}): Promise<SharedLimits> {
+  const limits = await openSharedLimits({ ...DEFAULT_CONFIG, dataDir: dir }, options);
   opened.push(limits);
   return limits;
 }
@@ -67,14 +67,15 @@ describe('the shared lockout of worker mode', () => {
   it('deletes expired counters now and then, and keeps the lockout levels still remembered', async () => {
     vi.useFakeTimers({ now: 1_750_000_000_000 });
     const dir = dataDir();
-    const limits = await open(dir, 1000);
+    const limits = await open(dir, { sweepEveryMs: 1000 });
     for (let i = 0; i < DEFAULT_KEY_LOCKOUT.maxFailures; i++) await limits.lockout.recordFailure('192.0.2.8', 'ak_sweep');
     const reader = new Database(join(dir, 'limits.db'), { readonly: true });
     const rows = () => reader.prepare<[], { expire: number | null }>('SELECT expire FROM auth_lockout').all();
     try {
       const before = rows().length;
       // Past the failure window and the first lockout, well inside the level memory.
-      vi.advanceTimersByTime(DEFAULT_KEY_LOCKOUT.failureWindowSeconds * 1000 + 1000);
+      // Async: the store's sweep awaits its connection before it deletes.
+      await vi.advanceTimersByTimeAsync(DEFAULT_KEY_LOCKOUT.failureWindowSeconds * 1000 + 1000);
       const after = rows();
       expect(after.length).toBeGreaterThan(0);
       expect(after.length).toBeLessThan(before);
@@ -85,5 +86,24 @@ describe('the shared lockout of worker mode', () => {
     // The remembered level doubles the next lockout.
     for (let i = 0; i < DEFAULT_KEY_LOCKOUT.maxFailures; i++) await limits.lockout.recordFailure('192.0.2.9', 'ak_sweep');
     expect(await limits.lockout.check('192.0.2.10', 'ak_sweep')).toEqual({ locked: true, retryAfterSeconds: 2 * DEFAULT_KEY_LOCKOUT.baseLockoutSeconds });
+  });
+
+  it('leaves the sweep to the core process: a worker deletes no expired counter', async () => {
+    vi.useFakeTimers({ now: 1_750_000_000_000 });
+    const dir = dataDir();
+    const worker = await open(dir, { sweepExpiredLockouts: false, sweepEveryMs: 1000 });
+    for (let i = 0; i < DEFAULT_KEY_LOCKOUT.maxFailures; i++) await worker.lockout.recordFailure('192.0.2.11', 'ak_worker');
+    const reader = new Database(join(dir, 'limits.db'), { readonly: true });
+    const rows = () => reader.prepare<[], { expire: number | null }>('SELECT expire FROM auth_lockout').all();
+    try {
+      const before = rows().length;
+      await vi.advanceTimersByTimeAsync(DEFAULT_KEY_LOCKOUT.failureWindowSeconds * 1000 + 1000);
+      const after = rows();
+      expect(after).toHaveLength(before);
+      // Rows a sweeping process would have deleted.
+      expect(after.some((row) => row.expire !== null && row.expire < Date.now())).toBe(true);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -22,6 +22,11 @@ export interface SharedLimits {
 }
 
 export interface SharedLimitsOptions {
+  /**
+   * Whether this process deletes expired lockout counters. One process sweeping is enough for the
+   * shared table: the core process does (the default), its workers pass false.
+   */
+  sweepExpiredLockouts?: boolean;
   /** How often expired lockout counters are deleted (default 5 minutes). */
   sweepEveryMs?: number;
 }
@@ -34,11 +39,14 @@ export async function openSharedLimits(config: Config, options: SharedLimitsOpti
   const db = openDatabase(join(config.dataDir, 'limits.db'), { synchronous: 'NORMAL' });
   try {
     const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), buckets: new SqliteTokenBucketStore(db) });
-    const lockout = new AuthLockout({ factory: await sqliteLimiterFactory(db, LOCKOUT_TABLE) });
+    const lockoutTable = await sqliteLimiterTable(db, LOCKOUT_TABLE);
+    const lockout = new AuthLockout({ factory: lockoutTable.factory });
     // The store keeps a row per IP and key id that failed; expired rows would otherwise stay.
-    const sweep = db.prepare<[number]>(`DELETE FROM ${LOCKOUT_TABLE} WHERE expire < ?`);
-    const sweeper = setInterval(() => sweep.run(Date.now()), options.sweepEveryMs ?? 5 * 60_000);
-    sweeper.unref();
+    // A failed sweep (another process holding the database too long) leaves only dead rows, for the next one.
+    const sweeper = options.sweepExpiredLockouts === false
+      ? undefined
+      : setInterval(() => void lockoutTable.clearExpired(Date.now()).catch(() => {}), options.sweepEveryMs ?? 5 * 60_000);
+    sweeper?.unref();
     return {
       requestLimiter,
       lockout,
@@ -53,14 +61,29 @@ export async function openSharedLimits(config: Config, options: SharedLimitsOpti
   }
 }
 
+/** The store's own deletion of expired rows (RateLimiterSQLite has it; its typings leave it out). */
+interface ExpiredRowsClearer {
+  clearExpired(nowMs: number): Promise<void>;
+}
+
+interface SqliteLimiterTable {
+  factory: LimiterFactory;
+  /** Deletes the table's rows that expired before `nowMs`. */
+  clearExpired(nowMs: number): Promise<void>;
+}
+
 /**
  * Limiters over one table of `db`. The store creates its table asynchronously, so one limiter
  * creates it here, and the factory's limiters are told it exists (they would refuse writes until then).
  */
-async function sqliteLimiterFactory(db: SqliteDatabase, tableName: string): Promise<LimiterFactory> {
+async function sqliteLimiterTable(db: SqliteDatabase, tableName: string): Promise<SqliteLimiterTable> {
   const store = { storeClient: db, storeType: 'better-sqlite3', tableName };
-  await new Promise<void>((resolve, reject) => {
-    new RateLimiterSQLite({ ...store, points: 1, duration: 1 }, (err?: unknown) => (err ? reject(err) : resolve()));
+  const creator = await new Promise<RateLimiterSQLite>((resolve, reject) => {
+    const limiter: RateLimiterSQLite = new RateLimiterSQLite({ ...store, points: 1, duration: 1 }, (err?: unknown) => (err ? reject(err) : resolve(limiter)));
   });
-  return (spec) => new RateLimiterSQLite({ ...store, tableCreated: true, ...spec });
+  const clearer = creator as unknown as ExpiredRowsClearer;
+  return {
+    factory: (spec) => new RateLimiterSQLite({ ...store, tableCreated: true, ...spec }),
+    clearExpired: (nowMs) => clearer.clearExpired(nowMs),
+  };
 }

@@ -48,8 +48,9 @@ const logger = createLogger(config.logLevel).child({ restWorker: cluster.worker?
 const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
 const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(start.secretsKey));
 const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cache.db'));
-// Request weight and authentication failures are counted in the shared limits database.
-const limits = await openSharedLimits(config);
+// Request weight and authentication failures are counted in the shared limits database, whose
+// expired lockout counters the core process sweeps.
+const limits = await openSharedLimits(config, { sweepExpiredLockouts: false });
 const verifier = new RequestVerifier({ store: keys, replayCache, lockout: limits.lockout, onError: (err) => logger.error({ err }, 'authentication store failed') });
 const link = new CoreLink(channel);
 
