@@ -26,8 +26,6 @@ export interface RestWorkerPoolOptions extends Omit<HandlerHostOptions, 'logger'
 export interface RestWorkerPool {
   /** The port every worker listens on. */
   readonly port: number;
-  /** Process ids of the live workers. */
-  pids(): number[];
   /** Has every worker drain (up to the shutdown grace) and exit; kills any still running after it. */
   close(): Promise<void>;
 }
@@ -43,6 +41,8 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
   cluster.setupPrimary({ exec: entry, execArgv: ['--import', tsxLoader()], args: [] });
 
   const live = new Set<Worker>();
+  // Replacements waiting out their pause; close() cancels them.
+  const pendingReplacements = new Set<NodeJS.Timeout>();
   let started = false;
   let closing = false;
 
@@ -65,19 +65,23 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
       if (closing || !started) return;
       const pause = Date.now() - startedAt < QUICK_DEATH_MS ? 1000 : 0;
       logger.warn({ pid: worker.process.pid, code, signal, pauseMs: pause }, 'REST worker exited; starting a replacement');
-      setTimeout(() => {
+      const replacement = setTimeout(() => {
+        pendingReplacements.delete(replacement);
         if (closing) return;
         fork().then(
           () => logger.info({ port }, 'REST worker replaced'),
           (err: unknown) => logger.error({ err }, 'REST worker replacement failed'),
         );
       }, pause);
+      pendingReplacements.add(replacement);
     });
     return ready;
   };
 
   const stopAll = async (graceMs: number): Promise<void> => {
     closing = true;
+    for (const timer of pendingReplacements) clearTimeout(timer);
+    pendingReplacements.clear();
     const workers = [...live];
     const exited = workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => w.once('exit', () => resolve()))));
     for (const w of workers) channelToWorker(w).send({ type: 'rest-worker:drain', graceMs });
@@ -101,7 +105,6 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
   let closed: Promise<void> | undefined;
   return {
     port,
-    pids: () => [...live].map((w) => w.process.pid).filter((pid): pid is number => pid !== undefined),
     close: () => (closed ??= stopAll(config.http.shutdownGraceMs).then(() => logger.info('REST workers stopped'))),
   };
 }
