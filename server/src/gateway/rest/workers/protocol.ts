@@ -25,6 +25,8 @@ export interface StartMessage {
   secretsKey: string;
   /** Where to listen: the configured port, or the one the first worker got when that was 0. */
   port: number;
+  /** The operations the core's handlers serve, so the worker need not read the contract a second time to list them. */
+  operationIds: OperationId[];
 }
 
 export interface ReadyMessage {

@@ -19,8 +19,6 @@ import { createMetrics } from '../../../observability/metrics.js';
 import { openDatabase } from '../../../storage/sqlite.js';
 import { createRestApp } from '../app.js';
 import { restChecks } from '../checks.js';
-import { listOperations } from '../routes.js';
-import { loadBundledSpec } from '../spec.js';
 import { channelToCore } from './channel.js';
 import type { StartMessage } from './protocol.js';
 import { CoreLink, remoteHandlers } from './remote-handlers.js';
@@ -39,7 +37,7 @@ const start = await new Promise<StartMessage>((resolve) => {
   });
   channel.send({ type: 'rest-worker:hello' });
 });
-const { config, port } = start;
+const { config, port, operationIds } = start;
 const logger = createLogger(config.logLevel).child({ restWorker: cluster.worker?.id, pid: process.pid });
 
 // The core process's own files: keys (revocations are seen at once through PRAGMA data_version)
@@ -56,7 +54,7 @@ const link = new CoreLink(channel);
 
 const app = createRestApp({
   config, logger, metrics: createMetrics(),
-  handlers: remoteHandlers(link, listOperations(loadBundledSpec()).map((op) => op.operationId)),
+  handlers: remoteHandlers(link, operationIds),
   readiness: () => link.readiness(),
   // The same checks as the core process's REST.
   ...restChecks({ verifier, requestLimiter: limits.requestLimiter }),

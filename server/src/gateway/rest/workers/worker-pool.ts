@@ -12,6 +12,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../../config/schema.js';
 import type { Logger } from '../../../observability/logger.js';
+import type { OperationId } from '../operations.js';
 import { channelToWorker } from './channel.js';
 import { hostHandlers, type HandlerHostOptions } from './handler-host.js';
 
@@ -40,6 +41,7 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
   const entry = fileURLToPath(new URL(`./worker-main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   cluster.setupPrimary({ exec: entry, execArgv: ['--import', tsxLoader()], args: [] });
 
+  const operationIds = Object.keys(opts.handlers) as OperationId[];
   const live = new Set<Worker>();
   // Replacements waiting out their pause; close() cancels them.
   const pendingReplacements = new Set<NodeJS.Timeout>();
@@ -54,7 +56,7 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
     live.add(worker);
     const ready = new Promise<void>((resolve, reject) => {
       channel.onMessage((message) => {
-        if (message.type === 'rest-worker:hello' && !closing) channel.send({ type: 'rest-worker:start', config, secretsKey: opts.secretsKey, port });
+        if (message.type === 'rest-worker:hello' && !closing) channel.send({ type: 'rest-worker:start', config, secretsKey: opts.secretsKey, port, operationIds });
         else if (message.type === 'rest-worker:ready') resolve();
       });
       worker.once('exit', (code, signal) => reject(new Error(`REST worker ${worker.process.pid} exited (code ${code}, signal ${signal}) before it was ready`)));
