@@ -6,6 +6,9 @@
  * Callers pass `now`, so processes sharing a store need synchronised clocks; a clock that lags
  * the store's newest time refills nothing and can never overdraw a bucket.
  */
+import type { LimitKind } from './limit-state.js';
+import { MemoryLimitStore, type MemoryLimitStoreOptions } from './memory-limit-store.js';
+import { StoredLimits } from './stored-limits.js';
 import { fullAt, giveBack, refill, take, type BucketShape, type BucketState, type BucketTake } from './token-bucket.js';
 
 export interface TokenBucketStore {
@@ -17,58 +20,32 @@ export interface TokenBucketStore {
   read(key: string, shape: BucketShape, now: number): Promise<BucketState>;
 }
 
-export interface MemoryBucketStoreOptions {
-  /** How often (ms, by the callers' clock) a call first forgets buckets that have refilled. */
-  sweepEveryMs?: number;
+/** Token-bucket arithmetic for the generic stores. A full bucket is the same as an absent one. */
+export const TOKEN_BUCKETS: LimitKind<BucketState, BucketShape, BucketTake> = {
+  isIdle: (state, shape) => fullAt(state, shape) <= state.at,
+  idleAt: fullAt,
+  spend: take,
+  fitted: (result) => result.taken,
+  giveBack,
+  current: refill,
+};
+
+export type MemoryBucketStoreOptions = MemoryLimitStoreOptions;
+
+/** A TokenBucketStore over the bucket states of a LimitStateStore (memory, SQLite). */
+export class StoredTokenBuckets extends StoredLimits<BucketState, BucketShape, BucketTake> implements TokenBucketStore {
+  take(key: string, units: number, shape: BucketShape, now: number): Promise<BucketTake> {
+    return this.spend(key, units, shape, now);
+  }
 }
 
 /**
- * Buckets in this process's memory: the default for a single gateway process. A full bucket is
- * the same as an absent one, so a bucket is forgotten once it has refilled: a sweep at most every
- * `sweepEveryMs`, run by whichever call comes first, keeps memory bounded by the clients active in
- * the last period plus the sweep interval, however many IP addresses pass by.
+ * Buckets in this process's memory: the default for a single gateway process. A bucket is
+ * forgotten once it has refilled (see MemoryLimitStore), so memory stays bounded however many IP
+ * addresses pass by.
  */
-export class MemoryTokenBucketStore implements TokenBucketStore {
-  readonly #buckets = new Map<string, { state: BucketState; fullAt: number }>();
-  readonly #sweepEveryMs: number;
-  #lastSweep = Number.NEGATIVE_INFINITY;
-
+export class MemoryTokenBucketStore extends StoredTokenBuckets {
   constructor(options: MemoryBucketStoreOptions = {}) {
-    this.#sweepEveryMs = options.sweepEveryMs ?? 60_000;
-  }
-
-  /** Buckets held (those not yet known to be full). */
-  get size(): number {
-    return this.#buckets.size;
-  }
-
-  async take(key: string, units: number, shape: BucketShape, now: number): Promise<BucketTake> {
-    this.#sweep(now);
-    const result = take(this.#buckets.get(key)?.state, units, shape, now);
-    if (result.taken) this.#keep(key, result.state, shape);
-    return result;
-  }
-
-  async giveBack(key: string, units: number, shape: BucketShape, now: number): Promise<BucketState> {
-    this.#sweep(now);
-    const state = giveBack(this.#buckets.get(key)?.state, units, shape, now);
-    this.#keep(key, state, shape);
-    return state;
-  }
-
-  async read(key: string, shape: BucketShape, now: number): Promise<BucketState> {
-    return refill(this.#buckets.get(key)?.state, shape, now);
-  }
-
-  #keep(key: string, state: BucketState, shape: BucketShape): void {
-    const full = fullAt(state, shape);
-    if (full <= state.at) this.#buckets.delete(key);
-    else this.#buckets.set(key, { state, fullAt: full });
-  }
-
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < this.#sweepEveryMs) return;
-    this.#lastSweep = now;
-    for (const [key, bucket] of this.#buckets) if (bucket.fullAt <= now) this.#buckets.delete(key);
+    super(TOKEN_BUCKETS, new MemoryLimitStore(TOKEN_BUCKETS, options));
   }
 }

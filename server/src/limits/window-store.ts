@@ -6,7 +6,10 @@
  * it. Callers pass `now`, so processes sharing a store need synchronised clocks; a clock that
  * lags the newest spend frees nothing early and can never overdraw a window.
  */
+import type { LimitKind } from './limit-state.js';
+import { MemoryLimitStore, type MemoryLimitStoreOptions } from './memory-limit-store.js';
 import { advance, consume, emptyAt, refund, type WindowConsume, type WindowShape, type WindowState } from './rolling-window.js';
+import { StoredLimits } from './stored-limits.js';
 
 export interface RollingWindowStore {
   /** Advances the window `key` to `now`, then spends `units` if they all fit (else nothing). */
@@ -17,57 +20,36 @@ export interface RollingWindowStore {
   read(key: string, shape: WindowShape, now: number): Promise<WindowState>;
 }
 
-export interface MemoryWindowStoreOptions {
-  /** How often (ms, by the callers' clock) a call first forgets windows that have emptied. */
-  sweepEveryMs?: number;
+/** Rolling-window arithmetic for the generic stores. An empty window is the same as an absent one. */
+export const ROLLING_WINDOWS: LimitKind<WindowState, WindowShape, WindowConsume> = {
+  isIdle: (state) => state.length === 0,
+  idleAt: emptyAt,
+  spend: consume,
+  fitted: (result) => result.fits,
+  giveBack: refund,
+  current: advance,
+};
+
+export type MemoryWindowStoreOptions = MemoryLimitStoreOptions;
+
+/** A RollingWindowStore over the window states of a LimitStateStore (memory, SQLite). */
+export class StoredRollingWindows extends StoredLimits<WindowState, WindowShape, WindowConsume> implements RollingWindowStore {
+  consume(key: string, units: number, shape: WindowShape, now: number): Promise<WindowConsume> {
+    return this.spend(key, units, shape, now);
+  }
+
+  refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState> {
+    return this.giveBack(key, units, shape, now);
+  }
 }
 
 /**
- * Windows in this process's memory: the default for a single gateway process. An empty window is
- * the same as an absent one, so a window is forgotten once its last spend has left: a sweep at
- * most every `sweepEveryMs`, run by whichever call comes first, keeps memory bounded by the
- * accounts active in the last window plus the sweep interval.
+ * Windows in this process's memory: the default for a single gateway process. A window is
+ * forgotten once its last spend has left (see MemoryLimitStore), so memory stays bounded by the
+ * accounts active lately.
  */
-export class MemoryRollingWindowStore implements RollingWindowStore {
-  readonly #windows = new Map<string, { state: WindowState; emptyAt: number }>();
-  readonly #sweepEveryMs: number;
-  #lastSweep = Number.NEGATIVE_INFINITY;
-
+export class MemoryRollingWindowStore extends StoredRollingWindows {
   constructor(options: MemoryWindowStoreOptions = {}) {
-    this.#sweepEveryMs = options.sweepEveryMs ?? 60_000;
-  }
-
-  /** Windows held (those not yet known to be empty). */
-  get size(): number {
-    return this.#windows.size;
-  }
-
-  async consume(key: string, units: number, shape: WindowShape, now: number): Promise<WindowConsume> {
-    this.#sweep(now);
-    const result = consume(this.#windows.get(key)?.state, units, shape, now);
-    if (result.fits) this.#keep(key, result.state, shape);
-    return result;
-  }
-
-  async refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState> {
-    this.#sweep(now);
-    const state = refund(this.#windows.get(key)?.state, units, shape, now);
-    this.#keep(key, state, shape);
-    return state;
-  }
-
-  async read(key: string, shape: WindowShape, now: number): Promise<WindowState> {
-    return advance(this.#windows.get(key)?.state, shape, now);
-  }
-
-  #keep(key: string, state: WindowState, shape: WindowShape): void {
-    if (state.length === 0) this.#windows.delete(key);
-    else this.#windows.set(key, { state, emptyAt: emptyAt(state, shape) });
-  }
-
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < this.#sweepEveryMs) return;
-    this.#lastSweep = now;
-    for (const [key, window] of this.#windows) if (window.emptyAt <= now) this.#windows.delete(key);
+    super(ROLLING_WINDOWS, new MemoryLimitStore(ROLLING_WINDOWS, options));
   }
 }
