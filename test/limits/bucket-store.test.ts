@@ -46,16 +46,25 @@ describe.each(stores)('%s token-bucket store', (_name, makeStore) => {
 });
 
 describe('forgetting idle buckets', () => {
-  it('the memory store forgets buckets once they have refilled, at its next sweep', async () => {
-    const store = new MemoryTokenBucketStore({ sweepEveryMs: 1000 });
-    for (let ip = 0; ip < 100; ip++) await store.take(`ip-${ip}`, 1, shape, 0);
-    expect(store.size).toBe(100);
-    await store.take('late', 4, shape, 200);
-    expect(store.size).toBe(101); // no sweep before 1000 ms
-    await store.take('busy', 1, shape, 1000); // sweeps: the 100 are full since 250 ms; 'late' is not
-    expect(store.size).toBe(2);
+  it('the memory store forgets refilled buckets a few at each write, going on where the last write stopped', async () => {
+    const store = new MemoryTokenBucketStore({ sweepBatch: 10 });
+    // First in the Map, 20 buckets full only at 1900 ms: a sweep starting over at each write would never pass them.
+    for (let key = 0; key < 20; key++) await store.take(`busy-${key}`, 4, shape, 900);
+    for (let ip = 0; ip < 100; ip++) await store.take(`ip-${ip}`, 1, shape, 0); // full again at 250 ms
+    expect(store.size).toBe(120);
+    const sizes: number[] = [];
+    for (let write = 0; write < 30; write++) {
+      await store.giveBack('passer-by', 1, shape, 1000); // leaves a full bucket: keeps nothing
+      sizes.push(store.size);
+    }
+    sizes.reduce((before, after) => {
+      expect(before - after).toBeLessThanOrEqual(10); // no write looks at more than 10 buckets
+      return after;
+    }, 120);
+    expect(sizes.at(-1)).toBe(20); // within two passes every refilled bucket is gone, and only those
     expect(await store.read('ip-7', shape, 1000)).toEqual({ grains: 4000, at: 1000 });
-    expect(await store.read('late', shape, 1000)).toEqual({ grains: 3200, at: 1000 });
+    expect(await store.read('busy-7', shape, 1000)).toEqual({ grains: 400, at: 1000 });
+    expect(() => new MemoryTokenBucketStore({ sweepBatch: 1 })).toThrow(RangeError);
   });
 
   it('neither store keeps a bucket that a give-back filled', async () => {

@@ -64,16 +64,24 @@ describe.each(stores)('%s rolling-window store', (_name, makeStore) => {
 });
 
 describe('forgetting emptied windows', () => {
-  it('the memory store forgets windows once their last spend has left, at its next sweep', async () => {
-    const store = new MemoryRollingWindowStore({ sweepEveryMs: 1000 });
-    for (let account = 0; account < 100; account++) await store.consume(`acc-${account}`, 1, shape, 0);
-    expect(store.size).toBe(100);
-    await store.consume('late', 1, shape, 200);
-    expect(store.size).toBe(101); // no sweep before 1000 ms
-    await store.consume('busy', 1, shape, 1000); // sweeps: the 100 left the window at 1000 ms; 'late' not before 1200 ms
-    expect(store.size).toBe(2);
+  it('the memory store forgets emptied windows a few at each write, going on where the last write stopped', async () => {
+    const store = new MemoryRollingWindowStore({ sweepBatch: 10 });
+    // First in the Map, 20 windows empty only at 1900 ms: a sweep starting over at each write would never pass them.
+    for (let key = 0; key < 20; key++) await store.consume(`busy-${key}`, 4, shape, 900);
+    for (let account = 0; account < 100; account++) await store.consume(`acc-${account}`, 1, shape, 0); // empty at 1000 ms
+    expect(store.size).toBe(120);
+    const sizes: number[] = [];
+    for (let write = 0; write < 30; write++) {
+      await store.refund('passer-by', 1, shape, 1000); // leaves an empty window: keeps nothing
+      sizes.push(store.size);
+    }
+    sizes.reduce((before, after) => {
+      expect(before - after).toBeLessThanOrEqual(10); // no write looks at more than 10 windows
+      return after;
+    }, 120);
+    expect(sizes.at(-1)).toBe(20); // within two passes every emptied window is gone, and only those
     expect(await store.read('acc-7', shape, 1000)).toEqual([]);
-    expect(await store.read('late', shape, 1000)).toEqual([{ bucket: 2, units: 1 }]);
+    expect(await store.read('busy-7', shape, 1000)).toEqual([{ bucket: 9, units: 4 }]);
   });
 
   it('neither store keeps a window that a refund emptied', async () => {

@@ -41,8 +41,8 @@ export class StoredTokenBuckets extends StoredLimits<BucketState, BucketShape, B
 
 /**
  * Buckets in this process's memory: the default for a single gateway process. A bucket is
- * forgotten once it has refilled (see MemoryLimitStore), so memory stays bounded however many IP
- * addresses pass by.
+ * forgotten once it has refilled, by a sweep that looks at a few buckets at each write (see
+ * MemoryLimitStore), so memory stays bounded however many IP addresses pass by.
  */
 export class MemoryTokenBucketStore extends StoredTokenBuckets {
   constructor(options: MemoryBucketStoreOptions = {}) {

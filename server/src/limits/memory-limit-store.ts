@@ -1,15 +1,14 @@
 /**
  * Limit states in this process's memory: the default for a single gateway process. A step is one
  * synchronous read-modify-write, so it is atomic. A state that is the same as an absent one is
- * not kept, and one that has become so since its last step is forgotten by a sweep at most every
- * `sweepEveryMs`, run by whichever write comes first, so memory stays bounded by the keys active
- * in the last period plus the sweep interval, however many keys pass by.
+ * not kept, and one that has become so since its last step is forgotten by a sweep that each
+ * write moves on by a few entries, so memory stays bounded however many keys pass by.
  */
 import type { Forgetting, LimitStateStore, Step } from './limit-state.js';
 
 export interface MemoryLimitStoreOptions {
-  /** How often (ms, by the callers' clock) a write first forgets states that have become idle. */
-  sweepEveryMs?: number;
+  /** Entries each write looks at to forget those that have become idle (at least 2; default 16). */
+  sweepBatch?: number;
 }
 
 interface Entry<State> {
@@ -20,12 +19,16 @@ interface Entry<State> {
 export class MemoryLimitStore<State, Shape> implements LimitStateStore<State, Shape> {
   readonly #kind: Forgetting<State, Shape>;
   readonly #entries = new Map<string, Entry<State>>();
-  readonly #sweepEveryMs: number;
-  #lastSweep = Number.NEGATIVE_INFINITY;
+  readonly #sweepBatch: number;
+  /** Where the sweep stopped: a live iterator, so it also reaches entries added since. */
+  #sweepCursor: Iterator<[string, Entry<State>]> | undefined;
 
   constructor(kind: Forgetting<State, Shape>, options: MemoryLimitStoreOptions = {}) {
+    const sweepBatch = options.sweepBatch ?? 16;
+    // A write may add an entry, so a pass only ends if each write looks at more than one.
+    if (!Number.isSafeInteger(sweepBatch) || sweepBatch < 2) throw new RangeError(`sweepBatch must be an integer ≥ 2, got ${sweepBatch}`);
     this.#kind = kind;
-    this.#sweepEveryMs = options.sweepEveryMs ?? 60_000;
+    this.#sweepBatch = sweepBatch;
   }
 
   /** States held (those not yet known to be idle). */
@@ -46,9 +49,24 @@ export class MemoryLimitStore<State, Shape> implements LimitStateStore<State, Sh
     return this.#entries.get(key)?.state;
   }
 
+  /**
+   * Looks at the next `sweepBatch` (B) entries, forgetting the idle ones; when the iterator ends,
+   * the next write starts another pass. The bound: no write looks at more than B entries, and a
+   * write adds at most one, so a pass over n entries ends within about n / (B − 1) writes and
+   * looks at every entry present throughout it. An entry idle when a pass starts is thus gone
+   * when it ends: the Map holds only keys in use (not idle) at some time during the current or
+   * the previous pass, however many keys have passed by before.
+   */
   #sweep(now: number): void {
-    if (now - this.#lastSweep < this.#sweepEveryMs) return;
-    this.#lastSweep = now;
-    for (const [key, entry] of this.#entries) if (entry.idleAt <= now) this.#entries.delete(key);
+    this.#sweepCursor ??= this.#entries.entries();
+    for (let looked = 0; looked < this.#sweepBatch; looked++) {
+      const next = this.#sweepCursor.next();
+      if (next.done) {
+        this.#sweepCursor = undefined;
+        return;
+      }
+      const [key, entry] = next.value;
+      if (entry.idleAt <= now) this.#entries.delete(key);
+    }
   }
 }

@@ -45,8 +45,8 @@ export class StoredRollingWindows extends StoredLimits<WindowState, WindowShape,
 
 /**
  * Windows in this process's memory: the default for a single gateway process. A window is
- * forgotten once its last spend has left (see MemoryLimitStore), so memory stays bounded by the
- * accounts active lately.
+ * forgotten once its last spend has left, by a sweep that looks at a few windows at each write
+ * (see MemoryLimitStore), so memory stays bounded by the accounts active lately.
  */
 export class MemoryRollingWindowStore extends StoredRollingWindows {
   constructor(options: MemoryWindowStoreOptions = {}) {
