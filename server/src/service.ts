@@ -16,7 +16,7 @@ import { attachWsGateway } from './gateway/ws/gateway.js';
 import { createHandlers } from './gateway/rest/handlers/index.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
-import { startRestWorkers } from './gateway/rest/workers/worker-pool.js';
+import { startRestWorkers, type RestWorkerPool } from './gateway/rest/workers/worker-pool.js';
 import { openSharedLimits } from './gateway/rest/workers/shared-limits.js';
 import { drain, listen } from './http/server.js';
 import { configuredOrderPolicies, configuredRequestPolicies } from './limits/configured.js';
@@ -65,7 +65,9 @@ export interface RunningService {
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config, logger } = opts;
   const clock = opts.clock ?? Date.now;
-  const metrics = createMetrics();
+  let restWorkers: RestWorkerPool | undefined;
+  // With REST workers, /metrics answers for this process and every worker, summed (once they have started).
+  const metrics = createMetrics({ exposition: (own) => restWorkers?.metrics() ?? own.metrics() });
   let shuttingDown = false;
 
   const bus = await openDurableSequencer({
@@ -127,8 +129,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');
 
   // REST gateway workers (opt-in): processes that do REST's per-request work and call these handlers.
-  const restWorkers = config.http.workers > 0
-    ? await startRestWorkers({ count: config.http.workers, config, secretsKey: resolveSecretsKey(config), handlers, readiness, logger: logger.child({ component: 'rest-workers' }) })
+  restWorkers = config.http.workers > 0
+    ? await startRestWorkers({ count: config.http.workers, config, secretsKey: resolveSecretsKey(config), handlers, readiness, registry: metrics.registry, logger: logger.child({ component: 'rest-workers' }) })
     : undefined;
 
   const ws = attachWsGateway({

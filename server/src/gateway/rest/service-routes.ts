@@ -21,7 +21,16 @@ export function serviceRouter(opts: { metrics: HttpMetrics; readiness: () => Rea
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks });
   });
   router.get('/metrics', async (_req, res) => {
-    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+    let text: string;
+    try {
+      text = await opts.metrics.exposition();
+    } catch {
+      // The other processes' metrics could not be had (REST workers): the scrape fails rather than
+      // answer a sum with a live worker missing, which Prometheus would take for counters reset.
+      res.status(503).type('text/plain').send('metrics unavailable\n');
+      return;
+    }
+    res.type(opts.metrics.registry.contentType).send(text);
   });
 
   // The contract, as served to tools and SDK generators.

@@ -35,6 +35,14 @@ const isPid = (pid: number) => {
   }
 };
 
+/** The `http_requests_total` series lines of one operation answered 200, as a /metrics scrape on `port` shows them. */
+async function servedCount(port: number, operation: string): Promise<{ series: number; count: number }> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(res.status).toBe(200);
+  const lines = (await res.text()).split('\n').filter((l) => l.startsWith('http_requests_total{') && l.includes(`operation="${operation}"`) && l.includes('status="200"'));
+  return { series: lines.length, count: lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0) };
+}
+
 describe('REST_WORKERS=2', () => {
   it('starts two workers on their own port beside the core process\'s REST', () => {
     expect(svc.workersPort).toBeGreaterThan(0);
@@ -160,6 +168,26 @@ describe('REST_WORKERS=2', () => {
     const lockedIn = await Promise.all(afterwards.map((a) => svc.servedBy(a.requestId)));
     expect(lockedIn[0]).toBeUndefined();
     expect(new Set(lockedIn.slice(1)).size).toBe(2);
+  });
+
+  it('counts the requests of every process in /metrics, summed, on either port', async () => {
+    const before = await servedCount(svc.corePort, 'getServerTime');
+    const viaWorkers = Array.from({ length: 6 }, id);
+    for (const requestId of viaWorkers) expect((await send(svc.workersPort, 'GET', '/v1/time', { 'x-request-id': requestId })).status).toBe(200);
+    expect((await send(svc.corePort, 'GET', '/v1/time', {})).status).toBe(200);
+
+    // Both workers served some, so neither alone saw them all.
+    const servedBy = await Promise.all(viaWorkers.map((r) => svc.servedBy(r)));
+    expect(new Set(servedBy).size).toBe(2);
+    const mostByOneWorker = Math.max(...[...new Set(servedBy)].map((w) => servedBy.filter((s) => s === w).length));
+    expect(mostByOneWorker).toBeLessThan(viaWorkers.length);
+
+    for (const port of [svc.corePort, svc.workersPort, svc.workersPort]) {
+      const after = await servedCount(port, 'getServerTime');
+      // One series, not one per process: the counters are summed under the same labels.
+      expect(after.series).toBe(1);
+      expect(after.count - before.count).toBe(viaWorkers.length + 1);
+    }
   });
 
   it('replaces a worker killed with SIGKILL, and the port keeps answering', async () => {

@@ -3,9 +3,12 @@
  * channel (JSON). A worker does the per-request gateway work itself and sends the core only the
  * handler call; the core answers with the handler's result or a serialized error.
  *
- *   worker → core   hello (listening for messages), ready (listening for HTTP), ping, call
- *   core → worker   start (answers hello), pong, reply (answers call), drain
+ *   worker → core   hello (listening for messages), ready (listening for HTTP), ping, call,
+ *                   metrics (answers collect-metrics), scrape
+ *   core → worker   start (answers hello), pong, reply (answers call), drain,
+ *                   collect-metrics, exposition (answers scrape)
  */
+import type { Registry } from 'prom-client';
 import type { Config } from '../../../config/schema.js';
 import { ApiError } from '../../../errors/api-error.js';
 import { DurabilityError } from '../../../sequencer/api.js';
@@ -81,12 +84,42 @@ export type ReplyMessage =
   | { type: 'rest-worker:reply'; id: number; ok: true; status: number; body: unknown; headers?: Record<string, string> }
   | { type: 'rest-worker:reply'; id: number; ok: false; error: SerializedError };
 
-export type CoreToWorker = StartMessage | DrainMessage | PongMessage | ReplyMessage;
-export type WorkerToCore = HelloMessage | ReadyMessage | PingMessage | CallMessage;
+/** A worker's metrics registry, as prom-client's getMetricsAsJSON() gives it. */
+export type RegistrySnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
-const TYPES = new Set(['rest-worker:hello', 'rest-worker:start', 'rest-worker:ready', 'rest-worker:drain', 'rest-worker:ping', 'rest-worker:pong', 'rest-worker:call', 'rest-worker:reply']);
+/** The core asks a worker for its registry, to sum it with the others. */
+export interface CollectMetricsMessage {
+  type: 'rest-worker:collect-metrics';
+  id: number;
+}
 
-/** True for a message of this protocol (the IPC channel also carries node's own cluster messages). */
+export type MetricsMessage =
+  | { type: 'rest-worker:metrics'; id: number; ok: true; metrics: RegistrySnapshot }
+  | { type: 'rest-worker:metrics'; id: number; ok: false; error: string };
+
+/** A worker's /metrics asks the core for the view summed over every process. */
+export interface ScrapeMessage {
+  type: 'rest-worker:scrape';
+  id: number;
+}
+
+export type ExpositionMessage =
+  | { type: 'rest-worker:exposition'; id: number; ok: true; text: string }
+  | { type: 'rest-worker:exposition'; id: number; ok: false; error: string };
+
+export type CoreToWorker = StartMessage | DrainMessage | PongMessage | ReplyMessage | CollectMetricsMessage | ExpositionMessage;
+export type WorkerToCore = HelloMessage | ReadyMessage | PingMessage | CallMessage | MetricsMessage | ScrapeMessage;
+
+const TYPES = new Set([
+  'rest-worker:hello', 'rest-worker:start', 'rest-worker:ready', 'rest-worker:drain', 'rest-worker:ping', 'rest-worker:pong',
+  'rest-worker:call', 'rest-worker:reply', 'rest-worker:collect-metrics', 'rest-worker:metrics', 'rest-worker:scrape', 'rest-worker:exposition',
+]);
+
+/**
+ * True for a message of this protocol. The IPC channel also carries node's own cluster messages,
+ * and would carry prom-client's (`prom-client:*`) if its AggregatorRegistry were ever constructed;
+ * the `rest-worker:` types keep them apart.
+ */
 export function isProtocolMessage(message: unknown): message is CoreToWorker | WorkerToCore {
   return typeof message === 'object' && message !== null && TYPES.has((message as { type?: unknown }).type as string);
 }

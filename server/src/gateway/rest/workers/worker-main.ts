@@ -20,6 +20,7 @@ import { openDatabase } from '../../../storage/sqlite.js';
 import { createRestApp } from '../app.js';
 import { restChecks } from '../checks.js';
 import { channelToCore } from './channel.js';
+import { coreExposition, serveRegistry } from './cluster-metrics.js';
 import type { StartMessage } from './protocol.js';
 import { CoreLink, remoteHandlers } from './remote-handlers.js';
 import { openSharedLimits } from './shared-limits.js';
@@ -51,9 +52,13 @@ const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cac
 const limits = await openSharedLimits(config, { sweepExpiredLockouts: false });
 const verifier = new RequestVerifier({ store: keys, replayCache, lockout: limits.lockout, onError: (err) => logger.error({ err }, 'authentication store failed') });
 const link = new CoreLink(channel);
+// This worker counts its own requests; its /metrics answers the core's sum over every process.
+const fromCore = coreExposition(channel);
+const metrics = createMetrics({ exposition: () => fromCore.exposition() });
+serveRegistry(channel, metrics.registry);
 
 const app = createRestApp({
-  config, logger, metrics: createMetrics(),
+  config, logger, metrics,
   handlers: remoteHandlers(link, operationIds),
   readiness: () => link.readiness(),
   // The same checks as the core process's REST.
@@ -77,6 +82,7 @@ function stop(reason: string, graceMs: number): void {
     setTimeout(() => process.exit(1), graceMs + 2000).unref();
     await drain(listening, graceMs);
     link.close();
+    fromCore.close();
     limits.close();
     replayCache.close();
     gatewayDb.close();

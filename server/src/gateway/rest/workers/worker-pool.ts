@@ -10,10 +10,12 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Registry } from 'prom-client';
 import type { Config } from '../../../config/schema.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { OperationId } from '../operations.js';
 import { channelToWorker } from './channel.js';
+import { answerScrapes, sumRegistries, WorkerRegistries } from './cluster-metrics.js';
 import { hostHandlers, type HandlerHostOptions } from './handler-host.js';
 
 export interface RestWorkerPoolOptions extends Omit<HandlerHostOptions, 'logger'> {
@@ -22,11 +24,15 @@ export interface RestWorkerPoolOptions extends Omit<HandlerHostOptions, 'logger'
   /** The resolved secrets key (see bootstrap.resolveSecretsKey). */
   secretsKey: string;
   logger: Logger;
+  /** The core process's own metrics, summed with the workers' for /metrics on either port. */
+  registry: Registry;
 }
 
 export interface RestWorkerPool {
   /** The port every worker listens on. */
   readonly port: number;
+  /** The Prometheus text of the core's registry and every serving worker's, summed. */
+  metrics(): Promise<string>;
   /** Has every worker drain (up to the shutdown grace) and exit; kills any still running after it. */
   close(): Promise<void>;
 }
@@ -47,23 +53,36 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
   const pendingReplacements = new Set<NodeJS.Timeout>();
   let started = false;
   let closing = false;
+  const workerRegistries = new WorkerRegistries();
+  const metrics = async (): Promise<string> => {
+    const [own, workers] = await Promise.all([opts.registry.getMetricsAsJSON(), workerRegistries.collect()]);
+    return sumRegistries([own, ...workers]);
+  };
 
   const fork = (): Promise<void> => {
     const worker = cluster.fork();
     const channel = channelToWorker(worker);
     const stopHosting = hostHandlers(channel, opts);
+    const stopAnswering = answerScrapes(channel, metrics);
+    // Counted once it serves: one still starting has nothing to count, and could not answer yet.
+    let stopCounting = () => {};
     const startedAt = Date.now();
     live.add(worker);
     const ready = new Promise<void>((resolve, reject) => {
       channel.onMessage((message) => {
         if (message.type === 'rest-worker:hello' && !closing) channel.send({ type: 'rest-worker:start', config, secretsKey: opts.secretsKey, port, operationIds });
-        else if (message.type === 'rest-worker:ready') resolve();
+        else if (message.type === 'rest-worker:ready') {
+          stopCounting = workerRegistries.add(channel);
+          resolve();
+        }
       });
       worker.once('exit', (code, signal) => reject(new Error(`REST worker ${worker.process.pid} exited (code ${code}, signal ${signal}) before it was ready`)));
     });
     worker.once('exit', (code: number | null, signal: string | null) => {
       live.delete(worker);
       stopHosting();
+      stopAnswering();
+      stopCounting();
       if (closing || !started) return;
       const pause = Date.now() - startedAt < QUICK_DEATH_MS ? 1000 : 0;
       logger.warn({ pid: worker.process.pid, code, signal, pauseMs: pause }, 'REST worker exited; starting a replacement');
@@ -107,6 +126,7 @@ export async function startRestWorkers(opts: RestWorkerPoolOptions): Promise<Res
   let closed: Promise<void> | undefined;
   return {
     port,
+    metrics,
     close: () => (closed ??= stopAll(config.http.shutdownGraceMs).then(() => logger.info('REST workers stopped'))),
   };
 }
