@@ -14,49 +14,8 @@
  */
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Channel } from './channel.js';
+import { PendingReplies } from './pending-replies.js';
 import type { CoreToWorker, RegistrySnapshot, WorkerToCore } from './protocol.js';
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
-
-/** Requests sent over a channel, each settled by the reply carrying its id, or by a timeout. */
-class PendingReplies<T> {
-  readonly #waiting = new Map<number, { resolve: (value: T) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
-  readonly #timeoutMs: number;
-  readonly #what: string;
-  #nextId = 1;
-
-  constructor(timeoutMs: number, what: string) {
-    this.#timeoutMs = timeoutMs;
-    this.#what = what;
-  }
-
-  /** A fresh id, and the promise its reply settles. */
-  open(): { id: number; reply: Promise<T> } {
-    const id = this.#nextId++;
-    const reply = new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        reject(new Error(`${this.#what}: no answer in ${this.#timeoutMs} ms`));
-      }, this.#timeoutMs);
-      this.#waiting.set(id, { resolve, reject, timer });
-    });
-    return { id, reply };
-  }
-
-  settle(id: number, outcome: Outcome<T>): void {
-    const waiting = this.#waiting.get(id);
-    if (!waiting) return; // timed out already
-    this.#waiting.delete(id);
-    clearTimeout(waiting.timer);
-    if (outcome.ok) waiting.resolve(outcome.value);
-    else waiting.reject(new Error(`${this.#what}: ${outcome.error}`));
-  }
-
-  /** Settles every request still waiting (the other side is gone). */
-  settleAll(outcome: Outcome<T>): void {
-    for (const id of [...this.#waiting.keys()]) this.settle(id, outcome);
-  }
-}
 
 /** The Prometheus text of these registries summed (prom-client's aggregation rules). */
 export async function sumRegistries(snapshots: RegistrySnapshot[]): Promise<string> {
@@ -76,22 +35,25 @@ export function serveRegistry(channel: Channel<CoreToWorker, WorkerToCore>, regi
 
 /** Worker side: the summed view, asked of the core. Fails when the core does not answer in time or is gone. */
 export function coreExposition(channel: Channel<CoreToWorker, WorkerToCore>, timeoutMs = 5000): { exposition(): Promise<string>; close(): void } {
-  const pending = new PendingReplies<string>(timeoutMs, 'metrics from the core process');
+  const what = 'metrics from the core process';
+  const pending = new PendingReplies<string>(timeoutMs, () => new Error(`${what}: no answer in ${timeoutMs} ms`));
   const stop = channel.onMessage((message) => {
-    if (message.type === 'rest-worker:exposition') pending.settle(message.id, message.ok ? { ok: true, value: message.text } : message);
+    if (message.type !== 'rest-worker:exposition') return;
+    if (message.ok) pending.resolve(message.id, message.text);
+    else pending.reject(message.id, new Error(`${what}: ${message.error}`));
   });
-  const unreachable = { ok: false, error: 'the core process is unreachable' } as const;
-  channel.onClose(() => pending.settleAll(unreachable));
+  const unreachable = () => new Error(`${what}: the core process is unreachable`);
+  channel.onClose(() => pending.rejectAll(unreachable));
   return {
     exposition() {
-      if (!channel.connected) return Promise.reject(new Error(`metrics from the core process: ${unreachable.error}`));
+      if (!channel.connected) return Promise.reject(unreachable());
       const { id, reply } = pending.open();
       channel.send({ type: 'rest-worker:scrape', id });
       return reply;
     },
     close() {
       stop();
-      pending.settleAll(unreachable);
+      pending.rejectAll(unreachable);
     },
   };
 }
@@ -119,13 +81,15 @@ export class WorkerRegistries {
 
   /** Includes this worker's registry from now on, until the returned function is called. */
   add(channel: Channel<WorkerToCore, CoreToWorker>): () => void {
-    const pending = new PendingReplies<RegistrySnapshot>(this.#timeoutMs, 'metrics of a REST worker');
+    const what = 'metrics of a REST worker';
+    const pending = new PendingReplies<RegistrySnapshot>(this.#timeoutMs, () => new Error(`${what}: no answer in ${this.#timeoutMs} ms`));
     const stop = channel.onMessage((message) => {
-      if (message.type === 'rest-worker:metrics') pending.settle(message.id, message.ok ? { ok: true, value: message.metrics } : message);
+      if (message.type !== 'rest-worker:metrics') return;
+      if (message.ok) pending.resolve(message.id, message.metrics);
+      else pending.reject(message.id, new Error(`${what}: ${message.error}`));
     });
     // A worker that exits took its counts with it: it adds nothing, rather than failing the scrape.
-    const gone: Outcome<RegistrySnapshot> = { ok: true, value: [] };
-    channel.onClose(() => pending.settleAll(gone));
+    channel.onClose(() => pending.resolveAll([]));
     this.#workers.set(channel, () => {
       if (!channel.connected) return Promise.resolve([]);
       const { id, reply } = pending.open();
@@ -135,7 +99,7 @@ export class WorkerRegistries {
     return () => {
       this.#workers.delete(channel);
       stop();
-      pending.settleAll(gone);
+      pending.resolveAll([]);
     };
   }
 

@@ -11,6 +11,7 @@ import { ApiError } from '../../../errors/api-error.js';
 import type { HandlerMap, HandlerRequest, OperationId } from '../operations.js';
 import type { Readiness } from '../service-routes.js';
 import type { Channel } from './channel.js';
+import { PendingReplies } from './pending-replies.js';
 import { deserializeError, FORWARDED_HEADERS, type CoreToWorker, type ForwardedHeaders, type WorkerToCore } from './protocol.js';
 
 export interface CoreLinkOptions {
@@ -29,31 +30,25 @@ interface HandlerResult {
   headers?: Record<string, string>;
 }
 
-interface Pending {
-  resolve: (result: HandlerResult) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 function coreUnavailable(detail: string): ApiError {
   return new ApiError({ status: 503, code: 'SERVICE_UNAVAILABLE', detail, headers: { 'Retry-After': '1' } });
 }
 
 export class CoreLink {
   readonly #channel: Channel<CoreToWorker, WorkerToCore>;
-  readonly #pending = new Map<number, Pending>();
-  readonly #callTimeoutMs: number;
+  readonly #pending: PendingReplies<HandlerResult>;
   readonly #readinessMaxAgeMs: number;
   readonly #now: () => number;
   readonly #pinger: NodeJS.Timeout;
   readonly #stopListening: () => void;
-  #nextId = 1;
+  #nextPingId = 1;
   #lastPong: { at: number; readiness: Readiness } | undefined;
   #closed = false;
 
   constructor(channel: Channel<CoreToWorker, WorkerToCore>, options: CoreLinkOptions = {}) {
     this.#channel = channel;
-    this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
+    this.#pending = new PendingReplies(options.callTimeoutMs ?? 10_000, () =>
+      coreUnavailable('The trading core did not answer in time. The request may still take effect: an order can be queried by its client order id.'));
     const pingEveryMs = options.pingEveryMs ?? 1000;
     this.#readinessMaxAgeMs = options.readinessMaxAgeMs ?? 3 * pingEveryMs;
     this.#now = options.now ?? Date.now;
@@ -67,19 +62,17 @@ export class CoreLink {
   /** Calls the core's handler for `operationId` with this request. */
   call(operationId: OperationId, req: HandlerRequest<OperationId>): Promise<HandlerResult> {
     if (this.#closed || !this.#channel.connected) return Promise.reject(coreUnavailable('The trading core is unreachable.'));
-    const id = this.#nextId++;
-    return new Promise<HandlerResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(coreUnavailable('The trading core did not answer in time. The request may still take effect: an order can be queried by its client order id.'));
-      }, this.#callTimeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+    const { id, reply } = this.#pending.open();
+    try {
       this.#channel.send({
         type: 'rest-worker:call', id, operationId,
         path: req.path as Record<string, unknown>, query: req.query as Record<string, unknown>, body: req.body,
         principal: req.principal, requestId: req.requestId, ip: req.ip, headers: forwardedHeaders(req.headers),
       });
-    });
+    } catch (err) {
+      this.#pending.reject(id, err instanceof Error ? err : new Error(String(err)));
+    }
+    return reply;
   }
 
   /** Ready while the core answers pings and reports itself ready. */
@@ -99,28 +92,20 @@ export class CoreLink {
   }
 
   #ping(): void {
-    this.#channel.send({ type: 'rest-worker:ping', id: this.#nextId++ });
+    this.#channel.send({ type: 'rest-worker:ping', id: this.#nextPingId++ });
   }
 
   #receive(message: CoreToWorker): void {
     if (message.type === 'rest-worker:pong') {
       this.#lastPong = { at: this.#now(), readiness: message.readiness };
     } else if (message.type === 'rest-worker:reply') {
-      const pending = this.#pending.get(message.id);
-      if (!pending) return; // timed out already
-      this.#pending.delete(message.id);
-      clearTimeout(pending.timer);
-      if (message.ok) pending.resolve({ status: message.status, body: message.body, ...(message.headers && { headers: message.headers }) });
-      else pending.reject(deserializeError(message.error));
+      if (message.ok) this.#pending.resolve(message.id, { status: message.status, body: message.body, ...(message.headers && { headers: message.headers }) });
+      else this.#pending.reject(message.id, deserializeError(message.error));
     }
   }
 
   #failPending(detail: string): void {
-    for (const [id, pending] of this.#pending) {
-      this.#pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(coreUnavailable(detail));
-    }
+    this.#pending.rejectAll(() => coreUnavailable(detail));
   }
 }
 
