@@ -1,12 +1,26 @@
 /** Every token-bucket store keeps the same contract; idle buckets are forgotten once full. */
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryTokenBucketStore, SqliteTokenBucketStore, type TokenBucketStore } from '../../server/src/limits/index.js';
+import { RedisTokenBucketStore } from '../../server/src/limits/redis-bucket-store.js';
+import { connectRedis, type RedisClient } from '../../server/src/storage/redis.js';
+import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
 
 /** 4 units, refilled at 4 per second: one unit (1000 grains) every 250 ms. */
 const shape = { capacity: 4, periodMs: 1000 };
 const databases: Database.Database[] = [];
-afterAll(() => databases.forEach((db) => db.close()));
+let redisServer: TestRedisServer;
+let redis: RedisClient;
+let redisStores = 0;
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  redis = await connectRedis(redisServer.url);
+});
+afterAll(async () => {
+  databases.forEach((db) => db.close());
+  redis.disconnect();
+  await redisServer.stop();
+});
 
 function sqliteDb(): Database.Database {
   const db = new Database(':memory:');
@@ -17,6 +31,7 @@ function sqliteDb(): Database.Database {
 const stores: [string, () => TokenBucketStore][] = [
   ['memory', () => new MemoryTokenBucketStore()],
   ['SQLite', () => new SqliteTokenBucketStore(sqliteDb())],
+  ['Redis', () => new RedisTokenBucketStore(redis, { prefix: `t${++redisStores}:` })],
 ];
 
 describe.each(stores)('%s token-bucket store', (_name, makeStore) => {

@@ -1,12 +1,26 @@
 /** Every rolling-window store keeps the same contract; emptied windows are forgotten. */
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRollingWindowStore, SqliteRollingWindowStore, type RollingWindowStore } from '../../server/src/limits/index.js';
+import { RedisRollingWindowStore } from '../../server/src/limits/redis-window-store.js';
+import { connectRedis, type RedisClient } from '../../server/src/storage/redis.js';
+import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
 
 /** 4 units per 1 s window of ten 100 ms buckets: a unit spent in bucket b counts until bucket b + 10 starts. */
 const shape = { quota: 4, bucketMs: 100, buckets: 10 };
 const databases: Database.Database[] = [];
-afterAll(() => databases.forEach((db) => db.close()));
+let redisServer: TestRedisServer;
+let redis: RedisClient;
+let redisStores = 0;
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  redis = await connectRedis(redisServer.url);
+});
+afterAll(async () => {
+  databases.forEach((db) => db.close());
+  redis.disconnect();
+  await redisServer.stop();
+});
 
 function sqliteDb(): Database.Database {
   const db = new Database(':memory:');
@@ -17,6 +31,7 @@ function sqliteDb(): Database.Database {
 const stores: [string, () => RollingWindowStore][] = [
   ['memory', () => new MemoryRollingWindowStore()],
   ['SQLite', () => new SqliteRollingWindowStore(sqliteDb())],
+  ['Redis', () => new RedisRollingWindowStore(redis, { prefix: `t${++redisStores}:` })],
 ];
 
 describe.each(stores)('%s rolling-window store', (_name, makeStore) => {

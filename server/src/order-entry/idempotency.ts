@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../errors/api-error.js';
-import type { IdempotencyStore } from '../storage/idempotency-store.js';
+import type { IdempotencyRecord, IdempotencyStore } from '../storage/idempotency-store.js';
 
 export interface StoredResponse<T, S extends number = number> { status: S; body: T }
 
@@ -37,30 +37,51 @@ export class IdempotentRunner {
       if (pending.fingerprint !== fingerprint) throw conflict(key);
       return (await pending.promise) as StoredResponse<T, S>;
     }
-    const stored = this.store.get(scope, key, this.clock());
-    if (stored) {
-      if (stored.fingerprint !== fingerprint) throw conflict(key);
-      const body = JSON.parse(stored.body) as T | { problem: ApiErrorShape };
-      if (stored.status >= 400) throw reviveError(stored.status, (body as { problem: ApiErrorShape }).problem);
-      return { status: stored.status as S, body: body as T };
-    }
+    // In flight from here on, before the store is asked: a repeat arriving meanwhile waits for this one.
     const promise = (async () => {
       try {
-        const response = await action();
-        this.store.put(scope, key, { fingerprint, status: response.status, body: JSON.stringify(response.body), createdAt: this.clock() });
-        return response;
-      } catch (err) {
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-          const problem: ApiErrorShape = { status: err.status, code: err.code, detail: err.detail };
-          this.store.put(scope, key, { fingerprint, status: err.status, body: JSON.stringify({ problem }), createdAt: this.clock() });
+        const stored = await this.#lookup(scope, key);
+        if (stored) {
+          if (stored.fingerprint !== fingerprint) throw conflict(key);
+          const body = JSON.parse(stored.body) as unknown;
+          if (stored.status >= 400) throw reviveError(stored.status, (body as { problem: ApiErrorShape }).problem);
+          return { status: stored.status, body };
         }
-        throw err;
+        let response: StoredResponse<unknown>;
+        try {
+          response = await action();
+        } catch (err) {
+          if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+            const problem: ApiErrorShape = { status: err.status, code: err.code, detail: err.detail };
+            await this.#remember(scope, key, { fingerprint, status: err.status, body: JSON.stringify({ problem }), createdAt: this.clock() });
+          }
+          throw err;
+        }
+        await this.#remember(scope, key, { fingerprint, status: response.status, body: JSON.stringify(response.body), createdAt: this.clock() });
+        return response;
       } finally {
         this.#inFlight.delete(slot);
       }
     })();
     this.#inFlight.set(slot, { fingerprint, promise });
     return (await promise) as StoredResponse<T, S>;
+  }
+
+  /** A store that cannot answer refuses the request before it acts: a retry may be a duplicate. */
+  async #lookup(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
+    try {
+      return await this.store.get(scope, key, this.clock());
+    } catch {
+      throw new ApiError({ status: 503, code: 'SERVICE_UNAVAILABLE', detail: 'The idempotency store cannot be reached; nothing was done. Retry with the same key.', headers: { 'Retry-After': '1' } });
+    }
+  }
+
+  /**
+   * A store that cannot record after the action is done loses only the protection of a later
+   * retry; the action's answer still goes back to the client, who knows the outcome.
+   */
+  async #remember(scope: string, key: string, record: IdempotencyRecord): Promise<void> {
+    await this.store.put(scope, key, record).catch(() => undefined);
   }
 }
 

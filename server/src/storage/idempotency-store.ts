@@ -14,9 +14,11 @@ export interface IdempotencyRecord {
   createdAt: number;
 }
 
+/** Memory and SQLite answer at once; Redis (redis-idempotency-store.ts) after a round trip. */
 export interface IdempotencyStore {
-  get(scope: string, key: string, now: number): IdempotencyRecord | undefined;
-  put(scope: string, key: string, record: IdempotencyRecord): void;
+  /** The record stored under (scope, key) within the window before `now`, if any. */
+  get(scope: string, key: string, now: number): Promise<IdempotencyRecord | undefined>;
+  put(scope: string, key: string, record: IdempotencyRecord): Promise<void>;
 }
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -24,12 +26,12 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly #records = new Map<string, IdempotencyRecord>();
 
-  get(scope: string, key: string, now: number): IdempotencyRecord | undefined {
+  async get(scope: string, key: string, now: number): Promise<IdempotencyRecord | undefined> {
     const record = this.#records.get(`${scope}\u0000${key}`);
     return record && now - record.createdAt < IDEMPOTENCY_WINDOW_MS ? record : undefined;
   }
 
-  put(scope: string, key: string, record: IdempotencyRecord): void {
+  async put(scope: string, key: string, record: IdempotencyRecord): Promise<void> {
     this.#records.set(`${scope}\u0000${key}`, record);
     if (this.#records.size % 1024 === 0) this.#purge(record.createdAt);
   }
@@ -54,11 +56,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.#purge = db.prepare('DELETE FROM idempotency WHERE created_at <= ?');
   }
 
-  get(scope: string, key: string, now: number): IdempotencyRecord | undefined {
+  async get(scope: string, key: string, now: number): Promise<IdempotencyRecord | undefined> {
     return this.#select.get(scope, key, now - IDEMPOTENCY_WINDOW_MS) as IdempotencyRecord | undefined;
   }
 
-  put(scope: string, key: string, record: IdempotencyRecord): void {
+  async put(scope: string, key: string, record: IdempotencyRecord): Promise<void> {
     this.#upsert.run(scope, key, record.fingerprint, record.status, record.body, record.createdAt);
     if (++this.#writes % 1024 === 0) this.#purge.run(record.createdAt - IDEMPOTENCY_WINDOW_MS);
   }

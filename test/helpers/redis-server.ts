@@ -1,0 +1,63 @@
+/**
+ * A redis-server of a test's own, on a free loopback port, without persistence. Tests that kill
+ * and restart Redis use it; stop() in afterAll. The binary is on the machine (see .ci/run).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, Socket } from 'node:net';
+import { eventually } from './eventually.js';
+
+export interface TestRedisServer {
+  port: number;
+  url: string;
+  /** Kills the server (SIGKILL) and waits until its port no longer answers. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: nothing was persisted). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1', () => {
+      socket.write('PING\r\n');
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+    });
+  });
+}
+
+export async function startRedisServer(): Promise<TestRedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await eventually(async () => {
+      if (!(await answers(port))) throw new Error(`redis-server on ${port} does not answer yet`);
+    }, { timeoutMs: 10_000 });
+  };
+  const kill = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill };
+}
