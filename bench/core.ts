@@ -10,8 +10,8 @@
  *   npm run bench:core -- 200000       # a shorter run
  */
 import { createRequire } from 'node:module';
-import type { Command, CommandResult, TradingCore } from '../../server/src/core/api.js';
-import { createCore } from '../../server/src/core/index.js';
+import type { Command, CommandResult, TradingCore } from '../server/src/core/api.js';
+import { createCore } from '../server/src/core/index.js';
 
 const require = createRequire(import.meta.url);
 const { build } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');

@@ -15,12 +15,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pino from 'pino';
-import { fixLogonPrehash } from '../../server/src/auth/canonical.js';
-import { MemoryApiKeyStore } from '../../server/src/auth/memory-key-store.js';
-import { RequestVerifier } from '../../server/src/auth/verifier.js';
-import { createCore } from '../../server/src/core/index.js';
-import { startFixAcceptor } from '../../server/src/gateway/fix/acceptor.js';
-import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
+import { fixLogonPrehash } from '../server/src/auth/canonical.js';
+import { MemoryApiKeyStore } from '../server/src/auth/memory-key-store.js';
+import { RequestVerifier } from '../server/src/auth/verifier.js';
+import { createCore } from '../server/src/core/index.js';
+import { startFixAcceptor } from '../server/src/gateway/fix/acceptor.js';
+import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -28,17 +28,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MemoryApiKeyStore, RequestVerifier } from '../../server/src/auth/index.js';
-import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from '../../server/src/config/defaults.js';
-import type { Command } from '../../server/src/core/api.js';
-import { createCore } from '../../server/src/core/index.js';
-import { attachWsGateway, type WsGateway } from '../../server/src/gateway/ws/index.js';
-import { OrderRateLimiter, RequestRateLimiter, type RateLimitPolicy } from '../../server/src/limits/index.js';
-import { OrderEntry } from '../../server/src/order-entry/order-entry.js';
-import type { CommandBus } from '../../server/src/sequencer/api.js';
-import { openDurableSequencer } from '../../server/src/sequencer/durable.js';
-import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
-import { MemoryIdempotencyStore } from '../../server/src/storage/idempotency-store.js';
+import { MemoryApiKeyStore, RequestVerifier } from '../server/src/auth/index.js';
+import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from '../server/src/config/defaults.js';
+import type { Command } from '../server/src/core/api.js';
+import { createCore } from '../server/src/core/index.js';
+import { attachWsGateway, type WsGateway } from '../server/src/gateway/ws/index.js';
+import { OrderRateLimiter, RequestRateLimiter, type RateLimitPolicy } from '../server/src/limits/index.js';
+import { OrderEntry } from '../server/src/order-entry/order-entry.js';
+import type { CommandBus } from '../server/src/sequencer/api.js';
+import { openDurableSequencer } from '../server/src/sequencer/durable.js';
+import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
+import { MemoryIdempotencyStore } from '../server/src/storage/idempotency-store.js';
 
 const { build } = createRequire(import.meta.url)('hdr-histogram-js') as typeof import('hdr-histogram-js');
 

@@ -74,7 +74,7 @@ async function run(name: string, opts: autocannon.Options): Promise<Figures> {
 async function main(): Promise<void> {
   const results: Figures[] = [];
   // 1. The ceiling: bare express 5.
-  const bare = await startProcess(['scripts/bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
+  const bare = await startProcess(['bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
   const bareUrl = `http://127.0.0.1:${bare.port}`;
   results.push(await run('bare express GET JSON', { url: `${bareUrl}/hello` }));
   results.push(await run('bare express POST JSON', { url: `${bareUrl}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }) }));
@@ -114,7 +114,7 @@ async function startBenchService(extraEnv: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
   const withWorkers = extraEnv.REST_WORKERS !== undefined;
   const svc = await startProcess(['server/src/main.ts'], {
-    PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'scripts/bench/rest-config.yaml'),
+    PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'bench/rest-config.yaml'),
     ...extraEnv,
   }, withWorkers ? 'REST workers listening' : 'REST gateway listening', values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
   const base = `http://127.0.0.1:${svc.port}`;

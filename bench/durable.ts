@@ -24,12 +24,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { Command, CommandResult } from '../../server/src/core/api.js';
-import { createCore } from '../../server/src/core/index.js';
-import { nodeFileSystem, type JournalFileSystem } from '../../server/src/journal/index.js';
-import type { CommandBus } from '../../server/src/sequencer/api.js';
-import { openDurableSequencer } from '../../server/src/sequencer/durable.js';
-import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
+import type { Command, CommandResult } from '../server/src/core/api.js';
+import { createCore } from '../server/src/core/index.js';
+import { nodeFileSystem, type JournalFileSystem } from '../server/src/journal/index.js';
+import type { CommandBus } from '../server/src/sequencer/api.js';
+import { openDurableSequencer } from '../server/src/sequencer/durable.js';
+import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
 
 const require = createRequire(import.meta.url);
 const { build } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');
