@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32, crc32Table } from '../../server/src/journal/crc32.js';
 import {
   decodeRecordAt, decodeSegmentHeader, encodeRecord, encodeSegmentHeader, RECORD_HEADER_BYTES, type JournalRecord,
 } from '../../server/src/journal/format.js';
@@ -23,20 +22,6 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const record: fc.Arbitrary<JournalRecord> = fc.record({
   index: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   envelope: fc.record({ ts: fc.integer({ min: 0, max: 4_102_444_800_000 }), command }),
-});
-
-describe('CRC-32', () => {
-  it('matches the published check value for "123456789"', () => {
-    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
-    expect(crc32Table(Buffer.from('123456789'))).toBe(0xcbf43926);
-  });
-
-  it('table-driven and runtime implementations agree, also when continued', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 50 }), (a, b) => {
-      expect(crc32Table(a)).toBe(crc32(a));
-      expect(crc32Table(b, crc32Table(a))).toBe(crc32(Buffer.concat([a, b])));
-    }));
-  });
 });
 
 describe('journal record format', () => {

@@ -13,7 +13,7 @@
  * the torn final batch of a crash, which was never acknowledged, from damage to older records.
  */
 import type { Command, CommandEnvelope } from '../core/api.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../checksum/crc32.js';
 
 export const SEGMENT_MAGIC = 'TJNL';
 export const SEGMENT_VERSION = 1;

@@ -1,5 +1,4 @@
 /** The write-ahead journal: append-only, length-prefixed, checksummed segments with group commit. */
-export { crc32 } from './crc32.js';
 export { JournalCorruptError } from './errors.js';
 export { nodeFileSystem, syncDirectory, type AppendFile, type JournalFileSystem } from './file-system.js';
 export { decodeRecords, type JournalRecord } from './format.js';

@@ -4,7 +4,7 @@
  * the snapshot covers and `seq` the core's event sequence after applying it.
  */
 import type { CoreSnapshot } from '../core/api.js';
-import { crc32 } from '../journal/crc32.js';
+import { crc32 } from '../checksum/crc32.js';
 
 const MAGIC = 'TSNP';
 const VERSION = 1;

@@ -4,7 +4,7 @@
  * mirror; the difference becomes one `book.update` frame.
  */
 import type { BookSnapshot, BookUpdate } from '../../../../generated/asyncapi.js';
-import { crc32 } from '../../journal/crc32.js';
+import { crc32 } from '../../checksum/crc32.js';
 import { bestFirst, type BookMirror, type Level } from './book-mirror.js';
 
 /**

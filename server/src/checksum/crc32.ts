@@ -1,7 +1,8 @@
 /**
  * CRC-32 (IEEE 802.3, the zlib/PNG polynomial) over bytes. Node ≥ 20.15 ships it natively as
  * `zlib.crc32`; older Node 20 releases fall back to a table-driven version that gives the same
- * values, so a journal written by one runtime reads back on the other.
+ * values, so a journal or snapshot written by one runtime reads back on the other. Used by the
+ * journal and snapshot formats and by the WebSocket book checksum.
  */
 import * as zlib from 'node:zlib';
 
