@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_IP_LOCKOUT, DEFAULT_KEY_LOCKOUT } from '../../../../server/src/auth/index.js';
-import { DEFAULT_CONFIG } from '../../../../server/src/config/schema.js';
-import { openSharedLimits, type SharedLimits, type SharedLimitsOptions } from '../../../../server/src/gateway/rest/workers/shared-limits.js';
+import { DEFAULT_IP_LOCKOUT, DEFAULT_KEY_LOCKOUT } from '../../server/src/auth/index.js';
+import { DEFAULT_CONFIG } from '../../server/src/config/schema.js';
+import { openSharedLimits, type SharedLimits, type SharedLimitsOptions } from '../../server/src/limits/shared-limits.js';
 
 const opened: SharedLimits[] = [];
 const dirs: string[] = [];

@@ -5,7 +5,7 @@
  * Counters live in rate-limiter-flexible limiters, so a shared store can back them.
  */
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
-import { memoryLimiterFactory, type LimiterFactory } from '../limits/limiter-store.js';
+import { memoryLimiterFactory, type LimiterFactory } from '../limits/counter-store.js';
 
 export interface LockoutPolicy {
   /** Failures inside the failure window that start a lockout. */

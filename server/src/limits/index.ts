@@ -1,14 +1,13 @@
 /** Rate limits shared by the REST, WebSocket and FIX gateways. */
-export * from './bucket-store.js';
+export * from './counter-store.js';
 export * from './headers.js';
-export * from './limiter-store.js';
+export * from './limit-store.js';
+export * from './memory-limit-store.js';
 export * from './meters.js';
 export * from './order-rate-limiter.js';
 export * from './policies.js';
 export * from './quota-limiter.js';
 export * from './request-limiter.js';
-export * from './sqlite-bucket-store.js';
-export * from './sqlite-window-store.js';
-export * from './window-store.js';
+export * from './sqlite-limit-store.js';
 export type { BucketShape, BucketState, BucketTake } from './token-bucket.js';
 export type { SpentBucket, WindowConsume, WindowShape, WindowState } from './rolling-window.js';

@@ -4,7 +4,7 @@
  * not kept, and one that has become so since its last step is forgotten by a sweep that each
  * write moves on by a few entries, so memory stays bounded however many keys pass by.
  */
-import type { Forgetting, LimitStateStore, Step } from './limit-state.js';
+import { ROLLING_WINDOWS, StoredRollingWindows, StoredTokenBuckets, TOKEN_BUCKETS, type Forgetting, type LimitStateStore, type Step } from './limit-store.js';
 
 export interface MemoryLimitStoreOptions {
   /** Entries each write looks at to forget those that have become idle (at least 2; default 16). */
@@ -68,5 +68,31 @@ export class MemoryLimitStore<State, Shape> implements LimitStateStore<State, Sh
       const [key, entry] = next.value;
       if (entry.idleAt <= now) this.#entries.delete(key);
     }
+  }
+}
+
+export type MemoryBucketStoreOptions = MemoryLimitStoreOptions;
+
+/**
+ * Buckets in this process's memory: the default for a single gateway process. A bucket is
+ * forgotten once it has refilled, by a sweep that looks at a few buckets at each write (see
+ * MemoryLimitStore), so memory stays bounded however many IP addresses pass by.
+ */
+export class MemoryTokenBucketStore extends StoredTokenBuckets {
+  constructor(options: MemoryBucketStoreOptions = {}) {
+    super(TOKEN_BUCKETS, new MemoryLimitStore(TOKEN_BUCKETS, options));
+  }
+}
+
+export type MemoryWindowStoreOptions = MemoryLimitStoreOptions;
+
+/**
+ * Windows in this process's memory: the default for a single gateway process. A window is
+ * forgotten once its last spend has left, by a sweep that looks at a few windows at each write
+ * (see MemoryLimitStore), so memory stays bounded by the accounts active lately.
+ */
+export class MemoryRollingWindowStore extends StoredRollingWindows {
+  constructor(options: MemoryWindowStoreOptions = {}) {
+    super(ROLLING_WINDOWS, new MemoryLimitStore(ROLLING_WINDOWS, options));
   }
 }

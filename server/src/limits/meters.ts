@@ -12,11 +12,10 @@
  *   rolling-window.ts) are kept in a RollingWindowStore, one atomic step per decision. Used for
  *   order rates.
  */
-import type { TokenBucketStore } from './bucket-store.js';
+import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
 import type { RateLimitPolicy, RollingWindowPolicy, TokenBucketPolicy } from './policies.js';
 import { checkWindowShape, msUntilRoom, spentUnits, type WindowShape, type WindowState } from './rolling-window.js';
 import { checkShape, fullGrains, msUntilGrains, unitGrains, wholeUnits, type BucketShape, type BucketState } from './token-bucket.js';
-import type { RollingWindowStore } from './window-store.js';
 
 export interface MeterReading {
   /** Units spent now (not counting a refused request); in a token bucket, capacity − whole tokens left. */

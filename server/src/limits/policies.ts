@@ -2,6 +2,7 @@
  * The published rate-limit policies and operation weights: plain data, so the API docs and the
  * OpenAPI description can reference the same numbers the limiter enforces.
  */
+import type { Config } from '../config/schema.js';
 
 /** What a policy's counter is partitioned by. */
 export type PolicyScope = 'key' | 'ip' | 'account';
@@ -93,4 +94,25 @@ export const OPERATION_WEIGHTS: Readonly<Record<string, number>> = {
 
 export function operationWeight(operationId: string, weights: Readonly<Record<string, number>> = OPERATION_WEIGHTS): number {
   return Object.hasOwn(weights, operationId) ? (weights[operationId] ?? DEFAULT_OPERATION_WEIGHT) : DEFAULT_OPERATION_WEIGHT;
+}
+
+// The published policies with the quotas a deployment configured.
+
+const QUOTA_OF: Record<string, (l: Config['limits']) => number> = {
+  key: (l) => l.keyWeightPerSecond,
+  ip: (l) => l.ipWeightPerSecond,
+  'orders-1s': (l) => l.ordersPerSecond,
+  'orders-10s': (l) => l.ordersPer10Seconds,
+};
+
+function configure(policies: readonly RateLimitPolicy[], limits: Config['limits']): RateLimitPolicy[] {
+  return policies.map((p) => ({ ...p, quota: QUOTA_OF[p.name]?.(limits) ?? p.quota }));
+}
+
+export function configuredRequestPolicies(limits: Config['limits']): RateLimitPolicy[] {
+  return configure(REQUEST_POLICIES, limits);
+}
+
+export function configuredOrderPolicies(limits: Config['limits']): RateLimitPolicy[] {
+  return configure(ORDER_POLICIES, limits);
 }

@@ -6,10 +6,10 @@
  */
 import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
-import { MemoryTokenBucketStore, type TokenBucketStore } from './bucket-store.js';
+import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
+import { MemoryRollingWindowStore, MemoryTokenBucketStore } from './memory-limit-store.js';
 import { meterFor, type Meter, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
-import { MemoryRollingWindowStore, type RollingWindowStore } from './window-store.js';
 
 /** Who a request is charged to; a policy whose scope is absent here does not apply. */
 export type RateLimitSubject = Partial<Record<PolicyScope, string>>;

@@ -5,7 +5,7 @@
  * bucket b + buckets starts: between `window − bucketMs` and `window` after it was spent.
  *
  * A window's state is the units spent per bucket that is still in it. Stores apply these
- * functions atomically, one window at a time (see window-store.ts); a store written in another
+ * functions atomically, one window at a time (see limit-store.ts); a store written in another
  * language (a Redis script, SQL) must compute exactly the same.
  */
 

@@ -7,12 +7,13 @@
  *   own), so a client guessing signatures gets one failure allowance, not one per process.
  */
 import { join } from 'node:path';
-import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { AuthLockout } from '../../../auth/index.js';
-import type { Config } from '../../../config/schema.js';
-import { configuredRequestPolicies } from '../../../limits/configured.js';
-import { RequestRateLimiter, SqliteTokenBucketStore, type LimiterFactory } from '../../../limits/index.js';
-import { openDatabase, type SqliteDatabase } from '../../../storage/sqlite.js';
+import { AuthLockout } from '../auth/lockout.js';
+import type { Config } from '../config/schema.js';
+import { openDatabase } from '../storage/sqlite.js';
+import { sqliteLimiterTable } from './counter-store.js';
+import { configuredRequestPolicies } from './policies.js';
+import { RequestRateLimiter } from './request-limiter.js';
+import { SqliteTokenBucketStore } from './sqlite-limit-store.js';
 
 export interface SharedLimits {
   requestLimiter: RequestRateLimiter;
@@ -59,31 +60,4 @@ export async function openSharedLimits(config: Config, options: SharedLimitsOpti
     db.close();
     throw err;
   }
-}
-
-/** The store's own deletion of expired rows (RateLimiterSQLite has it; its typings leave it out). */
-interface ExpiredRowsClearer {
-  clearExpired(nowMs: number): Promise<void>;
-}
-
-interface SqliteLimiterTable {
-  factory: LimiterFactory;
-  /** Deletes the table's rows that expired before `nowMs`. */
-  clearExpired(nowMs: number): Promise<void>;
-}
-
-/**
- * Limiters over one table of `db`. The store creates its table asynchronously, so one limiter
- * creates it here, and the factory's limiters are told it exists (they would refuse writes until then).
- */
-async function sqliteLimiterTable(db: SqliteDatabase, tableName: string): Promise<SqliteLimiterTable> {
-  const store = { storeClient: db, storeType: 'better-sqlite3', tableName };
-  const creator = await new Promise<RateLimiterSQLite>((resolve, reject) => {
-    const limiter: RateLimiterSQLite = new RateLimiterSQLite({ ...store, points: 1, duration: 1 }, (err?: unknown) => (err ? reject(err) : resolve(limiter)));
-  });
-  const clearer = creator as unknown as ExpiredRowsClearer;
-  return {
-    factory: (spec) => new RateLimiterSQLite({ ...store, tableCreated: true, ...spec }),
-    clearExpired: (nowMs) => clearer.clearExpired(nowMs),
-  };
 }

@@ -3,10 +3,14 @@
  * has one table, a row per key. Each step is one immediate transaction (the write lock is taken up
  * front, so two processes cannot both read a state and then both spend it). Rows of states that
  * have become idle are deleted now and then: an idle state is the same as an absent one.
+ * Token buckets are rows of `token_buckets`; rolling windows rows of `rolling_windows`, their spent
+ * buckets a JSON list of [bucket, units] pairs.
  */
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../storage/sqlite.js';
-import type { Forgetting, LimitStateStore, Step } from './limit-state.js';
+import { ROLLING_WINDOWS, StoredRollingWindows, StoredTokenBuckets, TOKEN_BUCKETS, type Forgetting, type LimitStateStore, type Step } from './limit-store.js';
+import type { WindowState } from './rolling-window.js';
+import type { BucketState } from './token-bucket.js';
 
 /** Column values of a state's row, by column name. */
 export type RowValues = Record<string, number | string>;
@@ -87,5 +91,43 @@ export class SqliteLimitStore<State, Shape, Row extends RowValues> implements Li
     if (now - this.#lastSweep < this.#sweepEveryMs) return;
     this.#lastSweep = now;
     this.#deleteIdle.run(now);
+  }
+}
+
+export type SqliteBucketStoreOptions = SqliteLimitStoreOptions;
+
+type BucketRow = { grains: number; at: number };
+
+const BUCKET_ROWS: SqliteLayout<BucketState, BucketRow> = {
+  table: 'token_buckets',
+  columns: { grains: 'INTEGER', at: 'INTEGER' },
+  idleAtColumn: 'full_at',
+  encode: ({ grains, at }) => ({ grains, at }),
+  decode: ({ grains, at }) => ({ grains, at }),
+};
+
+/** Token buckets in SQLite: one immediate transaction per take or give-back. */
+export class SqliteTokenBucketStore extends StoredTokenBuckets {
+  constructor(db: SqliteDatabase, options: SqliteBucketStoreOptions = {}) {
+    super(TOKEN_BUCKETS, new SqliteLimitStore(db, TOKEN_BUCKETS, BUCKET_ROWS, options));
+  }
+}
+
+export type SqliteWindowStoreOptions = SqliteLimitStoreOptions;
+
+type WindowRow = { spent: string };
+
+const WINDOW_ROWS: SqliteLayout<WindowState, WindowRow> = {
+  table: 'rolling_windows',
+  columns: { spent: 'TEXT' },
+  idleAtColumn: 'empty_at',
+  encode: (state) => ({ spent: JSON.stringify(state.map((s) => [s.bucket, s.units])) }),
+  decode: (row) => (JSON.parse(row.spent) as [number, number][]).map(([bucket, units]) => ({ bucket, units })),
+};
+
+/** Rolling windows in SQLite: one immediate transaction per consume or refund. */
+export class SqliteRollingWindowStore extends StoredRollingWindows {
+  constructor(db: SqliteDatabase, options: SqliteWindowStoreOptions = {}) {
+    super(ROLLING_WINDOWS, new SqliteLimitStore(db, ROLLING_WINDOWS, WINDOW_ROWS, options));
   }
 }

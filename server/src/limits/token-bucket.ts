@@ -4,7 +4,7 @@
  * may ever let a client past its quota), so the level is counted in grains: one unit is
  * `periodMs` grains, and each elapsed millisecond adds exactly `capacity` grains.
  *
- * Stores apply these functions atomically, one bucket at a time (see bucket-store.ts); a store
+ * Stores apply these functions atomically, one bucket at a time (see limit-store.ts); a store
  * written in another language (a Redis script, SQL) must compute exactly the same.
  */
 

@@ -23,7 +23,7 @@ import { channelToCore } from './channel.js';
 import { coreExposition, serveRegistry } from './cluster-metrics.js';
 import type { StartMessage } from './protocol.js';
 import { CoreLink, remoteHandlers } from './remote-handlers.js';
-import { openSharedLimits } from './shared-limits.js';
+import { openSharedLimits } from '../../../limits/shared-limits.js';
 
 const channel = channelToCore();
 process.on('SIGINT', () => {});

@@ -1,0 +1,155 @@
+/**
+ * The stores of limits. Each kind of limit (token buckets for request weights, rolling windows for
+ * order rates) keeps one state per key and changes it in atomic steps computed by pure arithmetic
+ * (token-bucket.ts, rolling-window.ts); a state may be forgotten once it is the same as an absent
+ * one (a full bucket, an empty window). Where the states live is a LimitStateStore, written once
+ * for all kinds: in this process's memory (memory-limit-store.ts) or in SQLite
+ * (sqlite-limit-store.ts); in Redis, later, one script per step. Every process sharing a store
+ * then shares the budgets in it.
+ *
+ * Callers pass `now`, so processes sharing a store need synchronised clocks; a clock that lags
+ * the store's newest time refills nothing, frees nothing early and can never overdraw a budget.
+ */
+import { advance, consume, emptyAt, refund, type WindowConsume, type WindowShape, type WindowState } from './rolling-window.js';
+import { fullAt, giveBack, refill, take, type BucketShape, type BucketState, type BucketTake } from './token-bucket.js';
+
+/** When a kind's states may be forgotten. */
+export interface Forgetting<State, Shape> {
+  /** Whether `state` is already the same as an absent one, so it need not be kept. */
+  isIdle(state: State, shape: Shape): boolean;
+  /** When `state` becomes the same as an absent one if nothing more is spent (ms). */
+  idleAt(state: State, shape: Shape): number;
+}
+
+/** The arithmetic of one kind of limit. A stored state is undefined when absent. */
+export interface LimitKind<State, Shape, Spend extends { state: State }> extends Forgetting<State, Shape> {
+  /** Brings the state to `now`, then spends `units` if they all fit. */
+  spend(stored: State | undefined, units: number, shape: Shape, now: number): Spend;
+  /** Whether a spend fitted; a refused spend leaves the state as it was. */
+  fitted(spend: Spend): boolean;
+  /** Brings the state to `now`, then gives back up to `units`. */
+  giveBack(stored: State | undefined, units: number, shape: Shape, now: number): State;
+  /** The state brought to `now`. */
+  current(stored: State | undefined, shape: Shape, now: number): State;
+}
+
+/** What one step computed: the answer for the caller, and the state to store. */
+export interface Step<Result, State> {
+  result: Result;
+  /** The state to store; omitted when the step changes nothing (a refused spend). */
+  next?: State;
+}
+
+/** Where the states of one kind of limit live, one atomic step at a time. */
+export interface LimitStateStore<State, Shape> {
+  /**
+   * Applies `step` to the stored state of `key` and stores its outcome, atomically. `now` (the
+   * callers' clock) tells which other states have become forgettable.
+   */
+  update<Result>(key: string, shape: Shape, now: number, step: (stored: State | undefined) => Step<Result, State>): Result;
+  /** The stored state of `key`; undefined when absent. */
+  get(key: string): State | undefined;
+  /** States held (those not yet known to be idle). */
+  readonly size: number;
+}
+
+/**
+ * The operations of a limit store (TokenBucketStore, RollingWindowStore) for any kind of limit,
+ * each one atomic step of the kind's arithmetic on the states kept in a LimitStateStore. A kind's
+ * store only gives these operations the names of its interface.
+ */
+export class StoredLimits<State, Shape, Spend extends { state: State }> {
+  readonly #kind: LimitKind<State, Shape, Spend>;
+  readonly #states: LimitStateStore<State, Shape>;
+
+  constructor(kind: LimitKind<State, Shape, Spend>, states: LimitStateStore<State, Shape>) {
+    this.#kind = kind;
+    this.#states = states;
+  }
+
+  /** Brings the state of `key` to `now`, then spends `units` if they all fit (else nothing). */
+  async spend(key: string, units: number, shape: Shape, now: number): Promise<Spend> {
+    return this.#states.update(key, shape, now, (stored) => {
+      const result = this.#kind.spend(stored, units, shape, now);
+      return this.#kind.fitted(result) ? { result, next: result.state } : { result };
+    });
+  }
+
+  /** Brings the state of `key` to `now`, then gives back up to `units`. */
+  async giveBack(key: string, units: number, shape: Shape, now: number): Promise<State> {
+    return this.#states.update(key, shape, now, (stored) => {
+      const state = this.#kind.giveBack(stored, units, shape, now);
+      return { result: state, next: state };
+    });
+  }
+
+  /** The state of `key` brought to `now`, changing nothing. */
+  async read(key: string, shape: Shape, now: number): Promise<State> {
+    return this.#kind.current(this.#states.get(key), shape, now);
+  }
+
+  /** States held (those not yet known to be idle). */
+  get size(): number {
+    return this.#states.size;
+  }
+}
+
+// Token buckets. rate-limiter-flexible has no token bucket, so buckets have a store of their own.
+
+export interface TokenBucketStore {
+  /** Refills the bucket `key` up to `now`, then takes `units` if they all fit (else nothing). */
+  take(key: string, units: number, shape: BucketShape, now: number): Promise<BucketTake>;
+  /** Refills the bucket up to `now`, then puts `units` back (never beyond its capacity). */
+  giveBack(key: string, units: number, shape: BucketShape, now: number): Promise<BucketState>;
+  /** The bucket refilled up to `now`, changing nothing. */
+  read(key: string, shape: BucketShape, now: number): Promise<BucketState>;
+}
+
+/** Token-bucket arithmetic for the generic stores. A full bucket is the same as an absent one. */
+export const TOKEN_BUCKETS: LimitKind<BucketState, BucketShape, BucketTake> = {
+  isIdle: (state, shape) => fullAt(state, shape) <= state.at,
+  idleAt: fullAt,
+  spend: take,
+  fitted: (result) => result.taken,
+  giveBack,
+  current: refill,
+};
+
+/** A TokenBucketStore over the bucket states of a LimitStateStore (memory, SQLite). */
+export class StoredTokenBuckets extends StoredLimits<BucketState, BucketShape, BucketTake> implements TokenBucketStore {
+  take(key: string, units: number, shape: BucketShape, now: number): Promise<BucketTake> {
+    return this.spend(key, units, shape, now);
+  }
+}
+
+// Rolling windows: an order decision is one atomic step, one round trip, per policy.
+
+export interface RollingWindowStore {
+  /** Advances the window `key` to `now`, then spends `units` if they all fit (else nothing). */
+  consume(key: string, units: number, shape: WindowShape, now: number): Promise<WindowConsume>;
+  /** Advances the window to `now`, then gives back up to `units`, newest first. */
+  refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState>;
+  /** The window advanced to `now`, changing nothing. */
+  read(key: string, shape: WindowShape, now: number): Promise<WindowState>;
+}
+
+/** Rolling-window arithmetic for the generic stores. An empty window is the same as an absent one. */
+export const ROLLING_WINDOWS: LimitKind<WindowState, WindowShape, WindowConsume> = {
+  isIdle: (state) => state.length === 0,
+  idleAt: emptyAt,
+  spend: consume,
+  fitted: (result) => result.fits,
+  giveBack: refund,
+  current: advance,
+};
+
+/** A RollingWindowStore over the window states of a LimitStateStore (memory, SQLite). */
+export class StoredRollingWindows extends StoredLimits<WindowState, WindowShape, WindowConsume> implements RollingWindowStore {
+  consume(key: string, units: number, shape: WindowShape, now: number): Promise<WindowConsume> {
+    return this.spend(key, units, shape, now);
+  }
+
+  refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState> {
+    return this.giveBack(key, units, shape, now);
+  }
+}
