@@ -61,6 +61,7 @@ describe('in-memory sequencer', () => {
     await bus.submit(deposit('a', 7));
     expect(bus.core.balances('a')).toEqual([{ asset: 'USD', total: '7', available: '7', hold: '0' }]);
     expect(bus.core.seq).toBe(1);
-    expect(() => bus.core.apply({ ts: 0, command: deposit('a', 1) })).toThrow(/CommandBus.submit/);
+    // @ts-expect-error CommandBus.core is typed as the core's queries: commands go through submit.
+    void bus.core.apply;
   });
 });

@@ -213,14 +213,10 @@ export interface Candle { start: Millis; open: Decimal; high: Decimal; low: Deci
 export interface TradeView { tradeId: number; price: Decimal; quantity: Decimal; takerSide: Side; ts: Millis }
 export interface AccountView { accountId: string; makerBps: number; takerBps: number; maxOpenOrders: number; openOrders: number; killSwitch: boolean }
 
-/** The engine as gateways and the sequencer see it. */
-export interface TradingCore {
-  /** Applies one command at the envelope's time. Deterministic: same state + same envelope = same result. */
-  apply(envelope: CommandEnvelope): CommandResult;
+/** The core's queries: all that gateways see of it (`CommandBus.core`); commands go through `CommandBus.submit`. */
+export interface CoreView {
   /** The last sequence number assigned (0 before any event). */
   readonly seq: number;
-  snapshot(): CoreSnapshot;
-
   instruments(): InstrumentSpec[];
   assets(): AssetSpec[];
   /** Aggregated L2 levels, best price first on both sides; `depth` levels per side (default: all). */
@@ -238,6 +234,13 @@ export interface TradingCore {
   ticker(symbol: string, now: Millis): TickerView | undefined;
   /** Candles whose start is in [start, end), ascending; intervals without trades are absent. */
   candles(symbol: string, interval: CandleInterval, start: Millis, end: Millis): Candle[];
+}
+
+/** The engine as the sequencer sees it: the queries, plus applying commands and taking snapshots. */
+export interface TradingCore extends CoreView {
+  /** Applies one command at the envelope's time. Deterministic: same state + same envelope = same result. */
+  apply(envelope: CommandEnvelope): CommandResult;
+  snapshot(): CoreSnapshot;
 }
 
 /** The whole state as JSON-safe data; `restoreCore(snapshot)` gives a core that behaves identically. */

@@ -4,7 +4,7 @@
  * it to the single-writer core, journals it, and resolves only once the journal is durable.
  * This is the seam that can later cross a process boundary (one sequenced core per shard).
  */
-import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
+import type { Command, CommandResult, CoreEvent, CoreView } from '../core/api.js';
 
 export interface CommandBus {
   /**
@@ -14,8 +14,8 @@ export interface CommandBus {
   submit(command: Command): Promise<CommandResult>;
   /** Listens to every event, in sequence order, delivered only after the events are durable. */
   onEvents(listener: (events: readonly CoreEvent[]) => void): () => void;
-  /** The read side of the core (queries see state up to the latest durable-or-pending command). */
-  readonly core: TradingCore;
+  /** The core's queries, read-only by type (they see state up to the latest durable-or-pending command). */
+  readonly core: CoreView;
   /** False once durability has failed; gateways then refuse new orders and /health/ready fails. */
   readonly healthy: boolean;
 }

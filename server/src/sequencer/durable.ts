@@ -12,7 +12,7 @@
  * holds commands that are not durable). A restart recovers from what is on disk.
  */
 import type { Logger } from 'pino';
-import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
+import type { Command, CommandResult, CoreEvent, CoreView, TradingCore } from '../core/api.js';
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
 import { JournalClosedError, type JournalFileSystem, type JournalWriter } from '../journal/index.js';
 import { DEFAULT_SNAPSHOTS_KEPT, SnapshotStore } from '../snapshot/index.js';
@@ -21,7 +21,7 @@ import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { lockDataDirectory, prepareDataDirectory } from './data-directory.js';
 import { loadEngine, TRADING_CORE_MODULE } from './engine.js';
 import { EventFanout, type EventListener } from './fanout.js';
-import { guardCore } from './guarded-core.js';
+import { queriesUntilFailure } from './core-view.js';
 import { recover } from './recovery.js';
 import { Replica, type SnapshotWritten } from './replica.js';
 import { Snapshotter } from './snapshotter.js';
@@ -163,7 +163,7 @@ class DurableSequencerImpl implements DurableSequencer {
   private releasedIndex: number;
   private failure: string | undefined;
   private closing = false;
-  readonly core: TradingCore;
+  readonly core: CoreView;
 
   constructor(
     private readonly options: DurableSequencerOptions,
@@ -180,7 +180,7 @@ class DurableSequencerImpl implements DurableSequencer {
     this.fanout = new EventFanout(this.logger);
     this.timestamps = new CommandTimestamps(options.clock ?? systemClock, lastTs);
     this.maxReplicaLag = options.maxReplicaLag ?? DEFAULTS.maxReplicaLag;
-    this.core = guardCore(rawCore, () => this.failure);
+    this.core = queriesUntilFailure(rawCore, () => this.failure);
   }
 
   get healthy(): boolean {

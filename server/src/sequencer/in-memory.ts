@@ -9,7 +9,6 @@ import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api
 import type { CommandBus } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { EventFanout } from './fanout.js';
-import { guardCore } from './guarded-core.js';
 
 interface Pending {
   result?: CommandResult;
@@ -56,7 +55,7 @@ export function createInMemorySequencer(core: TradingCore, clock: Clock = system
       });
     },
     onEvents: (listener) => fanout.add(listener),
-    core: guardCore(core, () => undefined),
+    core,
     healthy: true,
   };
 }

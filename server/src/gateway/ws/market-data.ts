@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { CandleFrame, SequencedTrade, TickerFrame } from '../../../../generated/asyncapi.js';
-import type { CandleInterval, CoreEvent, TradingCore } from '../../core/api.js';
+import type { CandleInterval, CoreEvent, CoreView } from '../../core/api.js';
 import { INTERVAL_MS } from '../../core/market-data.js';
 import { BookMirror } from './book-mirror.js';
 import { BookView } from './book-view.js';
@@ -31,7 +31,7 @@ export class MarketDataHub {
   #lastSeq: number;
 
   constructor(
-    private readonly core: () => TradingCore,
+    private readonly core: () => CoreView,
     private readonly clock: () => number,
     private readonly tickerIntervalMs: number,
     private readonly logger: Logger,

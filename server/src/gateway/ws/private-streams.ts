@@ -4,7 +4,7 @@
  * does not already include it (event seq > the subscription's afterSeq).
  */
 import type { BalanceUpdate, BalancesSnapshot, FillFrame, OrderRejectedFrame, OrderUpdate, OrdersSnapshot, PositionUpdate, PositionsSnapshot } from '../../../../generated/asyncapi.js';
-import type { CoreEvent, TradingCore } from '../../core/api.js';
+import type { CoreEvent, CoreView } from '../../core/api.js';
 import { fillFromEvent, toApiOrder } from '../../order-entry/views.js';
 import type { PrivateChannel, Subscription } from './connection.js';
 import { encode } from './market-data.js';
@@ -40,7 +40,7 @@ function accountOf(e: CoreEvent): string | undefined {
 }
 
 /** The snapshot a new private subscription starts with, taken at the core's current sequence. */
-export function privateSnapshot(channel: PrivateChannel, accountId: string, core: TradingCore): { seq: number; frame?: OrdersSnapshot | BalancesSnapshot | PositionsSnapshot } {
+export function privateSnapshot(channel: PrivateChannel, accountId: string, core: CoreView): { seq: number; frame?: OrdersSnapshot | BalancesSnapshot | PositionsSnapshot } {
   const seq = core.seq;
   switch (channel) {
     case 'orders': return { seq, frame: { type: 'orders.snapshot', seq, orders: core.openOrders(accountId).map((o) => toApiOrder(o)) } };

@@ -1,4 +1,4 @@
-import type { TradingCore } from '../../../core/api.js';
+import type { CoreView } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
 import type { RequestRateLimiter } from '../../../limits/index.js';
 import type { DeadManSwitches } from '../../../order-entry/dead-man-switch.js';
@@ -9,7 +9,7 @@ import { accountOf } from './orders.js';
 type AccountOps = 'getBalances' | 'getPositions' | 'getAccount' | 'setDeadManSwitch' | 'getDeadManSwitch';
 
 export interface AccountDeps {
-  core: TradingCore;
+  core: CoreView;
   orders: OrderEntry;
   requestLimiter: RequestRateLimiter;
   deadMan: DeadManSwitches;

@@ -1,10 +1,10 @@
-import type { TradingCore } from '../../../core/api.js';
+import type { CoreView } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
 import type { HandlerMap } from '../operations.js';
 import { decodeCursor, encodeCursor, pageAfter } from '../pagination.js';
 
 export interface MarketDataDeps {
-  core: TradingCore;
+  core: CoreView;
   clock: () => number;
 }
 

@@ -1,5 +1,5 @@
 import type { ApiKeyStore } from '../../../auth/index.js';
-import type { InstrumentSpec, TradingCore } from '../../../core/api.js';
+import type { InstrumentSpec, CoreView } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
 import type { RequestRateLimiter } from '../../../limits/index.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
@@ -16,7 +16,7 @@ type OperatorOps =
 
 export interface OperatorDeps {
   bus: CommandBus;
-  core: TradingCore;
+  core: CoreView;
   keys: ApiKeyStore;
   orders: OrderEntry;
   requestLimiter: RequestRateLimiter;
