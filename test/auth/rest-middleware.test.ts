@@ -5,16 +5,23 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../server/src/errors/api-error.js';
 import { authenticate } from '../../server/src/gateway/rest/middleware/auth.js';
 import { rateLimit } from '../../server/src/gateway/rest/middleware/rate-limit.js';
-import { OrderRateLimiter, RequestRateLimiter } from '../../server/src/limits/index.js';
+import { RequestRateLimiter } from '../../server/src/limits/index.js';
 import { clientCanonical, harness, hmacSign, HMAC_KEY } from './fixtures.js';
 
 async function app() {
   const h = harness();
   h.clock.now = Date.now();
   const { record, secret } = await h.store.create(HMAC_KEY);
+  // A key budget of 2 units; the limiter reads the harness clock, so nothing refills unless a test moves it.
   const limiters = {
-    requests: new RequestRateLimiter(),
-    orders: new OrderRateLimiter({ policies: [{ name: 'orders-1s', scope: 'account', quota: 1, windowSeconds: 1, description: '' }] }),
+    requests: new RequestRateLimiter({
+      policies: [
+        { name: 'key', scope: 'key', quota: 2, windowSeconds: 1, description: '' },
+        { name: 'ip', scope: 'ip', quota: 300, windowSeconds: 1, description: '' },
+      ],
+      weights: { placeOrder: 2 },
+      now: () => h.clock.now,
+    }),
   };
   const server = express();
   server.use(express.json({ type: () => true, verify: (req, _res, buf) => { (req as typeof req & { rawBody?: Buffer }).rawBody = buf; } }));
@@ -43,8 +50,8 @@ describe('REST middleware', () => {
     const res = await request(server).post('/v1/orders?x=1').set(sign('POST', '/v1/orders?x=1', body)).set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(201);
     expect(res.body.principal).toEqual({ keyId, accountId: 'acc-1', scopes: ['read', 'trade'] });
-    expect(res.headers['ratelimit-policy']).toBe('"key";q=100;w=1, "ip";q=300;w=1, "orders-1s";q=1;w=1');
-    expect(res.headers['ratelimit']).toMatch(/^"key";r=99;t=1, "ip";r=299;t=1, "orders-1s";r=0;t=\d$/);
+    expect(res.headers['ratelimit-policy']).toBe('"key";q=2;w=1, "ip";q=300;w=1');
+    expect(res.headers['ratelimit']).toBe('"key";r=0;t=1, "ip";r=298;t=1');
   });
 
   it('signs the bytes as sent, not a re-serialisation of the parsed JSON', async () => {
@@ -72,7 +79,7 @@ describe('REST middleware', () => {
     expect(res.body.code).toBe('AUTH_SCOPE_MISSING');
   });
 
-  it('answers 429 RATE_LIMITED with Retry-After when the order rate is spent', async () => {
+  it('answers 429 RATE_LIMITED with Retry-After when the key budget is spent, and admits again once it refills', async () => {
     const { server, sign, clock } = await app();
     expect((await request(server).post('/v1/orders').set(sign('POST', '/v1/orders', body)).set('Content-Type', 'application/json').send(body)).status).toBe(201);
     clock.now += 1;
@@ -80,7 +87,9 @@ describe('REST middleware', () => {
     expect(res.status).toBe(429);
     expect(res.body.code).toBe('RATE_LIMITED');
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(res.headers['ratelimit']).toContain('"orders-1s";r=0');
-    expect(res.body.limits.map((l: { policy: string }) => l.policy)).toEqual(['key', 'ip', 'orders-1s']);
+    expect(res.headers['ratelimit']).toContain('"key";r=0');
+    expect(res.body.limits.map((l: { policy: string }) => l.policy)).toEqual(['key', 'ip']);
+    clock.now += 1000;
+    expect((await request(server).post('/v1/orders').set(sign('POST', '/v1/orders', body)).set('Content-Type', 'application/json').send(body)).status).toBe(201);
   });
 });
