@@ -4,7 +4,7 @@
  * refuses at once while Redis is not connected, and the verifier then answers AUTH_UNAVAILABLE.
  */
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import type { LimiterFactory } from '../limits/limiter-store.js';
+import type { LimiterFactory } from '../limits/counter-store.js';
 import type { RedisClient } from '../storage/redis.js';
 
 export function redisLimiterFactory(client: RedisClient, prefix = ''): LimiterFactory {

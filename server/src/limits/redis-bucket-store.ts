@@ -6,7 +6,7 @@
  * would be full again, so Redis holds only the buckets in use.
  */
 import { LUA_INTEGER_HELPERS, RedisScript, type RedisClient } from '../storage/redis.js';
-import type { TokenBucketStore } from './bucket-store.js';
+import type { TokenBucketStore } from './limit-store.js';
 import type { BucketShape, BucketState, BucketTake } from './token-bucket.js';
 
 // ARGV: operation (take | give | read), units, capacity, periodMs, now. Returns {taken, grains, at}.

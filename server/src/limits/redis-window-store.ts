@@ -7,7 +7,7 @@
 import { LUA_INTEGER_HELPERS, RedisScript, type RedisClient } from '../storage/redis.js';
 import type { RedisLimitStoreOptions } from './redis-bucket-store.js';
 import type { WindowConsume, WindowShape, WindowState } from './rolling-window.js';
-import type { RollingWindowStore } from './window-store.js';
+import type { RollingWindowStore } from './limit-store.js';
 
 // ARGV: operation (consume | refund | read), units, quota, bucketMs, buckets, now.
 // Returns {fits, bucket1, units1, bucket2, units2, ...}, oldest first.
