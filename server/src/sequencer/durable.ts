@@ -3,7 +3,9 @@
  * batch and applied to the in-memory core at once (both synchronous, so journal order is the
  * core's order). Its result and events are withheld until the batch's fdatasync completes;
  * then the batch goes to the replica worker (history projection and snapshots, off this
- * thread), events go to listeners in seq order, and the submit promises resolve. Queries may
+ * thread), the submit promises resolve, and only after that, on a later turn of the event
+ * loop, the events go to listeners in seq order: a submitter's reply never waits for
+ * market-data delivery, however many subscribers there are. Queries may
  * see state slightly ahead of durability; acknowledgements never are; the history store
  * follows the acknowledgements by a moment (`historySynced()` waits for it).
  *
@@ -239,6 +241,7 @@ class DurableSequencerImpl implements DurableSequencer {
     if (this.closing) return;
     this.closing = true;
     await this.writer.close();
+    this.fanout.flush();
     await this.snapshotter.stop();
     if (this.failure === undefined && (this.options.snapshotOnClose ?? true)) await this.snapshotter.take();
     await this.replica.close();
@@ -255,9 +258,10 @@ class DurableSequencerImpl implements DurableSequencer {
     const batch = this.pending.splice(0, count);
     const events: CoreEvent[] = [];
     for (const item of batch) if (item.result) for (const event of item.result.events) events.push(event);
-    this.fanout.emit(events);
     if (this.held.length > 0 || index - this.replica.progress.index > this.maxReplicaLag) this.hold(batch);
     else acknowledge(batch);
+    // Submitters first: the listeners get the events on a later turn (EventFanout).
+    this.fanout.emit(events);
     this.snapshotter.noteDurable(index);
   }
 

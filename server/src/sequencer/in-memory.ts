@@ -1,8 +1,9 @@
 /**
  * A CommandBus without a journal, for tests and for running without a data directory. It
  * behaves like the durable one in every observable way except persistence: results resolve
- * and events are delivered in sequence order, a little after submit returns (a microtask
- * later), with every listener seeing a batch before any of that batch's submitters resume.
+ * and events are delivered in sequence order, a little after submit returns: results a
+ * microtask later, events on a later turn of the event loop, after the batch's submitters
+ * (as the durable sequencer does, so no test can come to rely on the opposite).
  */
 import pino, { type Logger } from 'pino';
 import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
@@ -30,11 +31,11 @@ export function createInMemorySequencer(core: TradingCore, clock: Clock = system
       queue = [];
       const events: CoreEvent[] = [];
       for (const item of batch) if (item.result) events.push(...item.result.events);
-      fanout.emit(events);
       for (const item of batch) {
         if (item.result) item.resolve(item.result);
         else item.reject(item.error);
       }
+      fanout.emit(events);
     }
   }
 

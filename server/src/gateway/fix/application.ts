@@ -175,8 +175,8 @@ export class FixApplication implements SessionApplication {
     this.pendingNew.set(key, pending);
     this.bus.submit(command).then(
       (result) => {
-        // Normally the OrderRejected event already answered; this covers a reject without one.
-        if (!result.ok && this.pendingNew.get(key) === pending) {
+        // Normally the OrderRejected event answers (it arrives after this result); this covers a reject without one.
+        if (!result.ok && !result.events.some((e) => e.type === 'OrderRejected') && this.pendingNew.get(key) === pending) {
           this.pendingNew.delete(key);
           rejectNow(result.code, `${result.code}: ${result.message}`);
         }

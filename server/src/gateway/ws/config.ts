@@ -23,8 +23,16 @@ export interface WsConfig {
   maxBufferedBytes: number;
   /** Requests refused for rate limiting within one second after which the connection is closed (4005). */
   maxRefusedPerSecond: number;
+  /** Requests waiting on one connection (each waits for the previous answer) beyond which it is closed as a flood (4005). */
+  maxQueuedRequests: number;
   /** Trust X-Forwarded-For from this many proxy hops when finding the client IP (as REST does). */
   trustProxyHops: number;
+  /** Open connections allowed in total; more are refused at the upgrade with HTTP 503. */
+  maxConnections: number;
+  /** Frames sent per turn of the event loop while streaming, so a broadcast never holds the loop for long. */
+  sendsPerTurn: number;
+  /** Sends waiting in the gateway's delivery queue above which market data is conflated for everyone. */
+  conflateQueuedSends: number;
 }
 
 export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
@@ -39,7 +47,11 @@ export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
   conflateBytes: 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxRefusedPerSecond: 50,
+  maxQueuedRequests: 1000,
   trustProxyHops: 0,
+  maxConnections: 20_000,
+  sendsPerTurn: 1000,
+  conflateQueuedSends: 200_000,
 };
 
 /** The endpoint path, fixed by the contract. */

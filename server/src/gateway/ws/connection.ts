@@ -16,9 +16,6 @@ export type PublicChannel = 'book' | 'trades' | 'ticker' | 'candles';
 export type PrivateChannel = 'orders' | 'fills' | 'balances' | 'positions';
 export type Channel = PublicChannel | PrivateChannel;
 
-/** Requests waiting on one connection beyond which it is closed as a flood (each waits for the previous answer). */
-export const MAX_QUEUED_REQUESTS = 1000;
-
 const TEXT = { binary: false } as const;
 
 export const PRIVATE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['orders', 'fills', 'balances', 'positions']);
@@ -35,6 +32,8 @@ export interface Subscription {
   readonly afterSeq: number;
   /** Market data was skipped for this subscription; the connection owes it a fresh state. */
   stale: boolean;
+  /** A fresh state for this stale subscription is queued for delivery. */
+  catchingUp?: boolean;
 }
 
 export interface Session {
@@ -80,7 +79,7 @@ export class WsConnection {
 
   /** Runs `task` after every request that arrived before it has been answered; false if too many are waiting. */
   enqueue(task: () => Promise<void>): boolean {
-    if (this.#queued >= MAX_QUEUED_REQUESTS) return false;
+    if (this.#queued >= this.config.maxQueuedRequests) return false;
     this.#queued++;
     this.#queue = this.#queue.then(task).finally(() => this.#queued--);
     return true;
@@ -113,6 +112,14 @@ export class WsConnection {
     }
     this.#send(data);
     return true;
+  }
+
+  /** Skips a market-data frame for the subscription (the gateway is behind): it is caught up later. */
+  skipPublic(subscription: Subscription): void {
+    if (this.closed) return;
+    if (!subscription.stale) this.metrics.conflations++;
+    subscription.stale = true;
+    this.behind = true;
   }
 
   /** Whether the outbound buffer has drained enough to catch stale subscriptions up. */

@@ -19,6 +19,7 @@ import type { CommandBus } from '../../sequencer/api.js';
 import { clientAddress } from './client-address.js';
 import { CloseCode, DEFAULT_WS_CONFIG, MAX_BATCH_REQUESTS, WS_PATH, type WsConfig } from './config.js';
 import { WsConnection } from './connection.js';
+import { DeliveryQueue } from './delivery-queue.js';
 import { encode, MarketDataHub } from './market-data.js';
 import { newWsMetrics, registerWsMetrics, type WsMetrics } from './metrics.js';
 import { PrivateStreams } from './private-streams.js';
@@ -63,8 +64,10 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const connections = new Set<WsConnection>();
   const perIp = new Map<string, number>();
   const sessions = new SessionRegistry();
-  const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger);
-  const privateStreams = new PrivateStreams();
+  const writes = new WriteBatch();
+  const outbound = new DeliveryQueue(writes, config.sendsPerTurn);
+  const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger, outbound, config.conflateQueuedSends);
+  const privateStreams = new PrivateStreams(outbound);
   const processor = new RequestProcessor({
     bus, verifier: options.verifier, keys: options.keys, orders: options.orders, requestLimiter: options.limits.requests,
     market, privateStreams, sessions, config, clock, logger,
@@ -75,20 +78,21 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
 
-  const writes = new WriteBatch();
+  // Frames are built here, once per topic; the sends go out through `outbound`, a chunk per turn.
   const stopEvents = bus.onEvents((events) => {
     lastSeq = events[events.length - 1]!.seq;
-    writes.run(() => {
-      market.onEvents(events);
-      privateStreams.onEvents(events);
-    });
+    market.onEvents(events);
+    privateStreams.onEvents(events);
   });
 
   const stopRevocations = options.keys.onRevoked((event) => {
     for (const connection of sessions.ofKey(event.keyId)) connection.close(CloseCode.KeyRevoked, 'API key revoked');
   });
 
+  /** Connections open or being upgraded, across all addresses. */
+  let total = 0;
   const releaseIp = (ip: string) => {
+    total--;
     const n = (perIp.get(ip) ?? 1) - 1;
     if (n <= 0) perIp.delete(ip);
     else perIp.set(ip, n);
@@ -107,6 +111,11 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
       metrics.upgradesRefused++;
       return refuse(socket, 'WS_TOO_MANY_CONNECTIONS', `At most ${config.maxConnectionsPerIp} WebSocket connections per client address.`);
     }
+    if (total >= config.maxConnections) {
+      metrics.upgradesRefused++;
+      return refuse(socket, 'SERVICE_UNAVAILABLE', `The server holds its maximum of ${config.maxConnections} WebSocket connections; try again later.`);
+    }
+    total++;
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     let accepted = false;
     socket.once('close', () => {
@@ -187,13 +196,12 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     }
   }, config.pingIntervalMs);
 
+  // Queued behind the frames it vouches for: a heartbeat's seq never overtakes them.
   const heartbeatTimer = setInterval(() => {
-    let data: Buffer | undefined;
-    for (const connection of connections) {
-      if (!connection.hasPrivateSubscription) continue;
-      data ??= encode({ type: 'heartbeat', seq: lastSeq, serverTime: clock() });
-      connection.sendPrivate(data);
-    }
+    const targets = [...connections].filter((connection) => connection.hasPrivateSubscription);
+    if (targets.length === 0) return;
+    const data = encode({ type: 'heartbeat', seq: lastSeq, serverTime: clock() });
+    outbound.push(targets, (connection) => connection.sendPrivate(data));
   }, config.heartbeatIntervalMs);
 
   const housekeepingTimer = setInterval(() => {
@@ -205,15 +213,22 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     }
   }, Math.max(50, Math.min(1000, Math.floor(config.idleTimeoutMs / 4))));
 
+  // A stale subscription's fresh state is taken now and queued behind the frames it replaces;
+  // those are skipped (the subscription is still stale when they come up), the later ones follow it.
   const catchUpTimer = setInterval(() => {
+    if (outbound.pendingSends > config.conflateQueuedSends / 2) return;
     for (const connection of connections) {
       if (!connection.behind || !connection.drained) continue;
       connection.behind = false;
       for (const sub of connection.subscriptions.values()) {
-        if (!sub.stale) continue;
-        sub.stale = false;
+        if (!sub.stale || sub.catchingUp) continue;
+        sub.catchingUp = true;
         const state = market.initialState(sub);
-        if (state) connection.sendPublic(sub, state);
+        outbound.push([sub], (caught) => {
+          caught.catchingUp = false;
+          caught.stale = false;
+          if (state && connection.subscriptions.get(caught.key) === caught) connection.sendPublic(caught, state);
+        });
       }
     }
   }, CATCH_UP_INTERVAL_MS);
@@ -229,6 +244,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
         for (const timer of [pingTimer, heartbeatTimer, housekeepingTimer, catchUpTimer]) clearInterval(timer);
         stopEvents();
         stopRevocations();
+        outbound.clear();
         market.close();
         const closed = [...connections].map((c) => new Promise<void>((resolve) => {
           if (c.ws.readyState === c.ws.CLOSED) return resolve();

@@ -13,6 +13,7 @@ import { INTERVAL_MS } from '../../core/market-data.js';
 import { BookMirror } from './book-mirror.js';
 import { BookView } from './book-view.js';
 import type { Subscription } from './connection.js';
+import type { DeliveryQueue } from './delivery-queue.js';
 
 interface Throttle { lastSent: number; timer?: NodeJS.Timeout }
 
@@ -35,6 +36,10 @@ export class MarketDataHub {
     private readonly clock: () => number,
     private readonly tickerIntervalMs: number,
     private readonly logger: Logger,
+    /** Frames go out through the gateway's delivery queue, a bounded chunk per turn. */
+    private readonly outbound: DeliveryQueue,
+    /** Queued sends beyond which market data is conflated for every subscriber of a topic (the gateway is behind). */
+    private readonly conflateSends: number,
   ) {
     this.#lastSeq = core().seq;
   }
@@ -133,7 +138,15 @@ export class MarketDataHub {
   #publish(topic: string, data: Buffer): void {
     const subs = this.#topics.get(topic);
     if (!subs) return;
-    for (const sub of subs) sub.connection.sendPublic(sub, data);
+    if (this.outbound.pendingSends > this.conflateSends) {
+      // The gateway as a whole is behind: skip this frame for everyone and catch each subscriber up later.
+      for (const sub of subs) sub.connection.skipPublic(sub);
+      return;
+    }
+    // The subscribers are fixed now: a subscription made later starts from its own snapshot.
+    this.outbound.push([...subs], (sub) => {
+      if (sub.connection.subscriptions.get(sub.key) === sub) sub.connection.sendPublic(sub, data);
+    });
   }
 
   /** Publishes `frame()` on the topic now, or once tickerIntervalMs has passed since the last one. */

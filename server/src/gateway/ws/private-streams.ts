@@ -7,6 +7,7 @@ import type { BalanceUpdate, BalancesSnapshot, FillFrame, OrderRejectedFrame, Or
 import type { CoreEvent, CoreView } from '../../core/api.js';
 import { fillFromEvent, toApiOrder } from '../../order-entry/views.js';
 import type { PrivateChannel, Subscription } from './connection.js';
+import type { DeliveryQueue } from './delivery-queue.js';
 import { encode } from './market-data.js';
 
 type StreamFrame = OrderUpdate | OrderRejectedFrame | FillFrame | BalanceUpdate | PositionUpdate;
@@ -53,6 +54,9 @@ export function privateSnapshot(channel: PrivateChannel, accountId: string, core
 export class PrivateStreams {
   readonly #byAccount = new Map<string, Set<Subscription>>();
 
+  /** Frames go out through the gateway's delivery queue, behind the market data produced before them. */
+  constructor(private readonly outbound: DeliveryQueue) {}
+
   add(accountId: string, sub: Subscription): void {
     let subs = this.#byAccount.get(accountId);
     if (!subs) this.#byAccount.set(accountId, (subs = new Set()));
@@ -71,12 +75,13 @@ export class PrivateStreams {
       const subs = accountId === undefined ? undefined : this.#byAccount.get(accountId);
       if (!subs) continue;
       for (const [channel, frame] of framesOf(e)) {
-        let data: Buffer | undefined;
-        for (const sub of subs) {
-          if (sub.channel !== channel || e.seq <= sub.afterSeq) continue;
-          data ??= encode(frame);
-          sub.connection.sendPrivate(data);
-        }
+        const targets: Subscription[] = [];
+        for (const sub of subs) if (sub.channel === channel && e.seq > sub.afterSeq) targets.push(sub);
+        if (targets.length === 0) continue;
+        const data = encode(frame);
+        this.outbound.push(targets, (sub) => {
+          if (sub.connection.subscriptions.get(sub.key) === sub) sub.connection.sendPrivate(data);
+        });
       }
     }
   }
