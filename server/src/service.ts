@@ -137,7 +137,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     server, bus, verifier, keys, limits: { requests: requestLimiter }, orders, clock,
     logger: logger.child({ gateway: 'ws' }), registry: metrics.registry,
     // Same client-address rule as REST, so per-IP limits and allowlists see the real client.
-    config: { trustProxyHops: config.http.trustProxyHops },
+    config: { ...config.ws, trustProxyHops: config.http.trustProxyHops },
   });
   logger.info({ path: '/v1/ws' }, 'WebSocket gateway attached');
 

@@ -3,6 +3,7 @@
  * default so the service starts with no configuration at all.
  */
 import type { AssetSpec, InstrumentSpec } from '../core/api.js';
+import { DEFAULT_WS_CONFIG } from '../gateway/ws/config.js';
 import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from './defaults.js';
 
 export type Mode = 'demo' | 'production';
@@ -60,9 +61,36 @@ export interface Config {
     /** New and amended orders per account per 10 seconds, over all channels. */
     ordersPer10Seconds: number;
   };
+  /** The WebSocket gateway's limits (see docs/websocket.md and docs/operations.md). */
+  ws: {
+    /** Open connections per client IP; more are refused at the upgrade (HTTP 429). */
+    maxConnectionsPerIp: number;
+    /** Open connections in total; more are refused at the upgrade (HTTP 503). */
+    maxConnections: number;
+    /** Logged-in connections per API key. */
+    maxConnectionsPerKey: number;
+    /** Subscriptions per connection. */
+    maxSubscriptions: number;
+    /** Largest accepted inbound frame in bytes; a larger one closes the connection (1009). */
+    maxFrameBytes: number;
+    /** Requests refused for rate limiting within one second after which a connection is closed (4005). */
+    maxRefusedPerSecond: number;
+    /** Requests waiting for their turn on one connection after which it is closed (4005). */
+    maxQueuedRequests: number;
+    /** Outbound bytes waiting above which a connection's market data is conflated. */
+    conflateBytes: number;
+    /** Outbound bytes waiting above which a connection is closed rather than lose private data (4004). */
+    maxBufferedBytes: number;
+    /** Frames sent per turn of the event loop while streaming (a broadcast never holds the loop longer). */
+    sendsPerTurn: number;
+    /** Sends queued in the gateway above which market data is conflated for every subscriber. */
+    conflateQueuedSends: number;
+  };
   assets: AssetSpec[];
   instruments: InstrumentSpec[];
 }
+
+const { maxConnectionsPerIp, maxConnections, maxConnectionsPerKey, maxSubscriptions, maxFrameBytes, maxRefusedPerSecond, maxQueuedRequests, conflateBytes, maxBufferedBytes, sendsPerTurn, conflateQueuedSends } = DEFAULT_WS_CONFIG;
 
 export const DEFAULT_CONFIG: Config = {
   mode: 'demo',
@@ -71,6 +99,7 @@ export const DEFAULT_CONFIG: Config = {
   logLevel: 'info',
   fix: { enabled: true, host: '127.0.0.1', port: 9878, compId: 'EXCHANGE', resetOnLogon: false, cancelOnDisconnect: false },
   limits: { keyWeightPerSecond: 100, ipWeightPerSecond: 300, ordersPerSecond: 10, ordersPer10Seconds: 50 },
+  ws: { maxConnectionsPerIp, maxConnections, maxConnectionsPerKey, maxSubscriptions, maxFrameBytes, maxRefusedPerSecond, maxQueuedRequests, conflateBytes, maxBufferedBytes, sendsPerTurn, conflateQueuedSends },
   assets: DEFAULT_ASSETS,
   instruments: DEFAULT_INSTRUMENTS,
 };
@@ -80,7 +109,7 @@ const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['mode', 'http', 'dataDir', 'logLevel', 'fix', 'limits', 'assets', 'instruments'],
+  required: ['mode', 'http', 'dataDir', 'logLevel', 'fix', 'limits', 'ws', 'assets', 'instruments'],
   properties: {
     mode: { enum: ['demo', 'production'] },
     http: {
@@ -122,6 +151,24 @@ export const CONFIG_SCHEMA = {
         ipWeightPerSecond: { type: 'integer', minimum: 20, maximum: 1_000_000 },
         ordersPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
         ordersPer10Seconds: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+      },
+    },
+    ws: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxConnectionsPerIp', 'maxConnections', 'maxConnectionsPerKey', 'maxSubscriptions', 'maxFrameBytes', 'maxRefusedPerSecond', 'maxQueuedRequests', 'conflateBytes', 'maxBufferedBytes', 'sendsPerTurn', 'conflateQueuedSends'],
+      properties: {
+        maxConnectionsPerIp: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        maxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        maxConnectionsPerKey: { type: 'integer', minimum: 1, maximum: 100_000 },
+        maxSubscriptions: { type: 'integer', minimum: 1, maximum: 10_000 },
+        maxFrameBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
+        maxRefusedPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        maxQueuedRequests: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        conflateBytes: { type: 'integer', minimum: 1024, maximum: 1024 * 1024 * 1024 },
+        maxBufferedBytes: { type: 'integer', minimum: 1024, maximum: 1024 * 1024 * 1024 },
+        sendsPerTurn: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        conflateQueuedSends: { type: 'integer', minimum: 1, maximum: 100_000_000 },
       },
     },
     secretsKey: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$' },
