@@ -116,6 +116,10 @@ export type RateLimitUsageList = RateLimitUsage[];
  */
 export type BookDepth = 1 | 5 | 10 | 25 | 50 | 100;
 /**
+ * The id of an OTC quote. On an order or a fill, the quote it executed.
+ */
+export type QuoteId = string;
+/**
  * Order status. `new` and `partially_filled` are live.
  */
 export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
@@ -131,6 +135,10 @@ export type AssetCode = string;
  * Whether the fill added (maker) or took (taker) liquidity.
  */
 export type Liquidity = 'maker' | 'taker';
+/**
+ * Where the fill happened: `book` (the order book) or `rfq` (an executed OTC quote, see `quoteId`).
+ */
+export type Venue = 'book' | 'rfq';
 export type BatchItemResult = BatchItemDone | BatchItemFailed;
 /**
  * `[price, quantity]`: the aggregate open quantity at a price. Quantity `"0"` removes the level.
@@ -424,6 +432,7 @@ export interface OrderResult {
 export interface Order {
   orderId: OrderId;
   clientOrderId?: ClientOrderId;
+  quoteId?: QuoteId;
   symbol: Symbol;
   side: Side;
   type: OrderType;
@@ -463,6 +472,8 @@ export interface Fill {
   fee: Decimal;
   feeAsset: AssetCode;
   liquidity: Liquidity;
+  venue?: Venue;
+  quoteId?: QuoteId;
   ts: Millis;
   /**
    * The core sequence number of this fill.

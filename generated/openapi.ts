@@ -723,11 +723,22 @@ export interface components {
          */
         OrderStatus: "new" | "partially_filled" | "filled" | "canceled" | "expired" | "rejected";
         /**
-         * @description Whether the fill added (maker) or took (taker) liquidity.
+         * @description Whether the fill added (maker) or took (taker) liquidity. On an executed OTC quote (`venue` `rfq`) the client that accepted is the taker and the quoting side the maker.
          * @example maker
          * @enum {string}
          */
         Liquidity: "maker" | "taker";
+        /**
+         * @description Where the fill happened. `book` is the order book; `rfq` is an executed OTC quote (see `quoteId`), which trades off the book and does not print to the public tape.
+         * @example book
+         * @enum {string}
+         */
+        Venue: "book" | "rfq";
+        /**
+         * @description The id of an OTC quote (see `POST /v1/rfq`). On an order or a fill, the quote it executed.
+         * @example 3107
+         */
+        QuoteId: string;
         /**
          * @description `read`: query state. `trade`: also place, amend and cancel orders and manage keys.
          * @example trade
@@ -787,6 +798,7 @@ export interface components {
         Order: {
             orderId: components["schemas"]["OrderId"];
             clientOrderId?: components["schemas"]["ClientOrderId"];
+            quoteId?: components["schemas"]["QuoteId"];
             symbol: components["schemas"]["Symbol"];
             side: components["schemas"]["Side"];
             type: components["schemas"]["OrderType"];
@@ -842,6 +854,8 @@ export interface components {
             fee: components["schemas"]["Decimal"];
             feeAsset: components["schemas"]["AssetCode"];
             liquidity: components["schemas"]["Liquidity"];
+            venue?: components["schemas"]["Venue"];
+            quoteId?: components["schemas"]["QuoteId"];
             ts: components["schemas"]["Millis"];
             /**
              * @description The core sequence number of this fill.

@@ -90,6 +90,8 @@ class LedgerCore implements TradingCore {
   recentTrades(): never { throw new Error('not in this test double'); }
   ticker(): never { throw new Error('not in this test double'); }
   candles(): never { throw new Error('not in this test double'); }
+  quote(): never { throw new Error('not in this test double'); }
+  openQuotes(): never { throw new Error('not in this test double'); }
 }
 
 export function createCore(): TradingCore {

@@ -91,7 +91,9 @@ export function createAccount(st: CoreState, c: CreateAccount): void {
   if (!Number.isInteger(max) || max < 1 || max > MAX_OPEN_ORDERS_LIMIT) {
     return rejectCommand(st, 'CreateAccount', c.accountId, 'INVALID_COMMAND', `maxOpenOrders must be an integer in [1, ${MAX_OPEN_ORDERS_LIMIT}]`);
   }
-  st.accounts.set(c.accountId, new Account(c.accountId, st.config.defaultMakerBps, st.config.defaultTakerBps, max));
+  const account = new Account(c.accountId, st.config.defaultMakerBps, st.config.defaultTakerBps, max);
+  account.otcBps = st.config.defaultOtcBps ?? 0;
+  st.accounts.set(c.accountId, account);
   emitAdmin(st, c);
 }
 

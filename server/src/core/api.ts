@@ -7,6 +7,10 @@
  * reads a clock: the time arrives with each command in its envelope.
  */
 
+import type { QuoteCommand, QuoteEvent, QuoteView } from './quote-api.js';
+
+export type * from './quote-api.js';
+
 /** A decimal number written as a string, e.g. "0.015". Never a JSON number. */
 export type Decimal = string;
 /** Integer milliseconds since the Unix epoch, supplied by the sequencer, never read by the core. */
@@ -20,7 +24,8 @@ export type InstrumentStatus = 'open' | 'halted' | 'cancel_only' | 'post_only';
 export type StpMode = 'cancel_newest' | 'cancel_oldest' | 'cancel_both' | 'decrement_and_cancel';
 export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
 export type CancelReason = 'user' | 'ioc_remainder' | 'fok_unfilled' | 'stp' | 'expired' | 'mass_cancel' | 'kill_switch' | 'post_only_would_cross' | 'market_no_liquidity' | 'price_band';
-export type Liquidity = 'maker' | 'taker';
+/** `rfq`: both sides of an executed OTC quote (no book involved). */
+export type Liquidity = 'maker' | 'taker' | 'rfq';
 
 export interface AssetSpec {
   asset: string;
@@ -88,7 +93,8 @@ export interface ExpireOrders { type: 'ExpireOrders' }
 export type Command =
   | AddAsset | AddInstrument | SetInstrumentStatus | CreateAccount | SetFeeSchedule
   | Deposit | Withdraw | SetKillSwitch
-  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | ExpireOrders;
+  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | ExpireOrders
+  | QuoteCommand;
 
 /** What the sequencer hands the core: the command plus the time it was accepted. */
 export interface CommandEnvelope { ts: Millis; command: Command }
@@ -109,6 +115,8 @@ export const REJECT_CODES = [
   'ORDER_NOT_FOUND', 'AMEND_NO_CHANGE', 'INVALID_FEE_SCHEDULE',
   // Added: a command whose shape is invalid (missing/ill-typed field, unknown command type).
   'INVALID_COMMAND',
+  // Added: OTC quotes (quotes.ts).
+  'QUOTE_NOT_FOUND', 'QUOTE_EXPIRED', 'QUOTE_NOT_OPEN', 'QUOTE_MISMATCH', 'QUOTE_UNAVAILABLE', 'INVALID_QUOTE',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 
@@ -131,6 +139,8 @@ export interface OrderView {
   postOnly: boolean;
   stp: StpMode;
   price?: Decimal;
+  /** Set on the orders an executed OTC quote creates (one per side). */
+  quoteId?: string;
   /** Original (or amended) base quantity; absent for a market buy by quote amount. */
   quantity?: Decimal;
   quoteQuantity?: Decimal;
@@ -189,7 +199,8 @@ export interface AdminApplied extends EventBase { type: 'AdminApplied'; command:
 
 export type CoreEvent =
   | OrderAccepted | OrderRejected | OrderAmended | OrderCanceled | OrderFilled | TradePrinted
-  | BalanceChanged | PositionChanged | BookLevelChanged | CommandRejected | AdminApplied;
+  | BalanceChanged | PositionChanged | BookLevelChanged | CommandRejected | AdminApplied
+  | QuoteEvent;
 
 /** What applying one command produced. `ok` is false iff the command was rejected. */
 export type CommandResult =
@@ -211,7 +222,7 @@ export interface TickerView {
 export type CandleInterval = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 export interface Candle { start: Millis; open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; quoteVolume: Decimal; trades: number }
 export interface TradeView { tradeId: number; price: Decimal; quantity: Decimal; takerSide: Side; ts: Millis }
-export interface AccountView { accountId: string; makerBps: number; takerBps: number; maxOpenOrders: number; openOrders: number; killSwitch: boolean }
+export interface AccountView { accountId: string; makerBps: number; takerBps: number; maxOpenOrders: number; openOrders: number; killSwitch: boolean; otcBps: number }
 
 /** The core's queries: all that gateways see of it (`CommandBus.core`); commands go through `CommandBus.submit`. */
 export interface CoreView {
@@ -234,6 +245,10 @@ export interface CoreView {
   ticker(symbol: string, now: Millis): TickerView | undefined;
   /** Candles whose start is in [start, end), ascending; intervals without trades are absent. */
   candles(symbol: string, interval: CandleInterval, start: Millis, end: Millis): Candle[];
+  /** A quote of the account: open, or recently closed (bounded retention). */
+  quote(accountId: string, quoteId: string): QuoteView | undefined;
+  /** Quotes still open (not yet closed by a command), oldest first; all accounts when none is given. */
+  openQuotes(accountId?: string): QuoteView[];
 }
 
 /** The engine as the sequencer sees it: the queries, plus applying commands and taking snapshots. */

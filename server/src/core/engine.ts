@@ -5,13 +5,14 @@
  */
 import type {
   AssetSpec, BookSnapshot, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, InstrumentSpec, OrderRef, OrderView,
-  TradingCore, AccountView, BalanceView, PositionView, TickerView, TradeView,
+  TradingCore, AccountView, BalanceView, PositionView, QuoteView, TickerView, TradeView,
 } from './api.js';
 import { addAsset, addInstrument, createAccount, deposit, setFeeSchedule, setInstrumentStatus, setKillSwitch, withdraw } from './admin.js';
 import { formatFixed } from './fixed.js';
 import { amendOrder, cancelAll, cancelOne, expireOrders } from './order-actions.js';
 import { placeOrder } from './placement.js';
 import * as q from './queries.js';
+import { acceptQuote, declineQuote, issueQuote, setOtcFeeSchedule, withdrawQuote } from './quotes.js';
 import { rejectCommand } from './rejects.js';
 import { takeSnapshot } from './snapshot.js';
 import type { CoreState } from './state.js';
@@ -61,6 +62,11 @@ export class Engine implements TradingCore {
       case 'AddAsset': return addAsset(st, c);
       case 'AddInstrument': return addInstrument(st, c);
       case 'SetInstrumentStatus': return setInstrumentStatus(st, c);
+      case 'IssueQuote': return issueQuote(st, c);
+      case 'AcceptQuote': return acceptQuote(st, c);
+      case 'DeclineQuote': return declineQuote(st, c);
+      case 'WithdrawQuote': return withdrawQuote(st, c);
+      case 'SetOtcFeeSchedule': return setOtcFeeSchedule(st, c);
       default:
         return rejectCommand(st, (c as { type?: unknown } | undefined)?.type as never, undefined, 'INVALID_COMMAND', 'unknown command type');
     }
@@ -121,5 +127,17 @@ export class Engine implements TradingCore {
 
   candles(symbol: string, interval: CandleInterval, start: number, end: number): Candle[] {
     return q.candles(this.st, symbol, interval, start, end);
+  }
+
+  quote(accountId: string, quoteId: string): QuoteView | undefined {
+    const n = /^[1-9]\d{0,15}$/.test(quoteId) ? Number(quoteId) : undefined;
+    const found = n === undefined ? undefined : this.st.quotes.get(n);
+    return found !== undefined && found.accountId === accountId ? found.view() : undefined;
+  }
+
+  openQuotes(accountId?: string): QuoteView[] {
+    const out: QuoteView[] = [];
+    for (const found of this.st.quotes.open.values()) if (accountId === undefined || found.accountId === accountId) out.push(found.view());
+    return out;
   }
 }

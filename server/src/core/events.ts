@@ -16,6 +16,7 @@ export function orderView(o: Order): OrderView {
   return {
     orderId: o.idText,
     clientOrderId: o.clientOrderId,
+    ...(o.quoteId !== undefined && { quoteId: o.quoteId }),
     accountId: o.account.id,
     symbol: inst.symbol,
     side: o.side,

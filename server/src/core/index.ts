@@ -7,6 +7,7 @@ import type { CoreSnapshot, TradingCore } from './api.js';
 import { Engine } from './engine.js';
 import { feeScheduleProblem } from './fees.js';
 import { isIdentifier } from './order-rules.js';
+import { otcFeeProblem } from './quotes.js';
 import { restoreState } from './snapshot.js';
 import { CoreState, type CoreConfig } from './state.js';
 
@@ -27,6 +28,12 @@ export interface CoreOptions {
   candleRetention?: number;
   /** Finished orders kept for order() lookups by id. Default 10,000. */
   finishedOrderRetention?: number;
+  /** OTC fee of new accounts in bps (0 to 10,000). Default 0. */
+  defaultOtcBps?: number;
+  /** Print executed OTC quotes to the public trade tape and market data. Default false. */
+  printQuoteTrades?: boolean;
+  /** Closed quotes kept for quote() lookups. Default 10,000. */
+  closedQuoteRetention?: number;
 }
 
 function positiveInteger(name: string, v: number): number {
@@ -43,6 +50,9 @@ export function resolveConfig(options: CoreOptions = {}): CoreConfig {
     recentTradesCapacity: positiveInteger('recentTradesCapacity', options.recentTradesCapacity ?? 1_000),
     candleRetention: positiveInteger('candleRetention', options.candleRetention ?? 1_440),
     finishedOrderRetention: options.finishedOrderRetention ?? 10_000,
+    defaultOtcBps: options.defaultOtcBps ?? 0,
+    printQuoteTrades: options.printQuoteTrades ?? false,
+    closedQuoteRetention: options.closedQuoteRetention ?? 10_000,
   };
   if (!isIdentifier(config.feeAccountId)) throw new RangeError('feeAccountId must be 1-64 printable ASCII characters');
   const problem = feeScheduleProblem({ makerBps: config.defaultMakerBps, takerBps: config.defaultTakerBps });
@@ -50,6 +60,10 @@ export function resolveConfig(options: CoreOptions = {}): CoreConfig {
   if (config.candleRetention < 1_440) throw new RangeError('candleRetention must be at least 1440');
   if (!Number.isSafeInteger(config.finishedOrderRetention) || config.finishedOrderRetention < 0) {
     throw new RangeError('finishedOrderRetention must be a non-negative integer');
+  }
+  if (otcFeeProblem(config.defaultOtcBps) !== undefined) throw new RangeError(`defaultOtcBps: ${otcFeeProblem(config.defaultOtcBps)}`);
+  if (!Number.isSafeInteger(config.closedQuoteRetention) || (config.closedQuoteRetention as number) < 0) {
+    throw new RangeError('closedQuoteRetention must be a non-negative integer');
   }
   return config;
 }

@@ -34,6 +34,8 @@ export class Account {
   readonly byClientId = new Map<string, Order>();
   makerBpsBig: bigint;
   takerBpsBig: bigint;
+  /** Fee on OTC quote trades, bps of the notional (quotes.ts). */
+  otcBps = 0;
 
   constructor(readonly id: string, public makerBps: number, public takerBps: number, public maxOpenOrders: number) {
     this.makerBpsBig = BigInt(makerBps);
@@ -98,6 +100,8 @@ export class Order implements BookNode {
   held = 0n;
   status: OrderStatus = 'new';
   priceText: string | undefined;
+  /** The OTC quote this order executed (quotes.ts), if any. */
+  quoteId: string | undefined;
 
   constructor(
     readonly id: number,

@@ -74,7 +74,7 @@ export function positions(st: CoreState, accountId: string): PositionView[] | un
 export function accountView(st: CoreState, accountId: string): AccountView | undefined {
   const a = st.accounts.get(accountId);
   if (a === undefined) return undefined;
-  return { accountId: a.id, makerBps: a.makerBps, takerBps: a.takerBps, maxOpenOrders: a.maxOpenOrders, openOrders: a.orders.size, killSwitch: a.killSwitch };
+  return { accountId: a.id, makerBps: a.makerBps, takerBps: a.takerBps, maxOpenOrders: a.maxOpenOrders, openOrders: a.orders.size, killSwitch: a.killSwitch, otcBps: a.otcBps };
 }
 
 /** Newest first. */

@@ -9,6 +9,7 @@ import { formatFixed } from './fixed.js';
 import { addLive, bookSide } from './lifecycle.js';
 import { CANDLE_INTERVALS, type CandleRecord } from './market-data.js';
 import { Account, Balance, Order, Position, type AssetInfo, type Instrument } from './model.js';
+import { quoteBookState, restoreQuoteBook, type QuoteBookState } from './quote-snapshot.js';
 import { CoreState, type CoreConfig } from './state.js';
 
 type Int = string;
@@ -27,6 +28,8 @@ interface InstrumentState {
 
 interface AccountState {
   id: string; makerBps: number; takerBps: number; maxOpenOrders: number; killSwitch: boolean;
+  /** Absent in snapshots older than OTC quotes (0). */
+  otcBps?: number;
   balances: [string, Int, Int][];
   positions: [string, Int, Int, Int][];
 }
@@ -36,6 +39,7 @@ interface OrderState {
   timeInForce: TimeInForce; postOnly: boolean; stp: StpMode; price: Int; quantity: Int | null; quoteQuantity: Int | null;
   remaining: Int; filled: Int; filledQuote: Int; feeNumerator: Int; held: Int; status: OrderStatus;
   expireAt: number | null; createdAt: number; updatedAt: number;
+  quoteId?: string;
 }
 
 interface SnapshotState {
@@ -45,6 +49,8 @@ interface SnapshotState {
   orders: OrderState[];
   /** Recently finished orders, oldest first. */
   finished: OrderState[];
+  /** OTC quotes (absent in snapshots older than quotes). */
+  quotes?: QuoteBookState;
 }
 
 function orderState(o: Order): OrderState {
@@ -54,7 +60,7 @@ function orderState(o: Order): OrderState {
     quantity: o.quantity === null ? null : o.quantity.toString(), quoteQuantity: o.quoteQuantity === null ? null : o.quoteQuantity.toString(),
     remaining: o.remaining.toString(), filled: o.filled.toString(), filledQuote: o.filledQuote.toString(),
     feeNumerator: o.feeNumerator.toString(), held: o.held.toString(), status: o.status, expireAt: o.expireAt ?? null,
-    createdAt: o.createdAt, updatedAt: o.updatedAt,
+    createdAt: o.createdAt, updatedAt: o.updatedAt, ...(o.quoteId !== undefined && { quoteId: o.quoteId }),
   };
 }
 
@@ -94,12 +100,13 @@ export function takeSnapshot(st: CoreState): CoreSnapshot {
     assets: [...st.assets.values()].map((a) => ({ asset: a.asset, decimals: a.decimals })),
     instruments: [...st.instruments.values()].map(instrumentState),
     accounts: [...st.accounts.values()].map((a) => ({
-      id: a.id, makerBps: a.makerBps, takerBps: a.takerBps, maxOpenOrders: a.maxOpenOrders, killSwitch: a.killSwitch,
+      id: a.id, makerBps: a.makerBps, takerBps: a.takerBps, maxOpenOrders: a.maxOpenOrders, killSwitch: a.killSwitch, otcBps: a.otcBps,
       balances: [...a.balances.values()].map((b): [string, Int, Int] => [b.asset.asset, b.total.toString(), b.hold.toString()]),
       positions: [...a.positions.values()].map((p): [string, Int, Int, Int] => [p.symbol, p.net.toString(), p.cost.toString(), p.realized.toString()]),
     })),
     orders: [],
     finished: [...st.finished.values()].map(orderState),
+    quotes: quoteBookState(st.quotes),
   };
   const live: Order[] = [];
   for (const a of st.accounts.values()) for (const o of a.orders.values()) live.push(o);
@@ -124,6 +131,7 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
   o.held = BigInt(s.held);
   o.status = s.status;
   o.priceText = s.orderType === 'limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
+  o.quoteId = s.quoteId;
   return o;
 }
 
@@ -168,6 +176,7 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
     account.setFees(a.makerBps, a.takerBps);
     account.maxOpenOrders = a.maxOpenOrders;
     account.killSwitch = a.killSwitch;
+    account.otcBps = a.otcBps ?? 0;
     for (const [asset, total, hold] of a.balances) {
       const b = new Balance(st.assets.get(asset) as AssetInfo);
       b.total = BigInt(total);
@@ -206,5 +215,6 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
     st.finished.set(os.id, restoreOrder(st, os));
     st.finishedRing.push(os.id);
   }
+  if (s.quotes !== undefined) restoreQuoteBook(st, s.quotes);
   return st;
 }

@@ -1,6 +1,7 @@
 /** The whole mutable state of one core, plus the output buffer of the command being applied. */
 import type { CoreEvent, RejectCode } from './api.js';
 import { Account, type AssetInfo, type Instrument, type Order } from './model.js';
+import { QuoteBook } from './quote-book.js';
 
 export interface CoreConfig {
   /** Account that receives fees and pays rebates. */
@@ -16,6 +17,12 @@ export interface CoreConfig {
   candleRetention: number;
   /** Finished orders kept for order() lookups by id. */
   finishedOrderRetention: number;
+  /** OTC fee of new accounts in bps (absent in snapshots older than quotes: 0). */
+  defaultOtcBps?: number;
+  /** Whether executed OTC quotes print to the public trade tape and market data. Default false. */
+  printQuoteTrades?: boolean;
+  /** Closed quotes kept for quote() lookups (default 10,000). */
+  closedQuoteRetention?: number;
 }
 
 export class CoreState {
@@ -31,6 +38,8 @@ export class CoreState {
   finishedHead = 0;
   /** Live GTD orders. */
   readonly gtd = new Set<Order>();
+  /** OTC quotes, open and recently closed. */
+  readonly quotes = new QuoteBook();
   seq = 0;
   /** The current command's envelope time (stamped on its events). */
   ts = 0;

@@ -44,6 +44,12 @@ export const REJECT_STATUS: Record<RejectCode, 400 | 404 | 409 | 422> = {
   AMEND_NO_CHANGE: 400,
   INVALID_FEE_SCHEDULE: 400,
   INVALID_COMMAND: 400,
+  QUOTE_NOT_FOUND: 404,
+  QUOTE_EXPIRED: 422,
+  QUOTE_NOT_OPEN: 409,
+  QUOTE_MISMATCH: 400,
+  QUOTE_UNAVAILABLE: 422,
+  INVALID_QUOTE: 400,
 };
 
 /** The ApiError a gateway raises for a core rejection. */

@@ -25,6 +25,8 @@ export class HistoryProjection {
   private readonly updateAmendedOrder;
   private readonly insertFill;
   private readonly insertBalanceChange;
+  private readonly insertQuoteTrade;
+  private readonly upsertQuote;
   private readonly saveSeq;
   private readonly projectBatch;
   private seq: number;
@@ -41,6 +43,12 @@ export class HistoryProjection {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertBalanceChange = db.prepare(`
       INSERT INTO balance_changes (seq, account_id, asset, total, available, hold, reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertQuoteTrade = db.prepare(`
+      INSERT INTO quote_trades (seq, account_id, quote_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.upsertQuote = db.prepare(`
+      INSERT INTO quotes (quote_id, account_id, client_rfq_id, symbol, status, created_at, view) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (quote_id) DO UPDATE SET status = excluded.status, view = excluded.view`);
     this.saveSeq = db.prepare(`UPDATE history_meta SET value = ? WHERE key = 'projected_seq'`);
     this.projectBatch = db.transaction((events: readonly CoreEvent[]) => {
       let last = this.seq;
@@ -88,7 +96,17 @@ export class HistoryProjection {
           const o = event.order;
           this.insertFill.run(event.seq, o.accountId, o.orderId, o.clientOrderId ?? null, o.symbol, o.side, event.tradeId, event.price,
             event.quantity, event.liquidity, event.fee, event.feeAsset, event.ts);
+          if (o.quoteId !== undefined) {
+            this.insertQuoteTrade.run(event.seq, o.accountId, o.quoteId, o.orderId, o.clientOrderId ?? null, o.symbol, o.side, event.tradeId,
+              event.price, event.quantity, event.liquidity, event.fee, event.feeAsset, event.ts);
+          }
         }
+        return;
+      }
+      case 'QuoteIssued':
+      case 'QuoteClosed': {
+        const q = event.quote;
+        this.upsertQuote.run(Number(q.quoteId), q.accountId, q.clientRfqId ?? null, q.symbol, q.status, q.createdAt, JSON.stringify(q));
         return;
       }
       case 'BalanceChanged':

@@ -47,6 +47,8 @@ export interface FillRecord {
   liquidity: Liquidity;
   fee: Decimal;
   feeAsset: string;
+  /** The OTC quote the fill executed, if any. */
+  quoteId?: string;
   ts: Millis;
 }
 
@@ -111,11 +113,12 @@ export class HistoryQueries {
     where.add('account_id = ?', accountId);
     if (filters.symbol !== undefined) where.add('symbol = ?', filters.symbol);
     addTimeRange(where, filters);
-    return this.page('fills', 'seq', '*', where, cursor, limit, (row: FillRow) => ({
+    const columns = '*, (SELECT quote_id FROM quote_trades q WHERE q.seq = fills.seq) AS quote_id';
+    return this.page('fills', 'seq', columns, where, cursor, limit, (row: FillRow) => ({
       seq: row.seq, tradeId: row.trade_id, accountId: row.account_id, orderId: row.order_id,
       ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
       symbol: row.symbol, side: row.side, price: row.price, quantity: row.quantity, liquidity: row.liquidity,
-      fee: row.fee, feeAsset: row.fee_asset, ts: row.ts,
+      fee: row.fee, feeAsset: row.fee_asset, ...(row.quote_id !== null && { quoteId: row.quote_id }), ts: row.ts,
     }));
   }
 
@@ -154,6 +157,7 @@ function addTimeRange(where: Where, range: TimeRange): void {
 interface FillRow {
   seq: number; account_id: string; order_id: string; client_order_id: string | null; symbol: string; side: Side;
   trade_id: number; price: string; quantity: string; liquidity: Liquidity; fee: string; fee_asset: string; ts: number;
+  quote_id: string | null;
 }
 
 interface BalanceRow {

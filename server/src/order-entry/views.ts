@@ -1,6 +1,6 @@
 /** Maps the core's views and events to the API's representations (the contract's schemas). */
 import type { components } from '../../../generated/openapi.js';
-import type { CancelReason, CoreEvent, OrderFilled, OrderView } from '../core/api.js';
+import type { CancelReason, CoreEvent, Liquidity, OrderFilled, OrderView } from '../core/api.js';
 import type { FillRecord } from '../history/queries.js';
 
 export type ApiOrder = components['schemas']['Order'];
@@ -11,6 +11,7 @@ export function toApiOrder(o: OrderView, cancelReason?: CancelReason): ApiOrder 
   return {
     orderId: o.orderId,
     ...(o.clientOrderId !== undefined && { clientOrderId: o.clientOrderId }),
+    ...(o.quoteId !== undefined && { quoteId: o.quoteId }),
     symbol: o.symbol,
     side: o.side,
     type: o.orderType,
@@ -32,6 +33,16 @@ export function toApiOrder(o: OrderView, cancelReason?: CancelReason): ApiOrder 
   };
 }
 
+/**
+ * The /v1 fill's liquidity and venue. The core marks the accepting client's side of a quote
+ * trade `rfq`; /v1 cannot widen its `liquidity` enum, so that client is the taker there and
+ * `venue` says `rfq` (the quoting side is the maker).
+ */
+function fillVenue(liquidity: Liquidity, quoteId: string | undefined): Pick<ApiFill, 'liquidity' | 'venue' | 'quoteId'> {
+  if (quoteId === undefined && liquidity !== 'rfq') return { liquidity, venue: 'book' };
+  return { liquidity: liquidity === 'rfq' ? 'taker' : liquidity, venue: 'rfq', ...(quoteId !== undefined && { quoteId }) };
+}
+
 export function fillFromEvent(e: OrderFilled): ApiFill {
   return {
     tradeId: e.tradeId,
@@ -43,7 +54,7 @@ export function fillFromEvent(e: OrderFilled): ApiFill {
     quantity: e.quantity,
     fee: e.fee,
     feeAsset: e.feeAsset,
-    liquidity: e.liquidity,
+    ...fillVenue(e.liquidity, e.order.quoteId),
     ts: e.ts,
     seq: e.seq,
   };
@@ -60,7 +71,7 @@ export function fillFromRecord(r: FillRecord): ApiFill {
     quantity: r.quantity,
     fee: r.fee,
     feeAsset: r.feeAsset,
-    liquidity: r.liquidity,
+    ...fillVenue(r.liquidity, r.quoteId),
     ts: r.ts,
     seq: r.seq,
   };

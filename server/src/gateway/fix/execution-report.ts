@@ -69,7 +69,8 @@ export interface ExecutionDetails {
   origClOrdId?: string | undefined;
   lastQty?: string;
   lastPx?: string;
-  liquidity?: 'maker' | 'taker';
+  /** LastLiquidityInd for book fills; an OTC quote fill (`rfq`) carries none. */
+  liquidity?: 'maker' | 'taker' | 'rfq';
   tradeId?: number;
   fee?: string;
   feeAsset?: string;
@@ -92,7 +93,7 @@ export function executionReport(order: OrderView, x: ExecutionDetails): Field[] 
   if (order.expireAt !== undefined) f.push([Tag.ExpireTime, formatUtcTimestamp(order.expireAt)]);
   if (x.lastQty !== undefined) f.push([Tag.LastQty, x.lastQty]);
   if (x.lastPx !== undefined) f.push([Tag.LastPx, x.lastPx]);
-  if (x.liquidity !== undefined) f.push([Tag.LastLiquidityInd, x.liquidity === 'maker' ? '1' : '2']);
+  if (x.liquidity === 'maker' || x.liquidity === 'taker') f.push([Tag.LastLiquidityInd, x.liquidity === 'maker' ? '1' : '2']);
   if (x.tradeId !== undefined) f.push([Tag.SecondaryExecID, String(x.tradeId)]);
   f.push([Tag.LeavesQty, order.remainingQuantity], [Tag.CumQty, order.filledQuantity], [Tag.AvgPx, order.averagePrice ?? '0']);
   f.push([Tag.TransactTime, formatUtcTimestamp(x.transactTime)]);
