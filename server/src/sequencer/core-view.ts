@@ -28,5 +28,7 @@ export function queriesUntilFailure(core: CoreView, failure: () => string | unde
     recentTrades: (symbol, limit) => (check(), core.recentTrades(symbol, limit)),
     ticker: (symbol, now) => (check(), core.ticker(symbol, now)),
     candles: (symbol, interval, start, end) => (check(), core.candles(symbol, interval, start, end)),
+    quote: (accountId, quoteId) => (check(), core.quote(accountId, quoteId)),
+    openQuotes: (accountId) => (check(), core.openQuotes(accountId)),
   };
 }
