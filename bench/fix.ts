@@ -20,7 +20,10 @@ import { MemoryApiKeyStore } from '../server/src/auth/memory-key-store.js';
 import { RequestVerifier } from '../server/src/auth/verifier.js';
 import { createCore } from '../server/src/core/index.js';
 import { startFixAcceptor } from '../server/src/gateway/fix/acceptor.js';
+import { ORDER_POLICIES, OrderRateLimiter } from '../server/src/limits/index.js';
+import { OrderEntry } from '../server/src/order-entry/order-entry.js';
 import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
+import { MemoryIdempotencyStore } from '../server/src/storage/idempotency-store.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -125,7 +128,12 @@ async function main(): Promise<void> {
   const keyStore = new MemoryApiKeyStore();
   const created = await keyStore.create({ accountId: 'bench', kind: 'hmac', label: 'bench', scopes: ['trade'], senderCompId: 'BENCH' });
   const dataDir = mkdtempSync(join(tmpdir(), 'fix-bench-'));
-  const acceptor = await startFixAcceptor({ bus, authenticator: new RequestVerifier({ store: keyStore }), dataDir, compId: 'EXCH', logger: silent, storeSynchronous: SYNC });
+  // Orders go through order entry as in the service; the budget is set high enough not to refuse.
+  const orders = new OrderEntry({
+    bus, history: undefined, clock: Date.now, idempotency: new MemoryIdempotencyStore(),
+    orderLimiter: new OrderRateLimiter({ policies: ORDER_POLICIES.map((p) => ({ ...p, quota: 100_000_000 })) }),
+  });
+  const acceptor = await startFixAcceptor({ bus, orders, authenticator: new RequestVerifier({ store: keyStore }), dataDir, compId: 'EXCH', logger: silent, storeSynchronous: SYNC });
   const logonTime = new Date().toISOString().replace(/-/g, '').replace('T', '-').replace('Z', '');
   const signature = createHmac('sha256', Buffer.from(created.secret!, 'base64url'))
     .update(fixLogonPrehash({ sendingTime: logonTime, msgType: 'A', msgSeqNum: 1, senderCompId: 'BENCH', targetCompId: 'EXCH' }))

@@ -84,8 +84,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const sharedLimits = config.http.workers > 0 ? await openSharedLimits(config) : undefined;
   const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
   const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock, ...(sharedLimits && { lockout: sharedLimits.lockout }) });
-  const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
-  const deadMan = new DeadManSwitches(gatewayDb, (accountId) => orders.cancelAll(accountId), clock, logger);
+  const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
+  const deadMan = new DeadManSwitches(gatewayDb, async (accountId) => {
+    const outcome = await orders.cancelAll(accountId);
+    if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.message}`);
+  }, clock, logger);
 
   await listConfiguredMarkets(bus, config);
   const operator = await ensureAccountWithKey(bus, keys, join(config.dataDir, 'operator-credentials.json'), OPERATOR_ACCOUNT, ['operator', 'read', 'trade'], 'operator (bootstrap)');
@@ -144,8 +147,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let fix: FixAcceptor | undefined;
   if (config.fix.enabled) {
     fix = await startFixAcceptor({
-      bus, authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
-      closedOrders: (accountId, ref) => orders.closedOrder(accountId, ref),
+      bus, orders, authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
     });

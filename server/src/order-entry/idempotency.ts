@@ -85,6 +85,48 @@ export class IdempotentRunner {
   }
 }
 
+/**
+ * Runs a domain action at most once per key, remembering its value (refusals included) when
+ * `isFinal` says a retry could not get another answer. A repeat with another fingerprint gets
+ * `conflict()`; one while the first is in flight waits for it; a store that cannot answer gets
+ * `unavailable()` before anything is done.
+ */
+export class OutcomeRunner {
+  readonly #inFlight = new Map<string, { fingerprint: string; promise: Promise<unknown> }>();
+
+  constructor(private readonly store: IdempotencyStore, private readonly clock: () => number) {}
+
+  async run<T>(
+    scope: string, key: string, request: unknown, action: () => Promise<T>,
+    o: { isFinal: (value: T) => boolean; conflict: () => T; unavailable: () => T },
+  ): Promise<T> {
+    const fingerprint = fingerprintOf(request);
+    const slot = `${scope}\u0000${key}`;
+    const pending = this.#inFlight.get(slot);
+    if (pending) return pending.fingerprint === fingerprint ? ((await pending.promise) as T) : o.conflict();
+    const promise = (async () => {
+      try {
+        let stored: IdempotencyRecord | undefined;
+        try {
+          stored = await this.store.get(scope, key, this.clock());
+        } catch {
+          return o.unavailable();
+        }
+        if (stored) return stored.fingerprint === fingerprint ? (JSON.parse(stored.body) as T) : o.conflict();
+        const value = await action();
+        if (o.isFinal(value)) {
+          await this.store.put(scope, key, { fingerprint, status: 200, body: JSON.stringify(value), createdAt: this.clock() }).catch(() => undefined);
+        }
+        return value;
+      } finally {
+        this.#inFlight.delete(slot);
+      }
+    })();
+    this.#inFlight.set(slot, { fingerprint, promise });
+    return promise;
+  }
+}
+
 interface ApiErrorShape { status: number; code: string; detail: string }
 
 function reviveError(status: number, p: ApiErrorShape): ApiError {

@@ -1,21 +1,28 @@
 /**
- * Order entry, independent of the channel: REST and WebSocket both call it, so an order is
- * validated, limited, de-duplicated and reported the same way whichever door it came through.
- * Each method resolves only after the command is durable (the CommandBus guarantees it) and
- * throws an ApiError carrying the shared error code on any refusal.
+ * Order entry, independent of the channel: the one door through which REST, WebSocket and FIX
+ * place, amend and cancel. It de-duplicates by client order id, spends the account's order-rate
+ * budget, submits the command, and answers in the core's terms (see outcomes.ts): the order's
+ * state once durable, or a refusal carrying a catalog code. Gateways only translate.
  */
-import type { Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
-import { ApiError } from '../errors/api-error.js';
+import type { AmendOrder, CancelOrder, Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
 import type { HistoryStore } from '../history/store.js';
-import { rateLimitedError, type OrderRateLimiter, type RateLimitUsage } from '../limits/index.js';
-import type { CommandBus } from '../sequencer/api.js';
-import { submitCommand, type Accepted } from './submit.js';
-import { IdempotentRunner } from './idempotency.js';
+import type { OrderRateLimiter, RateLimitUsage } from '../limits/index.js';
+import { DurabilityError, type CommandBus } from '../sequencer/api.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
-import { acceptedOrderId, canceledOrders, orderOutcome, toApiOrder, type ApiFill, type ApiOrder, type ApiOrderRequest } from './views.js';
+import { IdempotentRunner, OutcomeRunner, type StoredResponse } from './idempotency.js';
+import { isFinal, refusal, type CancelAllOutcome, type OrderOutcome, type Refusal } from './outcomes.js';
+import type { SessionOrders } from './session-orders.js';
 
-export interface OrderResult { order: ApiOrder; fills: ApiFill[] }
+/** A new order, in the core's terms (the PlaceOrder command without its routing fields). */
+export type PlaceRequest = Omit<PlaceOrder, 'type' | 'accountId'>;
 export interface AmendChanges { price?: string; quantity?: string; newClientOrderId?: string }
+
+export interface PlaceOptions {
+  /** Replay the stored outcome for a repeated client order id (default true; FIX has its own duplicate rules). */
+  idempotent?: boolean;
+  /** The session the order belongs to, for cancel-on-disconnect. */
+  session?: SessionOrders;
+}
 
 export interface OrderEntryDeps {
   bus: CommandBus;
@@ -30,57 +37,70 @@ export interface OrderEntryDeps {
 export class OrderEntry {
   readonly #deps: OrderEntryDeps;
   readonly #runner: IdempotentRunner;
+  readonly #outcomes: OutcomeRunner;
 
   constructor(deps: OrderEntryDeps) {
     this.#deps = deps;
     this.#runner = new IdempotentRunner(deps.idempotency, deps.clock);
+    this.#outcomes = new OutcomeRunner(deps.idempotency, deps.clock);
   }
 
-  /** Places an order. A client order id makes retries safe (same body: same answer). */
-  async place(accountId: string, request: ApiOrderRequest): Promise<OrderResult> {
-    if (request.clientOrderId === undefined) return this.#place(accountId, request);
-    const response = await this.#runner.run(`order:${accountId}`, request.clientOrderId, request, async () => ({ status: 201, body: await this.#place(accountId, request) }));
-    return response.body;
+  /** Whether the bus can make new state durable (gateways refuse order entry early when not). */
+  get available(): boolean {
+    return this.#deps.bus.healthy;
   }
 
-  /** Each order on its own; one failure does not stop the others. */
-  async placeBatch(accountId: string, requests: readonly ApiOrderRequest[]): Promise<({ ok: true } & OrderResult | { ok: false; error: ApiError })[]> {
-    const settled = await Promise.allSettled(requests.map((r) => this.place(accountId, r)));
-    return settled.map((s) => {
-      if (s.status === 'fulfilled') return { ok: true as const, ...s.value };
-      if (s.reason instanceof ApiError) return { ok: false as const, error: s.reason };
-      throw s.reason;
-    });
+  /** Places an order. A client order id makes retries safe (same request: same answer). */
+  async place(accountId: string, request: PlaceRequest, options: PlaceOptions = {}): Promise<OrderOutcome> {
+    const outcome = request.clientOrderId === undefined || options.idempotent === false
+      ? await this.#place(accountId, request)
+      : await this.#outcomes.run<OrderOutcome>(`place:${accountId}`, request.clientOrderId, request, () => this.#place(accountId, request), {
+        isFinal,
+        conflict: () => refusal('IDEMPOTENCY_CONFLICT', `The client order id "${request.clientOrderId}" was already used with a different order.`),
+        unavailable: () => refusal('SERVICE_UNAVAILABLE', 'The idempotency store cannot be reached; nothing was done. Retry with the same client order id.'),
+      });
+    if (outcome.ok) options.session?.placed(outcome.order.orderId);
+    return outcome;
   }
 
-  async amend(accountId: string, ref: OrderRef, changes: AmendChanges): Promise<OrderResult> {
-    await this.#spendOrderRate(accountId);
-    const result = await this.#submitForLiveOrder(accountId, ref, {
+  /** Each order on its own; one refusal does not stop the others. */
+  placeBatch(accountId: string, requests: readonly PlaceRequest[]): Promise<OrderOutcome[]> {
+    return Promise.all(requests.map((r) => this.place(accountId, r)));
+  }
+
+  async amend(accountId: string, ref: OrderRef, changes: AmendChanges): Promise<OrderOutcome> {
+    const limited = await this.#spendOrderRate(accountId);
+    if (limited) return limited;
+    const command: AmendOrder = {
       type: 'AmendOrder', accountId, ...ref,
       ...(changes.price !== undefined && { newPrice: changes.price }),
       ...(changes.quantity !== undefined && { newQuantity: changes.quantity }),
       ...(changes.newClientOrderId !== undefined && { newClientOrderId: changes.newClientOrderId }),
-    } as Command);
-    return this.#outcome(result, subjectOrderId(result));
+    };
+    return this.#forLiveOrder(accountId, ref, command);
   }
 
-  async cancel(accountId: string, ref: OrderRef): Promise<ApiOrder> {
-    const result = await this.#submitForLiveOrder(accountId, ref, { type: 'CancelOrder', accountId, ...ref } as Command);
-    return this.#outcome(result, subjectOrderId(result)).order;
+  cancel(accountId: string, ref: OrderRef): Promise<OrderOutcome> {
+    const command: CancelOrder = { type: 'CancelOrder', accountId, ...ref };
+    return this.#forLiveOrder(accountId, ref, command);
   }
 
-  async cancelAll(accountId: string, symbol?: string): Promise<ApiOrder[]> {
+  async cancelAll(accountId: string, symbol?: string): Promise<CancelAllOutcome> {
     const result = await this.#submit({ type: 'CancelAll', accountId, ...(symbol !== undefined && { symbol }) });
-    return canceledOrders(result.events);
+    if (!result.ok) return result;
+    const canceled = [];
+    for (const e of result.events) if (e.type === 'OrderCanceled') canceled.push({ order: e.order, reason: e.reason });
+    return { ok: true, canceled, seq: result.events[0]?.seq ?? this.#deps.bus.core.seq };
   }
 
-  /** A live order from the core, else a closed one from the history store. */
-  async getOrder(accountId: string, ref: OrderRef): Promise<ApiOrder> {
-    const live = this.#deps.bus.core.order(accountId, ref);
-    if (live) return toApiOrder(live);
-    const closed = await this.closedOrder(accountId, ref);
-    if (closed) return toApiOrder(closed);
-    throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: 'No such order for this account.' });
+  /** A live order from the core, else a finished one from the history store. */
+  async findOrder(accountId: string, ref: OrderRef): Promise<OrderView | undefined> {
+    return this.#deps.bus.core.order(accountId, ref) ?? (await this.closedOrder(accountId, ref));
+  }
+
+  /** A live order (the core's view only). */
+  liveOrder(accountId: string, ref: OrderRef): OrderView | undefined {
+    return this.#deps.bus.core.order(accountId, ref);
   }
 
   /** An order that is no longer live (filled, canceled, expired), from the history store. */
@@ -91,12 +111,12 @@ export class OrderEntry {
   }
 
   /** The account's live orders, oldest first. */
-  openOrders(accountId: string, symbol?: string): ApiOrder[] {
-    return this.#deps.bus.core.openOrders(accountId, symbol).map((o) => toApiOrder(o));
+  openOrders(accountId: string, symbol?: string): OrderView[] {
+    return this.#deps.bus.core.openOrders(accountId, symbol);
   }
 
   /** Runs any other mutating action at most once per `Idempotency-Key` (none given: just runs it). */
-  idempotent<S extends number, T>(scope: string, key: string | undefined, request: unknown, action: () => Promise<{ status: S; body: T }>): Promise<{ status: S; body: T }> {
+  idempotent<S extends number, T>(scope: string, key: string | undefined, request: unknown, action: () => Promise<StoredResponse<T, S>>): Promise<StoredResponse<T, S>> {
     return key === undefined ? action() : this.#runner.run(`key:${scope}`, key, request, action);
   }
 
@@ -104,54 +124,61 @@ export class OrderEntry {
     return this.#deps.orderLimiter.usage(accountId);
   }
 
-  async #place(accountId: string, r: ApiOrderRequest): Promise<OrderResult> {
-    await this.#spendOrderRate(accountId);
-    const command: PlaceOrder = {
-      type: 'PlaceOrder', accountId, symbol: r.symbol, side: r.side, orderType: r.type, timeInForce: r.timeInForce ?? 'GTC',
-      ...(r.clientOrderId !== undefined && { clientOrderId: r.clientOrderId }),
-      ...(r.price !== undefined && { price: r.price }),
-      ...(r.quantity !== undefined && { quantity: r.quantity }),
-      ...(r.quoteQuantity !== undefined && { quoteQuantity: r.quoteQuantity }),
-      ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
-      ...(r.postOnly !== undefined && { postOnly: r.postOnly }),
-      ...(r.selfTradePrevention !== undefined && { stp: r.selfTradePrevention }),
-    };
-    const result = await this.#submit(command);
-    const orderId = acceptedOrderId(result.events);
-    if (orderId === undefined) throw new ApiError({ status: 500, code: 'INTERNAL_ERROR', detail: 'The order was accepted without an order id.' });
-    return this.#outcome(result, orderId);
+  async #place(accountId: string, request: PlaceRequest): Promise<OrderOutcome> {
+    const limited = await this.#spendOrderRate(accountId);
+    if (limited) return limited;
+    const result = await this.#submit({ type: 'PlaceOrder', accountId, ...request });
+    if (!result.ok) return result;
+    const accepted = result.events.find((e) => e.type === 'OrderAccepted');
+    if (!accepted || !('order' in accepted)) return refusal('INTERNAL_ERROR', 'The order was accepted without an order id.');
+    return orderDone(result, accepted.order.orderId);
   }
 
-  async #spendOrderRate(accountId: string): Promise<void> {
+  async #spendOrderRate(accountId: string): Promise<Refusal | undefined> {
     const decision = await this.#deps.orderLimiter.consume(accountId);
-    if (!decision.allowed) throw rateLimitedError(decision);
+    if (decision.allowed) return undefined;
+    const retryAfterSeconds = decision.retryAfterSeconds ?? 1;
+    return refusal('RATE_LIMITED', `Order rate limit exceeded (${decision.refusedBy.join(', ')}); retry after ${retryAfterSeconds} s.`, { rateLimit: decision });
   }
 
-  #submit(command: Command): Promise<Accepted> {
-    return submitCommand(this.#deps.bus, command);
+  /** Submits a command; a core rejection or a durability failure becomes a refusal. */
+  async #submit(command: Command): Promise<(CommandResult & { ok: true }) | Refusal> {
+    let result: CommandResult;
+    try {
+      result = await this.#deps.bus.submit(command);
+    } catch (err) {
+      if (err instanceof DurabilityError) return refusal('JOURNAL_UNAVAILABLE', 'New state cannot be made durable right now; nothing was changed.');
+      throw err;
+    }
+    if (result.ok) return result;
+    const rejected = result.events.find((e) => e.type === 'OrderRejected');
+    return refusal(result.code, result.message, rejected ? { rejectedSeq: rejected.seq } : {});
   }
 
   /**
    * Submits a command that needs a live order. When the core knows no live order by that
    * reference but the history holds a finished one, the ORDER_NOT_FOUND says so (too late to
-   * cancel or amend), so a client can tell it from an order it never had.
+   * cancel or amend) and carries it, so a client can tell it from an order it never had.
    */
-  async #submitForLiveOrder(accountId: string, ref: OrderRef, command: Command): Promise<Accepted> {
-    try {
-      return await this.#submit(command);
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'ORDER_NOT_FOUND') throw err;
-      const closed = await this.closedOrder(accountId, ref);
-      if (!closed) throw err;
-      throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: `The order is no longer open: it is ${closed.status}.` });
-    }
+  async #forLiveOrder(accountId: string, ref: OrderRef, command: Command): Promise<OrderOutcome> {
+    const result = await this.#submit(command);
+    if (result.ok) return orderDone(result, subjectOrderId(result));
+    if (result.code !== 'ORDER_NOT_FOUND') return result;
+    const finished = await this.closedOrder(accountId, ref);
+    return finished ? refusal('ORDER_NOT_FOUND', `The order is no longer open: it is ${finished.status}.`, { finished }) : result;
   }
+}
 
-  #outcome(result: CommandResult, orderId: string | undefined): OrderResult {
-    const outcome = orderId === undefined ? undefined : orderOutcome(result.events, orderId);
-    if (!outcome) throw new ApiError({ status: 500, code: 'INTERNAL_ERROR', detail: 'The command produced no order state.' });
-    return outcome;
+/** The final state of one order within a command's events, with the fills it got and any cancel reason. */
+function orderDone(result: CommandResult, orderId: string | undefined): OrderOutcome {
+  let done: OrderOutcome | undefined;
+  const fills = [];
+  for (const e of result.events) {
+    if (!('order' in e) || e.order.orderId !== orderId) continue;
+    if (e.type === 'OrderFilled') fills.push(e);
+    done = { ok: true, order: e.order, fills, ...(e.type === 'OrderCanceled' && { cancelReason: e.reason }) };
   }
+  return done ?? refusal('INTERNAL_ERROR', 'The command produced no order state.');
 }
 
 /**

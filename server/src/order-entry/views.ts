@@ -1,7 +1,15 @@
-/** Maps the core's views and events to the API's representations (the contract's schemas). */
+/**
+ * Maps the core's views and order entry's outcomes to the API's representations (the contract's
+ * schemas), for the REST and WebSocket gateways, which share them.
+ */
 import type { components } from '../../../generated/openapi.js';
-import type { CancelReason, CoreEvent, Liquidity, OrderFilled, OrderView } from '../core/api.js';
+import type { CancelReason, Liquidity, OrderFilled, OrderView, RejectCode } from '../core/api.js';
+import { ApiError } from '../errors/api-error.js';
+import { REJECT_STATUS } from '../errors/reject-codes.js';
 import type { FillRecord } from '../history/queries.js';
+import { rateLimitedError } from '../limits/index.js';
+import type { PlaceRequest } from './order-entry.js';
+import type { CancelAllOutcome, OrderOutcome, Refusal } from './outcomes.js';
 
 export type ApiOrder = components['schemas']['Order'];
 export type ApiFill = components['schemas']['Fill'];
@@ -77,36 +85,41 @@ export function fillFromRecord(r: FillRecord): ApiFill {
   };
 }
 
-/** The final state of one order within a command's events, with its fills and any cancel reason. */
-export function orderOutcome(events: readonly CoreEvent[], orderId: string): { order: ApiOrder; fills: ApiFill[] } | undefined {
-  let view: OrderView | undefined;
-  let reason: CancelReason | undefined;
-  const fills: ApiFill[] = [];
-  for (const e of events) {
-    if (e.type === 'OrderAccepted' || e.type === 'OrderAmended') {
-      if (e.order.orderId === orderId) view = e.order;
-    } else if (e.type === 'OrderFilled') {
-      if (e.order.orderId === orderId) {
-        view = e.order;
-        fills.push(fillFromEvent(e));
-      }
-    } else if (e.type === 'OrderCanceled' && e.order.orderId === orderId) {
-      view = e.order;
-      reason = e.reason;
-    }
+/** The contract's order request in the core's terms. */
+export function placeRequestFromApi(r: ApiOrderRequest): PlaceRequest {
+  return {
+    symbol: r.symbol, side: r.side, orderType: r.type, timeInForce: r.timeInForce ?? 'GTC',
+    ...(r.clientOrderId !== undefined && { clientOrderId: r.clientOrderId }),
+    ...(r.price !== undefined && { price: r.price }),
+    ...(r.quantity !== undefined && { quantity: r.quantity }),
+    ...(r.quoteQuantity !== undefined && { quoteQuantity: r.quoteQuantity }),
+    ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
+    ...(r.postOnly !== undefined && { postOnly: r.postOnly }),
+    ...(r.selfTradePrevention !== undefined && { stp: r.selfTradePrevention }),
+  };
+}
+
+/** The ApiError (problem status, code, headers) for a refusal. */
+export function refusalError(r: Refusal): ApiError {
+  switch (r.code) {
+    case 'RATE_LIMITED':
+      return r.rateLimit ? rateLimitedError(r.rateLimit) : new ApiError({ status: 429, code: r.code, detail: r.message });
+    case 'IDEMPOTENCY_CONFLICT': return new ApiError({ status: 409, code: r.code, detail: r.message });
+    case 'JOURNAL_UNAVAILABLE': return new ApiError({ status: 503, code: r.code, detail: r.message });
+    case 'SERVICE_UNAVAILABLE': return new ApiError({ status: 503, code: r.code, detail: r.message, headers: { 'Retry-After': '1' } });
+    case 'INTERNAL_ERROR': return new ApiError({ status: 500, code: r.code, detail: r.message });
+    default: return new ApiError({ status: REJECT_STATUS[r.code as RejectCode] ?? 400, code: r.code, detail: r.message });
   }
-  return view && { order: toApiOrder(view, reason), fills };
 }
 
-/** The id of the order a place command created (its OrderAccepted event). */
-export function acceptedOrderId(events: readonly CoreEvent[]): string | undefined {
-  for (const e of events) if (e.type === 'OrderAccepted') return e.order.orderId;
-  return undefined;
+/** A place, amend or cancel outcome as the contract's `{ order, fills }`; a refusal is thrown as its ApiError. */
+export function apiOrderResult(outcome: OrderOutcome): { order: ApiOrder; fills: ApiFill[] } {
+  if (!outcome.ok) throw refusalError(outcome);
+  return { order: toApiOrder(outcome.order, outcome.cancelReason), fills: outcome.fills.map(fillFromEvent) };
 }
 
-/** Orders canceled by a command (cancel-all, kill switch), in event order. */
-export function canceledOrders(events: readonly CoreEvent[]): ApiOrder[] {
-  const out: ApiOrder[] = [];
-  for (const e of events) if (e.type === 'OrderCanceled') out.push(toApiOrder(e.order, e.reason));
-  return out;
+/** A cancel-all outcome as the contract's list of canceled orders; a refusal is thrown as its ApiError. */
+export function apiCanceledOrders(outcome: CancelAllOutcome): ApiOrder[] {
+  if (!outcome.ok) throw refusalError(outcome);
+  return outcome.canceled.map((c) => toApiOrder(c.order, c.reason));
 }

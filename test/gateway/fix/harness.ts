@@ -14,7 +14,10 @@ import { encodeMessage, FrameDecoder, parseFrame, type Field, type FixMessage } 
 import { startFixAcceptor, type FixAcceptor, type FixAcceptorOptions } from '../../../server/src/gateway/fix/acceptor.js';
 import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
 import { openHistoryStore } from '../../../server/src/history/index.js';
+import { configuredOrderPolicies, OrderRateLimiter } from '../../../server/src/limits/index.js';
+import { OrderEntry } from '../../../server/src/order-entry/order-entry.js';
 import { createInMemorySequencer } from '../../../server/src/sequencer/in-memory.js';
+import { MemoryIdempotencyStore } from '../../../server/src/storage/idempotency-store.js';
 import type { CommandBus } from '../../../server/src/sequencer/api.js';
 
 export const EXCH = 'EXCH';
@@ -42,6 +45,8 @@ export interface TestKey { keyId: string; secret: Buffer; accountId: string; sen
 export interface TestVenue {
   acceptor: FixAcceptor;
   bus: CommandBus;
+  /** The order entry the acceptor uses (tests place orders "from another channel" through it). */
+  orders: OrderEntry;
   keyStore: MemoryApiKeyStore;
   keys: Record<string, TestKey>;
   dataDir: string;
@@ -57,6 +62,10 @@ export interface VenueOptions {
   clients?: Record<string, string>;
   acceptor?: Partial<FixAcceptorOptions>;
   dataDir?: string;
+  /** Order-rate budgets per account (default: large enough never to refuse). */
+  orderLimits?: { ordersPerSecond: number; ordersPer10Seconds: number };
+  /** The clock of the order-rate budgets and order entry. */
+  now?: () => number;
 }
 
 export async function startVenue(opts: VenueOptions = {}): Promise<TestVenue> {
@@ -74,19 +83,25 @@ export async function startVenue(opts: VenueOptions = {}): Promise<TestVenue> {
     keys[senderCompId] = { keyId: created.record.keyId, secret: Buffer.from(created.secret!, 'base64url'), accountId, senderCompId };
   }
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fix-test-'));
+  const clock = opts.now ?? Date.now;
+  const limits = opts.orderLimits ?? { ordersPerSecond: 1_000_000, ordersPer10Seconds: 10_000_000 };
+  const orders = new OrderEntry({
+    bus, history, clock, idempotency: new MemoryIdempotencyStore(),
+    orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies({ keyWeightPerSecond: 100, ipWeightPerSecond: 300, ...limits }) }),
+  });
   const options: FixAcceptorOptions = {
     bus,
+    orders,
     authenticator: new RequestVerifier({ store: keyStore }),
     keyStore,
     dataDir,
     compId: EXCH,
     logger: silent,
-    closedOrders: async (accountId, ref) => history.getOrder(accountId, ref),
     ...opts.acceptor,
   };
   const venue: TestVenue = {
     acceptor: await startFixAcceptor(options),
-    bus, keyStore, keys, dataDir, options,
+    bus, orders, keyStore, keys, dataDir, options,
     async close(keepData = false) {
       await venue.acceptor.close();
       history.close();

@@ -12,7 +12,8 @@ import type { ApiKeyStore } from '../../auth/key-store.js';
 import { FrameDecoder, parseFrame, type FixMessage } from './codec.js';
 import { loadDictionary } from './dictionary.js';
 import { logonFailureText, type LogonAuthenticator } from './auth.js';
-import { FixApplication, type ClosedOrderLookup } from './application.js';
+import { FixApplication } from './application.js';
+import type { OrderEntry } from '../../order-entry/order-entry.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type SessionSettings } from './session.js';
 import { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
@@ -33,9 +34,10 @@ export interface FixSessionConfig {
 }
 
 export interface FixAcceptorOptions {
+  /** The event stream the ExecutionReports come from. */
   bus: CommandBus;
-  /** Finds finished orders (the core holds only live ones), for status requests and too-late cancels. */
-  closedOrders?: ClosedOrderLookup;
+  /** The one door for orders, amends, cancels and order lookups (shared with REST and WebSocket). */
+  orders: OrderEntry;
   authenticator: LogonAuthenticator;
   /** When given, revoking a key logs out its live sessions. */
   keyStore?: Pick<ApiKeyStore, 'onRevoked'>;
@@ -74,7 +76,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'), { synchronous: options.storeSynchronous ?? 'FULL' });
   const sessions = new Map<string, FixSession>();
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
-  const application = new FixApplication(options.bus, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now, options.closedOrders);
+  const application = new FixApplication(options.bus, options.orders, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now);
   const sockets = new Set<Socket>();
   const logonTimeoutMs = options.logonTimeoutMs ?? 10_000;
 

@@ -1,13 +1,17 @@
 /**
  * The application layer behind every FIX session: turns NewOrderSingle, OrderCancelRequest,
- * OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest into core commands on
- * the CommandBus (the same core, rules and limits as REST), and turns the core's order events
+ * OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest into calls to order
+ * entry (the one door: the same rules, order-rate budget, finished-order lookup and
+ * cancel-on-disconnect as REST and WebSocket), and turns the core's order events
  * into ExecutionReports for the session that owns the order and for the account's drop-copy
  * sessions. ExecIDs are the core's event sequence numbers, so they are stable across restarts
  * and identical on every channel.
  */
 import type { Logger } from 'pino';
-import type { AmendOrder, CommandResult, CoreEvent, OrderRef, OrderView, PlaceOrder, RejectCode } from '../../core/api.js';
+import type { CoreEvent, OrderRef, OrderView } from '../../core/api.js';
+import type { AmendChanges, OrderEntry, PlaceRequest } from '../../order-entry/order-entry.js';
+import type { OrderOutcome, RefusalCode } from '../../order-entry/outcomes.js';
+import { SessionOrders } from '../../order-entry/session-orders.js';
 import type { CommandBus } from '../../sequencer/api.js';
 import type { Field, FixMessage } from './codec.js';
 import {
@@ -23,9 +27,6 @@ export interface SessionRole {
   cancelOnDisconnect: boolean;
   dropCopy: boolean;
 }
-
-/** Looks up an order that is no longer live, e.g. in the history store. */
-export type ClosedOrderLookup = (accountId: string, ref: OrderRef) => Promise<OrderView | undefined>;
 
 interface PendingNew { sessionKey: string; route: Field[]; side: string; symbol: string }
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
@@ -47,17 +48,20 @@ export class FixApplication implements SessionApplication {
   /** orderId -> owning session key ('' when no FIX session owns it). */
   private readonly owners = new Map<string, string>();
   private readonly routes = new Map<string, Field[]>();
+  /** Cancel-on-disconnect: the orders each logged-on session placed. */
+  private readonly sessionOrders = new Map<FixSession, SessionOrders>();
   private readonly unsubscribe: () => void;
   private statusCounter = 0;
 
   constructor(
+    /** The event stream (ExecutionReports) and the core's sequence (ExecIDs). */
     private readonly bus: CommandBus,
+    /** Every order, amend, cancel and lookup goes through order entry. */
+    private readonly entry: OrderEntry,
     private readonly store: FixSessionStore,
     private readonly logger: Logger,
     private readonly roleOf: (session: FixSession) => SessionRole,
     private readonly now: () => number = Date.now,
-    /** Finds a finished order (filled, canceled, expired): the core only holds live ones. */
-    private readonly closedOrder: ClosedOrderLookup = async () => undefined,
   ) {
     this.unsubscribe = bus.onEvents((events) => this.onEvents(events));
   }
@@ -86,23 +90,21 @@ export class FixApplication implements SessionApplication {
   onLogon(session: FixSession): void {
     this.sessions.set(session.key, session);
     for (const set of this.dropCopies.values()) set.delete(session);
-    if (this.roleOf(session).dropCopy) {
+    const role = this.roleOf(session);
+    if (role.dropCopy) {
       let set = this.dropCopies.get(session.accountId);
       if (!set) this.dropCopies.set(session.accountId, (set = new Set()));
       set.add(session);
+    } else if (role.cancelOnDisconnect) {
+      this.sessionOrders.set(session, new SessionOrders(this.entry, session.accountId, this.logger, `fix:${session.key}`));
     }
   }
 
   onDisconnect(session: FixSession): void {
-    const role = this.roleOf(session);
-    if (!role.cancelOnDisconnect || role.dropCopy || !session.accountId) return;
-    const open = this.bus.core.openOrders(session.accountId).filter((o) => this.ownerOf(o.orderId) === session.key);
-    if (open.length > 0) this.logger.info({ session: session.key, orders: open.length }, 'cancel-on-disconnect');
-    for (const order of open) {
-      this.bus.submit({ type: 'CancelOrder', accountId: session.accountId, orderId: order.orderId }).catch((err: unknown) => {
-        this.logger.error({ err, orderId: order.orderId }, 'cancel-on-disconnect failed');
-      });
-    }
+    const orders = this.sessionOrders.get(session);
+    if (!orders) return;
+    this.sessionOrders.delete(session);
+    void orders.end();
   }
 
   onMessage(session: FixSession, message: FixMessage): void {
@@ -117,7 +119,7 @@ export class FixApplication implements SessionApplication {
       session.businessReject(message, BusinessReject.NotAuthorized, 'Drop-copy sessions cannot send orders', false);
       return;
     }
-    if (!this.bus.healthy && type !== MsgType.OrderStatusRequest) {
+    if (!this.entry.available && type !== MsgType.OrderStatusRequest) {
       session.businessReject(message, BusinessReject.ApplicationNotAvailable, 'Order entry is unavailable', false);
       return;
     }
@@ -139,7 +141,7 @@ export class FixApplication implements SessionApplication {
     const side = m.get(Tag.Side)!;
     const symbol = m.get(Tag.Symbol)!;
     const route = reverseRoute(m);
-    const rejectNow = (code: RejectCode | 'UNAVAILABLE', text: string): void => {
+    const rejectNow = (code: RefusalCode | 'UNAVAILABLE', text: string): void => {
       session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
         execId: this.gatewayExecId(), clOrdId, accountId: session.accountId, symbol, side, ordRejReason: ordRejReason(code), text, transactTime: this.now(),
       }), route);
@@ -151,9 +153,7 @@ export class FixApplication implements SessionApplication {
     }
     const tifText = m.get(Tag.TimeInForce);
     const ordType = m.get(Tag.OrdType) === '1' ? 'market' : 'limit';
-    const command: PlaceOrder = {
-      type: 'PlaceOrder',
-      accountId: session.accountId,
+    const command: PlaceRequest = {
       symbol,
       clientOrderId: clOrdId,
       side: sideFromFix(side),
@@ -173,12 +173,15 @@ export class FixApplication implements SessionApplication {
     const key = pendingKey(session.accountId, clOrdId);
     const pending: PendingNew = { sessionKey: session.key, route, side, symbol };
     this.pendingNew.set(key, pending);
-    this.bus.submit(command).then(
-      (result) => {
-        // Normally the OrderRejected event answers (it arrives after this result); this covers a reject without one.
-        if (!result.ok && !result.events.some((e) => e.type === 'OrderRejected') && this.pendingNew.get(key) === pending) {
+    const orders = this.sessionOrders.get(session);
+    // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
+    this.entry.place(session.accountId, command, { idempotent: false, ...(orders && { session: orders }) }).then(
+      (outcome) => {
+        // A core reject is answered by its OrderRejected event (it arrives after this outcome);
+        // this covers refusals without one (the order-rate budget, durability).
+        if (!outcome.ok && outcome.rejectedSeq === undefined && this.pendingNew.get(key) === pending) {
           this.pendingNew.delete(key);
-          rejectNow(result.code, `${result.code}: ${result.message}`);
+          rejectNow(outcome.code, `${outcome.code}: ${outcome.message}`);
         }
       },
       (err: unknown) => {
@@ -204,7 +207,7 @@ export class FixApplication implements SessionApplication {
   private cancelRejecter(
     session: FixSession, refs: readonly OrderRef[],
     r: { clOrdId: string; origClOrdId: string; route: Field[]; responseTo: 'cancel' | 'replace' },
-  ): (code: RejectCode | 'UNAVAILABLE', text: string) => void {
+  ): (code: RefusalCode | 'UNAVAILABLE', text: string) => void {
     const send = (current: OrderView | undefined, reason: string, text: string): void => {
       session.sendApplication(MsgType.OrderCancelReject, orderCancelReject({
         orderId: current?.orderId ?? 'NONE', clOrdId: r.clOrdId, origClOrdId: r.origClOrdId, ordStatus: current ? ordStatus(current.status) : '8',
@@ -213,7 +216,7 @@ export class FixApplication implements SessionApplication {
     };
     return (code, text) => {
       let current: OrderView | undefined;
-      for (const ref of refs) if ((current = this.bus.core.order(session.accountId, ref))) break;
+      for (const ref of refs) if ((current = this.entry.liveOrder(session.accountId, ref))) break;
       if (current || code !== 'ORDER_NOT_FOUND') return send(current, cxlRejReason(code), text);
       this.findClosed(session.accountId, refs).then(
         (closed) => (closed ? send(closed, CXL_REJ_TOO_LATE, `ORDER_NOT_FOUND: the order is no longer open: it is ${closed.status}`) : send(undefined, cxlRejReason(code), text)),
@@ -227,7 +230,7 @@ export class FixApplication implements SessionApplication {
 
   /** The first of `refs` that names a finished order of the account. */
   private async findClosed(accountId: string, refs: readonly OrderRef[]): Promise<OrderView | undefined> {
-    const found = await Promise.all(refs.map((ref) => this.closedOrder(accountId, ref)));
+    const found = await Promise.all(refs.map((ref) => this.entry.closedOrder(accountId, ref)));
     return found.find((order) => order !== undefined);
   }
 
@@ -236,7 +239,7 @@ export class FixApplication implements SessionApplication {
     const origClOrdId = m.get(Tag.OrigClOrdID)!;
     const ref = this.orderRef(m, Tag.OrigClOrdID)!;
     const route = reverseRoute(m);
-    const order = this.bus.core.order(session.accountId, ref);
+    const order = this.entry.liveOrder(session.accountId, ref);
     const refuse = this.cancelRejecter(session, [ref], { clOrdId, origClOrdId, route, responseTo: 'cancel' });
     if (!order) {
       refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
@@ -244,7 +247,7 @@ export class FixApplication implements SessionApplication {
     }
     const change: PendingChange = { sessionKey: session.key, clOrdId, origClOrdId: order.clientOrderId ?? origClOrdId, route };
     this.pendingCancel.set(order.orderId, change);
-    this.bus.submit({ type: 'CancelOrder', accountId: session.accountId, orderId: order.orderId }).then(
+    this.entry.cancel(session.accountId, { orderId: order.orderId }).then(
       (result) => this.afterChange(result, this.pendingCancel, order.orderId, change, refuse),
       () => this.afterChange(undefined, this.pendingCancel, order.orderId, change, refuse),
     );
@@ -255,7 +258,7 @@ export class FixApplication implements SessionApplication {
     const origClOrdId = m.get(Tag.OrigClOrdID)!;
     const ref = this.orderRef(m, Tag.OrigClOrdID)!;
     const route = reverseRoute(m);
-    const order = this.bus.core.order(session.accountId, ref);
+    const order = this.entry.liveOrder(session.accountId, ref);
     // After a replace that got as far as the core, the order may already carry the new ClOrdID.
     const refuse = this.cancelRejecter(session, [ref, { clientOrderId: clOrdId }], { clOrdId, origClOrdId, route, responseTo: 'replace' });
     if (!order) {
@@ -266,22 +269,22 @@ export class FixApplication implements SessionApplication {
       refuse('INVALID_ORDER', 'INVALID_ORDER: Side, Symbol and OrdType cannot be changed');
       return;
     }
-    const command: AmendOrder = { type: 'AmendOrder', accountId: session.accountId, orderId: order.orderId, newClientOrderId: clOrdId };
+    const changes: AmendChanges = { newClientOrderId: clOrdId };
     const price = m.get(Tag.Price);
-    if (price !== undefined && (order.price === undefined || !sameDecimal(price, order.price))) command.newPrice = normalizeDecimal(price);
+    if (price !== undefined && (order.price === undefined || !sameDecimal(price, order.price))) changes.price = normalizeDecimal(price);
     const qty = m.get(Tag.OrderQty);
-    if (qty !== undefined && (order.quantity === undefined || !sameDecimal(qty, order.quantity))) command.newQuantity = normalizeDecimal(qty);
+    if (qty !== undefined && (order.quantity === undefined || !sameDecimal(qty, order.quantity))) changes.quantity = normalizeDecimal(qty);
     const change: PendingChange = { sessionKey: session.key, clOrdId, origClOrdId: order.clientOrderId ?? origClOrdId, route };
     this.pendingReplace.set(order.orderId, change);
-    this.bus.submit(command).then(
+    this.entry.amend(session.accountId, { orderId: order.orderId }, changes).then(
       (result) => this.afterChange(result, this.pendingReplace, order.orderId, change, refuse),
       () => this.afterChange(undefined, this.pendingReplace, order.orderId, change, refuse),
     );
   }
 
   private afterChange(
-    result: CommandResult | undefined, pending: Map<string, PendingChange>, orderId: string, change: PendingChange,
-    refuse: (code: RejectCode | 'UNAVAILABLE', text: string) => void,
+    result: OrderOutcome | undefined, pending: Map<string, PendingChange>, orderId: string, change: PendingChange,
+    refuse: (code: RefusalCode | 'UNAVAILABLE', text: string) => void,
   ): void {
     if (result?.ok) return; // the order event answers
     if (pending.get(orderId) === change) pending.delete(orderId);
@@ -303,10 +306,8 @@ export class FixApplication implements SessionApplication {
       }
       session.sendApplication(MsgType.ExecutionReport, executionReport(order, { execId, execType: ExecType.OrderStatus, transactTime: order.updatedAt }), reverseRoute(m));
     };
-    const live = this.bus.core.order(session.accountId, ref);
-    if (live) return report(live);
     // A finished order is still known: report its final state, as REST's getOrder does.
-    this.closedOrder(session.accountId, ref).then(report, (err: unknown) => {
+    this.entry.findOrder(session.accountId, ref).then(report, (err: unknown) => {
       this.logger.error({ err }, 'FIX: finished-order lookup failed');
       report(undefined);
     });
@@ -330,15 +331,13 @@ export class FixApplication implements SessionApplication {
       report('0', 'NONE', undefined, '1', 'Symbol(55) is required for MassCancelRequestType=1');
       return;
     }
-    this.bus.submit({ type: 'CancelAll', accountId: session.accountId, ...(requestType === '1' ? { symbol: symbol! } : {}) }).then(
+    this.entry.cancelAll(session.accountId, requestType === '1' ? symbol : undefined).then(
       (result) => {
         if (!result.ok) {
           report('0', 'NONE', undefined, result.code === 'UNKNOWN_SYMBOL' ? '1' : '99', `${result.code}: ${result.message}`);
           return;
         }
-        const canceled = result.events.filter((e) => e.type === 'OrderCanceled').length;
-        const id = result.events[0]?.seq ?? this.bus.core.seq;
-        report(requestType, `MC${id}`, canceled);
+        report(requestType, `MC${result.seq}`, result.canceled.length);
       },
       () => report('0', 'NONE', undefined, '99', 'UNAVAILABLE: the request could not be made durable'),
     );

@@ -3,7 +3,8 @@
  * OrderMassCancelReport) from the core's order views and reject codes. Amounts are the core's
  * decimal strings, passed through untouched.
  */
-import type { OrderStatus, OrderView, RejectCode, Side, TimeInForce } from '../../core/api.js';
+import type { OrderStatus, OrderView, Side, TimeInForce } from '../../core/api.js';
+import type { RefusalCode } from '../../order-entry/outcomes.js';
 import type { Field } from './codec.js';
 import { Tag } from './tags.js';
 import { formatUtcTimestamp } from './time.js';
@@ -27,8 +28,8 @@ export const sideFromFix = (side: string): Side => (side === '1' ? 'buy' : 'sell
 const TIF_TO_FIX: Record<TimeInForce, string> = { GTC: '1', IOC: '3', FOK: '4', GTD: '6' };
 export const TIF_FROM_FIX: Readonly<Record<string, TimeInForce>> = { '1': 'GTC', '3': 'IOC', '4': 'FOK', '6': 'GTD' };
 
-/** OrdRejReason(103) for each core reject code; the code itself goes into Text. */
-const ORD_REJ_REASON: Partial<Record<RejectCode, string>> = {
+/** OrdRejReason(103) for each refusal code; the code itself goes into Text. */
+const ORD_REJ_REASON: Partial<Record<RefusalCode, string>> = {
   UNKNOWN_ACCOUNT: '15',
   UNKNOWN_SYMBOL: '1',
   INVALID_INSTRUMENT: '1',
@@ -48,15 +49,19 @@ const ORD_REJ_REASON: Partial<Record<RejectCode, string>> = {
   FOK_NOT_FILLABLE: '11',
   INVALID_EXPIRY: '11',
   INVALID_ORDER: '11',
+  // Over the account's order-rate budget: Other, with RATE_LIMITED in Text.
+  RATE_LIMITED: '99',
+  JOURNAL_UNAVAILABLE: '0',
+  SERVICE_UNAVAILABLE: '0',
 };
 
-export const ordRejReason = (code: RejectCode | 'UNAVAILABLE'): string => (code === 'UNAVAILABLE' ? '0' : ORD_REJ_REASON[code] ?? '99');
+export const ordRejReason = (code: RefusalCode | 'UNAVAILABLE'): string => (code === 'UNAVAILABLE' ? '0' : ORD_REJ_REASON[code] ?? '99');
 
 /** CxlRejReason(102): 1 unknown order, 6 duplicate ClOrdID, 2 exchange option, 99 other. */
-export function cxlRejReason(code: RejectCode | 'UNAVAILABLE'): string {
+export function cxlRejReason(code: RefusalCode | 'UNAVAILABLE'): string {
   if (code === 'ORDER_NOT_FOUND') return '1';
   if (code === 'DUPLICATE_CLIENT_ORDER_ID') return '6';
-  if (code === 'UNAVAILABLE' || code === 'KILL_SWITCH_ACTIVE' || code === 'INSTRUMENT_HALTED') return '2';
+  if (code === 'UNAVAILABLE' || code === 'JOURNAL_UNAVAILABLE' || code === 'SERVICE_UNAVAILABLE' || code === 'KILL_SWITCH_ACTIVE' || code === 'INSTRUMENT_HALTED') return '2';
   return '99';
 }
 

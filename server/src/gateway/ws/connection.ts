@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Principal } from '../../auth/index.js';
 import type { CandleInterval } from '../../core/api.js';
+import type { SessionOrders } from '../../order-entry/session-orders.js';
 import { CloseCode, type WsConfig } from './config.js';
 import type { WsMetrics } from './metrics.js';
 import type { WriteBatch } from './write-batch.js';
@@ -39,13 +40,13 @@ export interface Subscription {
 export interface Session {
   principal: Principal;
   cancelOnDisconnect: boolean;
+  /** The orders this session placed, canceled when it ends (only with cancelOnDisconnect). */
+  orders?: SessionOrders;
 }
 
 export class WsConnection {
   session: Session | undefined;
   readonly subscriptions = new Map<string, Subscription>();
-  /** Orders placed through this connection (for cancel-on-disconnect). */
-  readonly placedOrders = new Set<string>();
   /** Whether a pong (or any frame) arrived since the last ping. */
   alive = true;
   lastActivity: number;

@@ -164,24 +164,11 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     releaseIp(connection.ip);
     for (const sub of [...connection.subscriptions.values()]) processor.removeSubscription(sub);
     sessions.remove(connection);
-    const session = connection.session;
-    if (!session?.cancelOnDisconnect || connection.placedOrders.size === 0) return;
-    try {
-      cancelOnDisconnect(connection, session.principal.accountId);
-    } catch (err) {
-      logger.error({ err, connection: connection.id }, 'ws: cancel-on-disconnect could not read open orders');
-    }
-  };
-
-  const cancelOnDisconnect = (connection: WsConnection, accountId: string) => {
-    const open = bus.core.openOrders(accountId).filter((o) => connection.placedOrders.has(o.orderId));
-    if (open.length > 0) logger.info({ connection: connection.id, accountId, orders: open.length }, 'ws: cancel-on-disconnect');
-    for (const order of open) {
-      const cancel = options.orders.cancel(accountId, { orderId: order.orderId }).catch((err: unknown) => {
-        logger.warn({ err, orderId: order.orderId }, 'ws: cancel-on-disconnect failed');
-      });
-      pendingCancels.add(cancel);
-      void cancel.finally(() => pendingCancels.delete(cancel));
+    // Cancel-on-disconnect (order entry's SessionOrders); close() waits for these cancels.
+    const ending = connection.session?.orders?.end();
+    if (ending) {
+      pendingCancels.add(ending);
+      void ending.finally(() => pendingCancels.delete(ending));
     }
   };
 

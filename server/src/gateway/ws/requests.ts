@@ -20,6 +20,8 @@ import { rejectionError } from '../../errors/reject-codes.js';
 import { rateLimitedError, type RateLimitUsage, type RequestRateLimiter } from '../../limits/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
+import { SessionOrders } from '../../order-entry/session-orders.js';
+import { apiCanceledOrders, apiOrderResult, placeRequestFromApi } from '../../order-entry/views.js';
 import type { CommandBus } from '../../sequencer/api.js';
 import { CloseCode, type WsConfig } from './config.js';
 import { PRIVATE_CHANNELS, type Channel, type PrivateChannel, type Subscription, type WsConnection } from './connection.js';
@@ -47,8 +49,6 @@ const WEIGHT_OF: Readonly<Record<RequestOp, string>> = {
 const ORDER_OPS: ReadonlySet<RequestOp> = new Set<RequestOp>(['placeOrder', 'amendOrder', 'cancelOrder', 'cancelAll', 'batch']);
 
 const DEFAULT_BOOK_DEPTH = 10;
-/** Orders remembered for cancel-on-disconnect before the closed ones are pruned. */
-const PLACED_ORDERS_PRUNE_AT = 1024;
 
 export interface RequestDeps {
   bus: CommandBus;
@@ -87,7 +87,7 @@ export class RequestProcessor {
       placeOrder: (c, r, u) => this.#orderOp(c, u, (accountId) => this.#place(c, accountId, r.args as OrderRequest)),
       amendOrder: (c, r, u) => this.#orderOp(c, u, (accountId) => this.#amend(accountId, r.args as AmendArgs)),
       cancelOrder: (c, r, u) => this.#orderOp(c, u, (accountId) => this.#cancel(accountId, r.args as OrderRefArgs)),
-      cancelAll: (c, r, u) => this.#orderOp(c, u, async (accountId) => ({ canceled: await deps.orders.cancelAll(accountId, (r.args as { symbol?: string } | undefined)?.symbol) })),
+      cancelAll: (c, r, u) => this.#orderOp(c, u, async (accountId) => ({ canceled: apiCanceledOrders(await deps.orders.cancelAll(accountId, (r.args as { symbol?: string } | undefined)?.symbol)) })),
       batch: (c, r) => this.#batch(c, (r.args as { requests: BatchItem[] }).requests),
     };
   }
@@ -152,7 +152,11 @@ export class RequestProcessor {
     if (sessions.count(principal.keyId) >= config.maxConnectionsPerKey) {
       throw catalogError('WS_TOO_MANY_CONNECTIONS', `The key already has ${config.maxConnectionsPerKey} logged-in WebSocket connections.`);
     }
-    connection.session = { principal, cancelOnDisconnect: args.cancelOnDisconnect ?? false };
+    const cancelOnDisconnect = args.cancelOnDisconnect ?? false;
+    connection.session = {
+      principal, cancelOnDisconnect,
+      ...(cancelOnDisconnect && { orders: new SessionOrders(this.deps.orders, principal.accountId, this.deps.logger, `ws:${connection.id}`) }),
+    };
     sessions.add(connection);
     // A revocation that landed while the signature was being checked found no session to close.
     const record = await keys.get(principal.keyId);
@@ -225,20 +229,19 @@ export class RequestProcessor {
   }
 
   async #place(connection: WsConnection, accountId: string, args: OrderRequest): Promise<object> {
-    const result = await this.deps.orders.place(accountId, args);
-    this.#rememberPlaced(connection, accountId, result.order.orderId);
-    return result;
+    const session = connection.session?.orders;
+    return apiOrderResult(await this.deps.orders.place(accountId, placeRequestFromApi(args), session ? { session } : {}));
   }
 
-  #amend(accountId: string, args: AmendArgs): Promise<object> {
+  async #amend(accountId: string, args: AmendArgs): Promise<object> {
     const { price, quantity, newClientOrderId } = args;
-    return this.deps.orders.amend(accountId, orderRef(args), {
+    return apiOrderResult(await this.deps.orders.amend(accountId, orderRef(args), {
       ...(price !== undefined && { price }), ...(quantity !== undefined && { quantity }), ...(newClientOrderId !== undefined && { newClientOrderId }),
-    });
+    }));
   }
 
   async #cancel(accountId: string, args: OrderRefArgs): Promise<object> {
-    return { order: await this.deps.orders.cancel(accountId, orderRef(args)) };
+    return { order: apiOrderResult(await this.deps.orders.cancel(accountId, orderRef(args))).order };
   }
 
   /** Each request in turn, charged and checked as if sent alone; a failure does not stop the rest. */
@@ -262,22 +265,6 @@ export class RequestProcessor {
       }
     }
     return { result: { results }, usage: [...(await requestLimiter.usage(callerOf(connection))), ...(await orders.orderRateUsage(accountId))] };
-  }
-
-  /** Cancel-on-disconnect needs the orders this connection placed; closed ones are pruned now and then. */
-  #rememberPlaced(connection: WsConnection, accountId: string, orderId: string): void {
-    const session = connection.session;
-    if (!session?.cancelOnDisconnect) return;
-    if (connection.closed) {
-      // Placed after the connection went away: cancel it now, as cancel-on-disconnect promises.
-      this.deps.orders.cancel(accountId, { orderId }).catch((err: unknown) => this.deps.logger.warn({ err, orderId }, 'ws: cancel-on-disconnect failed'));
-      return;
-    }
-    connection.placedOrders.add(orderId);
-    if (connection.placedOrders.size >= PLACED_ORDERS_PRUNE_AT) {
-      const open = new Set(this.deps.bus.core.openOrders(accountId).map((o) => o.orderId));
-      for (const id of connection.placedOrders) if (!open.has(id)) connection.placedOrders.delete(id);
-    }
   }
 }
 

@@ -1,10 +1,10 @@
 import type { components } from '../../../../../generated/openapi.js';
-import type { OrderStatus } from '../../../core/api.js';
+import type { OrderRef, OrderStatus, OrderView } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
 import type { HistoryStore } from '../../../history/store.js';
 import { InvalidCursorError } from '../../../history/cursor.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
-import { fillFromRecord, toApiOrder } from '../../../order-entry/views.js';
+import { apiCanceledOrders, apiOrderResult, fillFromRecord, placeRequestFromApi, refusalError, toApiOrder } from '../../../order-entry/views.js';
 import { invalidCursorError } from '../pagination.js';
 import { problemFor } from '../problem.js';
 import type { HandlerMap, Principal } from '../operations.js';
@@ -36,30 +36,32 @@ function withCursorErrors<T>(read: () => T): T {
 
 export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pick<HandlerMap, OrderOps> {
   return {
-    placeOrder: async ({ principal, body }) => ({ status: 201, body: await orders.place(accountOf(principal), body) }),
+    placeOrder: async ({ principal, body }) => ({ status: 201, body: apiOrderResult(await orders.place(accountOf(principal), placeRequestFromApi(body))) }),
     placeOrderBatch: async ({ principal, body, requestId }) => {
-      const results = await orders.placeBatch(accountOf(principal), body.orders);
+      const outcomes = await orders.placeBatch(accountOf(principal), body.orders.map(placeRequestFromApi));
       return {
         status: 200,
         body: {
-          results: results.map((r) =>
-            r.ok ? { ok: true, order: r.order, fills: r.fills } : { ok: false, error: problemFor(r.error.code, r.error.status, r.error.detail, '/v1/orders/batch', requestId) as components['schemas']['Problem'] },
-          ),
+          results: outcomes.map((o) => {
+            if (o.ok) return { ok: true, ...apiOrderResult(o) };
+            const e = refusalError(o);
+            return { ok: false, error: problemFor(e.code, e.status, e.detail, '/v1/orders/batch', requestId) as components['schemas']['Problem'] };
+          }),
         },
       };
     },
-    amendOrder: async ({ principal, path, body }) => ({ status: 200, body: await orders.amend(accountOf(principal), { orderId: path.orderId }, body) }),
-    amendOrderByClientId: async ({ principal, path, body }) => ({ status: 200, body: await orders.amend(accountOf(principal), { clientOrderId: path.clientOrderId }, body) }),
-    cancelOrder: async ({ principal, path }) => ({ status: 200, body: await orders.cancel(accountOf(principal), { orderId: path.orderId }) }),
-    cancelOrderByClientId: async ({ principal, path }) => ({ status: 200, body: await orders.cancel(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
+    amendOrder: async ({ principal, path, body }) => ({ status: 200, body: apiOrderResult(await orders.amend(accountOf(principal), { orderId: path.orderId }, body)) }),
+    amendOrderByClientId: async ({ principal, path, body }) => ({ status: 200, body: apiOrderResult(await orders.amend(accountOf(principal), { clientOrderId: path.clientOrderId }, body)) }),
+    cancelOrder: async ({ principal, path }) => ({ status: 200, body: apiOrderResult(await orders.cancel(accountOf(principal), { orderId: path.orderId })).order }),
+    cancelOrderByClientId: async ({ principal, path }) => ({ status: 200, body: apiOrderResult(await orders.cancel(accountOf(principal), { clientOrderId: path.clientOrderId })).order }),
     cancelAllOrders: async ({ principal, query, headers }) =>
       orders.idempotent(accountOf(principal), headerValue(headers['idempotency-key']), { op: 'cancelAll', symbol: query.symbol }, async () => ({
         status: 200 as const,
-        body: { canceled: await orders.cancelAll(accountOf(principal), query.symbol) },
+        body: { canceled: apiCanceledOrders(await orders.cancelAll(accountOf(principal), query.symbol)) },
       })),
-    getOrder: async ({ principal, path }) => ({ status: 200, body: await orders.getOrder(accountOf(principal), { orderId: path.orderId }) }),
-    getOrderByClientId: async ({ principal, path }) => ({ status: 200, body: await orders.getOrder(accountOf(principal), { clientOrderId: path.clientOrderId }) }),
-    listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: orders.openOrders(accountOf(principal), query.symbol) } }),
+    getOrder: async ({ principal, path }) => ({ status: 200, body: toApiOrder(await foundOrder(orders, accountOf(principal), { orderId: path.orderId })) }),
+    getOrderByClientId: async ({ principal, path }) => ({ status: 200, body: toApiOrder(await foundOrder(orders, accountOf(principal), { clientOrderId: path.clientOrderId })) }),
+    listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: orders.openOrders(accountOf(principal), query.symbol).map((o) => toApiOrder(o)) } }),
     listOrders: async ({ principal, query }) => {
       await historySynced();
       const page = withCursorErrors(() =>
@@ -90,6 +92,12 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
       return { status: 200, body: { data: page.items.map(fillFromRecord), nextCursor: page.nextCursor ?? null } };
     },
   };
+}
+
+async function foundOrder(orders: OrderEntry, accountId: string, ref: OrderRef): Promise<OrderView> {
+  const order = await orders.findOrder(accountId, ref);
+  if (!order) throw new ApiError({ status: 404, code: 'ORDER_NOT_FOUND', detail: 'No such order for this account.' });
+  return order;
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {
