@@ -29,6 +29,7 @@ import { DeadManSwitches } from './order-entry/dead-man-switch.js';
 import { OrderEntry } from './order-entry/order-entry.js';
 import type { JournalFileSystem } from './journal/file-system.js';
 import { openDurableSequencer, type DurableSequencer } from './sequencer/durable.js';
+import type { Timers } from './sequencer/expiry-timer.js';
 import { SqliteIdempotencyStore } from './storage/idempotency-store.js';
 import { openDatabase } from './storage/sqlite.js';
 
@@ -36,6 +37,8 @@ export interface ServiceOptions {
   config: Config;
   logger: Logger;
   clock?: () => number;
+  /** Wake-ups for GTD expiry (default: real timers); tests inject ones that follow `clock`. */
+  timers?: Timers;
   /** Validate responses against the contract (tests turn it on). */
   validateResponses?: boolean;
   /** Run the demo market maker in demo mode (default true; tests that need quiet books turn it off). */
@@ -71,7 +74,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let shuttingDown = false;
 
   const bus = await openDurableSequencer({
-    dataDir: config.dataDir, logger, clock: { now: clock }, ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
+    dataDir: config.dataDir, logger, clock: { now: clock }, ...(opts.timers && { timers: opts.timers }), ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
   });
   // Keys and timers change rarely and are synced on every commit. The replay and idempotency
   // caches are written on every request, so they commit without a sync (WAL, synchronous=NORMAL):

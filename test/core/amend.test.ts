@@ -82,4 +82,17 @@ describe('amend', () => {
     expect(h.core.order('alice', { orderId: id })).toMatchObject({ price: '100', quantity: '1', status: 'new' });
     expect(h.balance('alice', 'USD').hold).toBe('100');
   });
+
+  it('checks the minimum notional only when the price or quantity changes', () => {
+    const h = market({}, { minNotional: '5' });
+    const id = h.placeOk('alice', { side: 'buy', price: '30000', quantity: '0.0003', clientOrderId: 'small' });
+    // Decrement-and-cancel shrinks the resting bid to 0.0001 (3 USD, below the 5 USD minimum).
+    h.placeOk('alice', { side: 'sell', price: '30000', quantity: '0.0002', stp: 'decrement_and_cancel' });
+    expect(h.core.order('alice', { orderId: id })).toMatchObject({ quantity: '0.0001', status: 'new' });
+    const r = h.run({ type: 'AmendOrder', accountId: 'alice', orderId: id, newClientOrderId: 'renamed' });
+    expect(r.ok).toBe(true);
+    expect(eventsOf(r.events, 'OrderAmended').map((e) => [e.order.clientOrderId, e.priorityKept])).toEqual([['renamed', true]]);
+    expect(h.rejected({ type: 'AmendOrder', accountId: 'alice', orderId: id, newPrice: '30001' })).toBe('NOTIONAL_TOO_SMALL');
+    expect(h.rejected({ type: 'AmendOrder', accountId: 'alice', orderId: id, newQuantity: '0.0001', newClientOrderId: 'again', newPrice: '29999' })).toBe('NOTIONAL_TOO_SMALL');
+  });
 });

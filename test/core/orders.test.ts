@@ -108,6 +108,22 @@ describe('time in force', () => {
     expect(h.balance('alice', 'USD').hold).toBe('0');
   });
 
+  it('expireAt is checked against the core clock (the latest command time), the same clock expiry uses', () => {
+    const h = market();
+    h.ts = T0 + 1000;
+    h.ok({ type: 'ExpireOrders' });
+    // A command stamped earlier than one already seen: its own ts would allow T0 + 500, the clock does not.
+    h.ts = T0;
+    expect(h.place('alice', { side: 'buy', price: '100', quantity: '1', timeInForce: 'GTD', expireAt: T0 + 500 })).toMatchObject({ ok: false, code: 'INVALID_EXPIRY' });
+    expect(h.place('alice', { side: 'buy', price: '100', quantity: '1', timeInForce: 'GTD', expireAt: T0 + 1000 })).toMatchObject({ ok: false, code: 'INVALID_EXPIRY' });
+    const id = h.placeOk('alice', { side: 'buy', price: '100', quantity: '1', timeInForce: 'GTD', expireAt: T0 + 1001 });
+    expect(h.core.nextExpiry?.()).toBe(T0 + 1001);
+    h.ts = T0 + 1001;
+    h.ok({ type: 'ExpireOrders' });
+    expect(h.core.order('alice', { orderId: id })).toMatchObject({ status: 'expired', cancelReason: 'expired' });
+    expect(h.core.nextExpiry?.()).toBeUndefined();
+  });
+
   it('an expired GTD order met while matching is expired, not filled', () => {
     const h = market();
     h.placeOk('bob', { side: 'sell', price: '100', quantity: '1', timeInForce: 'GTD', expireAt: T0 + 1000 });

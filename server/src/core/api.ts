@@ -152,6 +152,8 @@ export interface OrderView {
   /** filledQuote / filledQuantity, exact division truncated to the quote scale; absent before the first fill. */
   averagePrice?: Decimal;
   status: OrderStatus;
+  /** Why the order ended without filling (status canceled or expired). */
+  cancelReason?: CancelReason;
   expireAt?: Millis;
   createdAt: Millis;
   updatedAt: Millis;
@@ -249,6 +251,11 @@ export interface CoreView {
   quote(accountId: string, quoteId: string): QuoteView | undefined;
   /** Quotes still open (not yet closed by a command), oldest first; all accounts when none is given. */
   openQuotes(accountId?: string): QuoteView[];
+  /**
+   * The earliest `expireAt` of a live GTD order, if any: the sequencer submits `ExpireOrders`
+   * once its clock reaches it. Optional so that other cores (tests) need not expire anything.
+   */
+  nextExpiry?(): Millis | undefined;
 }
 
 /** The engine as the sequencer sees it: the queries, plus applying commands and taking snapshots. */

@@ -140,4 +140,8 @@ export class Engine implements TradingCore {
     for (const found of this.st.quotes.open.values()) if (accountId === undefined || found.accountId === accountId) out.push(found.view());
     return out;
   }
+
+  nextExpiry(): number | undefined {
+    return q.nextExpiry(this.st);
+  }
 }

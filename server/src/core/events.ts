@@ -32,6 +32,7 @@ export function orderView(o: Order): OrderView {
     filledQuote: formatFixed(o.filledQuote, qs),
     averagePrice: o.filled === 0n ? undefined : formatFixed((o.filledQuote * inst.baseUnit) / o.filled, qs),
     status: o.status,
+    cancelReason: o.cancelReason,
     expireAt: o.expireAt,
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,

@@ -101,6 +101,7 @@ export function cancelOrder(st: CoreState, o: Order, reason: CancelReason, statu
   if (level !== null) bookSide(o.inst, o.side).remove(o);
   o.remaining = 0n;
   o.status = status;
+  o.cancelReason = reason;
   o.updatedAt = st.ts;
   emitCanceled(st, o, reason);
   releaseHold(st, o);

@@ -3,7 +3,7 @@
  * scale: base quantities at the base asset's decimals, prices and quote amounts at the quote
  * asset's decimals.
  */
-import type { InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
+import type { CancelReason, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { BookSide, type BookNode, type PriceLevel } from './book.js';
 import { MarketData } from './market-data.js';
 
@@ -99,6 +99,8 @@ export class Order implements BookNode {
   /** What this order currently holds: quote for a buy, base for a sell. */
   held = 0n;
   status: OrderStatus = 'new';
+  /** Set when the order ends canceled or expired. */
+  cancelReason: CancelReason | undefined;
   priceText: string | undefined;
   /** The OTC quote this order executed (quotes.ts), if any. */
   quoteId: string | undefined;

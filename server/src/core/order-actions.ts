@@ -97,7 +97,9 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   }
   const priceChanged = price !== o.price;
   if (!priceChanged && quantity === o.quantity && clientOrderId === o.clientOrderId) return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
-  if (inst.notional(price, quantity) < inst.minNotional) return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+  // Only a new price or quantity is held to the minimum notional: an order that STP decremented
+  // below it can still take a new client order id.
+  if ((priceChanged || quantity !== o.quantity) && inst.notional(price, quantity) < inst.minNotional) return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   if (priceChanged && !withinBand(inst, price)) return amendRejected(st, c, account.id, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
   const buy = o.side === 'buy';
   const best = (buy ? inst.asks : inst.bids).best();

@@ -61,7 +61,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   }
   let expireAt: number | undefined;
   if (tif === 'GTD') {
-    if (!Number.isSafeInteger(c.expireAt) || (c.expireAt as number) <= st.ts) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_EXPIRY', 'expireAt must be an integer time after now');
+    if (!Number.isSafeInteger(c.expireAt) || (c.expireAt as number) <= st.clock) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_EXPIRY', 'expireAt must be an integer time after the core clock (the latest command time)');
     expireAt = c.expireAt;
   } else if (c.expireAt !== undefined) {
     return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_EXPIRY', 'expireAt is only for GTD orders');
@@ -105,7 +105,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
     if (best === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NO_LIQUIDITY', 'no orders on the other side of the book');
     const band = buy ? bandCap(inst) : bandFloor(inst);
     if (buy && quantity !== null) {
-      const sweep = sweepPrice(inst, quantity);
+      const sweep = sweepPrice(st, account, inst, quantity, stp);
       limit = band !== null && band < sweep ? band : sweep;
       limitFromBand = band !== null && band < sweep;
     } else if (band !== null) {
@@ -164,16 +164,27 @@ export function settleAfterMatch(st: CoreState, o: Order, stop: MatchStop, limit
   else rest(st, o);
 }
 
-/** Price of the deepest ask level a market buy of `quantity` reaches (the last level if the book is too thin). */
-function sweepPrice(inst: Instrument, quantity: bigint): bigint {
+/**
+ * Price of the deepest ask level a market buy of `quantity` reaches (the last level it can
+ * reach if the book is too thin), counting only what it may trade with, as `match` will walk
+ * it: expired GTD asks are skipped (matching expires them); an own ask is skipped under
+ * cancel_oldest (matching cancels it), decrements the order under decrement_and_cancel, and
+ * otherwise ends the walk (matching stops there).
+ */
+function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity: bigint, stp: StpMode): bigint {
   const levels = inst.asks.levels;
-  let sum = 0n;
-  let price = 0n;
+  let left = quantity;
+  let price = levels[levels.length - 1]!.price;
   for (let i = levels.length - 1; i >= 0; i--) {
     const level = levels[i]!;
-    price = level.price;
-    sum += level.quantity;
-    if (sum >= quantity) break;
+    for (let node = level.head as Order | null; node !== null; node = node.next as Order | null) {
+      if (node.expireAt !== undefined && node.expireAt <= st.clock) continue;
+      if (node.account === account && stp === 'cancel_oldest') continue;
+      price = level.price;
+      if (node.account === account && stp !== 'decrement_and_cancel') return price;
+      left -= node.remaining;
+      if (left <= 0n) return price;
+    }
   }
   return price;
 }

@@ -147,3 +147,10 @@ export function ticker(st: CoreState, symbol: string, now: number): TickerView |
     bestBid: bid?.priceText, bestAsk: ask?.priceText, tradeCount: trades, windowStart, windowEnd: now,
   };
 }
+
+/** The earliest expireAt among live GTD orders (a scan: it is asked once per expiry, not per command). */
+export function nextExpiry(st: CoreState): number | undefined {
+  let earliest: number | undefined;
+  for (const o of st.gtd) if (earliest === undefined || (o.expireAt as number) < earliest) earliest = o.expireAt;
+  return earliest;
+}

@@ -3,7 +3,7 @@
  * back. Everything that can influence a later event or query is captured, including the order
  * of every queue, so restore + replay produces byte-identical events.
  */
-import type { CandleInterval, CoreSnapshot, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
+import type { CancelReason, CandleInterval, CoreSnapshot, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { makeInstrument } from './admin.js';
 import { formatFixed } from './fixed.js';
 import { addLive, bookSide } from './lifecycle.js';
@@ -40,6 +40,8 @@ interface OrderState {
   remaining: Int; filled: Int; filledQuote: Int; feeNumerator: Int; held: Int; status: OrderStatus;
   expireAt: number | null; createdAt: number; updatedAt: number;
   quoteId?: string;
+  /** Absent in snapshots written before finished orders kept their reason. */
+  cancelReason?: CancelReason;
 }
 
 interface SnapshotState {
@@ -61,6 +63,7 @@ function orderState(o: Order): OrderState {
     remaining: o.remaining.toString(), filled: o.filled.toString(), filledQuote: o.filledQuote.toString(),
     feeNumerator: o.feeNumerator.toString(), held: o.held.toString(), status: o.status, expireAt: o.expireAt ?? null,
     createdAt: o.createdAt, updatedAt: o.updatedAt, ...(o.quoteId !== undefined && { quoteId: o.quoteId }),
+    ...(o.cancelReason !== undefined && { cancelReason: o.cancelReason }),
   };
 }
 
@@ -130,6 +133,7 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
   o.feeNumerator = BigInt(s.feeNumerator);
   o.held = BigInt(s.held);
   o.status = s.status;
+  o.cancelReason = s.cancelReason;
   o.priceText = s.orderType === 'limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
   o.quoteId = s.quoteId;
   return o;

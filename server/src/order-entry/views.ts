@@ -15,7 +15,8 @@ export type ApiOrder = components['schemas']['Order'];
 export type ApiFill = components['schemas']['Fill'];
 export type ApiOrderRequest = components['schemas']['OrderRequest'];
 
-export function toApiOrder(o: OrderView, cancelReason?: CancelReason): ApiOrder {
+export function toApiOrder(o: OrderView, reason?: CancelReason): ApiOrder {
+  const cancelReason = reason ?? o.cancelReason;
   return {
     orderId: o.orderId,
     ...(o.clientOrderId !== undefined && { clientOrderId: o.clientOrderId }),

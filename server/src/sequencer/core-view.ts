@@ -30,5 +30,6 @@ export function queriesUntilFailure(core: CoreView, failure: () => string | unde
     candles: (symbol, interval, start, end) => (check(), core.candles(symbol, interval, start, end)),
     quote: (accountId, quoteId) => (check(), core.quote(accountId, quoteId)),
     openQuotes: (accountId) => (check(), core.openQuotes(accountId)),
+    ...(core.nextExpiry && { nextExpiry: () => (check(), core.nextExpiry!()) }),
   };
 }

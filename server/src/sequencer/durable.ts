@@ -22,6 +22,7 @@ import { DurabilityError, type CommandBus } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { lockDataDirectory, prepareDataDirectory } from './data-directory.js';
 import { loadEngine, TRADING_CORE_MODULE } from './engine.js';
+import { ExpiryTimer, systemTimers, type Timers } from './expiry-timer.js';
 import { EventFanout, type EventListener } from './fanout.js';
 import { queriesUntilFailure } from './core-view.js';
 import { recover } from './recovery.js';
@@ -52,6 +53,8 @@ export interface DurableSequencerOptions {
   snapshotOnClose?: boolean;
   /** The journal's file layer; tests inject write failures through it. */
   fileSystem?: JournalFileSystem;
+  /** Wake-ups for GTD expiry (default: real timers); tests inject ones that follow their clock. */
+  timers?: Timers;
   /** Module (URL) exporting createCore() and restoreCore(): the core to run, here and in the replica worker (default: the trading core). */
   engineModule?: string;
 }
@@ -136,6 +139,7 @@ export async function openDurableSequencer(options: DurableSequencerOptions): Pr
     });
     sequencer = new DurableSequencerImpl(options, history, unlock, recovered.core, writer, replica, snapshotter, recovered.lastTs);
     snapshotter.start();
+    sequencer.startExpiry();
     return sequencer;
   } catch (error) {
     await replica.abandon();
@@ -166,6 +170,7 @@ class DurableSequencerImpl implements DurableSequencer {
   private failure: string | undefined;
   private closing = false;
   readonly core: CoreView;
+  private readonly expiry: ExpiryTimer;
 
   constructor(
     private readonly options: DurableSequencerOptions,
@@ -183,6 +188,12 @@ class DurableSequencerImpl implements DurableSequencer {
     this.timestamps = new CommandTimestamps(options.clock ?? systemClock, lastTs);
     this.maxReplicaLag = options.maxReplicaLag ?? DEFAULTS.maxReplicaLag;
     this.core = queriesUntilFailure(rawCore, () => this.failure);
+    this.expiry = new ExpiryTimer(this, options.clock ?? systemClock, options.timers ?? systemTimers, this.logger);
+  }
+
+  /** Arms GTD expiry; orders that came due while the service was down expire at once. */
+  startExpiry(): void {
+    this.expiry.start();
   }
 
   get healthy(): boolean {
@@ -240,6 +251,7 @@ class DurableSequencerImpl implements DurableSequencer {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.expiry.stop();
     await this.writer.close();
     this.fanout.flush();
     await this.snapshotter.stop();
