@@ -184,7 +184,10 @@ export interface paths {
         };
         /**
          * List open orders
-         * @description Your live orders (`new` and `partially_filled`), oldest first.
+         * @description Your live orders (`new` and `partially_filled`), oldest first, at most `limit` (default and
+         *     cap 1,000) per page. When more remain, `nextCursor` is set: pass it as `cursor` for the next page.
+         *     Orders placed while you page come after the cursor, so they appear on a later page; orders that
+         *     fill or are canceled in the meantime simply do not.
          */
         get: operations["listOpenOrders"];
         put?: never;
@@ -905,6 +908,7 @@ export interface components {
         };
         OrderList: {
             data: components["schemas"]["Order"][];
+            nextCursor: components["schemas"]["NextCursor"];
         };
         BookLevel: {
             price: components["schemas"]["PositiveDecimal"];
@@ -1809,6 +1813,13 @@ export interface operations {
                  * @example BTC-USD
                  */
                 symbol?: components["parameters"]["SymbolFilter"];
+                /**
+                 * @description Maximum number of orders on one page (the cap is 1,000).
+                 * @example 100
+                 */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. Omit it for the first page. Cursors are opaque. */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: {
                 /**
@@ -1822,7 +1833,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Open orders. */
+            /** @description Open orders (one page). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -224,6 +224,9 @@ export interface TickerView {
 export type CandleInterval = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 export interface Candle { start: Millis; open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; quoteVolume: Decimal; trades: number }
 export interface TradeView { tradeId: number; price: Decimal; quantity: Decimal; takerSide: Side; ts: Millis }
+/** A page of open orders: those with an id above `afterOrderId` (an order id), at most `limit`. */
+export interface OpenOrdersPage { afterOrderId?: string; limit?: number }
+
 export interface AccountView { accountId: string; makerBps: number; takerBps: number; maxOpenOrders: number; openOrders: number; killSwitch: boolean; otcBps: number }
 
 /** The core's queries: all that gateways see of it (`CommandBus.core`); commands go through `CommandBus.submit`. */
@@ -236,8 +239,8 @@ export interface CoreView {
   book(symbol: string, depth?: number): BookSnapshot | undefined;
   /** A live order by id or client id, or a recently finished one by id (bounded retention). */
   order(accountId: string, ref: OrderRef): OrderView | undefined;
-  /** Live orders in ascending order id. */
-  openOrders(accountId: string, symbol?: string): OrderView[];
+  /** Live orders in ascending order id; with `page`, only those after `afterOrderId`, at most `limit` of them. */
+  openOrders(accountId: string, symbol?: string, page?: OpenOrdersPage): OrderView[];
   balances(accountId: string): BalanceView[] | undefined;
   positions(accountId: string): PositionView[] | undefined;
   account(accountId: string): AccountView | undefined;

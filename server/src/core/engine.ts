@@ -4,7 +4,7 @@
  * the state as it was (apart from the sequence number its rejection event takes).
  */
 import type {
-  AssetSpec, BookSnapshot, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, InstrumentSpec, OrderRef, OrderView,
+  AssetSpec, BookSnapshot, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, InstrumentSpec, OpenOrdersPage, OrderRef, OrderView,
   TradingCore, AccountView, BalanceView, PositionView, QuoteView, TickerView, TradeView,
 } from './api.js';
 import { addAsset, addInstrument, createAccount, deposit, setFeeSchedule, setInstrumentStatus, setKillSwitch, withdraw } from './admin.js';
@@ -101,8 +101,8 @@ export class Engine implements TradingCore {
     return q.findOrder(this.st, accountId, ref);
   }
 
-  openOrders(accountId: string, symbol?: string): OrderView[] {
-    return q.openOrders(this.st, accountId, symbol);
+  openOrders(accountId: string, symbol?: string, page?: OpenOrdersPage): OrderView[] {
+    return q.openOrders(this.st, accountId, symbol, page);
   }
 
   balances(accountId: string): BalanceView[] | undefined {

@@ -1,6 +1,6 @@
 /** The read side: views of the core's state at its current sequence. Nothing here mutates. */
 import type {
-  AccountView, BalanceView, BookLevel, BookSnapshot, Candle, CandleInterval, OrderRef, OrderView, PositionView, TickerView, TradeView,
+  AccountView, BalanceView, BookLevel, BookSnapshot, Candle, CandleInterval, OpenOrdersPage, OrderRef, OrderView, PositionView, TickerView, TradeView,
 } from './api.js';
 import { averageEntry, orderView } from './events.js';
 import { formatFixed } from './fixed.js';
@@ -38,11 +38,17 @@ export function findOrder(st: CoreState, accountId: string, ref: OrderRef): Orde
 }
 
 /** Live orders of an account (optionally one symbol), ascending order id. */
-export function openOrders(st: CoreState, accountId: string, symbol?: string): OrderView[] {
+export function openOrders(st: CoreState, accountId: string, symbol?: string, page?: OpenOrdersPage): OrderView[] {
   const account = st.accounts.get(accountId);
   if (account === undefined) return [];
+  const after = page?.afterOrderId === undefined ? 0 : Number(page.afterOrderId);
+  const limit = page?.limit ?? Infinity;
   const out: OrderView[] = [];
-  for (const o of account.orders.values()) if (symbol === undefined || o.inst.symbol === symbol) out.push(orderView(o));
+  // account.orders is in ascending id order, so a page stops as soon as it is full.
+  for (const o of account.orders.values()) {
+    if (out.length >= limit) break;
+    if (o.id > after && (symbol === undefined || o.inst.symbol === symbol)) out.push(orderView(o));
+  }
   return out;
 }
 

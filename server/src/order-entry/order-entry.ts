@@ -115,6 +115,16 @@ export class OrderEntry {
     return this.#deps.bus.core.openOrders(accountId, symbol);
   }
 
+  /** One page of the account's open orders, oldest first, and the order id to continue after (undefined on the last page). */
+  openOrdersPage(accountId: string, symbol: string | undefined, page: { afterOrderId?: string; limit: number }): { orders: OrderView[]; lastOrderId?: string } {
+    const limit = page.limit;
+    // One more than asked for tells whether another page follows.
+    const views = this.#deps.bus.core.openOrders(accountId, symbol, { ...(page.afterOrderId !== undefined && { afterOrderId: page.afterOrderId }), limit: limit + 1 });
+    const more = views.length > limit;
+    const orders = more ? views.slice(0, limit) : views;
+    return more ? { orders, lastOrderId: orders[orders.length - 1]!.orderId } : { orders };
+  }
+
   /** Runs any other mutating action at most once per `Idempotency-Key` (none given: just runs it). */
   idempotent<S extends number, T>(scope: string, key: string | undefined, request: unknown, action: () => Promise<StoredResponse<T, S>>): Promise<StoredResponse<T, S>> {
     return key === undefined ? action() : this.#runner.run(`key:${scope}`, key, request, action);

@@ -5,7 +5,10 @@ import type { HistoryStore } from '../../../history/store.js';
 import { InvalidCursorError } from '../../../history/cursor.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
 import { apiCanceledOrders, apiOrderResult, fillFromRecord, placeRequestFromApi, refusalError, toApiOrder } from '../../../order-entry/views.js';
-import { invalidCursorError } from '../pagination.js';
+import { decodeCursor, encodeCursor, invalidCursorError } from '../pagination.js';
+
+/** The most open orders one page of GET /v1/orders/open holds (the contract's maximum and default `limit`). */
+export const OPEN_ORDERS_PAGE_CAP = 1000;
 import { problemFor } from '../problem.js';
 import type { HandlerMap, Principal } from '../operations.js';
 
@@ -61,7 +64,12 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
       })),
     getOrder: async ({ principal, path }) => ({ status: 200, body: toApiOrder(await foundOrder(orders, accountOf(principal), { orderId: path.orderId })) }),
     getOrderByClientId: async ({ principal, path }) => ({ status: 200, body: toApiOrder(await foundOrder(orders, accountOf(principal), { clientOrderId: path.clientOrderId })) }),
-    listOpenOrders: ({ principal, query }) => ({ status: 200, body: { data: orders.openOrders(accountOf(principal), query.symbol).map((o) => toApiOrder(o)) } }),
+    listOpenOrders: ({ principal, query }) => {
+      const after = decodeCursor<{ o: string }>(query.cursor, { o: 'string' });
+      if (after !== undefined && !/^[1-9][0-9]{0,15}$/.test(after.o)) throw invalidCursorError();
+      const page = orders.openOrdersPage(accountOf(principal), query.symbol, { ...(after && { afterOrderId: after.o }), limit: query.limit ?? OPEN_ORDERS_PAGE_CAP });
+      return { status: 200, body: { data: page.orders.map((o) => toApiOrder(o)), nextCursor: page.lastOrderId === undefined ? null : encodeCursor({ o: page.lastOrderId }) } };
+    },
     listOrders: async ({ principal, query }) => {
       await historySynced();
       const page = withCursorErrors(() =>
