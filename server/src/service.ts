@@ -85,7 +85,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // With REST workers, every process spends request weight and counts authentication failures
   // in one shared store; a single process keeps them in memory.
   const sharedLimits = config.http.workers > 0 ? await openSharedLimits(config) : undefined;
-  const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits) });
+  const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), now: clock });
   const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock, ...(sharedLimits && { lockout: sharedLimits.lockout }) });
   const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
   const deadMan = new DeadManSwitches(gatewayDb, async (accountId) => {

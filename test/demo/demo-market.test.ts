@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAKER_ACCOUNT, TAKER_ACCOUNT } from '../../server/src/demo/market-maker.js';
+import { eventually } from '../helpers/eventually.js';
 import { signedFetch } from '../helpers/signing.js';
 import { startTestService } from '../helpers/service.js';
 
@@ -15,13 +17,10 @@ describe('demo mode', () => {
       expect(balances.status).toBe(200);
       expect(balances.body.data).toContainEqual(expect.objectContaining({ asset: 'USD', available: '1000000' }));
 
-      let tradesSeen = 0;
-      for (let i = 0; i < 40 && tradesSeen === 0; i++) {
-        await new Promise((r) => setTimeout(r, 250));
+      await eventually(async () => {
         const tickers = (await (await fetch(`${svc.baseUrl}/v1/tickers`)).json()) as { data: { tradeCount: number }[] };
-        tradesSeen = tickers.data.reduce((n, t) => n + t.tradeCount, 0);
-      }
-      expect(tradesSeen).toBeGreaterThan(0);
+        expect(tickers.data.reduce((n, t) => n + t.tradeCount, 0)).toBeGreaterThan(0);
+      }, { timeoutMs: 20_000, intervalMs: 100 });
       for (const symbol of ['BTC-USD', 'ETH-USD', 'ETH-BTC']) {
         const book = (await (await fetch(`${svc.baseUrl}/v1/instruments/${symbol}/book`)).json()) as { bids: { price: string }[]; asks: { price: string }[] };
         expect(book.bids.length, symbol).toBeGreaterThan(0);
@@ -37,7 +36,10 @@ describe('demo mode', () => {
     try {
       expect(existsSync(join(svc.dataDir, 'demo-credentials.json'))).toBe(false);
       expect(svc.demo).toBeUndefined();
-      await new Promise((r) => setTimeout(r, 1200));
+      // A bot creates its accounts before the service's start resolves: their absence now means
+      // none started, without waiting to see whether it quotes.
+      expect(svc.bus.core.account(MAKER_ACCOUNT)).toBeUndefined();
+      expect(svc.bus.core.account(TAKER_ACCOUNT)).toBeUndefined();
       const book = (await (await fetch(`${svc.baseUrl}/v1/instruments/BTC-USD/book`)).json()) as { bids: unknown[]; asks: unknown[] };
       expect(book.bids).toEqual([]);
       expect(book.asks).toEqual([]);
@@ -57,9 +59,8 @@ describe('the whole service over WebSocket', () => {
       socket.on('message', (data) => frames.push(JSON.parse(String(data))));
       await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
       socket.send(JSON.stringify({ id: 1, op: 'subscribe', args: { channel: 'trades', symbol: 'BTC-USD' } }));
-      for (let i = 0; i < 60 && !frames.some((f) => f.type === 'trades'); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(() => expect(frames.some((f) => f.type === 'trades')).toBe(true), { timeoutMs: 20_000, intervalMs: 100 });
       expect(frames.find((f) => f.id === 1)).toMatchObject({ type: 'reply' });
-      expect(frames.some((f) => f.type === 'trades')).toBe(true);
     } finally {
       socket.close();
       await svc.stop();

@@ -4,26 +4,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { startTestService } from '../helpers/service.js';
 
 describe('graceful shutdown (in-process)', () => {
   it('lets an in-flight request finish, then refuses new connections', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((r) => (arrived = r));
     const svc = await startTestService({
       handlerOverrides: {
         getServerTime: async () => {
+          arrived();
           await gate;
           return { status: 200, body: { serverTime: 1, iso: new Date(1).toISOString() } };
         },
       },
     });
     const inFlight = fetch(`${svc.baseUrl}/v1/time`);
-    await new Promise((r) => setTimeout(r, 100));
+    await inHandler;
     const closing = svc.stop();
-    await new Promise((r) => setTimeout(r, 100));
-    // Readiness flips as soon as shutdown starts, but the listener is closed, so a fresh request fails.
-    await expect(fetch(`${svc.baseUrl}/health/live`, { headers: { connection: 'close' } })).rejects.toThrow();
+    // Readiness flips as soon as shutdown starts, and once the listener is closed a fresh request fails.
+    await eventually(() => expect(fetch(`${svc.baseUrl}/health/live`, { headers: { connection: 'close' } })).rejects.toThrow());
     release();
     const res = await inFlight;
     expect(res.status).toBe(200);
@@ -63,8 +66,12 @@ describe('the real process', () => {
   it('serves the API and writes one structured JSON log line per request', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/v1/time`, { headers: { 'x-request-id': 'proc-test-1' } });
     expect(res.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
-    const line = logLines.find((l) => l.requestId === 'proc-test-1');
+    // pino writes asynchronously: the line may come after the response.
+    const line = await eventually(() => {
+      const found = logLines.find((l) => l.requestId === 'proc-test-1');
+      expect(found).toBeDefined();
+      return found;
+    });
     expect(line).toMatchObject({ msg: 'request', operation: 'getServerTime', status: 200, method: 'GET', level: 30 });
   });
 

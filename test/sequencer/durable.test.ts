@@ -9,6 +9,7 @@ import { FaultyFileSystem } from '../journal/journal-files.js';
 import { captureLogs } from '../durability/support/log-capture.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
 import { deposit, LEDGER_ENGINE_MODULE, place } from './ledger-core.js';
+import { eventually } from '../helpers/eventually.js';
 
 const newDir = tempDirs('durable-seq');
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -260,8 +261,8 @@ describe('durable sequencer: snapshots', () => {
     const dir = newDir();
     const { bus } = await open(dir, { snapshotIntervalMs: 20, snapshotOnClose: false });
     await bus.submit(deposit('a', 1));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(bus.status().snapshotIndex).toBe(1);
+    // The replica thread writes it when it gets the CPU: wait for it, not for a fixed time.
+    await eventually(() => expect(bus.status().snapshotIndex).toBe(1));
     await bus.close();
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.js';
 import { signedFetch } from '../../helpers/signing.js';
 import { startTestService } from '../../helpers/service.js';
 
@@ -13,21 +14,17 @@ it('re-arms a dead-man switch across a restart, and fires one whose deadline pas
   const trader = await first.createTrader('dm');
   const order = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' };
   expect((await signedFetch(first.baseUrl, trader, 'POST', '/v1/orders', { body: order })).status).toBe(201);
-  expect((await signedFetch(first.baseUrl, trader, 'PUT', '/v1/dead-man-switch', { body: { timeoutSeconds: 1 } })).body.armed).toBe(true);
+  expect((await signedFetch(first.baseUrl, trader, 'PUT', '/v1/dead-man-switch', { body: { timeoutSeconds: 10 } })).body.armed).toBe(true);
   await first.stop();
-  // Down for longer than the timeout: the deadline passes with no process to fire it.
-  await new Promise((r) => setTimeout(r, 1_300));
 
-  const second = await startTestService({ dataDir });
+  // The next start's clock is 30 s on: the deadline passed while no process could fire it.
+  const downMs = 30_000;
+  const second = await startTestService({ dataDir, clock: () => Date.now() + downMs });
+  const get = (path: string) => signedFetch(second.baseUrl, trader, 'GET', path, { timestamp: Date.now() + downMs });
   try {
-    let open: unknown[] = [undefined];
-    for (let i = 0; i < 40 && open.length > 0; i++) {
-      open = (await signedFetch(second.baseUrl, trader, 'GET', '/v1/orders/open')).body.data;
-      if (open.length > 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(open).toEqual([]);
-    expect((await signedFetch(second.baseUrl, trader, 'GET', '/v1/dead-man-switch')).body.armed).toBe(false);
-    const history = await signedFetch(second.baseUrl, trader, 'GET', '/v1/orders?status=canceled');
+    await eventually(async () => expect((await get('/v1/orders/open')).body.data).toEqual([]));
+    expect((await get('/v1/dead-man-switch')).body.armed).toBe(false);
+    const history = await get('/v1/orders?status=canceled');
     expect(history.body.data).toHaveLength(1);
   } finally {
     await second.stop();

@@ -8,8 +8,12 @@ let svc: TestService;
 let trader: HmacCredentials & { accountId: string };
 const order = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' };
 
+/** The service's clock: real time, unless a test stops it or moves it on. */
+const clock = { stoppedAt: undefined as number | undefined, skewMs: 0 };
+const now = () => clock.stoppedAt ?? Date.now() + clock.skewMs;
+
 beforeAll(async () => {
-  svc = await startTestService({ config: { limits: { keyWeightPerSecond: 30, ipWeightPerSecond: 100_000, ordersPerSecond: 1_000, ordersPer10Seconds: 10_000 } } });
+  svc = await startTestService({ clock: now, config: { limits: { keyWeightPerSecond: 30, ipWeightPerSecond: 100_000, ordersPerSecond: 1_000, ordersPer10Seconds: 10_000 } } });
   trader = await svc.createTrader('trader');
 });
 afterAll(async () => {
@@ -83,11 +87,15 @@ describe('signatures', () => {
   });
 
   it('rejects an expired key like an unknown one', async () => {
-    const key = await svc.asOperator('POST', '/v1/operator/accounts/trader/api-keys', { body: { label: 'short', scopes: ['read'], expiresAt: Date.now() + 300 } });
+    const key = await svc.asOperator('POST', '/v1/operator/accounts/trader/api-keys', { body: { label: 'short', scopes: ['read'], expiresAt: now() + 60_000 } });
     const creds = { keyId: key.body.key.keyId, secret: key.body.secret };
     expect((await signedFetch(svc.baseUrl, creds, 'GET', '/v1/balances')).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 400));
-    expect((await signedFetch(svc.baseUrl, creds, 'GET', '/v1/balances')).body.code).toBe('AUTH_INVALID');
+    clock.skewMs = 60_000;
+    try {
+      expect((await signedFetch(svc.baseUrl, creds, 'GET', '/v1/balances', { timestamp: now() })).body.code).toBe('AUTH_INVALID');
+    } finally {
+      clock.skewMs = 0;
+    }
   });
 
   it('enforces the IP allowlist', async () => {
@@ -104,19 +112,23 @@ describe('limits and lockout', () => {
   it('answers 429 with Retry-After, RateLimit fields and a problem once the key budget is spent', async () => {
     const key = await svc.asOperator('POST', '/v1/operator/accounts/trader/api-keys', { body: { label: 'busy', scopes: ['read'] } });
     const busy = { keyId: key.body.key.keyId, secret: key.body.secret };
-    let limited: Awaited<ReturnType<typeof signedFetch>> | undefined;
-    // getBalances weighs 2 against a bucket of 30 refilled at 30/s: sequential requests drain it
-    // as long as each takes under 66 ms, and the more tries the slower the machine may be.
-    for (let i = 0; i < 200 && !limited; i++) {
-      const r = await signedFetch(svc.baseUrl, busy, 'GET', '/v1/balances');
-      if (r.status === 429) limited = r;
-      else expect(r.headers.get('ratelimit-policy')).toContain('"key";q=30;w=1');
+    // getBalances weighs 2 against a bucket of 30 refilled at 30/s. The clock stands still, so
+    // nothing refills: the 16th request is refused however slowly the requests run. Each is signed
+    // at its own millisecond, so none is a replay of another.
+    clock.stoppedAt = Date.now();
+    const answers: Awaited<ReturnType<typeof signedFetch>>[] = [];
+    try {
+      for (let i = 0; i < 16; i++) answers.push(await signedFetch(svc.baseUrl, busy, 'GET', '/v1/balances', { timestamp: clock.stoppedAt - i }));
+    } finally {
+      clock.stoppedAt = undefined;
     }
-    expect(limited).toBeDefined();
+    expect(answers.slice(0, 15).map((r) => r.status)).toEqual(Array(15).fill(200));
+    expect(answers[0]!.headers.get('ratelimit-policy')).toContain('"key";q=30;w=1');
+    const limited = answers[15];
     expect(limited!.body.code).toBe('RATE_LIMITED');
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // Refused: fewer whole units left than the request's weight of 2.
-    expect(limited!.headers.get('ratelimit')).toMatch(/"key";r=[01];/);
+    // Refused: no whole units left for the request's weight of 2.
+    expect(limited!.headers.get('ratelimit')).toMatch(/"key";r=0;/);
   });
 
   it('locks out a key after repeated authentication failures, even for a correct signature', async () => {

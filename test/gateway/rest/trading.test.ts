@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Credentials } from '../../helpers/signing.js';
 import { signedFetch } from '../../helpers/signing.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
+import { eventually } from '../../helpers/eventually.js';
 
 // The happy path of every private operation, and its documented errors, through real HTTP with
 // real signatures and response validation on.
@@ -240,8 +241,7 @@ describe('account, keys and the dead-man switch', () => {
     const armed = await as(carol)('PUT', '/v1/dead-man-switch', { timeoutSeconds: 1 });
     expect(armed.body).toMatchObject({ armed: true, timeoutSeconds: 1 });
     expect((await as(carol)('GET', '/v1/dead-man-switch')).body.armed).toBe(true);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await as(carol)('GET', '/v1/orders/open')).body.data).toEqual([]);
+    await eventually(async () => expect((await as(carol)('GET', '/v1/orders/open')).body.data).toEqual([]), { timeoutMs: 15_000 });
     expect((await as(carol)('GET', '/v1/dead-man-switch')).body.armed).toBe(false);
   });
 });

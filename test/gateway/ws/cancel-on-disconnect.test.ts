@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsTestClient } from './client.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
 
 let h: Harness;
@@ -65,7 +65,13 @@ describe('cancel-on-disconnect', () => {
     const orderId = (await plain.ok('placeOrder', order('19980'))).result.order.orderId as string;
     plain.close();
     await plain.closed;
-    await new Promise((r) => setTimeout(r, 200));
+    // A later connection that asked for it: once its order is canceled, the plain connection's
+    // close, which came first, has been handled too.
+    const later = await WsTestClient.connect(h.url);
+    await later.login(trader, { cancelOnDisconnect: true });
+    const laterOrderId = (await later.ok('placeOrder', order('19970'))).result.order.orderId as string;
+    later.close();
+    await eventually(async () => expect(await statusOf(laterOrderId)).toBe('canceled'));
     expect(await statusOf(orderId)).toBe('new');
   });
 });

@@ -26,6 +26,11 @@ export interface HarnessOptions {
   orderPolicies?: RateLimitPolicy[];
   /** Default: a lockout that never triggers. */
   lockout?: AuthLockout;
+  /**
+   * The clock of the gateway and of the request and order-rate limiters (default Date.now), so a
+   * test decides when a budget refills or a refusal window ends, however slowly the machine runs.
+   */
+  clock?: () => number;
 }
 
 export interface Harness {
@@ -53,8 +58,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     key: { maxFailures: 1_000_000, failureWindowSeconds: 60, baseLockoutSeconds: 1, maxLockoutSeconds: 1, levelMemorySeconds: 60 },
   });
   const verifier = new RequestVerifier({ store: keys, lockout });
-  const requests = new RequestRateLimiter({ policies: options.requestPolicies ?? [generous('key', 'key'), generous('ip', 'ip')] });
-  const orderLimiter = new OrderRateLimiter({ policies: options.orderPolicies ?? [generous('orders-1s', 'account')] });
+  const now = options.clock;
+  const requests = new RequestRateLimiter({ policies: options.requestPolicies ?? [generous('key', 'key'), generous('ip', 'ip')], now });
+  const orderLimiter = new OrderRateLimiter({ policies: options.orderPolicies ?? [generous('orders-1s', 'account')], now });
   const orders = new OrderEntry({ bus, history: undefined, orderLimiter, idempotency: new MemoryIdempotencyStore(), clock: Date.now });
 
   const submit = async (command: Command) => {
@@ -66,7 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const server = createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const gateway = attachWsGateway({ server, bus, verifier, keys, limits: { requests }, orders, logger, config: options.config });
+  const gateway = attachWsGateway({ server, bus, verifier, keys, limits: { requests }, orders, logger, config: options.config, ...(now ? { clock: now } : {}) });
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.js';
 import { ClientPool } from './client.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 
@@ -24,15 +25,14 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 
-/**
- * A token bucket refilled over 10 s: one unit per 10 s / quota, so a run of requests over real
- * sockets ends long before a unit it spent comes back.
- */
+/** A token bucket refilled over 10 s: one unit per 10 s / quota. */
 const policy = (name: string, scope: 'key' | 'ip' | 'account', quota: number) => ({ name, scope, quota, windowSeconds: 10, description: 'test' });
 
 describe('rate limits', () => {
   it('refuses requests over the key budget with RATE_LIMITED, Retry-After and the usage, then admits them once a unit is back', async () => {
-    const h = await harness({ requestPolicies: [policy('key', 'key', 10), policy('ip', 'ip', 1000)] });
+    // The limiters read this clock, so no unit comes back while the requests run, however slowly.
+    const clock = { now: Date.now() };
+    const h = await harness({ requestPolicies: [policy('key', 'key', 10), policy('ip', 'ip', 1000)], clock: () => clock.now });
     const trader = await h.trader('r1');
     const c = await connect(h);
     await c.login(trader);
@@ -42,12 +42,15 @@ describe('rate limits', () => {
     expect(answers[9]!.rateLimit).toContainEqual(expect.objectContaining({ policy: 'key', limit: 10, remaining: 0 }));
     expect(answers[10]).toMatchObject({ type: 'error', op: 'ping', code: 'RATE_LIMITED', status: 429, retryAfterSeconds: 1 });
     expect(answers[10]!.rateLimit).toContainEqual(expect.objectContaining({ policy: 'key', remaining: 0 }));
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.now += 999;
+    expect(await c.request('ping')).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+    clock.now += 1;
     expect((await c.request('ping')).type).toBe('reply');
   });
 
   it('charges an anonymous connection to its IP', async () => {
-    const h = await harness({ requestPolicies: [policy('key', 'key', 1000), policy('ip', 'ip', 10)] });
+    const now = Date.now();
+    const h = await harness({ requestPolicies: [policy('key', 'key', 1000), policy('ip', 'ip', 10)], clock: () => now });
     const c = await connect(h);
     const answers = [];
     for (let i = 0; i < 11; i++) answers.push(await c.request('ping'));
@@ -56,7 +59,9 @@ describe('rate limits', () => {
   });
 
   it('closes a connection that keeps sending after being refused (4005)', async () => {
-    const h = await harness({ requestPolicies: [policy('key', 'key', 1000), policy('ip', 'ip', 10)], config: { maxRefusedPerSecond: 5 } });
+    // A stopped clock: the burst is inside one refusal window, however long it takes to arrive.
+    const now = Date.now();
+    const h = await harness({ requestPolicies: [policy('key', 'key', 1000), policy('ip', 'ip', 10)], config: { maxRefusedPerSecond: 5 }, clock: () => now });
     const c = await connect(h);
     for (let i = 0; i < 30; i++) c.send({ id: i, op: 'ping' });
     expect(await c.closed).toEqual({ code: 4005, reason: 'too many requests refused for rate limiting' });
@@ -64,7 +69,8 @@ describe('rate limits', () => {
   });
 
   it('spends the account order-rate budget on new orders but never on cancels', async () => {
-    const h = await harness({ orderPolicies: [policy('orders-1s', 'account', 2)] });
+    const now = Date.now();
+    const h = await harness({ orderPolicies: [policy('orders-1s', 'account', 2)], clock: () => now });
     const trader = await h.trader('r2');
     const c = await connect(h);
     await c.login(trader);
@@ -95,7 +101,8 @@ describe('connection limits', () => {
     expect(JSON.parse(refused.body)).toMatchObject({ code: 'WS_TOO_MANY_CONNECTIONS', status: 429 });
     open[0]!.close();
     await open[0]!.closed;
-    await new Promise((r) => setTimeout(r, 50));
+    // The server counts the close when its own close event runs, which may come after the client's.
+    await eventually(() => expect(h.gateway.metrics.connectionsOpen).toBe(2));
     expect((await connect(h)).frames[0]!.type).toBe('welcome');
   });
 
@@ -130,23 +137,31 @@ describe('connection limits', () => {
 
 describe('heartbeats and idle connections', () => {
   it('closes a connection that stops answering pings (4002) and keeps one that answers', async () => {
-    const h = await harness({ config: { pingIntervalMs: 100 } });
+    // Long enough that a busy event loop still reads the healthy client's pong before the next round.
+    const h = await harness({ config: { pingIntervalMs: 250 } });
     const deaf = await connect(h, { autoPong: false });
     const healthy = await connect(h);
     await healthy.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
     await deaf.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
     expect(await deaf.closed).toEqual({ code: 4002, reason: 'no pong to the previous ping' });
-    await new Promise((r) => setTimeout(r, 300));
+    // A later deaf connection is closed only after two more ping rounds, each of which also
+    // checked the healthy one: had it been closed, its close would have arrived before its reply.
+    const laterDeaf = await connect(h, { autoPong: false });
+    await laterDeaf.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
+    expect((await laterDeaf.closed).code).toBe(4002);
     expect((await healthy.request('ping')).type).toBe('reply');
   });
 
   it('closes a connection with no subscription and no request for idleTimeoutMs (4003), but not a subscribed one', async () => {
-    const h = await harness({ config: { idleTimeoutMs: 200 } });
-    const idle = await connect(h);
+    const h = await harness({ config: { idleTimeoutMs: 500 } });
     const subscribed = await connect(h);
     await subscribed.ok('subscribe', { channel: 'ticker', symbol: 'BTC-USD' });
+    const idle = await connect(h);
     expect(await idle.closed).toEqual({ code: 4003, reason: 'idle' });
-    await new Promise((r) => setTimeout(r, 300));
+    // A connection opened after the subscription is closed as idle by a check that comes at least
+    // idleTimeoutMs after the subscribed one's last request, so that check would have closed it too.
+    const laterIdle = await connect(h);
+    expect((await laterIdle.closed).code).toBe(4003);
     expect((await subscribed.request('ping')).type).toBe('reply');
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientPool, type Frame } from './client.js';
 import { startHarness, type Harness, type Trader } from './harness.js';
 import { LocalBook } from './local-book.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../../helpers/eventually.js';
 import { trade } from './workload.js';
 
 let h: Harness;
