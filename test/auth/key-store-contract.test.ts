@@ -1,25 +1,50 @@
-/** The behaviour every ApiKeyStore must share, run against both implementations. */
+/** The behaviour every ApiKeyStore must share, run against every implementation (memory, SQLite, PostgreSQL). */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyInputError, MemoryApiKeyStore, SecretBox, SqliteApiKeyStore, type ApiKeyStore } from '../../server/src/auth/index.js';
+import { PostgresApiKeyStore } from '../../server/src/auth/postgres-key-store.js';
+import { connectPostgres, postgresConfig, type PostgresPool } from '../../server/src/storage/postgres.js';
 import { openDatabase } from '../../server/src/storage/sqlite.js';
+import { createTestDatabase, uniqueSchema, type TestDatabase } from '../helpers/postgres.js';
 import { HMAC_KEY, newEd25519Pair, NOW } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'key-contract-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let database: TestDatabase;
+const opened: { store: PostgresApiKeyStore; pool: PostgresPool }[] = [];
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const { store, pool } of opened) {
+    await store.close();
+    await pool.end();
+  }
+  await database.drop();
+});
 let n = 0;
 
-const stores: [string, () => ApiKeyStore][] = [
+/** A store in a schema of its own. */
+async function postgresStore(): Promise<ApiKeyStore> {
+  const schema = uniqueSchema();
+  const pool = await connectPostgres(database.url, { schema });
+  const store = await PostgresApiKeyStore.open(pool, postgresConfig(database.url, { schema }), new SecretBox(randomBytes(32)), { now: () => NOW });
+  opened.push({ store, pool });
+  return store;
+}
+
+const stores: [string, () => ApiKeyStore | Promise<ApiKeyStore>][] = [
   ['memory', () => new MemoryApiKeyStore({ now: () => NOW })],
   ['sqlite', () => new SqliteApiKeyStore(openDatabase(join(dir, `k${n++}.db`)), new SecretBox(randomBytes(32)), { now: () => NOW })],
+  ['PostgreSQL', postgresStore],
 ];
 
 describe.each(stores)('%s ApiKeyStore', (_name, make) => {
   it('creates an HMAC key with a one-time 32-byte base64url secret and a full record', async () => {
-    const store = make();
+    const store = await make();
     const created = await store.create({ ...HMAC_KEY, scopes: ['trade', 'read', 'trade'], ipAllowlist: ['10.0.0.0/8'], senderCompId: 'C1', expiresAt: NOW + 1 });
     expect(created.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(created.record).toEqual({
@@ -32,14 +57,14 @@ describe.each(stores)('%s ApiKeyStore', (_name, make) => {
   });
 
   it('gives distinct ids and secrets to every key', async () => {
-    const store = make();
+    const store = await make();
     const keys = await Promise.all(Array.from({ length: 20 }, () => store.create(HMAC_KEY)));
     expect(new Set(keys.map((k) => k.record.keyId)).size).toBe(20);
     expect(new Set(keys.map((k) => k.secret)).size).toBe(20);
   });
 
   it('takes an Ed25519 public key and never returns a secret for it', async () => {
-    const store = make();
+    const store = await make();
     const pair = newEd25519Pair();
     const created = await store.create({ ...HMAC_KEY, kind: 'ed25519', publicKey: pair.publicPem });
     expect(created.secret).toBeUndefined();
@@ -57,13 +82,13 @@ describe.each(stores)('%s ApiKeyStore', (_name, make) => {
     ['a PEM key of another algorithm', { kind: 'ed25519' as const, publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString() }, /Ed25519/],
     ['an RSA-sized raw key', { kind: 'ed25519' as const, publicKey: Buffer.alloc(64).toString('base64') }, /32 bytes/],
   ])('refuses %s', async (_case, change, message) => {
-    const attempt = make().create({ ...HMAC_KEY, ...change });
+    const attempt = (await make()).create({ ...HMAC_KEY, ...change });
     await expect(attempt).rejects.toThrow(message);
     await expect(attempt).rejects.toBeInstanceOf(ApiKeyInputError);
   });
 
   it('returns copies: changing a returned record does not change the store', async () => {
-    const store = make();
+    const store = await make();
     const { record } = await store.create(HMAC_KEY);
     const got = await store.get(record.keyId);
     got!.scopes.push('operator');
@@ -72,7 +97,7 @@ describe.each(stores)('%s ApiKeyStore', (_name, make) => {
   });
 
   it('lists an account’s keys, revoked ones included, and no other account’s', async () => {
-    const store = make();
+    const store = await make();
     const a = await store.create(HMAC_KEY);
     const b = await store.create({ ...HMAC_KEY, label: 'second' });
     await store.create({ ...HMAC_KEY, accountId: 'acc-2' });
@@ -83,7 +108,7 @@ describe.each(stores)('%s ApiKeyStore', (_name, make) => {
   });
 
   it('revokes once, notifies once, and reports unknown keys as undefined', async () => {
-    const store = make();
+    const store = await make();
     const { record } = await store.create(HMAC_KEY);
     const events: unknown[] = [];
     const off = store.onRevoked((e) => events.push(e));

@@ -4,6 +4,7 @@
  */
 import type { CoreEvent, OrderRef, OrderView } from '../core/api.js';
 import { openDatabase, type SqliteDatabase } from '../storage/sqlite.js';
+import { HistoryChangeReader } from './changes.js';
 import { HistoryProjection } from './projection.js';
 import {
   HistoryQueries, type BalanceChangeFilters, type BalanceChangeRecord, type FillFilters, type FillRecord, type OrderFilters, type Page,
@@ -44,6 +45,11 @@ export class HistoryStore {
 
   listBalanceChanges(accountId: string, filters: BalanceChangeFilters = {}, cursor?: string, limit = 100): Page<BalanceChangeRecord> {
     return this.queries.listBalanceChanges(accountId, filters, cursor, limit);
+  }
+
+  /** Reads what this store gained after a seq, to bring another store (PostgreSQL) up to it. */
+  changeReader(): HistoryChangeReader {
+    return new HistoryChangeReader(this.db);
   }
 
   close(): void {
