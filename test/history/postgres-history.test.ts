@@ -97,8 +97,27 @@ describe('PostgreSQL history', () => {
             local.close();
           }
         }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
+  });
+
+  it('carries the quote of a fill that executed an OTC quote', async () => {
+    const { history: target } = await postgresHistory();
+    const local = openHistoryStore(':memory:');
+    try {
+      const { events } = eventsFor(fc.sample(step, { numRuns: 30, seed: 3 }));
+      const order = { orderId: 'oq', clientOrderId: 'cq', accountId: 'alice', symbol: 'BTC-USD', side: 'buy', orderType: 'limit', timeInForce: 'IOC', postOnly: false,
+        stp: 'cancel_newest', price: '10', quantity: '1', filledQuantity: '1', remainingQuantity: '0', filledQuote: '10', status: 'filled', createdAt: 5000, updatedAt: 5000, quoteId: '7' };
+      const seq = events.length + 1;
+      const quoteFill = { type: 'OrderFilled', seq, ts: 5000, order, tradeId: 900, price: '10', quantity: '1', liquidity: 'taker', fee: '0.02', feeAsset: 'USD' } as unknown as CoreEvent;
+      local.project([...events, quoteFill]);
+      await target.apply(local.changeReader().since(0, seq));
+      const fills = await target.listFills('alice', {}, undefined, 1);
+      expect(fills.items[0]).toMatchObject({ seq, quoteId: '7' });
+      expect(fills).toEqual(local.listFills('alice', {}, undefined, 1));
+    } finally {
+      local.close();
+    }
   });
 
   it('the copy loop goes on while PostgreSQL refuses connections, answers 503 meanwhile, and catches up without a gap', async () => {
