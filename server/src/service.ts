@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache } from './auth/index.js';
+import { AuthLockout, RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache } from './auth/index.js';
 import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveSecretsKey, type Credentials } from './bootstrap.js';
 import type { Config } from './config/schema.js';
 import { startFixAcceptor, type FixAcceptor } from './gateway/fix/acceptor.js';
@@ -22,7 +22,14 @@ import { drain, listen } from './http/server.js';
 import { configuredOrderPolicies, configuredRequestPolicies } from './limits/policies.js';
 import { OrderRateLimiter, RequestRateLimiter } from './limits/index.js';
 import type { Logger } from './observability/logger.js';
+import { registerCoreGauges } from './observability/core-gauges.js';
+import { fixObserver } from './observability/fix-observer.js';
+import { instrumentBus } from './observability/instrumented-bus.js';
 import { createMetrics } from './observability/metrics.js';
+import { refusalHooks } from './observability/refusal-hooks.js';
+import { sequencerObserver } from './observability/sequencer-observer.js';
+import { createTradingMetrics } from './observability/trading-metrics.js';
+import { tracingFromEnv, type Tracing } from './observability/tracing.js';
 import { ensureDemoAccount } from './demo/demo-account.js';
 import { DemoMarketMaker } from './demo/market-maker.js';
 import { DeadManSwitches } from './order-entry/dead-man-switch.js';
@@ -47,6 +54,8 @@ export interface ServiceOptions {
   journalFileSystem?: JournalFileSystem;
   /** Replace handlers (tests use it to prove the contract checks catch an off-contract body). */
   handlerOverrides?: Partial<HandlerMap>;
+  /** Where spans go (tests pass an in-memory exporter's); default: as the OTEL_* variables say, off unless set. */
+  tracing?: Tracing;
 }
 
 export interface RunningService {
@@ -71,11 +80,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let restWorkers: RestWorkerPool | undefined;
   // With REST workers, /metrics answers for this process and every worker, summed (once they have started).
   const metrics = createMetrics({ exposition: (own) => restWorkers?.metrics() ?? own.metrics() });
+  const trading = createTradingMetrics(metrics.registry);
+  const hooks = refusalHooks(trading);
+  const tracing = opts.tracing ?? tracingFromEnv();
+  const tracer = tracing.tracer;
   let shuttingDown = false;
 
   const bus = await openDurableSequencer({
-    dataDir: config.dataDir, logger, clock: { now: clock }, ...(opts.timers && { timers: opts.timers }), ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
+    dataDir: config.dataDir, logger, clock: { now: clock }, observer: sequencerObserver(trading, tracer),
+    ...(opts.timers && { timers: opts.timers }), ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
   });
+  // Gateways and order entry submit through this: it counts orders by channel and traces each command.
+  const commands = instrumentBus(bus, trading, tracer);
   // Keys and timers change rarely and are synced on every commit. The replay and idempotency
   // caches are written on every request, so they commit without a sync (WAL, synchronous=NORMAL):
   // that survives a process crash, and a power loss outlasts the replay window anyway.
@@ -84,17 +100,24 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
   // With REST workers, every process spends request weight and counts authentication failures
   // in one shared store; a single process keeps them in memory.
-  const sharedLimits = config.http.workers > 0 ? await openSharedLimits(config) : undefined;
-  const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), now: clock });
-  const verifier = new RequestVerifier({ store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock, ...(sharedLimits && { lockout: sharedLimits.lockout }) });
-  const orders = new OrderEntry({ bus, history: bus.history, historySynced: () => bus.historySynced(), orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies(config.limits) }), idempotency: new SqliteIdempotencyStore(cacheDb), clock });
+  const sharedLimits = config.http.workers > 0 ? await openSharedLimits(config, { hooks }) : undefined;
+  const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), now: clock, onRefused: hooks.onRequestRefused });
+  const verifier = new RequestVerifier({
+    store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock, onFailure: hooks.onAuthFailure,
+    lockout: sharedLimits?.lockout ?? new AuthLockout({ onLockout: hooks.onLockout }),
+  });
+  const orders = new OrderEntry({
+    bus: commands, history: bus.history, historySynced: () => bus.historySynced(),
+    orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies(config.limits), onRefused: hooks.onOrderRefused }),
+    idempotency: new SqliteIdempotencyStore(cacheDb), clock, tracer, onOrderRateLimited: hooks.onOrderRateLimited,
+  });
   const deadMan = new DeadManSwitches(gatewayDb, async (accountId) => {
     const outcome = await orders.cancelAll(accountId);
     if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.message}`);
   }, clock, logger);
 
-  await listConfiguredMarkets(bus, config);
-  const operator = await ensureAccountWithKey(bus, keys, join(config.dataDir, 'operator-credentials.json'), OPERATOR_ACCOUNT, ['operator', 'read', 'trade'], 'operator (bootstrap)');
+  await listConfiguredMarkets(commands, config);
+  const operator = await ensureAccountWithKey(commands, keys, join(config.dataDir, 'operator-credentials.json'), OPERATOR_ACCOUNT, ['operator', 'read', 'trade'], 'operator (bootstrap)');
   logger.info({ file: join(config.dataDir, 'operator-credentials.json') }, 'operator credentials ready');
   deadMan.restore();
 
@@ -102,11 +125,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let bot: DemoMarketMaker | undefined;
   let demo: Credentials | undefined;
   if (config.mode === 'demo') {
-    const d = await ensureDemoAccount(bus, keys, config.dataDir);
+    const d = await ensureDemoAccount(commands, keys, config.dataDir);
     demo = { accountId: d.accountId, keyId: d.keyId, secret: d.secret };
     logger.info({ accountId: d.accountId, keyId: d.keyId, secret: d.secret, file: d.file }, 'demo trading account ready (demo mode only: never in production)');
     if (opts.demoBot ?? true) {
-      bot = new DemoMarketMaker({ bus, logger: logger.child({ component: 'demo-market-maker' }) });
+      bot = new DemoMarketMaker({ bus: commands, logger: logger.child({ component: 'demo-market-maker' }) });
       await bot.start();
     }
   }
@@ -123,11 +146,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
 
   const handlers: HandlerMap = {
-    ...createHandlers({ clock, bus, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan }),
+    ...createHandlers({ clock, bus: commands, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan }),
     ...opts.handlerOverrides,
   };
   const app = createRestApp({
-    config, logger, metrics, handlers, readiness,
+    config, logger, metrics, handlers, readiness, tracer,
     validateResponses: opts.validateResponses ?? false,
     ...restChecks({ verifier, requestLimiter }),
   });
@@ -136,11 +159,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   // REST gateway workers (opt-in): processes that do REST's per-request work and call these handlers.
   restWorkers = config.http.workers > 0
-    ? await startRestWorkers({ count: config.http.workers, config, secretsKey: resolveSecretsKey(config), handlers, readiness, registry: metrics.registry, logger: logger.child({ component: 'rest-workers' }) })
+    ? await startRestWorkers({ count: config.http.workers, config, secretsKey: resolveSecretsKey(config), handlers, readiness, tracer, registry: metrics.registry, logger: logger.child({ component: 'rest-workers' }) })
     : undefined;
 
   const ws = attachWsGateway({
-    server, bus, verifier, keys, limits: { requests: requestLimiter }, orders, clock,
+    server, bus: commands, verifier, tracer, keys, limits: { requests: requestLimiter }, orders, clock,
     logger: logger.child({ gateway: 'ws' }), registry: metrics.registry,
     // Same client-address rule as REST, so per-IP limits and allowlists see the real client.
     config: { ...config.ws, trustProxyHops: config.http.trustProxyHops },
@@ -150,11 +173,25 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let fix: FixAcceptor | undefined;
   if (config.fix.enabled) {
     fix = await startFixAcceptor({
-      bus, orders, authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
+      bus: commands, orders, observer: fixObserver(trading, tracer), authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
     });
   }
+
+  let liveFixSessions = (): number => 0;
+  if (fix) {
+    const sessions = fix.sessions;
+    liveFixSessions = () => [...sessions.values()].filter((s) => s.isLoggedOn).length;
+  }
+  registerCoreGauges(metrics.registry, {
+    ready: () => readiness().ready,
+    journal: () => {
+      const status = bus.status();
+      return { durableIndex: status.durableIndex, historyIndex: status.historyIndex };
+    },
+    fixSessions: liveFixSessions,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -179,6 +216,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         gatewayDb.close();
         cacheDb.close();
         sharedLimits?.close();
+        // Spans still buffered go out now; a tracer the caller passed in is the caller's to shut down.
+        if (!opts.tracing) await tracing.shutdown().catch(() => {});
         logger.info('service stopped');
       })();
       return closing;

@@ -58,12 +58,14 @@ class Subject {
     return { locked: false, failures: res && res.msBeforeNext > 0 ? Math.max(0, res.consumedPoints) : 0 };
   }
 
-  async fail(id: string): Promise<void> {
+  /** Counts a failure; true when it started a lockout. */
+  async fail(id: string): Promise<boolean> {
     const res: RateLimiterRes = await this.#failures.penalty(id, 1);
-    if (res.consumedPoints < this.#policy.maxFailures) return;
+    if (res.consumedPoints < this.#policy.maxFailures) return false;
     const level = (await this.#levels.penalty(id, 1)).consumedPoints;
     const seconds = Math.min(this.#policy.baseLockoutSeconds * 2 ** Math.min(level - 1, 40), this.#policy.maxLockoutSeconds);
     await this.#failures.block(id, seconds);
+    return true;
   }
 
   async reset(id: string): Promise<void> {
@@ -75,13 +77,17 @@ export interface AuthLockoutOptions {
   factory?: LimiterFactory;
   ip?: LockoutPolicy;
   key?: LockoutPolicy;
+  /** Told each time a lockout starts, and on which subject (metrics). */
+  onLockout?: ((subject: 'ip' | 'key') => void) | undefined;
 }
 
 export class AuthLockout {
   readonly #ip: Subject;
   readonly #key: Subject;
+  readonly #onLockout: ((subject: 'ip' | 'key') => void) | undefined;
 
   constructor(options: AuthLockoutOptions = {}) {
+    this.#onLockout = options.onLockout;
     const factory = options.factory ?? memoryLimiterFactory;
     this.#ip = new Subject('ip', options.ip ?? DEFAULT_IP_LOCKOUT, factory);
     this.#key = new Subject('key', options.key ?? DEFAULT_KEY_LOCKOUT, factory);
@@ -100,7 +106,9 @@ export class AuthLockout {
   }
 
   async recordFailure(ip: string, keyId: string | undefined): Promise<void> {
-    await Promise.all([this.#ip.fail(ip), keyId === undefined ? undefined : this.#key.fail(keyId)]);
+    const [ipLocked, keyLocked] = await Promise.all([this.#ip.fail(ip), keyId === undefined ? false : this.#key.fail(keyId)]);
+    if (ipLocked) this.#onLockout?.('ip');
+    if (keyLocked) this.#onLockout?.('key');
   }
 
   /**

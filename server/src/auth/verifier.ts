@@ -79,6 +79,8 @@ export interface VerifierOptions {
   windowMs?: number;
   /** Told about store failures (which refuse the request with AUTH_UNAVAILABLE), e.g. to log them. */
   onError?: (error: unknown) => void;
+  /** Told the code of every refused authentication (metrics). */
+  onFailure?: (code: AuthErrorCode) => void;
 }
 
 interface NormalisedAttempt {
@@ -106,6 +108,7 @@ export class RequestVerifier {
   readonly #now: () => number;
   readonly #windowMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onFailure: ((code: AuthErrorCode) => void) | undefined;
 
   constructor(options: VerifierOptions) {
     this.#store = options.store;
@@ -114,6 +117,7 @@ export class RequestVerifier {
     this.#now = options.now ?? Date.now;
     this.#windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
     this.#onError = options.onError ?? (() => {});
+    this.#onFailure = options.onFailure;
   }
 
   get windowMs(): number {
@@ -122,6 +126,23 @@ export class RequestVerifier {
 
   /** Verifies a signed REST request (see restCanonicalString). */
   async verifyRest(request: RestRequestToVerify): Promise<AuthResult> {
+    return this.#counted(await this.#verifyRest(request));
+  }
+
+  async verifyWsLogin(login: WsLoginToVerify): Promise<AuthResult> {
+    return this.#counted(await this.#verifyWsLogin(login));
+  }
+
+  async verifyFixLogon(logon: FixLogonToVerify): Promise<AuthResult> {
+    return this.#counted(await this.#verifyFixLogon(logon));
+  }
+
+  #counted(result: AuthResult): AuthResult {
+    if (!result.ok) this.#onFailure?.(result.code);
+    return result;
+  }
+
+  async #verifyRest(request: RestRequestToVerify): Promise<AuthResult> {
     const parsed = this.#parseSigned(request.credentials);
     if (!parsed) return { ok: false, code: 'AUTH_MISSING' };
     const message = restCanonicalString(parsed.timestamp, request.method, request.pathWithQuery, request.body ?? '');
@@ -129,14 +150,14 @@ export class RequestVerifier {
   }
 
   /** Verifies a WebSocket login: the REST canonical string for `GET /v1/ws` with an empty body. */
-  async verifyWsLogin(login: WsLoginToVerify): Promise<AuthResult> {
+  async #verifyWsLogin(login: WsLoginToVerify): Promise<AuthResult> {
     const parsed = this.#parseSigned(login.credentials);
     if (!parsed) return { ok: false, code: 'AUTH_MISSING' };
     return this.#verify({ ...parsed, message: wsLoginCanonicalString(parsed.timestamp), ip: login.ip, requiredScope: login.requiredScope });
   }
 
   /** Verifies a FIX Logon: the signature covers fixLogonPrehash; SendingTime is the timestamp. */
-  async verifyFixLogon(logon: FixLogonToVerify): Promise<AuthResult> {
+  async #verifyFixLogon(logon: FixLogonToVerify): Promise<AuthResult> {
     const timestampMs = parseFixUtcTimestamp(logon.fields.sendingTime);
     const signatureBytes = decodeSignature(logon.signature ?? '');
     if (!validKeyId(logon.keyId) || timestampMs === undefined || !signatureBytes || !logon.fields.senderCompId) {

@@ -6,4 +6,4 @@ export { openJournal, type OpenedJournal, type OpenJournalOptions } from './open
 export { scanJournal, type JournalScan, type SegmentSummary, type TornTail } from './reader.js';
 export { retireSegments } from './retention.js';
 export { listSegments, segmentFileName } from './segments.js';
-export { JournalClosedError, JournalWriter, DEFAULT_MAX_SEGMENT_BYTES, type JournalWriterOptions } from './writer.js';
+export { JournalClosedError, JournalWriter, DEFAULT_MAX_SEGMENT_BYTES, type BatchTiming, type JournalWriterOptions } from './writer.js';

@@ -32,10 +32,19 @@ export interface JournalWriterOptions {
   fs?: JournalFileSystem;
   /** A batch that finds the segment at least this large starts a new one. */
   maxSegmentBytes?: number;
-  /** Called after each batch is durable, with the index of its last record and the batch's encoded records. */
-  onDurable?: (lastIndex: number, records: Buffer) => void;
+  /** Called after each batch is durable, with the index of its last record, the batch's encoded records and how long it took. */
+  onDurable?: (lastIndex: number, records: Buffer, timing: BatchTiming) => void;
   /** Called once, when a write or sync fails; no later batch is written. */
   onFailure?: (error: Error) => void;
+}
+
+/** One group-commit batch: its size and when its write and sync ran (`performance.now()` ms). */
+export interface BatchTiming {
+  records: number;
+  bytes: number;
+  startedAt: number;
+  writtenAt: number;
+  syncedAt: number;
 }
 
 /** Raised by `append` once the writer has failed or been closed. */
@@ -165,6 +174,7 @@ export class JournalWriter {
     const body = records.length === 1 ? records[0]! : Buffer.concat(records);
     let newSegment = false;
     const restoreTo = this.position;
+    const timing: BatchTiming = { records: records.length, bytes: body.length, startedAt: 0, writtenAt: 0, syncedAt: 0 };
     try {
       if (!this.file || this.rotateRequested || this.position >= this.maxSegmentBytes) {
         await this.startSegment(firstIndex);
@@ -173,9 +183,12 @@ export class JournalWriter {
       const data = newSegment ? Buffer.concat([encodeSegmentHeader(firstIndex), body]) : body;
       // Wait for zero-filling only when this batch does not fit in what is already allocated.
       if (this.position + data.length > this.allocated) await this.allocating;
+      timing.startedAt = performance.now();
       await this.file!.write(data, this.position);
+      timing.writtenAt = performance.now();
       await this.file!.sync();
       if (newSegment) await this.fs.syncDirectory(this.options.dir);
+      timing.syncedAt = performance.now();
       this.position += data.length;
       if (this.position > this.allocated) this.allocated = this.position;
     } catch (error) {
@@ -185,7 +198,7 @@ export class JournalWriter {
     this.durable = batchLast;
     this.releaseWaiters();
     this.preallocate();
-    this.options.onDurable?.(batchLast, body);
+    this.options.onDurable?.(batchLast, body, timing);
   }
 
   /** Keeps at least half a step of zero-filled space ahead of the writer, filling in the background. */

@@ -10,6 +10,8 @@ import type { RateLimitUsage } from './headers.js';
 export interface RequestLimiterOptions extends LimitStores {
   policies?: readonly RateLimitPolicy[];
   weights?: Readonly<Record<string, number>>;
+  /** Told the names of the policies that refused a request (metrics). */
+  onRefused?: ((refusedBy: readonly string[]) => void) | undefined;
 }
 
 export interface RequestCaller {
@@ -21,9 +23,11 @@ export interface RequestCaller {
 export class RequestRateLimiter {
   readonly #quota: QuotaLimiter;
   readonly #weights: Readonly<Record<string, number>>;
+  readonly #onRefused: ((refusedBy: readonly string[]) => void) | undefined;
 
   constructor(options: RequestLimiterOptions = {}) {
     this.#quota = new QuotaLimiter(options.policies ?? REQUEST_POLICIES, options);
+    this.#onRefused = options.onRefused;
     this.#weights = options.weights ?? OPERATION_WEIGHTS;
     for (const [operationId, weight] of Object.entries(this.#weights)) {
       if (!Number.isSafeInteger(weight) || weight < 1 || weight > this.#quota.smallestQuota) {
@@ -37,8 +41,10 @@ export class RequestRateLimiter {
   }
 
   /** Spends the operation's weight for this caller, or refuses with Retry-After. */
-  consume(operationId: string, caller: RequestCaller): Promise<RateLimitDecision> {
-    return this.#quota.consume(subjectOf(caller), this.weightOf(operationId));
+  async consume(operationId: string, caller: RequestCaller): Promise<RateLimitDecision> {
+    const decision = await this.#quota.consume(subjectOf(caller), this.weightOf(operationId));
+    if (!decision.allowed) this.#onRefused?.(decision.refusedBy);
+    return decision;
   }
 
   /** Current usage of the caller's budgets, spending nothing. */

@@ -14,6 +14,7 @@ import { sqliteLimiterTable } from './counter-store.js';
 import { configuredRequestPolicies } from './policies.js';
 import { RequestRateLimiter } from './request-limiter.js';
 import { SqliteTokenBucketStore } from './sqlite-limit-store.js';
+import type { RefusalHooks } from '../observability/refusal-hooks.js';
 
 export interface SharedLimits {
   requestLimiter: RequestRateLimiter;
@@ -30,6 +31,8 @@ export interface SharedLimitsOptions {
   sweepExpiredLockouts?: boolean;
   /** How often expired lockout counters are deleted (default 5 minutes). */
   sweepEveryMs?: number;
+  /** Told about refused requests and started lockouts (metrics). */
+  hooks?: Pick<RefusalHooks, 'onRequestRefused' | 'onLockout'>;
 }
 
 const LOCKOUT_TABLE = 'auth_lockout';
@@ -39,9 +42,9 @@ export async function openSharedLimits(config: Config, options: SharedLimitsOpti
   // openDatabase's busy_timeout makes a process wait for another's write transaction instead of failing.
   const db = openDatabase(join(config.dataDir, 'limits.db'), { synchronous: 'NORMAL' });
   try {
-    const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), buckets: new SqliteTokenBucketStore(db) });
+    const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), buckets: new SqliteTokenBucketStore(db), onRefused: options.hooks?.onRequestRefused });
     const lockoutTable = await sqliteLimiterTable(db, LOCKOUT_TABLE);
-    const lockout = new AuthLockout({ factory: lockoutTable.factory });
+    const lockout = new AuthLockout({ factory: lockoutTable.factory, onLockout: options.hooks?.onLockout });
     // The store keeps a row per IP and key id that failed; expired rows would otherwise stay.
     // A failed sweep (another process holding the database too long) leaves only dead rows, for the next one.
     const sweeper = options.sweepExpiredLockouts === false

@@ -5,8 +5,10 @@
  * state once durable, or a refusal carrying a catalog code. Gateways only translate.
  */
 import type { AmendOrder, CancelOrder, Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
+import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { HistoryStore } from '../history/store.js';
 import type { OrderRateLimiter, RateLimitUsage } from '../limits/index.js';
+import { TRACER_NAME } from '../observability/tracing.js';
 import { DurabilityError, type CommandBus } from '../sequencer/api.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
 import { IdempotentRunner, OutcomeRunner, type StoredResponse } from './idempotency.js';
@@ -32,6 +34,10 @@ export interface OrderEntryDeps {
   orderLimiter: OrderRateLimiter;
   idempotency: IdempotencyStore;
   clock: () => number;
+  /** Traces each new order (`order_entry.place`); no-op spans when absent. */
+  tracer?: Tracer;
+  /** Told when a new order is refused by an order-rate limit (it never reaches the core). */
+  onOrderRateLimited?: () => void;
 }
 
 export class OrderEntry {
@@ -51,7 +57,20 @@ export class OrderEntry {
   }
 
   /** Places an order. A client order id makes retries safe (same request: same answer). */
-  async place(accountId: string, request: PlaceRequest, options: PlaceOptions = {}): Promise<OrderOutcome> {
+  place(accountId: string, request: PlaceRequest, options: PlaceOptions = {}): Promise<OrderOutcome> {
+    const tracer = this.#deps.tracer ?? trace.getTracer(TRACER_NAME);
+    return tracer.startActiveSpan('order_entry.place', { attributes: { 'trading.symbol': request.symbol, 'trading.order_type': request.orderType } }, async (span) => {
+      try {
+        const outcome = await this.#placeOnce(accountId, request, options);
+        if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.code });
+        return outcome;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async #placeOnce(accountId: string, request: PlaceRequest, options: PlaceOptions): Promise<OrderOutcome> {
     const outcome = request.clientOrderId === undefined || options.idempotent === false
       ? await this.#place(accountId, request)
       : await this.#outcomes.run<OrderOutcome>(`place:${accountId}`, request.clientOrderId, request, () => this.#place(accountId, request), {
@@ -136,7 +155,10 @@ export class OrderEntry {
 
   async #place(accountId: string, request: PlaceRequest): Promise<OrderOutcome> {
     const limited = await this.#spendOrderRate(accountId);
-    if (limited) return limited;
+    if (limited) {
+      this.#deps.onOrderRateLimited?.();
+      return limited;
+    }
     const result = await this.#submit({ type: 'PlaceOrder', accountId, ...request });
     if (!result.ok) return result;
     const accepted = result.events.find((e) => e.type === 'OrderAccepted');

@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import type { Command, CommandResult, CoreEvent, CoreView, TradingCore } from '../core/api.js';
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
-import { JournalClosedError, type JournalFileSystem, type JournalWriter } from '../journal/index.js';
+import { JournalClosedError, type BatchTiming, type JournalFileSystem, type JournalWriter } from '../journal/index.js';
 import { DEFAULT_SNAPSHOTS_KEPT, SnapshotStore } from '../snapshot/index.js';
 import { DurabilityError, type CommandBus } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
@@ -55,6 +55,8 @@ export interface DurableSequencerOptions {
   fileSystem?: JournalFileSystem;
   /** Wake-ups for GTD expiry (default: real timers); tests inject ones that follow their clock. */
   timers?: Timers;
+  /** Told about each command applied and each batch made durable (metrics, traces). */
+  observer?: SequencerObserver;
   /** Module (URL) exporting createCore() and restoreCore(): the core to run, here and in the replica worker (default: the trading core). */
   engineModule?: string;
 }
@@ -71,6 +73,8 @@ export interface DurabilityStatus {
   seq: number;
   /** Core seq the history store (the replica) has reached. */
   historySeq: number;
+  /** Journal record the history store (the replica) has reached. */
+  historyIndex: number;
 }
 
 export interface DurableSequencer extends CommandBus {
@@ -85,8 +89,19 @@ export interface DurableSequencer extends CommandBus {
   close(): Promise<void>;
 }
 
+/**
+ * Watches the sequencer's two stages. `applied` runs synchronously inside `submit`, so in the
+ * submitter's async context; what it returns comes back in `committed` with the batch that made
+ * the command durable.
+ */
+export interface SequencerObserver {
+  applied(command: Command, result: CommandResult | undefined, startedAt: number, endedAt: number): unknown;
+  committed(batch: BatchTiming, tokens: readonly unknown[]): void;
+}
+
 interface Pending {
   index: number;
+  token?: unknown;
   result?: CommandResult;
   error?: unknown;
   resolve: (result: CommandResult) => void;
@@ -122,7 +137,7 @@ export async function openDurableSequencer(options: DurableSequencerOptions): Pr
       ...(options.fileSystem ? { fs: options.fileSystem } : {}),
       writer: {
         ...(options.maxSegmentBytes !== undefined ? { maxSegmentBytes: options.maxSegmentBytes } : {}),
-        onDurable: (index, records) => sequencer!.released(index, records),
+        onDurable: (index, records, timing) => sequencer!.released(index, records, timing),
         onFailure: (error) => sequencer!.journalFailed(error),
       },
     });
@@ -169,6 +184,7 @@ class DurableSequencerImpl implements DurableSequencer {
   private releasedIndex: number;
   private failure: string | undefined;
   private closing = false;
+  private readonly observer: SequencerObserver | undefined;
   readonly core: CoreView;
   private readonly expiry: ExpiryTimer;
 
@@ -187,6 +203,7 @@ class DurableSequencerImpl implements DurableSequencer {
     this.fanout = new EventFanout(this.logger);
     this.timestamps = new CommandTimestamps(options.clock ?? systemClock, lastTs);
     this.maxReplicaLag = options.maxReplicaLag ?? DEFAULTS.maxReplicaLag;
+    this.observer = options.observer;
     this.core = queriesUntilFailure(rawCore, () => this.failure);
     this.expiry = new ExpiryTimer(this, options.clock ?? systemClock, options.timers ?? systemTimers, this.logger);
   }
@@ -214,12 +231,14 @@ class DurableSequencerImpl implements DurableSequencer {
     }
     return new Promise((resolve, reject) => {
       const pending: Pending = { index, resolve, reject };
+      const startedAt = performance.now();
       try {
         pending.result = this.rawCore.apply(envelope);
       } catch (error) {
         // Journaled anyway: the core is deterministic, so replay throws at the same point and ends in the same state.
         pending.error = error;
       }
+      if (this.observer) pending.token = this.observer.applied(command, pending.result, startedAt, performance.now());
       this.pending.push(pending);
     });
   }
@@ -237,6 +256,7 @@ class DurableSequencerImpl implements DurableSequencer {
       snapshotIndex: this.snapshotter.coveredIndex,
       seq: this.rawCore.seq,
       historySeq: this.replica.progress.seq,
+      historyIndex: this.replica.progress.index,
     };
   }
 
@@ -262,12 +282,13 @@ class DurableSequencerImpl implements DurableSequencer {
   }
 
   /** The journal made every record up to `index` durable: hand it to the replica, publish, acknowledge. */
-  released(index: number, records: Buffer): void {
+  released(index: number, records: Buffer, timing?: BatchTiming): void {
     this.replica.send(this.releasedIndex + 1, records);
     this.releasedIndex = index;
     let count = 0;
     while (count < this.pending.length && this.pending[count]!.index <= index) count++;
     const batch = this.pending.splice(0, count);
+    if (this.observer && timing) this.observer.committed(timing, batch.map((item) => item.token));
     const events: CoreEvent[] = [];
     for (const item of batch) if (item.result) for (const event of item.result.events) events.push(event);
     if (this.held.length > 0 || index - this.replica.progress.index > this.maxReplicaLag) this.hold(batch);

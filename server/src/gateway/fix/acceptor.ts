@@ -14,7 +14,7 @@ import { loadDictionary } from './dictionary.js';
 import { logonFailureText, type LogonAuthenticator } from './auth.js';
 import { FixApplication } from './application.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
-import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type SessionSettings } from './session.js';
+import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
 import { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { parseUtcTimestamp } from './time.js';
@@ -60,6 +60,8 @@ export interface FixAcceptorOptions {
   logonTimeoutMs?: number;
   logger?: Logger;
   now?: () => number;
+  /** Told about every session's traffic (metrics, traces). */
+  observer?: FixSessionObserver;
 }
 
 export interface FixAcceptor {
@@ -97,7 +99,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         ...(config.sendingTimeToleranceMs !== undefined ? { sendingTimeToleranceMs: config.sendingTimeToleranceMs } : {}),
         ...(config.logoutTimeoutMs !== undefined ? { logoutTimeoutMs: config.logoutTimeoutMs } : {}),
       };
-      session = new FixSession(settings, store, validator, application, logger, now);
+      session = new FixSession(settings, store, validator, application, logger, now, options.observer);
       sessions.set(sender, session);
     }
     configs.set(session, { cancelOnDisconnect: config.cancelOnDisconnect ?? false, dropCopy: config.dropCopy ?? false });

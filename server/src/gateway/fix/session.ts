@@ -52,6 +52,17 @@ export interface SessionApplication {
   onDisconnect(session: FixSession): void;
 }
 
+/** Told what the session receives, sends and refuses (metrics), and runs each application message (so a tracer can wrap it). */
+export interface FixSessionObserver {
+  received(msgType: string): void;
+  sent(msgType: string): void;
+  /** A ResendRequest: `in` served to the counterparty, `out` sent on a gap. */
+  resendRequest(direction: 'in' | 'out'): void;
+  sessionReject(reason: number): void;
+  businessReject(reason: number): void;
+  dispatch(msgType: string, handle: () => void): void;
+}
+
 export type SessionStatus = 'disconnected' | 'logged-on' | 'logout-sent';
 
 interface Queued {
@@ -107,6 +118,7 @@ export class FixSession {
     private readonly application: SessionApplication,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly observer?: FixSessionObserver,
   ) {
     this.key = `${BEGIN_STRING}:${settings.senderCompId}->${settings.targetCompId}`;
     const seqs = store.load(this.key);
@@ -135,6 +147,7 @@ export class FixSession {
    * the dictionary already checked) on a new connection.
    */
   logon(connection: Connection, logon: FixMessage): void {
+    this.observer?.received(MsgType.Logon);
     this.connection = connection;
     this.outbound = [];
     this.closeAfterFlush = false;
@@ -192,6 +205,7 @@ export class FixSession {
     }
     this.lastReceivedAt = this.now();
     this.testRequestSentAt = 0;
+    this.observer?.received(message.msgType);
     this.process(message);
     this.processQueue();
   }
@@ -369,7 +383,8 @@ export class FixSession {
         return;
       default:
         if (ADMIN_MSG_TYPES.has(msgType)) return;
-        this.application.onMessage(this, message);
+        if (this.observer) this.observer.dispatch(msgType, () => this.application.onMessage(this, message));
+        else this.application.onMessage(this, message);
     }
   }
 
@@ -402,6 +417,7 @@ export class FixSession {
     const last = this.nextSender - 1;
     if (end === 0 || end > last) end = last;
     if (begin < 1 || begin > end) return;
+    this.observer?.resendRequest('in');
     this.logger.info({ session: this.key, begin, end }, 'serving ResendRequest');
     let cursor = begin;
     for (const stored of this.store.messages(this.key, begin, end)) {
@@ -442,7 +458,10 @@ export class FixSession {
     // Only application messages are kept: on resend, admin messages become a gap fill.
     if (!ADMIN_MSG_TYPES.has(msgType)) this.store.saveMessage(this.key, seq, raw);
     this.persistSeqs();
-    if (this.connection) this.write(raw);
+    if (this.connection) {
+      this.observer?.sent(msgType);
+      this.write(raw);
+    }
     return seq;
   }
 
@@ -461,6 +480,7 @@ export class FixSession {
 
   private sendGapFill(seq: number, newSeqNo: number): void {
     const now = formatUtcTimestamp(this.now());
+    this.observer?.sent(MsgType.SequenceReset);
     this.write(
       encodeMessage(BEGIN_STRING, [
         [Tag.MsgType, MsgType.SequenceReset],
@@ -492,6 +512,7 @@ export class FixSession {
       }
     }
     if (origSendingTime === '') return;
+    this.observer?.sent(original.msgType);
     this.write(encodeMessage(BEGIN_STRING, fields));
   }
 
@@ -506,6 +527,7 @@ export class FixSession {
     // The rejected message still consumed its sequence number (not so for Logon and SequenceReset).
     const msgType = message.msgType;
     if (advance && msgType !== MsgType.Logon && msgType !== MsgType.SequenceReset && Number(seqText) === this.nextTarget) this.advanceTarget();
+    this.observer?.sessionReject(reason);
     this.send(MsgType.Reject, body, reverseRoute(message));
   }
 
@@ -516,6 +538,7 @@ export class FixSession {
     if (ref !== undefined) body.push([Tag.BusinessRejectRefID, ref]);
     body.push([Tag.BusinessRejectReason, String(reason)], [Tag.Text, text]);
     if (advance && Number(message.get(Tag.MsgSeqNum)) === this.nextTarget) this.advanceTarget();
+    this.observer?.businessReject(reason);
     this.send(MsgType.BusinessMessageReject, body, reverseRoute(message));
   }
 
@@ -538,6 +561,7 @@ export class FixSession {
     }
     this.resendRange = { begin: this.nextTarget, end: seq - 1 };
     this.logger.info({ session: this.key, begin: this.nextTarget, received: seq }, 'MsgSeqNum too high, requesting resend');
+    this.observer?.resendRequest('out');
     this.send(MsgType.ResendRequest, [[Tag.BeginSeqNo, String(this.nextTarget)], [Tag.EndSeqNo, '0']]);
   }
 

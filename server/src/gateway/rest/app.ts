@@ -3,6 +3,7 @@
  * (health, metrics, docs), then the contract-driven /v1 operations behind request validation,
  * and finally the problem-details error handler.
  */
+import type { Tracer } from '@opentelemetry/api';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
@@ -12,7 +13,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { HttpMetrics } from '../../observability/metrics.js';
 import type { HandlerMap } from './operations.js';
 import { problemHandler } from './problem.js';
-import { requestContext } from './request-context.js';
+import { reenterRequestContext, requestContext } from './request-context.js';
 import { listOperations, operationRouter, type BeforeHandler } from './routes.js';
 import { isApiPath, securityHeaders } from './security-headers.js';
 import { serviceRouter, type Readiness } from './service-routes.js';
@@ -31,6 +32,8 @@ export interface RestAppOptions {
   before?: BeforeHandler;
   /** Runs on every failed /v1 request before it becomes a problem (charges refused requests to the IP budget). */
   onRefused?: ErrorRequestHandler;
+  /** Traces each request (a server span per request; no-op spans when absent). */
+  tracer?: Tracer;
 }
 
 /** Keys that could reach Object.prototype through a later merge; refused outright in request bodies. */
@@ -46,7 +49,7 @@ export function createRestApp(opts: RestAppOptions): Express {
   app.set('trust proxy', opts.config.http.trustProxyHops);
   app.set('etag', false);
 
-  app.use(requestContext(opts.logger, opts.metrics));
+  app.use(requestContext(opts.logger, opts.metrics, opts.tracer));
   app.use(securityHeaders());
   if (opts.config.http.corsOrigins.length > 0) {
     app.use(cors({ origin: opts.config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'], maxAge: 600 }));
@@ -83,6 +86,7 @@ export function createRestApp(opts: RestAppOptions): Express {
       ignoreUndocumented: false,
     }),
   );
+  app.use(reenterRequestContext());
   app.use(operationRouter(ops, opts.handlers, opts.before ?? (() => [])));
 
   const notFound: RequestHandler = (_req, _res, next) => {

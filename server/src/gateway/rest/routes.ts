@@ -84,6 +84,7 @@ export function operationRouter(ops: OperationInfo[], handlers: HandlerMap, befo
     if (typeof handler !== 'function') throw new Error(`No handler for operation ${op.operationId}`);
     const tag: RequestHandler = (_req, res, next) => {
       res.locals.operationId = op.operationId;
+      res.locals.route = op.path;
       // Set before anything can fail, so errors of a deprecated operation carry the headers too.
       for (const [name, value] of Object.entries(op.deprecationHeaders ?? {})) res.setHeader(name, value);
       next();

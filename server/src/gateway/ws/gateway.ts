@@ -21,7 +21,8 @@ import { CloseCode, DEFAULT_WS_CONFIG, MAX_BATCH_REQUESTS, WS_PATH, type WsConfi
 import { WsConnection } from './connection.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { encode, MarketDataHub } from './market-data.js';
-import { newWsMetrics, registerWsMetrics, type WsMetrics } from './metrics.js';
+import { newWsMetrics, registerWsMetrics, subscriptionCount, type WsMetrics } from './metrics.js';
+import type { Tracer } from '@opentelemetry/api';
 import { PrivateStreams } from './private-streams.js';
 import { RequestProcessor } from './requests.js';
 import { SessionRegistry } from './sessions.js';
@@ -43,6 +44,8 @@ export interface WsGatewayOptions {
   config?: Partial<WsConfig>;
   /** Where to expose the gateway's counters to Prometheus, if anywhere. */
   registry?: Registry;
+  /** Traces each request frame (no-op spans when absent). */
+  tracer?: Tracer;
 }
 
 export interface WsGateway {
@@ -59,9 +62,9 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const clock = options.clock ?? Date.now;
   const config: WsConfig = { ...DEFAULT_WS_CONFIG, ...options.config };
   const metrics = newWsMetrics();
-  if (options.registry) registerWsMetrics(options.registry, metrics);
-
   const connections = new Set<WsConnection>();
+  if (options.registry) registerWsMetrics(options.registry, metrics, () => subscriptionCount(connections));
+
   const perIp = new Map<string, number>();
   const sessions = new SessionRegistry();
   const writes = new WriteBatch();
@@ -70,7 +73,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const privateStreams = new PrivateStreams(outbound);
   const processor = new RequestProcessor({
     bus, verifier: options.verifier, keys: options.keys, orders: options.orders, requestLimiter: options.limits.requests,
-    market, privateStreams, sessions, config, clock, logger,
+    market, privateStreams, sessions, config, clock, logger, tracer: options.tracer,
   });
   const pendingCancels = new Set<Promise<unknown>>();
   let lastSeq = bus.core.seq;

@@ -18,7 +18,9 @@ import type { OrderRef } from '../../core/api.js';
 import type { ApiError } from '../../errors/api-error.js';
 import { rejectionError } from '../../errors/reject-codes.js';
 import { rateLimitedError, type RateLimitUsage, type RequestRateLimiter } from '../../limits/index.js';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from '../../observability/logger.js';
+import { inGatewaySpan } from '../../observability/tracing.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
 import { apiCanceledOrders, apiOrderResult, placeRequestFromApi } from '../../order-entry/views.js';
@@ -62,6 +64,8 @@ export interface RequestDeps {
   config: WsConfig;
   clock: () => number;
   logger: Logger;
+  /** Traces each request from its frame (no-op spans when absent). */
+  tracer?: Tracer | undefined;
 }
 
 interface Outcome {
@@ -123,17 +127,20 @@ export class RequestProcessor {
     const validation = this.#validator.validate(op, frame);
     if (!validation.ok) return answerError(validationError(validation.errors), decision.usage);
 
-    try {
-      const outcome = await this.#handlers[op](connection, validation.request, decision.usage);
-      connection.sendAnswer({ type: 'reply', id, op, result: outcome.result, rateLimit: usageOf(outcome.usage ?? decision.usage) });
-      outcome.after?.();
-    } catch (error) {
-      const apiError = asApiError(error);
-      if (apiError.status >= 500) this.deps.logger.error({ err: error, connection: connection.id, op }, 'ws: request failed');
-      const accountId = connection.session?.principal.accountId;
-      const orderUsage = ORDER_OPS.has(op) && accountId !== undefined ? await this.deps.orders.orderRateUsage(accountId) : [];
-      answerError(apiError, [...decision.usage, ...orderUsage]);
-    }
+    // The gateway span of the request: an order placed here is traced from this frame to its reply.
+    await inGatewaySpan(this.deps.tracer, 'ws', `WS ${op}`, { 'network.protocol.name': 'websocket', 'ws.op': op }, async () => {
+      try {
+        const outcome = await this.#handlers[op](connection, validation.request, decision.usage);
+        connection.sendAnswer({ type: 'reply', id, op, result: outcome.result, rateLimit: usageOf(outcome.usage ?? decision.usage) });
+        outcome.after?.();
+      } catch (error) {
+        const apiError = asApiError(error);
+        if (apiError.status >= 500) this.deps.logger.error({ err: error, connection: connection.id, op }, 'ws: request failed');
+        const accountId = connection.session?.principal.accountId;
+        const orderUsage = ORDER_OPS.has(op) && accountId !== undefined ? await this.deps.orders.orderRateUsage(accountId) : [];
+        answerError(apiError, [...decision.usage, ...orderUsage]);
+      }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

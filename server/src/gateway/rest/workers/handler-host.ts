@@ -3,7 +3,9 @@
  * the real HandlerMap (the one service.ts builds), and answers its readiness pings. Everything
  * before the handler (parsing, validation, authentication, limits) already ran in the worker.
  */
+import { context, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '../../../observability/logger.js';
+import { extractTraceContext, inGatewaySpan } from '../../../observability/tracing.js';
 import type { HandlerMap, HandlerRequest, OperationId } from '../operations.js';
 import type { Readiness } from '../service-routes.js';
 import type { Channel } from './channel.js';
@@ -13,6 +15,8 @@ export interface HandlerHostOptions {
   handlers: HandlerMap;
   readiness: () => Readiness;
   logger: Logger;
+  /** Continues each call's trace from the worker's request span (no-op spans when absent). */
+  tracer?: Tracer | undefined;
 }
 
 type AnyHandler = (req: HandlerRequest<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
@@ -42,7 +46,13 @@ function sendReply(channel: Channel<WorkerToCore, CoreToWorker>, call: CallMessa
   }
 }
 
-async function runCall(call: CallMessage, opts: HandlerHostOptions): Promise<ReplyMessage> {
+/** Runs the call in a span that continues the worker's trace, on the REST channel. */
+function runCall(call: CallMessage, opts: HandlerHostOptions): Promise<ReplyMessage> {
+  return context.with(extractTraceContext(call.traceContext), () =>
+    inGatewaySpan(opts.tracer, 'rest', `REST worker call ${call.operationId}`, { 'http.request.id': call.requestId, 'trading.operation': call.operationId }, () => handleCall(call, opts)));
+}
+
+async function handleCall(call: CallMessage, opts: HandlerHostOptions): Promise<ReplyMessage> {
   try {
     const handler = opts.handlers[call.operationId] as unknown as AnyHandler | undefined;
     if (typeof handler !== 'function') throw new Error(`No handler for operation ${String(call.operationId)}`);

@@ -73,6 +73,8 @@ export interface CallMessage {
   requestId: string;
   ip: string;
   headers: ForwardedHeaders;
+  /** The worker's request span (W3C `traceparent`, `tracestate`), so the core's spans join its trace. */
+  traceContext?: Record<string, string>;
 }
 
 export type SerializedError =

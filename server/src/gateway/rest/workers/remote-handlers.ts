@@ -8,6 +8,7 @@
  * such a call is unknown: an order may still have been accepted, so clients query by client order id.
  */
 import { ApiError } from '../../../errors/api-error.js';
+import { injectTraceContext } from '../../../observability/tracing.js';
 import type { HandlerMap, HandlerRequest, OperationId } from '../operations.js';
 import type { Readiness } from '../service-routes.js';
 import type { Channel } from './channel.js';
@@ -68,6 +69,7 @@ export class CoreLink {
         type: 'rest-worker:call', id, operationId,
         path: req.path as Record<string, unknown>, query: req.query as Record<string, unknown>, body: req.body,
         principal: req.principal, requestId: req.requestId, ip: req.ip, headers: forwardedHeaders(req.headers),
+        traceContext: injectTraceContext(),
       });
     } catch (err) {
       this.#pending.reject(id, err instanceof Error ? err : new Error(String(err)));

@@ -16,6 +16,9 @@ import { RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache } from
 import { drain, listen } from '../../../http/server.js';
 import { createLogger } from '../../../observability/logger.js';
 import { createMetrics } from '../../../observability/metrics.js';
+import { refusalHooks } from '../../../observability/refusal-hooks.js';
+import { createTradingMetrics } from '../../../observability/trading-metrics.js';
+import { tracingFromEnv } from '../../../observability/tracing.js';
 import { openDatabase } from '../../../storage/sqlite.js';
 import { createRestApp } from '../app.js';
 import { restChecks } from '../checks.js';
@@ -49,16 +52,23 @@ const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(start.secrets
 const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cache.db'));
 // Request weight and authentication failures are counted in the shared limits database, whose
 // expired lockout counters the core process sweeps.
-const limits = await openSharedLimits(config, { sweepExpiredLockouts: false });
-const verifier = new RequestVerifier({ store: keys, replayCache, lockout: limits.lockout, onError: (err) => logger.error({ err }, 'authentication store failed') });
-const link = new CoreLink(channel);
-// This worker counts its own requests; its /metrics answers the core's sum over every process.
+// This worker counts its own requests, refusals and authentication failures; its /metrics answers
+// the core's sum over every process.
 const fromCore = coreExposition(channel);
 const metrics = createMetrics({ exposition: () => fromCore.exposition() });
+const hooks = refusalHooks(createTradingMetrics(metrics.registry));
 serveRegistry(channel, metrics.registry);
+// The OTEL_* variables are inherited from the core process; handler calls carry the trace on to it.
+const tracing = tracingFromEnv();
+const limits = await openSharedLimits(config, { sweepExpiredLockouts: false, hooks });
+const verifier = new RequestVerifier({
+  store: keys, replayCache, lockout: limits.lockout, onFailure: hooks.onAuthFailure,
+  onError: (err) => logger.error({ err }, 'authentication store failed'),
+});
+const link = new CoreLink(channel);
 
 const app = createRestApp({
-  config, logger, metrics,
+  config, logger, metrics, tracer: tracing.tracer,
   handlers: remoteHandlers(link, operationIds),
   readiness: () => link.readiness(),
   // The same checks as the core process's REST.
@@ -84,6 +94,7 @@ function stop(reason: string, graceMs: number): void {
     link.close();
     fromCore.close();
     limits.close();
+    await tracing.shutdown().catch(() => {});
     replayCache.close();
     gatewayDb.close();
     logger.info('REST worker stopped');

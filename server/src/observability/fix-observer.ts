@@ -1,0 +1,20 @@
+/**
+ * FIX session metrics and the FIX gateway span: each application message (an order, a cancel)
+ * is handled inside a `FIX <MsgType>` server span on the `fix` channel, so the order it submits
+ * joins that trace.
+ */
+import type { Tracer } from '@opentelemetry/api';
+import type { FixSessionObserver } from '../gateway/fix/session.js';
+import { inGatewaySpan } from './tracing.js';
+import { fixMsgTypeLabel, fixReasonLabel, type TradingMetrics } from './trading-metrics.js';
+
+export function fixObserver(metrics: TradingMetrics, tracer: Tracer): FixSessionObserver {
+  return {
+    received: (msgType) => metrics.fixMessages.inc({ direction: 'in', msg_type: fixMsgTypeLabel(msgType) }),
+    sent: (msgType) => metrics.fixMessages.inc({ direction: 'out', msg_type: fixMsgTypeLabel(msgType) }),
+    resendRequest: (direction) => metrics.fixResendRequests.inc({ direction }),
+    sessionReject: (reason) => metrics.fixSessionRejects.inc({ reason: fixReasonLabel(reason) }),
+    businessReject: (reason) => metrics.fixBusinessRejects.inc({ reason: fixReasonLabel(reason) }),
+    dispatch: (msgType, handle) => inGatewaySpan(tracer, 'fix', `FIX ${fixMsgTypeLabel(msgType)}`, { 'network.protocol.name': 'fix', 'fix.msg_type': fixMsgTypeLabel(msgType) }, handle),
+  };
+}
