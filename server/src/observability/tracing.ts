@@ -70,9 +70,14 @@ export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env): Tracing {
 
 const CHANNEL = createContextKey('trading-api.channel');
 
+/** `parent` with `channel` as the order channel of whatever is submitted in it. */
+export function contextWithChannel(channel: OrderChannel, parent: Context = context.active()): Context {
+  return parent.setValue(CHANNEL, channel);
+}
+
 /** Runs `fn` with `channel` as the order channel of whatever it submits. */
 export function withChannel<T>(channel: OrderChannel, fn: () => T, parent: Context = context.active()): T {
-  return context.with(parent.setValue(CHANNEL, channel), fn);
+  return context.with(contextWithChannel(channel, parent), fn);
 }
 
 /** The channel of the work in progress: `internal` outside any gateway. */

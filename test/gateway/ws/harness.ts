@@ -2,6 +2,7 @@
  * A real WebSocket gateway for tests: a trading core behind the in-memory command bus, the
  * shared auth, limits and order entry, an HTTP server on an ephemeral port, and the gateway.
  */
+import { Registry } from 'prom-client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -39,6 +40,8 @@ export interface Harness {
   keys: MemoryApiKeyStore;
   gateway: WsGateway;
   server: Server;
+  /** The Prometheus exposition of the gateway's metrics (what /metrics shows of them). */
+  metricsText(): Promise<string>;
   /** Submits an admin or trading command directly, failing the test on a rejection. */
   submit(command: Command): Promise<void>;
   /** An account with funds and an HMAC key. */
@@ -72,7 +75,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const server = createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const gateway = attachWsGateway({ server, bus, verifier, keys, limits: { requests }, orders, logger, config: options.config, ...(now ? { clock: now } : {}) });
+  const registry = new Registry();
+  const gateway = attachWsGateway({ server, bus, verifier, keys, limits: { requests }, orders, logger, config: options.config, registry, ...(now ? { clock: now } : {}) });
   const port = (server.address() as AddressInfo).port;
 
   return {
@@ -81,6 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keys,
     gateway,
     server,
+    metricsText: () => registry.metrics(),
     submit,
     async trader(accountId, scopes = ['read', 'trade'], funds = { USD: '10000000', BTC: '1000', ETH: '1000' }, key = {}) {
       await submit({ type: 'CreateAccount', accountId });

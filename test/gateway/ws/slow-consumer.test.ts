@@ -3,6 +3,7 @@
  * (skipped, then caught up with a fresh book snapshot) while a fast client on the same feed
  * sees every frame; a private stream is never thinned: the connection is closed with 4004.
  */
+import { sampleSum } from '../../observability/exposition.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { WsTestClient } from './client.js';
@@ -53,6 +54,7 @@ describe('a stalled reader', () => {
     const conflatedBefore = h.gateway.metrics.conflations;
     for (let i = 0; i < 400 && h.gateway.metrics.conflations === conflatedBefore; i++) await sweep();
     expect(h.gateway.metrics.conflations).toBeGreaterThan(conflatedBefore);
+    expect(sampleSum(await h.metricsText(), 'ws_conflations_total')).toBe(h.gateway.metrics.conflations);
     for (let i = 0; i < 5; i++) await sweep();
     reading(slow, true);
     // Once caught up (a second snapshot), trades flow again: one more burst shows the jump in trade ids.
@@ -111,6 +113,7 @@ describe('a stalled reader', () => {
     expect(h.gateway.metrics.slowConsumerCloses).toBe(closesBefore + 1);
     reading(slow, true);
     expect((await slow.closed).code).toBe(4004);
+    expect(sampleSum(await h.metricsText(), 'ws_slow_consumer_disconnects_total')).toBe(closesBefore + 1);
 
     const received = slow.frames.filter((f) => f.type === 'balances.update').map((f) => f.seq as number);
     const expected = events.filter((s) => s > from);

@@ -10,7 +10,7 @@ import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROU
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpMetrics } from '../../observability/metrics.js';
-import { TRACER_NAME, withChannel } from '../../observability/tracing.js';
+import { contextWithChannel, TRACER_NAME } from '../../observability/tracing.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -49,9 +49,9 @@ export function requestContext(logger: Logger, metrics: HttpMetrics, tracer: Tra
         'request',
       );
     });
-    const spanContext = trace.setSpan(context.active(), span);
-    res.locals.traceContext = spanContext;
-    withChannel('rest', next, spanContext);
+    const requestContext = contextWithChannel('rest', trace.setSpan(context.active(), span));
+    res.locals.traceContext = requestContext;
+    context.with(requestContext, next);
   };
 }
 
