@@ -13,6 +13,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
 import { generateAsyncApi } from './codegen/asyncapi.js';
 import { writeChangelog } from './codegen/changelog.js';
+import { writeConfigTable } from './codegen/config-table.js';
 import { writeDocsSite } from './codegen/docs-site.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
   //    every docs/*.md as HTML) beside the two references.
   writeChangelog(root);
   writeDocsSite(root);
+
+  // 7. The README's table of environment variables, from the configuration schema.
+  writeConfigTable(root);
 }
 
 interface CatalogEntry { code: string; status: number; title: string; description: string }

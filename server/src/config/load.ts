@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import AjvModule from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { CONFIG_SCHEMA, DEFAULT_CONFIG, type Config } from './schema.js';
+import { CONFIG_SCHEMA, DEFAULT_CONFIG, ENV_SETTINGS, type Config, type EnvSetting } from './schema.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -14,39 +14,22 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Environment variables and the config path each one sets. */
-const ENV_SETTINGS: Record<string, { path: string[]; kind: 'string' | 'integer' | 'list' | 'boolean' }> = {
-  MODE: { path: ['mode'], kind: 'string' },
-  HOST: { path: ['http', 'host'], kind: 'string' },
-  PORT: { path: ['http', 'port'], kind: 'integer' },
-  BODY_LIMIT_BYTES: { path: ['http', 'bodyLimitBytes'], kind: 'integer' },
-  CORS_ORIGINS: { path: ['http', 'corsOrigins'], kind: 'list' },
-  SHUTDOWN_GRACE_MS: { path: ['http', 'shutdownGraceMs'], kind: 'integer' },
-  TRUST_PROXY_HOPS: { path: ['http', 'trustProxyHops'], kind: 'integer' },
-  REST_WORKERS: { path: ['http', 'workers'], kind: 'integer' },
-  REST_WORKERS_PORT: { path: ['http', 'workersPort'], kind: 'integer' },
-  DATA_DIR: { path: ['dataDir'], kind: 'string' },
-  LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
-  SECRETS_KEY: { path: ['secretsKey'], kind: 'string' },
-  FIX_PORT: { path: ['fix', 'port'], kind: 'integer' },
-  FIX_HOST: { path: ['fix', 'host'], kind: 'string' },
-  FIX_ENABLED: { path: ['fix', 'enabled'], kind: 'boolean' },
-};
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const merged = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
   if (env.CONFIG_FILE) deepMerge(merged, readConfigFile(env.CONFIG_FILE));
-  for (const [name, setting] of Object.entries(ENV_SETTINGS)) {
-    const raw = env[name];
+  for (const setting of ENV_SETTINGS) {
+    const raw = env[setting.name];
     if (raw === undefined || raw === '') continue;
-    setPath(merged, setting.path, parseEnvValue(name, raw, setting.kind));
+    setPath(merged, setting.path, parseEnvValue(setting, raw));
   }
   return validateConfig(merged);
 }
 
+/** The schema's own annotations, beside JSON Schema's keywords. */
+const ajv = new Ajv({ allErrors: true, strict: true, keywords: ['env'] });
+const validate = ajv.compile<Config>(CONFIG_SCHEMA);
+
 export function validateConfig(candidate: unknown): Config {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const validate = ajv.compile(CONFIG_SCHEMA);
   if (!validate(candidate)) {
     const problems = (validate.errors ?? []).map((e) => `  ${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -83,13 +66,14 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
 }
 
-function parseEnvValue(name: string, raw: string, kind: 'string' | 'integer' | 'list' | 'boolean'): unknown {
-  if (kind === 'string') return raw;
-  if (kind === 'boolean') {
+/** An environment variable's text as its setting's JSON type: the schema tells which. */
+function parseEnvValue({ name, schema }: EnvSetting, raw: string): unknown {
+  if (schema.type === 'boolean') {
     if (raw === 'true' || raw === 'false') return raw === 'true';
     throw new ConfigError(`Invalid configuration:\n  ${name} must be true or false, got "${raw}"`);
   }
-  if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (schema.type === 'array') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (schema.type !== 'integer') return raw;
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`Invalid configuration:\n  ${name} must be an integer, got "${raw}"`);
   return Number(raw);
 }

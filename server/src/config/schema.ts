@@ -1,205 +1,120 @@
 /**
- * The service configuration: its shape, its JSON Schema, and its defaults. Every field has a
- * default so the service starts with no configuration at all.
+ * The service configuration, described once: each setting's type, bounds, default, one-line
+ * description and, where it has one, the environment variable that sets it. The `Config` type,
+ * the defaults (`DEFAULT_CONFIG`), the validation (config/load.ts), the environment variables
+ * (`ENV_SETTINGS`) and the README's table of them (`npm run generate`) are all derived from
+ * `CONFIG_SCHEMA`, so a new setting is one entry here. Every setting has a default, except
+ * `secretsKey`, so the service starts with no configuration at all.
  */
-import type { AssetSpec, InstrumentSpec } from '../core/api.js';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { DEFAULT_WS_CONFIG } from '../gateway/ws/config.js';
 import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from './defaults.js';
 
-export type Mode = 'demo' | 'production';
-
-export interface Config {
-  /** `demo` seeds demo accounts and runs the market-making bot; `production` does neither. */
-  mode: Mode;
-  http: {
-    host: string;
-    port: number;
-    /** Largest accepted request body, in bytes. */
-    bodyLimitBytes: number;
-    /** Origins allowed by CORS; empty turns CORS off. */
-    corsOrigins: string[];
-    /** How long SIGTERM waits for in-flight requests before closing connections. */
-    shutdownGraceMs: number;
-    /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
-    trustProxyHops: number;
-    /**
-     * REST gateway worker processes started beside the core process (0: none, REST is served by
-     * the core process alone). See docs/architecture.md, "REST gateway workers".
-     */
-    workers: number;
-    /** The one port all REST gateway workers share (0: an ephemeral port, chosen once). */
-    workersPort: number;
-  };
-  /** Where the journal, snapshots and embedded databases live; created on first start. */
-  dataDir: string;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /**
-   * Key that encrypts API key secrets at rest: 64 hex digits or base64 of 32 bytes. Required in
-   * production; in demo mode one is generated into the data directory on first start.
-   */
-  secretsKey?: string;
-  /** The FIX 4.4 acceptor (see docs/fix-rules-of-engagement.md). */
-  fix: {
-    enabled: boolean;
-    host: string;
-    port: number;
-    /** Our CompID: the TargetCompID(56) counterparties send. */
-    compId: string;
-    /** Reset sequence numbers at every Logon (per-session overrides are not configured here). */
-    resetOnLogon: boolean;
-    /** Cancel a session's orders when it disconnects. */
-    cancelOnDisconnect: boolean;
-  };
-  /** Published rate limits (see docs/rate-limits.md). */
-  limits: {
-    /** Request weight per API key per second. */
-    keyWeightPerSecond: number;
-    /** Request weight per client IP per second. */
-    ipWeightPerSecond: number;
-    /** New and amended orders per account per second, over all channels. */
-    ordersPerSecond: number;
-    /** New and amended orders per account per 10 seconds, over all channels. */
-    ordersPer10Seconds: number;
-  };
-  /** The WebSocket gateway's limits (see docs/websocket.md and docs/operations.md). */
-  ws: {
-    /** Open connections per client IP; more are refused at the upgrade (HTTP 429). */
-    maxConnectionsPerIp: number;
-    /** Open connections in total; more are refused at the upgrade (HTTP 503). */
-    maxConnections: number;
-    /** Logged-in connections per API key. */
-    maxConnectionsPerKey: number;
-    /** Subscriptions per connection. */
-    maxSubscriptions: number;
-    /** Largest accepted inbound frame in bytes; a larger one closes the connection (1009). */
-    maxFrameBytes: number;
-    /** Requests refused for rate limiting within one second after which a connection is closed (4005). */
-    maxRefusedPerSecond: number;
-    /** Requests waiting for their turn on one connection after which it is closed (4005). */
-    maxQueuedRequests: number;
-    /** Outbound bytes waiting above which a connection's market data is conflated. */
-    conflateBytes: number;
-    /** Outbound bytes waiting above which a connection is closed rather than lose private data (4004). */
-    maxBufferedBytes: number;
-    /** Frames sent per turn of the event loop while streaming (a broadcast never holds the loop longer). */
-    sendsPerTurn: number;
-    /** Sends queued in the gateway above which market data is conflated for every subscriber. */
-    conflateQueuedSends: number;
-  };
-  assets: AssetSpec[];
-  instruments: InstrumentSpec[];
+/** What every setting states besides its type: read by the defaults, the environment and the docs. */
+interface SettingDoc {
+  description: string;
+  /** The environment variable that sets it, if any. */
+  env?: string;
 }
 
-const { maxConnectionsPerIp, maxConnections, maxConnectionsPerKey, maxSubscriptions, maxFrameBytes, maxRefusedPerSecond, maxQueuedRequests, conflateBytes, maxBufferedBytes, sendsPerTurn, conflateQueuedSends } = DEFAULT_WS_CONFIG;
+/** One of a fixed set of strings (a JSON Schema `enum`, so errors list the allowed values). */
+function oneOf<const T extends readonly string[]>(values: T, doc: SettingDoc & { default?: T[number] }): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...doc });
+}
 
-export const DEFAULT_CONFIG: Config = {
-  mode: 'demo',
-  http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 64 * 1024, corsOrigins: [], shutdownGraceMs: 10_000, trustProxyHops: 0, workers: 0, workersPort: 0 },
-  dataDir: './data',
-  logLevel: 'info',
-  fix: { enabled: true, host: '127.0.0.1', port: 9878, compId: 'EXCHANGE', resetOnLogon: false, cancelOnDisconnect: false },
-  limits: { keyWeightPerSecond: 100, ipWeightPerSecond: 300, ordersPerSecond: 10, ordersPer10Seconds: 50 },
-  ws: { maxConnectionsPerIp, maxConnections, maxConnectionsPerKey, maxSubscriptions, maxFrameBytes, maxRefusedPerSecond, maxQueuedRequests, conflateBytes, maxBufferedBytes, sendsPerTurn, conflateQueuedSends },
-  assets: DEFAULT_ASSETS,
-  instruments: DEFAULT_INSTRUMENTS,
-};
+const port = (doc: SettingDoc & { default: number }) => Type.Integer({ minimum: 0, maximum: 65535, ...doc });
+const decimal = Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' });
+const assetCode = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
+const ws = DEFAULT_WS_CONFIG;
 
-const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
+export const CONFIG_SCHEMA = Type.Object({
+  mode: oneOf(['demo', 'production'], { default: 'demo', env: 'MODE', description: '`demo` seeds a funded demo account and runs the market-making bot; `production` does neither and requires `SECRETS_KEY`.' }),
+  http: Type.Object({
+    host: Type.String({ minLength: 1, default: '127.0.0.1', env: 'HOST', description: 'Address the REST and WebSocket listener binds.' }),
+    port: port({ default: 8080, env: 'PORT', description: 'Port of REST, WebSocket, the docs and /metrics (0: an ephemeral port).' }),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024, env: 'BODY_LIMIT_BYTES', description: 'Largest accepted request body, in bytes.' }),
+    corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [], env: 'CORS_ORIGINS', description: 'Origins allowed by CORS, comma-separated; empty turns CORS off.' }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 300_000, default: 10_000, env: 'SHUTDOWN_GRACE_MS', description: 'How long SIGTERM waits for in-flight requests before closing connections.' }),
+    trustProxyHops: Type.Integer({ minimum: 0, maximum: 10, default: 0, env: 'TRUST_PROXY_HOPS', description: 'Trust X-Forwarded-For from this many proxy hops (0: use the socket address).' }),
+    workers: Type.Integer({ minimum: 0, maximum: 64, default: 0, env: 'REST_WORKERS', description: 'REST gateway worker processes beside the core process (0: the core process serves everything; see docs/architecture.md).' }),
+    workersPort: port({ default: 0, env: 'REST_WORKERS_PORT', description: 'The one port the REST workers share (0: an ephemeral port, chosen once and logged).' }),
+  }, { additionalProperties: false }),
+  dataDir: Type.String({ minLength: 1, default: './data', env: 'DATA_DIR', description: 'Where the journal, snapshots and embedded databases live; created on first start.' }),
+  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', env: 'LOG_LEVEL', description: 'Least severe log level written.' }),
+  secretsKey: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$', env: 'SECRETS_KEY', description: 'Key that encrypts API secrets at rest: 64 hex digits or base64 of 32 bytes. Required in production; in demo mode one is generated into the data directory.' })),
+  fix: Type.Object({
+    enabled: Type.Boolean({ default: true, env: 'FIX_ENABLED', description: 'Whether the FIX 4.4 acceptor runs.' }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1', env: 'FIX_HOST', description: 'Address the FIX acceptor binds.' }),
+    port: port({ default: 9878, env: 'FIX_PORT', description: 'Port of the FIX acceptor (0: an ephemeral port).' }),
+    compId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$', default: 'EXCHANGE', description: 'Our CompID: the TargetCompID(56) counterparties send.' }),
+    resetOnLogon: Type.Boolean({ default: false, description: 'Reset sequence numbers at every Logon.' }),
+    cancelOnDisconnect: Type.Boolean({ default: false, description: "Cancel a session's orders when it disconnects." }),
+  }, { additionalProperties: false }),
+  limits: Type.Object({
+    keyWeightPerSecond: Type.Integer({ minimum: 20, maximum: 1_000_000, default: 100, description: 'Request weight per API key per second.' }),
+    ipWeightPerSecond: Type.Integer({ minimum: 20, maximum: 1_000_000, default: 300, description: 'Request weight per client IP per second.' }),
+    ordersPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10, description: 'New and amended orders per account per second, over all channels.' }),
+    ordersPer10Seconds: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 50, description: 'New and amended orders per account per 10 seconds, over all channels.' }),
+  }, { additionalProperties: false }),
+  ws: Type.Object({
+    maxConnectionsPerIp: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxConnectionsPerIp, description: 'Open WebSocket connections per client IP; more are refused at the upgrade (HTTP 429).' }),
+    maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxConnections, description: 'Open WebSocket connections in total; more are refused at the upgrade (HTTP 503).' }),
+    maxConnectionsPerKey: Type.Integer({ minimum: 1, maximum: 100_000, default: ws.maxConnectionsPerKey, description: 'Logged-in WebSocket connections per API key.' }),
+    maxSubscriptions: Type.Integer({ minimum: 1, maximum: 10_000, default: ws.maxSubscriptions, description: 'Subscriptions per WebSocket connection.' }),
+    maxFrameBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: ws.maxFrameBytes, description: 'Largest accepted inbound frame in bytes; a larger one closes the connection (1009).' }),
+    maxRefusedPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxRefusedPerSecond, description: 'Requests refused for rate limiting within one second after which a connection is closed (4005).' }),
+    maxQueuedRequests: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxQueuedRequests, description: 'Requests waiting for their turn on one connection after which it is closed (4005).' }),
+    conflateBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: ws.conflateBytes, description: "Outbound bytes waiting above which a connection's market data is conflated." }),
+    maxBufferedBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: ws.maxBufferedBytes, description: 'Outbound bytes waiting above which a connection is closed rather than lose private data (4004).' }),
+    sendsPerTurn: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.sendsPerTurn, description: 'Frames sent per turn of the event loop while streaming.' }),
+    conflateQueuedSends: Type.Integer({ minimum: 1, maximum: 100_000_000, default: ws.conflateQueuedSends, description: 'Sends queued in the gateway above which market data is conflated for every subscriber.' }),
+  }, { additionalProperties: false }),
+  assets: Type.Array(Type.Object({
+    asset: assetCode,
+    decimals: Type.Integer({ minimum: 0, maximum: 18 }),
+  }, { additionalProperties: false }), { default: DEFAULT_ASSETS, description: 'The assets: code and decimals.' }),
+  instruments: Type.Array(Type.Object({
+    symbol: Type.String({ pattern: '^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$' }),
+    base: assetCode,
+    quote: assetCode,
+    tickSize: decimal,
+    lotSize: decimal,
+    minQuantity: decimal,
+    maxQuantity: decimal,
+    minNotional: decimal,
+    priceBandBps: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    status: oneOf(['open', 'halted', 'cancel_only', 'post_only'], { description: 'Trading status.' }),
+  }, { additionalProperties: false }), { default: DEFAULT_INSTRUMENTS, description: 'The instruments, each on two assets of `assets`.' }),
+}, { additionalProperties: false });
 
-export const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['mode', 'http', 'dataDir', 'logLevel', 'fix', 'limits', 'ws', 'assets', 'instruments'],
-  properties: {
-    mode: { enum: ['demo', 'production'] },
-    http: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['host', 'port', 'bodyLimitBytes', 'corsOrigins', 'shutdownGraceMs', 'trustProxyHops', 'workers', 'workersPort'],
-      properties: {
-        host: { type: 'string', minLength: 1 },
-        port: { type: 'integer', minimum: 0, maximum: 65535 },
-        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
-        corsOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
-        shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 300_000 },
-        trustProxyHops: { type: 'integer', minimum: 0, maximum: 10 },
-        workers: { type: 'integer', minimum: 0, maximum: 64 },
-        workersPort: { type: 'integer', minimum: 0, maximum: 65535 },
-      },
-    },
-    dataDir: { type: 'string', minLength: 1 },
-    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
-    fix: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['enabled', 'host', 'port', 'compId', 'resetOnLogon', 'cancelOnDisconnect'],
-      properties: {
-        enabled: { type: 'boolean' },
-        host: { type: 'string', minLength: 1 },
-        port: { type: 'integer', minimum: 0, maximum: 65535 },
-        compId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$' },
-        resetOnLogon: { type: 'boolean' },
-        cancelOnDisconnect: { type: 'boolean' },
-      },
-    },
-    limits: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['keyWeightPerSecond', 'ipWeightPerSecond', 'ordersPerSecond', 'ordersPer10Seconds'],
-      properties: {
-        keyWeightPerSecond: { type: 'integer', minimum: 20, maximum: 1_000_000 },
-        ipWeightPerSecond: { type: 'integer', minimum: 20, maximum: 1_000_000 },
-        ordersPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        ordersPer10Seconds: { type: 'integer', minimum: 1, maximum: 10_000_000 },
-      },
-    },
-    ws: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['maxConnectionsPerIp', 'maxConnections', 'maxConnectionsPerKey', 'maxSubscriptions', 'maxFrameBytes', 'maxRefusedPerSecond', 'maxQueuedRequests', 'conflateBytes', 'maxBufferedBytes', 'sendsPerTurn', 'conflateQueuedSends'],
-      properties: {
-        maxConnectionsPerIp: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        maxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        maxConnectionsPerKey: { type: 'integer', minimum: 1, maximum: 100_000 },
-        maxSubscriptions: { type: 'integer', minimum: 1, maximum: 10_000 },
-        maxFrameBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
-        maxRefusedPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        maxQueuedRequests: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        conflateBytes: { type: 'integer', minimum: 1024, maximum: 1024 * 1024 * 1024 },
-        maxBufferedBytes: { type: 'integer', minimum: 1024, maximum: 1024 * 1024 * 1024 },
-        sendsPerTurn: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        conflateQueuedSends: { type: 'integer', minimum: 1, maximum: 100_000_000 },
-      },
-    },
-    secretsKey: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$' },
-    assets: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['asset', 'decimals'],
-        properties: { asset: { type: 'string', pattern: '^[A-Z0-9]{2,10}$' }, decimals: { type: 'integer', minimum: 0, maximum: 18 } },
-      },
-    },
-    instruments: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['symbol', 'base', 'quote', 'tickSize', 'lotSize', 'minQuantity', 'maxQuantity', 'minNotional', 'priceBandBps', 'status'],
-        properties: {
-          symbol: { type: 'string', pattern: '^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$' },
-          base: { type: 'string', pattern: '^[A-Z0-9]{2,10}$' },
-          quote: { type: 'string', pattern: '^[A-Z0-9]{2,10}$' },
-          tickSize: decimal,
-          lotSize: decimal,
-          minQuantity: decimal,
-          maxQuantity: decimal,
-          minNotional: decimal,
-          priceBandBps: { type: 'integer', minimum: 1, maximum: 100_000 },
-          status: { enum: ['open', 'halted', 'cancel_only', 'post_only'] },
-        },
-      },
-    },
-  },
-} as const;
+export type Config = Static<typeof CONFIG_SCHEMA>;
+export type Mode = Config['mode'];
+
+/** The defaults the schema states: an object's are its properties' own. */
+function defaultsOf(schema: TSchema): unknown {
+  if (schema.type === 'object' && schema.properties !== undefined) {
+    const value: Record<string, unknown> = {};
+    for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      const d = defaultsOf(property);
+      if (d !== undefined) value[key] = d;
+    }
+    return value;
+  }
+  return structuredClone(schema.default as unknown);
+}
+
+export const DEFAULT_CONFIG: Config = defaultsOf(CONFIG_SCHEMA) as Config;
+
+/** A setting an environment variable sets: its path in the configuration and its schema. */
+export interface EnvSetting {
+  name: string;
+  path: string[];
+  schema: TSchema & SettingDoc;
+}
+
+/** The settings that have an environment variable, in the schema's order. */
+export const ENV_SETTINGS: readonly EnvSetting[] = (function collect(schema: TSchema, path: string[]): EnvSetting[] {
+  if (typeof schema.env === 'string') return [{ name: schema.env, path, schema: schema as EnvSetting['schema'] }];
+  if (schema.type !== 'object' || schema.properties === undefined) return [];
+  return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([key, property]) => collect(property, [...path, key]));
+})(CONFIG_SCHEMA, []);
