@@ -18,7 +18,7 @@ export interface TestService extends RunningService {
   stop(): Promise<void>;
 }
 
-export async function startTestService(overrides: Partial<Omit<ServiceOptions, 'config' | 'logger'>> & { config?: Partial<Config>; dataDir?: string } = {}): Promise<TestService> {
+export async function startTestService(overrides: Partial<Omit<ServiceOptions, 'config'>> & { config?: Partial<Config>; dataDir?: string } = {}): Promise<TestService> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'svc-'));
   const config = validateConfig({ ...structuredClone(DEFAULT_CONFIG), ...overrides.config, dataDir, http: { ...DEFAULT_CONFIG.http, port: 0, ...overrides.config?.http }, fix: { ...DEFAULT_CONFIG.fix, port: 0, ...overrides.config?.fix } });
   const { config: _c, dataDir: _d, ...rest } = overrides;
