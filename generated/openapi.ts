@@ -1092,6 +1092,40 @@ export interface components {
             expiresAt?: components["schemas"]["Millis"];
             createdAt: components["schemas"]["Millis"];
             revokedAt?: components["schemas"]["Millis"];
+            /**
+             * @description The FIX SenderCompID the key is bound to.
+             * @example DESK_A
+             */
+            fixSenderCompId?: string;
+            fixSession?: components["schemas"]["FixSessionSettings"];
+        };
+        /** @description Settings of the FIX sessions the key logs on (see the FIX rules of engagement). Unset ones take the acceptor's defaults. */
+        FixSessionSettings: {
+            /**
+             * @description Start every Logon at sequence number 1 on both sides.
+             * @example false
+             */
+            resetOnLogon?: boolean;
+            /**
+             * @description Cancel the orders the session placed when its connection ends.
+             * @example true
+             */
+            cancelOnDisconnect?: boolean;
+            /**
+             * @description A drop-copy session receives the account's ExecutionReports from every channel and sends no orders; a key with only the read scope may log on this way.
+             * @example false
+             */
+            dropCopy?: boolean;
+            /**
+             * @description Smallest HeartBtInt(108) accepted at Logon, seconds.
+             * @example 10
+             */
+            minHeartBtInt?: number;
+            /**
+             * @description Largest HeartBtInt(108) accepted at Logon, seconds.
+             * @example 60
+             */
+            maxHeartBtInt?: number;
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
@@ -1117,6 +1151,12 @@ export interface components {
             expiresAt?: components["schemas"]["Millis"];
             /** @description For an Ed25519 key: your public key (PEM or base64 of the 32 raw bytes). Omit it to get an HMAC secret. */
             publicKey?: string;
+            /**
+             * @description Binds the key to this FIX SenderCompID, claiming it for your account (refused with `FIX_COMP_ID_TAKEN` if another account owns it).
+             * @example DESK_A
+             */
+            fixSenderCompId?: string;
+            fixSession?: components["schemas"]["FixSessionSettings"];
         };
         CreatedApiKey: {
             key: components["schemas"]["ApiKey"];
@@ -1183,10 +1223,11 @@ export interface components {
             expiresAt?: components["schemas"]["Millis"];
             publicKey?: string;
             /**
-             * @description Binds the key to this FIX SenderCompID.
+             * @description Binds the key to this FIX SenderCompID, claiming it for the account (refused with `FIX_COMP_ID_TAKEN` if another account owns it).
              * @example DESK_A
              */
             fixSenderCompId?: string;
+            fixSession?: components["schemas"]["FixSessionSettings"];
         };
         /**
          * @example {
@@ -1294,7 +1335,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflicts with existing state: `DUPLICATE_CLIENT_ORDER_ID`, `IDEMPOTENCY_CONFLICT`, `ACCOUNT_EXISTS`, `SYMBOL_EXISTS`. */
+        /** @description Conflicts with existing state: `DUPLICATE_CLIENT_ORDER_ID`, `IDEMPOTENCY_CONFLICT`, `ACCOUNT_EXISTS`, `SYMBOL_EXISTS`, `FIX_COMP_ID_TAKEN`. */
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2732,6 +2773,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

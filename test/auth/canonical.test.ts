@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixLogonPrehash, parseFixUtcTimestamp, restCanonicalString, wsLoginCanonicalString } from '../../server/src/auth/index.js';
+import { parseUtcTimestamp } from '../../server/src/gateway/fix/time.js';
 import { harness, hmacSign, HMAC_KEY, NOW } from './fixtures.js';
 
 describe('canonical strings', () => {
@@ -25,9 +26,15 @@ describe('canonical strings', () => {
     ['20250615-15:06:40.000', NOW],
     ['20250615-15:06:40.123456', NOW + 123],
     ['20250615-15:06:40.123456789', NOW + 123],
+    ['20250615-15:06:40.5', NOW + 500],
+    ['20250615-15:06:40.12', NOW + 120],
   ])('parses FIX UTCTimestamp %s', (text, ms) => expect(parseFixUtcTimestamp(text)).toBe(ms));
 
-  it.each(['20250231-00:00:00', '20250615-25:00:00', '2025-06-15T15:06:40Z', '20250615-15:06:40.12', ''])('rejects malformed FIX UTCTimestamp %j', (text) => {
+  it('is the one parser the FIX session layer uses too', () => {
+    expect(parseUtcTimestamp).toBe(parseFixUtcTimestamp);
+  });
+
+  it.each(['20250231-00:00:00', '20250615-25:00:00', '2025-06-15T15:06:40Z', '20250615-15:06:40.', '20250615-15:06:40.1234567890', ''])('rejects malformed FIX UTCTimestamp %j', (text) => {
     expect(parseFixUtcTimestamp(text)).toBeUndefined();
   });
 });

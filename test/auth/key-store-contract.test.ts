@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyInputError, MemoryApiKeyStore, SecretBox, SqliteApiKeyStore, type ApiKeyStore } from '../../server/src/auth/index.js';
+import { ApiKeyInputError, CompIdTakenError, MemoryApiKeyStore, SecretBox, SqliteApiKeyStore, type ApiKeyStore } from '../../server/src/auth/index.js';
 import { PostgresApiKeyStore } from '../../server/src/auth/postgres-key-store.js';
 import { connectPostgres, postgresConfig, type PostgresPool } from '../../server/src/storage/postgres.js';
 import { openDatabase } from '../../server/src/storage/sqlite.js';
@@ -54,6 +54,29 @@ describe.each(stores)('%s ApiKeyStore', (_name, make) => {
     });
     expect(await store.get(created.record.keyId)).toEqual(created.record);
     expect(JSON.stringify(await store.get(created.record.keyId))).not.toContain(created.secret);
+  });
+
+  it('makes a bound SenderCompID its account\'s for good: another account cannot bind it, even after every key is revoked', async () => {
+    const store = await make();
+    expect(await store.compIdOwner('DESK')).toBeUndefined();
+    const first = await store.create({ ...HMAC_KEY, accountId: 'acc-1', senderCompId: 'DESK', fixSession: { cancelOnDisconnect: true, minHeartBtInt: 5, maxHeartBtInt: 60 } });
+    expect(first.record.fixSession).toEqual({ cancelOnDisconnect: true, minHeartBtInt: 5, maxHeartBtInt: 60 });
+    expect((await store.get(first.record.keyId))?.fixSession).toEqual({ cancelOnDisconnect: true, minHeartBtInt: 5, maxHeartBtInt: 60 });
+    expect(await store.compIdOwner('DESK')).toBe('acc-1');
+    // The owner may bind more keys to it.
+    await store.create({ ...HMAC_KEY, accountId: 'acc-1', senderCompId: 'DESK' });
+    await expect(store.create({ ...HMAC_KEY, accountId: 'acc-2', senderCompId: 'DESK' })).rejects.toBeInstanceOf(CompIdTakenError);
+    for (const key of await store.listByAccount('acc-1')) await store.revoke(key.keyId);
+    await expect(store.create({ ...HMAC_KEY, accountId: 'acc-2', senderCompId: 'DESK' })).rejects.toBeInstanceOf(CompIdTakenError);
+    expect(await store.compIdOwner('DESK')).toBe('acc-1');
+    expect(await store.listByAccount('acc-2')).toEqual([]);
+  });
+
+  it('refuses heartbeat bounds outside 1-300 s or the wrong way round', async () => {
+    const store = await make();
+    await expect(store.create({ ...HMAC_KEY, fixSession: { minHeartBtInt: 0 } })).rejects.toBeInstanceOf(ApiKeyInputError);
+    await expect(store.create({ ...HMAC_KEY, fixSession: { maxHeartBtInt: 301 } })).rejects.toBeInstanceOf(ApiKeyInputError);
+    await expect(store.create({ ...HMAC_KEY, fixSession: { minHeartBtInt: 30, maxHeartBtInt: 10 } })).rejects.toBeInstanceOf(ApiKeyInputError);
   });
 
   it('gives distinct ids and secrets to every key', async () => {

@@ -21,8 +21,23 @@ export interface ApiKeyRecord {
   /** Set once the key is revoked; a revoked key never authenticates again. */
   revokedAt?: number;
   createdAt: number;
-  /** FIX only: the SenderCompID a Logon with this key must carry. */
+  /** FIX only: the SenderCompID a Logon with this key must carry (binding it claims the CompID for the account). */
   senderCompId?: string;
+  /** FIX only: settings of the sessions this key logs on; unset ones take the acceptor's defaults. */
+  fixSession?: FixSessionSettings;
+}
+
+/** Per-session FIX settings a client sets on its key. */
+export interface FixSessionSettings {
+  /** Start every Logon at sequence number 1 on both sides. */
+  resetOnLogon?: boolean;
+  /** Cancel the orders the session placed when its connection ends. */
+  cancelOnDisconnect?: boolean;
+  /** A drop-copy session: receives the account's reports from every channel, sends no orders (a read-only key may do this). */
+  dropCopy?: boolean;
+  /** Bounds on the HeartBtInt(108) accepted at Logon, seconds, within the acceptor's 1-300. */
+  minHeartBtInt?: number;
+  maxHeartBtInt?: number;
 }
 
 /** The identity a successfully verified request acts as. */
@@ -32,6 +47,8 @@ export interface Principal {
   scopes: Scope[];
   /** Copied from the key so long-lived sessions (WS, FIX) can end when it passes. */
   expiresAt?: number;
+  /** FIX only: the key's session settings. */
+  fixSession?: FixSessionSettings;
 }
 
 /** What the caller supplies to create a key. */
@@ -43,6 +60,7 @@ export interface NewApiKey {
   ipAllowlist?: string[];
   expiresAt?: number;
   senderCompId?: string;
+  fixSession?: FixSessionSettings;
   /** Ed25519 only: the client's public key, PEM (SPKI) or base64 of the raw 32 bytes. */
   publicKey?: string;
 }
@@ -73,5 +91,6 @@ export function principalOf(record: ApiKeyRecord): Principal {
     accountId: record.accountId,
     scopes: [...record.scopes],
     ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
+    ...(record.fixSession !== undefined ? { fixSession: { ...record.fixSession } } : {}),
   };
 }

@@ -45,17 +45,21 @@ export function fixLogonPrehash(fields: FixLogonFields): string {
   return [fields.sendingTime, fields.msgType, String(fields.msgSeqNum), fields.senderCompId, fields.targetCompId].join('\x01');
 }
 
+const FIX_TIMESTAMP = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+
 /**
- * Parses a FIX UTCTimestamp (`YYYYMMDD-HH:MM:SS` with optional `.sss`, `.ssssss` or `.sssssssss`)
- * to integer ms; undefined if malformed. Sub-millisecond digits are truncated.
+ * The one FIX UTCTimestamp parser, used by Logon authentication and by the FIX session layer
+ * alike: `YYYYMMDD-HH:MM:SS` with an optional fraction of 1 to 9 digits, to integer ms
+ * (sub-millisecond digits truncated; second 60, a leap second, folds into the next second).
+ * Undefined when malformed or not a real date.
  */
 export function parseFixUtcTimestamp(value: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}|\d{6}|\d{9}))?$/.exec(value);
+  const m = FIX_TIMESTAMP.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac] = m;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), frac ? Number(frac.slice(0, 3)) : 0);
-  const check = new Date(ms);
-  // Reject dates Date.UTC silently rolled over (e.g. 20250231).
-  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
-  return ms;
+  const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  // Date.UTC rolls e.g. 20250231 over into March: refuse such dates.
+  if (new Date(Date.UTC(Number(y), month - 1, day)).getUTCDate() !== day) return undefined;
+  return Date.UTC(Number(y), month - 1, day, hour, minute, second, frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0);
 }

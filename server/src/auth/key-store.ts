@@ -29,6 +29,11 @@ export interface ApiKeyStore {
   revoke(keyId: string, revokedAt?: number): Promise<ApiKeyRecord | undefined>;
   /** Subscribes to revocations (WS and FIX close the key's live sessions); returns unsubscribe. */
   onRevoked(listener: (event: RevocationEvent) => void): () => void;
+  /**
+   * The account that owns a FIX SenderCompID: the account of any key ever bound to it, revoked
+   * and expired keys included, so the CompID stays its owner's after its keys are gone.
+   */
+  compIdOwner(senderCompId: string): Promise<string | undefined>;
 }
 
 export interface KeyStoreOptions {
@@ -51,6 +56,17 @@ export class ApiKeyInputError extends Error {
   override readonly name = 'ApiKeyInputError';
 }
 
+/** The SenderCompID to bind is owned by another account (create refuses it; nothing is stored). */
+export class CompIdTakenError extends Error {
+  override readonly name = 'CompIdTakenError';
+  constructor(readonly senderCompId: string) {
+    super(`The FIX SenderCompID "${senderCompId}" belongs to another account.`);
+  }
+}
+
+/** HeartBtInt bounds every session keeps to (seconds). */
+export const HEARTBTINT_RANGE = { min: 1, max: 300 } as const;
+
 /** Validates the create input; throws an Error naming the first problem. */
 export function validateNewKey(input: NewApiKey): void {
   if (!input.accountId) throw new Error('accountId is required');
@@ -62,7 +78,15 @@ export function validateNewKey(input: NewApiKey): void {
   if (allowlist.length > MAX_ALLOWLIST) throw new Error(`at most ${MAX_ALLOWLIST} allowlist entries`);
   for (const cidr of allowlist) parseCidr(cidr);
   if (input.expiresAt !== undefined && !Number.isSafeInteger(input.expiresAt)) throw new Error('expiresAt must be integer ms');
-  if (input.senderCompId !== undefined && input.senderCompId.length === 0) throw new Error('senderCompId must not be empty');
+  if (input.senderCompId !== undefined && !/^[\x21-\x7e]{1,64}$/.test(input.senderCompId)) throw new Error('senderCompId must be 1-64 printable ASCII characters');
+  const fix = input.fixSession;
+  if (fix !== undefined) {
+    for (const b of ['minHeartBtInt', 'maxHeartBtInt'] as const) {
+      const v = fix[b];
+      if (v !== undefined && (!Number.isInteger(v) || v < HEARTBTINT_RANGE.min || v > HEARTBTINT_RANGE.max)) throw new Error(`${b} must be an integer from ${HEARTBTINT_RANGE.min} to ${HEARTBTINT_RANGE.max}`);
+    }
+    if (fix.minHeartBtInt !== undefined && fix.maxHeartBtInt !== undefined && fix.minHeartBtInt > fix.maxHeartBtInt) throw new Error('minHeartBtInt must not exceed maxHeartBtInt');
+  }
   if (input.kind === 'hmac' && input.publicKey !== undefined) throw new Error('an HMAC key takes no public key');
   if (input.kind === 'ed25519' && input.publicKey === undefined) throw new Error('an Ed25519 key needs the client public key');
 }
@@ -95,6 +119,7 @@ export function prepareNewKey(input: NewApiKey, box: SecretBox, now: number): Pr
     createdAt: now,
     ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
     ...(input.senderCompId !== undefined ? { senderCompId: input.senderCompId } : {}),
+    ...(input.fixSession !== undefined ? { fixSession: { ...input.fixSession } } : {}),
   };
   if (!publicKey) {
     const secret = generateHmacSecret();

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, CreatedApiKey, NewApiKey, RevocationEvent } from './api-key.js';
 import type { KeyMaterial } from './key-material.js';
-import { RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
+import { CompIdTakenError, RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
 import { SecretBox } from './secret-box.js';
 
 interface Entry {
@@ -30,6 +30,11 @@ export class MemoryApiKeyStore implements ApiKeyStore {
 
   async create(input: NewApiKey): Promise<CreatedApiKey> {
     const prepared = prepareNewKey(input, this.#box, this.#now());
+    const sender = prepared.record.senderCompId;
+    if (sender !== undefined) {
+      const owner = await this.compIdOwner(sender);
+      if (owner !== undefined && owner !== prepared.record.accountId) throw new CompIdTakenError(sender);
+    }
     this.#entries.set(prepared.record.keyId, { record: prepared.record, storedMaterial: prepared.storedMaterial });
     return toCreated({ ...prepared, record: copy(prepared.record) });
   }
@@ -63,8 +68,13 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   onRevoked(listener: (event: RevocationEvent) => void): () => void {
     return this.#listeners.add(listener);
   }
+
+  async compIdOwner(senderCompId: string): Promise<string | undefined> {
+    for (const { record } of this.#entries.values()) if (record.senderCompId === senderCompId) return record.accountId;
+    return undefined;
+  }
 }
 
 function copy(record: ApiKeyRecord): ApiKeyRecord {
-  return { ...record, scopes: [...record.scopes], ipAllowlist: [...record.ipAllowlist] };
+  return { ...record, scopes: [...record.scopes], ipAllowlist: [...record.ipAllowlist], ...(record.fixSession && { fixSession: { ...record.fixSession } }) };
 }

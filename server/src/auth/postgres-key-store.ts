@@ -9,8 +9,8 @@
  */
 import pg from 'pg';
 import type { PostgresPool } from '../storage/postgres.js';
-import type { ApiKeyRecord, CreatedApiKey, KeyKind, NewApiKey, RevocationEvent, Scope } from './api-key.js';
-import { RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
+import type { ApiKeyRecord, CreatedApiKey, FixSessionSettings, KeyKind, NewApiKey, RevocationEvent, Scope } from './api-key.js';
+import { CompIdTakenError, RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
 import type { SecretBox } from './secret-box.js';
 
 interface Row {
@@ -24,6 +24,7 @@ interface Row {
   revoked_at: number | null;
   created_at: number;
   sender_comp_id: string | null;
+  fix_session: FixSessionSettings | null;
   material: Buffer;
 }
 
@@ -91,12 +92,34 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   async create(input: NewApiKey): Promise<CreatedApiKey> {
     const prepared = prepareNewKey(input, this.#box, this.#now());
     const r = prepared.record;
-    await this.#pool.query(
-      `INSERT INTO api_keys (key_id, account_id, kind, label, scopes, ip_allowlist, expires_at, created_at, sender_comp_id, material)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [r.keyId, r.accountId, r.kind, r.label, JSON.stringify(r.scopes), JSON.stringify(r.ipAllowlist), r.expiresAt ?? null, r.createdAt, r.senderCompId ?? null, prepared.storedMaterial],
-    );
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (r.senderCompId !== undefined) {
+        // Claim the CompID, or find who owns it: one statement, so two accounts cannot both win.
+        await client.query('INSERT INTO fix_comp_ids (sender_comp_id, account_id) VALUES ($1, $2) ON CONFLICT (sender_comp_id) DO NOTHING', [r.senderCompId, r.accountId]);
+        const { rows } = await client.query<{ account_id: string }>('SELECT account_id FROM fix_comp_ids WHERE sender_comp_id = $1', [r.senderCompId]);
+        if (rows[0]?.account_id !== r.accountId) throw new CompIdTakenError(r.senderCompId);
+      }
+      await client.query(
+        `INSERT INTO api_keys (key_id, account_id, kind, label, scopes, ip_allowlist, expires_at, created_at, sender_comp_id, fix_session, material)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [r.keyId, r.accountId, r.kind, r.label, JSON.stringify(r.scopes), JSON.stringify(r.ipAllowlist), r.expiresAt ?? null, r.createdAt, r.senderCompId ?? null,
+          r.fixSession !== undefined ? JSON.stringify(r.fixSession) : null, prepared.storedMaterial],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
     return toCreated(prepared);
+  }
+
+  async compIdOwner(senderCompId: string): Promise<string | undefined> {
+    const { rows } = await this.#pool.query<{ account_id: string }>('SELECT account_id FROM fix_comp_ids WHERE sender_comp_id = $1', [senderCompId]);
+    return rows[0]?.account_id;
   }
 
   async get(keyId: string): Promise<ApiKeyRecord | undefined> {
@@ -235,5 +258,6 @@ function recordOf(row: Row): ApiKeyRecord {
     ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
     ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),
     ...(row.sender_comp_id !== null ? { senderCompId: row.sender_comp_id } : {}),
+    ...(row.fix_session != null ? { fixSession: row.fix_session } : {}),
   };
 }

@@ -7,8 +7,8 @@
  * connection, e.g. an admin tool, commits) clears the whole cache before the next lookup.
  */
 import type { SqliteDatabase } from '../storage/sqlite.js';
-import type { ApiKeyRecord, CreatedApiKey, KeyKind, NewApiKey, RevocationEvent, Scope } from './api-key.js';
-import { RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
+import type { ApiKeyRecord, CreatedApiKey, FixSessionSettings, KeyKind, NewApiKey, RevocationEvent, Scope } from './api-key.js';
+import { CompIdTakenError, RevocationListeners, openMaterial, prepareNewKey, toCreated, type ApiKeyStore, type KeyStoreOptions, type KeyWithMaterial } from './key-store.js';
 import type { SecretBox } from './secret-box.js';
 
 interface Row {
@@ -22,6 +22,7 @@ interface Row {
   revoked_at: number | null;
   created_at: number;
   sender_comp_id: string | null;
+  fix_session: string | null;
   material: Buffer;
 }
 
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS api_keys (
   material BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_account ON api_keys (account_id);
+CREATE INDEX IF NOT EXISTS api_keys_by_sender_comp_id ON api_keys (sender_comp_id);
 `;
 
 /** Cached lookups beyond this count clear the cache (misses are never cached). */
@@ -60,9 +62,13 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     this.#now = options.now ?? Date.now;
     this.#listeners = new RevocationListeners(options.onListenerError);
     db.exec(SCHEMA);
+    // Added after the first release: FIX session settings as JSON.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(api_keys)').all().map((c) => c.name);
+    if (!columns.includes('fix_session')) db.exec('ALTER TABLE api_keys ADD COLUMN fix_session TEXT');
     this.#stmts = {
-      insert: db.prepare(`INSERT INTO api_keys (key_id, account_id, kind, label, scopes, ip_allowlist, expires_at, revoked_at, created_at, sender_comp_id, material)
-        VALUES (@key_id, @account_id, @kind, @label, @scopes, @ip_allowlist, @expires_at, @revoked_at, @created_at, @sender_comp_id, @material)`),
+      insert: db.prepare(`INSERT INTO api_keys (key_id, account_id, kind, label, scopes, ip_allowlist, expires_at, revoked_at, created_at, sender_comp_id, fix_session, material)
+        VALUES (@key_id, @account_id, @kind, @label, @scopes, @ip_allowlist, @expires_at, @revoked_at, @created_at, @sender_comp_id, @fix_session, @material)`),
+      compIdOwner: db.prepare<[string], { account_id: string }>('SELECT account_id FROM api_keys WHERE sender_comp_id = ? ORDER BY created_at LIMIT 1'),
       byId: db.prepare<[string], Row>('SELECT * FROM api_keys WHERE key_id = ?'),
       byAccount: db.prepare<[string], Row>('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, key_id'),
       revoke: db.prepare<[number, string]>('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL'),
@@ -74,6 +80,19 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   async create(input: NewApiKey): Promise<CreatedApiKey> {
     const prepared = prepareNewKey(input, this.#box, this.#now());
     const r = prepared.record;
+    // The ownership check and the insert in one immediate transaction: two accounts binding the
+    // same CompID at once (from any process) cannot both win.
+    this.#db.transaction(() => {
+      if (r.senderCompId !== undefined) {
+        const owner = this.#stmts.compIdOwner.get(r.senderCompId)?.account_id;
+        if (owner !== undefined && owner !== r.accountId) throw new CompIdTakenError(r.senderCompId);
+      }
+      this.#insert(prepared.storedMaterial, r);
+    }).immediate();
+    return toCreated(prepared);
+  }
+
+  #insert(material: Buffer, r: ApiKeyRecord): void {
     this.#stmts.insert.run({
       key_id: r.keyId,
       account_id: r.accountId,
@@ -85,9 +104,13 @@ export class SqliteApiKeyStore implements ApiKeyStore {
       revoked_at: null,
       created_at: r.createdAt,
       sender_comp_id: r.senderCompId ?? null,
-      material: prepared.storedMaterial,
+      fix_session: r.fixSession !== undefined ? JSON.stringify(r.fixSession) : null,
+      material,
     });
-    return toCreated(prepared);
+  }
+
+  async compIdOwner(senderCompId: string): Promise<string | undefined> {
+    return this.#stmts.compIdOwner.get(senderCompId)?.account_id;
   }
 
   async get(keyId: string): Promise<ApiKeyRecord | undefined> {
@@ -151,5 +174,6 @@ function recordOf(row: Row): ApiKeyRecord {
     ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
     ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),
     ...(row.sender_comp_id !== null ? { senderCompId: row.sender_comp_id } : {}),
+    ...(row.fix_session != null ? { fixSession: JSON.parse(row.fix_session) as FixSessionSettings } : {}),
   };
 }

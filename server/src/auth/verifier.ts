@@ -12,7 +12,7 @@
  * The allowlist and replay checks come after the signature so that neither reveals whether a
  * key id exists, and so forged requests cannot fill the replay cache.
  */
-import { isKeyActive, principalOf, type Principal, type Scope } from './api-key.js';
+import { isKeyActive, principalOf, type ApiKeyRecord, type Principal, type Scope } from './api-key.js';
 import { fixLogonPrehash, parseFixUtcTimestamp, restCanonicalString, wsLoginCanonicalString, type FixLogonFields } from './canonical.js';
 import type { AuthErrorCode } from './errors.js';
 import { allowlistMatcher } from './ip-allowlist.js';
@@ -199,6 +199,10 @@ export class RequestVerifier {
     }
   }
 
+  #mayUseCompId(record: ApiKeyRecord, senderCompId: string): Promise<boolean> {
+    return mayUseCompId(this.#store, record, senderCompId);
+  }
+
   async #verifyChecked(a: NormalisedAttempt): Promise<AuthResult> {
     const lock = await this.#lockout.check(a.ip, a.keyId);
     if (lock.locked) return { ok: false, code: 'AUTH_LOCKED_OUT', retryAfterSeconds: lock.retryAfterSeconds };
@@ -209,7 +213,7 @@ export class RequestVerifier {
     const found = await this.#store.getForVerification(a.keyId);
     const usable = found && isKeyActive(found.record, now) ? found : undefined;
     const signatureOk = verifyWithMaterial(usable?.material ?? DECOY_MATERIAL, a.message, a.signatureBytes);
-    const compIdOk = a.senderCompId === undefined || usable?.record.senderCompId === undefined || usable.record.senderCompId === a.senderCompId;
+    const compIdOk = a.senderCompId === undefined || (usable !== undefined && (await this.#mayUseCompId(usable.record, a.senderCompId)));
     if (!usable || !signatureOk || !compIdOk) {
       await this.#lockout.recordFailure(a.ip, a.keyId);
       return { ok: false, code: 'AUTH_INVALID' };
@@ -232,6 +236,16 @@ export class RequestVerifier {
     if (lock.keyFailures > 0) await this.#lockout.recordSuccess(record.keyId);
     return { ok: true, principal: principalOf(record) };
   }
+}
+
+/**
+ * A FIX SenderCompID belongs to one account. A key bound to a CompID logs on with that CompID
+ * only; a key without a binding only with a CompID its own account owns. Either failure is the
+ * plain AUTH_INVALID of a bad signature, so a refusal never tells whether the CompID exists.
+ */
+async function mayUseCompId(store: ApiKeyStore, record: ApiKeyRecord, senderCompId: string): Promise<boolean> {
+  if (record.senderCompId !== undefined) return record.senderCompId === senderCompId;
+  return (await store.compIdOwner(senderCompId)) === record.accountId;
 }
 
 function validKeyId(keyId: string | undefined): keyId is string {

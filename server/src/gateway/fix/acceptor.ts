@@ -1,13 +1,15 @@
 /**
  * The FIX acceptor: a TCP (or TLS) server that cuts each connection's bytes into frames,
  * checks and authenticates the first message (which must be a Logon), binds the connection to
- * its session (one per counterparty SenderCompID) and from then on hands frames to the session.
+ * its session — one per (account, SenderCompID); a SenderCompID belongs to one account — and
+ * from then on hands frames to the session.
  */
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { CommandBus } from '../../sequencer/api.js';
+import type { FixSessionSettings } from '../../auth/api-key.js';
 import type { ApiKeyStore } from '../../auth/key-store.js';
 import { FrameDecoder, parseFrame, type FixMessage } from './codec.js';
 import { loadDictionary } from './dictionary.js';
@@ -76,8 +78,10 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const now = options.now ?? Date.now;
   const validator = new Validator(loadDictionary(options.dictionaryPath ?? DEFAULT_DICTIONARY_PATH));
   const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'), { synchronous: options.storeSynchronous ?? 'FULL' });
+  /** By SenderCompID: a CompID belongs to one account, so it names one session at a time. */
   const sessions = new Map<string, FixSession>();
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
+  const expiryTimers = new Map<FixSession, NodeJS.Timeout>();
   const application = new FixApplication(options.bus, options.orders, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now);
   const sockets = new Set<Socket>();
   const logonTimeoutMs = options.logonTimeoutMs ?? 10_000;
@@ -88,36 +92,63 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     return options.allowUnlistedSenders === false ? undefined : { ...options.defaults };
   };
 
-  const sessionFor = (sender: string, config: FixSessionConfig): FixSession => {
+  /**
+   * The session of (account, SenderCompID). Its store key names both, so sequence numbers,
+   * stored messages and drop copy never cross accounts, whatever happened to the CompID's keys.
+   * The operator's config and then the key's own settings (`fixSession`) decide its behaviour.
+   */
+  const sessionFor = (sender: string, accountId: string, config: FixSessionConfig, own: FixSessionSettings = {}): FixSession | undefined => {
     let session = sessions.get(sender);
+    if (session && session.accountId !== accountId) {
+      if (session.isConnected) return undefined;
+      session = undefined;
+    }
     if (!session) {
       const settings: SessionSettings = {
         ...DEFAULT_SESSION_SETTINGS,
         senderCompId: options.compId,
         targetCompId: sender,
-        ...(config.resetOnLogon !== undefined ? { resetOnLogon: config.resetOnLogon } : {}),
+        accountId,
         ...(config.sendingTimeToleranceMs !== undefined ? { sendingTimeToleranceMs: config.sendingTimeToleranceMs } : {}),
         ...(config.logoutTimeoutMs !== undefined ? { logoutTimeoutMs: config.logoutTimeoutMs } : {}),
       };
       session = new FixSession(settings, store, validator, application, logger, now, options.observer);
+      session.accountId = accountId;
       sessions.set(sender, session);
     }
-    configs.set(session, { cancelOnDisconnect: config.cancelOnDisconnect ?? false, dropCopy: config.dropCopy ?? false });
+    session.settings.resetOnLogon = own.resetOnLogon ?? config.resetOnLogon ?? DEFAULT_SESSION_SETTINGS.resetOnLogon;
+    configs.set(session, { cancelOnDisconnect: own.cancelOnDisconnect ?? config.cancelOnDisconnect ?? false, dropCopy: own.dropCopy ?? config.dropCopy ?? false });
     return session;
   };
 
-  // Session keys look like `FIX.4.4:<our CompID>-><their CompID>`.
+  // Reports for a session not logged on since start-up are stored under its key.
   application.setSessionResolver((key) => {
-    const prefix = `FIX.4.4:${options.compId}->`;
-    if (!key.startsWith(prefix)) return undefined;
-    const sender = key.slice(prefix.length);
-    const config = configFor(sender);
-    return config ? sessionFor(sender, config) : undefined;
+    const id = parseSessionKey(key, options.compId);
+    const config = id && configFor(id.sender);
+    return id && config ? sessionFor(id.sender, id.accountId, config) : undefined;
   });
 
   const unsubscribeRevocations = options.keyStore?.onRevoked((event) => {
-    for (const session of sessions.values()) if (session.keyId === event.keyId && session.isConnected) session.logout('API key revoked');
+    // From now on the session's application messages are refused (see FixApplication.onMessage).
+    for (const session of sessions.values()) {
+      if (session.keyId !== event.keyId) continue;
+      session.keyRevoked = true;
+      if (session.isConnected) session.logout('AUTH_INVALID: the API key was revoked');
+    }
   });
+
+  /** Ends the session when its key expires, on a timer as well as at its next message. */
+  const watchExpiry = (session: FixSession): void => {
+    clearTimeout(expiryTimers.get(session));
+    expiryTimers.delete(session);
+    if (session.keyExpiresAt === undefined) return;
+    const timer = setTimeout(() => {
+      expiryTimers.delete(session);
+      if (session.isConnected && session.keyId !== '' && now() >= session.keyExpiresAt!) session.logout('AUTH_INVALID: the API key expired');
+    }, Math.max(0, Math.min(session.keyExpiresAt - now(), 2 ** 31 - 1)));
+    timer.unref();
+    expiryTimers.set(session, timer);
+  };
 
   const onConnection = (socket: Socket): void => {
     sockets.add(socket);
@@ -164,19 +195,15 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         socket.destroy();
         return;
       }
+      // A refused Logon gets MsgSeqNum 1 whatever session it named: nothing in it tells whether
+      // the CompID exists or what its sequence numbers are.
       const refuse = (text: string): void => {
-        const seq = sessions.get(sender)?.nextSenderSeq ?? 1;
         logger.info({ remoteAddress, sender, text }, 'FIX Logon refused');
-        FixSession.refuseLogon(connection, { senderCompId: options.compId, targetCompId: sender }, seq, text, now());
+        FixSession.refuseLogon(connection, { senderCompId: options.compId, targetCompId: sender }, 1, text, now());
       };
       const validation = validator.validate(logon);
       if (!validation.ok) {
         refuse(validation.kind === 'reject' ? `${validation.text}${validation.tag !== undefined ? ` (tag ${validation.tag})` : ''}` : 'Unsupported message');
-        return;
-      }
-      const heartBtInt = Number(logon.get(Tag.HeartBtInt));
-      if (heartBtInt < DEFAULT_SESSION_SETTINGS.minHeartBtInt || heartBtInt > DEFAULT_SESSION_SETTINGS.maxHeartBtInt) {
-        refuse(`HeartBtInt must be between ${DEFAULT_SESSION_SETTINGS.minHeartBtInt} and ${DEFAULT_SESSION_SETTINGS.maxHeartBtInt}`);
         return;
       }
       authenticating = true;
@@ -191,7 +218,8 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
           targetCompId: logon.get(Tag.TargetCompID)!,
         },
         ip: remoteAddress,
-        requiredScope: config.dropCopy ? 'read' : 'trade',
+        // Every session reads; a trading one (not a drop copy) also needs `trade`, checked below.
+        requiredScope: 'read',
       });
       authenticating = false;
       if (socket.destroyed) return;
@@ -199,8 +227,20 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         refuse(logonFailureText(result));
         return;
       }
-      const target = sessionFor(sender, config);
-      if (target.isConnected) {
+      const own = result.principal.fixSession ?? {};
+      if (!(own.dropCopy ?? config.dropCopy ?? false) && !result.principal.scopes.includes('trade')) {
+        refuse(`${logonFailureText({ ok: false, code: 'AUTH_SCOPE_MISSING' })}: a key without the trade scope logs on only as a drop copy (fixSession.dropCopy)`);
+        return;
+      }
+      const minHb = own.minHeartBtInt ?? DEFAULT_SESSION_SETTINGS.minHeartBtInt;
+      const maxHb = own.maxHeartBtInt ?? DEFAULT_SESSION_SETTINGS.maxHeartBtInt;
+      const heartBtInt = Number(logon.get(Tag.HeartBtInt));
+      if (heartBtInt < minHb || heartBtInt > maxHb) {
+        refuse(`HeartBtInt must be between ${minHb} and ${maxHb}`);
+        return;
+      }
+      const target = sessionFor(sender, result.principal.accountId, config, own);
+      if (!target || target.isConnected) {
         // Already logged on elsewhere: refuse quietly, the live session is not touched.
         logger.warn({ remoteAddress, sender }, 'second FIX Logon for a session already logged on');
         socket.destroy();
@@ -208,8 +248,10 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       }
       clearTimeout(logonTimer);
       session = target;
-      session.accountId = result.principal.accountId;
       session.keyId = result.principal.keyId;
+      session.keyRevoked = false;
+      session.keyExpiresAt = result.principal.expiresAt;
+      watchExpiry(session);
       session.logon(connection, logon);
       for (const f of held.splice(0)) session.receive(f);
     };
@@ -248,6 +290,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     sessions,
     async close() {
       unsubscribeRevocations?.();
+      for (const timer of expiryTimers.values()) clearTimeout(timer);
       for (const session of sessions.values()) session.disconnect('acceptor closing');
       application.close();
       await new Promise<void>((resolve) => {
@@ -257,6 +300,14 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       store.close();
     },
   };
+}
+
+/** Session keys are `FIX.4.4:<our CompID>-><their CompID>|<account>`. */
+function parseSessionKey(key: string, compId: string): { sender: string; accountId: string } | undefined {
+  const prefix = `${BEGIN_STRING}:${compId}->`;
+  const bar = key.lastIndexOf('|');
+  if (!key.startsWith(prefix) || bar < prefix.length) return undefined;
+  return { sender: key.slice(prefix.length, bar), accountId: key.slice(bar + 1) };
 }
 
 /** Pre-session checks on the first message: a FIX 4.4 Logon to our CompID with a good SendingTime. */

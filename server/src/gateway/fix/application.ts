@@ -108,6 +108,14 @@ export class FixApplication implements SessionApplication {
   }
 
   onMessage(session: FixSession, message: FixMessage): void {
+    // The key is checked before every application message, not only on a timer: a message
+    // after a revocation or past the expiry is refused and the session ends.
+    const keyRefusal = session.keyRefusal(this.now());
+    if (keyRefusal !== undefined) {
+      session.businessReject(message, BusinessReject.NotAuthorized, keyRefusal);
+      session.end(keyRefusal);
+      return;
+    }
     const type = message.msgType;
     const handled = type === MsgType.NewOrderSingle || type === MsgType.OrderCancelRequest || type === MsgType.OrderCancelReplaceRequest ||
       type === MsgType.OrderStatusRequest || type === MsgType.OrderMassCancelRequest;

@@ -25,6 +25,8 @@ export interface SessionSettings {
   senderCompId: string;
   /** The counterparty's CompID. */
   targetCompId: string;
+  /** The account the session belongs to: a session is (account, counterparty CompID). */
+  accountId?: string;
   /** Start every Logon at sequence number 1 on both sides. */
   resetOnLogon: boolean;
   /** Largest accepted distance between SendingTime and our clock. */
@@ -97,6 +99,9 @@ export class FixSession {
   /** Set by the acceptor from the authenticated key. */
   accountId = '';
   keyId = '';
+  /** The key's expiry and revocation: application messages are refused once either is reached. */
+  keyExpiresAt: number | undefined;
+  keyRevoked = false;
   private connection: Connection | undefined;
   private nextSender: number;
   private nextTarget: number;
@@ -120,7 +125,7 @@ export class FixSession {
     private readonly now: () => number = Date.now,
     private readonly observer?: FixSessionObserver,
   ) {
-    this.key = `${BEGIN_STRING}:${settings.senderCompId}->${settings.targetCompId}`;
+    this.key = `${BEGIN_STRING}:${settings.senderCompId}->${settings.targetCompId}${settings.accountId !== undefined ? `|${settings.accountId}` : ''}`;
     const seqs = store.load(this.key);
     this.nextSender = seqs.nextSender;
     this.nextTarget = seqs.nextTarget;
@@ -214,6 +219,18 @@ export class FixSession {
   logout(text?: string): void {
     if (this.status !== 'logged-on') return;
     this.sendLogout(text);
+  }
+
+  /** Sends a Logout with `text` and drops the connection at once. */
+  end(text: string): void {
+    if (this.connection) this.sendLogoutAndDisconnect(text);
+  }
+
+  /** Why the session's key no longer allows application messages at `now`, if it does not. */
+  keyRefusal(now: number): string | undefined {
+    if (this.keyRevoked) return 'AUTH_INVALID: the API key was revoked';
+    if (this.keyExpiresAt !== undefined && now >= this.keyExpiresAt) return 'AUTH_INVALID: the API key expired';
+    return undefined;
   }
 
   /** Drops the connection at once (after writing what is already queued). */

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, ApiKeyStore, NewApiKey, Scope } from '../../../auth/index.js';
+import { CompIdTakenError, type ApiKeyRecord, type ApiKeyStore, type FixSessionSettings, type NewApiKey, type Scope } from '../../../auth/index.js';
 import { ApiError } from '../../../errors/api-error.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
 import type { HandlerMap } from '../operations.js';
@@ -19,11 +19,13 @@ export function toApiKey(r: ApiKeyRecord) {
     ...(r.expiresAt !== undefined && { expiresAt: r.expiresAt }),
     createdAt: r.createdAt,
     ...(r.revokedAt !== undefined && { revokedAt: r.revokedAt }),
+    ...(r.senderCompId !== undefined && { fixSenderCompId: r.senderCompId }),
+    ...(r.fixSession !== undefined && { fixSession: r.fixSession }),
   };
 }
 
 /** What a create-key request body becomes: an HMAC key unless a public key is given. */
-export interface KeyRequest { label: string; scopes: string[]; ipAllowlist?: string[]; expiresAt?: number; publicKey?: string; fixSenderCompId?: string }
+export interface KeyRequest { label: string; scopes: string[]; ipAllowlist?: string[]; expiresAt?: number; publicKey?: string; fixSenderCompId?: string; fixSession?: FixSessionSettings }
 
 /** Creates a key for the account from a request body, turning the store's input errors into VALIDATION_FAILED problems. */
 export async function createKey(keys: ApiKeyStore, accountId: string, body: KeyRequest) {
@@ -36,12 +38,14 @@ export async function createKey(keys: ApiKeyStore, accountId: string, body: KeyR
     ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
     ...(body.publicKey !== undefined && { publicKey: body.publicKey }),
     ...(body.fixSenderCompId !== undefined && { senderCompId: body.fixSenderCompId }),
+    ...(body.fixSession !== undefined && { fixSession: body.fixSession }),
   };
   try {
     const created = await keys.create(input);
     return { key: toApiKey(created.record), ...(created.secret !== undefined && { secret: created.secret }) };
   } catch (err) {
     if (err instanceof ApiError) throw err;
+    if (err instanceof CompIdTakenError) throw new ApiError({ status: 409, code: 'FIX_COMP_ID_TAKEN', detail: err.message });
     throw new ApiError({ status: 400, code: 'VALIDATION_FAILED', detail: (err as Error).message });
   }
 }
