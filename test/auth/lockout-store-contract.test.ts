@@ -2,38 +2,13 @@
  * Authentication lockouts behave the same over every counter store (memory, SQLite, Redis), and
  * two verifiers sharing a store share one failure allowance.
  */
-import Database from 'better-sqlite3';
-import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthLockout } from '../../server/src/auth/index.js';
 import { redisLimiterFactory } from '../../server/src/auth/redis-lockout.js';
-import { memoryLimiterFactory, type LimiterFactory } from '../../server/src/limits/index.js';
-import { connectRedis, type RedisClient } from '../../server/src/storage/redis.js';
-import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
+import { memoryLimiterFactory, sqliteLimiterTable, type LimiterFactory } from '../../server/src/limits/index.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
-let redisServer: TestRedisServer;
-let redis: RedisClient;
-let prefixes = 0;
-const databases: Database.Database[] = [];
-beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = await connectRedis(redisServer.url);
-});
-afterAll(async () => {
-  databases.forEach((db) => db.close());
-  redis.disconnect();
-  await redisServer.stop();
-});
-
-async function sqliteFactory(): Promise<LimiterFactory> {
-  const db = new Database(':memory:');
-  databases.push(db);
-  const store = { storeClient: db, storeType: 'better-sqlite3', tableName: 'auth_lockout' };
-  await new Promise<void>((resolve, reject) => {
-    new RateLimiterSQLite({ ...store, points: 1, duration: 1 }, (err?: unknown) => (err ? reject(err) : resolve()));
-  });
-  return (spec) => new RateLimiterSQLite({ ...store, tableCreated: true, ...spec });
-}
+const backends = storeBackends();
 
 /** Each entry gives a factory; the lockouts made from one factory share its counters. */
 const stores: [string, () => Promise<LimiterFactory>][] = [
@@ -41,8 +16,8 @@ const stores: [string, () => Promise<LimiterFactory>][] = [
     const shared = new Map<string, ReturnType<LimiterFactory>>();
     return (spec) => shared.get(spec.keyPrefix) ?? shared.set(spec.keyPrefix, memoryLimiterFactory(spec)).get(spec.keyPrefix)!;
   }],
-  ['SQLite', sqliteFactory],
-  ['Redis', async () => redisLimiterFactory(redis, `lockout${++prefixes}:`)],
+  ['SQLite', async () => (await sqliteLimiterTable(backends.sqlite(), 'auth_lockout')).factory],
+  ['Redis', async () => redisLimiterFactory(backends.redis(), backends.prefix('lockout'))],
 ];
 
 const policy = { maxFailures: 3, failureWindowSeconds: 60, baseLockoutSeconds: 30, maxLockoutSeconds: 120, levelMemorySeconds: 600 };

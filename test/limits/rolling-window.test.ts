@@ -1,11 +1,9 @@
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryRollingWindowStore, RollingWindowMeter, SqliteRollingWindowStore, type RollingWindowPolicy, type RollingWindowStore } from '../../server/src/limits/index.js';
 import { ReferenceWindow } from './reference-window.js';
 import { RedisRollingWindowStore } from '../../server/src/limits/redis-window-store.js';
-import { connectRedis, type RedisClient } from '../../server/src/storage/redis.js';
-import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
 const policy = { name: 'p', kind: 'rolling-window' as const, scope: 'account' as const, quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: '' };
 
@@ -53,28 +51,12 @@ describe('rolling-window meter', () => {
   });
 });
 
-const databases: Database.Database[] = [];
-let redisServer: TestRedisServer;
-let redis: RedisClient;
-let redisStores = 0;
-beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = await connectRedis(redisServer.url);
-});
-afterAll(async () => {
-  databases.forEach((db) => db.close());
-  redis.disconnect();
-  await redisServer.stop();
-});
+const backends = storeBackends();
 
 const stores: [string, () => RollingWindowStore][] = [
   ['memory', () => new MemoryRollingWindowStore()],
-  ['SQLite', () => {
-    const db = new Database(':memory:');
-    databases.push(db);
-    return new SqliteRollingWindowStore(db);
-  }],
-  ['Redis', () => new RedisRollingWindowStore(redis, { prefix: `meter${++redisStores}:` })],
+  ['SQLite', () => new SqliteRollingWindowStore(backends.sqlite())],
+  ['Redis', () => new RedisRollingWindowStore(backends.redis(), { prefix: backends.prefix('meter') })],
 ];
 
 /** Windows of 1 to 3 s in buckets that divide them, with small quotas so that refusals are common. */

@@ -1,33 +1,15 @@
 /** Every idempotency store keeps one contract (memory, SQLite, Redis): a record per (scope, key) for 24 hours. */
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_WINDOW_MS, MemoryIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore } from '../../server/src/storage/idempotency-store.js';
 import { RedisIdempotencyStore } from '../../server/src/storage/redis-idempotency-store.js';
-import { connectRedis, type RedisClient } from '../../server/src/storage/redis.js';
-import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
-let redisServer: TestRedisServer;
-let redis: RedisClient;
-let prefixes = 0;
-const databases: Database.Database[] = [];
-beforeAll(async () => {
-  redisServer = await startRedisServer();
-  redis = await connectRedis(redisServer.url);
-});
-afterAll(async () => {
-  databases.forEach((db) => db.close());
-  redis.disconnect();
-  await redisServer.stop();
-});
+const backends = storeBackends();
 
 const stores: [string, () => IdempotencyStore][] = [
   ['memory', () => new MemoryIdempotencyStore()],
-  ['SQLite', () => {
-    const db = new Database(':memory:');
-    databases.push(db);
-    return new SqliteIdempotencyStore(db);
-  }],
-  ['Redis', () => new RedisIdempotencyStore(redis, { prefix: `idem${++prefixes}:` })],
+  ['SQLite', () => new SqliteIdempotencyStore(backends.sqlite())],
+  ['Redis', () => new RedisIdempotencyStore(backends.redis(), { prefix: backends.prefix('idem') })],
 ];
 
 const record = (createdAt: number, status = 201) => ({ fingerprint: 'fp', status, body: '{"orderId":"o-1","price":"100.25"}', createdAt });
