@@ -88,6 +88,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const bus = await openDurableSequencer({
     dataDir: config.dataDir, logger, clock: { now: clock }, observer: sequencerObserver(trading, tracer),
+    snapshotEveryCommands: config.snapshots.everyCommands, snapshotIntervalMs: config.snapshots.intervalMs,
     ...(opts.timers && { timers: opts.timers }), ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
   });
   // Gateways and order entry submit through this: it counts orders by channel and traces each command.

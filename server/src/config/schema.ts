@@ -56,6 +56,10 @@ export const CONFIG_SCHEMA = Type.Object({
     ordersPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10, description: 'New and amended orders per account per second, over all channels.' }),
     ordersPer10Seconds: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 50, description: 'New and amended orders per account per 10 seconds, over all channels.' }),
   }, { additionalProperties: false }),
+  snapshots: Type.Object({
+    everyCommands: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 100_000, description: 'Snapshot the core after this many commands since the last snapshot.' }),
+    intervalMs: Type.Integer({ minimum: 1000, maximum: 24 * 60 * 60 * 1000, default: 5 * 60_000, description: 'Snapshot at least this often (milliseconds) while commands arrive; a restart replays at most this much journal.' }),
+  }, { additionalProperties: false }),
   ws: Type.Object({
     maxConnectionsPerIp: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxConnectionsPerIp, description: 'Open WebSocket connections per client IP; more are refused at the upgrade (HTTP 429).' }),
     maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxConnections, description: 'Open WebSocket connections in total; more are refused at the upgrade (HTTP 503).' }),

@@ -142,7 +142,12 @@ export async function openDurableSequencer(options: DurableSequencerOptions): Pr
       },
     });
     writer = recovered.writer;
-    await replica.start(recovered.core.snapshot(), writer.lastIndex, recovered.core.seq);
+    // The replica loads the same snapshot file and journal tail itself, on its own thread, while
+    // the sequencer already serves: start-up is not held up by it, and no state is copied across.
+    const replicaStarted = replica.start({
+      ...(recovered.snapshotPath !== undefined && { snapshot: recovered.snapshotPath }),
+      journalDir: layout.journal, index: writer.lastIndex, seq: recovered.core.seq,
+    });
     const snapshotter = new Snapshotter({
       replica,
       writer,
@@ -153,6 +158,7 @@ export async function openDurableSequencer(options: DurableSequencerOptions): Pr
       coveredIndex: recovered.snapshotIndex,
     });
     sequencer = new DurableSequencerImpl(options, history, unlock, recovered.core, writer, replica, snapshotter, recovered.lastTs);
+    replicaStarted.catch((error: unknown) => sequencer!.replicaFailed(error as Error));
     snapshotter.start();
     sequencer.startExpiry();
     return sequencer;

@@ -26,6 +26,8 @@ export interface Recovered {
   writer: JournalWriter;
   /** Journal index the loaded snapshot covers (0 without one). */
   snapshotIndex: number;
+  /** The snapshot file recovery started from, if any (the replica loads the same one). */
+  snapshotPath?: string;
   /** Timestamp of the last replayed command, so new stamps never go backwards. */
   lastTs: Millis;
 }
@@ -99,5 +101,5 @@ export async function recover(input: RecoveryInput): Promise<Recovered> {
     journalFirstIndex: scan.firstIndex, journalLastIndex: writer.lastIndex, seq: core.seq, historySeq: history.projectedSeq,
     tornTail: scan.tornTail ?? null, ms: Date.now() - started,
   }, 'recovery: state restored');
-  return { core, writer, snapshotIndex: loaded?.snapshot.index ?? 0, lastTs };
+  return { core, writer, snapshotIndex: loaded?.snapshot.index ?? 0, ...(loaded && { snapshotPath: loaded.path }), lastTs };
 }

@@ -1,6 +1,4 @@
 /** Messages between the sequencer and its replica worker. */
-import type { CoreSnapshot } from '../core/api.js';
-
 /** What the worker needs to boot (given at spawn, so loading modules overlaps the sequencer's recovery). */
 export interface ReplicaConfig {
   engineModule: string;
@@ -10,8 +8,12 @@ export interface ReplicaConfig {
 }
 
 export type ToReplica =
-  /** After recovery: the core's state after journal record `index` (everything the history already holds). */
-  | { type: 'start'; core: CoreSnapshot; index: number }
+  /**
+   * After recovery: reach the core's state after journal record `index` (everything the history
+   * already holds) the way recovery did: load the snapshot file `snapshot` (none: an empty core),
+   * then apply the journal's records after it, up to `index`.
+   */
+  | { type: 'start'; snapshot?: string; journalDir: string; index: number }
   /** Durable records, in order, starting at `firstIndex`. */
   | { type: 'records'; firstIndex: number; bytes: ArrayBuffer }
   | { type: 'snapshot'; id: number }

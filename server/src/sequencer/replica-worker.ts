@@ -6,13 +6,15 @@
  * replica only ever sees durable records, a snapshot can never hold an unjournaled command.
  */
 import { readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import type { CoreEvent, TradingCore } from '../core/api.js';
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
-import { decodeRecords } from '../journal/index.js';
-import { encodeSnapshot, SnapshotStore } from '../snapshot/index.js';
+import { decodeRecords, scanJournal } from '../journal/index.js';
+import { decodeSnapshot, encodeSnapshot, SnapshotStore } from '../snapshot/index.js';
+import type { CoreEngine } from './engine.js';
 import { loadEngine } from './engine.js';
 import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.js';
 
@@ -129,20 +131,54 @@ function yieldCpuToTheSequencer(): void {
 async function boot(): Promise<void> {
   const config = workerData as ReplicaConfig;
   yieldCpuToTheSequencer();
-  // Loading the core's modules is most of the start-up cost; it runs while the sequencer recovers.
-  const engine = await loadEngine(config.engineModule);
-  port.once('message', (message: ToReplica) => {
-    if (message.type !== 'start') {
-      send({ type: 'failed', message: `replica expected start, got ${message.type}` });
-      return;
-    }
-    // The history store is opened only now: recovery may have projected into it meanwhile.
+  // Messages that arrive while the replica loads its state wait here, in order.
+  const early: ToReplica[] = [];
+  let replica: Replica | undefined;
+  let starting = false;
+  port.on('message', (message: ToReplica) => {
+    if (replica) replica.receive(message);
+    else if (!starting && message.type === 'start') {
+      starting = true;
+      // Loading the core's modules is most of the start-up cost; it began while the sequencer recovered.
+      void engineLoaded.then((engine) => catchUp(engine, message)).then((ready) => {
+        replica = ready;
+        send({ type: 'ready' });
+        for (const next of early.splice(0)) ready.receive(next);
+      }).catch((error: unknown) => send({ type: 'failed', message: `replica did not start: ${(error as Error).message}` }));
+    } else if (!starting) send({ type: 'failed', message: `replica expected start, got ${message.type}` });
+    else early.push(message);
+  });
+  const engineLoaded = loadEngine(config.engineModule);
+  await engineLoaded;
+
+  async function catchUp(engine: CoreEngine, start: Extract<ToReplica, { type: 'start' }>): Promise<Replica> {
+    let core: TradingCore;
+    let index = 0;
+    if (start.snapshot !== undefined) {
+      const decoded = decodeSnapshot(await readFile(start.snapshot));
+      if (!decoded.ok) throw new Error(`snapshot ${start.snapshot}: ${decoded.reason}`);
+      core = engine.restoreCore(decoded.snapshot.core);
+      index = decoded.snapshot.index;
+    } else core = engine.createCore();
+    // The records recovery replayed after the snapshot; the sequencer may be appending past them already.
+    await scanJournal(start.journalDir, {
+      fromIndex: index + 1,
+      onRecord: (record) => {
+        if (record.index > start.index) return;
+        try {
+          core.apply(record.envelope);
+        } catch {
+          // Deterministic: recovery's core threw on this record too.
+        }
+        index = record.index;
+      },
+    });
+    if (index !== start.index) throw new Error(`the journal took the replica to record ${index}, not ${start.index}`);
+    // The history store is opened only now: recovery projected into it meanwhile.
     const history = openHistoryStore(config.historyFile);
     const snapshots = new SnapshotStore(config.snapshotsDir, pino({ level: 'silent' }), config.snapshotsKept);
-    const replica = new Replica(engine.restoreCore(message.core), message.index, history, snapshots);
-    port.on('message', (next: ToReplica) => replica.receive(next));
-    send({ type: 'ready' });
-  });
+    return new Replica(core, index, history, snapshots);
+  }
 }
 
 boot().catch((error: unknown) => send({ type: 'failed', message: `replica did not start: ${(error as Error).message}` }));

@@ -6,7 +6,6 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from './module-worker.js';
 import { siblingModule } from './engine.js';
-import type { CoreSnapshot } from '../core/api.js';
 import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.js';
 
 export interface SnapshotWritten {
@@ -53,14 +52,19 @@ export class Replica {
     return new Replica(startModuleWorker(siblingModule('./replica-worker'), config), onFailure);
   }
 
-  /** Gives the replica the core's state after journal record `index`; resolves once it is ready. */
-  start(core: CoreSnapshot, index: number, seq: number): Promise<void> {
+  /**
+   * Has the replica reach the core's state after journal record `index` from the same snapshot
+   * file and journal that recovery used (no state crosses the thread boundary); resolves once it
+   * is ready. Records sent meanwhile wait in the worker. The history already holds everything up
+   * to `index`, so progress starts there.
+   */
+  start(from: { snapshot?: string; journalDir: string; index: number; seq: number }): Promise<void> {
     if (this.bootError) return Promise.reject(this.bootError);
-    this.appliedIndex = index;
-    this.appliedSeq = seq;
+    this.appliedIndex = from.index;
+    this.appliedSeq = from.seq;
     return new Promise((resolve, reject) => {
       this.starting = { resolve, reject };
-      this.post({ type: 'start', core, index });
+      this.post({ type: 'start', ...(from.snapshot !== undefined && { snapshot: from.snapshot }), journalDir: from.journalDir, index: from.index });
     });
   }
 
@@ -151,17 +155,16 @@ export class Replica {
   private fail(error: Error): void {
     if (this.failure || this.bootError) return;
     if (!this.running) {
-      // Not running yet: the error belongs to start-up.
+      // Not running yet: the error belongs to start-up (whoever awaits start() reports it).
       this.bootError = error;
       this.starting?.reject(error);
       this.starting = undefined;
-      return;
     }
     this.failure = error;
     for (const waiter of this.waiters) waiter.reject(error);
     this.waiters = [];
     for (const reply of this.snapshotReplies.values()) reply.reject(error);
     this.snapshotReplies.clear();
-    this.onFailure(error);
+    if (this.running) this.onFailure(error);
   }
 }
