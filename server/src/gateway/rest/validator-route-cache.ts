@@ -4,7 +4,8 @@
  * signed order. The paths never change, so this memoizes the compiler on the very module instance
  * the validator calls through (it reads `pathToRegexp` off the module's exports at each call).
  * The compiled RegExp has no `g` or `y` flag, so sharing it between requests keeps no state.
- * If a later validator version stops calling it this way, the cache simply goes unused.
+ * If a later validator version stops calling it this way, the cache simply goes unused. The fix
+ * we offer upstream, after which this file can go: docs/upstream/express-openapi-validator-route-lookup.md.
  */
 import { createRequire } from 'node:module';
 
