@@ -274,6 +274,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rfq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your RFQs
+         * @description Your quotes (one per answered RFQ), newest first, each in its latest state: `open`, `executed`, `declined`, `withdrawn` or `expired`.
+         */
+        get: operations["listRfqs"];
+        put?: never;
+        /**
+         * Request a quote
+         * @description Asks the firm for a firm price for a size (base `quantity`, or for a buy the `quoteQuantity` to spend). The answer is a quote that holds until `validUntil`: accept it with `POST /v1/rfq/{quoteId}/accept`. The best quote answered in time by the firm's quote providers is returned; `RFQ_NO_QUOTE` when none could price it. Each RFQ spends the account's RFQ rate (`rfq-60s`), and its notional counts toward the per-RFQ and daily maximums. See the OTC guide (`docs/otc-rfq.md`).
+         */
+        post: operations["requestQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rfq/{quoteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a quote
+         * @description One of your quotes by id. A quote of another account is reported as not found.
+         */
+        get: operations["getQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rfq/{quoteId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a quote
+         * @description Executes the quote on one side at exactly its price and size, against the firm. Judged on the time the accept is sequenced: after `validUntil` it is `QUOTE_EXPIRED`; a quote executes at most once (`QUOTE_NOT_OPEN` for a second accept). A retry with the same `clientOrderId` and body returns the original result. Both balances are checked and moved in one step; the fill has `venue` `rfq` and does not print to the public tape. Spends the order rate like any order.
+         */
+        post: operations["acceptQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rfq/{quoteId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a quote
+         * @description Lets the firm know you will not take the quote; it closes as `declined`. Declining is optional: an unanswered quote lapses at `validUntil`.
+         */
+        post: operations["declineQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rfq-trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your quote trades
+         * @description The fills of your executed quotes, newest first (they are also in `GET /v1/fills`, with `venue` `rfq`).
+         */
+        get: operations["listQuoteTrades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/balances": {
         parameters: {
             query?: never;
@@ -742,6 +846,99 @@ export interface components {
          * @example 3107
          */
         QuoteId: string;
+        /**
+         * @description The side you ask about. `two_way` asks for both a bid and an ask.
+         * @example two_way
+         * @enum {string}
+         */
+        QuoteSide: "buy" | "sell" | "two_way";
+        /**
+         * @description `open` until accepted (`executed`), declined, withdrawn by the firm, or past `validUntil` (`expired`).
+         * @example open
+         * @enum {string}
+         */
+        QuoteStatus: "open" | "executed" | "declined" | "withdrawn" | "expired";
+        /**
+         * @description Give `quantity` (base) or, for a buy, `quoteQuantity` (the amount to spend), not both.
+         * @example {
+         *       "symbol": "BTC-USD",
+         *       "side": "two_way",
+         *       "quantity": "2"
+         *     }
+         */
+        RfqRequest: {
+            symbol: components["schemas"]["Symbol"];
+            side: components["schemas"]["QuoteSide"];
+            quantity?: components["schemas"]["PositiveDecimal"];
+            quoteQuantity?: components["schemas"]["PositiveDecimal"];
+            /**
+             * @description Your id for the RFQ; at most one open RFQ per id (`RFQ_DUPLICATE_ID`).
+             * @example treasury-0042
+             */
+            clientRfqId?: string;
+            /**
+             * @description How long the quote should stay firm, in ms (default 5000; at most the configured maximum).
+             * @example 5000
+             */
+            ttlMs?: number;
+        };
+        /**
+         * @description A firm quote. `askPrice` is where you can buy, `bidPrice` where you can sell.
+         * @example {
+         *       "quoteId": "3107",
+         *       "clientRfqId": "treasury-0042",
+         *       "symbol": "BTC-USD",
+         *       "side": "two_way",
+         *       "bidPrice": "24975.00",
+         *       "askPrice": "25025.00",
+         *       "quantity": "2",
+         *       "validUntil": 1764000005000,
+         *       "status": "open",
+         *       "createdAt": 1764000000000,
+         *       "updatedAt": 1764000000000
+         *     }
+         */
+        Quote: {
+            quoteId: components["schemas"]["QuoteId"];
+            /** @example treasury-0042 */
+            clientRfqId?: string;
+            symbol: components["schemas"]["Symbol"];
+            side: components["schemas"]["QuoteSide"];
+            bidPrice?: components["schemas"]["PositiveDecimal"];
+            askPrice?: components["schemas"]["PositiveDecimal"];
+            quantity: components["schemas"]["PositiveDecimal"];
+            quoteQuantity?: components["schemas"]["PositiveDecimal"];
+            validUntil: components["schemas"]["Millis"];
+            status: components["schemas"]["QuoteStatus"];
+            executedSide?: components["schemas"]["Side"];
+            /** @example 882 */
+            tradeId?: number;
+            orderId?: components["schemas"]["OrderId"];
+            createdAt: components["schemas"]["Millis"];
+            updatedAt: components["schemas"]["Millis"];
+        };
+        QuotePage: {
+            data: components["schemas"]["Quote"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        /**
+         * @description The side you take. `quantity` and `price`, when given, must equal the quote's (`QUOTE_MISMATCH`).
+         * @example {
+         *       "side": "buy",
+         *       "clientOrderId": "treasury-0042-accept"
+         *     }
+         */
+        QuoteAcceptRequest: {
+            side: components["schemas"]["Side"];
+            clientOrderId?: components["schemas"]["ClientOrderId"];
+            quantity?: components["schemas"]["PositiveDecimal"];
+            price?: components["schemas"]["PositiveDecimal"];
+        };
+        QuoteAcceptResult: {
+            quote: components["schemas"]["Quote"];
+            order: components["schemas"]["Order"];
+            fills: components["schemas"]["Fill"][];
+        };
         /**
          * @description `read`: query state. `trade`: also place, amend and cancel orders and manage keys.
          * @example trade
@@ -1390,6 +1587,11 @@ export interface components {
          * @example 1042
          */
         OrderIdPath: components["schemas"]["OrderId"];
+        /**
+         * @description The quote id the server assigned.
+         * @example 3107
+         */
+        QuoteIdPath: components["schemas"]["QuoteId"];
         /**
          * @description Your client order id.
          * @example mm-7f3a-0001
@@ -2190,6 +2392,261 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description A page of fills. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FillPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listRfqs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Maximum number of items on one page.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Omit it for the first page. Cursors are opaque. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of quotes. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RfqRequest"];
+            };
+        };
+        responses: {
+            /** @description The firm quote. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description The quote id the server assigned.
+                 * @example 3107
+                 */
+                quoteId: components["parameters"]["QuoteIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The quote. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    acceptQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description The quote id the server assigned.
+                 * @example 3107
+                 */
+                quoteId: components["parameters"]["QuoteIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteAcceptRequest"];
+            };
+        };
+        responses: {
+            /** @description The executed quote, the order it created and its fill. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteAcceptResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    declineQuote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path: {
+                /**
+                 * @description The quote id the server assigned.
+                 * @example 3107
+                 */
+                quoteId: components["parameters"]["QuoteIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The declined quote. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listQuoteTrades: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Maximum number of items on one page.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Omit it for the first page. Cursors are opaque. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of quote fills. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

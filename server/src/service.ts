@@ -34,6 +34,7 @@ import { ensureDemoAccount } from './demo/demo-account.js';
 import { DemoMarketMaker } from './demo/market-maker.js';
 import { DeadManSwitches } from './order-entry/dead-man-switch.js';
 import { OrderEntry } from './order-entry/order-entry.js';
+import { startOtcDesk } from './rfq/setup.js';
 import type { JournalFileSystem } from './journal/file-system.js';
 import { openDurableSequencer, type DurableSequencer } from './sequencer/durable.js';
 import type { Timers } from './sequencer/expiry-timer.js';
@@ -146,8 +147,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     };
   };
 
+  const otc = await startOtcDesk({ config, bus: commands, orders, history: bus.history, historySynced: () => bus.historySynced(), clock });
+
   const handlers: HandlerMap = {
-    ...createHandlers({ clock, bus: commands, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan }),
+    ...createHandlers({ clock, bus: commands, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan, rfq: otc.desk }),
     ...opts.handlerOverrides,
   };
   const app = createRestApp({

@@ -8,6 +8,7 @@
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { DEFAULT_WS_CONFIG } from '../gateway/ws/config.js';
+import { RFQ_CONFIG_SCHEMA } from '../rfq/config.js';
 import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from './defaults.js';
 
 /** What every setting states besides its type: read by the defaults, the environment and the docs. */
@@ -73,6 +74,7 @@ export const CONFIG_SCHEMA = Type.Object({
     sendsPerTurn: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.sendsPerTurn, description: 'Frames sent per turn of the event loop while streaming.' }),
     conflateQueuedSends: Type.Integer({ minimum: 1, maximum: 100_000_000, default: ws.conflateQueuedSends, description: 'Sends queued in the gateway above which market data is conflated for every subscriber.' }),
   }, { additionalProperties: false }),
+  rfq: RFQ_CONFIG_SCHEMA,
   assets: Type.Array(Type.Object({
     asset: assetCode,
     decimals: Type.Integer({ minimum: 0, maximum: 18 }),

@@ -2,7 +2,7 @@
  * Read side of the history store: newest first, cursor-paginated, filtered in SQL so that
  * neither the store nor the caller holds more than one page in memory.
  */
-import type { BalanceChanged, Decimal, Liquidity, Millis, OrderRef, OrderStatus, OrderView, Side } from '../core/api.js';
+import type { BalanceChanged, Decimal, Liquidity, Millis, OrderRef, OrderStatus, OrderView, QuoteView, Side } from '../core/api.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -119,6 +119,30 @@ export class HistoryQueries {
       ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
       symbol: row.symbol, side: row.side, price: row.price, quantity: row.quantity, liquidity: row.liquidity,
       fee: row.fee, feeAsset: row.fee_asset, ...(row.quote_id !== null && { quoteId: row.quote_id }), ts: row.ts,
+    }));
+  }
+
+  /** The account's quotes (one per answered RFQ), newest first, each in its latest state. */
+  listQuotes(accountId: string, cursor: string | undefined, limit: number): Page<QuoteView> {
+    const where = new Where();
+    where.add('account_id = ?', accountId);
+    return this.page('quotes', 'quote_id', 'quote_id AS seq, view', where, cursor, limit, (row: { seq: number; view: string }) => JSON.parse(row.view) as QuoteView);
+  }
+
+  getQuote(accountId: string, quoteId: string): QuoteView | undefined {
+    const row = this.db.prepare(`SELECT view FROM quotes WHERE quote_id = ? AND account_id = ?`).get(Number(quoteId), accountId) as { view: string } | undefined;
+    return row ? (JSON.parse(row.view) as QuoteView) : undefined;
+  }
+
+  /** The account's fills of executed quotes, newest first. */
+  listQuoteTrades(accountId: string, cursor: string | undefined, limit: number): Page<FillRecord> {
+    const where = new Where();
+    where.add('account_id = ?', accountId);
+    return this.page('quote_trades', 'seq', '*', where, cursor, limit, (row: FillRow) => ({
+      seq: row.seq, tradeId: row.trade_id, accountId: row.account_id, orderId: row.order_id,
+      ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
+      symbol: row.symbol, side: row.side, price: row.price, quantity: row.quantity, liquidity: row.liquidity,
+      fee: row.fee, feeAsset: row.fee_asset, quoteId: row.quote_id as string, ts: row.ts,
     }));
   }
 

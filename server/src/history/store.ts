@@ -2,7 +2,7 @@
  * The durable history of orders, fills and balance changes, projected from core events into
  * SQLite. Memory does not grow with history: queries page through indexed tables.
  */
-import type { CoreEvent, OrderRef, OrderView } from '../core/api.js';
+import type { CoreEvent, OrderRef, OrderView, QuoteView } from '../core/api.js';
 import { openDatabase, type SqliteDatabase } from '../storage/sqlite.js';
 import { HistoryChangeReader } from './changes.js';
 import { HistoryProjection } from './projection.js';
@@ -41,6 +41,18 @@ export class HistoryStore {
 
   listFills(accountId: string, filters: FillFilters = {}, cursor?: string, limit = 100): Page<FillRecord> {
     return this.queries.listFills(accountId, filters, cursor, limit);
+  }
+
+  listQuotes(accountId: string, cursor?: string, limit = 100): Page<QuoteView> {
+    return this.queries.listQuotes(accountId, cursor, limit);
+  }
+
+  getQuote(accountId: string, quoteId: string): QuoteView | undefined {
+    return this.queries.getQuote(accountId, quoteId);
+  }
+
+  listQuoteTrades(accountId: string, cursor?: string, limit = 100): Page<FillRecord> {
+    return this.queries.listQuoteTrades(accountId, cursor, limit);
   }
 
   listBalanceChanges(accountId: string, filters: BalanceChangeFilters = {}, cursor?: string, limit = 100): Page<BalanceChangeRecord> {

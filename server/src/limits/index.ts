@@ -11,3 +11,4 @@ export * from './request-limiter.js';
 export * from './sqlite-limit-store.js';
 export type { BucketShape, BucketState, BucketTake } from './token-bucket.js';
 export type { SpentBucket, WindowConsume, WindowShape, WindowState } from './rolling-window.js';
+export * from './rfq-limits.js';

@@ -17,6 +17,8 @@ import type { SessionOrders } from './session-orders.js';
 
 /** A new order, in the core's terms (the PlaceOrder command without its routing fields). */
 export type PlaceRequest = Omit<PlaceOrder, 'type' | 'accountId'>;
+/** Taking an OTC quote on one side; quantity and price, when given, must match the quote. */
+export interface QuoteAcceptRequest { quoteId: string; side: 'buy' | 'sell'; clientOrderId?: string; quantity?: string; price?: string }
 export interface AmendChanges { price?: string; quantity?: string; newClientOrderId?: string }
 
 export interface PlaceOptions {
@@ -80,6 +82,33 @@ export class OrderEntry {
       });
     if (outcome.ok) options.session?.placed(outcome.order.orderId);
     return outcome;
+  }
+
+  /**
+   * Accepts an OTC quote: an order that can only fill in full at the quoted price. It spends the
+   * order rate like any order, and a client order id makes retries safe (same request: same answer).
+   */
+  async acceptQuote(accountId: string, request: QuoteAcceptRequest): Promise<OrderOutcome> {
+    const run = async (): Promise<OrderOutcome> => {
+      const limited = await this.#spendOrderRate(accountId);
+      if (limited) return limited;
+      const result = await this.#submit({
+        type: 'AcceptQuote', accountId, quoteId: request.quoteId, side: request.side,
+        ...(request.clientOrderId !== undefined && { clientOrderId: request.clientOrderId }),
+        ...(request.quantity !== undefined && { quantity: request.quantity }),
+        ...(request.price !== undefined && { price: request.price }),
+      });
+      if (!result.ok) return result;
+      // The accepting client's order is the first the command created.
+      const accepted = result.events.find((e) => e.type === 'OrderAccepted');
+      return orderDone(result, accepted && 'order' in accepted ? accepted.order.orderId : undefined);
+    };
+    if (request.clientOrderId === undefined) return run();
+    return this.#outcomes.run<OrderOutcome>(`place:${accountId}`, request.clientOrderId, { quoteAccept: request }, run, {
+      isFinal,
+      conflict: () => refusal('IDEMPOTENCY_CONFLICT', `The client order id "${request.clientOrderId}" was already used with a different order.`),
+      unavailable: () => refusal('SERVICE_UNAVAILABLE', 'The idempotency store cannot be reached; nothing was done. Retry with the same client order id.'),
+    });
   }
 
   /** Each order on its own; one refusal does not stop the others. */

@@ -11,6 +11,8 @@ import { apiKeyHandlers } from './api-keys.js';
 import { marketDataHandlers } from './market-data.js';
 import { operatorHandlers } from './operator.js';
 import { orderHandlers } from './orders.js';
+import { rfqHandlers } from './rfq.js';
+import type { RfqDesk } from '../../../rfq/desk.js';
 import { systemHandlers } from './system.js';
 
 export interface HandlerDeps {
@@ -22,6 +24,7 @@ export interface HandlerDeps {
   orders: OrderEntry;
   requestLimiter: RequestRateLimiter;
   deadMan: DeadManSwitches;
+  rfq: RfqDesk;
 }
 
 export function createHandlers(deps: HandlerDeps): HandlerMap {
@@ -35,6 +38,7 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
       historySynced: deps.historySynced,
     }),
     ...accountHandlers({ core, orders: deps.orders, requestLimiter: deps.requestLimiter, deadMan: deps.deadMan }),
+    ...rfqHandlers({ desk: deps.rfq }),
     ...apiKeyHandlers({ keys: deps.keys, orders: deps.orders }),
     ...operatorHandlers({ bus: deps.bus, core, keys: deps.keys, orders: deps.orders, requestLimiter: deps.requestLimiter }),
   };
