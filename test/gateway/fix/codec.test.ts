@@ -139,3 +139,73 @@ describe('FIX codec', () => {
     );
   });
 });
+
+describe('FrameDecoder resynchronisation (property)', () => {
+  type Garble =
+    | { kind: 'none' }
+    | { kind: 'checksum-text'; text: string }
+    | { kind: 'checksum-value' }
+    | { kind: 'body-length'; delta: number }
+    | { kind: 'truncate'; keep: number }
+    | { kind: 'junk-before'; junk: string };
+
+  const garbleArb: fc.Arbitrary<Garble> = fc.oneof(
+    { weight: 3, arbitrary: fc.constant<Garble>({ kind: 'none' }) },
+    fc.constantFrom('0', '00', '0000', 'ab', '', '1 2').map((text): Garble => ({ kind: 'checksum-text', text })),
+    fc.constant<Garble>({ kind: 'checksum-value' }),
+    fc.integer({ min: -40, max: 60 }).filter((d) => d !== 0).map((delta): Garble => ({ kind: 'body-length', delta })),
+    fc.integer({ min: 1, max: 200 }).map((keep): Garble => ({ kind: 'truncate', keep })),
+    fc.stringMatching(/^[a-z0-9=\x01 ]{1,30}$/).map((junk): Garble => ({ kind: 'junk-before', junk })),
+  );
+
+  const encode = (id: number, text: string): string =>
+    encodeMessage('FIX.4.4', [[35, '1'], [49, 'C'], [56, 'S'], [34, String(id + 1)], [52, '20250101-00:00:00.000'], [112, `T${id}`], [58, text]]);
+
+  function garbled(message: string, g: Garble): string {
+    const trailer = message.length - 7;
+    switch (g.kind) {
+      case 'none': return message;
+      case 'checksum-text': return `${message.slice(0, trailer)}10=${g.text}\x01`;
+      case 'checksum-value': return `${message.slice(0, trailer)}10=${String((Number(message.slice(-4, -1)) + 1) % 256).padStart(3, '0')}\x01`;
+      case 'body-length': return message.replace(/\x019=(\d+)\x01/, (_m, n: string) => `\x019=${Math.max(0, Number(n) + g.delta)}\x01`);
+      // Cut before the trailer, so later bytes cannot complete it into a valid message.
+      case 'truncate': return message.slice(0, Math.min(g.keep, message.length - 8));
+      case 'junk-before': return g.junk + message;
+    }
+  }
+
+  it('delivers every intact message exactly once, in order, whatever garbles the others and however the bytes are split', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(garbleArb, fc.stringMatching(/^[a-zA-Z0-9 ]{1,40}$/)), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { maxLength: 20 }),
+        (plan, cuts) => {
+          // The last message is always intact: a garbled tail may wait for bytes that never come.
+          const messages = plan.map(([g, text], i) => ({ id: i, g: i === plan.length - 1 ? ({ kind: 'none' } as Garble) : g, wire: encode(i, text) }));
+          const stream = messages.map((m) => garbled(m.wire, m.g)).join('');
+          const frames: string[] = [];
+          const decoder = new FrameDecoder((f) => frames.push(f));
+          let at = 0;
+          for (const cut of cuts) {
+            const next = Math.min(stream.length, at + cut);
+            decoder.push(Buffer.from(stream.slice(at, next), 'latin1'));
+            at = next;
+          }
+          decoder.push(Buffer.from(stream.slice(at), 'latin1'));
+          const intact = messages.filter((m) => m.g.kind === 'none' || m.g.kind === 'junk-before').map((m) => m.wire);
+          expect(frames).toEqual(intact);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('answers a valid message right after one whose CheckSum is malformed (10=0)', () => {
+    const frames: string[] = [];
+    const decoder = new FrameDecoder((f) => frames.push(f));
+    const bad = encode(0, 'bad');
+    const good = encode(1, 'good');
+    decoder.push(`${bad.slice(0, -7)}10=0\x01${good}`);
+    expect(frames).toEqual([good]);
+  });
+});

@@ -110,6 +110,15 @@ describe('FIX validator', () => {
     expect((reject(`35=D|${HDR()}11=ID1|54=9|60=${now()}|38=1|40=2|`) as { reason: number }).reason).toBe(1);
   });
 
+  it('knows the standard Instrument fields of the accepted messages, with their types and enums', () => {
+    expect(validator.validate(parse(`35=D|${HDR()}11=ID1|55=X|167=CS|54=1|60=${now()}|38=1|40=2|`)).ok).toBe(true);
+    expect(validator.validate(parse(`35=F|${HDR()}41=ID1|11=ID2|55=X|460=2|167=FUT|200=202512|54=1|60=${now()}|`)).ok).toBe(true);
+    const bad = reject(`35=D|${HDR()}11=ID1|55=X|167=NOT-A-TYPE|54=1|60=${now()}|38=1|40=2|`) as { reason: number; tag: number };
+    expect([bad.reason, bad.tag]).toEqual([5, 167]);
+    const badFormat = reject(`35=D|${HDR()}11=ID1|55=X|231=lots|54=1|60=${now()}|38=1|40=2|`) as { reason: number; tag: number };
+    expect([badFormat.reason, badFormat.tag]).toEqual([6, 231]);
+  });
+
   it('checks each value of a multiple-value field', () => {
     expect(validator.validate(parse(`35=D|${HDR()}${ORDER_BODY}18=6|`)).ok).toBe(true);
     expect((reject(`35=D|${HDR()}${ORDER_BODY}18=6 G|`) as { reason: number }).reason).toBe(5);

@@ -314,6 +314,24 @@ describe('persistence and reset', () => {
     again.close();
   });
 
+  it('an in-session Logon with ResetSeqNumFlag=Y and MsgSeqNum 1 restarts both sides at 1, not "MsgSeqNum too low"', async () => {
+    const c = await loggedOn(venue, 'C28', { reset: true });
+    for (const id of ['a', 'b', 'c']) {
+      c.send('1', [[112, id]]);
+      expect((await c.next('0')).get(112)).toBe(id);
+    }
+    c.logon(venue.keys.C28!, { seq: 1, reset: true });
+    const reply = await c.next();
+    expect([reply.msgType, reply.get(34), reply.get(141)]).toEqual(['A', '1', 'Y']);
+    // Both sides go on from 2.
+    c.seq = 2;
+    c.send('1', [[112, 'after']]);
+    const hb = await c.next('0');
+    expect([hb.get(112), hb.get(34)]).toEqual(['after', '2']);
+    expect(venue.acceptor.sessions.get('C28')!.expectedTargetSeq).toBe(3);
+    c.close();
+  });
+
   it('ResetOnLogon configured for a session starts each Logon at 1', async () => {
     const c = await loggedOn(venue, 'C30');
     c.send('1', [[112, 'X']]);

@@ -126,12 +126,14 @@ export interface FrameDecoderOptions {
 export type FrameListener = (frame: string) => void;
 export type GarbageListener = (reason: string, bytes: string) => void;
 
-const TRAILER = /\x0110=\d{3}\x01/g;
+/** The start of a FIX 4.4 message: found anywhere, it resynchronises the stream after garbage. */
+const BEGIN_44 = '8=FIX.4.4\x019=';
 
 /**
- * Cuts a TCP byte stream into FIX frames. A frame whose BodyLength does not point at the
- * CheckSum field, or whose CheckSum is wrong, is reported as garbage and skipped, and the
- * decoder resynchronises on the next frame (FIX: garbled messages are ignored).
+ * Cuts a TCP byte stream into FIX frames. A frame whose BodyLength does not point at a
+ * well-formed CheckSum field, whose CheckSum is wrong, or that another BeginString cuts short is
+ * reported as garbage and skipped, and the decoder resynchronises on the next `8=FIX` that starts
+ * a field (FIX: garbled messages are ignored). A valid message after garbage is never swallowed.
  */
 export class FrameDecoder {
   private buffer = '';
@@ -157,25 +159,32 @@ export class FrameDecoder {
     for (;;) {
       const start = findFrameStart(buf, pos);
       if (start < 0) {
-        // Keep a trailing "8" that may begin the next frame.
-        pos = buf.endsWith('8') ? buf.length - 1 : buf.length;
+        // Keep a trailing partial field that may be the start of the next frame's "8=FIX".
+        const keepFrom = partialBeginAt(buf, pos);
+        if (keepFrom > pos) this.onGarbage('bytes before BeginString', buf.slice(pos, keepFrom));
+        pos = keepFrom;
         break;
       }
       if (start > pos) this.onGarbage('bytes before BeginString', buf.slice(pos, start));
       pos = start;
+      // Skipping garbage never goes past the next "8=FIX.4.4": resume there if it comes first.
+      const skip = (reason: string, to: number): void => {
+        const resync = buf.indexOf(BEGIN_44, start + 1);
+        const at = resync >= 0 && resync < to ? resync : to;
+        this.onGarbage(reason, buf.slice(start, at));
+        pos = at;
+      };
       const sohAfterBegin = buf.indexOf(SOH, start);
       if (sohAfterBegin < 0 || buf.length < sohAfterBegin + 3) break; // need more bytes
       if (buf.charCodeAt(sohAfterBegin + 1) !== 57 /* 9 */ || buf.charCodeAt(sohAfterBegin + 2) !== 61 /* = */) {
-        this.onGarbage('BodyLength is not the second field', buf.slice(start, sohAfterBegin + 1));
-        pos = sohAfterBegin + 1;
+        skip('BodyLength is not the second field', sohAfterBegin + 1);
         continue;
       }
       const lengthStart = sohAfterBegin + 3;
       const sohAfterLength = buf.indexOf(SOH, lengthStart);
       if (sohAfterLength < 0) {
         if (buf.length - lengthStart > 10) {
-          this.onGarbage('BodyLength not terminated', buf.slice(start, lengthStart));
-          pos = lengthStart;
+          skip('BodyLength not terminated', lengthStart);
           continue;
         }
         break;
@@ -183,55 +192,69 @@ export class FrameDecoder {
       const lengthText = buf.slice(lengthStart, sohAfterLength);
       const bodyLength = /^\d{1,9}$/.test(lengthText) ? Number(lengthText) : -1;
       if (bodyLength < 0 || bodyLength > this.maxBodyLength) {
-        this.onGarbage('invalid BodyLength', buf.slice(start, sohAfterLength + 1));
-        pos = sohAfterLength + 1;
+        skip('invalid BodyLength', sohAfterLength + 1);
         continue;
       }
       const bodyStart = sohAfterLength + 1;
       const trailerAt = bodyStart + bodyLength;
-      if (buf.length < trailerAt + 7) {
-        // Not enough bytes yet, unless a trailer already shows that BodyLength is too large.
-        const early = findTrailer(buf, bodyStart - 1);
-        if (early >= 0 && early + 8 <= buf.length && findFrameStart(buf, early + 8) >= 0) {
-          this.onGarbage('BodyLength does not match the message', buf.slice(start, early + 8));
-          pos = early + 8;
-          continue;
-        }
-        break;
+      const end = trailerAt + 7;
+      // Another message begins before this one would end: this one is garbled (a BodyLength too
+      // large, a CheckSum cut short). Resume at the other one rather than wait or swallow it.
+      const next = buf.indexOf(BEGIN_44, start + 1);
+      if (next >= 0 && next < end) {
+        this.onGarbage('another BeginString inside the message', buf.slice(start, next));
+        pos = next;
+        continue;
       }
+      if (buf.length < end) break; // need more bytes
       if (
         buf.charCodeAt(trailerAt) === 49 /* 1 */ && buf.charCodeAt(trailerAt + 1) === 48 /* 0 */ &&
-        buf.charCodeAt(trailerAt + 2) === 61 && buf.charCodeAt(trailerAt + 6) === 1 &&
-        buf.charCodeAt(trailerAt - 1) === 1
+        buf.charCodeAt(trailerAt + 2) === 61 && isDigit(buf.charCodeAt(trailerAt + 3)) && isDigit(buf.charCodeAt(trailerAt + 4)) &&
+        isDigit(buf.charCodeAt(trailerAt + 5)) && buf.charCodeAt(trailerAt + 6) === 1 && buf.charCodeAt(trailerAt - 1) === 1
       ) {
-        const frame = buf.slice(start, trailerAt + 7);
-        pos = trailerAt + 7;
+        const frame = buf.slice(start, end);
+        pos = end;
         const expected = checksum(frame, trailerAt - start);
         if (frame.slice(-4, -1) === expected) this.onFrame(frame);
         else this.onGarbage(`CheckSum ${frame.slice(-4, -1)} should be ${expected}`, frame);
         continue;
       }
-      const trailer = findTrailer(buf, bodyStart - 1);
-      if (trailer >= 0) {
-        this.onGarbage('BodyLength does not match the message', buf.slice(start, trailer + 8));
-        pos = trailer + 8;
-      } else {
-        this.onGarbage('no CheckSum where BodyLength points', buf.slice(start, bodyStart));
-        pos = bodyStart;
+      // No well-formed CheckSum where BodyLength points: skip to the next BeginString, or drop
+      // what is here (keeping a trailing partial field) until one arrives.
+      if (next >= 0) {
+        this.onGarbage('no CheckSum where BodyLength points', buf.slice(start, next));
+        pos = next;
+        continue;
       }
+      const keepFrom = partialBeginAt(buf, start + 1);
+      this.onGarbage('no CheckSum where BodyLength points', buf.slice(start, keepFrom));
+      pos = keepFrom;
     }
     this.buffer = pos >= buf.length ? '' : buf.slice(pos);
   }
 }
 
+/**
+ * Where the bytes worth keeping begin when no frame starts after `from`: at a tail that could
+ * still grow into a BeginString (a prefix of "8=FIX.4.4", or a short field starting "8=" after
+ * an SOH); else nothing is kept.
+ */
+function partialBeginAt(buf: string, from: number): number {
+  for (let p = Math.max(from, buf.length - BEGIN_44.length); p < buf.length; p++) {
+    if (buf.charCodeAt(p) === 56 /* 8 */ && BEGIN_44.startsWith(buf.slice(p))) return p;
+  }
+  const field = Math.max(from, buf.lastIndexOf(SOH) + 1);
+  return buf.length - field <= 16 && buf.startsWith('8', field) && (field === from || buf.charCodeAt(field - 1) === 1) ? field : buf.length;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The next frame start: "8=" opening a field (at `from` or after an SOH), or "8=FIX.4.4" anywhere. */
 function findFrameStart(buf: string, from: number): number {
   let i = buf.indexOf('8=', from);
   while (i > from && buf.charCodeAt(i - 1) !== 1) i = buf.indexOf('8=', i + 1);
-  return i;
-}
-
-function findTrailer(buf: string, from: number): number {
-  TRAILER.lastIndex = from;
-  const m = TRAILER.exec(buf);
-  return m ? m.index : -1;
+  const anywhere = buf.indexOf(BEGIN_44, from);
+  return i < 0 ? anywhere : anywhere < 0 ? i : Math.min(i, anywhere);
 }

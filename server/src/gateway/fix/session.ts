@@ -303,6 +303,13 @@ export class FixSession {
     }
     const possDup = message.get(Tag.PossDupFlag) === 'Y';
 
+    // A Logon with ResetSeqNumFlag=Y inside a live session restarts both sides at 1: it carries
+    // MsgSeqNum 1, so it is handled before the too-low check would refuse it.
+    if (msgType === MsgType.Logon && message.get(Tag.ResetSeqNumFlag) === 'Y' && this.status === 'logged-on') {
+      if (!this.validated(message)) return;
+      this.onLogonWhileLoggedOn(message);
+      return;
+    }
     // SequenceReset-Reset ignores MsgSeqNum.
     if (msgType === MsgType.SequenceReset && message.get(Tag.GapFillFlag) !== 'Y') {
       if (!this.validated(message)) return;
@@ -409,7 +416,9 @@ export class FixSession {
     if (message.get(Tag.ResetSeqNumFlag) === 'Y') {
       // An in-session sequence reset: both sides restart at 1 (this Logon was number 1).
       this.resetSequence();
-      this.nextTarget = 2;
+      this.queue.clear();
+      this.resendRange = undefined;
+      this.nextTarget = Number(message.get(Tag.MsgSeqNum)) + 1;
       this.persistSeqs();
       this.send(MsgType.Logon, [[Tag.EncryptMethod, '0'], [Tag.HeartBtInt, String(this.heartBtInt)], [Tag.ResetSeqNumFlag, 'Y']]);
       return;
