@@ -48,6 +48,9 @@ describe('the order-rate budget over REST and FIX', () => {
     for (let i = 0; i < PER_SECOND - 1; i++) {
       const r = await signedFetch(svc.baseUrl, trader, 'POST', '/v1/orders', restOrder(`R-${i}`));
       expect(r.status).toBe(201);
+      // The 201 shows the order budgets after the request-weight ones, as docs/rate-limits.md does.
+      expect(r.headers.get('ratelimit-policy')).toMatch(/^"key";q=\d+;w=1, "ip";q=\d+;w=1, "orders-1s";q=3;w=1, "orders-10s";q=100;w=10$/);
+      expect(r.headers.get('ratelimit')).toContain(`"orders-1s";r=${PER_SECOND - 1 - i};`);
     }
     fix.send('D', order('F-1', '101'));
     const accepted = await fix.next('8');

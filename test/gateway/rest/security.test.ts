@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedFetch, signedHeaders, type HmacCredentials } from '../../helpers/signing.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
@@ -32,6 +33,18 @@ describe('signatures', () => {
     const replay = await send('/v1/balances', 'GET', headers);
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('AUTH_REPLAYED');
+  });
+
+  it('treats an X-API-Key sent twice as missing (AUTH_MISSING), even with the same value twice', async () => {
+    const headers = signedHeaders(trader, 'GET', '/v1/balances', '') as Record<string, string>;
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    // Raw bytes on a socket: an HTTP client would fold the two values into one header line.
+    const socket = connect(svc.httpPort, '127.0.0.1');
+    socket.write(`GET /v1/balances HTTP/1.1\r\nHost: localhost\r\n${lines}X-API-Key: ${trader.keyId}\r\nConnection: close\r\n\r\n`);
+    let text = '';
+    for await (const chunk of socket) text += (chunk as Buffer).toString('latin1');
+    expect(text.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, '')).code).toBe('AUTH_MISSING');
   });
 
   it('rejects stale and future timestamps, and honours a narrowed window', async () => {

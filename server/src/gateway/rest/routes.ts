@@ -8,6 +8,9 @@ import type { HandlerMap, HandlerRequest, OperationId, Principal } from './opera
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
+/** Structured-list header fields that several budgets add entries to. */
+const RATE_LIMIT_FIELDS: ReadonlySet<string> = new Set(['ratelimit', 'ratelimit-policy']);
+
 export interface OperationInfo {
   operationId: OperationId;
   method: (typeof METHODS)[number];
@@ -100,7 +103,11 @@ export function operationRouter(ops: OperationInfo[], handlers: HandlerMap, befo
           ip: req.ip ?? '',
           headers: req.headers,
         });
-        for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+        for (const [name, value] of Object.entries(result.headers ?? {})) {
+          // A handler's RateLimit entries (the order budgets) join the request-weight ones already set.
+          const before = RATE_LIMIT_FIELDS.has(name.toLowerCase()) ? res.getHeader(name) : undefined;
+          res.setHeader(name, typeof before === 'string' && before !== '' ? `${before}, ${value}` : value);
+        }
         if (result.status === 204) res.status(204).end();
         else res.status(result.status).json(result.body);
       } catch (err) {

@@ -1,6 +1,7 @@
 import type { components } from '../../../../../generated/openapi.js';
 import type { OrderRef, OrderStatus, OrderView } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
+import { formatRateLimit, formatRateLimitPolicy } from '../../../limits/index.js';
 import type { HistoryStore } from '../../../history/store.js';
 import { InvalidCursorError } from '../../../history/cursor.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
@@ -39,11 +40,16 @@ function withCursorErrors<T>(read: () => T): T {
 
 export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pick<HandlerMap, OrderOps> {
   return {
-    placeOrder: async ({ principal, body }) => ({ status: 201, body: apiOrderResult(await orders.place(accountOf(principal), placeRequestFromApi(body))) }),
+    placeOrder: async ({ principal, body }) => {
+      const accountId = accountOf(principal);
+      const outcome = await orders.place(accountId, placeRequestFromApi(body));
+      return { status: 201, body: apiOrderResult(outcome), headers: await orderBudgetHeaders(orders, accountId) };
+    },
     placeOrderBatch: async ({ principal, body, requestId }) => {
       const outcomes = await orders.placeBatch(accountOf(principal), body.orders.map(placeRequestFromApi));
       return {
         status: 200,
+        headers: await orderBudgetHeaders(orders, accountOf(principal)),
         body: {
           results: outcomes.map((o) => {
             if (o.ok) return { ok: true, ...apiOrderResult(o) };
@@ -53,8 +59,12 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
         },
       };
     },
-    amendOrder: async ({ principal, path, body }) => ({ status: 200, body: apiOrderResult(await orders.amend(accountOf(principal), { orderId: path.orderId }, body)) }),
-    amendOrderByClientId: async ({ principal, path, body }) => ({ status: 200, body: apiOrderResult(await orders.amend(accountOf(principal), { clientOrderId: path.clientOrderId }, body)) }),
+    amendOrder: async ({ principal, path, body }) => ({
+      status: 200, body: apiOrderResult(await orders.amend(accountOf(principal), { orderId: path.orderId }, body)), headers: await orderBudgetHeaders(orders, accountOf(principal)),
+    }),
+    amendOrderByClientId: async ({ principal, path, body }) => ({
+      status: 200, body: apiOrderResult(await orders.amend(accountOf(principal), { clientOrderId: path.clientOrderId }, body)), headers: await orderBudgetHeaders(orders, accountOf(principal)),
+    }),
     cancelOrder: async ({ principal, path }) => ({ status: 200, body: apiOrderResult(await orders.cancel(accountOf(principal), { orderId: path.orderId })).order }),
     cancelOrderByClientId: async ({ principal, path }) => ({ status: 200, body: apiOrderResult(await orders.cancel(accountOf(principal), { clientOrderId: path.clientOrderId })).order }),
     cancelAllOrders: async ({ principal, query, headers }) =>
@@ -100,6 +110,12 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
       return { status: 200, body: { data: page.items.map(fillFromRecord), nextCursor: page.nextCursor ?? null } };
     },
   };
+}
+
+/** The account's order budgets (orders-1s, orders-10s) as RateLimit fields, after the order spent from them. */
+async function orderBudgetHeaders(orders: OrderEntry, accountId: string): Promise<Record<string, string>> {
+  const usage = await orders.orderRateUsage(accountId);
+  return { 'RateLimit-Policy': formatRateLimitPolicy(usage), RateLimit: formatRateLimit(usage) };
 }
 
 async function foundOrder(orders: OrderEntry, accountId: string, ref: OrderRef): Promise<OrderView> {

@@ -10,6 +10,9 @@ import { authApiError, type RequestVerifier, type Scope } from '../../../auth/in
 export const AUTH_HEADERS = { key: 'x-api-key', timestamp: 'x-api-timestamp', signature: 'x-api-signature', window: 'x-api-window' } as const;
 
 function header(req: Request, name: string): string | undefined {
+  // A repeated header is ambiguous about what was signed: treat it as missing. Node joins the
+  // repeats of most headers into one string, so count them in headersDistinct.
+  if ((req.headersDistinct[name]?.length ?? 0) > 1) return undefined;
   const value: unknown = req.headers[name];
   // The contract validator may already have coerced a numeric header (X-API-Window) to a number.
   if (typeof value === 'number') return String(value);
