@@ -13,7 +13,11 @@
  *    connections for --order-seconds; round trip from send to reply, with the in-memory bus and
  *    then with the durable (journaled, fdatasync) bus.
  *
+ * 4. Acknowledgements vs subscribers: REST and WebSocket order acknowledgement p50/p99 with
+ *    --ack-subscribers (default 0,1000,5000,10000) book subscribers, durable bus, in one run.
+ *
  *   npm run bench:ws [-- --clients 1000 --seconds 4 --rates 25,50,75,100 --order-rate 1000]
+ *   npm run bench:ws -- --only-ack --ack-subscribers 0,1000,5000,10000 --ack-seconds 5
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -251,7 +255,18 @@ async function startGateway(bus: CommandBus, clients: number): Promise<Gateway> 
     traders.push({ keyId: created.record.keyId, secret: created.secret! });
   }
   const orders = new OrderEntry({ bus, history: undefined, orderLimiter: new OrderRateLimiter({ policies: [generous('orders-1s', 'account')] }), idempotency: new MemoryIdempotencyStore(), clock: Date.now });
-  const server = createServer((_req, res) => res.writeHead(404).end());
+  // A minimal REST order door on the same server and event loop: POST /order places, DELETE /order/{id} cancels (for the maker).
+  const server = createServer((req, res) => {
+    const answer = (outcome: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(outcome));
+    if (req.method === 'DELETE' && req.url?.startsWith('/order/')) {
+      void orders.cancel('maker', { orderId: req.url.slice('/order/'.length) }).then(answer);
+      return;
+    }
+    if (req.method !== 'POST' || req.url !== '/order') return void res.writeHead(404).end();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => void orders.place('maker', JSON.parse(Buffer.concat(chunks).toString()) as never).then(answer));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const gateway = attachWsGateway({
     server, bus, logger, keys, orders,
@@ -419,6 +434,82 @@ async function fanOut(clients: Clients, stepList: string, count: number, seconds
 
 }
 
+/**
+ * Phase 4: order acknowledgement latency against the number of book subscribers, in one run.
+ * A durable (fdatasync) gateway; for each count N, N connections subscribe to the BTC-USD book
+ * (depth 10), then a REST client (HTTP on the same server) and a WebSocket client each
+ * alternately place a buy at the top of the book and cancel it, closed loop at `rate` commands/s
+ * each: every command changes the top of the book, so every acknowledgement competes with a
+ * broadcast to N subscribers. Latency: request sent to acknowledgement received (clients in
+ * this process, so a blocked event loop shows in full).
+ */
+async function ackScenario(clients: Clients, counts: number[], seconds: number, rate: number, out: (line: string) => void): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-ws-ack-'));
+  const bus = await openDurableSequencer({ dataDir, logger: pino({ level: 'silent' }) });
+  const gw = await startGateway(bus, Math.max(...counts) + 100);
+  const base = gw.url.replace('ws://', 'http://').replace('/v1/ws', '');
+  const subscribe = [{ op: 'subscribe', args: { channel: 'book', symbol: 'BTC-USD', depth: 10 } }];
+  out(`\nacknowledgements vs book subscribers: durable bus; a REST and a WebSocket client each place/cancel at ${rate}/s for ${seconds} s per step, every command changing the top of the book`);
+  out('| subscribers | REST p50 ms | REST p99 ms | WS p50 ms | WS p99 ms | acks | book frames/s delivered | conflations |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const ws = await open(gw.url, [{ op: 'login', args: loginArgs(gw.traders[0]!) }]);
+  let nextId = 1;
+  const wsRequest = (op: string, args: unknown) => new Promise<{ result?: { order?: { orderId: string } } }>((resolve) => {
+    const id = nextId++;
+    const onMessage = (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as { id?: number };
+      if (frame.id !== id) return;
+      ws.off('message', onMessage);
+      resolve(frame as never);
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, op, args }));
+  });
+  const restRequest = async (method: string, path: string, body?: unknown) => (await fetch(`${base}${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) })).json() as Promise<{ ok?: boolean; order?: { orderId: string } }>;
+  const place = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '99.50', quantity: '0.01', timeInForce: 'GTC' };
+  const wsPlace = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '99.50', quantity: '0.01', timeInForce: 'GTC' };
+
+  /** Closed loop at `rate`/s: place, then cancel what was placed; returns the histogram of ack times. */
+  const loop = async (kind: 'rest' | 'ws', until: number) => {
+    const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+    let open: string | undefined;
+    for (let k = 0; performance.now() < until; k++) {
+      const due = performance.now() + 1000 / rate;
+      const t0 = performance.now();
+      if (open === undefined) {
+        const id = kind === 'rest' ? (await restRequest('POST', '/order', place)).order?.orderId : (await wsRequest('placeOrder', wsPlace)).result?.order?.orderId;
+        open = id;
+      } else {
+        if (kind === 'rest') await restRequest('DELETE', `/order/${open}`);
+        else await wsRequest('cancelOrder', { orderId: open });
+        open = undefined;
+      }
+      h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    if (open !== undefined) await restRequest('DELETE', `/order/${open}`);
+    return h;
+  };
+
+  for (const n of counts) {
+    if (n > 0) await clients.ask({ cmd: 'connect', url: gw.url, count: n, subscribe });
+    const conflatedBefore = gw.gateway.metrics.conflations;
+    await new Promise((r) => setTimeout(r, 300));
+    const measuring = n > 0 ? clients.ask<MeasureReport>({ cmd: 'measure', ms: seconds * 1000, sample: 1 }) : undefined;
+    const until = performance.now() + seconds * 1000;
+    const [rest, wsh] = await Promise.all([loop('rest', until), loop('ws', until)]);
+    const report = await measuring;
+    const ms = (h: typeof rest, p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(2);
+    out(`| ${n} | ${ms(rest, 50)} | ${ms(rest, 99)} | ${ms(wsh, 50)} | ${ms(wsh, 99)} | ${rest.totalCount + wsh.totalCount} | ${report ? Math.round(report.frames / (report.ms / 1000)) : 0} | ${gw.gateway.metrics.conflations - conflatedBefore} |`);
+    if (n > 0) await clients.ask({ cmd: 'disconnect' });
+  }
+  ws.close();
+  await gw.close();
+  await bus.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -429,6 +520,10 @@ async function main(): Promise<void> {
       'order-rate': { type: 'string', default: '1000' },
       'order-seconds': { type: 'string', default: '10' },
       'order-connections': { type: 'string', default: '4' },
+      'ack-subscribers': { type: 'string', default: '0,1000,5000,10000' },
+      'ack-rate': { type: 'string', default: '20' },
+      'ack-seconds': { type: 'string', default: '5' },
+      'only-ack': { type: 'boolean', default: false },
     },
   });
   const count = Number(values.clients);
@@ -438,6 +533,13 @@ async function main(): Promise<void> {
   await clients.ask();
   const out = (line: string) => process.stdout.write(`${line}\n`);
 
+  if (values['ack-subscribers'] !== '') {
+    await ackScenario(clients, values['ack-subscribers']!.split(',').map(Number), Number(values['ack-seconds']), Number(values['ack-rate']), out);
+  }
+  if (values['only-ack']) {
+    clients.kill();
+    return;
+  }
   if (values.steps !== '') await fanOut(clients, values.steps, count, seconds, sample, out);
 
   // 3. Order entry round trips, in-memory bus then durable bus.

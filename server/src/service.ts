@@ -197,6 +197,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     fixSessions: liveFixSessions,
   });
 
+  // History retention (off by default): a bounded batch per tick, so pruning never holds the loop long.
+  const retention = config.history.retentionDays > 0 ? setInterval(() => {
+    try {
+      bus.history.prune(clock() - config.history.retentionDays * 86_400_000, 1000);
+    } catch (err) {
+      logger.warn({ err }, 'history: retention pruning failed; will retry');
+    }
+  }, 10_000) : undefined;
+  retention?.unref();
+
   let closing: Promise<void> | undefined;
   return {
     httpPort: port,
@@ -209,6 +219,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
+        if (retention) clearInterval(retention);
         await bot?.stop();
         // Workers first: their in-flight requests still need these handlers.
         await restWorkers?.close();

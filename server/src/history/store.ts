@@ -2,6 +2,7 @@
  * The durable history of orders, fills and balance changes, projected from core events into
  * SQLite. Memory does not grow with history: queries page through indexed tables.
  */
+import { pruneHistory } from './archive.js';
 import type { CoreEvent, OrderRef, OrderView, QuoteView } from '../core/api.js';
 import { openDatabase, type SqliteDatabase } from '../storage/sqlite.js';
 import { HistoryChangeReader } from './changes.js';
@@ -62,6 +63,11 @@ export class HistoryStore {
   /** Reads what this store gained after a seq, to bring another store (PostgreSQL) up to it. */
   changeReader(): HistoryChangeReader {
     return new HistoryChangeReader(this.db);
+  }
+
+  /** Deletes at most `batch` rows per table older than `before` (finished orders only); 0 when none is left. See archive.ts. */
+  prune(before: number, batch: number): number {
+    return pruneHistory(this.db, before, batch);
   }
 
   close(): void {
