@@ -743,6 +743,14 @@ export interface Position {
   netQuantity: Decimal;
   averageEntryPrice: PositiveDecimal;
   realizedPnl: Decimal;
+  /**
+   * The instrument's last trade price, which `unrealizedPnl` is marked to (snapshots only; absent before the first trade).
+   */
+  lastPrice?: PositiveDecimal;
+  /**
+   * What closing the open quantity at `lastPrice` would realize, before fees (snapshots only).
+   */
+  unrealizedPnl?: Decimal;
 }
 export interface PositionUpdate {
   type: 'positions.update';

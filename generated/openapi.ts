@@ -1204,7 +1204,9 @@ export interface components {
          *       "symbol": "BTC-USD",
          *       "netQuantity": "0.25",
          *       "averageEntryPrice": "25010.00",
-         *       "realizedPnl": "-12.5"
+         *       "realizedPnl": "-12.5",
+         *       "lastPrice": "25100",
+         *       "unrealizedPnl": "22.5"
          *     }
          */
         Position: {
@@ -1212,6 +1214,10 @@ export interface components {
             netQuantity: components["schemas"]["Decimal"];
             averageEntryPrice: components["schemas"]["PositiveDecimal"];
             realizedPnl: components["schemas"]["Decimal"];
+            /** @description The instrument's last trade price, which `unrealizedPnl` is marked to. Absent before the instrument's first trade. */
+            lastPrice?: components["schemas"]["PositiveDecimal"];
+            /** @description What closing the open quantity at `lastPrice` would realize, in the quote asset, before fees: netQuantity × lastPrice − open cost for a long, open proceeds − |netQuantity| × lastPrice for a short. Absent when `lastPrice` is. */
+            unrealizedPnl?: components["schemas"]["Decimal"];
         };
         PositionList: {
             data: components["schemas"]["Position"][];

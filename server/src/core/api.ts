@@ -216,7 +216,13 @@ export type CommandResult =
 export interface BookLevel { price: Decimal; quantity: Decimal; orders: number }
 export interface BookSnapshot { symbol: string; seq: number; bookSeq: number; bids: BookLevel[]; asks: BookLevel[] }
 export interface BalanceView { asset: string; total: Decimal; available: Decimal; hold: Decimal }
-export interface PositionView { symbol: string; netQuantity: Decimal; averageEntryPrice: Decimal; realizedPnl: Decimal }
+export interface PositionView {
+  symbol: string; netQuantity: Decimal; averageEntryPrice: Decimal; realizedPnl: Decimal;
+  /** The instrument's last trade price; absent before its first trade. */
+  lastPrice?: Decimal;
+  /** What closing the open quantity at `lastPrice` would realize (before fees); absent without a last price. */
+  unrealizedPnl?: Decimal;
+}
 export interface TickerView {
   symbol: string; open: Decimal; high: Decimal; low: Decimal; last: Decimal; volume: Decimal; quoteVolume: Decimal;
   bestBid?: Decimal; bestAsk?: Decimal; tradeCount: number; windowStart: Millis; windowEnd: Millis;

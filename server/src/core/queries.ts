@@ -5,7 +5,7 @@ import type {
 import { averageEntry, orderView } from './events.js';
 import { formatFixed } from './fixed.js';
 import { DAY_MS, INTERVAL_MS, type CandleRecord } from './market-data.js';
-import type { BookSide, Instrument } from './model.js';
+import type { BookSide, Instrument, Position } from './model.js';
 import { findLive } from './order-actions.js';
 import type { CoreState } from './state.js';
 
@@ -63,16 +63,33 @@ export function balances(st: CoreState, accountId: string): BalanceView[] | unde
   return out;
 }
 
+/**
+ * The open quantity marked to `last`: a long's value at the last price less what it cost; a
+ * short's proceeds less what buying it back at the last price would cost. Exact: price ×
+ * quantity is always a whole number of quote units (the tick/lot rule).
+ */
+function unrealizedPnl(p: Position, inst: Instrument, last: bigint): bigint {
+  const size = p.net < 0n ? -p.net : p.net;
+  const value = inst.notional(last, size);
+  return p.net < 0n ? p.cost - value : value - p.cost;
+}
+
 export function positions(st: CoreState, accountId: string): PositionView[] | undefined {
   const account = st.accounts.get(accountId);
   if (account === undefined) return undefined;
   const out: PositionView[] = [];
   for (const p of account.positions.values()) {
     const inst = st.instruments.get(p.symbol) as Instrument;
-    out.push({
+    const view: PositionView = {
       symbol: p.symbol, netQuantity: formatFixed(p.net, inst.base.decimals),
       averageEntryPrice: formatFixed(averageEntry(p, inst), inst.quote.decimals), realizedPnl: formatFixed(p.realized, inst.quote.decimals),
-    });
+    };
+    const last = inst.md.lastPrice;
+    if (last !== null) {
+      view.lastPrice = formatFixed(last, inst.quote.decimals);
+      view.unrealizedPnl = formatFixed(unrealizedPnl(p, inst, last), inst.quote.decimals);
+    }
+    out.push(view);
   }
   return out;
 }

@@ -45,7 +45,8 @@ describe('placing, matching and querying orders', () => {
     expect(fills.status).toBe(200);
     expect(fills.body.data[0]).toMatchObject({ liquidity: 'maker', price: '20000', quantity: '0.2', side: 'buy' });
     const positions = await as(alice)('GET', '/v1/positions');
-    expect(positions.body.data).toContainEqual(expect.objectContaining({ symbol: 'BTC-USD', netQuantity: '0.2' }));
+    // Bought at the last trade price: marked there, nothing unrealized yet.
+    expect(positions.body.data).toContainEqual({ symbol: 'BTC-USD', netQuantity: '0.2', averageEntryPrice: '20000', realizedPnl: '0', lastPrice: '20000', unrealizedPnl: '0' });
     const book = await fetch(`${svc.baseUrl}/v1/instruments/BTC-USD/book?depth=5`).then((r) => r.json() as Promise<any>);
     expect(book.bids[0]).toEqual({ price: '20000', quantity: '0.3', orders: 1 });
     const trades = await fetch(`${svc.baseUrl}/v1/instruments/BTC-USD/trades`).then((r) => r.json() as Promise<any>);
