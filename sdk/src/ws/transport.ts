@@ -1,7 +1,9 @@
 /**
  * The WebSocket the client runs on: the standard browser API's subset it needs, so the `ws`
- * package (Node) and a global WebSocket (browsers, Deno, Node 22+) both fit.
+ * package (Node) and a global WebSocket (browsers, Deno, Node 22+) both fit; and the requests
+ * in flight on it, matched to their answers by id.
  */
+import { ConnectionError } from '../errors.js';
 
 export interface WebSocketLike {
   readonly readyState: number;
@@ -45,4 +47,70 @@ export function wsUrlFor(baseUrl: string): string {
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/ws`;
   url.search = '';
   return url.toString();
+}
+
+interface Pending {
+  op: string;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Requests sent on a socket, matched to their answers by id: each settles with the reply's
+ * result or the error frame's error, with a timeout, or with the loss of the connection.
+ */
+export class PendingRequests {
+  #nextId = 1;
+  readonly #pending = new Map<number | string, Pending>();
+
+  /** Sends `{id, op, args}` on an open socket and waits for the answer with its id. */
+  send(socket: WebSocketLike, op: string, args: unknown, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (socket.readyState !== OPEN) return reject(new ConnectionError(`not connected: ${op} was not sent`, false));
+      const id = this.#nextId++;
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new ConnectionError(`no answer to ${op} within ${timeoutMs} ms`, true));
+      }, timeoutMs);
+      this.#pending.set(id, { op, resolve, reject, timer });
+      try {
+        socket.send(JSON.stringify(args === undefined ? { id, op } : { id, op, args }));
+      } catch (err) {
+        this.#take(id);
+        reject(new ConnectionError(`${op} could not be sent: ${err instanceof Error ? err.message : String(err)}`, false));
+      }
+    });
+  }
+
+  /** Settles the request `id` with its reply; false when no request waits for it. */
+  resolve(id: number | string, result: unknown): boolean {
+    const pending = this.#take(id);
+    pending?.resolve(result);
+    return pending !== undefined;
+  }
+
+  /** Settles the request `id` with its error frame's error; false when no request waits for it. */
+  reject(id: number | string, error: Error): boolean {
+    const pending = this.#take(id);
+    pending?.reject(error);
+    return pending !== undefined;
+  }
+
+  /** The connection is gone: every request still waiting rejects with the error `lost` makes for it. */
+  rejectAll(lost: (op: string) => Error): void {
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(id);
+      pending.reject(lost(pending.op));
+    }
+  }
+
+  #take(id: number | string): Pending | undefined {
+    const pending = this.#pending.get(id);
+    if (!pending) return undefined;
+    clearTimeout(pending.timer);
+    this.#pending.delete(id);
+    return pending;
+  }
 }
