@@ -466,8 +466,8 @@ async function ackScenario(clients: Clients, counts: number[], seconds: number, 
     ws.send(JSON.stringify({ id, op, args }));
   });
   const restRequest = async (method: string, path: string, body?: unknown) => (await fetch(`${base}${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) })).json() as Promise<{ ok?: boolean; order?: { orderId: string } }>;
-  const place = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '99.50', quantity: '0.01', timeInForce: 'GTC' };
-  const wsPlace = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '99.50', quantity: '0.01', timeInForce: 'GTC' };
+  const place = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '99.50', quantity: '0.02', timeInForce: 'GTC' };
+  const wsPlace = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '99.50', quantity: '0.02', timeInForce: 'GTC' };
 
   /** Closed loop at `rate`/s: place, then cancel what was placed; returns the histogram of ack times. */
   const loop = async (kind: 'rest' | 'ws', until: number) => {
@@ -478,6 +478,7 @@ async function ackScenario(clients: Clients, counts: number[], seconds: number, 
       const t0 = performance.now();
       if (open === undefined) {
         const id = kind === 'rest' ? (await restRequest('POST', '/order', place)).order?.orderId : (await wsRequest('placeOrder', wsPlace)).result?.order?.orderId;
+        if (id === undefined) throw new Error(`${kind} placeOrder was refused: the scenario needs every order accepted`);
         open = id;
       } else {
         if (kind === 'rest') await restRequest('DELETE', `/order/${open}`);

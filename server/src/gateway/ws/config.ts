@@ -50,7 +50,7 @@ export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
   maxQueuedRequests: 1000,
   trustProxyHops: 0,
   maxConnections: 20_000,
-  sendsPerTurn: 1000,
+  sendsPerTurn: 256,
   conflateQueuedSends: 200_000,
 };
 
