@@ -17,7 +17,12 @@ export type ClientMessage =
   | AmendOrderRequest
   | CancelOrderRequest
   | CancelAllRequest
-  | BatchRequest;
+  | BatchRequest
+  | RequestQuoteRequest
+  | AcceptQuoteRequest
+  | DeclineQuoteRequest
+  | GetQuoteRequest
+  | QuoteAnswerRequest;
 /**
  * Chosen by the client and echoed on the answer. An integer, or a string of 1 to 64 characters.
  */
@@ -79,6 +84,14 @@ export type OrderRefArgs = ByOrderId | ByClientOrderId;
  */
 export type BatchItem = BatchPlace | BatchAmend | BatchCancel;
 /**
+ * The side asked about; `two_way` asks for a bid and an ask.
+ */
+export type QuoteSide = 'buy' | 'sell' | 'two_way';
+/**
+ * The id of an OTC quote. On an order or a fill, the quote it executed.
+ */
+export type QuoteId = string;
+/**
  * A frame the server sends.
  */
 export type ServerMessage =
@@ -92,6 +105,13 @@ export type ServerMessage =
   | CancelOrderReply
   | CancelAllReply
   | BatchReply
+  | RequestQuoteReply
+  | AcceptQuoteReply
+  | DeclineQuoteReply
+  | GetQuoteReply
+  | QuoteAnswerReply
+  | RfqUpdate
+  | DealerRfq
   | Welcome
   | BookSnapshot
   | BookUpdate
@@ -116,10 +136,6 @@ export type RateLimitUsageList = RateLimitUsage[];
  */
 export type BookDepth = 1 | 5 | 10 | 25 | 50 | 100;
 /**
- * The id of an OTC quote. On an order or a fill, the quote it executed.
- */
-export type QuoteId = string;
-/**
  * Order status. `new` and `partially_filled` are live.
  */
 export type OrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
@@ -140,6 +156,10 @@ export type Liquidity = 'maker' | 'taker';
  */
 export type Venue = 'book' | 'rfq';
 export type BatchItemResult = BatchItemDone | BatchItemFailed;
+/**
+ * `open` until accepted (`executed`), declined, withdrawn by the firm, or past `validUntil` (`expired`).
+ */
+export type QuoteStatus = 'open' | 'executed' | 'declined' | 'withdrawn' | 'expired';
 /**
  * `[price, quantity]`: the aggregate open quantity at a price. Quantity `"0"` removes the level.
  *
@@ -207,7 +227,10 @@ export interface CandleSubscription {
   interval: CandleInterval;
 }
 export interface PrivateSubscription {
-  channel: 'orders' | 'fills' | 'balances' | 'positions';
+  /**
+   * `rfq`: your quotes as they change. `dealer`: RFQs to price (keys with the `quote` scope only).
+   */
+  channel: 'orders' | 'fills' | 'balances' | 'positions' | 'rfq' | 'dealer';
 }
 export interface UnsubscribeRequest {
   id: RequestId;
@@ -303,6 +326,68 @@ export interface BatchCancel {
   op: 'cancelOrder';
   args: OrderRefArgs;
 }
+export interface RequestQuoteRequest {
+  id: RequestId;
+  op: 'requestQuote';
+  args: RfqRequest;
+}
+/**
+ * As REST's `RfqRequest`. Give `quantity` or, for a buy, `quoteQuantity`.
+ */
+export interface RfqRequest {
+  symbol: Symbol;
+  side: QuoteSide;
+  quantity?: PositiveDecimal;
+  quoteQuantity?: PositiveDecimal;
+  /**
+   * Your id for the RFQ; at most one open RFQ per id.
+   */
+  clientRfqId?: string;
+  /**
+   * How long the quote should stay firm in ms.
+   */
+  ttlMs?: number;
+}
+export interface AcceptQuoteRequest {
+  id: RequestId;
+  op: 'acceptQuote';
+  args: QuoteAcceptArgs;
+}
+export interface QuoteAcceptArgs {
+  quoteId: QuoteId;
+  side: Side;
+  clientOrderId?: ClientOrderId;
+  quantity?: PositiveDecimal;
+  price?: PositiveDecimal;
+}
+export interface DeclineQuoteRequest {
+  id: RequestId;
+  op: 'declineQuote';
+  args: QuoteRefArgs;
+}
+export interface QuoteRefArgs {
+  quoteId: QuoteId;
+}
+export interface GetQuoteRequest {
+  id: RequestId;
+  op: 'getQuote';
+  args: QuoteRefArgs;
+}
+export interface QuoteAnswerRequest {
+  id: RequestId;
+  op: 'quoteAnswer';
+  args: DealerAnswerArgs;
+}
+export interface DealerAnswerArgs {
+  /**
+   * The `rfqId` of the `rfq.request`.
+   */
+  rfqId: string;
+  bidPrice?: PositiveDecimal;
+  askPrice?: PositiveDecimal;
+  quantity: PositiveDecimal;
+  validUntil?: Millis;
+}
 export interface PingReply {
   type: 'reply';
   id: RequestId;
@@ -377,7 +462,7 @@ export interface LoginReply {
   result: {
     keyId: string;
     accountId: string;
-    scopes: ('read' | 'trade' | 'operator')[];
+    scopes: ('read' | 'trade' | 'operator' | 'quote')[];
     cancelOnDisconnect: boolean;
     /**
      * Milliseconds since the Unix epoch.
@@ -396,7 +481,7 @@ export interface SubscribeReply {
  * The subscription as the server holds it (defaults filled in). `seq` is given for private channels.
  */
 export interface SubscriptionResult {
-  channel: 'book' | 'trades' | 'ticker' | 'candles' | 'orders' | 'fills' | 'balances' | 'positions';
+  channel: 'book' | 'trades' | 'ticker' | 'candles' | 'orders' | 'fills' | 'balances' | 'positions' | 'rfq' | 'dealer';
   symbol?: Symbol;
   depth?: BookDepth;
   interval?: CandleInterval;
@@ -538,6 +623,83 @@ export interface BatchItemFailed {
     message: string;
     retryAfterSeconds?: number;
   };
+}
+export interface RequestQuoteReply {
+  type: 'reply';
+  id: RequestId;
+  op: 'requestQuote';
+  rateLimit: RateLimitUsageList;
+  result: Quote;
+}
+/**
+ * A firm quote, exactly as REST returns it.
+ */
+export interface Quote {
+  quoteId: QuoteId;
+  clientRfqId?: string;
+  symbol: Symbol;
+  side: QuoteSide;
+  bidPrice?: PositiveDecimal;
+  askPrice?: PositiveDecimal;
+  quantity: PositiveDecimal;
+  quoteQuantity?: PositiveDecimal;
+  validUntil: Millis;
+  status: QuoteStatus;
+  executedSide?: Side;
+  tradeId?: number;
+  orderId?: OrderId;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+export interface AcceptQuoteReply {
+  type: 'reply';
+  id: RequestId;
+  op: 'acceptQuote';
+  rateLimit: RateLimitUsageList;
+  result: {
+    quote: Quote;
+    order: Order;
+    fills: Fill[];
+  };
+}
+export interface DeclineQuoteReply {
+  type: 'reply';
+  id: RequestId;
+  op: 'declineQuote';
+  rateLimit: RateLimitUsageList;
+  result: Quote;
+}
+export interface GetQuoteReply {
+  type: 'reply';
+  id: RequestId;
+  op: 'getQuote';
+  rateLimit: RateLimitUsageList;
+  result: Quote;
+}
+export interface QuoteAnswerReply {
+  type: 'reply';
+  id: RequestId;
+  op: 'quoteAnswer';
+  rateLimit: RateLimitUsageList;
+  result: {
+    rfqId: string;
+  };
+}
+export interface RfqUpdate {
+  type: 'rfq.update';
+  seq: number;
+  ts: Millis;
+  quote: Quote;
+}
+export interface DealerRfq {
+  type: 'rfq.request';
+  rfqId: string;
+  symbol: Symbol;
+  side: QuoteSide;
+  quantity?: PositiveDecimal;
+  quoteQuantity?: PositiveDecimal;
+  deadline: Millis;
+  validUntil: Millis;
 }
 export interface Welcome {
   type: 'welcome';
@@ -788,6 +950,18 @@ export const WS_MESSAGES = {
   cancelAllReply: { direction: 'server', payload: 'CancelAllReply' },
   batch: { direction: 'client', payload: 'BatchRequest' },
   batchReply: { direction: 'server', payload: 'BatchReply' },
+  requestQuote: { direction: 'client', payload: 'RequestQuoteRequest' },
+  requestQuoteReply: { direction: 'server', payload: 'RequestQuoteReply' },
+  acceptQuote: { direction: 'client', payload: 'AcceptQuoteRequest' },
+  acceptQuoteReply: { direction: 'server', payload: 'AcceptQuoteReply' },
+  declineQuote: { direction: 'client', payload: 'DeclineQuoteRequest' },
+  declineQuoteReply: { direction: 'server', payload: 'DeclineQuoteReply' },
+  getQuote: { direction: 'client', payload: 'GetQuoteRequest' },
+  getQuoteReply: { direction: 'server', payload: 'GetQuoteReply' },
+  quoteAnswer: { direction: 'client', payload: 'QuoteAnswerRequest' },
+  quoteAnswerReply: { direction: 'server', payload: 'QuoteAnswerReply' },
+  rfqUpdate: { direction: 'server', payload: 'RfqUpdate' },
+  dealerRfq: { direction: 'server', payload: 'DealerRfq' },
   welcome: { direction: 'server', payload: 'Welcome' },
   bookSnapshot: { direction: 'server', payload: 'BookSnapshot' },
   bookUpdate: { direction: 'server', payload: 'BookUpdate' },

@@ -1431,6 +1431,11 @@ export interface components {
              */
             fixSenderCompId?: string;
             fixSession?: components["schemas"]["FixSessionSettings"];
+            /**
+             * @description Also grants the `quote` scope, making the key a dealer connection that may answer RFQs on the WebSocket `dealer` channel, against this account's balances (see the OTC guide).
+             * @example false
+             */
+            dealer?: boolean;
         };
         /**
          * @example {

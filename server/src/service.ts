@@ -167,7 +167,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     : undefined;
 
   const ws = attachWsGateway({
-    server, bus: commands, verifier, tracer, keys, limits: { requests: requestLimiter }, orders, clock,
+    server, bus: commands, verifier, tracer, keys, limits: { requests: requestLimiter }, orders, clock, otc,
     logger: logger.child({ gateway: 'ws' }), registry: metrics.registry,
     // Same client-address rule as REST, so per-IP limits and allowlists see the real client.
     config: { ...config.ws, trustProxyHops: config.http.trustProxyHops },

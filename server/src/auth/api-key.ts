@@ -2,7 +2,8 @@
  * What an API key is: the record the stores keep and the principal a verified request yields.
  */
 
-export const SCOPES = ['read', 'trade', 'operator'] as const;
+/** `quote`: a dealer key that may answer RFQs on the WebSocket `dealer` channel (docs/otc-rfq.md). */
+export const SCOPES = ['read', 'trade', 'operator', 'quote'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export type KeyKind = 'hmac' | 'ed25519';

@@ -14,12 +14,14 @@ import type { WsMetrics } from './metrics.js';
 import type { WriteBatch } from './write-batch.js';
 
 export type PublicChannel = 'book' | 'trades' | 'ticker' | 'candles';
-export type PrivateChannel = 'orders' | 'fills' | 'balances' | 'positions';
-export type Channel = PublicChannel | PrivateChannel;
+export type PrivateChannel = 'orders' | 'fills' | 'balances' | 'positions' | 'rfq';
+/** RFQs for a dealer key to price (not an account stream). */
+export type DealerChannel = 'dealer';
+export type Channel = PublicChannel | PrivateChannel | DealerChannel;
 
 const TEXT = { binary: false } as const;
 
-export const PRIVATE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['orders', 'fills', 'balances', 'positions']);
+export const PRIVATE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['orders', 'fills', 'balances', 'positions', 'rfq']);
 
 export interface Subscription {
   /** Identifies the subscription within its connection, e.g. `book:BTC-USD:10`. */
@@ -35,6 +37,8 @@ export interface Subscription {
   stale: boolean;
   /** A fresh state for this stale subscription is queued for delivery. */
   catchingUp?: boolean;
+  /** `dealer` subscriptions: the provider name its quotes carry (withdrawn when it ends). */
+  dealerProvider?: string;
 }
 
 export interface Session {

@@ -23,6 +23,11 @@ const REQUEST_SCHEMAS: Readonly<Record<RequestOp, string>> = {
   cancelOrder: 'CancelOrderRequest',
   cancelAll: 'CancelAllRequest',
   batch: 'BatchRequest',
+  requestQuote: 'RequestQuoteRequest',
+  acceptQuote: 'AcceptQuoteRequest',
+  declineQuote: 'DeclineQuoteRequest',
+  getQuote: 'GetQuoteRequest',
+  quoteAnswer: 'QuoteAnswerRequest',
 };
 
 export const REQUEST_OPS = Object.keys(REQUEST_SCHEMAS) as RequestOp[];

@@ -24,7 +24,7 @@ import { encode, MarketDataHub } from './market-data.js';
 import { newWsMetrics, registerWsMetrics, subscriptionCount, type WsMetrics } from './metrics.js';
 import type { Tracer } from '@opentelemetry/api';
 import { PrivateStreams } from './private-streams.js';
-import { RequestProcessor } from './requests.js';
+import { RequestProcessor, type RequestDeps } from './requests.js';
 import { SessionRegistry } from './sessions.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -46,6 +46,8 @@ export interface WsGatewayOptions {
   registry?: Registry;
   /** Traces each request frame (no-op spans when absent). */
   tracer?: Tracer;
+  /** The OTC desk (RFQ requests, the `rfq` and `dealer` channels). */
+  otc?: RequestDeps['otc'];
 }
 
 export interface WsGateway {
@@ -73,7 +75,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const privateStreams = new PrivateStreams(outbound);
   const processor = new RequestProcessor({
     bus, verifier: options.verifier, keys: options.keys, orders: options.orders, requestLimiter: options.limits.requests,
-    market, privateStreams, sessions, config, clock, logger, tracer: options.tracer,
+    market, privateStreams, sessions, config, clock, logger, tracer: options.tracer, otc: options.otc,
   });
   const pendingCancels = new Set<Promise<unknown>>();
   let lastSeq = bus.core.seq;

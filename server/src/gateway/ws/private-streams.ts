@@ -3,14 +3,15 @@
  * channel, built once and sent to every matching subscription of that account whose snapshot
  * does not already include it (event seq > the subscription's afterSeq).
  */
-import type { BalanceUpdate, BalancesSnapshot, FillFrame, OrderRejectedFrame, OrderUpdate, OrdersSnapshot, PositionUpdate, PositionsSnapshot } from '../../../../generated/asyncapi.js';
+import type { RfqUpdate, BalanceUpdate, BalancesSnapshot, FillFrame, OrderRejectedFrame, OrderUpdate, OrdersSnapshot, PositionUpdate, PositionsSnapshot } from '../../../../generated/asyncapi.js';
 import type { CoreEvent, CoreView } from '../../core/api.js';
 import { fillFromEvent, toApiOrder } from '../../order-entry/views.js';
+import { toApiQuote } from '../../rfq/views.js';
 import type { PrivateChannel, Subscription } from './connection.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { encode } from './market-data.js';
 
-type StreamFrame = OrderUpdate | OrderRejectedFrame | FillFrame | BalanceUpdate | PositionUpdate;
+type StreamFrame = OrderUpdate | OrderRejectedFrame | FillFrame | BalanceUpdate | PositionUpdate | RfqUpdate;
 
 /** The frames an event produces, by channel. */
 export function framesOf(e: CoreEvent): [PrivateChannel, StreamFrame][] {
@@ -27,6 +28,7 @@ export function framesOf(e: CoreEvent): [PrivateChannel, StreamFrame][] {
       ...(e.symbol !== undefined && { symbol: e.symbol }), ...(e.clientOrderId !== undefined && { clientOrderId: e.clientOrderId }),
     }]];
     case 'BalanceChanged': return [['balances', { type: 'balances.update', seq: e.seq, ts: e.ts, balance: { asset: e.asset, total: e.total, available: e.available, hold: e.hold }, reason: e.reason }]];
+    case 'QuoteIssued': case 'QuoteClosed': return [['rfq', { type: 'rfq.update', seq: e.seq, ts: e.ts, quote: toApiQuote(e.quote) }]];
     case 'PositionChanged': return [['positions', { type: 'positions.update', seq: e.seq, ts: e.ts, position: { symbol: e.symbol, netQuantity: e.netQuantity, averageEntryPrice: e.averageEntryPrice, realizedPnl: e.realizedPnl } }]];
     default: return [];
   }
@@ -36,6 +38,7 @@ function accountOf(e: CoreEvent): string | undefined {
   switch (e.type) {
     case 'OrderAccepted': case 'OrderAmended': case 'OrderCanceled': case 'OrderFilled': return e.order.accountId;
     case 'OrderRejected': case 'BalanceChanged': case 'PositionChanged': return e.accountId;
+    case 'QuoteIssued': case 'QuoteClosed': return e.quote.accountId;
     default: return undefined;
   }
 }
@@ -47,7 +50,7 @@ export function privateSnapshot(channel: PrivateChannel, accountId: string, core
     case 'orders': return { seq, frame: { type: 'orders.snapshot', seq, orders: core.openOrders(accountId).map((o) => toApiOrder(o)) } };
     case 'balances': return { seq, frame: { type: 'balances.snapshot', seq, balances: core.balances(accountId) ?? [] } };
     case 'positions': return { seq, frame: { type: 'positions.snapshot', seq, positions: core.positions(accountId) ?? [] } };
-    case 'fills': return { seq };
+    case 'fills': case 'rfq': return { seq };
   }
 }
 

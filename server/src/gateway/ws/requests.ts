@@ -25,6 +25,10 @@ import type { OrderEntry } from '../../order-entry/order-entry.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
 import { apiCanceledOrders, apiOrderResult, placeRequestFromApi } from '../../order-entry/views.js';
 import type { CommandBus } from '../../sequencer/api.js';
+import type { QuoteAcceptRequest } from '../../order-entry/order-entry.js';
+import type { DealerAnswer, DealerHub } from '../../rfq/dealers.js';
+import type { RfqDesk, RfqInput } from '../../rfq/desk.js';
+import { toApiQuote } from '../../rfq/views.js';
 import { CloseCode, type WsConfig } from './config.js';
 import { PRIVATE_CHANNELS, type Channel, type PrivateChannel, type Subscription, type WsConnection } from './connection.js';
 import { isRequestOp, REQUEST_OPS, RequestValidator, type RequestOp } from './contract.js';
@@ -45,10 +49,15 @@ const WEIGHT_OF: Readonly<Record<RequestOp, string>> = {
   cancelAll: 'cancelAllOrders',
   // The batch frame itself weighs the default; each of its requests then spends its own weight.
   batch: 'wsBatch',
+  requestQuote: 'requestQuote',
+  acceptQuote: 'acceptQuote',
+  declineQuote: 'declineQuote',
+  getQuote: 'getQuote',
+  quoteAnswer: 'quoteAnswer',
 };
 
 /** Ops whose answers also report the account's order-rate budgets. */
-const ORDER_OPS: ReadonlySet<RequestOp> = new Set<RequestOp>(['placeOrder', 'amendOrder', 'cancelOrder', 'cancelAll', 'batch']);
+const ORDER_OPS: ReadonlySet<RequestOp> = new Set<RequestOp>(['placeOrder', 'amendOrder', 'cancelOrder', 'cancelAll', 'batch', 'acceptQuote']);
 
 const DEFAULT_BOOK_DEPTH = 10;
 
@@ -66,6 +75,8 @@ export interface RequestDeps {
   logger: Logger;
   /** Traces each request from its frame (no-op spans when absent). */
   tracer?: Tracer | undefined;
+  /** The OTC desk and its dealer connections (RFQ requests, the `rfq` and `dealer` channels). */
+  otc?: { desk: RfqDesk; dealers: DealerHub } | undefined;
 }
 
 interface Outcome {
@@ -93,6 +104,31 @@ export class RequestProcessor {
       cancelOrder: (c, r, u) => this.#orderOp(c, u, (accountId) => this.#cancel(accountId, r.args as OrderRefArgs)),
       cancelAll: (c, r, u) => this.#orderOp(c, u, async (accountId) => ({ canceled: apiCanceledOrders(await deps.orders.cancelAll(accountId, (r.args as { symbol?: string } | undefined)?.symbol)) })),
       batch: (c, r) => this.#batch(c, (r.args as { requests: BatchItem[] }).requests),
+      requestQuote: async (c, r) => {
+        const { accountId } = this.#requireScope(c, 'trade');
+        return { result: toApiQuote(await this.#otc().desk.request(accountId, r.args as RfqInput)) };
+      },
+      acceptQuote: (c, r, u) => this.#orderOp(c, u, async (accountId) => {
+        const args = r.args as QuoteAcceptRequest;
+        const result = apiOrderResult(await this.#otc().desk.accept(accountId, args));
+        return { quote: toApiQuote(await this.#otc().desk.get(accountId, args.quoteId)), ...result };
+      }),
+      declineQuote: async (c, r) => {
+        const { accountId } = this.#requireScope(c, 'trade');
+        return { result: toApiQuote(await this.#otc().desk.decline(accountId, (r.args as { quoteId: string }).quoteId)) };
+      },
+      getQuote: async (c, r) => {
+        const { accountId } = this.#requireScope(c, 'read');
+        return { result: toApiQuote(await this.#otc().desk.get(accountId, (r.args as { quoteId: string }).quoteId)) };
+      },
+      quoteAnswer: async (c, r) => {
+        this.#requireScope(c, 'quote');
+        const dealer = c.subscriptions.get('dealer');
+        if (dealer?.dealerProvider === undefined) throw catalogError('WS_NOT_SUBSCRIBED', 'Subscribe to the dealer channel before answering RFQs.');
+        const args = r.args as DealerAnswer;
+        this.#otc().dealers.answer(dealer.dealerProvider, args);
+        return { result: { rfqId: args.rfqId as string } };
+      },
     };
   }
 
@@ -177,6 +213,11 @@ export class RequestProcessor {
     };
   }
 
+  #otc(): { desk: RfqDesk; dealers: DealerHub } {
+    if (this.deps.otc === undefined) throw unavailable();
+    return this.deps.otc;
+  }
+
   #requireScope(connection: WsConnection, scope: Scope) {
     const session = connection.session;
     if (!session) throw catalogError('WS_LOGIN_REQUIRED', 'Log in first: this operation needs a logged-in connection.');
@@ -194,6 +235,15 @@ export class RequestProcessor {
     if (connection.subscriptions.has(described.key)) throw catalogError('WS_ALREADY_SUBSCRIBED', `Already subscribed to ${described.key}.`);
     if (connection.subscriptions.size >= config.maxSubscriptions) {
       throw catalogError('WS_TOO_MANY_SUBSCRIPTIONS', `A connection may hold at most ${config.maxSubscriptions} subscriptions.`);
+    }
+    if (described.channel === 'dealer') {
+      const principal = this.#requireScope(connection, 'quote');
+      const provider = this.#otc().dealers.connect({
+        keyId: principal.keyId, accountId: principal.accountId, send: (frame) => connection.sendAnswer(frame),
+      });
+      const sub: Subscription = { ...described, connection, afterSeq: bus.core.seq, stale: false, dealerProvider: provider };
+      connection.subscriptions.set(sub.key, sub);
+      return { result: { channel: 'dealer' } satisfies SubscriptionResult };
     }
     if (PRIVATE_CHANNELS.has(described.channel)) {
       const principal = this.#requireScope(connection, 'read');
@@ -221,6 +271,13 @@ export class RequestProcessor {
 
   removeSubscription(sub: Subscription): void {
     sub.connection.subscriptions.delete(sub.key);
+    if (sub.dealerProvider !== undefined) {
+      // A dealer that goes away takes its live quotes with it.
+      const { desk, dealers } = this.#otc();
+      dealers.disconnect(sub.dealerProvider);
+      desk.withdrawProvider(sub.dealerProvider).catch((err: unknown) => this.deps.logger.error({ err, provider: sub.dealerProvider }, 'ws: withdrawing a dealer\'s quotes failed'));
+      return;
+    }
     if (PRIVATE_CHANNELS.has(sub.channel)) this.deps.privateStreams.remove(sub.connection.session!.principal.accountId, sub);
     else this.deps.market.unsubscribe(sub);
   }
@@ -273,6 +330,10 @@ export class RequestProcessor {
     }
     return { result: { results }, usage: [...(await requestLimiter.usage(callerOf(connection))), ...(await orders.orderRateUsage(accountId))] };
   }
+}
+
+function unavailable(): ApiError {
+  return catalogError('SERVICE_UNAVAILABLE', 'The OTC desk is not running.');
 }
 
 function callerOf(connection: WsConnection) {

@@ -25,7 +25,7 @@ export function toApiKey(r: ApiKeyRecord) {
 }
 
 /** What a create-key request body becomes: an HMAC key unless a public key is given. */
-export interface KeyRequest { label: string; scopes: string[]; ipAllowlist?: string[]; expiresAt?: number; publicKey?: string; fixSenderCompId?: string; fixSession?: FixSessionSettings }
+export interface KeyRequest { label: string; scopes: string[]; dealer?: boolean; ipAllowlist?: string[]; expiresAt?: number; publicKey?: string; fixSenderCompId?: string; fixSession?: FixSessionSettings }
 
 /** Creates a key for the account from a request body, turning the store's input errors into VALIDATION_FAILED problems. */
 export async function createKey(keys: ApiKeyStore, accountId: string, body: KeyRequest) {
@@ -33,7 +33,7 @@ export async function createKey(keys: ApiKeyStore, accountId: string, body: KeyR
     accountId,
     kind: body.publicKey !== undefined ? 'ed25519' : 'hmac',
     label: body.label,
-    scopes: body.scopes as Scope[],
+    scopes: [...body.scopes, ...(body.dealer === true && !body.scopes.includes('quote') ? ['quote'] : [])] as Scope[],
     ...(body.ipAllowlist !== undefined && { ipAllowlist: body.ipAllowlist }),
     ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
     ...(body.publicKey !== undefined && { publicKey: body.publicKey }),
