@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command, CoreEvent, PlaceOrder, TradingCore } from '../../server/src/core/api.js';
 import { createCore } from '../../server/src/core/index.js';
 import { ceilDivModel, decimal, units } from '../core/decimal-model.js';
-import { BASE_UNIT, FEE_ACCOUNT, MatchingModel, type Fill, type ModelCommand, type Side, type Stp, type Tif } from './matching-model.js';
+import { BASE_UNIT, FEE_ACCOUNT, MatchingModel, type Fill, type ModelCommand, type Side, type Status, type Stp, type Tif } from './matching-model.js';
 
 const T0 = 1_700_000_000_000;
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
@@ -24,7 +24,9 @@ type Intent =
   | { k: 'cancel'; acct: number; pick: number; byCid: boolean; dt: number }
   | { k: 'cancelAll'; acct: number; dt: number }
   | { k: 'expire'; dt: number }
-  | { k: 'cash'; acct: number; deposit: boolean; usd: boolean; amount: number; dt: number };
+  | { k: 'cash'; acct: number; deposit: boolean; usd: boolean; amount: number; dt: number }
+  | { k: 'kill'; acct: number; active: boolean; dt: number }
+  | { k: 'status'; status: Status; dt: number };
 
 const dt = fc.constantFrom(0, 0, 0, 200, 1_000, 5_000);
 const acct = fc.integer({ min: 0, max: ACCOUNTS.length - 1 });
@@ -50,6 +52,11 @@ const intent: fc.Arbitrary<Intent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant('cancel' as const), acct, pick: fc.nat(10), byCid: fc.boolean(), dt }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('cancelAll' as const), acct, dt }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('expire' as const), dt }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('kill' as const), acct, active: fc.integer({ min: 0, max: 3 }).map((n) => n === 0), dt }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('status' as const), status: fc.constantFrom<Status>('open', 'open', 'open', 'open', 'open', 'open', 'open', 'halted', 'cancel_only', 'post_only'), dt }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('cash' as const), acct, deposit: fc.boolean(), usd: fc.boolean(), amount: fc.integer({ min: 1, max: 400 }), dt }) },
 );
 
@@ -58,7 +65,7 @@ const fees = fc.array(fc.record({ maker: fc.integer({ min: -2, max: 6 }), taker:
 
 /** The concrete command for an intent, picking orders among the model's live ones. */
 function concretise(model: MatchingModel, i: Intent, ts: number): ModelCommand {
-  const account = i.k === 'expire' ? '' : ACCOUNTS[i.acct]!;
+  const account = i.k === 'expire' || i.k === 'status' ? '' : ACCOUNTS[i.acct]!;
   /** One of the account's live orders (pick 10: none, to reach ORDER_NOT_FOUND). */
   const pickLive = (pick: number) => {
     const live = model.live.filter((o) => o.account === account).sort((x, y) => x.id - y.id);
@@ -92,6 +99,8 @@ function concretise(model: MatchingModel, i: Intent, ts: number): ModelCommand {
     }
     case 'cancelAll': return { type: 'CancelAll', account };
     case 'expire': return { type: 'Expire' };
+    case 'kill': return { type: 'Kill', account, active: i.active };
+    case 'status': return { type: 'Status', status: i.status };
     case 'cash': {
       const asset = i.usd ? 'USD' as const : 'BTC' as const;
       const amount = i.usd ? BigInt(i.amount) * 1_000_000n : BigInt(i.amount) * 10_000n;
@@ -132,6 +141,8 @@ function coreCommand(c: ModelCommand): Command {
       : { type: 'CancelOrder', accountId: c.account, clientOrderId: c.clientOrderId! };
     case 'CancelAll': return { type: 'CancelAll', accountId: c.account };
     case 'Expire': return { type: 'ExpireOrders' };
+    case 'Kill': return { type: 'SetKillSwitch', accountId: c.account, active: c.active };
+    case 'Status': return { type: 'SetInstrumentStatus', symbol: 'BTC-USD', status: c.status };
     case 'Deposit': return { type: 'Deposit', accountId: c.account, asset: c.asset, amount: c.asset === 'USD' ? usd(c.amount) : btc(c.amount) };
     case 'Withdraw': return { type: 'Withdraw', accountId: c.account, asset: c.asset, amount: c.asset === 'USD' ? usd(c.amount) : btc(c.amount) };
   }
@@ -262,10 +273,10 @@ function takerLeftNothingItCouldTake(model: MatchingModel, c: Extract<ModelComma
 describe('the core agrees with an independent reference model of the trading rules', () => {
   it('on fills, fees, balances and holds, open orders and queue priority after every command of long random streams', () => {
     fc.assert(fc.property(fees, fc.array(intent, { minLength: 150, maxLength: 300 }), (schedules, intents) => run(schedules, intents)), { numRuns: 25 });
-    expect(seen.fills).toBeGreaterThan(500);
-    for (const code of ['INSUFFICIENT_FUNDS', 'POST_ONLY_WOULD_CROSS', 'FOK_NOT_FILLABLE', 'DUPLICATE_CLIENT_ORDER_ID', 'AMEND_NO_CHANGE', 'ORDER_NOT_FOUND', 'NOTIONAL_TOO_SMALL', 'INVALID_ORDER']) {
+    expect(seen.fills).toBeGreaterThan(300);
+    for (const code of ['KILL_SWITCH_ACTIVE', 'INSTRUMENT_HALTED', 'INSTRUMENT_CANCEL_ONLY', 'INSTRUMENT_POST_ONLY', 'INSUFFICIENT_FUNDS', 'POST_ONLY_WOULD_CROSS', 'FOK_NOT_FILLABLE', 'DUPLICATE_CLIENT_ORDER_ID', 'AMEND_NO_CHANGE', 'ORDER_NOT_FOUND', 'NOTIONAL_TOO_SMALL', 'INVALID_ORDER']) {
       expect(seen.codes, code).toContain(code);
     }
-    for (const reason of ['user', 'mass_cancel', 'expired', 'stp', 'ioc_remainder', 'market_no_liquidity']) expect(seen.reasons, reason).toContain(reason);
+    for (const reason of ['user', 'mass_cancel', 'kill_switch', 'expired', 'stp', 'ioc_remainder', 'market_no_liquidity']) expect(seen.reasons, reason).toContain(reason);
   });
 });

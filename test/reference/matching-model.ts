@@ -52,17 +52,22 @@ export type ModelCommand =
   | { type: 'CancelAll'; account: string }
   | { type: 'Expire' }
   | { type: 'Deposit'; account: string; asset: Asset; amount: bigint }
-  | { type: 'Withdraw'; account: string; asset: Asset; amount: bigint };
+  | { type: 'Withdraw'; account: string; asset: Asset; amount: bigint }
+  | { type: 'Kill'; account: string; active: boolean }
+  | { type: 'Status'; status: Status };
+
+export type Status = 'open' | 'halted' | 'cancel_only' | 'post_only';
 
 export interface ModelResult { ok: boolean; code?: string; fills: Fill[] }
 
-interface Account { makerBps: bigint; takerBps: bigint; balances: Record<Asset, { total: bigint; hold: bigint }> }
+interface Account { kill: boolean; makerBps: bigint; takerBps: bigint; balances: Record<Asset, { total: bigint; hold: bigint }> }
 
 export class MatchingModel {
   readonly accounts = new Map<string, Account>();
   /** Every live order (resting or not yet done); ends are removed. */
   live: MOrder[] = [];
   clock = 0;
+  status: Status = 'open';
   private nextId = 1;
   private nextTime = 1;
   private fills: Fill[] = [];
@@ -72,7 +77,7 @@ export class MatchingModel {
   }
 
   private newAccount(makerBps: bigint, takerBps: bigint): Account {
-    return { makerBps, takerBps, balances: { BTC: { total: 0n, hold: 0n }, USD: { total: 0n, hold: 0n } } };
+    return { kill: false, makerBps, takerBps, balances: { BTC: { total: 0n, hold: 0n }, USD: { total: 0n, hold: 0n } } };
   }
 
   addAccount(id: string, makerBps: number, takerBps: number): void {
@@ -168,6 +173,14 @@ export class MatchingModel {
       case 'Deposit':
         this.bal(c.account, c.asset).total += c.amount;
         return undefined;
+      case 'Kill':
+        // Activating cancels every order of the account, in ascending id.
+        this.accounts.get(c.account)!.kill = c.active;
+        if (c.active) for (const o of this.live.filter((x) => x.account === c.account).sort((a, b) => a.id - b.id)) this.end(o);
+        return undefined;
+      case 'Status':
+        this.status = c.status;
+        return undefined;
       case 'Withdraw': {
         const b = this.bal(c.account, c.asset);
         if (b.total - b.hold < c.amount) return 'INSUFFICIENT_FUNDS';
@@ -226,6 +239,10 @@ export class MatchingModel {
     const account = this.accounts.get(c.account);
     if (account === undefined) return 'UNKNOWN_ACCOUNT';
     if (c.account === FEE_ACCOUNT) return 'INVALID_ORDER';
+    if (account.kill) return 'KILL_SWITCH_ACTIVE';
+    if (this.status === 'halted') return 'INSTRUMENT_HALTED';
+    if (this.status === 'cancel_only') return 'INSTRUMENT_CANCEL_ONLY';
+    if (this.status === 'post_only' && (c.market || !c.postOnly)) return 'INSTRUMENT_POST_ONLY';
     if (c.market && (c.tif === 'GTC' || c.tif === 'GTD')) return 'INVALID_ORDER';
     if (c.postOnly && (c.market || c.tif === 'IOC' || c.tif === 'FOK')) return 'INVALID_ORDER';
     if (c.quoteQuantity !== undefined && c.tif === 'FOK') return 'INVALID_ORDER';
@@ -396,6 +413,9 @@ export class MatchingModel {
     if (!this.accounts.has(c.account)) return 'UNKNOWN_ACCOUNT';
     const o = this.findLive(c.account, c.orderId, c.clientOrderId);
     if (o === undefined) return 'ORDER_NOT_FOUND';
+    if (this.accounts.get(c.account)!.kill) return 'KILL_SWITCH_ACTIVE';
+    if (this.status === 'halted') return 'INSTRUMENT_HALTED';
+    if (this.status === 'cancel_only') return 'INSTRUMENT_CANCEL_ONLY';
     let price = o.limit!;
     if (c.newPrice !== undefined) {
       const bad = this.checkPrice(c.newPrice);
@@ -421,6 +441,7 @@ export class MatchingModel {
     const best = this.queue(o.side === 'buy' ? 'sell' : 'buy')[0];
     const crosses = priceChanged && best !== undefined && (o.side === 'buy' ? best.limit! <= price : best.limit! >= price);
     if (crosses && o.postOnly) return 'POST_ONLY_WOULD_CROSS';
+    if (crosses && this.status === 'post_only') return 'INSTRUMENT_POST_ONLY';
     const remaining = quantity - o.filled;
     const account = this.accounts.get(c.account)!;
     const need = o.side === 'sell' ? remaining : this.notional(price, remaining) + this.maxFee(o, account, this.notional(price, remaining));
