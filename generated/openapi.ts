@@ -626,6 +626,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operator/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audit log entries
+         * @description The audit trail, oldest first: every operator action and every API key change, with who did it, when, from which address and in which request. Each entry carries the hash of the one before it, so a changed or removed entry breaks the chain (`npm run audit -- verify <data-dir>` checks it). Page with `after`, the `seq` of the last entry already read.
+         */
+        get: operations["operatorListAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the service status
+         * @description What the operator status page (`/ops`) shows: the readiness checks, how far the journal, the snapshots and the history have got, the live FIX sessions and WebSocket connections, and the most recent rejected commands (at most 50, newest first).
+         */
+        get: operations["operatorGetStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operator/instruments": {
         parameters: {
             query?: never;
@@ -1360,6 +1400,135 @@ export interface components {
              */
             fixSenderCompId?: string;
             fixSession?: components["schemas"]["FixSessionSettings"];
+        };
+        AuditEntryList: {
+            entries: components["schemas"]["AuditEntry"][];
+            /**
+             * @description Present when more entries follow; pass it as `after` for the next page.
+             * @example 100
+             */
+            nextAfter?: number;
+        };
+        /** @description One audited action. `hash` is the SHA-256 (hex) of the entry with `prevHash`, the hash of the entry before it. */
+        AuditEntry: {
+            /**
+             * @description Position in the log, from 1.
+             * @example 1
+             */
+            seq: number;
+            /**
+             * @description When, in ms since the epoch.
+             * @example 1764000000000
+             */
+            at: number;
+            /**
+             * @description Who: the key id of the authenticated caller.
+             * @example k_01JBX4M0ZK2V
+             */
+            actor: string;
+            /**
+             * @description What: the operation id.
+             * @example operatorCreateAccount
+             */
+            action: string;
+            /**
+             * @description What it was done to (an account id, key id or symbol).
+             * @example acc-1
+             */
+            subject: string;
+            /**
+             * @description The client address the request came from.
+             * @example 203.0.113.7
+             */
+            ip?: string;
+            /**
+             * @description The request's X-Request-Id.
+             * @example 01JBX4M0ZK2V6Y3S8Q7W9E5R1T
+             */
+            requestId?: string;
+            /** @description The request's parameters and the response status (never a secret). */
+            detail: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The `hash` of the previous entry (64 zeros for the first).
+             * @example 0000000000000000000000000000000000000000000000000000000000000000
+             */
+            prevHash: string;
+            /**
+             * @description SHA-256 (hex) over this entry and `prevHash`.
+             * @example 5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592
+             */
+            hash: string;
+        };
+        OperatorStatus: {
+            /**
+             * @description What /health/ready answers.
+             * @example true
+             */
+            ready: boolean;
+            /** @description The readiness checks by name. */
+            checks: {
+                [key: string]: {
+                    /** @example true */
+                    ok: boolean;
+                    /** @example shutting down */
+                    detail?: string;
+                };
+            };
+            journal: {
+                /**
+                 * @description The last durable journal record.
+                 * @example 1042
+                 */
+                durableIndex: number;
+                /**
+                 * @description The journal record the newest snapshot covers.
+                 * @example 1000
+                 */
+                snapshotIndex: number;
+                /**
+                 * @description The journal record the history store has projected.
+                 * @example 1042
+                 */
+                historyIndex: number;
+                /**
+                 * @description Durable records the history has not projected yet.
+                 * @example 0
+                 */
+                historyLagRecords: number;
+            };
+            sessions: {
+                fix: {
+                    /** @example DESK_A */
+                    senderCompId: string;
+                    /** @example true */
+                    loggedOn: boolean;
+                }[];
+                /** @example 3 */
+                wsConnections: number;
+                /** @example 7 */
+                wsSubscriptions: number;
+            };
+            /** @description The most recent rejected commands, newest first (at most 50). */
+            recentRejects: {
+                /**
+                 * @description When, in ms since the epoch.
+                 * @example 1764000000000
+                 */
+                at: number;
+                /**
+                 * @example rest
+                 * @enum {string}
+                 */
+                channel: "rest" | "ws" | "fix" | "internal";
+                /** @example PlaceOrder */
+                command: string;
+                /** @example INSUFFICIENT_FUNDS */
+                code: string;
+                /** @example acc-1 */
+                accountId?: string;
+            }[];
         };
         CreatedApiKey: {
             key: components["schemas"]["ApiKey"];
@@ -3242,6 +3411,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorListAuditEntries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Return entries whose `seq` is greater than this (default 0, from the start).
+                 * @example 0
+                 */
+                after?: number;
+                /**
+                 * @description Maximum number of items on one page.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operatorGetStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional: narrows the accepted timestamp window for this request to this many milliseconds (at most 5000). It can never widen the window.
+                 * @example 2000
+                 */
+                "X-API-Window"?: components["parameters"]["ApiWindow"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

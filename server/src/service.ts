@@ -14,6 +14,10 @@ import { createRestApp } from './gateway/rest/app.js';
 import { restChecks } from './gateway/rest/checks.js';
 import { attachWsGateway } from './gateway/ws/gateway.js';
 import { createHandlers } from './gateway/rest/handlers/index.js';
+import type { OperatorStatus } from './gateway/rest/handlers/status.js';
+import { RecentRejects } from './observability/recent-rejects.js';
+import { auditedHandlers } from './gateway/rest/audited-handlers.js';
+import { FileAuditLog } from './audit/file-audit-log.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
 import { startRestWorkers, type RestWorkerPool } from './gateway/rest/workers/worker-pool.js';
@@ -93,7 +97,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ...(opts.timers && { timers: opts.timers }), ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
   });
   // Gateways and order entry submit through this: it counts orders by channel and traces each command.
-  const commands = instrumentBus(bus, trading, tracer);
+  const recentRejects = new RecentRejects();
+  const commands = instrumentBus(bus, trading, tracer, { recent: recentRejects, clock });
   // Keys and timers change rarely and are synced on every commit. The replay and idempotency
   // caches are written on every request, so they commit without a sync (WAL, synchronous=NORMAL):
   // that survives a process crash, and a power loss outlasts the replay window anyway.
@@ -149,10 +154,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const otc = await startOtcDesk({ config, bus: commands, orders, history: bus.history, historySynced: () => bus.historySynced(), clock });
 
-  const handlers: HandlerMap = {
-    ...createHandlers({ clock, bus: commands, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan, rfq: otc.desk }),
+  // Every operator action and API key change is appended to the hash-chained audit log.
+  const auditLog = FileAuditLog.open(join(config.dataDir, 'audit.log'));
+  const handlers: HandlerMap = auditedHandlers({
+    ...createHandlers({
+      clock, bus: commands, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan, rfq: otc.desk,
+      audit: auditLog, status: () => operatorStatus(),
+    }),
     ...opts.handlerOverrides,
-  };
+  }, auditLog, { clock, onError: (err, operationId) => logger.error({ err, operationId }, 'audit entry could not be written') });
   const app = createRestApp({
     config, logger, metrics, handlers, readiness, tracer,
     validateResponses: opts.validateResponses ?? false,
@@ -207,6 +217,24 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }, 10_000) : undefined;
   retention?.unref();
 
+  // What the operator status page shows (GET /v1/operator/status).
+  const operatorStatus = (): OperatorStatus => {
+    const durability = bus.status();
+    return {
+      ...readiness(),
+      journal: {
+        durableIndex: durability.durableIndex, snapshotIndex: durability.snapshotIndex, historyIndex: durability.historyIndex,
+        historyLagRecords: Math.max(0, durability.durableIndex - durability.historyIndex),
+      },
+      sessions: {
+        fix: [...(fix?.sessions.entries() ?? [])].map(([senderCompId, session]) => ({ senderCompId, loggedOn: session.isLoggedOn })),
+        wsConnections: ws.metrics.connectionsOpen,
+        wsSubscriptions: ws.subscriptions(),
+      },
+      recentRejects: recentRejects.list(),
+    };
+  };
+
   let closing: Promise<void> | undefined;
   return {
     httpPort: port,
@@ -230,6 +258,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         await bus.close();
         gatewayDb.close();
         cacheDb.close();
+        auditLog.close();
         sharedLimits?.close();
         // Spans still buffered go out now; a tracer the caller passed in is the caller's to shut down.
         if (!opts.tracing) await tracing.shutdown().catch(() => {});

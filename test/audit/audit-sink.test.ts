@@ -78,8 +78,8 @@ describe('audited REST handlers', () => {
     await expect(audited.revokeApiKey!(request({ path: { keyId: 'ak_x' }, body: undefined }))).rejects.toThrow('no such key');
     await audited.listOrders!(request({ path: {}, body: undefined }));
     expect(sink.entries).toEqual([
-      { at: 42, actor: 'ak_op', action: 'operatorCreateAccount', subject: 'acc-9', detail: { path: {}, body: { accountId: 'acc-9' }, status: 201 } },
-      { at: 42, actor: 'ak_op', action: 'createApiKey', subject: 'ak_new', detail: { path: {}, body: { label: 'bot', scopes: ['read'] }, status: 201, keyId: 'ak_new' } },
+      { at: 42, actor: 'ak_op', action: 'operatorCreateAccount', subject: 'acc-9', detail: { path: {}, body: { accountId: 'acc-9' }, status: 201 }, ip: '127.0.0.1', requestId: 'r' },
+      { at: 42, actor: 'ak_op', action: 'createApiKey', subject: 'ak_new', detail: { path: {}, body: { label: 'bot', scopes: ['read'] }, status: 201, keyId: 'ak_new' }, ip: '127.0.0.1', requestId: 'r' },
     ]);
     expect(JSON.stringify(sink.entries)).not.toContain('never-recorded');
     expect(['operatorSetKillSwitch', 'revokeApiKey', 'createApiKey'].every(isAudited)).toBe(true);

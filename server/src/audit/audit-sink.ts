@@ -15,6 +15,10 @@ export interface AuditEntry {
   subject: string;
   /** The request's parameters (never secrets). */
   detail: Record<string, unknown>;
+  /** The client address the request came from. */
+  ip?: string;
+  /** The request's X-Request-Id. */
+  requestId?: string;
 }
 
 export interface AuditSink {

@@ -8,10 +8,14 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Command, CommandResult } from '../core/api.js';
 import type { CommandBus } from '../sequencer/api.js';
+import type { RecentRejects } from './recent-rejects.js';
 import { currentChannel } from './tracing.js';
 import type { TradingMetrics } from './trading-metrics.js';
 
-export function instrumentBus(bus: CommandBus, metrics: TradingMetrics, tracer: Tracer): CommandBus {
+/** Where rejected commands are remembered (the status page), with the clock that stamps them. */
+export interface RejectLog { recent: RecentRejects; clock: () => number }
+
+export function instrumentBus(bus: CommandBus, metrics: TradingMetrics, tracer: Tracer, rejects?: RejectLog): CommandBus {
   const submit = (command: Command): Promise<CommandResult> =>
     tracer.startActiveSpan('sequencer.submit', { kind: SpanKind.INTERNAL, attributes: { 'trading.command': command.type } }, async (span) => {
       const channel = currentChannel();
@@ -22,8 +26,13 @@ export function instrumentBus(bus: CommandBus, metrics: TradingMetrics, tracer: 
           metrics.orders.inc({ channel, outcome: result.ok ? 'accepted' : 'rejected' });
           metrics.orderAck.observe({ channel }, (performance.now() - startedAt) / 1000);
         }
+        countQuote(metrics, command.type, result.ok);
         span.setAttribute('trading.outcome', result.ok ? 'accepted' : 'rejected');
-        if (!result.ok) span.setAttribute('trading.reject_code', result.code);
+        if (!result.ok) {
+          span.setAttribute('trading.reject_code', result.code);
+          const accountId = (command as { accountId?: string }).accountId;
+          rejects?.recent.add({ at: rejects.clock(), channel, command: command.type, code: result.code, ...(accountId !== undefined && { accountId }) });
+        }
         return result;
       } catch (error) {
         // A durability failure, or a fault: either way the order was not acknowledged.
@@ -44,4 +53,14 @@ export function instrumentBus(bus: CommandBus, metrics: TradingMetrics, tracer: 
       return bus.healthy;
     },
   };
+}
+
+/** RFQ outcomes, read off the quote commands the RFQ desk and order entry submit. */
+function countQuote(metrics: TradingMetrics, type: Command['type'], ok: boolean): void {
+  if (type === 'IssueQuote' && ok) metrics.rfqs.inc({ outcome: 'quoted' });
+  else if (type === 'AcceptQuote') {
+    metrics.rfqs.inc({ outcome: ok ? 'accepted' : 'rejected' });
+    if (ok) metrics.quoteTrades.inc();
+  } else if (type === 'DeclineQuote' && ok) metrics.rfqs.inc({ outcome: 'declined' });
+  else if (type === 'WithdrawQuote' && ok) metrics.rfqs.inc({ outcome: 'withdrawn' });
 }

@@ -58,8 +58,8 @@ export function createTradingMetrics(registry: Registry): TradingMetrics {
     fixResendRequests: new Counter({ name: 'fix_resend_requests_total', help: 'FIX ResendRequests, by direction (in: served to the counterparty, out: sent on a gap).', labelNames: ['direction'] as const, registers }),
     fixSessionRejects: new Counter({ name: 'fix_session_rejects_total', help: 'FIX session-level Rejects (35=3) sent, by SessionRejectReason(373).', labelNames: ['reason'] as const, registers }),
     fixBusinessRejects: new Counter({ name: 'fix_business_rejects_total', help: 'FIX BusinessMessageRejects (35=j) sent, by BusinessRejectReason(380).', labelNames: ['reason'] as const, registers }),
-    rfqs: new Counter({ name: 'trading_rfqs_total', help: 'Requests for quote, by outcome (quoted, accepted, expired, rejected); counted once the RFQ service runs.', labelNames: ['outcome'] as const, registers }),
-    quoteTrades: new Counter({ name: 'trading_quote_trades_total', help: 'Trades executed against a firm quote; counted once the RFQ service runs.', registers }),
+    rfqs: new Counter({ name: 'trading_rfqs_total', help: 'Firm quotes, by outcome: quoted (issued), accepted, rejected (an acceptance the core refused), declined, withdrawn.', labelNames: ['outcome'] as const, registers }),
+    quoteTrades: new Counter({ name: 'trading_quote_trades_total', help: 'Trades executed against a firm quote (accepted quotes).', registers }),
     jetstreamAppend: new Histogram({ name: 'trading_jetstream_append_duration_seconds', help: 'Distributed mode: time to append one command batch to the JetStream log.', buckets: LATENCY_BUCKETS, registers }),
     leaderChanges: new Counter({ name: 'trading_leader_changes_total', help: 'Distributed mode: times this process became or stopped being the sequencer leader.', registers }),
   };

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedFetch, type HmacCredentials } from '../../helpers/signing.js';
+import { sampleSum } from '../../observability/exposition.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 
 let svc: TestService;
@@ -58,6 +59,11 @@ describe('OTC RFQ over REST', () => {
     expect(accept.body.quote).toMatchObject({ status: 'executed', executedSide: 'buy' });
     expect(accept.body.order).toMatchObject({ status: 'filled', quoteId: q.body.quoteId, price: '25075.05', quantity: '2' });
     expect(accept.body.fills).toEqual([expect.objectContaining({ price: '25075.05', quantity: '2', venue: 'rfq', liquidity: 'taker', quoteId: q.body.quoteId })]);
+    // Counted on /metrics: the quote issued, accepted, and one quote trade.
+    const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+    expect(sampleSum(metrics, 'trading_rfqs_total', { outcome: 'quoted' })).toBeGreaterThanOrEqual(1);
+    expect(sampleSum(metrics, 'trading_rfqs_total', { outcome: 'accepted' })).toBe(1);
+    expect(sampleSum(metrics, 'trading_quote_trades_total')).toBe(1);
     expect(await balance(client, 'BTC')).toBe('3');
     expect(await balance(client, 'USD')).toBe('49849.9');
 

@@ -12,6 +12,7 @@ import { ApiError } from '../../errors/api-error.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpMetrics } from '../../observability/metrics.js';
 import type { HandlerMap } from './operations.js';
+import { opsPageRouter } from './ops-page.js';
 import { problemHandler } from './problem.js';
 import { reenterRequestContext, requestContext } from './request-context.js';
 import { listOperations, operationRouter, type BeforeHandler } from './routes.js';
@@ -55,6 +56,7 @@ export function createRestApp(opts: RestAppOptions): Express {
     app.use(cors({ origin: opts.config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'], maxAge: 600 }));
   }
   app.use(serviceRouter({ metrics: opts.metrics, readiness: opts.readiness }));
+  app.use(opsPageRouter());
 
   app.use(
     '/v1',

@@ -35,6 +35,8 @@ export function auditedHandlers(handlers: HandlerMap, sink: AuditSink, options: 
         action: operationId,
         subject,
         detail: { path: req.path, ...(body !== undefined && { body }), status: response.status, ...(createdKey !== undefined && { keyId: createdKey }) },
+        ...(req.ip && { ip: req.ip }),
+        ...(req.requestId && { requestId: req.requestId }),
       }).catch((error: unknown) => options.onError(error, operationId));
       return response;
     };

@@ -54,6 +54,8 @@ export interface WsGateway {
   /** Refuses new connections, closes the open ones (1001), waits for cancel-on-disconnect. Idempotent. */
   close(): Promise<void>;
   readonly metrics: Readonly<WsMetrics>;
+  /** Subscriptions open now, over every connection. */
+  subscriptions(): number;
 }
 
 /** How often conflated subscriptions are checked for a drained outbound buffer. */
@@ -230,6 +232,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
 
   return {
     metrics,
+    subscriptions: () => subscriptionCount(connections),
     close() {
       closing ??= (async () => {
         server.off('upgrade', onUpgrade);

@@ -1,4 +1,7 @@
 /** The complete operationId → handler map. `HandlerMap` makes a missing operation a compile error. */
+import type { AuditLog } from '../../../audit/file-audit-log.js';
+import { auditHandlers } from './audit.js';
+import { statusHandlers, type OperatorStatus } from './status.js';
 import type { ApiKeyStore } from '../../../auth/index.js';
 import type { HistoryStore } from '../../../history/store.js';
 import type { RequestRateLimiter } from '../../../limits/index.js';
@@ -25,6 +28,10 @@ export interface HandlerDeps {
   requestLimiter: RequestRateLimiter;
   deadMan: DeadManSwitches;
   rfq: RfqDesk;
+  /** The audit trail the operator API reads. */
+  audit: AuditLog;
+  /** The service's status, for the operator status page. */
+  status: () => OperatorStatus;
 }
 
 export function createHandlers(deps: HandlerDeps): HandlerMap {
@@ -41,5 +48,7 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
     ...rfqHandlers({ desk: deps.rfq }),
     ...apiKeyHandlers({ keys: deps.keys, orders: deps.orders }),
     ...operatorHandlers({ bus: deps.bus, core, keys: deps.keys, orders: deps.orders, requestLimiter: deps.requestLimiter }),
+    ...auditHandlers({ audit: deps.audit }),
+    ...statusHandlers({ status: deps.status }),
   };
 }
