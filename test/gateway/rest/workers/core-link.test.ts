@@ -20,6 +20,7 @@ import { CoreLink, remoteHandlers } from '../../../../server/src/gateway/rest/wo
 import { createLogger } from '../../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../../server/src/observability/metrics.js';
 import { DurabilityError } from '../../../../server/src/sequencer/api.js';
+import { eventually } from '../../../helpers/eventually.js';
 
 /** Two connected channel ends; messages go through a JSON round trip, serialised on send as over IPC. */
 function channelPair() {
@@ -173,7 +174,7 @@ describe('a core that does not answer', () => {
     });
     const { app, pair } = workerAppCalling(handlers);
     const pending = answer(app);
-    await vi.waitFor(() => expect(entered).toBe(true));
+    await eventually(() => expect(entered).toBe(true));
     pair.close();
     expect(await pending).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE', detail: 'The trading core is unreachable.' } });
     release();
@@ -187,10 +188,10 @@ describe('a worker\'s readiness', () => {
     const { app, pair } = workerAppCalling(handlersThrowing(() => new Error('unused')), {
       readiness: () => ({ ready: coreReady, checks: { journal: { ok: coreReady, ...(!coreReady && { detail: 'disk full' }) } } }),
     });
-    await vi.waitFor(async () => expect((await request(app).get('/health/ready')).status).toBe(200));
+    await eventually(async () => expect((await request(app).get('/health/ready')).status).toBe(200));
     expect((await request(app).get('/health/ready')).body).toEqual({ status: 'ready', checks: { core: { ok: true }, journal: { ok: true } } });
     coreReady = false;
-    await vi.waitFor(async () => expect((await request(app).get('/health/ready')).status).toBe(503));
+    await eventually(async () => expect((await request(app).get('/health/ready')).status).toBe(503));
     expect((await request(app).get('/health/ready')).body.checks).toEqual({ core: { ok: true }, journal: { ok: false, detail: 'disk full' } });
     pair.close();
     const gone = await request(app).get('/health/ready');
@@ -200,8 +201,8 @@ describe('a worker\'s readiness', () => {
 
   it('is not ready when pings go unanswered', async () => {
     const { app, pair } = workerAppCalling(handlersThrowing(() => new Error('unused')));
-    await vi.waitFor(async () => expect((await request(app).get('/health/ready')).status).toBe(200));
+    await eventually(async () => expect((await request(app).get('/health/ready')).status).toBe(200));
     pair.mute();
-    await vi.waitFor(async () => expect((await request(app).get('/health/ready')).status).toBe(503), { timeout: 2000 });
+    await eventually(async () => expect((await request(app).get('/health/ready')).status).toBe(503));
   });
 });
