@@ -18,6 +18,7 @@ import type { OperatorStatus } from './gateway/rest/handlers/status.js';
 import { RecentRejects } from './observability/recent-rejects.js';
 import { auditedHandlers } from './gateway/rest/audited-handlers.js';
 import { FileAuditLog } from './audit/file-audit-log.js';
+import { fanOutAudit } from './audit/audit-sink.js';
 import type { HandlerMap } from './gateway/rest/operations.js';
 import type { Readiness } from './gateway/rest/service-routes.js';
 import { startRestWorkers, type RestWorkerPool } from './gateway/rest/workers/worker-pool.js';
@@ -44,6 +45,10 @@ import { openDurableSequencer, type DurableSequencer } from './sequencer/durable
 import type { Timers } from './sequencer/expiry-timer.js';
 import { SqliteIdempotencyStore } from './storage/idempotency-store.js';
 import { openDatabase } from './storage/sqlite.js';
+import { openExternalStores } from './storage/external-stores.js';
+import { PostgresHistory } from './history/postgres-history.js';
+import { PostgresHistoryProjection } from './history/postgres-projection.js';
+import type { HistoryReader } from './history/reader.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -91,6 +96,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const tracer = tracing.tracer;
   let shuttingDown = false;
 
+  // stores: external connects first: an unreachable Redis or PostgreSQL stops start-up before anything else opens.
+  const secretBox = SecretBox.fromConfig(resolveSecretsKey(config));
+  const external = config.stores === 'external' ? await openExternalStores(config, secretBox, logger.child({ component: 'stores' }), { onLockout: hooks.onLockout }) : undefined;
+
   const bus = await openDurableSequencer({
     dataDir: config.dataDir, logger, clock: { now: clock }, observer: sequencerObserver(trading, tracer),
     snapshotEveryCommands: config.snapshots.everyCommands, snapshotIntervalMs: config.snapshots.intervalMs,
@@ -104,19 +113,31 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // that survives a process crash, and a power loss outlasts the replay window anyway.
   const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
   const cacheDb = openDatabase(join(config.dataDir, 'request-cache.db'), { synchronous: 'NORMAL' });
-  const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(resolveSecretsKey(config)), { now: clock });
+  const keys = external?.keys ?? new SqliteApiKeyStore(gatewayDb, secretBox, { now: clock });
   // With REST workers, every process spends request weight and counts authentication failures
-  // in one shared store; a single process keeps them in memory.
-  const sharedLimits = config.http.workers > 0 ? await openSharedLimits(config, { hooks }) : undefined;
-  const requestLimiter = sharedLimits?.requestLimiter ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), now: clock, onRefused: hooks.onRequestRefused });
+  // in one shared store; a single process keeps them in memory. External stores share them with every host.
+  const sharedLimits = config.http.workers > 0 && !external ? await openSharedLimits(config, { hooks }) : undefined;
+  const requestLimiter = sharedLimits?.requestLimiter
+    ?? new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), now: clock, onRefused: hooks.onRequestRefused, ...(external && { buckets: external.buckets }) });
   const verifier = new RequestVerifier({
-    store: keys, replayCache: new SqliteReplayCache(cacheDb), now: clock, onFailure: hooks.onAuthFailure,
-    lockout: sharedLimits?.lockout ?? new AuthLockout({ onLockout: hooks.onLockout }),
+    store: keys, replayCache: external?.replayCache ?? new SqliteReplayCache(cacheDb), now: clock, onFailure: hooks.onAuthFailure,
+    lockout: external?.lockout ?? sharedLimits?.lockout ?? new AuthLockout({ onLockout: hooks.onLockout }),
+    onError: (err) => logger.error({ err }, 'authentication store failed'),
   });
+  // History reads: the embedded store, or PostgreSQL kept up with it by the copy loop.
+  const pgHistory = external ? new PostgresHistory(external.pool) : undefined;
+  const localChanges = external ? bus.history.changeReader() : undefined;
+  const historyCopy = localChanges && pgHistory ? new PostgresHistoryProjection({
+    // The replica writes the embedded history from its own thread: its seq is read from the database.
+    source: localChanges, target: pgHistory, localSynced: () => bus.historySynced(), localSeq: () => localChanges.projectedSeq(),
+    subscribe: (wake) => bus.onEvents(wake), logger: logger.child({ component: 'history-copy' }),
+  }) : undefined;
+  const history: HistoryReader = pgHistory ?? bus.history;
+  const historySynced = historyCopy ? () => historyCopy.synced() : () => bus.historySynced();
   const orders = new OrderEntry({
-    bus: commands, history: bus.history, historySynced: () => bus.historySynced(),
-    orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies(config.limits), onRefused: hooks.onOrderRefused }),
-    idempotency: new SqliteIdempotencyStore(cacheDb), clock, tracer, onOrderRateLimited: hooks.onOrderRateLimited,
+    bus: commands, history, historySynced,
+    orderLimiter: new OrderRateLimiter({ now: clock, policies: configuredOrderPolicies(config.limits), onRefused: hooks.onOrderRefused, ...(external && { windows: external.windows }) }),
+    idempotency: external?.idempotency ?? new SqliteIdempotencyStore(cacheDb), clock, tracer, onOrderRateLimited: hooks.onOrderRateLimited,
   });
   const deadMan = new DeadManSwitches(gatewayDb, async (accountId) => {
     const outcome = await orders.cancelAll(accountId);
@@ -143,26 +164,34 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const readiness = (): Readiness => {
     const durability = bus.status();
+    // Without Redis nothing can be authenticated or limited: not ready. Without PostgreSQL trading
+    // goes on (history reads answer 503): reported, but still ready.
+    const redisOk = external?.redisReady() ?? true;
+    const copy = historyCopy?.status();
     return {
-      ready: !shuttingDown && durability.healthy,
+      ready: !shuttingDown && durability.healthy && redisOk,
       checks: {
         shutdown: { ok: !shuttingDown, ...(shuttingDown && { detail: 'shutting down' }) },
         journal: { ok: durability.healthy, ...(durability.failure !== undefined && { detail: durability.failure }) },
+        ...(external && { redis: { ok: redisOk, ...(!redisOk && { detail: `Redis is ${external.redis.status}` }) } }),
+        ...(copy && { history: { ok: copy.ok, ...(copy.detail !== undefined && { detail: `PostgreSQL: ${copy.detail}` }) } }),
       },
     };
   };
 
   const otc = await startOtcDesk({ config, bus: commands, orders, history: bus.history, historySynced: () => bus.historySynced(), clock });
 
-  // Every operator action and API key change is appended to the hash-chained audit log.
+  // Every operator action and API key change is appended to the hash-chained audit log, and with
+  // external stores also to PostgreSQL's append-only audit table.
   const auditLog = FileAuditLog.open(join(config.dataDir, 'audit.log'));
+  const auditSink = external ? fanOutAudit(auditLog, external.audit) : auditLog;
   const handlers: HandlerMap = auditedHandlers({
     ...createHandlers({
-      clock, bus: commands, history: bus.history, historySynced: () => bus.historySynced(), keys, orders, requestLimiter, deadMan, rfq: otc.desk,
+      clock, bus: commands, history, historySynced, keys, orders, requestLimiter, deadMan, rfq: otc.desk,
       audit: auditLog, status: () => operatorStatus(),
     }),
     ...opts.handlerOverrides,
-  }, auditLog, { clock, onError: (err, operationId) => logger.error({ err, operationId }, 'audit entry could not be written') });
+  }, auditSink, { clock, onError: (err, operationId) => logger.error({ err, operationId }, 'audit entry could not be written') });
   const app = createRestApp({
     config, logger, metrics, handlers, readiness, tracer,
     validateResponses: opts.validateResponses ?? false,
@@ -190,6 +219,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       bus: commands, orders, observer: fixObserver(trading, tracer), authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
+      ...(external && { leases: external.leases }),
     });
   }
 
@@ -255,11 +285,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         await ws.close();
         await Promise.all([drain(server, config.http.shutdownGraceMs), fix?.close()]);
         deadMan.close();
+        await historyCopy?.close();
         await bus.close();
         gatewayDb.close();
         cacheDb.close();
         auditLog.close();
         sharedLimits?.close();
+        await external?.close();
         // Spans still buffered go out now; a tracer the caller passed in is the caller's to shut down.
         if (!opts.tracing) await tracing.shutdown().catch(() => {});
         logger.info('service stopped');

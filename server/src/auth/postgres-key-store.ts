@@ -4,8 +4,10 @@
  * every process at once through LISTEN/NOTIFY (a trigger announces each one, also those made by
  * hand), which drops the cached key and tells the process's revocation listeners (WebSocket and
  * FIX close the key's sessions). Notifications are lost while the listening connection is down,
- * so each process also polls for revocations numbered above the last it saw, and drops its whole
- * cache whenever that connection had to be re-established.
+ * so each process also polls for revocations it has not heard of, and polls again as soon as that
+ * connection is back. While PostgreSQL cannot be reached, cached keys keep verifying (trading
+ * goes on); a revocation committed meanwhile by a process that could still reach it takes effect
+ * here when this process reconnects.
  */
 import pg from 'pg';
 import type { PostgresPool } from '../storage/postgres.js';
@@ -207,11 +209,10 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     this.#listener = client;
   }
 
-  /** The listening connection is gone: anything announced meanwhile was missed, so forget every cached key and listen again. */
+  /** The listening connection is gone: listen again, then poll for what was announced meanwhile. */
   #relisten(client: pg.Client): void {
     if (this.#closed || this.#listener !== client) return;
     this.#listener = undefined;
-    this.#cache.clear();
     client.end().catch(() => undefined);
     const retry = (): void => {
       this.#reconnectTimer = setTimeout(() => {

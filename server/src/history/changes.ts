@@ -31,11 +31,13 @@ export interface HistoryChanges {
 
 export class HistoryChangeReader {
   readonly #read: (afterSeq: number, maxSeqs: number) => HistoryChanges;
+  readonly #projected: () => number;
 
   constructor(db: SqliteDatabase) {
     // Finds the orders changed after a seq; only this reader needs it, so it is made here.
     db.exec('CREATE INDEX IF NOT EXISTS orders_by_last_seq ON orders (last_seq)');
     const projected = db.prepare<[], { value: number }>(`SELECT value FROM history_meta WHERE key = 'projected_seq'`);
+    this.#projected = () => projected.get()!.value;
     const orders = db.prepare<[number, number], OrderRow>('SELECT * FROM orders WHERE last_seq > ? AND first_seq <= ?');
     const fills = db.prepare<[number, number], FillRow>('SELECT * FROM fills WHERE seq > ? AND seq <= ? ORDER BY seq');
     const quoteTrades = db.prepare<[number, number], QuoteTradeRow>('SELECT * FROM quote_trades WHERE seq > ? AND seq <= ? ORDER BY seq');
@@ -48,6 +50,11 @@ export class HistoryChangeReader {
         toSeq, orders: orders.all(afterSeq, toSeq), fills: fills.all(afterSeq, toSeq), quoteTrades: quoteTrades.all(afterSeq, toSeq), balanceChanges: balances.all(afterSeq, toSeq),
       };
     });
+  }
+
+  /** The seq the embedded history has reached, as committed (whichever connection wrote it). */
+  projectedSeq(): number {
+    return this.#projected();
   }
 
   /** Changes after `afterSeq`, covering at most `maxSeqs` sequence numbers. */

@@ -6,7 +6,7 @@
  */
 import type { AmendOrder, CancelOrder, Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
 import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import type { HistoryStore } from '../history/store.js';
+import type { HistoryReader } from '../history/reader.js';
 import type { OrderRateLimiter, RateLimitUsage } from '../limits/index.js';
 import { TRACER_NAME } from '../observability/tracing.js';
 import { DurabilityError, type CommandBus } from '../sequencer/api.js';
@@ -30,7 +30,7 @@ export interface PlaceOptions {
 
 export interface OrderEntryDeps {
   bus: CommandBus;
-  history: Pick<HistoryStore, 'getOrder'> | undefined;
+  history: Pick<HistoryReader, 'getOrder'> | undefined;
   /** Resolves once the history holds every acknowledged command (it trails by a moment). */
   historySynced?: () => Promise<void>;
   orderLimiter: OrderRateLimiter;
@@ -196,7 +196,13 @@ export class OrderEntry {
   }
 
   async #spendOrderRate(accountId: string): Promise<Refusal | undefined> {
-    const decision = await this.#deps.orderLimiter.consume(accountId);
+    let decision;
+    try {
+      decision = await this.#deps.orderLimiter.consume(accountId);
+    } catch {
+      // A shared order-rate store (Redis) that cannot be reached refuses the order: fail closed.
+      return refusal('SERVICE_UNAVAILABLE', 'The order-rate limit store cannot be reached; the order was refused and nothing was changed.');
+    }
     if (decision.allowed) return undefined;
     const retryAfterSeconds = decision.retryAfterSeconds ?? 1;
     return refusal('RATE_LIMITED', `Order rate limit exceeded (${decision.refusedBy.join(', ')}); retry after ${retryAfterSeconds} s.`, { rateLimit: decision });

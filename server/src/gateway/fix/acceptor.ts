@@ -4,7 +4,9 @@
  * its session — one per (account, SenderCompID); a SenderCompID belongs to one account — and
  * from then on hands frames to the session.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -17,6 +19,7 @@ import { logonFailureText, type LogonAuthenticator } from './auth.js';
 import { FixApplication } from './application.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
+import { fixSessionLease, type SessionLeases } from './session-leases.js';
 import { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { parseUtcTimestamp } from './time.js';
@@ -60,6 +63,15 @@ export interface FixAcceptorOptions {
   storeSynchronous?: 'FULL' | 'NORMAL';
   /** Time allowed between connect and a valid Logon. */
   logonTimeoutMs?: number;
+  /**
+   * Leases shared with the other gateways (Redis, with stores: external): a session (account,
+   * SenderCompID) is live on one gateway at a time. Without it, only this acceptor's own sessions count.
+   */
+  leases?: SessionLeases;
+  /** This gateway's name in the leases (default: host name, pid and a random suffix). */
+  leaseOwner?: string;
+  /** A lease lapses this long after its holder last renewed it (default 15 s; renewed every third of it). */
+  leaseTtlMs?: number;
   logger?: Logger;
   now?: () => number;
   /** Told about every session's traffic (metrics, traces). */
@@ -150,6 +162,35 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     expiryTimers.set(session, timer);
   };
 
+  const leaseOwner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const leaseTtlMs = options.leaseTtlMs ?? 15_000;
+  /**
+   * Renews a session's lease while it is live; a renewal refused (the lease lapsed and another
+   * gateway took it) or failing until the lease would have lapsed logs the session out. Returns
+   * the stop function, which also gives the lease back.
+   */
+  const keepLease = (lease: string, live: () => FixSession | undefined): (() => void) => {
+    const leases = options.leases!;
+    let renewedAt = Date.now();
+    const timer = setInterval(() => {
+      leases.renew(lease, leaseOwner, leaseTtlMs).then(
+        (held) => {
+          if (held) renewedAt = Date.now();
+          else live()?.logout('Session lease lost');
+        },
+        (err: unknown) => {
+          logger.warn({ err, lease }, 'FIX session lease renewal failed');
+          if (Date.now() - renewedAt >= leaseTtlMs) live()?.logout('Session registry unavailable');
+        },
+      );
+    }, Math.max(1, Math.floor(leaseTtlMs / 3)));
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      void leases.release(lease, leaseOwner).catch(() => undefined);
+    };
+  };
+
   const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.setNoDelay(true);
@@ -165,6 +206,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       },
     };
     let session: FixSession | undefined;
+    let leaseRenewal: (() => void) | undefined;
     let authenticating = false;
     const held: string[] = [];
     const logonTimer = setTimeout(() => {
@@ -246,6 +288,32 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         socket.destroy();
         return;
       }
+      if (options.leases) {
+        const lease = fixSessionLease(result.principal.accountId, sender);
+        let held: boolean;
+        try {
+          held = await options.leases.acquire(lease, leaseOwner, leaseTtlMs);
+        } catch (err) {
+          logger.error({ err, sender }, 'FIX session lease store unreachable');
+          refuse('Session registry unavailable, try again later');
+          return;
+        }
+        if (socket.destroyed) {
+          void options.leases.release(lease, leaseOwner).catch(() => undefined);
+          return;
+        }
+        if (!held) {
+          refuse('Session is logged on at another gateway');
+          return;
+        }
+        if (target.isConnected) {
+          // Logged on here by another connection meanwhile: its lease is the one held.
+          logger.warn({ remoteAddress, sender }, 'second FIX Logon for a session already logged on');
+          socket.destroy();
+          return;
+        }
+        leaseRenewal = keepLease(lease, () => session);
+      }
       clearTimeout(logonTimer);
       session = target;
       session.keyId = result.principal.keyId;
@@ -272,6 +340,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     socket.on('close', () => {
       sockets.delete(socket);
       clearTimeout(logonTimer);
+      leaseRenewal?.();
       session?.connectionClosed(connection);
     });
   };

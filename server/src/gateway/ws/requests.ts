@@ -148,7 +148,14 @@ export class RequestProcessor {
     const id = isRequestId(fields.id) ? fields.id : null;
     const answerError = (error: ApiError, usage?: RateLimitUsage[]) => connection.sendAnswer(errorFrame(error, { id, op, usage }));
 
-    const decision = await requestLimiter.consume(op === undefined ? 'wsMessage' : WEIGHT_OF[op], callerOf(connection));
+    let decision;
+    try {
+      decision = await requestLimiter.consume(op === undefined ? 'wsMessage' : WEIGHT_OF[op], callerOf(connection));
+    } catch (error) {
+      // A shared limit store (Redis) that cannot be reached refuses the frame: fail closed.
+      this.deps.logger.error({ err: error, connection: connection.id }, 'ws: rate-limit store unreachable');
+      return answerError(catalogError('AUTH_UNAVAILABLE', 'The rate-limit store cannot be reached; the request was refused rather than let through unlimited.'));
+    }
     if (!decision.allowed) {
       if (connection.countRefusal()) {
         connection.close(CloseCode.RateLimitFlood, 'too many requests refused for rate limiting');

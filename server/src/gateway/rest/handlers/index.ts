@@ -3,7 +3,7 @@ import type { AuditLog } from '../../../audit/file-audit-log.js';
 import { auditHandlers } from './audit.js';
 import { statusHandlers, type OperatorStatus } from './status.js';
 import type { ApiKeyStore } from '../../../auth/index.js';
-import type { HistoryStore } from '../../../history/store.js';
+import type { HistoryReader } from '../../../history/reader.js';
 import type { RequestRateLimiter } from '../../../limits/index.js';
 import type { DeadManSwitches } from '../../../order-entry/dead-man-switch.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
@@ -21,7 +21,7 @@ import { systemHandlers } from './system.js';
 export interface HandlerDeps {
   clock: () => number;
   bus: CommandBus;
-  history: HistoryStore;
+  history: HistoryReader;
   historySynced: () => Promise<void>;
   keys: ApiKeyStore;
   orders: OrderEntry;

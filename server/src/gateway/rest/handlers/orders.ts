@@ -2,7 +2,7 @@ import type { components } from '../../../../../generated/openapi.js';
 import type { OrderRef, OrderStatus, OrderView } from '../../../core/api.js';
 import { ApiError } from '../../../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy } from '../../../limits/index.js';
-import type { HistoryStore } from '../../../history/store.js';
+import type { HistoryReader } from '../../../history/reader.js';
 import { InvalidCursorError } from '../../../history/cursor.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
 import { apiCanceledOrders, apiOrderResult, fillFromRecord, placeRequestFromApi, refusalError, toApiOrder } from '../../../order-entry/views.js';
@@ -19,7 +19,7 @@ type OrderOps =
 
 export interface OrderDeps {
   orders: OrderEntry;
-  history: HistoryStore;
+  history: HistoryReader;
   /** History reads wait for it, so a client sees its own acknowledged orders and fills. */
   historySynced: () => Promise<void>;
 }
@@ -29,9 +29,9 @@ export function accountOf(principal: Principal | undefined): string {
   return principal.accountId;
 }
 
-function withCursorErrors<T>(read: () => T): T {
+async function withCursorErrors<T>(read: () => T | Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (err) {
     if (err instanceof InvalidCursorError) throw invalidCursorError();
     throw err;
@@ -82,7 +82,7 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
     },
     listOrders: async ({ principal, query }) => {
       await historySynced();
-      const page = withCursorErrors(() =>
+      const page = await withCursorErrors(() =>
         history.listOrders(
           accountOf(principal),
           {
@@ -99,7 +99,7 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
     },
     listFills: async ({ principal, query }) => {
       await historySynced();
-      const page = withCursorErrors(() =>
+      const page = await withCursorErrors(() =>
         history.listFills(
           accountOf(principal),
           { ...(query.symbol !== undefined && { symbol: query.symbol }), ...(query.start !== undefined && { from: query.start }), ...(query.end !== undefined && { to: query.end }) },

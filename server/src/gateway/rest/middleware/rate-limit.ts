@@ -6,11 +6,21 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Principal } from '../../../auth/index.js';
+import { ApiError } from '../../../errors/api-error.js';
 import { UNMATCHED_OPERATION } from '../request-context.js';
 import { rateLimitedError, type RequestRateLimiter } from '../../../limits/index.js';
 
 export interface RateLimiters {
   requests: RequestRateLimiter;
+}
+
+function limitsUnavailable(): ApiError {
+  return new ApiError({
+    status: 503,
+    code: 'AUTH_UNAVAILABLE',
+    detail: 'The rate-limit store cannot be reached; the request was refused rather than let through unlimited.',
+    headers: { 'Retry-After': '1' },
+  });
 }
 
 /** res.locals key: set once the request's own operation limiter has decided on it. */
@@ -21,7 +31,13 @@ export function rateLimit(limiters: RateLimiters, operationId: string): RequestH
     const principal = res.locals.principal as Principal | undefined;
     const ip = req.ip ?? req.socket.remoteAddress ?? '';
     (async () => {
-      const decision = await limiters.requests.consume(operationId, { ip, keyId: principal?.keyId });
+      let decision;
+      try {
+        decision = await limiters.requests.consume(operationId, { ip, keyId: principal?.keyId });
+      } catch {
+        // A shared limit store (Redis) that cannot be reached refuses the request: fail closed.
+        return next(limitsUnavailable());
+      }
       // Admitted or refused, this request has been charged: rateLimitRefusals must not charge it again.
       res.locals[CHARGED] = true;
       if (!decision.allowed) return next(rateLimitedError(decision));

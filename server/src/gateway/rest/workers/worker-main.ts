@@ -26,6 +26,9 @@ import { channelToCore } from './channel.js';
 import { coreExposition, serveRegistry } from './cluster-metrics.js';
 import type { StartMessage } from './protocol.js';
 import { CoreLink, remoteHandlers } from './remote-handlers.js';
+import { openExternalStores } from '../../../storage/external-stores.js';
+import { configuredRequestPolicies } from '../../../limits/policies.js';
+import { RequestRateLimiter } from '../../../limits/index.js';
 import { openSharedLimits } from '../../../limits/shared-limits.js';
 
 const channel = channelToCore();
@@ -44,14 +47,6 @@ const start = await new Promise<StartMessage>((resolve) => {
 const { config, port, operationIds } = start;
 const logger = createLogger(config.logLevel).child({ restWorker: cluster.worker?.id, pid: process.pid });
 
-// The core process's own files: keys (revocations are seen at once through PRAGMA data_version)
-// and the replay cache, whose primary key refuses a signature a second time whichever process
-// saw it first. openDatabase sets a busy_timeout, so concurrent writers wait rather than fail.
-const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
-const keys = new SqliteApiKeyStore(gatewayDb, SecretBox.fromConfig(start.secretsKey));
-const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cache.db'));
-// Request weight and authentication failures are counted in the shared limits database, whose
-// expired lockout counters the core process sweeps.
 // This worker counts its own requests, refusals and authentication failures; its /metrics answers
 // the core's sum over every process.
 const fromCore = coreExposition(channel);
@@ -60,9 +55,36 @@ const hooks = refusalHooks(createTradingMetrics(metrics.registry));
 serveRegistry(channel, metrics.registry);
 // The OTEL_* variables are inherited from the core process; handler calls carry the trace on to it.
 const tracing = tracingFromEnv();
-const limits = await openSharedLimits(config, { sweepExpiredLockouts: false, hooks });
+const box = SecretBox.fromConfig(start.secretsKey);
+/**
+ * The stores this worker verifies and limits with. Embedded: the core process's own files, keys
+ * (revocations are seen at once through PRAGMA data_version) and the replay cache, whose primary
+ * key refuses a signature a second time whichever process saw it first (openDatabase sets a
+ * busy_timeout, so concurrent writers wait rather than fail), and the shared limits database,
+ * whose expired lockout counters the core process sweeps. External: Redis and PostgreSQL, as
+ * every process on every host.
+ */
+async function openStores() {
+  if (config.stores === 'external') {
+    const external = await openExternalStores(config, box, logger, { onLockout: hooks.onLockout });
+    const requestLimiter = new RequestRateLimiter({ policies: configuredRequestPolicies(config.limits), buckets: external.buckets, onRefused: hooks.onRequestRefused });
+    return { keys: external.keys, replayCache: external.replayCache, lockout: external.lockout, requestLimiter, close: () => external.close() };
+  }
+  const gatewayDb = openDatabase(join(config.dataDir, 'gateway.db'));
+  const replayCache = SqliteReplayCache.openFile(join(config.dataDir, 'request-cache.db'));
+  const limits = await openSharedLimits(config, { sweepExpiredLockouts: false, hooks });
+  return {
+    keys: new SqliteApiKeyStore(gatewayDb, box), replayCache, lockout: limits.lockout, requestLimiter: limits.requestLimiter,
+    close: async () => {
+      limits.close();
+      replayCache.close();
+      gatewayDb.close();
+    },
+  };
+}
+const stores = await openStores();
 const verifier = new RequestVerifier({
-  store: keys, replayCache, lockout: limits.lockout, onFailure: hooks.onAuthFailure,
+  store: stores.keys, replayCache: stores.replayCache, lockout: stores.lockout, onFailure: hooks.onAuthFailure,
   onError: (err) => logger.error({ err }, 'authentication store failed'),
 });
 const link = new CoreLink(channel);
@@ -72,7 +94,7 @@ const app = createRestApp({
   handlers: remoteHandlers(link, operationIds),
   readiness: () => link.readiness(),
   // The same checks as the core process's REST.
-  ...restChecks({ verifier, requestLimiter: limits.requestLimiter }),
+  ...restChecks({ verifier, requestLimiter: stores.requestLimiter }),
 });
 
 let server;
@@ -93,10 +115,8 @@ function stop(reason: string, graceMs: number): void {
     await drain(listening, graceMs);
     link.close();
     fromCore.close();
-    limits.close();
     await tracing.shutdown().catch(() => {});
-    replayCache.close();
-    gatewayDb.close();
+    await stores.close();
     logger.info('REST worker stopped');
     process.exit(0);
   })();
