@@ -38,10 +38,6 @@ export function validateConfig(candidate: unknown): Config {
   if (config.mode === 'production' && config.secretsKey === undefined) {
     throw new ConfigError('Invalid configuration:\n  /secretsKey is required in production (SECRETS_KEY: 64 hex digits or base64 of 32 bytes)');
   }
-  if (config.stores === 'external') {
-    const missing = [config.redisUrl === undefined && '/redisUrl (REDIS_URL)', config.databaseUrl === undefined && '/databaseUrl (DATABASE_URL)'].filter(Boolean);
-    if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n  stores: external needs ${missing.join(' and ')}`);
-  }
   if (config.http.workers > 0 && config.http.workersPort !== 0 && config.http.workersPort === config.http.port) {
     throw new ConfigError('Invalid configuration:\n  /http/workersPort must differ from /http/port (REST_WORKERS_PORT and PORT are two listeners)');
   }

@@ -42,10 +42,10 @@ export const CONFIG_SCHEMA = Type.Object({
   }, { additionalProperties: false }),
   dataDir: Type.String({ minLength: 1, default: './data', env: 'DATA_DIR', description: 'Where the journal, snapshots and embedded databases live; created on first start.' }),
   stores: oneOf(['embedded', 'external'], { default: 'embedded', env: 'STORES', description: 'Where shared state lives: `embedded` (memory and SQLite in the data directory) or `external` (Redis and PostgreSQL, shared by gateways on several hosts; see docs/operations.md).' }),
-  redisUrl: Type.Optional(Type.String({ minLength: 1, env: 'REDIS_URL', description: 'Redis for `stores: external`: redis:// or rediss://.' })),
+  redisUrl: Type.String({ default: '', env: 'REDIS_URL', description: 'Redis for `stores: external`: redis:// or rediss:// (required there, unused otherwise).' }),
   redisKeyPrefix: Type.String({ maxLength: 64, default: '', env: 'REDIS_KEY_PREFIX', description: 'Prepended to every Redis key, so several services can share one Redis.' }),
-  databaseUrl: Type.Optional(Type.String({ minLength: 1, env: 'DATABASE_URL', description: 'PostgreSQL for `stores: external`: postgres://.' })),
-  databaseSchema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', env: 'DATABASE_SCHEMA', description: "The PostgreSQL schema of the tables (default: the server's search_path, normally public)." })),
+  databaseUrl: Type.String({ default: '', env: 'DATABASE_URL', description: 'PostgreSQL for `stores: external`: postgres:// (required there, unused otherwise).' }),
+  databaseSchema: Type.String({ pattern: '^([a-z_][a-z0-9_]*)?$', default: '', env: 'DATABASE_SCHEMA', description: "The PostgreSQL schema of the tables (empty: the server's search_path, normally public)." }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', env: 'LOG_LEVEL', description: 'Least severe log level written.' }),
   secretsKey: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$', env: 'SECRETS_KEY', description: 'Key that encrypts API secrets at rest: 64 hex digits or base64 of 32 bytes. Required in production; in demo mode one is generated into the data directory.' })),
   fix: Type.Object({

@@ -35,13 +35,19 @@ export interface ExternalStores {
   close(): Promise<void>;
 }
 
+/** stores: external without the URLs it needs. */
+export class StoresConfigError extends Error {
+  override readonly name = 'StoresConfigError';
+}
+
 export interface ExternalStoreHooks {
   /** Told of each authentication lockout (metrics). */
   onLockout?: AuthLockoutOptions['onLockout'];
 }
 
 export async function openExternalStores(config: Config, box: SecretBox, logger: Logger, hooks: ExternalStoreHooks = {}): Promise<ExternalStores> {
-  if (config.redisUrl === undefined || config.databaseUrl === undefined) throw new Error('stores: external needs REDIS_URL and DATABASE_URL');
+  const missing = [config.redisUrl === '' && 'REDIS_URL (redisUrl)', config.databaseUrl === '' && 'DATABASE_URL (databaseUrl)'].filter(Boolean);
+  if (missing.length > 0) throw new StoresConfigError(`stores: external needs ${missing.join(' and ')}`);
   let lastRedisError = '';
   const redis = await connectRedis(config.redisUrl, {
     onError: (error) => {
@@ -56,7 +62,7 @@ export async function openExternalStores(config: Config, box: SecretBox, logger:
   });
   let pool: PostgresPool | undefined;
   try {
-    const schema = config.databaseSchema !== undefined ? { schema: config.databaseSchema } : {};
+    const schema = config.databaseSchema !== '' ? { schema: config.databaseSchema } : {};
     pool = await connectPostgres(config.databaseUrl, { ...schema, onError: (error) => logger.warn({ err: error }, 'PostgreSQL connection lost') });
     const keys = await PostgresApiKeyStore.open(pool, postgresConfig(config.databaseUrl, schema), box, {
       onError: (error) => logger.warn({ err: error }, 'API key revocations: listening or polling failed; retrying'),
