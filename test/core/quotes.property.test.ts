@@ -35,7 +35,7 @@ for (const c of SETUP) if (c.type === 'Deposit') DEPOSITS[c.asset] = (DEPOSITS[c
 
 type Step =
   | { k: 'issue'; client: number; quoter: number; side: 0 | 1 | 2; mid: number; spread: number; lots: number; ttl: number }
-  | { k: 'accept'; client: number; stranger: boolean; pick: number; sell: boolean }
+  | { k: 'accept'; client: number; stranger: boolean; pick: number; sell: boolean; matchSide?: boolean }
   | { k: 'decline'; client: number; pick: number }
   | { k: 'withdraw'; pick: number }
   | { k: 'fee'; acct: number; bps: number }
@@ -46,6 +46,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('issue' as const), client: fc.nat(3), quoter: fc.nat(3), side: fc.constantFrom(0 as const, 1 as const, 2 as const), mid: fc.integer({ min: 100, max: 400 }), spread: fc.nat(4), lots: fc.integer({ min: 1, max: 9000 }), ttl: fc.integer({ min: 0, max: 50 }) }),
   fc.record({ k: fc.constant('accept' as const), client: fc.nat(3), stranger: fc.integer({ min: 0, max: 5 }).map((n) => n === 0), pick: fc.nat(30), sell: fc.boolean() }),
   fc.record({ k: fc.constant('accept' as const), client: fc.nat(3), stranger: fc.constant(false), pick: fc.constant(0), sell: fc.boolean() }),
+  // The newest quote, by its owner, on a side the quote offers: the step most likely to execute.
+  fc.record({ k: fc.constant('accept' as const), client: fc.nat(3), stranger: fc.constant(false), pick: fc.constant(0), sell: fc.boolean(), matchSide: fc.constant(true) }),
   fc.record({ k: fc.constant('decline' as const), client: fc.nat(3), pick: fc.nat(30) }),
   fc.record({ k: fc.constant('withdraw' as const), pick: fc.nat(30) }),
   fc.record({ k: fc.constant('fee' as const), acct: fc.nat(3), bps: fc.integer({ min: 0, max: 200 }) }),
@@ -53,11 +55,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 30 }) }),
 );
 
-interface Issued { quoteId: string; accountId: string }
+interface Issued { quoteId: string; accountId: string; side: string }
 
 function toCommand(s: Step, issued: Issued[], ts: number): Command {
   // pick 0 is the newest quote, the likeliest to be still open.
-  const at = (pick: number): Issued => (issued.length === 0 ? { quoteId: '1', accountId: 'a0' } : issued[issued.length - 1 - (pick % issued.length)]!);
+  const at = (pick: number): Issued => (issued.length === 0 ? { quoteId: '1', accountId: 'a0', side: 'two_way' } : issued[issued.length - 1 - (pick % issued.length)]!);
   const quoteAt = (pick: number): string => at(pick).quoteId;
   switch (s.k) {
     case 'issue': {
@@ -71,7 +73,8 @@ function toCommand(s: Step, issued: Issued[], ts: number): Command {
     }
     case 'accept': {
       const q = at(s.pick);
-      return { type: 'AcceptQuote', accountId: s.stranger ? ACCOUNTS[s.client]! : q.accountId, quoteId: q.quoteId, side: s.sell ? 'sell' : 'buy' };
+      const side = s.matchSide === true && q.side !== 'two_way' ? q.side : s.sell ? 'sell' : 'buy';
+      return { type: 'AcceptQuote', accountId: s.stranger ? ACCOUNTS[s.client]! : q.accountId, quoteId: q.quoteId, side };
     }
     case 'decline': return { type: 'DeclineQuote', accountId: ACCOUNTS[s.client]!, quoteId: quoteAt(s.pick) };
     case 'withdraw': return { type: 'WithdrawQuote', quoteId: quoteAt(s.pick) };
@@ -115,7 +118,7 @@ describe('OTC quote trades (property)', () => {
         const result = core.apply({ ts, command });
         if (i >= cut) tail.push({ ts, command, result: JSON.stringify(result) });
         for (const e of result.events) {
-          if (e.type === 'QuoteIssued') issued.push({ quoteId: e.quote.quoteId, accountId: e.quote.accountId });
+          if (e.type === 'QuoteIssued') issued.push({ quoteId: e.quote.quoteId, accountId: e.quote.accountId, side: e.quote.side });
           if (e.type === 'QuoteClosed' && e.quote.status === 'executed') executed.set(e.quote.quoteId, (executed.get(e.quote.quoteId) ?? 0) + 1);
           if (e.type === 'OrderFilled' && e.order.quoteId !== undefined) expect(e.order.status).toBe('filled');
         }
@@ -125,7 +128,7 @@ describe('OTC quote trades (property)', () => {
       executions += executed.size;
       const restored = restoreCore(snapshot!);
       for (const t of tail) expect(JSON.stringify(restored.apply({ ts: t.ts, command: t.command }))).toBe(t.result);
-    }), { numRuns: 150 });
+    }), { numRuns: 300 });
     // The generator must reach executions, not only refusals.
     expect(executions).toBeGreaterThan(20);
   });
