@@ -4,7 +4,9 @@
  *
  *   data dir → durable sequencer (journal + core + history) → order entry → gateways
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { TlsOptions } from 'node:tls';
 import { join } from 'node:path';
 import { AuthLockout, RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache } from './auth/index.js';
 import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveSecretsKey, type Credentials } from './bootstrap.js';
@@ -82,6 +84,14 @@ export interface RunningService {
   demo: Credentials | undefined;
   /** Stops taking new work, drains in-flight requests, and closes everything. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The FIX acceptor's TLS settings: the certificate and key files, TLS 1.2 or later. */
+function fixTls(config: Config): TlsOptions | undefined {
+  const { tlsCertFile, tlsKeyFile } = config.fix;
+  if (tlsCertFile === undefined && tlsKeyFile === undefined) return undefined;
+  if (tlsCertFile === undefined || tlsKeyFile === undefined) throw new Error('fix.tlsCertFile and fix.tlsKeyFile must be set together');
+  return { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), minVersion: 'TLSv1.2' };
 }
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
@@ -220,6 +230,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
       ...(external && { leases: external.leases }),
+      ...(fixTls(config) && { tls: fixTls(config) }),
     });
   }
 

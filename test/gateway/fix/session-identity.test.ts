@@ -157,3 +157,42 @@ describe('the key checked before every application message', () => {
     expect(venue.bus.core.order('acc-l', { clientOrderId: 'R-1' })).toBeUndefined();
   });
 });
+
+describe('per-session settings from the key', () => {
+  let venue: TestVenue;
+  beforeAll(async () => {
+    venue = await startVenue({ clients: { DESK: 'acc-d' } });
+  });
+  afterAll(() => venue.close());
+
+  it('lets a read-only key with fixSession.dropCopy log on as a drop copy that sees other channels and sends no orders; without it, refuses', async () => {
+    const created = await venue.keyStore.create({ accountId: 'acc-d', kind: 'hmac', label: 'copy', scopes: ['read'], senderCompId: 'DESK-DC', fixSession: { dropCopy: true } });
+    const copyKey: TestKey = { keyId: created.record.keyId, secret: Buffer.from(created.secret!, 'base64url'), accountId: 'acc-d', senderCompId: 'DESK-DC' };
+    const { client: copy, answer } = await attempt(venue, 'DESK-DC', copyKey, true);
+    expect(answer.msgType).toBe('A');
+    // An order placed through order entry on another channel reaches the drop copy.
+    const placed = await venue.orders.place('acc-d', { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '100', quantity: '1', timeInForce: 'GTC', clientOrderId: 'REST-1' });
+    expect(placed.ok).toBe(true);
+    const report = await copy.next('8');
+    expect([report.get(11), report.get(150), report.get(1)]).toEqual(['REST-1', '0', 'acc-d']);
+    copy.send('D', order('DC-1', '1', '100'));
+    const refused = await copy.next('j');
+    expect(refused.get(380)).toBe('6');
+    copy.close();
+
+    const plain = await venue.keyStore.create({ accountId: 'acc-d', kind: 'hmac', label: 'read', scopes: ['read'], senderCompId: 'DESK-RO' });
+    const roKey: TestKey = { keyId: plain.record.keyId, secret: Buffer.from(plain.secret!, 'base64url'), accountId: 'acc-d', senderCompId: 'DESK-RO' };
+    const { answer: roAnswer } = await attempt(venue, 'DESK-RO', roKey, true);
+    expect(roAnswer.msgType).toBe('5');
+    expect(roAnswer.get(58)).toMatch(/^AUTH_SCOPE_MISSING/);
+  });
+
+  it('applies the key\'s HeartBtInt bounds at Logon', async () => {
+    const created = await venue.keyStore.create({ accountId: 'acc-d', kind: 'hmac', label: 'hb', scopes: ['trade'], senderCompId: 'DESK-HB', fixSession: { minHeartBtInt: 10, maxHeartBtInt: 20 } });
+    const key: TestKey = { keyId: created.record.keyId, secret: Buffer.from(created.secret!, 'base64url'), accountId: 'acc-d', senderCompId: 'DESK-HB' };
+    const client = await FixClient.connect(venue.acceptor.port, 'DESK-HB');
+    client.logon(key, { heartBtInt: 30, reset: true });
+    const refused = await client.next();
+    expect([refused.msgType, refused.get(58)]).toEqual(['5', 'HeartBtInt must be between 10 and 20']);
+  });
+});

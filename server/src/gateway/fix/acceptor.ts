@@ -260,8 +260,8 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
           targetCompId: logon.get(Tag.TargetCompID)!,
         },
         ip: remoteAddress,
-        // Every session reads; a trading one (not a drop copy) also needs `trade`, checked below.
-        requiredScope: 'read',
+        // The scope depends on the key's settings (drop copy: read; trading: trade), checked below.
+        requiredScope: undefined,
       });
       authenticating = false;
       if (socket.destroyed) return;
@@ -270,8 +270,9 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         return;
       }
       const own = result.principal.fixSession ?? {};
-      if (!(own.dropCopy ?? config.dropCopy ?? false) && !result.principal.scopes.includes('trade')) {
-        refuse(`${logonFailureText({ ok: false, code: 'AUTH_SCOPE_MISSING' })}: a key without the trade scope logs on only as a drop copy (fixSession.dropCopy)`);
+      const dropCopy = own.dropCopy ?? config.dropCopy ?? false;
+      if (!result.principal.scopes.includes(dropCopy ? 'read' : 'trade')) {
+        refuse(`${logonFailureText({ ok: false, code: 'AUTH_SCOPE_MISSING' })}: ${dropCopy ? 'a drop copy needs the read scope' : 'a key without the trade scope logs on only as a drop copy (fixSession.dropCopy)'}`);
         return;
       }
       const minHb = own.minHeartBtInt ?? DEFAULT_SESSION_SETTINGS.minHeartBtInt;
@@ -345,7 +346,8 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     });
   };
 
-  const server: Server = options.tls ? createTlsServer(options.tls, onConnection) : createTcpServer(onConnection);
+  // TLS 1.2 is the floor unless the options ask for more.
+  const server: Server = options.tls ? createTlsServer({ minVersion: 'TLSv1.2', ...options.tls }, onConnection) : createTcpServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
