@@ -89,8 +89,8 @@ export interface RunningService {
 /** The FIX acceptor's TLS settings: the certificate and key files, TLS 1.2 or later. */
 function fixTls(config: Config): TlsOptions | undefined {
   const { tlsCertFile, tlsKeyFile } = config.fix;
-  if (tlsCertFile === undefined && tlsKeyFile === undefined) return undefined;
-  if (tlsCertFile === undefined || tlsKeyFile === undefined) throw new Error('fix.tlsCertFile and fix.tlsKeyFile must be set together');
+  if (tlsCertFile === '' && tlsKeyFile === '') return undefined;
+  if (tlsCertFile === '' || tlsKeyFile === '') throw new Error('fix.tlsCertFile and fix.tlsKeyFile must be set together');
   return { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), minVersion: 'TLSv1.2' };
 }
 

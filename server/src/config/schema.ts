@@ -55,8 +55,8 @@ export const CONFIG_SCHEMA = Type.Object({
     compId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$', default: 'EXCHANGE', description: 'Our CompID: the TargetCompID(56) counterparties send.' }),
     resetOnLogon: Type.Boolean({ default: false, description: 'Reset sequence numbers at every Logon.' }),
     cancelOnDisconnect: Type.Boolean({ default: false, description: "Cancel a session's orders when it disconnects." }),
-    tlsCertFile: Type.Optional(Type.String({ minLength: 1, env: 'FIX_TLS_CERT_FILE', description: 'PEM certificate (chain) file: when set with tlsKeyFile, the FIX acceptor speaks TLS 1.2 or later only.' })),
-    tlsKeyFile: Type.Optional(Type.String({ minLength: 1, env: 'FIX_TLS_KEY_FILE', description: "PEM private key file of the FIX acceptor's TLS certificate." })),
+    tlsCertFile: Type.String({ default: '', env: 'FIX_TLS_CERT_FILE', description: 'PEM certificate (chain) file: when set with tlsKeyFile, the FIX acceptor speaks TLS 1.2 or later only (empty: plain TCP).' }),
+    tlsKeyFile: Type.String({ default: '', env: 'FIX_TLS_KEY_FILE', description: "PEM private key file of the FIX acceptor's TLS certificate (empty: plain TCP)." }),
   }, { additionalProperties: false }),
   limits: Type.Object({
     keyWeightPerSecond: Type.Integer({ minimum: 20, maximum: 1_000_000, default: 100, description: 'Request weight per API key per second.' }),
