@@ -55,7 +55,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 30 }) }),
 );
 
-interface Issued { quoteId: string; accountId: string; side: string }
+interface Issued { quoteId: string; accountId: string; side: 'buy' | 'sell' | 'two_way' }
 
 function toCommand(s: Step, issued: Issued[], ts: number): Command {
   // pick 0 is the newest quote, the likeliest to be still open.
