@@ -73,7 +73,7 @@ function toCommand(s: Step, issued: Issued[], ts: number): Command {
     }
     case 'accept': {
       const q = at(s.pick);
-      const side = s.matchSide === true && q.side !== 'two_way' ? q.side : s.sell ? 'sell' : 'buy';
+      const side = (s.matchSide === true && q.side !== 'two_way' ? q.side : s.sell ? 'sell' : 'buy') as 'buy' | 'sell';
       return { type: 'AcceptQuote', accountId: s.stranger ? ACCOUNTS[s.client]! : q.accountId, quoteId: q.quoteId, side };
     }
     case 'decline': return { type: 'DeclineQuote', accountId: ACCOUNTS[s.client]!, quoteId: quoteAt(s.pick) };
