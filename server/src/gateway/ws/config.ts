@@ -33,6 +33,8 @@ export interface WsConfig {
   sendsPerTurn: number;
   /** Sends waiting in the gateway's delivery queue above which market data is conflated for everyone. */
   conflateQueuedSends: number;
+  /** How long a closing connection has to complete the close handshake before its socket is dropped. */
+  closeGraceMs: number;
 }
 
 export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
@@ -52,6 +54,7 @@ export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
   maxConnections: 20_000,
   sendsPerTurn: 256,
   conflateQueuedSends: 200_000,
+  closeGraceMs: 1000,
 };
 
 /** The endpoint path, fixed by the contract. */

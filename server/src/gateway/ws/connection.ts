@@ -143,12 +143,12 @@ export class WsConnection {
     return this.#refusedCount > this.config.maxRefusedPerSecond;
   }
 
-  /** Sends a close frame; if the peer does not complete the handshake within a second, drops the socket. */
+  /** Sends a close frame; if the peer does not complete the handshake within closeGraceMs, drops the socket. */
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.ws.close(code, reason);
-    setTimeout(() => this.ws.terminate(), 1000).unref();
+    setTimeout(() => this.ws.terminate(), this.config.closeGraceMs).unref();
   }
 
   #send(data: string | Buffer): void {
