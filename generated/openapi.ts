@@ -21,6 +21,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get system status
+         * @description The venue's status and each instrument's. `normal`: trading as usual. `cancel_only`: every instrument accepts only cancels (or is halted). `maintenance`: the service is shutting down or cannot make new state durable; retry later. Public, weight 1; the docs landing page shows it live.
+         */
+        get: operations["getSystemStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/demo/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a demo account
+         * @description Demo mode only: creates a sandbox account of your own, funded (100,000 USD, 2 BTC, 20 ETH), and a `read`+`trade` HMAC API key for it. The secret is shown once, in this response. Limited to 5 accounts per client IP per hour (`429 RATE_LIMITED` with `Retry-After` beyond that). Not available in production mode (`404 NOT_FOUND`). Takes no request body.
+         */
+        post: operations["createDemoAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/instruments": {
         parameters: {
             query?: never;
@@ -741,8 +781,8 @@ export interface components {
         Problem: {
             /**
              * Format: uri
-             * @description A URI identifying the problem type; resolves to its entry in the error catalog.
-             * @example https://docs.example-exchange.test/errors#VALIDATION_FAILED
+             * @description A URI identifying the problem type; it resolves to the code's entry in the error guide served by the same host (`/docs/guides/errors#<code>`).
+             * @example http://localhost:8080/docs/guides/errors#VALIDATION_FAILED
              */
             type: string;
             /**
@@ -766,10 +806,42 @@ export interface components {
              */
             instance?: string;
             /**
-             * @description The machine-readable error code from the catalog.
+             * @description The machine-readable error code from the catalog (`docs/errors.md`, `api-spec/errors.yaml`). The served contract (`/openapi.json`) lists the catalog's codes as this field's `enum`; new codes may be added in any release, so treat an unknown one by its HTTP status.
              * @example VALIDATION_FAILED
              */
             code: string;
+            /**
+             * @description `INSUFFICIENT_FUNDS`: the asset the order would hold.
+             * @example USD
+             */
+            asset?: string;
+            /** @description `INSUFFICIENT_FUNDS`: the amount of `asset` the order needed available (for an amend, beyond what it already holds). */
+            required?: components["schemas"]["Decimal"];
+            /** @description `INSUFFICIENT_FUNDS`: the amount of `asset` that was available. */
+            available?: components["schemas"]["Decimal"];
+            /** @description `PRICE_OUTSIDE_BAND`: the reference price (last trade, else the mid). */
+            referencePrice?: components["schemas"]["Decimal"];
+            /** @description `PRICE_OUTSIDE_BAND`: the lowest price inside the band, on the tick. */
+            minPrice?: components["schemas"]["Decimal"];
+            /** @description `PRICE_OUTSIDE_BAND`: the highest price inside the band, on the tick. */
+            maxPrice?: components["schemas"]["Decimal"];
+            /** @description `AUTH_TIMESTAMP_OUT_OF_WINDOW`: the server clock when the request was checked; adjust your clock offset by it. */
+            serverTime?: components["schemas"]["Millis"];
+            /**
+             * @description `AUTH_INVALID`, demo mode only: the canonical string the server computed from your request (the one your signature must cover). Compare it with yours. Never sent in production mode.
+             * @example 1718464000000
+             *     GET
+             *     /v1/balances
+             *     e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            canonicalString?: string;
+            /**
+             * @description `RATE_LIMITED`, `AUTH_LOCKED_OUT`: seconds to wait, as in `Retry-After`.
+             * @example 1
+             */
+            retryAfterSeconds?: number;
+            /** @description `RATE_LIMITED`: every limit the request was counted against, with its usage. */
+            limits?: components["schemas"]["RateLimitUsage"][];
             /**
              * @description Same as the `X-Request-Id` response header.
              * @example 01JBX4M0ZK2V6Y3S8Q7W9E5R1T
@@ -797,6 +869,44 @@ export interface components {
              */
             iso: string;
         };
+        SystemStatus: {
+            /**
+             * @description `normal`: trading as usual. `cancel_only`: no instrument accepts new orders. `maintenance`: the service is shutting down or cannot make new state durable.
+             * @example normal
+             * @enum {string}
+             */
+            status: "normal" | "maintenance" | "cancel_only";
+            /**
+             * @description `demo`: a demo market (market maker, self-service accounts). `production`: neither.
+             * @example demo
+             * @enum {string}
+             */
+            mode: "demo" | "production";
+            serverTime: components["schemas"]["Millis"];
+            instruments: {
+                symbol: components["schemas"]["Symbol"];
+                status: components["schemas"]["InstrumentStatus"];
+            }[];
+        };
+        DemoAccount: {
+            accountId: components["schemas"]["AccountId"];
+            /**
+             * @description The API key id (`X-API-Key`).
+             * @example ak_2vR8wTqLmN4xYz7AbC3dEf
+             */
+            keyId: string;
+            /**
+             * @description The HMAC secret, base64url (32 bytes). Shown only here.
+             * @example q3Zl1m2N4b5V6c7X8z9A0s1D2f3G4h5J6k7L8p9O0iU
+             */
+            secret: string;
+            scopes: components["schemas"]["Scope"][];
+            /** @description What the account was funded with. */
+            balances: {
+                asset: components["schemas"]["AssetCode"];
+                amount: components["schemas"]["PositiveDecimal"];
+            }[];
+        };
         /**
          * @description `open`: all orders accepted. `post_only`: only post-only limit orders. `cancel_only`: only
          *     cancels. `halted`: trading stopped; cancels still accepted.
@@ -813,6 +923,11 @@ export interface components {
             minQuantity: components["schemas"]["PositiveDecimal"];
             maxQuantity: components["schemas"]["PositiveDecimal"];
             minNotional: components["schemas"]["PositiveDecimal"];
+            /**
+             * @description The fat-finger band: a limit price more than this many basis points from the reference price (the last trade, else the mid) is refused with `PRICE_OUTSIDE_BAND`, whose problem gives the reference price and the allowed range. `0`: no band.
+             * @example 1500
+             */
+            priceBandBps?: number;
             status: components["schemas"]["InstrumentStatus"];
         };
         InstrumentPage: {
@@ -1844,6 +1959,57 @@ export interface operations {
                     "application/json": components["schemas"]["ServerTime"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSystemStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemStatus"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createDemoAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new account and its key. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoAccount"];
+                };
+            };
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

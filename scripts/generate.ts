@@ -15,6 +15,7 @@ import { generateAsyncApi } from './codegen/asyncapi.js';
 import { writeChangelog } from './codegen/changelog.js';
 import { writeConfigTable } from './codegen/config-table.js';
 import { writeDocsSite } from './codegen/docs-site.js';
+import { stripVendorCalls } from './codegen/redoc-offline.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (...parts: string[]) => join(root, 'generated', ...parts);
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   // 4. The REST reference as one self-contained HTML page (no CDN: works offline), without
   //    Redoc's client telemetry (it would send readers' page views to a third party).
   redocly('build-docs', 'generated/openapi.yaml', '--inlineBundle', '--openapi.disableTelemetry', '--title', 'Trading API — REST reference', '-o', 'generated/docs/rest.html');
+  writeFileSync(out('docs/rest.html'), stripVendorCalls(readFileSync(out('docs/rest.html'), 'utf8')));
 
   // 5. The WebSocket contract: validated, typed, and rendered as generated/docs/websocket.html.
   await generateAsyncApi(root);
@@ -87,7 +89,8 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 
 Every error carries a stable, machine-readable \`code\`. On REST it is the \`code\` member of an
 [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details body
-(\`Content-Type: application/problem+json\`), whose \`type\` is \`${catalog.baseUri}#<code>\`.
+(\`Content-Type: application/problem+json\`), whose \`type\` is this page on the host that
+answered, \`http://<host>${catalog.baseUri}#<code>\`, so it leads to the code's entry below.
 WebSocket error frames carry the same codes; FIX rejects carry them in \`Text(58)\`.
 
 Codes are never renamed or removed. New codes may be added in any release, so treat an unknown

@@ -7,7 +7,7 @@
  * The REST (rest.html) and WebSocket (websocket.html) references beside them come from their own
  * generators. Links between guides (`errors.md#CODE`) become links between pages.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Marked, type Tokens } from 'marked';
 
@@ -17,7 +17,7 @@ export const guideUrl = (slug: string) => `${DOCS_BASE}/guides/${slug}`;
 
 /** How the landing page and the sidebar group the guides; a guide not named here goes under "More". */
 export const GUIDE_GROUPS: readonly { title: string; slugs: readonly string[] }[] = [
-  { title: 'Get started', slugs: ['quickstart', 'trading-api'] },
+  { title: 'Get started', slugs: ['quickstart', 'trading-api', 'typescript-sdk', 'python-sdk', 'live-market'] },
   { title: 'Essentials', slugs: ['authentication', 'rate-limits', 'errors', 'trading-rules'] },
   { title: 'Streaming and FIX', slugs: ['websocket', 'fix-rules-of-engagement'] },
   { title: 'Releases', slugs: ['versioning', 'changelog'] },
@@ -40,6 +40,24 @@ export function headingSlug(text: string): string {
     .trim()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
+}
+
+/**
+ * User guides that live beside their package rather than in docs/ (each package ships its
+ * README), published on the site under a slug of their own. Links to the file become links to the page.
+ */
+export const PACKAGE_GUIDES: readonly { slug: string; file: string }[] = [
+  { slug: 'typescript-sdk', file: 'sdk/README.md' },
+  { slug: 'python-sdk', file: 'sdk-python/README.md' },
+];
+
+/** docs/*.md and the package guides that exist: everything the site publishes as a guide. */
+export function loadSiteGuides(root: string): Guide[] {
+  const packaged = PACKAGE_GUIDES.filter((p) => existsSync(join(root, p.file))).map((p) => {
+    const markdown = readFileSync(join(root, p.file), 'utf8');
+    return { slug: p.slug, title: /^# +(.+?) *$/m.exec(markdown)?.[1] ?? p.slug, markdown };
+  });
+  return [...loadGuides(join(root, 'docs')), ...packaged].sort((a, b) => (a.slug < b.slug ? -1 : 1));
 }
 
 export function loadGuides(docsDir: string): Guide[] {
@@ -78,6 +96,9 @@ export function groupGuides(guides: readonly Guide[]): { title: string; guides: 
  */
 export function rewriteHref(href: string, slugs: ReadonlySet<string>): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('#') || href.startsWith('/')) return href;
+  const [file = '', fragment] = href.split('#', 2);
+  const packaged = PACKAGE_GUIDES.find((p) => file.replace(/^(\.\.?\/)+/, '') === p.file);
+  if (packaged && slugs.has(packaged.slug)) return guideUrl(packaged.slug) + (fragment !== undefined ? `#${fragment}` : '');
   const m = /^(?:\.\/)?(?:docs\/)?([\w-]+)\.md(#.*)?$/.exec(href);
   if (m && slugs.has(m[1]!)) return guideUrl(m[1]!) + (m[2] ?? '');
   return undefined;
@@ -271,7 +292,7 @@ table.operations tbody th{background:#eef3f8}
 export function writeDocsSite(root: string): void {
   const outDir = join(root, 'generated/docs');
   const guidesDir = join(outDir, 'guides');
-  const guides = loadGuides(join(root, 'docs'));
+  const guides = loadSiteGuides(root);
   const slugs = new Set(guides.map((g) => g.slug));
   const rest = JSON.parse(readFileSync(join(root, 'generated/openapi.json'), 'utf8')) as Parameters<typeof specOperations>[0] & { info: { version: string } };
   const ws = JSON.parse(readFileSync(join(root, 'generated/asyncapi.json'), 'utf8')) as { info: { version: string } };

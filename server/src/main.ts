@@ -3,7 +3,8 @@
  * down gracefully on SIGTERM or SIGINT (in-flight requests finish first).
  */
 import { ConfigError, loadConfig } from './config/load.js';
-import { createLogger } from './observability/logger.js';
+import { bannerText } from './observability/banner.js';
+import { createProcessLogger } from './observability/logger.js';
 import { startService } from './service.js';
 
 async function main(): Promise<void> {
@@ -17,8 +18,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createProcessLogger({ level: config.logLevel, mode: config.mode, isTty: process.stdout.isTTY === true, pretty: process.env.LOG_PRETTY });
   const service = await startService({ config, logger });
+  // A person at a terminal gets the URLs and the credentials' whereabouts as plain text too.
+  if (process.stderr.isTTY) process.stderr.write(bannerText(service.banner));
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     service.close().then(

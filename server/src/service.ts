@@ -32,6 +32,7 @@ import type { Logger } from './observability/logger.js';
 import { registerCoreGauges } from './observability/core-gauges.js';
 import { fixObserver } from './observability/fix-observer.js';
 import { instrumentBus } from './observability/instrumented-bus.js';
+import { serviceUrls, type BannerInput } from './observability/banner.js';
 import { createMetrics } from './observability/metrics.js';
 import { refusalHooks } from './observability/refusal-hooks.js';
 import { sequencerObserver } from './observability/sequencer-observer.js';
@@ -39,6 +40,7 @@ import { createTradingMetrics } from './observability/trading-metrics.js';
 import { tracingFromEnv, type Tracing } from './observability/tracing.js';
 import { ensureDemoAccount } from './demo/demo-account.js';
 import { DemoMarketMaker } from './demo/market-maker.js';
+import { DEFAULT_DEMO_SIGNUP_POLICY, DemoSignupLimiter, type DemoSignupPolicy } from './demo/self-service.js';
 import { DeadManSwitches } from './order-entry/dead-man-switch.js';
 import { OrderEntry } from './order-entry/order-entry.js';
 import { startOtcDesk } from './rfq/setup.js';
@@ -64,6 +66,8 @@ export interface ServiceOptions {
   demoBot?: boolean;
   /** The journal's file layer (tests inject write failures through it). */
   journalFileSystem?: JournalFileSystem;
+  /** Demo self-service accounts per client IP (default 5 per hour). */
+  demoSignupPolicy?: DemoSignupPolicy;
   /** Replace handlers (tests use it to prove the contract checks catch an off-contract body). */
   handlerOverrides?: Partial<HandlerMap>;
   /** Where spans go (tests pass an in-memory exporter's); default: as the OTEL_* variables say, off unless set. */
@@ -82,6 +86,8 @@ export interface RunningService {
   operator: Credentials;
   /** The demo trading account's credentials (demo mode only). */
   demo: Credentials | undefined;
+  /** Where everything is, for the start-up banner. */
+  banner: BannerInput;
   /** Stops taking new work, drains in-flight requests, and closes everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -199,13 +205,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ...createHandlers({
       clock, bus: commands, history, historySynced, keys, orders, requestLimiter, deadMan, rfq: otc.desk,
       audit: auditLog, status: () => operatorStatus(),
+      mode: config.mode, healthy: () => !shuttingDown && bus.status().healthy,
+      ...(config.mode === 'demo' && { demoSignups: new DemoSignupLimiter(opts.demoSignupPolicy ?? DEFAULT_DEMO_SIGNUP_POLICY, clock) }),
     }),
     ...opts.handlerOverrides,
   }, auditSink, { clock, onError: (err, operationId) => logger.error({ err, operationId }, 'audit entry could not be written') });
   const app = createRestApp({
     config, logger, metrics, handlers, readiness, tracer,
     validateResponses: opts.validateResponses ?? false,
-    ...restChecks({ verifier, requestLimiter }),
+    ...restChecks({ verifier, requestLimiter, explainSignatures: config.mode === 'demo' }),
   });
   const { server, port } = await listen(app, config.http.host, config.http.port);
   logger.info({ port, host: config.http.host, mode: config.mode }, 'REST gateway listening');
@@ -247,6 +255,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
     fixSessions: liveFixSessions,
   });
+  const banner: BannerInput = {
+    host: config.http.host, httpPort: port, fixPort: fix?.port, fixCompId: config.fix.compId, mode: config.mode, dataDir: config.dataDir,
+    demoCredentialsFile: demo ? join(config.dataDir, 'demo-credentials.json') : undefined,
+    operatorCredentialsFile: join(config.dataDir, 'operator-credentials.json'),
+  };
+  logger.info({ urls: serviceUrls(banner), demoCredentials: banner.demoCredentialsFile, operatorCredentials: banner.operatorCredentialsFile }, 'service ready');
 
   // History retention (off by default): a bounded batch per tick, so pruning never holds the loop long.
   const retention = config.history.retentionDays > 0 ? setInterval(() => {
@@ -278,6 +292,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   let closing: Promise<void> | undefined;
   return {
+    banner,
     httpPort: port,
     workersPort: restWorkers?.port,
     fixPort: fix?.port,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { groupGuides, headingSlug, loadGuides, renderMarkdown, rewriteHref } from '../../scripts/codegen/docs-site.js';
+import { groupGuides, headingSlug, loadSiteGuides, renderMarkdown, rewriteHref } from '../../scripts/codegen/docs-site.js';
 import { docsRouter, loadDocsSite, type DocsSite } from '../../server/src/gateway/rest/docs-site.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,6 +33,7 @@ describe('rendering a guide', () => {
     expect(rewriteHref('/docs/rest', slugs)).toBe('/docs/rest');
     expect(rewriteHref('missing.md', slugs)).toBeUndefined();
     expect(rewriteHref('../api-spec/fix/FIX44-subset.xml', slugs)).toBeUndefined();
+    expect(rewriteHref('../sdk/README.md#install', new Set(['typescript-sdk']))).toBe('/docs/guides/typescript-sdk#install');
   });
 
   it('keeps the words of a link to a file outside the site, without a dead link', () => {
@@ -48,9 +49,10 @@ describe('rendering a guide', () => {
   });
 
   it('places every guide in one group, quickstart first', () => {
-    const groups = groupGuides(loadGuides(join(ROOT, 'docs')));
+    const groups = groupGuides(loadSiteGuides(ROOT));
     const placed = groups.flatMap((g) => g.guides.map((guide) => guide.slug));
-    expect(placed.sort()).toEqual(loadGuides(join(ROOT, 'docs')).map((g) => g.slug).sort());
+    expect(placed.sort()).toEqual(loadSiteGuides(ROOT).map((g) => g.slug).sort());
+    expect(groups.find((g) => g.title === 'More')).toBeUndefined();
     expect(groups[0]!.guides[0]!.slug).toBe('quickstart');
   });
 });
@@ -70,7 +72,14 @@ describe('links across the generated site', () => {
   const ids = (html: string) => new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&')));
 
   it('every guide in docs/ has its page', () => {
-    expect([...site.guides.keys()].sort()).toEqual(loadGuides(join(ROOT, 'docs')).map((g) => g.slug).sort());
+    expect([...site.guides.keys()].sort()).toEqual(loadSiteGuides(ROOT).map((g) => g.slug).sort());
+  });
+
+  it('publishes the TypeScript SDK user guide (sdk/README.md), apart from the maintainers\' notes', () => {
+    const guide = site.guides.get('typescript-sdk')?.body.toString('utf8') ?? '';
+    expect(guide).toContain('npm --prefix sdk pack');
+    expect(guide).toContain('placeOrder');
+    expect(site.guides.get('sdk')?.body.toString('utf8')).toMatch(/<h1[^>]*>TypeScript SDK internals \(for maintainers\)/);
   });
 
   for (const [from, html] of pages) {

@@ -65,8 +65,8 @@ export const AUTH_ERROR_CATALOG = {
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_CATALOG;
 
-/** Builds the ApiError a gateway raises for an authentication failure. */
-export function authApiError(code: AuthErrorCode, retryAfterSeconds?: number): ApiError {
+/** Builds the ApiError a gateway raises for an authentication failure; `extra` adds problem members. */
+export function authApiError(code: AuthErrorCode, retryAfterSeconds?: number, extra?: Record<string, unknown>): ApiError {
   const entry = AUTH_ERROR_CATALOG[code];
   const headers: Record<string, string> = {};
   if (entry.status === 401) headers['WWW-Authenticate'] = 'X-API-Signature realm="api"';
@@ -76,6 +76,6 @@ export function authApiError(code: AuthErrorCode, retryAfterSeconds?: number): A
     code,
     detail: entry.description,
     headers,
-    ...(retryAfterSeconds !== undefined ? { extra: { retryAfterSeconds } } : {}),
+    ...(retryAfterSeconds !== undefined || extra !== undefined ? { extra: { ...extra, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) } } : {}),
   });
 }

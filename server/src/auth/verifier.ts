@@ -26,7 +26,7 @@ export const DEFAULT_WINDOW_MS = 5000;
 
 export type AuthResult =
   | { ok: true; principal: Principal }
-  | { ok: false; code: AuthErrorCode; retryAfterSeconds?: number };
+  | { ok: false; code: AuthErrorCode; retryAfterSeconds?: number; serverTime?: number };
 
 /** The four REST headers (or the same fields of a WebSocket login), as raw strings. */
 export interface SignedCredentials {
@@ -208,7 +208,7 @@ export class RequestVerifier {
     if (lock.locked) return { ok: false, code: 'AUTH_LOCKED_OUT', retryAfterSeconds: lock.retryAfterSeconds };
 
     const now = this.#now();
-    if (Math.abs(now - a.timestampMs) > a.windowMs) return { ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW' };
+    if (Math.abs(now - a.timestampMs) > a.windowMs) return { ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW', serverTime: now };
 
     const found = await this.#store.getForVerification(a.keyId);
     const usable = found && isKeyActive(found.record, now) ? found : undefined;

@@ -207,7 +207,14 @@ export type CoreEvent =
 /** What applying one command produced. `ok` is false iff the command was rejected. */
 export type CommandResult =
   | { ok: true; events: CoreEvent[] }
-  | { ok: false; code: RejectCode; message: string; events: CoreEvent[] };
+  | { ok: false; code: RejectCode; message: string; details?: RejectDetails; events: CoreEvent[] };
+
+/**
+ * Figures that make a rejection actionable (decimal strings), returned with the result only:
+ * `INSUFFICIENT_FUNDS` gives `asset`, `required`, `available`; `PRICE_OUTSIDE_BAND` gives
+ * `referencePrice`, `minPrice`, `maxPrice`.
+ */
+export type RejectDetails = Record<string, string>;
 
 // ---------------------------------------------------------------------------------------------
 // Read side (queries answered from the core's in-memory state, at its current sequence)

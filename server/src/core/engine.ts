@@ -42,7 +42,7 @@ export class Engine implements TradingCore {
     const failure = st.failure as CoreState['failure'];
     if (failure === null) return { ok: true, events };
     st.failure = null;
-    return { ok: false, code: failure.code, message: failure.message, events };
+    return { ok: false, code: failure.code, message: failure.message, ...(failure.details && { details: failure.details }), events };
   }
 
   private dispatch(envelope: CommandEnvelope): void {

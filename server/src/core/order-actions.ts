@@ -1,5 +1,5 @@
 /** Commands on live orders: amend, cancel (one, all) and expiry. */
-import type { AmendOrder, CancelAll, CancelOrder, OrderRef, RejectCode } from './api.js';
+import type { AmendOrder, CancelAll, CancelOrder, OrderRef, RejectCode, RejectDetails } from './api.js';
 import { emitAmended, emitLevel } from './events.js';
 import { buyHoldNeed } from './fees.js';
 import { availableOf, bookSide, cancelOrder, holdAsset, rest, syncHold } from './lifecycle.js';
@@ -7,7 +7,8 @@ import { match } from './matching.js';
 import type { Account, Order } from './model.js';
 import { checkPrice, checkQuantity, isIdentifier, ruleMessage, statusBlocksTrading } from './order-rules.js';
 import { formatPrice, settleAfterMatch } from './placement.js';
-import { withinBand } from './price-band.js';
+import { bandDetails, bandMessage, withinBand } from './price-band.js';
+import { fundsDetails, fundsMessage } from './funds-details.js';
 import { rejectCommand } from './rejects.js';
 import type { CoreState } from './state.js';
 
@@ -56,8 +57,8 @@ export function expireOrders(st: CoreState): void {
   for (const o of due) cancelOrder(st, o, 'expired', 'expired');
 }
 
-function amendRejected(st: CoreState, c: AmendOrder, accountId: string | undefined, code: RejectCode, message: string): void {
-  rejectCommand(st, 'AmendOrder', accountId, code, message, c.orderId, c.clientOrderId);
+function amendRejected(st: CoreState, c: AmendOrder, accountId: string | undefined, code: RejectCode, message: string, details?: RejectDetails): void {
+  rejectCommand(st, 'AmendOrder', accountId, code, message, c.orderId, c.clientOrderId, details);
 }
 
 /**
@@ -100,7 +101,7 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   // Only a new price or quantity is held to the minimum notional: an order that STP decremented
   // below it can still take a new client order id.
   if ((priceChanged || quantity !== o.quantity) && inst.notional(price, quantity) < inst.minNotional) return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
-  if (priceChanged && !withinBand(inst, price)) return amendRejected(st, c, account.id, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
+  if (priceChanged && !withinBand(inst, price)) return amendRejected(st, c, account.id, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
   const buy = o.side === 'buy';
   const best = (buy ? inst.asks : inst.bids).best();
   const crosses = priceChanged && best !== undefined && (buy ? best.price <= price : best.price >= price);
@@ -108,7 +109,12 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   if (crosses && inst.status === 'post_only') return amendRejected(st, c, account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
   const remaining = quantity - o.filled;
   const need = buy ? buyHoldNeed(inst.notional(price, remaining), o.feeNumerator, account.holdBps) : remaining;
-  if (need - o.held > availableOf(account, holdAsset(o).asset)) return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset(o).asset}`);
+  const available = availableOf(account, holdAsset(o).asset);
+  if (need - o.held > available) {
+    // What the amend needs beyond the hold it already has, against what is free.
+    const funds = fundsDetails(holdAsset(o), need - o.held, available);
+    return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
+  }
 
   if (clientOrderId !== o.clientOrderId) {
     if (o.clientOrderId !== undefined) account.byClientId.delete(o.clientOrderId);

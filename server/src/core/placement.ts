@@ -13,7 +13,8 @@ import { Order, type Account, type Instrument } from './model.js';
 import {
   checkPrice, checkQuantity, checkQuoteQuantity, DEFAULT_STP, isIdentifier, ruleMessage, statusBlocksTrading, STP_MODES, TIME_IN_FORCE,
 } from './order-rules.js';
-import { bandCap, bandFloor, withinBand } from './price-band.js';
+import { fundsDetails, fundsMessage } from './funds-details.js';
+import { bandCap, bandDetails, bandFloor, bandMessage, withinBand } from './price-band.js';
 import { rejectOrder } from './rejects.js';
 import type { CoreState } from './state.js';
 
@@ -88,7 +89,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
     quantity = v;
     if (!market && inst.notional(price, v) < inst.minNotional) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   }
-  if (!market && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', ruleMessage(inst, 'PRICE_OUTSIDE_BAND'));
+  if (!market && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
   if (account.orders.size >= account.maxOpenOrders) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'TOO_MANY_OPEN_ORDERS', `at most ${account.maxOpenOrders} open orders`);
 
   const buy = c.side === 'buy';
@@ -120,7 +121,11 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   if (!buy) need = quantity as bigint;
   else if (quoteQuantity !== null) need = quoteQuantity;
   else need = buyHoldNeed(inst.notional(limit as bigint, quantity as bigint), 0n, account.holdBps);
-  if (availableOf(account, holdAsset.asset) < need) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INSUFFICIENT_FUNDS', `insufficient available ${holdAsset.asset}`);
+  const available = availableOf(account, holdAsset.asset);
+  if (available < need) {
+    const funds = fundsDetails(holdAsset, need, available);
+    return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
+  }
 
   if (tif === 'FOK' && !fokFillable(st, account, inst, buy, quantity as bigint, limit, stp)) {
     return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'FOK_NOT_FILLABLE', 'the order cannot be filled in full at once');

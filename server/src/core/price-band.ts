@@ -4,6 +4,7 @@
  * |price - ref| × 10,000 <= ref × priceBandBps. The mid can be half a unit, so the arithmetic
  * works on 2 × ref and stays exact.
  */
+import { formatFixed } from './fixed.js';
 import type { Instrument } from './model.js';
 
 const BPS = 10_000n;
@@ -46,4 +47,22 @@ export function bandFloor(inst: Instrument): bigint | null {
   const min = (numerator + denominator - 1n) / denominator;
   const rem = min % inst.tick;
   return rem === 0n ? min : min + inst.tick - rem;
+}
+
+/** The reference price and the on-tick range a new price must fall in, for a PRICE_OUTSIDE_BAND answer. */
+export function bandDetails(inst: Instrument): { referencePrice: string; minPrice: string; maxPrice: string } | undefined {
+  const ref2 = doubledReference(inst);
+  const cap = bandCap(inst);
+  if (ref2 < 0n || cap === null) return undefined;
+  const q = inst.quote.decimals;
+  // The mid can fall between two units of the quote scale: write it with one more decimal then.
+  const referencePrice = ref2 % 2n === 0n ? formatFixed(ref2 / 2n, q) : formatFixed(ref2 * 5n, q + 1);
+  return { referencePrice, minPrice: formatFixed(bandFloor(inst) ?? inst.tick, q), maxPrice: formatFixed(cap, q) };
+}
+
+/** PRICE_OUTSIDE_BAND's message, with the figures when there is a band. */
+export function bandMessage(inst: Instrument): string {
+  const d = bandDetails(inst);
+  const base = `price is more than ${inst.priceBandBps} bps from the reference price`;
+  return d ? `${base} ${d.referencePrice}: allowed ${d.minPrice} to ${d.maxPrice}` : base;
 }

@@ -1,5 +1,5 @@
 /** The whole mutable state of one core, plus the output buffer of the command being applied. */
-import type { CoreEvent, RejectCode } from './api.js';
+import type { CoreEvent, RejectCode, RejectDetails } from './api.js';
 import { Account, type AssetInfo, type Instrument, type Order } from './model.js';
 import { QuoteBook } from './quote-book.js';
 
@@ -48,7 +48,7 @@ export class CoreState {
   /** Events of the command being applied. */
   out: CoreEvent[] = [];
   /** Set when the command being applied is refused. */
-  failure: { code: RejectCode; message: string } | null = null;
+  failure: { code: RejectCode; message: string; details?: RejectDetails } | null = null;
 
   constructor(readonly config: CoreConfig) {
     this.feeAccount = new Account(config.feeAccountId, 0, 0, config.defaultMaxOpenOrders);

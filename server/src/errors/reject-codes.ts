@@ -8,7 +8,7 @@
  *   409  conflicts with existing state (duplicates)
  *   422  well-formed and within the rules, but refused by the market state or the account's state
  */
-import type { RejectCode } from '../core/api.js';
+import type { RejectCode, RejectDetails } from '../core/api.js';
 import { ApiError } from './api-error.js';
 
 export const REJECT_STATUS: Record<RejectCode, 400 | 404 | 409 | 422> = {
@@ -52,7 +52,7 @@ export const REJECT_STATUS: Record<RejectCode, 400 | 404 | 409 | 422> = {
   INVALID_QUOTE: 400,
 };
 
-/** The ApiError a gateway raises for a core rejection. */
-export function rejectionError(code: RejectCode, message: string): ApiError {
-  return new ApiError({ status: REJECT_STATUS[code] ?? 400, code, detail: message });
+/** The ApiError a gateway raises for a core rejection; the rejection's figures become problem members. */
+export function rejectionError(code: RejectCode, message: string, details?: RejectDetails): ApiError {
+  return new ApiError({ status: REJECT_STATUS[code] ?? 400, code, detail: message, ...(details && { extra: { ...details } }) });
 }

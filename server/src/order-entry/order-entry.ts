@@ -219,7 +219,7 @@ export class OrderEntry {
     }
     if (result.ok) return result;
     const rejected = result.events.find((e) => e.type === 'OrderRejected');
-    return refusal(result.code, result.message, rejected ? { rejectedSeq: rejected.seq } : {});
+    return refusal(result.code, result.message, { ...(rejected && { rejectedSeq: rejected.seq }), ...(result.details && { details: result.details }) });
   }
 
   /**

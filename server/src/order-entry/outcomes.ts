@@ -3,7 +3,7 @@
  * code. Gateways translate these to their wire formats (REST and WebSocket: the contract's Order
  * and problem details; FIX: ExecutionReport and OrderCancelReject); nothing here knows a wire.
  */
-import type { CancelReason, OrderFilled, OrderView, RejectCode } from '../core/api.js';
+import type { CancelReason, OrderFilled, OrderView, RejectCode, RejectDetails } from '../core/api.js';
 import type { RateLimitDecision } from '../limits/index.js';
 
 /** A refusal's code: the core's reject codes plus order entry's own (all in api-spec/errors.yaml). */
@@ -19,6 +19,8 @@ export interface Refusal {
   finished?: OrderView;
   /** The seq of the core's OrderRejected event, when the core emitted one (event listeners report it too). */
   rejectedSeq?: number;
+  /** The core's figures for the rejection (INSUFFICIENT_FUNDS, PRICE_OUTSIDE_BAND), as problem members. */
+  details?: RejectDetails;
 }
 
 /** The state of the order a place, amend or cancel acted on once it was durable. */
@@ -44,6 +46,6 @@ export function isFinal(outcome: { ok: boolean; code?: RefusalCode }): boolean {
   return outcome.ok || !TRANSIENT.has(outcome.code!);
 }
 
-export function refusal(code: RefusalCode, message: string, extra: Pick<Refusal, 'rateLimit' | 'finished' | 'rejectedSeq'> = {}): Refusal {
+export function refusal(code: RefusalCode, message: string, extra: Pick<Refusal, 'rateLimit' | 'finished' | 'rejectedSeq' | 'details'> = {}): Refusal {
   return { ok: false, code, message, ...extra };
 }

@@ -16,6 +16,6 @@ export async function submitCommand(bus: CommandBus, command: Command): Promise<
     }
     throw err;
   }
-  if (!result.ok) throw rejectionError(result.code, result.message);
+  if (!result.ok) throw rejectionError(result.code, result.message, result.details);
   return result;
 }

@@ -109,7 +109,7 @@ export function refusalError(r: Refusal): ApiError {
     case 'JOURNAL_UNAVAILABLE': return new ApiError({ status: 503, code: r.code, detail: r.message });
     case 'SERVICE_UNAVAILABLE': return new ApiError({ status: 503, code: r.code, detail: r.message, headers: { 'Retry-After': '1' } });
     case 'INTERNAL_ERROR': return new ApiError({ status: 500, code: r.code, detail: r.message });
-    default: return new ApiError({ status: REJECT_STATUS[r.code as RejectCode] ?? 400, code: r.code, detail: r.message });
+    default: return new ApiError({ status: REJECT_STATUS[r.code as RejectCode] ?? 400, code: r.code, detail: r.message, ...(r.details && { extra: { ...r.details } }) });
   }
 }
 

@@ -13,6 +13,8 @@ import type { BeforeHandler } from './routes.js';
 export interface RestCheckDeps {
   verifier: RequestVerifier;
   requestLimiter: RequestRateLimiter;
+  /** Demo mode: AUTH_INVALID problems show the server's canonical string. */
+  explainSignatures?: boolean;
 }
 
 export interface RestChecks {
@@ -22,11 +24,11 @@ export interface RestChecks {
   onRefused: ErrorRequestHandler;
 }
 
-export function restChecks({ verifier, requestLimiter }: RestCheckDeps): RestChecks {
+export function restChecks({ verifier, requestLimiter, explainSignatures = false }: RestCheckDeps): RestChecks {
   const limiters = { requests: requestLimiter };
   return {
     before: (op) => [
-      ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined)] : []),
+      ...(op.private ? [authenticate(verifier, op.scope as Scope | undefined, { explainSignatures })] : []),
       rateLimit(limiters, op.operationId),
     ],
     onRefused: rateLimitRefusals(limiters),

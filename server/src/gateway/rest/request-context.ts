@@ -1,6 +1,6 @@
 /**
  * Per-request bookkeeping: the request id (echoed from the client when well-formed), one structured
- * log line per request, the Prometheus request counter and latency histogram, and the request's
+ * log line per request (health checks and scrapes at debug), the Prometheus request counter and latency histogram, and the request's
  * server span (the REST gateway span of an order's trace; its context is also kept in
  * `res.locals.traceContext`, see `reenterRequestContext`).
  */
@@ -16,6 +16,13 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The operation name of a request that matched no operation: one metrics label, the default weight. */
 export const UNMATCHED_OPERATION = 'unmatched';
+
+/** Health checks and metrics scrapes arrive every few seconds: logged at debug, not info. */
+const ROUTINE_PATHS = /^\/(health\/(live|ready)|metrics)\/?$/;
+
+export function routineLevel(path: string): 'debug' | 'info' {
+  return ROUTINE_PATHS.test(path) ? 'debug' : 'info';
+}
 
 export function requestContext(logger: Logger, metrics: HttpMetrics, tracer: Tracer = trace.getTracer(TRACER_NAME)): RequestHandler {
   return (req, res, next) => {
@@ -44,7 +51,7 @@ export function requestContext(logger: Logger, metrics: HttpMetrics, tracer: Tra
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
-      logger.info(
+      logger[routineLevel(req.path)](
         { requestId, method: req.method, path: req.path, operation: labels.operation, status: res.statusCode, ms: Math.round(seconds * 1e6) / 1e3, ip: req.ip, keyId: res.locals.principal?.keyId, ...traced },
         'request',
       );

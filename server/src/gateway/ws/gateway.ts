@@ -10,7 +10,8 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Welcome } from '../../../../generated/asyncapi.js';
-import { ERROR_BASE_URI, ERROR_CATALOG, type ErrorCode } from '../../../../generated/error-catalog.js';
+import { ERROR_CATALOG, type ErrorCode } from '../../../../generated/error-catalog.js';
+import { errorTypeUri } from '../rest/problem.js';
 import type { ApiKeyStore, RequestVerifier } from '../../auth/index.js';
 import type { RequestRateLimiter } from '../../limits/index.js';
 import type { Logger } from '../../observability/logger.js';
@@ -109,14 +110,14 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== WS_PATH) {
       // Leave other paths to other upgrade listeners; with none, answer rather than hang.
-      if (server.listenerCount('upgrade') === 1) refuse(socket, 'NOT_FOUND', `No WebSocket endpoint at ${path}; use ${WS_PATH}.`);
+      if (server.listenerCount('upgrade') === 1) refuse(socket, 'NOT_FOUND', `No WebSocket endpoint at ${path}; use ${WS_PATH}.`, req.headers.host);
       return;
     }
-    if (closing) return refuse(socket, 'SERVICE_UNAVAILABLE', 'The server is shutting down.');
+    if (closing) return refuse(socket, 'SERVICE_UNAVAILABLE', 'The server is shutting down.', req.headers.host);
     const ip = clientAddress(req, config.trustProxyHops);
     if ((perIp.get(ip) ?? 0) >= config.maxConnectionsPerIp) {
       metrics.upgradesRefused++;
-      return refuse(socket, 'WS_TOO_MANY_CONNECTIONS', `At most ${config.maxConnectionsPerIp} WebSocket connections per client address.`);
+      return refuse(socket, 'WS_TOO_MANY_CONNECTIONS', `At most ${config.maxConnectionsPerIp} WebSocket connections per client address.`, req.headers.host);
     }
     if (total >= config.maxConnections) {
       metrics.upgradesRefused++;
@@ -256,9 +257,9 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
 }
 
 /** Answers an upgrade request with a problem body (the connection is never upgraded). */
-function refuse(socket: Duplex, code: ErrorCode, detail: string): void {
+function refuse(socket: Duplex, code: ErrorCode, detail: string, host?: string): void {
   const entry = ERROR_CATALOG[code];
-  const body = JSON.stringify({ type: `${ERROR_BASE_URI}#${code}`, title: entry.title, status: entry.status, code, detail });
+  const body = JSON.stringify({ type: errorTypeUri(code, host), title: entry.title, status: entry.status, code, detail });
   socket.end(
     `HTTP/1.1 ${entry.status} ${entry.title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );

@@ -5,6 +5,7 @@ import { statusHandlers, type OperatorStatus } from './status.js';
 import type { ApiKeyStore } from '../../../auth/index.js';
 import type { HistoryReader } from '../../../history/reader.js';
 import type { RequestRateLimiter } from '../../../limits/index.js';
+import type { DemoSignupLimiter } from '../../../demo/self-service.js';
 import type { DeadManSwitches } from '../../../order-entry/dead-man-switch.js';
 import type { OrderEntry } from '../../../order-entry/order-entry.js';
 import type { CommandBus } from '../../../sequencer/api.js';
@@ -32,12 +33,20 @@ export interface HandlerDeps {
   audit: AuditLog;
   /** The service's status, for the operator status page. */
   status: () => OperatorStatus;
+  mode: 'demo' | 'production';
+  /** False while shutting down or while the journal cannot be written (GET /v1/status says `maintenance`). */
+  healthy: () => boolean;
+  /** Demo mode: the per-IP bound on self-service accounts. */
+  demoSignups?: DemoSignupLimiter;
 }
 
 export function createHandlers(deps: HandlerDeps): HandlerMap {
   const core = deps.bus.core;
   return {
-    ...systemHandlers(deps),
+    ...systemHandlers({
+      clock: deps.clock, core, mode: deps.mode, healthy: deps.healthy,
+      ...(deps.mode === 'demo' && deps.demoSignups && { demo: { bus: deps.bus, keys: deps.keys, limiter: deps.demoSignups } }),
+    }),
     ...marketDataHandlers({ core, clock: deps.clock }),
     ...orderHandlers({
       orders: deps.orders,

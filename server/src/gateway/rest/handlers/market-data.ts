@@ -24,8 +24,8 @@ export function marketDataHandlers({ core, clock }: MarketDataDeps): Pick<Handle
       return {
         status: 200,
         body: {
-          data: page.data.map(({ symbol, base, quote, tickSize, lotSize, minQuantity, maxQuantity, minNotional, status }) => ({
-            symbol, base, quote, tickSize, lotSize, minQuantity, maxQuantity, minNotional, status,
+          data: page.data.map(({ symbol, base, quote, tickSize, lotSize, minQuantity, maxQuantity, minNotional, priceBandBps, status }) => ({
+            symbol, base, quote, tickSize, lotSize, minQuantity, maxQuantity, minNotional, priceBandBps, status,
           })),
           nextCursor: page.nextKey === null ? null : encodeCursor({ symbol: page.nextKey }),
         },

@@ -22,9 +22,10 @@ export interface OperatorDeps {
   requestLimiter: RequestRateLimiter;
 }
 
+/** The public Instrument: the spec as configured (the price band included, so clients can price inside it). */
 function publicInstrument(i: InstrumentSpec) {
-  const { priceBandBps: _band, ...rest } = i;
-  return rest;
+  const { symbol, base, quote, tickSize, lotSize, minQuantity, maxQuantity, minNotional, priceBandBps, status } = i;
+  return { symbol, base, quote, tickSize, lotSize, minQuantity, maxQuantity, minNotional, priceBandBps, status };
 }
 
 export function operatorHandlers(deps: OperatorDeps): Pick<HandlerMap, OperatorOps> {

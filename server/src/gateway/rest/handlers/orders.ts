@@ -45,7 +45,7 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
       const outcome = await orders.place(accountId, placeRequestFromApi(body));
       return { status: 201, body: apiOrderResult(outcome), headers: await orderBudgetHeaders(orders, accountId) };
     },
-    placeOrderBatch: async ({ principal, body, requestId }) => {
+    placeOrderBatch: async ({ principal, body, requestId, headers }) => {
       const outcomes = await orders.placeBatch(accountOf(principal), body.orders.map(placeRequestFromApi));
       return {
         status: 200,
@@ -54,7 +54,7 @@ export function orderHandlers({ orders, history, historySynced }: OrderDeps): Pi
           results: outcomes.map((o) => {
             if (o.ok) return { ok: true, ...apiOrderResult(o) };
             const e = refusalError(o);
-            return { ok: false, error: problemFor(e.code, e.status, e.detail, '/v1/orders/batch', requestId) as components['schemas']['Problem'] };
+            return { ok: false, error: problemFor(e.code, e.status, e.detail, '/v1/orders/batch', requestId, { host: typeof headers.host === 'string' ? headers.host : undefined }) as components['schemas']['Problem'] };
           }),
         },
       };

@@ -58,7 +58,7 @@ export interface PongMessage {
  * The request headers a handler may read. Only these cross to the core: the rest (signatures,
  * user agent, ...) served the worker's own checks, and serialising them on every call costs both sides.
  */
-export const FORWARDED_HEADERS = ['idempotency-key'] as const;
+export const FORWARDED_HEADERS = ['idempotency-key', 'host'] as const;
 export type ForwardedHeaders = Partial<Record<(typeof FORWARDED_HEADERS)[number], string | string[]>>;
 
 /** One handler call: the HandlerRequest of routes.ts (headers limited to FORWARDED_HEADERS), plus the operation and a correlation id. */

@@ -94,7 +94,7 @@ const app = createRestApp({
   handlers: remoteHandlers(link, operationIds),
   readiness: () => link.readiness(),
   // The same checks as the core process's REST.
-  ...restChecks({ verifier, requestLimiter: stores.requestLimiter }),
+  ...restChecks({ verifier, requestLimiter: stores.requestLimiter, explainSignatures: config.mode === 'demo' }),
 });
 
 let server;
