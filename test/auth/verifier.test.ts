@@ -73,7 +73,7 @@ describe('timestamp window', () => {
   it('honours a narrower X-API-Window', async () => {
     const { verifier, signed } = await hmacSetup();
     const narrowed = { ...signed(NOW - 1500, 'GET', PATH, ''), window: '1000' };
-    expect(await verifier.verifyRest({ credentials: narrowed, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW' });
+    expect(await verifier.verifyRest({ credentials: narrowed, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW', serverTime: NOW });
     const inside = { ...signed(NOW - 900, 'GET', PATH, ''), window: '1000' };
     expect((await verifier.verifyRest({ credentials: inside, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).ok).toBe(true);
   });
@@ -81,7 +81,7 @@ describe('timestamp window', () => {
   it('ignores an X-API-Window wider than the default', async () => {
     const { verifier, signed } = await hmacSetup();
     const widened = { ...signed(NOW - 8000, 'GET', PATH, ''), window: '60000' };
-    expect(await verifier.verifyRest({ credentials: widened, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW' });
+    expect(await verifier.verifyRest({ credentials: widened, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW', serverTime: NOW });
     const insideDefault = { ...signed(NOW - 4000, 'GET', PATH, ''), window: '60000' };
     expect((await verifier.verifyRest({ credentials: insideDefault, method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' })).ok).toBe(true);
   });
@@ -119,7 +119,7 @@ describe('replay protection', () => {
     const request = { credentials: signed(NOW, 'GET', PATH, ''), method: 'GET', pathWithQuery: PATH, ip: '127.0.0.1' };
     expect((await verifier.verifyRest(request)).ok).toBe(true);
     clock.now = NOW + 5001;
-    expect(await verifier.verifyRest(request)).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW' });
+    expect(await verifier.verifyRest(request)).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW', serverTime: NOW + 5001 });
   });
 
   it('a forged signature does not occupy the replay cache', async () => {
@@ -265,7 +265,7 @@ describe('WebSocket login and FIX Logon', () => {
     const { verifier, keyId, secret } = await hmacSetup();
     const stale = { ...fields, sendingTime: '20250615-15:06:30.000' };
     const staleSig = hmacSign(secret, [stale.sendingTime, 'A', '1', 'CLIENT1', 'EXCH'].join('\x01'));
-    expect(await verifier.verifyFixLogon({ keyId, signature: staleSig, fields: stale, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW' });
+    expect(await verifier.verifyFixLogon({ keyId, signature: staleSig, fields: stale, ip: '127.0.0.1' })).toMatchObject({ ok: false, code: 'AUTH_TIMESTAMP_OUT_OF_WINDOW', serverTime: expect.any(Number) });
     const bad = { ...fields, sendingTime: '2025-06-15 15:06:40' };
     expect(await verifier.verifyFixLogon({ keyId, signature: staleSig, fields: bad, ip: '127.0.0.1' })).toEqual({ ok: false, code: 'AUTH_MISSING' });
   });
