@@ -7,7 +7,8 @@ export interface ErrorCatalogEntry { code: string; status: number; title: string
 export const ERROR_CATALOG = {
   VALIDATION_FAILED: {"code":"VALIDATION_FAILED","status":400,"title":"Request validation failed","description":"A parameter or body field is missing, malformed, of the wrong type, or not allowed. `errors` lists each offending field."},
   MALFORMED_JSON: {"code":"MALFORMED_JSON","status":400,"title":"Malformed JSON","description":"The request body is not valid JSON."},
-  UNSUPPORTED_MEDIA_TYPE: {"code":"UNSUPPORTED_MEDIA_TYPE","status":415,"title":"Unsupported media type","description":"Request bodies must be `application/json`."},
+  BODY_KEY_NOT_ALLOWED: {"code":"BODY_KEY_NOT_ALLOWED","status":400,"title":"Field name not allowed","description":"The JSON body uses `__proto__`, `constructor` or `prototype` as a field name, at any depth. These names are refused outright (they could alter objects on the server); the body is otherwise valid JSON. Rename or remove the field."},
+  UNSUPPORTED_MEDIA_TYPE: {"code":"UNSUPPORTED_MEDIA_TYPE","status":415,"title":"Unsupported media type","description":"A request with a body must send it as `application/json` (or another `+json` type). Any other `Content-Type`, or none, is refused with this code whatever the body holds, before it is parsed."},
   PAYLOAD_TOO_LARGE: {"code":"PAYLOAD_TOO_LARGE","status":413,"title":"Payload too large","description":"The request body exceeds the size limit."},
   NOT_FOUND: {"code":"NOT_FOUND","status":404,"title":"Not found","description":"No such route, or no such resource visible to your account."},
   METHOD_NOT_ALLOWED: {"code":"METHOD_NOT_ALLOWED","status":405,"title":"Method not allowed","description":"The path exists but does not support this HTTP method."},

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { generateAsyncApi } from './codegen/asyncapi.js';
 import { writeChangelog } from './codegen/changelog.js';
 import { writeConfigTable } from './codegen/config-table.js';
@@ -32,8 +32,14 @@ async function main(): Promise<void> {
   redocly('bundle', 'api-spec/openapi.yaml', '-o', 'generated/openapi.yaml');
   redocly('bundle', 'api-spec/openapi.yaml', '-o', 'generated/openapi.json');
 
-  // 2. TypeScript types for the server and the SDK.
+  // The error `code` is tied to the catalog: the served contract lists its codes as the enum
+  // (api-spec/errors.yaml stays the one place a code is added).
   const spec = JSON.parse(readFileSync(out('openapi.json'), 'utf8'));
+  tieErrorCodesToCatalog(spec);
+  writeFileSync(out('openapi.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  writeFileSync(out('openapi.yaml'), stringify(spec, { lineWidth: 0 }));
+
+  // 2. TypeScript types for the server and the SDK.
   const ast = await openapiTS(spec, { alphabetize: false, exportType: false });
   writeFileSync(out('openapi.ts'), HEADER + astToString(ast));
 
@@ -58,6 +64,17 @@ async function main(): Promise<void> {
 }
 
 interface CatalogEntry { code: string; status: number; title: string; description: string }
+
+function catalogCodes(): string[] {
+  return (parse(readFileSync(join(root, 'api-spec/errors.yaml'), 'utf8')) as { errors: CatalogEntry[] }).errors.map((e) => e.code);
+}
+
+/** Problem.code's enum: every code of the error catalog. */
+function tieErrorCodesToCatalog(spec: { components: { schemas: Record<string, { properties?: Record<string, { enum?: string[] }> }> } }): void {
+  const code = spec.components.schemas.Problem?.properties?.code;
+  if (!code) throw new Error('api-spec/openapi.yaml: Problem has no code property');
+  code.enum = catalogCodes();
+}
 
 function writeErrorCatalog(): void {
   const catalog = parse(readFileSync(join(root, 'api-spec/errors.yaml'), 'utf8')) as { baseUri: string; errors: CatalogEntry[] };

@@ -27,12 +27,13 @@ export function classifyOpenApi(before: object, after: object): Finding[] {
     const path = d.path;
     if (path[0] !== 'paths' && path[0] !== 'security') continue;
     const tightened = tighten(path, d.action);
+    const relaxed = tightened ? undefined : relax(path, d.action);
     findings.push({
-      severity: tightened ? 'breaking' : d.type,
+      severity: tightened ? 'breaking' : relaxed ? 'non-breaking' : d.type,
       action: d.action,
       location: path.join('.'),
       description: d.description ?? `${d.action} ${path.join('.')}`,
-      ...(tightened && { rule: tightened }),
+      ...((tightened ?? relaxed) && { rule: tightened ?? relaxed }),
     });
   }
   return findings;
@@ -51,6 +52,19 @@ function tighten(path: Path, action: string): string | undefined {
   if (action === 'remove' && parent === 'properties') return 'response-field-removed';
   // A client parses a response field as its documented type.
   if (action === 'replace' && last === 'type' && inSchema.includes('schema')) return 'response-type-changed';
+  return undefined;
+}
+
+/**
+ * Where our policy is looser than the tool's: a response that now promises a field or a header
+ * always (a `required` added under `responses`) breaks no client: a client that handled its
+ * absence still works when it is always there.
+ */
+function relax(path: Path, action: string): string | undefined {
+  if (action !== 'add' || !path.includes('responses')) return undefined;
+  const last = path[path.length - 1];
+  const parent = path[path.length - 2];
+  if (last === 'required' || parent === 'required') return 'response-guarantee-added';
   return undefined;
 }
 

@@ -115,6 +115,19 @@ describe('additive changes pass the gate', () => {
     expect(findings).not.toHaveLength(0);
     expect(breaking(findings)).toHaveLength(0);
   });
+  it('a response field or header now always sent (marked required), and new error statuses', () => {
+    const findings = change((s) => {
+      getOk(s).required.push('size');
+      s.paths['/v1/things'].get.responses['200'].headers = { 'X-Request-Id': { schema: { type: 'string' } } };
+      s.paths['/v1/things'].post.responses['415'] = { description: 'not json' };
+      s.paths['/v1/things'].post.responses['429'].headers = { 'Retry-After': { required: true, schema: { type: 'integer' } } };
+    });
+    expect(findings.some((f) => f.rule === 'response-guarantee-added')).toBe(true);
+    expect(breaking(findings)).toEqual([]);
+  });
+  it('but a request field made required still breaks', () => {
+    expect(breaking(change((s) => postBody(s).required.push('colour')))).not.toHaveLength(0);
+  });
   it('a widened request enum and a widened parameter range', () => {
     const findings = change((s) => {
       postBody(s).properties.colour.enum.push('green');

@@ -26,7 +26,7 @@ describe('GET /v1/instruments', () => {
     const symbols = DEFAULT_INSTRUMENTS.map((i) => i.symbol).sort();
     expect(res.body.data.map((i: { symbol: string }) => i.symbol)).toEqual(symbols);
     const btc = res.body.data.find((i: { symbol: string }) => i.symbol === 'BTC-USD');
-    expect(btc).toEqual({ symbol: 'BTC-USD', base: 'BTC', quote: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '1000', minNotional: '1', status: 'open' });
+    expect(btc).toEqual({ symbol: 'BTC-USD', base: 'BTC', quote: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '1000', minNotional: '1', priceBandBps: 1000, status: 'open' });
     expect(res.body.nextCursor).toBeNull();
   });
 

@@ -172,11 +172,30 @@ describe('input hardening', () => {
     const evil = '{"symbol":"BTC-USD","side":"buy","type":"limit","price":"100.00","quantity":"0.01","__proto__":{"admin":true}}';
     const r = await send('/v1/orders', 'POST', signedHeaders(trader, 'POST', '/v1/orders', evil), evil);
     expect(r.status).toBe(400);
+    expect(r.body.code).toBe('BODY_KEY_NOT_ALLOWED');
+    expect(r.body.detail).toMatch(/__proto__/);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    const nested = '{"symbol":"BTC-USD","x":{"constructor":{"prototype":1}}}';
+    expect((await send('/v1/orders', 'POST', signedHeaders(trader, 'POST', '/v1/orders', nested), nested)).body.code).toBe('BODY_KEY_NOT_ALLOWED');
     const broken = '{"symbol":';
     const m = await send('/v1/orders', 'POST', signedHeaders(trader, 'POST', '/v1/orders', broken), broken);
     expect(m.status).toBe(400);
     expect(m.body.code).toBe('MALFORMED_JSON');
+  });
+
+  it('refuses any body that is not declared JSON with 415, whether or not it parses as JSON', async () => {
+    const json = JSON.stringify({ ...order, clientOrderId: 'ct-1' });
+    for (const [type, body] of [['text/plain', json], ['text/plain', 'not json'], ['application/x-www-form-urlencoded', 'a=1'], [undefined, json]] as const) {
+      const headers: Record<string, string> = { ...signedHeaders(trader, 'POST', '/v1/orders', body) };
+      if (type === undefined) delete headers['Content-Type'];
+      else headers['Content-Type'] = type;
+      const r = await send('/v1/orders', 'POST', headers, body);
+      expect(r.status, `${type} ${body}`).toBe(415);
+      expect(r.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+    // JSON with a parameter, or a +json type, is JSON.
+    const ok = await send('/v1/orders', 'POST', { ...signedHeaders(trader, 'POST', '/v1/orders', json), 'Content-Type': 'application/json; charset=utf-8' }, json);
+    expect(ok.status).toBe(201);
   });
 
   it('keeps CORS off by default', async () => {

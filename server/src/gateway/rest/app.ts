@@ -12,6 +12,7 @@ import { ApiError } from '../../errors/api-error.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpMetrics } from '../../observability/metrics.js';
 import type { HandlerMap } from './operations.js';
+import { FORBIDDEN_KEYS, PrototypePollutionError, requireJsonContentType } from './json-body.js';
 import { opsPageRouter } from './ops-page.js';
 import { problemHandler } from './problem.js';
 import { reenterRequestContext, requestContext } from './request-context.js';
@@ -37,12 +38,7 @@ export interface RestAppOptions {
   tracer?: Tracer;
 }
 
-/** Keys that could reach Object.prototype through a later merge; refused outright in request bodies. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-export class PrototypePollutionError extends Error {
-  readonly type = 'entity.parse.failed';
-}
+export { PrototypePollutionError } from './json-body.js';
 
 export function createRestApp(opts: RestAppOptions): Express {
   const app = express();
@@ -58,6 +54,7 @@ export function createRestApp(opts: RestAppOptions): Express {
   app.use(serviceRouter({ metrics: opts.metrics, readiness: opts.readiness }));
   app.use(opsPageRouter());
 
+  app.use('/v1', requireJsonContentType());
   app.use(
     '/v1',
     express.json({

@@ -85,7 +85,8 @@ afterEach(() => {
 
 /** Status, problem body without its per-request id, and the headers a handler can set. */
 async function answer(app: ReturnType<typeof appWith>, path = '/v1/time') {
-  const res = await request(app).get(path);
+  // One Host for every request: the problem `type` names the host that answered.
+  const res = await request(app).get(path).set('Host', 'api.test');
   const { requestId: _r, ...body } = res.body as Record<string, unknown>;
   return { status: res.status, type: res.headers['content-type'], retryAfter: res.headers['retry-after'], rateLimit: res.headers['ratelimit'], body };
 }
