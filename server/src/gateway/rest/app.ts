@@ -66,7 +66,7 @@ export function createRestApp(opts: RestAppOptions): Express {
         (req as typeof req & { rawBody?: Buffer }).rawBody = buf;
       },
       reviver: (key, value) => {
-        if (FORBIDDEN_KEYS.has(key)) throw new PrototypePollutionError(`Field "${key}" is not allowed.`);
+        if (FORBIDDEN_KEYS.has(key)) throw new PrototypePollutionError(key);
         return value as unknown;
       },
     }),

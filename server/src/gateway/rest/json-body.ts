@@ -12,10 +12,22 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 /** Field names refused anywhere in a body: a later merge could make them reach Object.prototype. */
 export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Thrown by the JSON reviver; becomes 400 BODY_KEY_NOT_ALLOWED. */
+const FORBIDDEN_KEY_MESSAGE = /^Field "(__proto__|constructor|prototype)" is not allowed\.$/;
+
+/**
+ * Thrown by the JSON reviver; becomes 400 BODY_KEY_NOT_ALLOWED. The body parser re-wraps what the
+ * reviver throws as a SyntaxError keeping only the message, so the message is what identifies it.
+ */
 export class PrototypePollutionError extends Error {
   readonly type = 'entity.parse.failed';
-  readonly code = 'BODY_KEY_NOT_ALLOWED';
+  constructor(key: string) {
+    super(`Field "${key}" is not allowed.`);
+  }
+}
+
+/** Whether a body-parser failure came from a forbidden field name. */
+export function isForbiddenKeyError(err: unknown): err is Error {
+  return err instanceof Error && FORBIDDEN_KEY_MESSAGE.test(err.message);
 }
 
 function hasBody(headers: Record<string, string | string[] | undefined>): boolean {

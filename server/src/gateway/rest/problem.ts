@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ERROR_BASE_URI, ERROR_CATALOG } from '../../../../generated/error-catalog.js';
 import { ApiError } from '../../errors/api-error.js';
+import { isForbiddenKeyError } from './json-body.js';
 import { DurabilityError } from '../../sequencer/api.js';
 import type { Logger } from '../../observability/logger.js';
 
@@ -70,7 +71,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, problemFor('JOURNAL_UNAVAILABLE', 503, 'Trading state is unavailable: the journal cannot be written. Retry after the service restarts.', instance, requestId, origin));
     }
     const e = err as ValidatorError;
-    if ((e as { code?: unknown }).code === 'BODY_KEY_NOT_ALLOWED') return sendProblem(res, problemFor('BODY_KEY_NOT_ALLOWED', 400, (err as Error).message, instance, requestId, origin));
+    if (e.type === 'entity.parse.failed' && isForbiddenKeyError(err)) return sendProblem(res, problemFor('BODY_KEY_NOT_ALLOWED', 400, `${err.message} __proto__, constructor and prototype are refused as field names.`, instance, requestId, origin));
     if (e.type === 'entity.parse.failed') return sendProblem(res, problemFor('MALFORMED_JSON', 400, 'The request body is not valid JSON.', instance, requestId, origin));
     if (e.type === 'entity.too.large') return sendProblem(res, problemFor('PAYLOAD_TOO_LARGE', 413, 'The request body exceeds the size limit.', instance, requestId, origin));
     if (e.status === 400 && Array.isArray(e.errors)) {
