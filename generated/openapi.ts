@@ -799,17 +799,18 @@ export interface components {
              * @description What went wrong with this request.
              * @example body/price must match pattern
              */
-            detail?: string;
+            detail: string;
             /**
              * @description The request path.
              * @example /v1/orders
              */
-            instance?: string;
+            instance: string;
             /**
              * @description The machine-readable error code from the catalog (`docs/errors.md`, `api-spec/errors.yaml`). The served contract (`/openapi.json`) lists the catalog's codes as this field's `enum`; new codes may be added in any release, so treat an unknown one by its HTTP status.
              * @example VALIDATION_FAILED
+             * @enum {string}
              */
-            code: string;
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BODY_KEY_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "FIX_COMP_ID_TAKEN" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_TIMESTAMP_OUT_OF_WINDOW" | "AUTH_REPLAYED" | "AUTH_IP_NOT_ALLOWED" | "AUTH_SCOPE_MISSING" | "AUTH_LOCKED_OUT" | "AUTH_UNAVAILABLE" | "IDEMPOTENCY_CONFLICT" | "JOURNAL_UNAVAILABLE" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "UNKNOWN_ASSET" | "ASSET_EXISTS" | "UNKNOWN_SYMBOL" | "SYMBOL_EXISTS" | "INVALID_INSTRUMENT" | "INVALID_AMOUNT" | "INSUFFICIENT_FUNDS" | "INSTRUMENT_HALTED" | "INSTRUMENT_CANCEL_ONLY" | "INSTRUMENT_POST_ONLY" | "INVALID_ORDER" | "INVALID_PRICE" | "INVALID_QUANTITY" | "PRICE_OFF_TICK" | "QUANTITY_OFF_LOT" | "QUANTITY_TOO_SMALL" | "QUANTITY_TOO_LARGE" | "NOTIONAL_TOO_SMALL" | "PRICE_OUTSIDE_BAND" | "INVALID_EXPIRY" | "DUPLICATE_CLIENT_ORDER_ID" | "TOO_MANY_OPEN_ORDERS" | "KILL_SWITCH_ACTIVE" | "POST_ONLY_WOULD_CROSS" | "FOK_NOT_FILLABLE" | "NO_LIQUIDITY" | "ORDER_NOT_FOUND" | "AMEND_NO_CHANGE" | "INVALID_FEE_SCHEDULE" | "INVALID_COMMAND" | "QUOTE_NOT_FOUND" | "QUOTE_EXPIRED" | "QUOTE_NOT_OPEN" | "QUOTE_MISMATCH" | "QUOTE_UNAVAILABLE" | "INVALID_QUOTE" | "RFQ_NO_QUOTE" | "RFQ_NOTIONAL_TOO_LARGE" | "RFQ_DAILY_LIMIT" | "RFQ_DUPLICATE_ID" | "WS_LOGIN_REQUIRED" | "WS_ALREADY_LOGGED_IN" | "WS_ALREADY_SUBSCRIBED" | "WS_NOT_SUBSCRIBED" | "WS_TOO_MANY_SUBSCRIPTIONS" | "WS_TOO_MANY_CONNECTIONS";
             /**
              * @description `INSUFFICIENT_FUNDS`: the asset the order would hold.
              * @example USD
@@ -1791,6 +1792,26 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The body is larger than the limit (`BODY_LIMIT_BYTES`, default 64 KiB): `PAYLOAD_TOO_LARGE`. Nothing was done. */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A request with a body must send it as `Content-Type: application/json` (or another `+json` type): any other type is `UNSUPPORTED_MEDIA_TYPE`, whatever the body holds. Nothing was done. */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Authentication failed: `AUTH_MISSING`, `AUTH_INVALID` (unknown, revoked or expired key, or a bad signature: deliberately not distinguished), `AUTH_TIMESTAMP_OUT_OF_WINDOW` or `AUTH_REPLAYED`. */
         Unauthorized: {
             headers: {
@@ -2306,6 +2327,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2352,6 +2375,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2390,6 +2414,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2565,6 +2591,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2694,6 +2722,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3187,6 +3217,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3300,6 +3332,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3339,6 +3373,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3389,6 +3425,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3440,6 +3479,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3486,6 +3528,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3531,6 +3575,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3577,6 +3623,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3695,6 +3743,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3740,6 +3790,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
