@@ -15,7 +15,7 @@ const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 describe('README', () => {
   it('links the quickstart, the WebSocket guide and the SDK guide, and every local link exists', () => {
     const readme = read('README.md');
-    for (const target of ['docs/quickstart.md', 'docs/websocket.md', 'sdk/README.md']) expect(readme, target).toContain(`](${target})`);
+    for (const target of ['docs/quickstart.md', 'docs/websocket.md', 'sdk/README.md', 'sdk-python/README.md']) expect(readme, target).toContain(`](${target})`);
     for (const [, href] of readme.matchAll(/\]\(([^)#]+)(?:#[^)]*)?\)/g)) {
       if (/^[a-z]+:/.test(href!)) continue;
       expect(existsSync(join(ROOT, href!)), href).toBe(true);

@@ -77,7 +77,7 @@ describe('links across the generated site', () => {
 
   it('publishes the TypeScript SDK user guide (sdk/README.md), apart from the maintainers\' notes', () => {
     const guide = site.guides.get('typescript-sdk')?.body.toString('utf8') ?? '';
-    expect(guide).toContain('npm --prefix sdk pack');
+    expect(guide).toContain('cd sdk &amp;&amp; npm pack');
     expect(guide).toContain('placeOrder');
     expect(site.guides.get('sdk')?.body.toString('utf8')).toMatch(/<h1[^>]*>TypeScript SDK internals \(for maintainers\)/);
   });
