@@ -19,7 +19,7 @@ export const guideUrl = (slug: string) => `${DOCS_BASE}/guides/${slug}`;
 export const GUIDE_GROUPS: readonly { title: string; slugs: readonly string[] }[] = [
   { title: 'Get started', slugs: ['quickstart', 'trading-api', 'typescript-sdk', 'python-sdk', 'live-market'] },
   { title: 'Essentials', slugs: ['authentication', 'rate-limits', 'errors', 'trading-rules'] },
-  { title: 'Streaming and FIX', slugs: ['websocket', 'fix-rules-of-engagement'] },
+  { title: 'Streaming, FIX and OTC', slugs: ['websocket', 'fix-rules-of-engagement', 'otc-rfq'] },
   { title: 'Releases', slugs: ['versioning', 'changelog'] },
   { title: 'Running and developing the platform', slugs: ['operations', 'architecture', 'sdk', 'benchmarks'] },
 ];
