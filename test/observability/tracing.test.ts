@@ -106,6 +106,11 @@ describe('traces', () => {
       expect((await fix.next('8')).get(150)).toBe('0');
       await eventually(() => expect(exporter.getFinishedSpans().some((s) => s.name === 'journal.commit')).toBe(true));
       expect(ancestry(traceOf('FIX D', SpanKind.SERVER), 'journal.commit')).toEqual(['FIX D', 'order_entry.place', 'sequencer.submit', 'journal.commit']);
+      // The gateway span lasts until the reply: it ends once the ExecutionReport is sent, after the commit.
+      const nanos = ([sec, ns]: [number, number]) => BigInt(sec) * 1_000_000_000n + BigInt(ns);
+      const gatewaySpan = exporter.getFinishedSpans().find((s) => s.name === 'FIX D')!;
+      const commit = exporter.getFinishedSpans().find((s) => s.name === 'journal.commit' && s.spanContext().traceId === gatewaySpan.spanContext().traceId)!;
+      expect(nanos(gatewaySpan.endTime)).toBeGreaterThanOrEqual(nanos(commit.endTime));
     } finally {
       fix.close();
     }

@@ -28,7 +28,8 @@ export interface SessionRole {
   dropCopy: boolean;
 }
 
-interface PendingNew { sessionKey: string; route: Field[]; side: string; symbol: string }
+/** A NewOrderSingle waiting for its first report; `replied` settles the message's gateway span. */
+interface PendingNew { sessionKey: string; route: Field[]; side: string; symbol: string; replied: () => void }
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
 
 /** BusinessRejectReason(380) values used here. */
@@ -107,7 +108,7 @@ export class FixApplication implements SessionApplication {
     void orders.end();
   }
 
-  onMessage(session: FixSession, message: FixMessage): void {
+  onMessage(session: FixSession, message: FixMessage): void | Promise<void> {
     // The key is checked before every application message, not only on a timer: a message
     // after a revocation or past the expiry is refused and the session ends.
     const keyRefusal = session.keyRefusal(this.now());
@@ -144,7 +145,8 @@ export class FixApplication implements SessionApplication {
   // Inbound requests
   // ------------------------------------------------------------------------------------------
 
-  private newOrder(session: FixSession, m: FixMessage): void {
+  /** Returns a promise that settles once the order's first ExecutionReport is sent. */
+  private newOrder(session: FixSession, m: FixMessage): void | Promise<void> {
     const clOrdId = m.get(Tag.ClOrdID)!;
     const side = m.get(Tag.Side)!;
     const symbol = m.get(Tag.Symbol)!;
@@ -179,7 +181,9 @@ export class FixApplication implements SessionApplication {
     if ((m.get(Tag.ExecInst) ?? '').split(' ').includes('6')) command.postOnly = true;
 
     const key = pendingKey(session.accountId, clOrdId);
-    const pending: PendingNew = { sessionKey: session.key, route, side, symbol };
+    let replied!: () => void;
+    const reply = new Promise<void>((resolve) => { replied = resolve; });
+    const pending: PendingNew = { sessionKey: session.key, route, side, symbol, replied };
     this.pendingNew.set(key, pending);
     const orders = this.sessionOrders.get(session);
     // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
@@ -190,14 +194,17 @@ export class FixApplication implements SessionApplication {
         if (!outcome.ok && outcome.rejectedSeq === undefined && this.pendingNew.get(key) === pending) {
           this.pendingNew.delete(key);
           rejectNow(outcome.code, `${outcome.code}: ${outcome.message}`);
+          pending.replied();
         }
       },
       (err: unknown) => {
         this.logger.error({ err }, 'FIX NewOrderSingle could not be submitted');
         if (this.pendingNew.get(key) === pending) this.pendingNew.delete(key);
         rejectNow('UNAVAILABLE', 'UNAVAILABLE: the order could not be made durable');
+        pending.replied();
       },
     );
+    return reply;
   }
 
   private orderRef(m: FixMessage, clOrdIdTag: number): OrderRef | undefined {
@@ -376,6 +383,7 @@ export class FixApplication implements SessionApplication {
           this.store.saveOrderOwner(order.orderId, pending.sessionKey);
         }
         this.deliver(order, executionReport(order, { execId: String(event.seq), execType: ExecType.New, transactTime: event.ts }));
+        pending?.replied();
         return;
       }
       case 'OrderRejected': {
@@ -396,6 +404,7 @@ export class FixApplication implements SessionApplication {
           side: pending.side, ordRejReason: ordRejReason(event.code), text: `${event.code}: ${event.message}`, transactTime: event.ts,
         });
         this.sessions.get(pending.sessionKey)?.sendApplication(MsgType.ExecutionReport, body, pending.route);
+        pending.replied();
         for (const dc of this.dropCopies.get(event.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
         return;
       }

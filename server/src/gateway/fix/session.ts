@@ -49,8 +49,8 @@ export const DEFAULT_SESSION_SETTINGS = {
 /** What the session hands application messages to, and tells about logon and disconnect. */
 export interface SessionApplication {
   onLogon(session: FixSession): void;
-  /** A validated, in-sequence application message. */
-  onMessage(session: FixSession, message: FixMessage): void;
+  /** A validated, in-sequence application message; a returned promise settles once its reply is sent. */
+  onMessage(session: FixSession, message: FixMessage): void | Promise<void>;
   onDisconnect(session: FixSession): void;
 }
 
@@ -62,7 +62,8 @@ export interface FixSessionObserver {
   resendRequest(direction: 'in' | 'out'): void;
   sessionReject(reason: number): void;
   businessReject(reason: number): void;
-  dispatch(msgType: string, handle: () => void): void;
+  /** Runs the application's handling of one message; a promise it returns settles when the message's reply has gone out. */
+  dispatch(msgType: string, handle: () => void | Promise<void>): void;
 }
 
 export type SessionStatus = 'disconnected' | 'logged-on' | 'logout-sent';
@@ -408,7 +409,7 @@ export class FixSession {
       default:
         if (ADMIN_MSG_TYPES.has(msgType)) return;
         if (this.observer) this.observer.dispatch(msgType, () => this.application.onMessage(this, message));
-        else this.application.onMessage(this, message);
+        else void this.application.onMessage(this, message);
     }
   }
 
