@@ -42,7 +42,9 @@ function main(): void {
   report('WebSocket contract (AsyncAPI)', wsFindings);
   if (breaking([...findings, ...wsFindings]).length > 0) {
     process.stdout.write('\nBreaking changes against the released contract. Make the change additive, or open a new major version (see docs/versioning.md).\n');
-    process.exit(1);
+    // exitCode, not exit(): a long report written to a pipe must be flushed before the process ends.
+    process.exitCode = 1;
+    return;
   }
   process.stdout.write('Compatible with the released contract.\n');
 }

@@ -88,7 +88,9 @@ const deposit = (cents: number): Command => ({ type: 'Deposit', accountId: 'alic
 
 function open(disk: Disk) {
   const logs = captureLogs();
-  return openDurableSequencer({ dataDir: disk.dataDir, logger: logs.logger, snapshotOnClose: false, ...(disk.fileSystem ? { fileSystem: disk.fileSystem } : {}) })
+  // Small segments: each new one needs fresh space, so the run reaches the full disk however much
+  // of the first segment the writer zero-filled (in the background) before the disk was filled.
+  return openDurableSequencer({ dataDir: disk.dataDir, logger: logs.logger, snapshotOnClose: false, maxSegmentBytes: 256 * 1024, ...(disk.fileSystem ? { fileSystem: disk.fileSystem } : {}) })
     .then((bus) => ({ bus, logs }));
 }
 
