@@ -11,8 +11,7 @@ import {
   MemoryRollingWindowStore, MemoryTokenBucketStore, ROLLING_WINDOWS, SqliteRollingWindowStore, SqliteTokenBucketStore, TOKEN_BUCKETS,
   type BucketShape, type LimitKind, type WindowShape,
 } from '../../server/src/limits/index.js';
-import { RedisTokenBucketStore } from '../../server/src/limits/redis-bucket-store.js';
-import { RedisRollingWindowStore } from '../../server/src/limits/redis-window-store.js';
+import { RedisRollingWindowStore, RedisTokenBucketStore } from '../../server/src/limits/redis-limit-store.js';
 import { storeBackends } from '../helpers/store-backends.js';
 
 const backends = storeBackends();

@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRollingWindowStore } from '../../server/src/limits/redis-window-store.js';
-import { RedisTokenBucketStore } from '../../server/src/limits/redis-bucket-store.js';
+import { RedisRollingWindowStore, RedisTokenBucketStore } from '../../server/src/limits/redis-limit-store.js';
 import { consume, refund, advance, type WindowShape, type WindowState } from '../../server/src/limits/rolling-window.js';
 import { fullAt, giveBack, refill, take, type BucketShape, type BucketState } from '../../server/src/limits/token-bucket.js';
 import { connectRedis, type RedisClient } from '../../server/src/storage/redis.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryRollingWindowStore, RollingWindowMeter, SqliteRollingWindowStore, type RollingWindowPolicy, type RollingWindowStore } from '../../server/src/limits/index.js';
 import { ReferenceWindow } from './reference-window.js';
-import { RedisRollingWindowStore } from '../../server/src/limits/redis-window-store.js';
+import { RedisRollingWindowStore } from '../../server/src/limits/redis-limit-store.js';
 import { storeBackends } from '../helpers/store-backends.js';
 
 const policy = { name: 'p', kind: 'rolling-window' as const, scope: 'account' as const, quota: 10, windowSeconds: 1, rollingBucketMs: 100, description: '' };

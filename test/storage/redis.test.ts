@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisReplayCache } from '../../server/src/auth/redis-replay-cache.js';
-import { RedisTokenBucketStore } from '../../server/src/limits/redis-bucket-store.js';
+import { RedisTokenBucketStore } from '../../server/src/limits/redis-limit-store.js';
 import { connectRedis, RedisUnavailableError, type RedisClient } from '../../server/src/storage/redis.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.js';
