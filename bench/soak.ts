@@ -3,13 +3,20 @@
  * loopback, in demo mode (the market-making bot trades on three books) plus one REST client
  * placing and cancelling an order with a clientOrderId at --rate per second, and one WebSocket
  * client subscribed to the BTC-USD book. Every --every seconds it prints process.memoryUsage()
- * (RSS, heap used, external, array buffers), so growth can be attributed: a growing heap is a
- * JavaScript leak, growing RSS with a flat heap is native memory (SQLite page caches, allocator).
+ * (RSS, heap used, external, array buffers), the kernel's split of RSS (anonymous memory against
+ * mapped files), open file descriptors and the size of the data files, so growth can be
+ * attributed: a growing heap is a JavaScript leak, growing anonymous RSS with a flat heap is
+ * native memory (SQLite page caches, the replica thread's heap, the allocator).
+ *
+ * With --heap-snapshots DIR it also writes V8 heap snapshots of the main thread at the minutes
+ * listed in --snapshot-at (default: 2, half-way, the end); `npm run heap-diff -- A B` compares
+ * two of them by constructor. Writing one stops the process for a few seconds.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import WebSocket from 'ws';
 import { validateConfig } from '../server/src/config/load.js';
 import { DEFAULT_CONFIG } from '../server/src/config/schema.js';
@@ -17,7 +24,16 @@ import { createLogger } from '../server/src/observability/logger.js';
 import { startService } from '../server/src/service.js';
 import { signedFetch } from '../test/helpers/signing.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, every: { type: 'string', default: '30' }, rate: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' }, every: { type: 'string', default: '30' }, rate: { type: 'string', default: '20' },
+    'heap-snapshots': { type: 'string' }, 'snapshot-at': { type: 'string' },
+  },
+});
+const minutes = Number(values.minutes);
+const heapDir = values['heap-snapshots'];
+if (heapDir !== undefined) mkdirSync(heapDir, { recursive: true });
+const snapshotAt = (values['snapshot-at'] ?? `${Math.min(2, minutes)},${minutes / 2},${minutes}`).split(',').map(Number).sort((a, b) => a - b);
 const dataDir = mkdtempSync(join(tmpdir(), 'soak-'));
 const config = validateConfig({
   ...structuredClone(DEFAULT_CONFIG), dataDir, mode: 'demo',
@@ -38,17 +54,39 @@ let frames = 0;
 ws.on('message', () => frames++);
 
 const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-console.log('| minute | RSS MiB | heap used MiB | external MiB | array buffers MiB | orders | WS frames |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+/** The kernel's split of this process's RSS: anonymous memory (heaps, malloc) against file pages. */
+function rssSplit(): { anon: number; file: number } {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { anon: kib('RssAnon'), file: kib('RssFile') + kib('RssShmem') };
+}
+const openFiles = () => readdirSync('/proc/self/fd').length;
+/** A SQLite database's size on disk, its write-ahead log included. */
+const fileSize = (name: string) => ['', '-wal', '-shm'].reduce((sum, suffix) => {
+  try {
+    return sum + statSync(join(dataDir, name + suffix)).size;
+  } catch {
+    return sum;
+  }
+}, 0);
+console.log('| minute | RSS MiB | anon MiB | file MiB | heap used MiB | heap total MiB | external MiB | array buffers MiB | fds | history.db MiB | request-cache.db MiB | orders | WS frames |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const start = Date.now();
 let orders = 0;
 const sample = () => {
   const m = process.memoryUsage();
-  console.log(`| ${((Date.now() - start) / 60_000).toFixed(1)} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} | ${orders} | ${frames} |`);
+  const split = rssSplit();
+  console.log(`| ${((Date.now() - start) / 60_000).toFixed(1)} | ${mib(m.rss)} | ${mib(split.anon)} | ${mib(split.file)} | ${mib(m.heapUsed)} | ${mib(m.heapTotal)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} | ${openFiles()} | ${mib(fileSize('history.db'))} | ${mib(fileSize('request-cache.db'))} | ${orders} | ${frames} |`);
+  const minute = (Date.now() - start) / 60_000;
+  if (heapDir !== undefined && snapshotAt.length > 0 && minute >= snapshotAt[0]! - 1e-9) {
+    snapshotAt.shift();
+    const file = writeHeapSnapshot(join(heapDir, `soak-${minute.toFixed(1).padStart(5, '0')}min.heapsnapshot`));
+    console.log(`<!-- heap snapshot ${file} -->`);
+  }
 };
 sample();
 const timer = setInterval(sample, Number(values.every) * 1000);
-const end = start + Number(values.minutes) * 60_000;
+const end = start + minutes * 60_000;
 const gap = 1000 / Number(values.rate);
 while (Date.now() < end) {
   const t = Date.now();

@@ -61,6 +61,26 @@ def test_pagination_walks_every_page(rest: RestClient):
     assert len(seen) == len(set(seen))
 
 
+def test_open_orders_are_walked_page_by_page(rest: RestClient):
+    bid = best_bid(rest)
+    tag = f"op{time.time_ns() % 10**9}"
+    placed = []
+    for n in range(5):
+        r = rest.place_order({"symbol": "BTC-USD", "side": "buy", "type": "limit", "price": bid, "quantity": "0.001",
+                              "postOnly": True, "clientOrderId": f"{tag}-{n}"})
+        placed.append(r["order"]["orderId"])
+    try:
+        first = rest.open_orders("BTC-USD", limit=2)
+        assert len(first["data"]) == 2 and first["nextCursor"]
+        second = rest.open_orders("BTC-USD", limit=2, cursor=first["nextCursor"])
+        assert not {o["orderId"] for o in first["data"]} & {o["orderId"] for o in second["data"]}
+        walked = [o["orderId"] for o in rest.iter_open_orders(symbol="BTC-USD", limit=2)]
+        assert len(walked) == len(set(walked))
+        assert [i for i in walked if i in placed] == placed  # oldest first
+    finally:
+        rest.cancel_all("BTC-USD")
+
+
 def test_a_lost_placement_response_is_recovered_by_client_order_id(rest: RestClient, monkeypatch: pytest.MonkeyPatch):
     """The request reaches the server, the answer is lost: the SDK finds the order instead of guessing."""
     real_send = RestClient._send

@@ -198,8 +198,14 @@ class RestClient:
     def cancel_all(self, symbol: str | None = None) -> JSON:
         return self.request("DELETE", "/v1/orders", query={"symbol": symbol}, signed=True)
 
-    def open_orders(self, symbol: str | None = None) -> JSON:
-        return self.request("GET", "/v1/orders/open", query={"symbol": symbol}, signed=True)
+    def open_orders(self, symbol: str | None = None, limit: int | None = None, cursor: str | None = None) -> JSON:
+        """One page of live orders, oldest first (at most `limit`; the server caps it at 1,000).
+        `nextCursor` names the next page; `iter_open_orders` walks them all."""
+        return self.request("GET", "/v1/orders/open", query={"symbol": symbol, "limit": limit, "cursor": cursor}, signed=True)
+
+    def iter_open_orders(self, **query: Any) -> Iterator[JSON]:
+        """Every live order (of `symbol=...`), page by page by cursor."""
+        return self.paginate("/v1/orders/open", query, signed=True)
 
     def orders(self, **query: Any) -> Iterator[JSON]:
         return self.paginate("/v1/orders", query, signed=True)

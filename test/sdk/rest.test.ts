@@ -98,6 +98,23 @@ describe('pagination', () => {
     expect(new Set(walked)).toEqual(new Set(placed));
   });
 
+  it('walks every page of open orders by cursor, oldest first, and still takes a bare symbol', async () => {
+    const trader = new RestClient({ baseUrl: svc.baseUrl, credentials: await svc.createTrader('open-pager') });
+    const batch = await trader.placeOrders(Array.from({ length: 7 }, (_, i) => limit(`${300 + i}.00`)));
+    const placed = batch.results.map((r) => r.order!.orderId);
+    await trader.placeOrder({ ...limit('20000.00', 'sell'), symbol: 'BTC-USD', quantity: '0.01' });
+    const firstPage = await trader.listOpenOrders({ symbol: 'ETH-USD', limit: 3 });
+    expect(firstPage.data.map((o) => o.orderId)).toEqual(placed.slice(0, 3));
+    expect(firstPage.nextCursor).not.toBeNull();
+    const walked: string[] = [];
+    for await (const order of trader.iterateOpenOrders({ symbol: 'ETH-USD', limit: 3 })) walked.push(order.orderId);
+    expect(walked).toEqual(placed);
+    expect((await trader.listOpenOrders('ETH-USD')).data.map((o) => o.orderId)).toEqual(placed);
+    const everything: string[] = [];
+    for await (const order of trader.iterateOpenOrders({ limit: 2 })) everything.push(order.orderId);
+    expect(everything).toHaveLength(8);
+  });
+
   it('walks every page of fills', async () => {
     const maker = new RestClient({ baseUrl: svc.baseUrl, credentials: await svc.createTrader('fill-maker') });
     const taker = new RestClient({ baseUrl: svc.baseUrl, credentials: await svc.createTrader('fill-taker') });

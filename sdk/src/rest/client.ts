@@ -25,6 +25,7 @@ type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]['paramete
 export type ListOrdersQuery = Omit<QueryOf<'listOrders'>, 'cursor'>;
 export type ListFillsQuery = Omit<QueryOf<'listFills'>, 'cursor'>;
 export type ListInstrumentsQuery = Omit<QueryOf<'listInstruments'>, 'cursor'>;
+export type ListOpenOrdersQuery = Omit<QueryOf<'listOpenOrders'>, 'cursor'>;
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
@@ -190,8 +191,18 @@ export class RestClient {
     return unwrap(this.raw.GET('/v1/orders/by-client-id/{clientOrderId}', { params: { path: { clientOrderId } } }));
   }
 
-  listOpenOrders(symbol?: string) {
-    return unwrap(this.raw.GET('/v1/orders/open', { params: { query: symbol === undefined ? {} : { symbol } } }));
+  /**
+   * One page of live orders, oldest first (at most `limit`, capped at 1,000 by the server). A
+   * bare symbol is still accepted, as before paging existed; `iterateOpenOrders` walks every page.
+   */
+  listOpenOrders(query: string | QueryOf<'listOpenOrders'> = {}) {
+    const params = typeof query === 'string' ? { symbol: query } : query;
+    return unwrap(this.raw.GET('/v1/orders/open', { params: { query: params } }));
+  }
+
+  /** Every live order (of one symbol), page by page by cursor. */
+  iterateOpenOrders(query: ListOpenOrdersQuery = {}): AsyncGenerator<Order, void, undefined> {
+    return paginate((cursor) => this.listOpenOrders({ ...query, ...(cursor !== undefined && { cursor }) }));
   }
 
   /** One page of order history. */
