@@ -1,7 +1,7 @@
 /**
  * What the embedded history gained after a given sequence number, read in one consistent
  * snapshot, so another store (PostgreSQL) can be brought up to the same point. Rows are as
- * stored: an order's row is its latest view, fills, quote trades and balance changes are keyed
+ * stored: an order's row is its latest view, fills (OTC quote fills among them) and balance changes are keyed
  * by seq. (The quotes' own rows are not carried: no history query reads them.)
  */
 import type { SqliteDatabase } from '../storage/sqlite.js';
@@ -13,8 +13,8 @@ export interface OrderRow {
 export interface FillRow {
   seq: number; account_id: string; order_id: string; client_order_id: string | null; symbol: string; side: string;
   trade_id: number; price: string; quantity: string; liquidity: string; fee: string; fee_asset: string; ts: number;
+  quote_id: string | null;
 }
-export type QuoteTradeRow = FillRow & { quote_id: string };
 export interface BalanceChangeRow {
   seq: number; account_id: string; asset: string; total: string; available: string; hold: string; reason: string; ts: number;
 }
@@ -25,7 +25,6 @@ export interface HistoryChanges {
   /** Orders created up to `toSeq` whose row changed after the starting seq (their latest view, which may be newer). */
   orders: OrderRow[];
   fills: FillRow[];
-  quoteTrades: QuoteTradeRow[];
   balanceChanges: BalanceChangeRow[];
 }
 
@@ -40,14 +39,13 @@ export class HistoryChangeReader {
     this.#projected = () => projected.get()!.value;
     const orders = db.prepare<[number, number], OrderRow>('SELECT * FROM orders WHERE last_seq > ? AND first_seq <= ?');
     const fills = db.prepare<[number, number], FillRow>('SELECT * FROM fills WHERE seq > ? AND seq <= ? ORDER BY seq');
-    const quoteTrades = db.prepare<[number, number], QuoteTradeRow>('SELECT * FROM quote_trades WHERE seq > ? AND seq <= ? ORDER BY seq');
     const balances = db.prepare<[number, number], BalanceChangeRow>('SELECT * FROM balance_changes WHERE seq > ? AND seq <= ? ORDER BY seq');
     // One read transaction: the rows and the projected seq are of the same commit.
     this.#read = db.transaction((afterSeq: number, maxSeqs: number) => {
       const toSeq = Math.min(projected.get()!.value, afterSeq + maxSeqs);
-      if (toSeq <= afterSeq) return { toSeq: afterSeq, orders: [], fills: [], quoteTrades: [], balanceChanges: [] };
+      if (toSeq <= afterSeq) return { toSeq: afterSeq, orders: [], fills: [], balanceChanges: [] };
       return {
-        toSeq, orders: orders.all(afterSeq, toSeq), fills: fills.all(afterSeq, toSeq), quoteTrades: quoteTrades.all(afterSeq, toSeq), balanceChanges: balances.all(afterSeq, toSeq),
+        toSeq, orders: orders.all(afterSeq, toSeq), fills: fills.all(afterSeq, toSeq), balanceChanges: balances.all(afterSeq, toSeq),
       };
     });
   }

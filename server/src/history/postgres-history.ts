@@ -11,10 +11,10 @@ import type { QueryResultRow } from 'pg';
 import type { OrderRef, OrderView } from '../core/api.js';
 import { ApiError } from '../errors/api-error.js';
 import { inTransaction, type PostgresPool } from '../storage/postgres.js';
-import type { BalanceChangeRow, FillRow, HistoryChanges, QuoteTradeRow } from './changes.js';
+import type { BalanceChangeRow, FillRow, HistoryChanges } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
-  MAX_PAGE_LIMIT, type BalanceChangeFilters, type BalanceChangeRecord, type FillFilters, type FillRecord, type OrderFilters, type Page, type TimeRange,
+  fillRecord, MAX_PAGE_LIMIT, type BalanceChangeFilters, type BalanceChangeRecord, type FillFilters, type FillRecord, type OrderFilters, type Page, type TimeRange,
 } from './queries.js';
 import type { HistoryReader } from './reader.js';
 
@@ -79,22 +79,11 @@ export class PostgresHistory implements HistoryReader {
       if (fills.length > 0) {
         const column = <K extends keyof FillRow>(k: K) => fills.map((f) => f[k]);
         await client.query(
-          `INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])
+          `INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts, quote_id)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])
            ON CONFLICT (seq) DO NOTHING`,
           [column('seq'), column('account_id'), column('order_id'), column('client_order_id'), column('symbol'), column('side'), column('trade_id'),
-            column('price'), column('quantity'), column('liquidity'), column('fee'), column('fee_asset'), column('ts')],
-        );
-      }
-      const quoteTrades = changes.quoteTrades;
-      if (quoteTrades.length > 0) {
-        const column = <K extends keyof QuoteTradeRow>(k: K) => quoteTrades.map((q) => q[k]);
-        await client.query(
-          `INSERT INTO quote_trades (seq, account_id, quote_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[])
-           ON CONFLICT (seq) DO NOTHING`,
-          [column('seq'), column('account_id'), column('quote_id'), column('order_id'), column('client_order_id'), column('symbol'), column('side'), column('trade_id'),
-            column('price'), column('quantity'), column('liquidity'), column('fee'), column('fee_asset'), column('ts')],
+            column('price'), column('quantity'), column('liquidity'), column('fee'), column('fee_asset'), column('ts'), column('quote_id')],
         );
       }
       if (balances.length > 0) {
@@ -137,13 +126,7 @@ export class PostgresHistory implements HistoryReader {
     where.add('account_id = ?', accountId);
     if (filters.symbol !== undefined) where.add('symbol = ?', filters.symbol);
     addTimeRange(where, filters);
-    const columns = '*, (SELECT quote_id FROM quote_trades q WHERE q.seq = fills.seq) AS quote_id';
-    return this.#page('fills', 'seq', columns, where, cursor, limit, (row: FillRow & { quote_id: string | null }) => ({
-      seq: row.seq, tradeId: row.trade_id, accountId: row.account_id, orderId: row.order_id,
-      ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
-      symbol: row.symbol, side: row.side as FillRecord['side'], price: row.price, quantity: row.quantity, liquidity: row.liquidity as FillRecord['liquidity'],
-      fee: row.fee, feeAsset: row.fee_asset, ...(row.quote_id !== null && { quoteId: row.quote_id }), ts: row.ts,
-    }));
+    return this.#page('fills', 'seq', '*', where, cursor, limit, fillRecord);
   }
 
   async listBalanceChanges(accountId: string, filters: BalanceChangeFilters = {}, cursor?: string, limit = 100): Promise<Page<BalanceChangeRecord>> {

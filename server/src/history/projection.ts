@@ -25,7 +25,6 @@ export class HistoryProjection {
   private readonly updateAmendedOrder;
   private readonly insertFill;
   private readonly insertBalanceChange;
-  private readonly insertQuoteTrade;
   private readonly upsertQuote;
   private readonly saveSeq;
   private readonly projectBatch;
@@ -39,13 +38,10 @@ export class HistoryProjection {
     this.updateOrder = db.prepare(`UPDATE orders SET status = ?, last_seq = ?, view = ? WHERE order_id = ?`);
     this.updateAmendedOrder = db.prepare(`UPDATE orders SET client_order_id = ?, status = ?, last_seq = ?, view = ? WHERE order_id = ?`);
     this.insertFill = db.prepare(`
-      INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts, quote_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertBalanceChange = db.prepare(`
       INSERT INTO balance_changes (seq, account_id, asset, total, available, hold, reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.insertQuoteTrade = db.prepare(`
-      INSERT INTO quote_trades (seq, account_id, quote_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.upsertQuote = db.prepare(`
       INSERT INTO quotes (quote_id, account_id, client_rfq_id, symbol, status, created_at, view) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (quote_id) DO UPDATE SET status = excluded.status, view = excluded.view`);
@@ -95,11 +91,7 @@ export class HistoryProjection {
         if (event.type === 'OrderFilled') {
           const o = event.order;
           this.insertFill.run(event.seq, o.accountId, o.orderId, o.clientOrderId ?? null, o.symbol, o.side, event.tradeId, event.price,
-            event.quantity, event.liquidity, event.fee, event.feeAsset, event.ts);
-          if (o.quoteId !== undefined) {
-            this.insertQuoteTrade.run(event.seq, o.accountId, o.quoteId, o.orderId, o.clientOrderId ?? null, o.symbol, o.side, event.tradeId,
-              event.price, event.quantity, event.liquidity, event.fee, event.feeAsset, event.ts);
-          }
+            event.quantity, event.liquidity, event.fee, event.feeAsset, event.ts, o.quoteId ?? null);
         }
         return;
       }

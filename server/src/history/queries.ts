@@ -113,13 +113,7 @@ export class HistoryQueries {
     where.add('account_id = ?', accountId);
     if (filters.symbol !== undefined) where.add('symbol = ?', filters.symbol);
     addTimeRange(where, filters);
-    const columns = '*, (SELECT quote_id FROM quote_trades q WHERE q.seq = fills.seq) AS quote_id';
-    return this.page('fills', 'seq', columns, where, cursor, limit, (row: FillRow) => ({
-      seq: row.seq, tradeId: row.trade_id, accountId: row.account_id, orderId: row.order_id,
-      ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
-      symbol: row.symbol, side: row.side, price: row.price, quantity: row.quantity, liquidity: row.liquidity,
-      fee: row.fee, feeAsset: row.fee_asset, ...(row.quote_id !== null && { quoteId: row.quote_id }), ts: row.ts,
-    }));
+    return this.page('fills', 'seq', '*', where, cursor, limit, fillRecord);
   }
 
   /** The account's quotes (one per answered RFQ), newest first, each in its latest state. */
@@ -138,12 +132,8 @@ export class HistoryQueries {
   listQuoteTrades(accountId: string, cursor: string | undefined, limit: number): Page<FillRecord> {
     const where = new Where();
     where.add('account_id = ?', accountId);
-    return this.page('quote_trades', 'seq', '*', where, cursor, limit, (row: FillRow) => ({
-      seq: row.seq, tradeId: row.trade_id, accountId: row.account_id, orderId: row.order_id,
-      ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
-      symbol: row.symbol, side: row.side, price: row.price, quantity: row.quantity, liquidity: row.liquidity,
-      fee: row.fee, feeAsset: row.fee_asset, quoteId: row.quote_id as string, ts: row.ts,
-    }));
+    where.add('quote_id IS NOT NULL');
+    return this.page('fills', 'seq', '*', where, cursor, limit, fillRecord);
   }
 
   listBalanceChanges(accountId: string, filters: BalanceChangeFilters, cursor: string | undefined, limit: number): Page<BalanceChangeRecord> {
@@ -182,6 +172,16 @@ interface FillRow {
   seq: number; account_id: string; order_id: string; client_order_id: string | null; symbol: string; side: Side;
   trade_id: number; price: string; quantity: string; liquidity: Liquidity; fee: string; fee_asset: string; ts: number;
   quote_id: string | null;
+}
+
+/** A row of `fills` (SQLite or PostgreSQL) as the API's record. */
+export function fillRecord(row: FillRow): FillRecord {
+  return {
+    seq: row.seq, tradeId: row.trade_id, accountId: row.account_id, orderId: row.order_id,
+    ...(row.client_order_id !== null ? { clientOrderId: row.client_order_id } : {}),
+    symbol: row.symbol, side: row.side, price: row.price, quantity: row.quantity, liquidity: row.liquidity,
+    fee: row.fee, feeAsset: row.fee_asset, ...(row.quote_id !== null && { quoteId: row.quote_id }), ts: row.ts,
+  };
 }
 
 interface BalanceRow {

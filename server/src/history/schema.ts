@@ -1,12 +1,52 @@
 /**
  * Tables of the history store. Every row is keyed by the core's event sequence number, which
  * is also the pagination order, so pages are stable while new rows arrive.
+ *
+ * Version 2: a fill of an executed OTC quote is a row of `fills` with its `quote_id` set
+ * (version 1 kept a copy of it in a `quote_trades` table); a version 1 file is upgraded in place
+ * when it is opened.
  */
 import type { SqliteDatabase } from '../storage/sqlite.js';
 
-export const HISTORY_SCHEMA_VERSION = 1;
+export const HISTORY_SCHEMA_VERSION = 2;
 
+/** Creates the tables, or brings an older file up to this version, in one write transaction. */
 export function createHistorySchema(db: SqliteDatabase): void {
+  db.transaction(() => {
+    const version = schemaVersion(db);
+    if (version > HISTORY_SCHEMA_VERSION) {
+      throw new Error(`the history file has schema version ${version}; this build reads up to ${HISTORY_SCHEMA_VERSION}`);
+    }
+    createTables(db);
+    if (version === 1) mergeQuoteTradesIntoFills(db);
+    db.exec(`CREATE INDEX IF NOT EXISTS fills_of_quotes_by_account ON fills (account_id, seq) WHERE quote_id IS NOT NULL`);
+    db.prepare(`INSERT INTO history_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(HISTORY_SCHEMA_VERSION);
+    db.prepare(`INSERT INTO history_meta (key, value) VALUES ('projected_seq', 0) ON CONFLICT (key) DO NOTHING`).run();
+  }).immediate();
+}
+
+/** 0 for a new file. */
+function schemaVersion(db: SqliteDatabase): number {
+  const meta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history_meta'`).get();
+  if (meta === undefined) return 0;
+  const row = db.prepare(`SELECT value FROM history_meta WHERE key = 'schema_version'`).get() as { value: number } | undefined;
+  return row?.value ?? 0;
+}
+
+/** Version 1 → 2: each quote trade's quote id moves onto its fill (same seq), and the copy goes. */
+function mergeQuoteTradesIntoFills(db: SqliteDatabase): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('fills')`).all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'quote_id')) db.exec(`ALTER TABLE fills ADD COLUMN quote_id TEXT`);
+  const quoteTrades = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quote_trades'`).get();
+  if (quoteTrades === undefined) return;
+  db.exec(`
+    UPDATE fills SET quote_id = (SELECT q.quote_id FROM quote_trades q WHERE q.seq = fills.seq)
+      WHERE seq IN (SELECT seq FROM quote_trades);
+    DROP TABLE quote_trades;
+  `);
+}
+
+function createTables(db: SqliteDatabase): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS history_meta (
       key   TEXT PRIMARY KEY,
@@ -41,7 +81,9 @@ export function createHistorySchema(db: SqliteDatabase): void {
       liquidity       TEXT NOT NULL,
       fee             TEXT NOT NULL,
       fee_asset       TEXT NOT NULL,
-      ts              INTEGER NOT NULL
+      ts              INTEGER NOT NULL,
+      -- The OTC quote this fill executed (NULL: a fill on the order book).
+      quote_id        TEXT
     );
     CREATE INDEX IF NOT EXISTS fills_by_account ON fills (account_id, seq);
     CREATE INDEX IF NOT EXISTS fills_by_account_symbol ON fills (account_id, symbol, seq);
@@ -59,7 +101,7 @@ export function createHistorySchema(db: SqliteDatabase): void {
     CREATE INDEX IF NOT EXISTS balance_changes_by_account ON balance_changes (account_id, seq);
     CREATE INDEX IF NOT EXISTS balance_changes_by_account_asset ON balance_changes (account_id, asset, seq);
 
-    -- OTC: one row per quote (its latest view), and one per fill of an executed quote (keyed like fills).
+    -- OTC: one row per quote (its latest view); the fills of executed quotes are in fills.
     CREATE TABLE IF NOT EXISTS quotes (
       quote_id      INTEGER PRIMARY KEY,
       account_id    TEXT NOT NULL,
@@ -70,24 +112,5 @@ export function createHistorySchema(db: SqliteDatabase): void {
       view          TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS quotes_by_account ON quotes (account_id, quote_id);
-    CREATE TABLE IF NOT EXISTS quote_trades (
-      seq             INTEGER PRIMARY KEY,
-      account_id      TEXT NOT NULL,
-      quote_id        TEXT NOT NULL,
-      order_id        TEXT NOT NULL,
-      client_order_id TEXT,
-      symbol          TEXT NOT NULL,
-      side            TEXT NOT NULL,
-      trade_id        INTEGER NOT NULL,
-      price           TEXT NOT NULL,
-      quantity        TEXT NOT NULL,
-      liquidity       TEXT NOT NULL,
-      fee             TEXT NOT NULL,
-      fee_asset       TEXT NOT NULL,
-      ts              INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS quote_trades_by_account ON quote_trades (account_id, seq);
   `);
-  db.prepare(`INSERT INTO history_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING`).run(HISTORY_SCHEMA_VERSION);
-  db.prepare(`INSERT INTO history_meta (key, value) VALUES ('projected_seq', 0) ON CONFLICT (key) DO NOTHING`).run();
 }
