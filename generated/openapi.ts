@@ -752,7 +752,7 @@ export interface components {
     schemas: {
         /**
          * @description An exact, non-negative decimal number written as a string. No exponent, no sign, at most 18 decimal places.
-         * @example 25000.50
+         * @example 59999.50
          */
         PositiveDecimal: string;
         /**
@@ -952,7 +952,7 @@ export interface components {
         ClientOrderId: string;
         /**
          * @description An account id.
-         * @example acct-demo
+         * @example acct-fund-7
          */
         AccountId: string;
         /**
@@ -1019,7 +1019,7 @@ export interface components {
          * @example {
          *       "symbol": "BTC-USD",
          *       "side": "two_way",
-         *       "quantity": "2"
+         *       "quantity": "0.002"
          *     }
          */
         RfqRequest: {
@@ -1045,9 +1045,9 @@ export interface components {
          *       "clientRfqId": "treasury-0042",
          *       "symbol": "BTC-USD",
          *       "side": "two_way",
-         *       "bidPrice": "24975.00",
-         *       "askPrice": "25025.00",
-         *       "quantity": "2",
+         *       "bidPrice": "59940.00",
+         *       "askPrice": "60060.00",
+         *       "quantity": "0.002",
          *       "validUntil": 1764000005000,
          *       "status": "open",
          *       "createdAt": 1764000000000,
@@ -1107,7 +1107,7 @@ export interface components {
          *       "symbol": "BTC-USD",
          *       "side": "buy",
          *       "type": "limit",
-         *       "price": "25000.50",
+         *       "price": "59999.50",
          *       "quantity": "0.1",
          *       "timeInForce": "GTC",
          *       "clientOrderId": "mm-7f3a-0001"
@@ -1140,12 +1140,12 @@ export interface components {
          *       "timeInForce": "GTC",
          *       "postOnly": false,
          *       "selfTradePrevention": "cancel_newest",
-         *       "price": "25000.50",
+         *       "price": "59999.50",
          *       "quantity": "0.1",
          *       "filledQuantity": "0.04",
          *       "remainingQuantity": "0.06",
-         *       "filledQuote": "1000.02",
-         *       "averagePrice": "25000.50",
+         *       "filledQuote": "2399.98",
+         *       "averagePrice": "59999.50",
          *       "status": "partially_filled",
          *       "createdAt": 1764000000000,
          *       "updatedAt": 1764000000250
@@ -1186,9 +1186,9 @@ export interface components {
          *       "clientOrderId": "mm-7f3a-0001",
          *       "symbol": "BTC-USD",
          *       "side": "buy",
-         *       "price": "25000.50",
+         *       "price": "59999.50",
          *       "quantity": "0.04",
-         *       "fee": "0.60",
+         *       "fee": "1.20",
          *       "feeAsset": "USD",
          *       "liquidity": "taker",
          *       "ts": 1764000000250,
@@ -1359,9 +1359,9 @@ export interface components {
          * @example {
          *       "symbol": "BTC-USD",
          *       "netQuantity": "0.25",
-         *       "averageEntryPrice": "25010.00",
+         *       "averageEntryPrice": "60010.00",
          *       "realizedPnl": "-12.5",
-         *       "lastPrice": "25100",
+         *       "lastPrice": "60100",
          *       "unrealizedPnl": "22.5"
          *     }
          */
@@ -1426,7 +1426,7 @@ export interface components {
             rateLimits: components["schemas"]["RateLimitUsage"][];
         };
         ApiKey: {
-            /** @example k_01JBX4M0ZK2V */
+            /** @example ak_Yk3vQ8rTmW2xLp5NcH7dJa */
             keyId: string;
             /** @example market maker 1 */
             label: string;
@@ -1539,7 +1539,7 @@ export interface components {
             at: number;
             /**
              * @description Who: the key id of the authenticated caller.
-             * @example k_01JBX4M0ZK2V
+             * @example ak_Yk3vQ8rTmW2xLp5NcH7dJa
              */
             actor: string;
             /**
@@ -1549,7 +1549,7 @@ export interface components {
             action: string;
             /**
              * @description What it was done to (an account id, key id or symbol).
-             * @example acc-1
+             * @example acct-fund-7
              */
             subject: string;
             /**
@@ -1642,7 +1642,7 @@ export interface components {
                 command: string;
                 /** @example INSUFFICIENT_FUNDS */
                 code: string;
-                /** @example acc-1 */
+                /** @example acct-fund-7 */
                 accountId?: string;
             }[];
         };
@@ -1930,7 +1930,7 @@ export interface components {
         EndTime: components["schemas"]["Millis"];
         /**
          * @description Account id.
-         * @example acct-demo
+         * @example acct-fund-7
          */
         AccountIdPath: components["schemas"]["AccountId"];
         /**
@@ -3240,7 +3240,7 @@ export interface operations {
             path: {
                 /**
                  * @description Key id.
-                 * @example k_01JBX4M0ZK2V
+                 * @example ak_Yk3vQ8rTmW2xLp5NcH7dJa
                  */
                 keyId: string;
             };
@@ -3401,7 +3401,7 @@ export interface operations {
             path: {
                 /**
                  * @description Account id.
-                 * @example acct-demo
+                 * @example acct-fund-7
                  */
                 accountId: components["parameters"]["AccountIdPath"];
             };
@@ -3455,7 +3455,7 @@ export interface operations {
             path: {
                 /**
                  * @description Account id.
-                 * @example acct-demo
+                 * @example acct-fund-7
                  */
                 accountId: components["parameters"]["AccountIdPath"];
             };
@@ -3504,7 +3504,7 @@ export interface operations {
             path: {
                 /**
                  * @description Account id.
-                 * @example acct-demo
+                 * @example acct-fund-7
                  */
                 accountId: components["parameters"]["AccountIdPath"];
             };
@@ -3551,7 +3551,7 @@ export interface operations {
             path: {
                 /**
                  * @description Account id.
-                 * @example acct-demo
+                 * @example acct-fund-7
                  */
                 accountId: components["parameters"]["AccountIdPath"];
             };
@@ -3598,7 +3598,7 @@ export interface operations {
             path: {
                 /**
                  * @description Account id.
-                 * @example acct-demo
+                 * @example acct-fund-7
                  */
                 accountId: components["parameters"]["AccountIdPath"];
             };
