@@ -262,12 +262,21 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
   logger.info({ urls: serviceUrls(banner), demoCredentials: banner.demoCredentialsFile, operatorCredentials: banner.operatorCredentialsFile }, 'service ready');
 
-  // History retention (off by default): a bounded batch per tick, so pruning never holds the loop long.
+  // History retention (off by default): a bounded batch per tick, so pruning never holds the loop
+  // long; the PostgreSQL history (stores: external) is pruned by the same rule.
+  let pruningPostgres = false;
   const retention = config.history.retentionDays > 0 ? setInterval(() => {
+    const before = clock() - config.history.retentionDays * 86_400_000;
     try {
-      bus.history.prune(clock() - config.history.retentionDays * 86_400_000, 1000);
+      bus.history.prune(before, 1000);
     } catch (err) {
       logger.warn({ err }, 'history: retention pruning failed; will retry');
+    }
+    if (pgHistory && !pruningPostgres) {
+      pruningPostgres = true;
+      pgHistory.prune(before, 1000)
+        .catch((err: unknown) => logger.warn({ err }, 'history: retention pruning in PostgreSQL failed; will retry'))
+        .finally(() => { pruningPostgres = false; });
     }
   }, 10_000) : undefined;
   retention?.unref();

@@ -101,6 +101,39 @@ describe('PostgreSQL history', () => {
     );
   });
 
+  it('retention prunes the same rows as in the embedded history, in bounded batches, and keeps every live order', async () => {
+    const { history: target, pool } = await postgresHistory();
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1_000, max: 1_600 }), fc.integer({ min: 1, max: 7 }),
+        async (steps, before, batch) => {
+          await pool.query('TRUNCATE orders, fills, balance_changes; UPDATE history_meta SET value = 0');
+          const { events, orders } = eventsFor(steps);
+          const local = openHistoryStore(':memory:');
+          try {
+            local.project(events);
+            await target.apply(local.changeReader().since(0, local.projectedSeq));
+            let pruned = 0;
+            for (let n; (n = await target.prune(before, batch)) > 0;) {
+              expect(n).toBeLessThanOrEqual(3 * batch);
+              pruned += n;
+            }
+            let prunedLocally = 0;
+            for (let n; (n = local.prune(before, batch)) > 0;) prunedLocally += n;
+            expect(pruned).toBe(prunedLocally);
+            expect(await everything(target, 50, events)).toEqual(await everything(local, 50, events));
+            for (const order of orders.values()) {
+              if (order.status === 'new' || order.status === 'partially_filled') {
+                expect(await target.getOrder(order.accountId, { orderId: order.orderId })).toEqual(order);
+              }
+            }
+          } finally {
+            local.close();
+          }
+        }),
+      { numRuns: 20 },
+    );
+  });
+
   it('carries the quote of a fill that executed an OTC quote', async () => {
     const { history: target } = await postgresHistory();
     const local = openHistoryStore(':memory:');

@@ -65,7 +65,7 @@ export const CONFIG_SCHEMA = Type.Object({
     ordersPer10Seconds: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 50, description: 'New and amended orders per account per 10 seconds, over all channels.' }),
   }, { additionalProperties: false }),
   history: Type.Object({
-    retentionDays: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: 'Delete finished orders, fills and balance changes older than this many days from history.db (0: keep everything; archive first with `npm run history -- export`).' }),
+    retentionDays: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: 'Delete finished orders, fills and balance changes older than this many days from history.db, and from PostgreSQL with external stores (0: keep everything; archive first with `npm run history -- export`).' }),
   }, { additionalProperties: false }),
   snapshots: Type.Object({
     everyCommands: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 100_000, description: 'Snapshot the core after this many commands since the last snapshot.' }),

@@ -9,8 +9,8 @@ import type { SqliteDatabase } from '../storage/sqlite.js';
 
 const FINISHED = "('filled', 'canceled', 'expired', 'rejected')";
 
-/** Each table's rows older than `before` (ms since the epoch), and the key that deletes one. */
-const TABLES = [
+/** Each table's rows older than `before` (ms since the epoch, the one `?`), and the key that deletes one. The PostgreSQL history prunes by the same rule. */
+export const RETAINED_TABLES = [
   { table: 'orders', where: `created_at < ? AND status IN ${FINISHED}`, key: 'order_id' },
   { table: 'fills', where: 'ts < ?', key: 'seq' },
   { table: 'balance_changes', where: 'ts < ?', key: 'seq' },
@@ -21,7 +21,7 @@ export interface ArchiveCounts { orders: number; fills: number; balance_changes:
 /** Writes every row older than `before` as one JSON line `{"table", "row"}`; returns the counts. */
 export function exportHistory(db: SqliteDatabase, before: number, write: (line: string) => void): ArchiveCounts {
   const counts: ArchiveCounts = { orders: 0, fills: 0, balance_changes: 0 };
-  for (const { table, where } of TABLES) {
+  for (const { table, where } of RETAINED_TABLES) {
     for (const row of db.prepare(`SELECT * FROM ${table} WHERE ${where} ORDER BY rowid`).iterate(before)) {
       write(`${JSON.stringify({ table, row })}\n`);
       counts[table]++;
@@ -34,7 +34,7 @@ export function exportHistory(db: SqliteDatabase, before: number, write: (line: 
 export function pruneHistory(db: SqliteDatabase, before: number, batch: number): number {
   let deleted = 0;
   db.transaction(() => {
-    for (const { table, where, key } of TABLES) {
+    for (const { table, where, key } of RETAINED_TABLES) {
       deleted += db.prepare(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${where} LIMIT ?)`).run(before, batch).changes;
     }
   })();

@@ -11,6 +11,7 @@ import type { QueryResultRow } from 'pg';
 import type { OrderRef, OrderView } from '../core/api.js';
 import { ApiError } from '../errors/api-error.js';
 import { inTransaction, type PostgresPool } from '../storage/postgres.js';
+import { RETAINED_TABLES } from './archive.js';
 import type { BalanceChangeRow, FillRow, HistoryChanges } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -96,6 +97,21 @@ export class PostgresHistory implements HistoryReader {
         );
       }
       await client.query(`UPDATE history_meta SET value = $1 WHERE key = 'projected_seq' AND value < $1`, [changes.toSeq]);
+    });
+  }
+
+  /**
+   * Retention, as in the embedded store (archive.ts): deletes at most `batch` rows per table
+   * older than `before` (finished orders only), in one transaction; returns how many (0: none left).
+   */
+  async prune(before: number, batch: number): Promise<number> {
+    return inTransaction(this.#pool, async (client) => {
+      let deleted = 0;
+      for (const { table, where, key } of RETAINED_TABLES) {
+        const result = await client.query(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${where.replace('?', '$1')} LIMIT $2)`, [before, batch]);
+        deleted += result.rowCount ?? 0;
+      }
+      return deleted;
     });
   }
 
