@@ -234,7 +234,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let fix: FixAcceptor | undefined;
   if (config.fix.enabled) {
     fix = await startFixAcceptor({
-      bus: commands, orders, observer: fixObserver(trading, tracer), authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
+      bus: commands, orders, rfq: otc.desk, observer: fixObserver(trading, tracer), authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
       ...(external && { leases: external.leases }),

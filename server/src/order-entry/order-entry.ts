@@ -88,7 +88,7 @@ export class OrderEntry {
    * Accepts an OTC quote: an order that can only fill in full at the quoted price. It spends the
    * order rate like any order, and a client order id makes retries safe (same request: same answer).
    */
-  async acceptQuote(accountId: string, request: QuoteAcceptRequest): Promise<OrderOutcome> {
+  async acceptQuote(accountId: string, request: QuoteAcceptRequest, options: Pick<PlaceOptions, 'idempotent'> = {}): Promise<OrderOutcome> {
     const run = async (): Promise<OrderOutcome> => {
       const limited = await this.#spendOrderRate(accountId);
       if (limited) return limited;
@@ -103,7 +103,7 @@ export class OrderEntry {
       const accepted = result.events.find((e) => e.type === 'OrderAccepted');
       return orderDone(result, accepted && 'order' in accepted ? accepted.order.orderId : undefined);
     };
-    if (request.clientOrderId === undefined) return run();
+    if (request.clientOrderId === undefined || options.idempotent === false) return run();
     return this.#outcomes.run<OrderOutcome>(`place:${accountId}`, request.clientOrderId, { quoteAccept: request }, run, {
       isFinal,
       conflict: () => refusal('IDEMPOTENCY_CONFLICT', `The client order id "${request.clientOrderId}" was already used with a different order.`),

@@ -18,7 +18,7 @@ function reject(text: string) {
 describe('FIX dictionary (QuickFIX XML)', () => {
   it('loads the subset with its messages, header and groups', () => {
     expect(dict.beginString).toBe('FIX.4.4');
-    expect([...dict.messages.keys()].sort()).toEqual(['0', '1', '2', '3', '4', '5', '8', '9', 'A', 'D', 'F', 'G', 'H', 'j', 'q', 'r'].sort());
+    expect([...dict.messages.keys()].sort()).toEqual(['0', '1', '2', '3', '4', '5', '8', '9', 'A', 'D', 'F', 'G', 'H', 'j', 'q', 'r', 'R', 'S', 'Z', 'AG', 'AI', 'AJ'].sort());
     const nos = dict.messages.get('D')!;
     expect(nos.category).toBe('app');
     expect([...nos.required].sort((a, b) => a - b)).toEqual([11, 40, 54, 55, 60]);
@@ -100,7 +100,7 @@ describe('FIX validator', () => {
   });
 
   it('reports a FIX 4.4 message type outside the subset as unsupported, not invalid', () => {
-    expect(reject(`35=R|${HDR()}131=Q1|`).kind).toBe('unsupported-msg-type');
+    expect(reject(`35=k|${HDR()}390=B1|`).kind).toBe('unsupported-msg-type');
   });
 
   it('checks field by field in wire order, and required tags before any field value', () => {
@@ -117,6 +117,17 @@ describe('FIX validator', () => {
     expect([bad.reason, bad.tag]).toEqual([5, 167]);
     const badFormat = reject(`35=D|${HDR()}11=ID1|55=X|231=lots|54=1|60=${now()}|38=1|40=2|`) as { reason: number; tag: number };
     expect([badFormat.reason, badFormat.tag]).toEqual([6, 231]);
+  });
+
+  it('knows the OTC quote messages: QuoteRequest with its instrument group, QuoteResponse (pass only), and the accept as OrdType D with QuoteID', () => {
+    expect(validator.validate(parse(`35=R|${HDR()}131=QR1|146=1|55=BTC-USD|54=1|38=0.5|`)).ok).toBe(true);
+    expect(validator.validate(parse(`35=R|${HDR()}131=QR2|146=1|55=BTC-USD|152=1000|62=${now(5000)}|`)).ok).toBe(true);
+    expect(validator.validate(parse(`35=AJ|${HDR()}693=P1|117=7|694=6|55=BTC-USD|`)).ok).toBe(true);
+    expect(validator.validate(parse(`35=D|${HDR()}11=ID1|55=BTC-USD|54=1|60=${now()}|40=D|117=7|`)).ok).toBe(true);
+    const noGroup = reject(`35=R|${HDR()}131=QR3|`) as { reason: number; tag: number };
+    expect([noGroup.reason, noGroup.tag]).toEqual([1, 146]);
+    const hit = reject(`35=AJ|${HDR()}693=P2|117=7|694=1|55=BTC-USD|`) as { reason: number; tag: number };
+    expect([hit.reason, hit.tag]).toEqual([5, 694]);
   });
 
   it('checks each value of a multiple-value field', () => {

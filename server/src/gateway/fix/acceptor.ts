@@ -18,6 +18,7 @@ import { loadDictionary } from './dictionary.js';
 import { logonFailureText, type LogonAuthenticator } from './auth.js';
 import { FixApplication } from './application.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
+import type { RfqDesk } from '../../rfq/desk.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
 import { fixSessionLease, type SessionLeases } from './session-leases.js';
 import { FixSessionStore } from './store.js';
@@ -43,6 +44,8 @@ export interface FixAcceptorOptions {
   bus: CommandBus;
   /** The one door for orders, amends, cancels and order lookups (shared with REST and WebSocket). */
   orders: OrderEntry;
+  /** The OTC desk that answers QuoteRequest and QuoteResponse (none: they are refused as unsupported). */
+  rfq?: RfqDesk;
   authenticator: LogonAuthenticator;
   /** When given, revoking a key logs out its live sessions. */
   keyStore?: Pick<ApiKeyStore, 'onRevoked'>;
@@ -94,7 +97,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const sessions = new Map<string, FixSession>();
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
   const expiryTimers = new Map<FixSession, NodeJS.Timeout>();
-  const application = new FixApplication(options.bus, options.orders, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now);
+  const application = new FixApplication(options.bus, options.orders, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now, options.rfq);
   const sockets = new Set<Socket>();
   const logonTimeoutMs = options.logonTimeoutMs ?? 10_000;
 

@@ -1,23 +1,25 @@
 /**
- * The application layer behind every FIX session: turns NewOrderSingle, OrderCancelRequest,
- * OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest into calls to order
- * entry (the one door: the same rules, order-rate budget, finished-order lookup and
+ * The application layer behind every FIX session: turns NewOrderSingle (OrdType D: the accept of
+ * an OTC quote), OrderCancelRequest, OrderCancelReplaceRequest, OrderStatusRequest and
+ * OrderMassCancelRequest into calls to order entry (the one door: the same rules, order-rate budget, finished-order lookup and
  * cancel-on-disconnect as REST and WebSocket), and turns the core's order events
  * into ExecutionReports for the session that owns the order and for the account's drop-copy
  * sessions. ExecIDs are the core's event sequence numbers, so they are stable across restarts
- * and identical on every channel.
+ * and identical on every channel. QuoteRequest and QuoteResponse go to the OTC desk (quotes.ts).
  */
 import type { Logger } from 'pino';
 import type { CoreEvent, OrderRef, OrderView } from '../../core/api.js';
 import type { AmendChanges, OrderEntry, PlaceRequest } from '../../order-entry/order-entry.js';
 import type { OrderOutcome, RefusalCode } from '../../order-entry/outcomes.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
+import type { RfqDesk } from '../../rfq/desk.js';
 import type { CommandBus } from '../../sequencer/api.js';
 import type { Field, FixMessage } from './codec.js';
 import {
   cxlRejReason, ExecType, executionReport, normalizeDecimal, orderCancelReject, ordRejReason, ordStatus,
   rejectedOrderReport, sideToFix, sameDecimal, sideFromFix, TIF_FROM_FIX,
 } from './execution-report.js';
+import { FixQuotes, quoteAcceptFromFix } from './quotes.js';
 import { reverseRoute, type FixSession, type SessionApplication } from './session.js';
 import type { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
@@ -38,6 +40,9 @@ const BusinessReject = { UnsupportedMessageType: 3, ApplicationNotAvailable: 4, 
 /** CxlRejReason(102) 0: the order exists but is already filled, canceled or expired. */
 const CXL_REJ_TOO_LATE = '0';
 
+/** OrdType(40) D: previously quoted, the accept of an OTC quote named by QuoteID(117). */
+const ORD_TYPE_PREVIOUSLY_QUOTED = 'D';
+
 export class FixApplication implements SessionApplication {
   private readonly sessions = new Map<string, FixSession>();
   /** Finds (or recreates from the store) a session that has not logged on since start-up. */
@@ -52,6 +57,8 @@ export class FixApplication implements SessionApplication {
   /** Cancel-on-disconnect: the orders each logged-on session placed. */
   private readonly sessionOrders = new Map<FixSession, SessionOrders>();
   private readonly unsubscribe: () => void;
+  /** QuoteRequest and QuoteResponse, when the service runs an OTC desk. */
+  private readonly quotes: FixQuotes | undefined;
   private statusCounter = 0;
 
   constructor(
@@ -63,12 +70,16 @@ export class FixApplication implements SessionApplication {
     private readonly logger: Logger,
     private readonly roleOf: (session: FixSession) => SessionRole,
     private readonly now: () => number = Date.now,
+    /** The OTC desk that prices QuoteRequests (none: they are refused as unsupported). */
+    rfq?: RfqDesk,
   ) {
     this.unsubscribe = bus.onEvents((events) => this.onEvents(events));
+    this.quotes = rfq && new FixQuotes(bus, rfq, logger, now);
   }
 
   close(): void {
     this.unsubscribe();
+    this.quotes?.close();
   }
 
   /**
@@ -118,8 +129,9 @@ export class FixApplication implements SessionApplication {
       return;
     }
     const type = message.msgType;
+    const quoting = type === MsgType.QuoteRequest || type === MsgType.QuoteResponse;
     const handled = type === MsgType.NewOrderSingle || type === MsgType.OrderCancelRequest || type === MsgType.OrderCancelReplaceRequest ||
-      type === MsgType.OrderStatusRequest || type === MsgType.OrderMassCancelRequest;
+      type === MsgType.OrderStatusRequest || type === MsgType.OrderMassCancelRequest || (quoting && this.quotes !== undefined);
     if (!handled) {
       session.businessReject(message, BusinessReject.UnsupportedMessageType, 'Unsupported Message Type', false);
       return;
@@ -137,6 +149,8 @@ export class FixApplication implements SessionApplication {
       case MsgType.OrderCancelRequest: return this.cancel(session, message);
       case MsgType.OrderCancelReplaceRequest: return this.replace(session, message);
       case MsgType.OrderStatusRequest: return this.status(session, message);
+      case MsgType.QuoteRequest: return this.quotes!.request(session, message);
+      case MsgType.QuoteResponse: return this.quotes!.respond(session, message);
       default: return this.massCancel(session, message);
     }
   }
@@ -161,33 +175,33 @@ export class FixApplication implements SessionApplication {
       rejectNow('UNKNOWN_ACCOUNT', 'UNKNOWN_ACCOUNT: Account(1) does not match the API key');
       return;
     }
-    const tifText = m.get(Tag.TimeInForce);
-    const ordType = m.get(Tag.OrdType) === '1' ? 'market' : 'limit';
-    const command: PlaceRequest = {
-      symbol,
-      clientOrderId: clOrdId,
-      side: sideFromFix(side),
-      orderType: ordType,
-      timeInForce: tifText !== undefined ? TIF_FROM_FIX[tifText]! : ordType === 'market' ? 'IOC' : 'GTC',
-    };
-    const price = m.get(Tag.Price);
-    if (price !== undefined) command.price = normalizeDecimal(price);
-    const qty = m.get(Tag.OrderQty);
-    if (qty !== undefined) command.quantity = normalizeDecimal(qty);
-    const cashQty = m.get(Tag.CashOrderQty);
-    if (cashQty !== undefined) command.quoteQuantity = normalizeDecimal(cashQty);
-    const expire = m.get(Tag.ExpireTime);
-    if (expire !== undefined) command.expireAt = parseUtcTimestamp(expire)!;
-    if ((m.get(Tag.ExecInst) ?? '').split(' ').includes('6')) command.postOnly = true;
+    let submit: () => Promise<OrderOutcome>;
+    if (m.get(Tag.OrdType) === ORD_TYPE_PREVIOUSLY_QUOTED) {
+      const accept = quoteAcceptFromFix(m);
+      if ('code' in accept) {
+        rejectNow(accept.code, accept.text);
+        return;
+      }
+      // Symbol(55) is required on a NewOrderSingle: it must be the quote's.
+      const quote = this.bus.core.quote(session.accountId, accept.quoteId);
+      if (quote !== undefined && quote.symbol !== symbol) {
+        rejectNow('QUOTE_MISMATCH', `QUOTE_MISMATCH: quote ${accept.quoteId} is not for ${symbol}`);
+        return;
+      }
+      submit = () => this.entry.acceptQuote(session.accountId, accept, { idempotent: false });
+    } else {
+      const command = placeRequest(m);
+      const orders = this.sessionOrders.get(session);
+      submit = () => this.entry.place(session.accountId, command, { idempotent: false, ...(orders && { session: orders }) });
+    }
 
     const key = pendingKey(session.accountId, clOrdId);
     let replied!: () => void;
     const reply = new Promise<void>((resolve) => { replied = resolve; });
     const pending: PendingNew = { sessionKey: session.key, route, side, symbol, replied };
     this.pendingNew.set(key, pending);
-    const orders = this.sessionOrders.get(session);
     // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
-    this.entry.place(session.accountId, command, { idempotent: false, ...(orders && { session: orders }) }).then(
+    submit().then(
       (outcome) => {
         // A core reject is answered by its OrderRejected event (it arrives after this outcome);
         // this covers refusals without one (the order-rate budget, durability).
@@ -472,6 +486,29 @@ export class FixApplication implements SessionApplication {
   private nowStamp(): string {
     return formatUtcTimestamp(this.now());
   }
+}
+
+/** A NewOrderSingle for the book, in order entry's terms. */
+function placeRequest(m: FixMessage): PlaceRequest {
+  const tifText = m.get(Tag.TimeInForce);
+  const ordType = m.get(Tag.OrdType) === '1' ? 'market' : 'limit';
+  const command: PlaceRequest = {
+    symbol: m.get(Tag.Symbol)!,
+    clientOrderId: m.get(Tag.ClOrdID)!,
+    side: sideFromFix(m.get(Tag.Side)!),
+    orderType: ordType,
+    timeInForce: tifText !== undefined ? TIF_FROM_FIX[tifText]! : ordType === 'market' ? 'IOC' : 'GTC',
+  };
+  const price = m.get(Tag.Price);
+  if (price !== undefined) command.price = normalizeDecimal(price);
+  const qty = m.get(Tag.OrderQty);
+  if (qty !== undefined) command.quantity = normalizeDecimal(qty);
+  const cashQty = m.get(Tag.CashOrderQty);
+  if (cashQty !== undefined) command.quoteQuantity = normalizeDecimal(cashQty);
+  const expire = m.get(Tag.ExpireTime);
+  if (expire !== undefined) command.expireAt = parseUtcTimestamp(expire)!;
+  if ((m.get(Tag.ExecInst) ?? '').split(' ').includes('6')) command.postOnly = true;
+  return command;
 }
 
 function pendingKey(accountId: string, clOrdId: string): string {

@@ -51,6 +51,9 @@ const ORD_REJ_REASON: Partial<Record<RefusalCode, string>> = {
   INVALID_ORDER: '11',
   // Over the account's order-rate budget: Other, with RATE_LIMITED in Text.
   RATE_LIMITED: '99',
+  // A quote accepted after its validUntil, or already executed, declined or withdrawn: too late.
+  QUOTE_EXPIRED: '4',
+  QUOTE_NOT_OPEN: '4',
   JOURNAL_UNAVAILABLE: '0',
   SERVICE_UNAVAILABLE: '0',
 };
@@ -91,7 +94,8 @@ export function executionReport(order: OrderView, x: ExecutionDetails): Field[] 
   f.push([Tag.Account, order.accountId], [Tag.Symbol, order.symbol], [Tag.Side, sideToFix(order.side)]);
   if (order.quantity !== undefined) f.push([Tag.OrderQty, order.quantity]);
   if (order.quoteQuantity !== undefined) f.push([Tag.CashOrderQty, order.quoteQuantity]);
-  f.push([Tag.OrdType, order.orderType === 'limit' ? '2' : '1']);
+  // An order that took an OTC quote is reported as previously quoted (D).
+  f.push([Tag.OrdType, order.quoteId !== undefined ? 'D' : order.orderType === 'limit' ? '2' : '1']);
   if (order.price !== undefined) f.push([Tag.Price, order.price]);
   if (order.postOnly) f.push([Tag.ExecInst, '6']);
   f.push([Tag.TimeInForce, TIF_TO_FIX[order.timeInForce]]);
