@@ -1,27 +1,24 @@
 /**
  * REST_WORKERS=2 as a real process tree: the core process (its own REST on PORT) and two REST
- * gateway workers on one shared port, driven over real sockets with real signatures.
+ * gateway workers on one shared port, driven over real sockets with real signatures. Once with
+ * the embedded stores (the core process's SQLite files), once with `STORES=external` (a
+ * redis-server of the test's own and a PostgreSQL database of its own), where every process
+ * verifies, limits and locks out against the same Redis and PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_KEY_LOCKOUT } from '../../../../server/src/auth/index.js';
 import { OPERATION_WEIGHTS } from '../../../../server/src/limits/policies.js';
+import { createTestDatabase, type TestDatabase } from '../../../helpers/postgres.js';
+import { startRedisServer, type TestRedisServer } from '../../../helpers/redis-server.js';
 import { signedHeaders } from '../../../helpers/signing.js';
 import { send, signed, startServiceProcess, type ServiceProcess } from './service-process.js';
 
 /** A small key budget (the smallest the configuration allows), and an IP budget out of the way. */
 const KEY_QUOTA = 20;
 const CONFIG = `limits:\n  keyWeightPerSecond: ${KEY_QUOTA}\n  ipWeightPerSecond: 1000000\n`;
-
-let svc: ServiceProcess;
-
-beforeAll(async () => {
-  svc = await startServiceProcess({ REST_WORKERS: '2', REST_WORKERS_PORT: '0' }, CONFIG);
-}, 90_000);
-
-afterAll(() => {
-  if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
-});
 
 const order = (price: string) => ({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price, quantity: '0.001' });
 const withoutRequestId = ({ requestId: _r, ...rest }: Record<string, unknown>) => rest;
@@ -43,7 +40,54 @@ async function servedCount(port: number, operation: string): Promise<{ series: n
   return { series: lines.length, count: lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0) };
 }
 
-describe('REST_WORKERS=2', () => {
+describe.each(['embedded', 'external'] as const)('REST_WORKERS=2, stores: %s', (stores) => {
+  let svc: ServiceProcess;
+  let redis: TestRedisServer | undefined;
+  let database: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    let env: Record<string, string> = {};
+    if (stores === 'external') {
+      [redis, database] = await Promise.all([startRedisServer(), createTestDatabase()]);
+      env = { STORES: 'external', REDIS_URL: redis.url, DATABASE_URL: database.url };
+    }
+    svc = await startServiceProcess({ REST_WORKERS: '2', REST_WORKERS_PORT: '0', ...env }, CONFIG);
+  }, 90_000);
+
+  afterAll(async () => {
+    if (svc && svc.child.exitCode === null) {
+      const exited = new Promise((resolve) => svc.child.once('exit', resolve));
+      svc.child.kill('SIGKILL');
+      await exited;
+    }
+    await redis?.stop();
+    await database?.drop();
+  });
+
+  if (stores === 'external') it('keeps the keys in PostgreSQL and the replay entries in Redis, shared by every process', async () => {
+    const trader = await svc.createTrader('w-shared');
+    const client = new pg.Client({ connectionString: database!.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT account_id FROM api_keys WHERE key_id = $1', [trader.keyId]);
+      expect(rows).toEqual([{ account_id: 'w-shared' }]);
+    } finally {
+      await client.end();
+    }
+    const requestIds = [id(), id()];
+    for (const requestId of requestIds) {
+      expect((await signed(svc.workersPort, trader, 'GET', '/v1/balances', { headers: { 'x-request-id': requestId } })).status).toBe(200);
+    }
+    expect(new Set(await Promise.all(requestIds.map((r) => svc.servedBy(r)))).size).toBe(2);
+    // Each worker's signature check left its SET NX entry in the one Redis.
+    const redisClient = new Redis(redis!.url);
+    try {
+      expect(await redisClient.keys(`replay:${trader.keyId}:*`)).toHaveLength(2);
+    } finally {
+      redisClient.disconnect();
+    }
+  });
+
   it('starts two workers on their own port beside the core process\'s REST', () => {
     expect(svc.workersPort).toBeGreaterThan(0);
     expect(svc.workersPort).not.toBe(svc.corePort);
