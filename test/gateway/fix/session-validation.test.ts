@@ -1,6 +1,6 @@
 /**
  * Field validation and message-level checks over real TCP, after the FIX session test cases
- * 2d, 2k, 2o, 2q, 2r, 2t, 3b, 14a-14i and the reverse-route cases. Each reject must name
+ * 2d, 2k, 2o, 2q, 2r, 2t, 3b, 14a-14i (field by field, for every message, in dictionary-conformance.test.ts) and the reverse-route cases. Each reject must name
  * RefSeqNum, RefTagID, RefMsgType and SessionRejectReason, and consume the sequence number.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,8 @@ describe('field validation (14a-14i)', () => {
     ['14a unknown tag', '0', [[999, 'HI']], '0', '999', 'Invalid tag number'],
     ['14a tag zero', '0', [[0, 'HI']], '0', '0', 'Invalid tag number'],
     ['14a negative tag', '0', [[-1, 'HI']], '0', '-1', 'Invalid tag number'],
-    ['14a user-defined range tag', '0', [[5000, 'HI']], '0', '5000', 'Invalid tag number'],
+    ['14a user-defined range tag this venue does not define', '0', [[5000, 'HI']], '3', '5000', 'Undefined Tag'],
+    ['14c FIX 4.4 tag not defined for the message type', 'D', [...order(), [262, 'MD1']], '2', '262', 'Tag not defined for this message type'],
     ['14b required body tag missing', 'D', order().filter(([t]) => t !== 55), '1', '55', 'Required tag missing'],
     ['14c tag not defined for the message type', '0', [[55, 'MSFT']], '2', '55', 'Tag not defined for this message type'],
     ['14d tag without value', '1', [[112, '']], '4', '112', 'Tag specified without a value'],
@@ -160,9 +161,9 @@ describe('message-level checks', () => {
 
   it('2r: a FIX 4.4 message type outside our dictionary gets a BusinessMessageReject', async () => {
     const c = await session();
-    c.send('k', [[390, 'B1']]);
+    c.send('7', [[2, 'AD1'], [5, 'N'], [55, 'BTC-USD'], [4, 'B'], [53, '1']]);
     const bmr = await c.next();
-    expect([bmr.msgType, bmr.get(372), bmr.get(380)]).toEqual(['j', 'k', '3']);
+    expect([bmr.msgType, bmr.get(372), bmr.get(380)]).toEqual(['j', '7', '3']);
     await stillInSequence(c);
     c.close();
   });

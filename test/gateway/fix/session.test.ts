@@ -115,9 +115,9 @@ describe('logon', () => {
 
   it('refuses a Logon that fails dictionary validation with a Logout', async () => {
     const c = await FixClient.connect(venue.acceptor.port, 'C9');
-    c.logon(venue.keys.C9!, { extra: [[9999, 'X']] });
+    c.logon(venue.keys.C9!, { extra: [[4999, 'X']] });
     const logout = await c.next();
-    expect([logout.msgType, logout.get(58)]).toEqual(['5', 'Invalid tag number (tag 9999)']);
+    expect([logout.msgType, logout.get(58)]).toEqual(['5', 'Invalid tag number (tag 4999)']);
     await c.waitClosed();
   });
 });

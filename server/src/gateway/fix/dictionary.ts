@@ -46,14 +46,14 @@ export interface Dictionary {
   messages: ReadonlyMap<string, MessageDef>;
 }
 
-interface XmlNode {
+export interface XmlNode {
   name: string;
   attrs: Record<string, string>;
   children: XmlNode[];
 }
 
 /** A minimal XML reader for the dictionary format: elements and attributes, no text content. */
-function parseXml(text: string): XmlNode {
+export function parseXml(text: string): XmlNode {
   const root: XmlNode = { name: '#root', attrs: {}, children: [] };
   const stack: XmlNode[] = [root];
   const tagPattern = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w:.-]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(\/?)>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>/g;
@@ -83,7 +83,7 @@ function unescapeXml(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
 
-function child(node: XmlNode, name: string): XmlNode | undefined {
+export function child(node: XmlNode, name: string): XmlNode | undefined {
   return node.children.find((c) => c.name === name);
 }
 

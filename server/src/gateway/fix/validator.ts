@@ -55,6 +55,14 @@ export type ValidationResult =
   /** A FIX 4.4 message type this dictionary does not define: a BusinessMessageReject is due. */
   | { ok: false; kind: 'unsupported-msg-type' };
 
+/**
+ * Tags from 5000 up are the user-defined range: legal tag numbers whose meaning counterparties
+ * agree between them. One this venue has not defined is an "Undefined Tag" (3); a number below
+ * it that FIX 4.4 does not define, or zero or less, is an "Invalid tag number" (0). A FIX 4.4
+ * field in a message that does not define it is "Tag not defined for this message type" (2).
+ */
+export const FIRST_USER_DEFINED_TAG = 5000;
+
 class Failure {
   constructor(readonly reason: number, readonly tag?: number) {}
 }
@@ -195,12 +203,9 @@ export class Validator {
     seen.add(tag);
     if (value === '') throw new Failure(SessionRejectReason.TagSpecifiedWithoutValue, tag);
     const def = this.dictionary.fieldsByTag.get(tag);
-    if (def) {
-      if (!hasValidFormat(def, value)) throw new Failure(SessionRejectReason.IncorrectDataFormat, tag);
-      if (!hasValidValue(def, value)) throw new Failure(SessionRejectReason.ValueIncorrect, tag);
-    } else {
-      throw new Failure(SessionRejectReason.InvalidTagNumber, tag);
-    }
+    if (!def) throw new Failure(tag >= FIRST_USER_DEFINED_TAG ? SessionRejectReason.UndefinedTag : SessionRejectReason.InvalidTagNumber, tag);
+    if (!hasValidFormat(def, value)) throw new Failure(SessionRejectReason.IncorrectDataFormat, tag);
+    if (!hasValidValue(def, value)) throw new Failure(SessionRejectReason.ValueIncorrect, tag);
   }
 
   /** Walks the instances of a repeating group whose NumInGroup field is at countIndex. */
