@@ -208,4 +208,14 @@ describe('FrameDecoder resynchronisation (property)', () => {
     decoder.push(`${bad.slice(0, -7)}10=0\x01${good}`);
     expect(frames).toEqual([good]);
   });
+
+  it('keeps a BeginString still arriving after a message cut short inside its BodyLength', () => {
+    // Found by the property above: "8=FIX.4.4|9=" then the next message, whose "9=" is not here yet.
+    const frames: string[] = [];
+    const decoder = new FrameDecoder((f) => frames.push(f));
+    const good = encode(1, 'good');
+    decoder.push(`${encode(0, 'cut').slice(0, 12)}${good.slice(0, 10)}`);
+    decoder.push(good.slice(10));
+    expect(frames).toEqual([good]);
+  });
 });

@@ -167,10 +167,11 @@ export class FrameDecoder {
       }
       if (start > pos) this.onGarbage('bytes before BeginString', buf.slice(pos, start));
       pos = start;
-      // Skipping garbage never goes past the next "8=FIX.4.4": resume there if it comes first.
+      // Skipping garbage never goes past the next "8=FIX.4.4", nor past the start of one still
+      // arriving at the end of the buffer: resume there if it comes first.
       const skip = (reason: string, to: number): void => {
         const resync = buf.indexOf(BEGIN_44, start + 1);
-        const at = resync >= 0 && resync < to ? resync : to;
+        const at = Math.min(resync >= 0 ? resync : to, to, partialBeginAt(buf, start + 1));
         this.onGarbage(reason, buf.slice(start, at));
         pos = at;
       };
