@@ -13,6 +13,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { parse, stringify } from 'yaml';
 import { generateAsyncApi } from './codegen/asyncapi.js';
 import { writeChangelog } from './codegen/changelog.js';
+import { addCodeSamples } from './codegen/code-samples.js';
 import { writeConfigTable } from './codegen/config-table.js';
 import { writeDocsSite } from './codegen/docs-site.js';
 import { stripVendorCalls } from './codegen/redoc-offline.js';
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
   // (api-spec/errors.yaml stays the one place a code is added).
   const spec = JSON.parse(readFileSync(out('openapi.json'), 'utf8'));
   tieErrorCodesToCatalog(spec);
+  // Every operation gets curl, TypeScript SDK and Python SDK samples, written from its step of
+  // the example flow (scripts/codegen/example-flow.ts); CI runs them against a demo market.
+  addCodeSamples(spec);
   writeFileSync(out('openapi.json'), `${JSON.stringify(spec, null, 2)}\n`);
   writeFileSync(out('openapi.yaml'), stringify(spec, { lineWidth: 0 }));
 

@@ -91,7 +91,8 @@ export interface ExampleRequest {
   /** The path template, e.g. /v1/orders/{orderId}. */
   pathTemplate: string;
   pathParams: { name: string; value: Value }[];
-  query: { name: string; value: string }[];
+  /** Query parameters with their example, as written in the contract (a number stays a number). */
+  query: { name: string; value: string | number | boolean }[];
   /** Header parameters with an example (Idempotency-Key), never the signing headers. */
   headers: { name: string; value: string }[];
   body?: unknown;
@@ -155,7 +156,7 @@ export function exampleRequest(spec: Json, step: FlowStep): ExampleRequest {
       else if (p.example !== undefined) pathParams.push({ name: p.name, value: { literal: String(p.example) } });
       else throw new Error(`${step.operationId}: path parameter ${p.name} has no example and no variable`);
     } else if (p.in === 'query' && p.example !== undefined) {
-      query.push({ name: p.name, value: String(p.example) });
+      query.push({ name: p.name, value: p.example });
     } else if (p.in === 'header' && p.example !== undefined && !OPTIONAL_TUNING_HEADERS.has(p.name.toLowerCase())) {
       headers.push({ name: p.name, value: String(p.example) });
     }
@@ -212,7 +213,7 @@ export function resolvedPath(request: ExampleRequest, vars: Record<string, strin
     if (value === undefined) throw new Error(`${request.operationId}: variable ${(p.value as { variable: string }).variable} is not set`);
     path = path.replace(`{${p.name}}`, encodeURIComponent(value));
   }
-  const query = request.query.map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`).join('&');
+  const query = request.query.map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(String(q.value))}`).join('&');
   return query ? `${path}?${query}` : path;
 }
 

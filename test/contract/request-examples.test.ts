@@ -10,23 +10,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_VARIABLES, EXAMPLE_FLOW, exampleRequests, pointer, resolvedPath, type ExampleRequest } from '../../scripts/codegen/example-flow.js';
-import { eventually } from '../helpers/eventually.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { signedFetch } from '../helpers/signing.js';
+import { demoMarketQuoted } from './demo-market.js';
 import { SpecValidator } from './spec-validator.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const spec = JSON.parse(readFileSync(resolve(ROOT, 'generated/openapi.json'), 'utf8'));
 const requests = exampleRequests(spec);
 const validator = new SpecValidator(spec);
-
-/** Waits until the demo market maker quotes both sides of `symbol`, so prices have a band to fall in. */
-export async function demoMarketQuoted(baseUrl: string, symbol = 'BTC-USD'): Promise<void> {
-  await eventually(async () => {
-    const book = (await (await fetch(`${baseUrl}/v1/instruments/${symbol}/book?depth=1`)).json()) as { bids: unknown[]; asks: unknown[] };
-    if (book.bids.length === 0 || book.asks.length === 0) throw new Error(`the demo market maker has not quoted ${symbol} yet`);
-  }, { timeoutMs: 60_000, intervalMs: 100 });
-}
 
 describe('the example flow', () => {
   it('calls every operation and sends every request example of the contract', () => {

@@ -31,11 +31,19 @@ export class SpecValidator {
     for (const [name, header] of Object.entries<Json>(response.headers ?? {})) {
       if (deref(this.#spec, header).required && !headers.has(name)) problems.push(`required header ${name} is missing`);
     }
-    if (!response.content) return body === undefined ? problems : [...problems, 'a body where the contract documents none'];
-    const mediaType = Object.keys(response.content)[0]!;
+    return [...problems, ...this.checkBody(operationId, status, body)];
+  }
+
+  /** The problems with a response body alone (a sample prints only the body). */
+  checkBody(operationId: string, status: number, body: unknown): string[] {
+    const { operation } = findOperation(this.#spec, operationId);
+    const documented = operation.responses[String(status)];
+    if (!documented) return [`${operationId} does not document status ${status}`];
+    const response = deref(this.#spec, documented);
+    const mediaType = Object.keys(response.content ?? {})[0];
+    if (!mediaType) return body === undefined ? [] : ['a body where the contract documents none'];
     const validate = this.#validator(`${operationId}/${status}`, response.content[mediaType].schema);
-    if (!validate(body)) problems.push(...(validate.errors ?? []).map((e) => `body${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
-    return problems;
+    return validate(body) ? [] : (validate.errors ?? []).map((e) => `body${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
   }
 
   #validator(key: string, schema: Json): ValidateFunction {
