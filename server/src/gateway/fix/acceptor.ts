@@ -21,6 +21,7 @@ import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
 import { fixSessionLease, type SessionLeases } from './session-leases.js';
+import { migrateLegacySessionKeys } from './session-key-migration.js';
 import { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { parseUtcTimestamp } from './time.js';
@@ -47,8 +48,11 @@ export interface FixAcceptorOptions {
   /** The OTC desk that answers QuoteRequest and QuoteResponse (none: they are refused as unsupported). */
   rfq?: RfqDesk;
   authenticator: LogonAuthenticator;
-  /** When given, revoking a key logs out its live sessions. */
-  keyStore?: Pick<ApiKeyStore, 'onRevoked'>;
+  /**
+   * When given, revoking a key logs out its live sessions, and sessions stored under their
+   * SenderCompID alone (before sessions were per account) move to the CompID's owner at start.
+   */
+  keyStore?: Pick<ApiKeyStore, 'onRevoked'> & Partial<Pick<ApiKeyStore, 'compIdOwner'>>;
   /** Holds fix-sessions.sqlite (sequence numbers, sent messages, order ownership). */
   dataDir: string;
   /** Our CompID: the TargetCompID counterparties must use. */
@@ -93,6 +97,15 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const now = options.now ?? Date.now;
   const validator = new Validator(loadDictionary(options.dictionaryPath ?? DEFAULT_DICTIONARY_PATH));
   const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'), { synchronous: options.storeSynchronous ?? 'FULL' });
+  const compIdOwner = options.keyStore?.compIdOwner?.bind(options.keyStore);
+  if (compIdOwner) {
+    const upgrade = await migrateLegacySessionKeys(store, options.compId, compIdOwner).catch((err: unknown) => {
+      store.close();
+      throw err;
+    });
+    for (const m of upgrade.migrated) logger.info({ from: m.from, to: m.to }, 'FIX session store upgraded: session moved to its account');
+    for (const k of upgrade.kept) logger.warn({ session: k.key, reason: k.reason }, 'FIX session store upgrade: session left under its old key');
+  }
   /** By SenderCompID: a CompID belongs to one account, so it names one session at a time. */
   const sessions = new Map<string, FixSession>();
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();

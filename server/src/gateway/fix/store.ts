@@ -65,6 +65,13 @@ export class FixSessionStore {
       rangeMessages: this.db.prepare('SELECT seq, raw FROM fix_message WHERE session_key = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
       deleteMessages: this.db.prepare('DELETE FROM fix_message WHERE session_key = ?'),
       insertOwner: this.db.prepare('INSERT OR REPLACE INTO fix_order_owner (order_id, session_key) VALUES (?, ?)'),
+      sessionKeys: this.db.prepare(
+        'SELECT session_key AS key FROM fix_session UNION SELECT DISTINCT session_key FROM fix_message UNION SELECT DISTINCT session_key FROM fix_order_owner ORDER BY 1',
+      ),
+      hasSession: this.db.prepare('SELECT 1 FROM fix_session WHERE session_key = ? UNION ALL SELECT 1 FROM fix_message WHERE session_key = ? LIMIT 1'),
+      renameSeqs: this.db.prepare('UPDATE fix_session SET session_key = ? WHERE session_key = ?'),
+      renameMessages: this.db.prepare('UPDATE fix_message SET session_key = ? WHERE session_key = ?'),
+      renameOwners: this.db.prepare('UPDATE fix_order_owner SET session_key = ? WHERE session_key = ?'),
       owner: this.db.prepare('SELECT session_key AS key FROM fix_order_owner WHERE order_id = ?'),
     };
   }
@@ -118,6 +125,28 @@ export class FixSessionStore {
     this.db.transaction(() => {
       this.statements.deleteMessages.run(key);
       this.statements.upsertSeqs.run(key, 1, 1);
+    })();
+  }
+
+  /** Every session key with stored state (sequence numbers, sent messages or owned orders). */
+  sessionKeys(): string[] {
+    this.commit();
+    return (this.statements.sessionKeys.all() as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  /** True when a session has sequence numbers or sent messages stored under `key`. */
+  hasSession(key: string): boolean {
+    this.commit();
+    return this.statements.hasSession.get(key, key) !== undefined;
+  }
+
+  /** Moves everything stored under `from` (sequence numbers, sent messages, owned orders) to `to`, in one transaction. */
+  renameSession(from: string, to: string): void {
+    this.commit();
+    this.db.transaction(() => {
+      this.statements.renameSeqs.run(to, from);
+      this.statements.renameMessages.run(to, from);
+      this.statements.renameOwners.run(to, from);
     })();
   }
 
