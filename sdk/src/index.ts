@@ -7,6 +7,7 @@
 export { RestClient, DEFAULT_BASE_URL } from './rest/client.js';
 export type {
   RestClientOptions, Order, Fill, Instrument, OrderRequest, OrderResult, AmendRequest, OrderBook, ListOrdersQuery, ListFillsQuery, ListInstrumentsQuery,
+  Quote, RfqRequest, QuoteAcceptRequest, QuoteAcceptResult, ListQuotesQuery, ListQuoteTradesQuery, LimitedRfq, LimitedRfqOutcome,
 } from './rest/client.js';
 export { signingMiddleware, signRequest } from './rest/signing-middleware.js';
 export { retryMiddleware, retryHistory, DEFAULT_RETRY_OPTIONS } from './rest/retry-middleware.js';

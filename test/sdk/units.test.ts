@@ -116,6 +116,7 @@ describe('retry policy', () => {
     expect(await isIdempotentRequest(req('POST', '/v1/api-keys', {}, { 'Idempotency-Key': 'k1' }))).toBe(true);
     expect(await isIdempotentRequest(req('POST', '/v1/orders', { symbol: 'BTC-USD', clientOrderId: 'a' }))).toBe(true);
     expect(await isIdempotentRequest(req('POST', '/v1/orders/batch', { orders: [{ clientOrderId: 'a' }, { clientOrderId: 'b' }] }))).toBe(true);
+    expect(await isIdempotentRequest(req('POST', '/v1/rfq/17/accept', { side: 'buy', clientOrderId: 'a' }))).toBe(true);
   });
 
   it('does not repeat placements without a client order id, partial batches, amends or other POSTs', async () => {
@@ -123,6 +124,10 @@ describe('retry policy', () => {
     expect(await isIdempotentRequest(req('POST', '/v1/orders/batch', { orders: [{ clientOrderId: 'a' }, {}] }))).toBe(false);
     expect(await isIdempotentRequest(req('PATCH', '/v1/orders/42', { price: '1' }))).toBe(false);
     expect(await isIdempotentRequest(req('POST', '/v1/operator/accounts', { accountId: 'a' }))).toBe(false);
+    // An RFQ, a decline and an accept without a client order id would not answer a repeat with the first answer.
+    expect(await isIdempotentRequest(req('POST', '/v1/rfq', { symbol: 'BTC-USD', side: 'buy', quantity: '1', clientRfqId: 'r' }))).toBe(false);
+    expect(await isIdempotentRequest(req('POST', '/v1/rfq/17/decline', {}))).toBe(false);
+    expect(await isIdempotentRequest(req('POST', '/v1/rfq/17/accept', { side: 'buy' }))).toBe(false);
   });
 
   it('classifies failures by what the server may have done', () => {

@@ -7,6 +7,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, operations, paths } from '../../../generated/openapi.js';
 import { ServerClock, type Calibration, type ClockSample } from '../clock.js';
+import { compareDecimal } from '../decimal.js';
 import { ApiError } from '../errors.js';
 import { RequestSigner, type ApiCredentials } from '../signing.js';
 import { paginate } from './pagination.js';
@@ -21,11 +22,31 @@ export type OrderRequest = Schemas['OrderRequest'];
 export type OrderResult = Schemas['OrderResult'];
 export type AmendRequest = Schemas['AmendRequest'];
 export type OrderBook = Schemas['OrderBook'];
+export type Quote = Schemas['Quote'];
+export type RfqRequest = Schemas['RfqRequest'];
+export type QuoteAcceptRequest = Schemas['QuoteAcceptRequest'];
+export type QuoteAcceptResult = Schemas['QuoteAcceptResult'];
 type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
 export type ListOrdersQuery = Omit<QueryOf<'listOrders'>, 'cursor'>;
 export type ListFillsQuery = Omit<QueryOf<'listFills'>, 'cursor'>;
 export type ListInstrumentsQuery = Omit<QueryOf<'listInstruments'>, 'cursor'>;
 export type ListOpenOrdersQuery = Omit<QueryOf<'listOpenOrders'>, 'cursor'>;
+export type ListQuotesQuery = Omit<QueryOf<'listRfqs'>, 'cursor'>;
+export type ListQuoteTradesQuery = Omit<QueryOf<'listQuoteTrades'>, 'cursor'>;
+
+/** A one-way RFQ taken only at `limitPrice` or better (see `RestClient.requestAndAccept`). */
+export interface LimitedRfq extends Omit<RfqRequest, 'side'> {
+  side: 'buy' | 'sell';
+  /** The worst price you take: the most you pay per unit on a buy, the least you receive on a sell. */
+  limitPrice: string;
+  /** The accept's client order id (default: a fresh one, so the accept is safe to retry). */
+  clientOrderId?: string;
+}
+
+/** What `requestAndAccept` did: accepted the quote, or declined it as beyond the limit. */
+export type LimitedRfqOutcome =
+  | { accepted: true; quote: Quote; result: QuoteAcceptResult }
+  | { accepted: false; quote: Quote };
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
@@ -221,6 +242,63 @@ export class RestClient {
 
   iterateFills(query: ListFillsQuery = {}): AsyncGenerator<Fill, void, undefined> {
     return paginate((cursor) => this.listFills({ ...query, ...(cursor !== undefined && { cursor }) }));
+  }
+
+  // ---------------------------------------------------------------- OTC request for quote
+
+  /** Asks for a firm quote (`POST /v1/rfq`); it holds until its `validUntil`. */
+  requestQuote(rfq: RfqRequest) {
+    return unwrap(this.raw.POST('/v1/rfq', { body: rfq }));
+  }
+
+  getQuote(quoteId: string) {
+    return unwrap(this.raw.GET('/v1/rfq/{quoteId}', { params: { path: { quoteId } } }));
+  }
+
+  /**
+   * Takes a quote on one side, at exactly its price and size. With a `clientOrderId` the call is
+   * retried after ambiguous failures (the server answers a repeat with the original result).
+   */
+  acceptQuote(quoteId: string, accept: QuoteAcceptRequest) {
+    return unwrap(this.raw.POST('/v1/rfq/{quoteId}/accept', { params: { path: { quoteId } }, body: accept }));
+  }
+
+  declineQuote(quoteId: string) {
+    return unwrap(this.raw.POST('/v1/rfq/{quoteId}/decline', { params: { path: { quoteId } } }));
+  }
+
+  /** One page of the account's quotes, newest first. */
+  listQuotes(query: QueryOf<'listRfqs'> = {}) {
+    return unwrap(this.raw.GET('/v1/rfq', { params: { query } }));
+  }
+
+  iterateQuotes(query: ListQuotesQuery = {}): AsyncGenerator<Quote, void, undefined> {
+    return paginate((cursor) => this.listQuotes({ ...query, ...(cursor !== undefined && { cursor }) }));
+  }
+
+  /** One page of the account's quote trades (fills with venue `rfq`). */
+  listQuoteTrades(query: QueryOf<'listQuoteTrades'> = {}) {
+    return unwrap(this.raw.GET('/v1/rfq-trades', { params: { query } }));
+  }
+
+  iterateQuoteTrades(query: ListQuoteTradesQuery = {}): AsyncGenerator<Fill, void, undefined> {
+    return paginate((cursor) => this.listQuoteTrades({ ...query, ...(cursor !== undefined && { cursor }) }));
+  }
+
+  /**
+   * Requests a one-way quote and accepts it when its price is within `limitPrice` (a buy's ask at
+   * most the limit, a sell's bid at least the limit); otherwise declines it, so it does not stay
+   * open, and says so. The accept carries a client order id, so it is retried safely.
+   */
+  async requestAndAccept(rfq: LimitedRfq): Promise<LimitedRfqOutcome> {
+    const { limitPrice, clientOrderId, ...request } = rfq;
+    compareDecimal(limitPrice, '0'); // a malformed limit throws before anything is asked
+    const quote = await this.requestQuote(request);
+    const price = rfq.side === 'buy' ? quote.askPrice : quote.bidPrice;
+    const within = price !== undefined && (rfq.side === 'buy' ? compareDecimal(price, limitPrice) <= 0 : compareDecimal(price, limitPrice) >= 0);
+    if (!within) return { accepted: false, quote: await this.declineQuote(quote.quoteId) };
+    const result = await this.acceptQuote(quote.quoteId, { side: rfq.side, clientOrderId: clientOrderId ?? `rfq-${crypto.randomUUID().replaceAll('-', '')}` });
+    return { accepted: true, quote: result.quote, result };
   }
 
   // ---------------------------------------------------------------- account

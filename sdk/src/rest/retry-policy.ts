@@ -5,8 +5,9 @@
  * - GET, HEAD, OPTIONS read; PUT sets a state; DELETE of one order or key is idempotent in effect
  *   (the repeat finds it already gone: the client resolves that case, see `cancelOrder`);
  * - any request carrying an `Idempotency-Key` (the server replays the first answer);
- * - `POST /v1/orders` with a `clientOrderId`, and a batch whose every order has one: the server
- *   answers a repeat of the same body with the original result instead of placing again.
+ * - `POST /v1/orders` with a `clientOrderId`, and a batch whose every order has one, and the
+ *   accept of a quote (`POST /v1/rfq/{quoteId}/accept`) with one: the server answers a repeat of
+ *   the same body with the original result instead of acting again.
  * PATCH (amend) and other POSTs are not: a repeat could act twice.
  *
  * Failures:
@@ -30,7 +31,7 @@ export async function isIdempotentRequest(request: Request): Promise<boolean> {
   if (request.headers.has('Idempotency-Key')) return true;
   if (method !== 'POST' || request.body === null) return false;
   const path = new URL(request.url).pathname;
-  const isPlace = path.endsWith('/v1/orders');
+  const isPlace = path.endsWith('/v1/orders') || /\/v1\/rfq\/[^/]+\/accept$/.test(path);
   const isBatch = path.endsWith('/v1/orders/batch');
   if (!isPlace && !isBatch) return false;
   let body: unknown;

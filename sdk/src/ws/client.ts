@@ -122,6 +122,24 @@ export class WsClient {
     return this.request('cancelAll', args);
   }
 
+  /** Asks for a firm OTC quote, as REST's `POST /v1/rfq`. */
+  requestQuote(rfq: ArgsOf<'requestQuote'>) {
+    return this.request('requestQuote', rfq);
+  }
+
+  getQuote(quoteId: string) {
+    return this.request('getQuote', { quoteId });
+  }
+
+  /** Takes a quote on one side; never re-sent by the client (pass a `clientOrderId` to find out after a lost connection). */
+  acceptQuote(args: ArgsOf<'acceptQuote'>) {
+    return this.request('acceptQuote', args);
+  }
+
+  declineQuote(quoteId: string) {
+    return this.request('declineQuote', { quoteId });
+  }
+
   /** Up to `welcome.limits.maxBatchRequests` place, amend and cancel requests, applied in order, each with its own result. */
   batch(requests: readonly BatchItem[]) {
     if (requests.length === 0) return Promise.reject(new RangeError('a batch needs at least one request'));
