@@ -14,6 +14,9 @@ import { Marked, type Tokens } from 'marked';
 /** Where the server mounts what this module writes; the links in the pages depend on it. */
 export const DOCS_BASE = '/docs';
 export const guideUrl = (slug: string) => `${DOCS_BASE}/guides/${slug}`;
+/** The live market page, and where the browser code of web/ is served from. */
+export const MARKET_URL = `${DOCS_BASE}/market`;
+export const ASSETS_BASE = `${DOCS_BASE}/assets`;
 
 /** How the landing page and the sidebar group the guides; a guide not named here goes under "More". */
 export const GUIDE_GROUPS: readonly { title: string; slugs: readonly string[] }[] = [
@@ -158,7 +161,19 @@ function unescapeEntities(text: string): string {
 
 interface SiteInfo { restVersion: string; wsVersion: string; groups: { title: string; guides: Guide[] }[] }
 
-function page(opts: { title: string; body: string; site: SiteInfo; current?: string }): string {
+interface PageOptions {
+  title: string;
+  body: string;
+  site: SiteInfo;
+  current?: string;
+  /** Module scripts and stylesheets of web/ the page loads (the pages with live data). */
+  scripts?: string[];
+  styles?: string[];
+  /** No width limit on the content (the market page's grid). */
+  wide?: boolean;
+}
+
+function page(opts: PageOptions): string {
   const nav = opts.site.groups
     .map(
       (g) =>
@@ -175,14 +190,14 @@ function page(opts: { title: string; body: string; site: SiteInfo; current?: str
 <title>${escapeHtml(opts.title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${DOCS_BASE}/style.css">
-</head>
+${(opts.styles ?? []).map((f) => `<link rel="stylesheet" href="${ASSETS_BASE}/${f}">\n`).join('')}${(opts.scripts ?? []).map((f) => `<script type="module" src="${ASSETS_BASE}/${f}"></script>\n`).join('')}</head>
 <body>
-<header class="top"><a class="brand" href="${DOCS_BASE}">Trading API docs</a><nav><a href="${guideUrl('quickstart')}">Quickstart</a><a href="${DOCS_BASE}/rest">REST reference</a><a href="${DOCS_BASE}/websocket">WebSocket reference</a><a href="${guideUrl('fix-rules-of-engagement')}">FIX</a><a href="${guideUrl('changelog')}">Changelog</a></nav></header>
+<header class="top"><a class="brand" href="${DOCS_BASE}">Trading API docs</a><nav><a href="${guideUrl('quickstart')}">Quickstart</a><a href="${DOCS_BASE}/rest">REST reference</a><a href="${DOCS_BASE}/websocket">WebSocket reference</a><a href="${guideUrl('fix-rules-of-engagement')}">FIX</a><a href="${MARKET_URL}">Live market</a><a href="${guideUrl('changelog')}">Changelog</a></nav></header>
 <div class="layout">
 <aside class="sidebar">
 ${nav}
 </aside>
-<main>
+<main${opts.wide ? ' class="wide"' : ''}>
 ${opts.body}
 </main>
 </div>
@@ -210,6 +225,7 @@ function landingBody(site: SiteInfo, operations: SpecOperation[]): string {
     { href: `${DOCS_BASE}/rest`, title: `REST reference <small>v${escapeHtml(site.restVersion)}</small>`, text: 'Every operation, parameter, schema and error of <code>/v1</code>, from the OpenAPI contract.' },
     { href: `${DOCS_BASE}/websocket`, title: `WebSocket reference <small>v${escapeHtml(site.wsVersion)}</small>`, text: 'Market-data and private streams, order entry over <code>/v1/ws</code>, from the AsyncAPI contract.' },
     { href: guideUrl('fix-rules-of-engagement'), title: 'FIX 4.4', text: 'Session settings, logon, the messages we accept and send, and how sequence gaps are handled.' },
+    { href: MARKET_URL, title: 'Live market', text: 'The book, trades, depth and candles as the WebSocket API streams them; paste a demo key to trade.' },
   ];
   const cardHtml = cards.map((c) => `<a class="card" href="${c.href}"><h3>${c.title}</h3><p>${c.text}</p></a>`).join('\n');
   const guides = site.groups
@@ -227,6 +243,7 @@ function landingBody(site: SiteInfo, operations: SpecOperation[]): string {
     .join('\n');
   return `<h1>Trading API documentation</h1>
 <p class="lead">One trading venue, three doors: <strong>REST</strong> for orders and account data, <strong>WebSocket</strong> for live books and private streams, <strong>FIX 4.4</strong> for order entry at scale. All three share one authentication scheme, one set of error codes and one order-rate budget.</p>
+${STATUS_PANEL}
 <div class="cards">
 ${cardHtml}
 </div>
@@ -241,6 +258,72 @@ ${guides}
 <thead><tr><th>method and path</th><th>operation</th><th>summary</th></tr></thead>
 ${index}
 </table>`;
+}
+
+/** The landing page's live status (web/status.js fills it from GET /v1/status). */
+const STATUS_PANEL = `<section class="status-panel" id="system-status" aria-live="polite">
+<h2>System status</h2>
+<p>Venue: <strong id="venue-status">loading…</strong> · mode <span id="venue-mode">–</span> · as of <time id="status-checked">–</time> · from <code>GET /v1/status</code>, refreshed every 5 s</p>
+<table id="instrument-status"><thead><tr><th>instrument</th><th>status</th></tr></thead><tbody id="instrument-status-body"></tbody></table>
+<noscript><p>This panel needs JavaScript; without it, ask <code>GET /v1/status</code>.</p></noscript>
+</section>`;
+
+/** The live market page's markup; web/live-market.js fills and drives it. */
+function marketBody(): string {
+  const interval = ['1m', '5m', '15m', '1h'].map((i) => `<option value="${i}">${i}</option>`).join('');
+  return `<h1>Live market</h1>
+<p>The market as the public WebSocket API streams it, drawn by a few small scripts of this site (no third-party code, nothing loaded from elsewhere). How it works and how to trade from it: <a href="${guideUrl('live-market')}">the live market guide</a>.</p>
+<noscript><p><strong>This page needs JavaScript.</strong></p></noscript>
+<div class="market-bar">
+<label>Instrument <select id="symbol"></select></label>
+<span id="connection" class="pill" data-state="connecting">connecting…</span>
+<span>Last <strong id="ticker-last">–</strong></span>
+<span>24 h range <strong id="ticker-range">–</strong></span>
+<span>24 h volume <strong id="ticker-volume">–</strong></span>
+<span>Bid / ask <strong id="ticker-spread">–</strong></span>
+</div>
+<div class="market-grid">
+<section aria-labelledby="book-title">
+<h2 id="book-title">Order book</h2>
+<p class="book-status" id="book-status" data-synced="false">connecting…</p>
+<table id="book"><thead><tr><th>price</th><th>quantity</th></tr></thead><tbody id="book-asks"></tbody><tbody id="book-bids"></tbody></table>
+</section>
+<section aria-labelledby="depth-title">
+<h2 id="depth-title">Depth</h2>
+<svg id="depth-chart" class="chart" viewBox="0 0 600 260" role="img" aria-label="Depth chart: cumulative bids and asks"></svg>
+<h2 id="candles-title">Candles <select id="interval" aria-label="Candle interval">${interval}</select></h2>
+<svg id="candle-chart" class="chart" viewBox="0 0 600 260" role="img" aria-label="Candle chart"></svg>
+</section>
+<section aria-labelledby="trades-title">
+<h2 id="trades-title">Trades</h2>
+<div class="scroll"><table id="trades"><thead><tr><th>time (UTC)</th><th>price</th><th>quantity</th><th>taker</th></tr></thead><tbody id="trades-body"></tbody></table></div>
+</section>
+</div>
+<h2 id="your-account">Your account</h2>
+<p>Paste an API key (a demo key: <code>data/demo-credentials.json</code>, or create one here). The secret stays in this tab (sessionStorage): the page signs each request with it in the browser, as the <a href="${guideUrl('authentication')}">authentication guide</a> says, and never sends it.</p>
+<form id="credentials" class="credentials" autocomplete="off">
+<label for="key-id">Key id</label><input id="key-id" name="keyId" placeholder="ak_…" required spellcheck="false">
+<label for="secret">Secret</label><textarea id="secret" name="secret" placeholder="HMAC secret (base64url), or an Ed25519 private key (PEM)" required spellcheck="false"></textarea>
+<div class="buttons"><button type="submit">Connect</button><button type="button" id="create-demo">Create a demo account</button><button type="button" id="disconnect">Forget the key</button></div>
+</form>
+<p id="account-status" role="status" hidden></p>
+<div id="account" hidden>
+<h3>Place an order</h3>
+<form id="order-form" class="order-ticket" autocomplete="off">
+<label>Instrument <input id="order-symbol" name="symbol" readonly></label>
+<label>Side <select id="order-side" name="side"><option value="buy">buy</option><option value="sell">sell</option></select></label>
+<label>Type <select id="order-type" name="type"><option value="limit">limit</option><option value="market">market</option></select></label>
+<label>Price <input id="order-price" name="price" inputmode="decimal"></label>
+<label>Quantity <input id="order-quantity" name="quantity" inputmode="decimal"></label>
+<button type="submit">Place order</button>
+</form>
+<p id="order-result" role="status" hidden></p>
+<div class="account-grid">
+<section><h2>Balances</h2><table id="balances"><thead><tr><th>asset</th><th>total</th><th>available</th><th>hold</th></tr></thead><tbody id="balances-body"></tbody></table></section>
+<section class="full"><h2>Open orders</h2><table id="orders"><thead><tr><th>order</th><th>client id</th><th>instrument</th><th>side</th><th>type</th><th>price</th><th>quantity</th><th>filled</th><th>status</th><th></th></tr></thead><tbody id="orders-body"></tbody></table></section>
+<section class="full"><h2>Fills</h2><table id="fills"><thead><tr><th>time (UTC)</th><th>order</th><th>instrument</th><th>side</th><th>price</th><th>quantity</th><th>fee</th><th>liquidity</th></tr></thead><tbody id="fills-body"></tbody></table></section>
+</div>
+</div>`;
 }
 
 export const STYLESHEET = `:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg-soft:#f6f8fa;--accent:#0b5cad;--band:#0d2538}
@@ -305,6 +388,7 @@ export function writeDocsSite(root: string): void {
     const { html } = renderMarkdown(guide.markdown, slugs);
     writeFileSync(join(guidesDir, `${guide.slug}.html`), page({ title: `${guide.title} — Trading API docs`, body: html, site, current: guide.slug }));
   }
-  writeFileSync(join(outDir, 'index.html'), page({ title: 'Trading API docs', body: landingBody(site, specOperations(rest)), site }));
+  writeFileSync(join(outDir, 'index.html'), page({ title: 'Trading API docs', body: landingBody(site, specOperations(rest)), site, scripts: ['status.js'], styles: ['market.css'] }));
+  writeFileSync(join(outDir, 'market.html'), page({ title: 'Live market — Trading API docs', body: marketBody(), site, scripts: ['live-market.js'], styles: ['market.css'], wide: true }));
   writeFileSync(join(outDir, 'style.css'), STYLESHEET);
 }

@@ -2,18 +2,16 @@
  * The hosted docs in a real browser: Debian's Chromium, driven by playwright-core, against a
  * live service. Every request to another origin is aborted, as on a machine with no internet,
  * and recorded. The landing page's screenshot is kept as a CI artifact
- * (artifacts/docs-screenshot.png). Without Chromium this test fails: it never skips.
+ * (artifacts/screenshots/docs-site.png). Without Chromium this test fails: it never skips.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, saveScreenshot, type Browser } from '../helpers/chromium.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(ROOT, 'artifacts/docs-screenshot.png');
 
 interface SpecOperation { operationId: string; summary: string; method: string; tags: string[] }
 
@@ -32,49 +30,19 @@ function wsOperationNames(): string[] {
 }
 
 let svc: TestService;
-let context: BrowserContext;
-let userDataDir: string;
-/** Requests the pages tried to send anywhere but the service. */
-const external: { url: string; type: string; page: string }[] = [];
-const consoleErrors: { text: string; page: string }[] = [];
+let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does.`);
   svc = await startTestService();
-  userDataDir = mkdtempSync(join(tmpdir(), 'docs-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  const origin = new URL(svc.baseUrl).origin;
-  await context.route('**/*', async (route) => {
-    const request = route.request();
-    const url = request.url();
-    if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    external.push({ url, type: request.resourceType(), page: request.frame().url() });
-    return route.abort('internetdisconnected');
-  });
+  browser = await launchChromium(svc.baseUrl);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await svc?.stop();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-async function open(path: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push({ text: m.text(), page: page.url() });
-  });
-  page.on('pageerror', (err) => consoleErrors.push({ text: err.message, page: page.url() }));
-  page.setDefaultTimeout(20_000);
-  const response = await page.goto(svc.baseUrl + path, { waitUntil: 'load' });
-  expect(response?.status(), path).toBe(200);
-  return page;
-}
+const open = (path: string): Promise<Page> => browser.open(path);
 
 describe('the docs site in Chromium', () => {
   it('shows the landing page, with its stylesheet, and saves its screenshot', async () => {
@@ -90,9 +58,8 @@ describe('the docs site in Chromium', () => {
     // The operation index on the landing page names every operation of the contract.
     const listed = await page.locator('table.operations a code').allTextContents();
     expect(new Set(listed)).toEqual(new Set(restOperations().map((o) => o.operationId)));
-    mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
+    const screenshot = await saveScreenshot(page, 'docs-site');
+    expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
     await page.close();
   });
 
@@ -162,7 +129,7 @@ describe('the docs site in Chromium', () => {
     const policy = (await fetch(`${svc.baseUrl}/docs/rest`)).headers.get('content-security-policy') ?? '';
     expect(policy).toMatch(/connect-src 'self'(;|$)/);
     expect(policy).toMatch(/img-src 'self' data:(;|$)/);
-    expect(external).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    expect(browser.external).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
   });
 });

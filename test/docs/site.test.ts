@@ -62,6 +62,7 @@ describe('links across the generated site', () => {
   const pages = new Map<string, string>([
     ['/docs', site.index.body.toString('utf8')],
     ['/docs/websocket', site.websocket.body.toString('utf8')],
+    ['/docs/market', site.market.body.toString('utf8')],
     ...[...site.guides.entries()].map(([slug, page]) => [`/docs/guides/${slug}`, page.body.toString('utf8')] as [string, string]),
   ]);
   const operationIds = new Set(
@@ -117,14 +118,20 @@ describe('serving the site', () => {
     writeFileSync(join(dir, 'rest.html'), '<h1>rest</h1>');
     writeFileSync(join(dir, 'websocket.html'), '<h1>ws</h1>');
     writeFileSync(join(dir, 'style.css'), 'body{}');
+    writeFileSync(join(dir, 'market.html'), '<h1>market</h1>');
     writeFileSync(join(dir, 'guides/quickstart.html'), '<h1>quickstart</h1>');
-    return loadDocsSite(dir);
+    const web = join(dir, 'web');
+    mkdirSync(web);
+    writeFileSync(join(web, 'live.js'), 'export {};');
+    writeFileSync(join(web, 'live.css'), 'main{}');
+    writeFileSync(join(web, 'tsconfig.json'), '{}');
+    return loadDocsSite(dir, web);
   }
 
   const app = express().use(docsRouter(fixtureSite()));
 
   it('serves the landing page at /docs and /docs/, the references and the guides', async () => {
-    for (const [path, text] of [['/docs', 'landing'], ['/docs/', 'landing'], ['/docs/rest', 'rest'], ['/docs/websocket', 'ws'], ['/docs/guides/quickstart', 'quickstart']]) {
+    for (const [path, text] of [['/docs', 'landing'], ['/docs/', 'landing'], ['/docs/rest', 'rest'], ['/docs/websocket', 'ws'], ['/docs/market', 'market'], ['/docs/guides/quickstart', 'quickstart']]) {
       const res = await request(app).get(path!).expect(200);
       expect(res.headers['content-type'], path).toMatch(/^text\/html/);
       expect(res.text, path).toBe(`<h1>${text}</h1>`);
@@ -133,12 +140,29 @@ describe('serving the site', () => {
     expect(css.headers['content-type']).toMatch(/^text\/css/);
   });
 
-  it('allows scripts only on the REST reference, and nothing from another origin anywhere', async () => {
-    for (const path of ['/docs', '/docs/guides/quickstart', '/docs/websocket']) {
+  it('serves the browser code of web/ (scripts and styles only) under /docs/assets', async () => {
+    const js = await request(app).get('/docs/assets/live.js').expect(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.text).toBe('export {};');
+    expect((await request(app).get('/docs/assets/live.css').expect(200)).headers['content-type']).toMatch(/^text\/css/);
+    await request(app).get('/docs/assets/tsconfig.json').expect(404);
+    await request(app).get('/docs/assets/..%2Fmarket.html').expect(404);
+  });
+
+  it('allows scripts only where a page needs them, never inline except Redoc, and nothing from another origin anywhere', async () => {
+    for (const path of ['/docs/guides/quickstart', '/docs/websocket']) {
       const policy = (await request(app).get(path)).headers['content-security-policy'] as string;
       expect(policy, path).toMatch(/default-src 'none'/);
       expect(policy, path).not.toMatch(/script-src/);
       expect(policy, path).not.toMatch(/https?:/);
+    }
+    // The live pages (landing status, market): their own module scripts, talking to this service only.
+    for (const path of ['/docs', '/docs/market']) {
+      const policy = (await request(app).get(path)).headers['content-security-policy'] as string;
+      expect(policy, path).toMatch(/default-src 'none'/);
+      expect(policy, path).toMatch(/script-src 'self';/);
+      expect(policy, path).toMatch(/connect-src 'self';/);
+      expect(policy, path).not.toMatch(/unsafe|https?:|wss?:/);
     }
     const rest = (await request(app).get('/docs/rest')).headers['content-security-policy'] as string;
     expect(rest).toMatch(/script-src 'self' 'unsafe-inline'/);
