@@ -59,6 +59,8 @@ const state = {
   /** @type {Map<string, any>} */ balances: new Map(),
   balancesSeq: -1,
   /** @type {any[]} */ fills: [],
+  /** Client order ids of the orders this page placed. */
+  /** @type {Set<string>} */ placedHere: new Set(),
 };
 
 // ---------------------------------------------------------------- REST
@@ -243,7 +245,9 @@ function onFrame(frame) {
       else state.orders.delete(frame.order.orderId);
       return renderAccount();
     case 'orders.rejected':
-      return say('order-result', `Rejected ${frame.clientOrderId ?? ''}: ${frame.code} ${frame.message}`, 'error');
+      // This page's own orders have their answer from REST already; these are the other clients'.
+      if (state.placedHere.has(frame.clientOrderId)) return;
+      return say('order-event', `An order ${frame.clientOrderId ?? ''} from another client was rejected: ${frame.code} ${frame.message}`, 'error');
     case 'balances.snapshot':
       state.balances = new Map(frame.balances.map((/** @type {any} */ b) => [b.asset, b]));
       state.balancesSeq = frame.seq;
@@ -380,6 +384,7 @@ async function placeOrder(form) {
     return say('order-result', 'Enter a positive quantity (and price, for a limit order) as a decimal number.', 'error');
   }
   const clientOrderId = `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  state.placedHere.add(clientOrderId);
   // A market order takes what is there now and cancels the rest (IOC); a limit order rests (GTC).
   const body = { symbol: state.symbol, side: String(data.get('side')), type, ...(type === 'limit' ? { price, timeInForce: 'GTC' } : { timeInForce: 'IOC' }), quantity, clientOrderId };
   try {

@@ -318,6 +318,7 @@ function marketBody(): string {
 <button type="submit">Place order</button>
 </form>
 <p id="order-result" role="status" hidden></p>
+<p id="order-event" role="status" hidden></p>
 <div class="account-grid">
 <section><h2>Balances</h2><table id="balances"><thead><tr><th>asset</th><th>total</th><th>available</th><th>hold</th></tr></thead><tbody id="balances-body"></tbody></table></section>
 <section class="full"><h2>Open orders</h2><table id="orders"><thead><tr><th>order</th><th>client id</th><th>instrument</th><th>side</th><th>type</th><th>price</th><th>quantity</th><th>filled</th><th>status</th><th></th></tr></thead><tbody id="orders-body"></tbody></table></section>

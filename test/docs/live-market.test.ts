@@ -14,6 +14,7 @@ import { launchChromium, saveScreenshot, type Browser } from '../helpers/chromiu
 import { eventually } from '../helpers/eventually.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { signedFetch, type Credentials } from '../helpers/signing.js';
+import { addDecimal, subtractDecimal } from '../../web/decimal.js';
 
 const WAIT = { timeout: 60_000 };
 
@@ -114,15 +115,16 @@ describe('the live market page', () => {
     const rest = (await signedFetch(svc.baseUrl, creds, 'GET', '/v1/balances')).body.data as { asset: string; total: string }[];
     expect(balances).toEqual(Object.fromEntries(rest.map((b) => [b.asset, b.total])));
 
-    // A resting buy at the lowest bid on show: on the tick grid and inside the price band.
-    const lowestBid = (await cells(page, '#book-bids tr')).at(-1)![0]!;
+    // A resting buy 5 USD under the lowest bid on show: on the tick grid, inside the price band,
+    // and below what the market maker's taker reaches.
+    const price = subtractDecimal((await cells(page, '#book-bids tr')).at(-1)![0]!, '5');
     await page.selectOption('#order-side', 'buy');
-    await page.fill('#order-price', lowestBid);
+    await page.fill('#order-price', price);
     await page.fill('#order-quantity', '0.01');
     await page.click('#order-form button[type=submit]');
     const orderId = await placedOrderId(page, '');
     const placed = await restOrder(creds, orderId);
-    expect(placed).toMatchObject({ orderId, side: 'buy', price: lowestBid, status: 'new' });
+    expect(placed).toMatchObject({ orderId, side: 'buy', price, status: 'new' });
     expect(placed.clientOrderId).toMatch(/^web-/);
     await page.waitForSelector(`#orders-body tr[data-order-id="${orderId}"]`, WAIT);
     await saveScreenshot(page, 'live-market');
@@ -157,6 +159,10 @@ describe('the live market page', () => {
     // Chromium logs every error status a script's fetch gets: this one was asked for.
     await eventually(() => expect(browser.consoleErrors.slice(logged).map((e) => e.text)).toEqual([expect.stringContaining('status of 400')]), { timeoutMs: 30_000, intervalMs: 100 });
     browser.consoleErrors.splice(logged);
+    // A refusal of an order another client placed for the account arrives on the orders channel.
+    const elsewhere = await signedFetch(svc.baseUrl, demo(), 'POST', '/v1/orders', { body: { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '1.001', quantity: '0.01', clientOrderId: 'other-client-1' } });
+    expect(elsewhere.body.code).toBe('PRICE_OFF_TICK');
+    await eventually(async () => expect(await page.textContent('#order-event')).toMatch(/other-client-1 from another client was rejected: PRICE_OFF_TICK/), { timeoutMs: 30_000, intervalMs: 100 });
 
     const other = await browser.open('/docs/market');
     await other.waitForSelector('#connection[data-state="open"]', WAIT);
@@ -175,13 +181,13 @@ describe('the live market page', () => {
     await edPage.waitForSelector('#book-status[data-synced="true"]', WAIT);
     await connectKey(edPage, trader.keyId, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     await expect(edPage.textContent('#account-status')).resolves.toContain('Ed25519');
-    const highestAsk = (await cells(edPage, '#book-asks tr'))[0]![0]!;
+    const price = addDecimal((await cells(edPage, '#book-asks tr'))[0]![0]!, '5'); // above the highest ask on show
     await edPage.selectOption('#order-side', 'sell');
-    await edPage.fill('#order-price', highestAsk);
+    await edPage.fill('#order-price', price);
     await edPage.fill('#order-quantity', '0.01');
     await edPage.click('#order-form button[type=submit]');
     const orderId = await placedOrderId(edPage, '');
-    await expect(restOrder({ keyId: trader.keyId, privateKey }, orderId)).resolves.toMatchObject({ orderId, side: 'sell', price: highestAsk, status: 'new' });
+    await expect(restOrder({ keyId: trader.keyId, privateKey }, orderId)).resolves.toMatchObject({ orderId, side: 'sell', price, status: 'new' });
 
     const fresh = await browser.open('/docs/market');
     await fresh.click('#create-demo');
