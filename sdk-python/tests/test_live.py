@@ -163,3 +163,26 @@ def test_the_readme_examples_run(base_url: str, signer, tmp_path: Path):
         done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"README example {n} failed:\n{done.stdout}\n{done.stderr}"
         assert done.stdout.strip(), f"README example {n} printed nothing"
+
+
+def test_rfq_request_accept_decline_and_the_limit_helper(rest: RestClient):
+    best_bid(rest)  # the demo market maker quotes the book the built-in pricer prices from
+    quote = rest.request_quote({"symbol": "BTC-USD", "side": "two_way", "quantity": "0.001"})
+    assert quote["status"] == "open" and Decimal(quote["bidPrice"]) <= Decimal(quote["askPrice"])
+    assert rest.get_quote(quote["quoteId"])["quoteId"] == quote["quoteId"]
+    taken = rest.accept_quote(quote["quoteId"], "sell", f"py-rfq-{time.time_ns()}")
+    assert taken["quote"]["status"] == "executed" and taken["fills"][0]["venue"] == "rfq"
+    with pytest.raises(ApiError) as again:
+        rest.accept_quote(quote["quoteId"], "sell")
+    assert again.value.code == "QUOTE_NOT_OPEN" and again.value.status == 409
+
+    other = rest.request_quote({"symbol": "BTC-USD", "side": "buy", "quantity": "0.001"})
+    assert rest.decline_quote(other["quoteId"])["status"] == "declined"
+    assert [q["quoteId"] for q in rest.quotes(limit=1)][:2] == [other["quoteId"], quote["quoteId"]]
+    assert quote["quoteId"] in {f["quoteId"] for f in rest.quote_trades()}
+
+    # The helper declines a quote beyond the limit and takes one within it.
+    beyond = rest.request_and_accept("BTC-USD", "buy", "0.01", quantity="0.001")
+    assert beyond["accepted"] is False and beyond["quote"]["status"] == "declined"
+    within = rest.request_and_accept("BTC-USD", "buy", "10000000", quantity="0.001")
+    assert within["accepted"] is True and within["result"]["fills"][0]["price"] == within["quote"]["askPrice"]

@@ -9,8 +9,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .errors import ApiError, StatusUnknownError
@@ -212,6 +214,56 @@ class RestClient:
 
     def fills(self, **query: Any) -> Iterator[JSON]:
         return self.paginate("/v1/fills", query, signed=True)
+
+    # -- OTC request for quote -------------------------------------------------------------------
+
+    def request_quote(self, rfq: Mapping[str, Any]) -> JSON:
+        """POST /v1/rfq: a firm quote for `symbol`, `side` (buy, sell, two_way) and `quantity` (or,
+        for a buy, `quoteQuantity`), holding until its `validUntil`. Not repeated after a lost response."""
+        return self.request("POST", "/v1/rfq", body=dict(rfq), signed=True, idempotent=False)
+
+    def get_quote(self, quote_id: str) -> JSON:
+        return self.request("GET", f"/v1/rfq/{quote_id}", signed=True)
+
+    def accept_quote(self, quote_id: str, side: str, client_order_id: str | None = None, **extra: Any) -> JSON:
+        """Takes the quote on `side` at exactly its price and size. With a `client_order_id` the accept
+        is repeated after a lost response (the server answers a repeat with the first result)."""
+        body = {"side": side, **extra}
+        if client_order_id is not None:
+            body["clientOrderId"] = client_order_id
+        return self.request("POST", f"/v1/rfq/{quote_id}/accept", body=body, signed=True, idempotent=client_order_id is not None)
+
+    def decline_quote(self, quote_id: str) -> JSON:
+        return self.request("POST", f"/v1/rfq/{quote_id}/decline", signed=True, idempotent=False)
+
+    def quotes(self, **query: Any) -> Iterator[JSON]:
+        """Every quote of the account, newest first."""
+        return self.paginate("/v1/rfq", query, signed=True)
+
+    def quote_trades(self, **query: Any) -> Iterator[JSON]:
+        """Every quote trade of the account (fills with venue `rfq`)."""
+        return self.paginate("/v1/rfq-trades", query, signed=True)
+
+    def request_and_accept(self, symbol: str, side: str, limit_price: str, quantity: str | None = None,
+                           quote_quantity: str | None = None, client_order_id: str | None = None) -> JSON:
+        """Requests a one-way quote and accepts it only at `limit_price` or better (a buy's ask at most
+        the limit, a sell's bid at least the limit); otherwise declines it. Returns
+        `{"accepted": True, "quote": ..., "result": ...}` or `{"accepted": False, "quote": ...}`."""
+        if side not in ("buy", "sell"):
+            raise ValueError("side must be buy or sell")
+        limit = Decimal(limit_price)
+        rfq: JSON = {"symbol": symbol, "side": side}
+        if quantity is not None:
+            rfq["quantity"] = quantity
+        if quote_quantity is not None:
+            rfq["quoteQuantity"] = quote_quantity
+        quote = self.request_quote(rfq)
+        price = quote.get("askPrice" if side == "buy" else "bidPrice")
+        within = price is not None and (Decimal(price) <= limit if side == "buy" else Decimal(price) >= limit)
+        if not within:
+            return {"accepted": False, "quote": self.decline_quote(quote["quoteId"])}
+        result = self.accept_quote(quote["quoteId"], side, client_order_id or f"rfq-{uuid.uuid4().hex}")
+        return {"accepted": True, "quote": result["quote"], "result": result}
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
