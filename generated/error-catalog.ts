@@ -74,6 +74,9 @@ export const ERROR_CATALOG = {
   WS_NOT_SUBSCRIBED: {"code":"WS_NOT_SUBSCRIBED","status":404,"title":"Not subscribed","description":"This connection has no subscription with this channel and these parameters."},
   WS_TOO_MANY_SUBSCRIPTIONS: {"code":"WS_TOO_MANY_SUBSCRIPTIONS","status":429,"title":"Too many subscriptions","description":"The connection has reached its maximum number of subscriptions (see `limits.maxSubscriptions` in `welcome`). Unsubscribe from something first."},
   WS_TOO_MANY_CONNECTIONS: {"code":"WS_TOO_MANY_CONNECTIONS","status":429,"title":"Too many WebSocket connections","description":"The client address (at connect) or the API key (at login) already has the maximum number of open WebSocket connections. Close one first."},
+  FIX_MD_DUPLICATE_REQ_ID: {"code":"FIX_MD_DUPLICATE_REQ_ID","status":409,"title":"MDReqID in use","description":"A MarketDataRequest (35=V) reused the MDReqID(262) of a subscription the session still holds (MDReqRejReason 1). Use a new MDReqID, or end the old subscription first (263=2)."},
+  FIX_MD_UNKNOWN_REQ_ID: {"code":"FIX_MD_UNKNOWN_REQ_ID","status":404,"title":"No subscription with this MDReqID","description":"A MarketDataRequest ending a subscription (263=2) named an MDReqID(262) the session holds no subscription under."},
+  FIX_MD_TOO_MANY_SUBSCRIPTIONS: {"code":"FIX_MD_TOO_MANY_SUBSCRIPTIONS","status":429,"title":"Too many market-data subscriptions","description":"The FIX session already holds its maximum of market-data subscriptions, one per symbol of each live MarketDataRequest (the WebSocket maximum per connection; MDReqRejReason 2). End one first (263=2)."},
 } as const satisfies Record<string, ErrorCatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

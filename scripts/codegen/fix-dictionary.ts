@@ -2,7 +2,8 @@
  * Derives the venue's FIX dictionary (api-spec/fix/FIX44-subset.xml) from the FIX 4.4 reference
  * dictionary and the venue's narrowings (api-spec/fix/venue.yaml): the standard header, trailer
  * and fields, the listed messages exactly as FIX 4.4 defines them with every component they
- * use, then the venue's narrower values and extra required fields. Deriving it, rather than
+ * use, then the venue's narrower values, extra required fields and the few fields it adds where
+ * FIX 4.4 has none for the purpose (as later FIX versions do). Deriving it, rather than
  * writing it by hand, is what makes "every standard field of an accepted message is known, with
  * its FIX 4.4 type and values" true by construction.
  */
@@ -18,6 +19,11 @@ export interface VenuePolicy {
   values: Record<string, string[]>;
   /** Component or message name -> fields the venue requires there. */
   required: Record<string, string[]>;
+  /**
+   * `<message or component>` or `<component>/<group>` -> FIX 4.4 fields the venue appends there,
+   * optional, where FIX 4.4 has no field for the purpose and a later FIX version places that one.
+   */
+  additions: Record<string, string[]>;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,6 +47,7 @@ export function loadVenuePolicy(file = VENUE_PATH): VenuePolicy {
     messages: { admin: raw.messages?.admin ?? [], accepted: raw.messages?.accepted ?? [], sent: raw.messages?.sent ?? [] },
     values: raw.values ?? {},
     required: raw.required ?? {},
+    additions: raw.additions ?? {},
   };
 }
 
@@ -108,15 +115,39 @@ export function deriveFixDictionary(referenceXml: string, policy: VenuePolicy): 
     if (!reached.has(name) && !messages.some((m) => m.attrs.name === name)) throw new Error(`venue.yaml: ${name} is neither a chosen message nor a component one uses`);
   }
 
+  // Additions: `Name` appends to a message or component, `Component/Group` to a group inside one.
+  const additions = new Map<string, Map<string, string[]>>();
+  for (const [target, names] of Object.entries(policy.additions)) {
+    const [owner = '', group] = target.split('/');
+    if (!reached.has(owner) && !messages.some((m) => m.attrs.name === owner)) throw new Error(`venue.yaml: additions: ${owner} is neither a chosen message nor a component one uses`);
+    for (const name of names) if (!fieldNames.has(name)) throw new Error(`venue.yaml: additions: FIX 4.4 has no field ${name}`);
+    let byGroup = additions.get(owner);
+    if (!byGroup) additions.set(owner, (byGroup = new Map()));
+    byGroup.set(group ?? '', names);
+  }
+  const added = (names: readonly string[]): XmlNode[] => names.map((name) => ({ name: 'field', attrs: { name, required: 'N' }, children: [] }));
+  const extend = (node: XmlNode): XmlNode => {
+    const byGroup = additions.get(node.attrs.name ?? '');
+    if (!byGroup) return node;
+    const children = node.children.map((c) => {
+      const names = c.name === 'group' ? byGroup.get(c.attrs.name ?? '') : undefined;
+      return names ? { ...c, children: [...c.children, ...added(names)] } : c;
+    });
+    for (const [group] of byGroup) {
+      if (group !== '' && !node.children.some((c) => c.name === 'group' && c.attrs.name === group)) throw new Error(`venue.yaml: additions: ${node.attrs.name} has no group ${group}`);
+    }
+    return { ...node, children: [...children, ...added(byGroup.get('') ?? [])] };
+  };
+
   const out: string[] = [HEADER_COMMENT.trimEnd()];
   out.push(`<fix${attrs(fix)}>`);
   write(out, section('header'), 1);
   out.push(' <messages>');
-  for (const m of messages) write(out, require(m), 2);
+  for (const m of messages) write(out, extend(require(m)), 2);
   out.push(' </messages>');
   write(out, section('trailer'), 1);
   out.push(' <components>');
-  for (const c of section('components').children) if (reached.has(c.attrs.name ?? '')) write(out, require(c), 2);
+  for (const c of section('components').children) if (reached.has(c.attrs.name ?? '')) write(out, extend(require(c)), 2);
   out.push(' </components>');
   out.push(' <fields>');
   for (const f of fields) write(out, narrow(f), 2);

@@ -237,6 +237,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       bus: commands, orders, rfq: otc.desk, observer: fixObserver(trading, tracer), authenticator: verifier, keyStore: keys, dataDir: config.dataDir, compId: config.fix.compId,
       host: config.fix.host, port: config.fix.port, logger: logger.child({ gateway: 'fix' }), now: clock,
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
+      // Market data spends the same request-weight budgets, and keeps the same limits, as on WebSocket.
+      requestLimiter, marketData: { maxSubscriptions: config.ws.maxSubscriptions, conflateBytes: config.ws.conflateBytes },
       ...(external && { leases: external.leases }),
       ...(fixTls(config) && { tls: fixTls(config) }),
     });

@@ -36,6 +36,8 @@ export interface FixSessionSettings {
   cancelOnDisconnect?: boolean;
   /** A drop-copy session: receives the account's reports from every channel, sends no orders (a read-only key may do this). */
   dropCopy?: boolean;
+  /** A market-data session: market data and the security list only, no orders (a read-only key may do this). */
+  marketData?: boolean;
   /** Bounds on the HeartBtInt(108) accepted at Logon, seconds, within the acceptor's 1-300. */
   minHeartBtInt?: number;
   maxHeartBtInt?: number;

@@ -45,21 +45,29 @@ describe('the venue dictionary is derived from FIX 4.4', () => {
     }
   });
 
-  it('has each listed message with every field, component and group FIX 4.4 gives it', () => {
+  it('has each listed message with every field, component and group FIX 4.4 gives it (and only the listed additions beyond)', () => {
     const listed = [...venue.messages.admin, ...venue.messages.accepted, ...venue.messages.sent];
     expect([...dict.messages.keys()].sort()).toEqual([...listed].sort());
     const venueRequired = new Set(Object.values(venue.required).flat().map((name) => dict.fieldsByName.get(name)!.tag));
-    const sameShape = (ours: MemberSet, ref: MemberSet, where: string): void => {
-      expect(ours.order, where).toEqual(ref.order);
+    // The venue's additions (venue.yaml `additions`): optional fields appended to a level of a message we send.
+    const addable = new Set(Object.values(venue.additions).flat().map((name) => dict.fieldsByName.get(name)!.tag));
+    const sent = new Set(venue.messages.sent);
+    const sameShape = (ours: MemberSet, ref: MemberSet, where: string, msgType: string): void => {
+      const extra = ours.order.filter((tag) => !ref.order.includes(tag));
+      for (const tag of extra) {
+        expect(addable.has(tag) && sent.has(msgType) && !ours.required.has(tag), `${where}: ${tag} is a venue addition to a message we send`).toBe(true);
+      }
+      expect(ours.order.slice(0, ref.order.length), where).toEqual(ref.order);
+      expect(ours.order.slice(ref.order.length), where).toEqual(extra);
       for (const tag of ref.required) expect(ours.required.has(tag), `${where}: ${tag} required`).toBe(true);
       for (const tag of ours.required) expect(ref.required.has(tag) || venueRequired.has(tag), `${where}: ${tag} required by the venue only if venue.yaml says so`).toBe(true);
       for (const [countTag, group] of ref.groups) {
         const mine = ours.groups.get(countTag);
         expect(mine?.delimiter, `${where}: group ${countTag}`).toBe(group.delimiter);
-        sameShape(mine!, group, `${where} > group ${countTag}`);
+        sameShape(mine!, group, `${where} > group ${countTag}`, msgType);
       }
     };
-    for (const type of listed) sameShape(dict.messages.get(type)!, reference.messages.get(type)!, `MsgType ${type}`);
+    for (const type of listed) sameShape(dict.messages.get(type)!, reference.messages.get(type)!, `MsgType ${type}`, type);
   });
 
   it('knows every MsgType FIX 4.4 defines, so a standard message we do not take is unsupported, not invalid', () => {

@@ -17,7 +17,7 @@ function reject(text: string) {
 describe('FIX dictionary (QuickFIX XML)', () => {
   it('loads the subset with its messages, header and groups', () => {
     expect(dict.beginString).toBe('FIX.4.4');
-    expect([...dict.messages.keys()].sort()).toEqual(['0', '1', '2', '3', '4', '5', '8', '9', 'A', 'D', 'F', 'G', 'H', 'j', 'q', 'r', 'R', 'S', 'Z', 'AG', 'AI', 'AJ'].sort());
+    expect([...dict.messages.keys()].sort()).toEqual(['0', '1', '2', '3', '4', '5', '8', '9', 'A', 'D', 'F', 'G', 'H', 'j', 'q', 'r', 'R', 'S', 'Z', 'AG', 'AI', 'AJ', 'V', 'W', 'X', 'Y', 'x', 'y'].sort());
     const nos = dict.messages.get('D')!;
     expect(nos.category).toBe('app');
     expect([...nos.required].sort((a, b) => a - b)).toEqual([11, 40, 54, 55, 60]);
@@ -33,6 +33,13 @@ describe('FIX dictionary (QuickFIX XML)', () => {
     expect(q.fields.has(55)).toBe(true);
     expect(q.required.has(55)).toBe(false);
     expect(dict.messages.get('F')!.required.has(55)).toBe(true);
+  });
+
+  it('carries the book sequence on market data: RptSeq(83) on W and in each X entry (the venue additions)', () => {
+    expect(dict.messages.get('W')!.fields.has(83)).toBe(true);
+    expect(dict.messages.get('W')!.required.has(83)).toBe(false);
+    expect(dict.messages.get('X')!.groups.get(268)!.fields.has(83)).toBe(true);
+    expect(dict.messages.get('V')!.fields.has(83)).toBe(false);
   });
 
   it('rejects malformed dictionaries', () => {

@@ -1,7 +1,8 @@
 // A QuickFIX/C++ initiator used by the interop test: logs on to our acceptor with a signed Logon
 // (HMAC-SHA256 over the documented prehash, base64 in Password(554)), validates everything it
 // receives against our published dictionary, places, fills, replaces and cancels orders, checks
-// the ExecutionReports, and logs out. Prints "OK <step>" per step; exits 0 on success.
+// the ExecutionReports, subscribes to market data and keeps a book from W then X, and logs out.
+// Prints "OK <step>" per step and the book it kept ("BOOK ..."); exits 0 on success.
 //
 // usage: initiator <port> <senderCompId> <targetCompId> <keyId> <base64url secret> <dictionary> <workdir>
 #include <quickfix/Application.h>
@@ -15,10 +16,12 @@
 
 // QuickFIX 1.15 as packaged by Debian declares dynamic exception specifications: build as C++14.
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -92,6 +95,21 @@ class Client : public FIX::Application {
     if (r.msgType != msgType) throw std::runtime_error("expected " + msgType + ", got " + r.message.toString());
     return r.message;
   }
+  // The first application message of this type, wherever it is in the queue (market data and
+  // ExecutionReports come from different streams, so their relative order is not fixed).
+  FIX::Message take(const std::string& msgType) {
+    std::unique_lock<std::mutex> l(m_);
+    std::deque<Report>::iterator found;
+    auto has = [&] {
+      found = std::find_if(reports_.begin(), reports_.end(), [&](const Report& r) { return r.msgType == msgType; });
+      return found != reports_.end() || !rejects_.empty();
+    };
+    if (!cv_.wait_for(l, std::chrono::seconds(10), has)) throw std::runtime_error("timed out waiting for " + msgType);
+    if (!rejects_.empty()) throw std::runtime_error("session Reject received: " + rejects_.front());
+    FIX::Message m = found->message;
+    reports_.erase(found);
+    return m;
+  }
   FIX::SessionID session() { std::lock_guard<std::mutex> l(m_); return session_; }
 
  private:
@@ -108,6 +126,52 @@ static void expectField(const FIX::Message& m, int tag, const std::string& value
   const std::string actual = m.getField(tag);
   if (actual != value) throw std::runtime_error("tag " + std::to_string(tag) + " is " + actual + ", expected " + value + " in " + m.toString());
 }
+
+// A client's L2 book kept from MarketDataSnapshotFullRefresh (W) and MarketDataIncrementalRefresh (X).
+struct Book {
+  std::map<std::string, std::string> bids, asks;
+  long rptSeq = 0;
+  int trades = 0;
+
+  void snapshot(const FIX::Message& w) {
+    bids.clear();
+    asks.clear();
+    rptSeq = std::stol(w.getField(83));
+    const int n = std::stoi(w.getField(268));
+    for (int i = 1; i <= n; i++) {
+      FIX::Group e(268, 269);
+      w.getGroup(i, e);
+      const std::string type = e.getField(269);
+      if (type == "0") bids[e.getField(270)] = e.getField(271);
+      if (type == "1") asks[e.getField(270)] = e.getField(271);
+    }
+  }
+  void apply(const FIX::Message& x) {
+    const int n = std::stoi(x.getField(268));
+    for (int i = 1; i <= n; i++) {
+      FIX::Group e(268, 279);
+      x.getGroup(i, e);
+      const std::string type = e.getField(269);
+      if (type == "2") { trades++; continue; }
+      auto& side = type == "0" ? bids : asks;
+      if (e.getField(279) == "2") side.erase(e.getField(270));
+      else side[e.getField(270)] = e.getField(271);
+      rptSeq = std::stol(e.getField(83));
+    }
+  }
+  // "BOOK <rptSeq> <bids best first> | <asks best first>", each level price:quantity.
+  std::string str() const {
+    std::vector<std::pair<std::string, std::string>> b(bids.begin(), bids.end()), a(asks.begin(), asks.end());
+    auto byPrice = [](const std::pair<std::string, std::string>& l, const std::pair<std::string, std::string>& r) { return std::stod(l.first) < std::stod(r.first); };
+    std::sort(b.begin(), b.end(), [&](const auto& l, const auto& r) { return byPrice(r, l); });
+    std::sort(a.begin(), a.end(), byPrice);
+    std::string out = "BOOK " + std::to_string(rptSeq);
+    for (const auto& l : b) out += " " + l.first + ":" + l.second;
+    out += " |";
+    for (const auto& l : a) out += " " + l.first + ":" + l.second;
+    return out;
+  }
+};
 
 static FIX::Message newOrder(const std::string& clOrdId, char side, const std::string& qty, const std::string& price) {
   FIX::Message m;
@@ -207,6 +271,48 @@ int main(int argc, char** argv) {
     FIX::Message refused = client.next("9");
     expectField(refused, FIX::FIELD::CxlRejResponseTo, "1");
     std::cout << "OK cancel-reject" << std::endl;
+
+    // 4. Market data: subscribe to BTC-USD depth 10 (bids, offers, trades), keep a book from W then X.
+    FIX::Message md;
+    md.getHeader().setField(FIX::MsgType("V"));
+    md.setField(FIX::MDReqID("QF-MD1"));
+    md.setField(FIX::SubscriptionRequestType('1'));
+    md.setField(FIX::MarketDepth(10));
+    md.setField(FIX::MDUpdateType(1));
+    for (const char type : {'0', '1', '2'}) {
+      FIX::Group g(267, 269);
+      g.setField(FIX::MDEntryType(type));
+      md.addGroup(g);
+    }
+    FIX::Group sym(146, 55);
+    sym.setField(FIX::Symbol("BTC-USD"));
+    md.addGroup(sym);
+    FIX::Session::sendToTarget(md, id);
+    Book book;
+    FIX::Message w = client.take("W");
+    expectField(w, FIX::FIELD::MDReqID, "QF-MD1");
+    expectField(w, FIX::FIELD::Symbol, "BTC-USD");
+    book.snapshot(w);
+    if (book.asks.count("100") == 0) throw std::runtime_error("snapshot lacks the resting ask at 100: " + w.toString());
+    std::cout << "OK md-snapshot" << std::endl;
+
+    // A new resting bid: its ExecutionReport, and an X adding the level.
+    FIX::Message b4 = newOrder("QF-B4", FIX::Side_BUY, "0.3", "70");
+    FIX::Session::sendToTarget(b4, id);
+    expectField(client.take("8"), FIX::FIELD::ExecType, "0");
+    const long before = book.rptSeq;
+    book.apply(client.take("X"));
+    if (book.bids["70"] != "0.3" || book.rptSeq <= before) throw std::runtime_error("X did not add the bid: " + book.str());
+    std::cout << "OK md-update" << std::endl;
+
+    // A trade against the resting ask: an X with the trade and the ask's new quantity.
+    FIX::Message b5 = newOrder("QF-B5", FIX::Side_BUY, "0.1", "100");
+    FIX::Session::sendToTarget(b5, id);
+    expectField(client.take("8"), FIX::FIELD::ExecType, "0");
+    expectField(client.take("8"), FIX::FIELD::ExecType, "F");
+    while (book.trades == 0) book.apply(client.take("X"));
+    std::cout << "OK md-trade" << std::endl;
+    std::cout << book.str() << std::endl;
 
     FIX::Session::lookupSession(id)->logout("done");
     if (!client.waitLogout()) throw std::runtime_error("no Logout");

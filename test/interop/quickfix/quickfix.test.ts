@@ -1,7 +1,9 @@
 /**
  * Interoperability with a third-party engine: a QuickFIX/C++ initiator (Debian's
  * libquickfix-dev, compiled here with g++) logs on with a signed Logon, validates our messages
- * against our published dictionary, and places, fills, replaces and cancels orders.
+ * against our published dictionary, places, fills, replaces and cancels orders, and subscribes to
+ * market data: it keeps a book from MarketDataSnapshotFullRefresh (W) then
+ * MarketDataIncrementalRefresh (X) that must equal the book REST serves.
  * CI installs: g++ pkg-config libquickfix-dev (which brings libssl-dev and libxml2-dev).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -41,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('QuickFIX/C++ initiator', () => {
-  it('logs on with a signature, trades, replaces and cancels, and accepts every message we send', async () => {
+  it('logs on with a signature, trades, replaces and cancels, keeps a market-data book, and accepts every message we send', async () => {
     const key = venue.keys.QFCLIENT!;
     const child = spawn(binary, [String(venue.acceptor.port), 'QFCLIENT', 'EXCH', key.keyId, key.secret.toString('base64url'), SUBSET_DICTIONARY, workdir]);
     let stdout = '';
@@ -53,9 +55,16 @@ describe('QuickFIX/C++ initiator', () => {
       child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
     });
     expect(stderr).toBe('');
-    expect(stdout.trim().split('\n')).toEqual(['OK logon', 'OK fill', 'OK rest', 'OK replace', 'OK cancel', 'OK cancel-reject', 'OK logout']);
+    const lines = stdout.trim().split('\n');
+    expect(lines.filter((l) => !l.startsWith('BOOK '))).toEqual([
+      'OK logon', 'OK fill', 'OK rest', 'OK replace', 'OK cancel', 'OK cancel-reject', 'OK md-snapshot', 'OK md-update', 'OK md-trade', 'OK logout',
+    ]);
     expect(code).toBe(0);
+    // The book it kept from W and X is REST's book at depth 10 (GET /v1/instruments/BTC-USD/book answers core.book).
+    const rest = venue.bus.core.book('BTC-USD', 10)!;
+    const side = (levels: ReadonlyArray<{ price: string; quantity: string }>) => levels.map((l) => ` ${l.price}:${l.quantity}`).join('');
+    expect(lines.find((l) => l.startsWith('BOOK '))).toBe(`BOOK ${rest.bookSeq}${side(rest.bids)} |${side(rest.asks)}`);
     // The maker's side of the trade happened in the core.
-    expect(venue.bus.core.order('acc-mm', { clientOrderId: 'mm-1' })?.filledQuantity).toBe('0.4');
+    expect(venue.bus.core.order('acc-mm', { clientOrderId: 'mm-1' })?.filledQuantity).toBe('0.5');
   }, 25_000);
 });

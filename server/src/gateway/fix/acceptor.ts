@@ -17,6 +17,10 @@ import { FrameDecoder, parseFrame, type FixMessage } from './codec.js';
 import { loadDictionary } from './dictionary.js';
 import { logonFailureText, type LogonAuthenticator } from './auth.js';
 import { FixApplication } from './application.js';
+import { FixMarketData, type FixMarketDataConfig, type MarketDataAccess } from './market-data.js';
+import { withMarketData } from './market-data-routing.js';
+import { FixSecurityList } from './security-list.js';
+import type { RequestRateLimiter } from '../../limits/index.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
@@ -36,6 +40,8 @@ export interface FixSessionConfig {
   cancelOnDisconnect?: boolean;
   /** A drop-copy session receives ExecutionReports for all of its account's activity and cannot trade. */
   dropCopy?: boolean;
+  /** A market-data session asks for market data and the security list only (a read-only key is enough). */
+  marketData?: boolean;
   sendingTimeToleranceMs?: number;
   logoutTimeoutMs?: number;
 }
@@ -83,6 +89,10 @@ export interface FixAcceptorOptions {
   now?: () => number;
   /** Told about every session's traffic (metrics, traces). */
   observer?: FixSessionObserver;
+  /** The request-weight budgets REST and WebSocket spend; market-data requests spend them too. */
+  requestLimiter?: RequestRateLimiter;
+  /** Market-data limits (default: the WebSocket gateway's). */
+  marketData?: Partial<FixMarketDataConfig>;
 }
 
 export interface FixAcceptor {
@@ -111,6 +121,12 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
   const expiryTimers = new Map<FixSession, NodeJS.Timeout>();
   const application = new FixApplication(options.bus, options.orders, store, logger, (session) => configs.get(session) ?? { cancelOnDisconnect: false, dropCopy: false }, now, options.rfq);
+  /** Set at each Logon: the session type and what its key may read. */
+  const marketDataAccess = new Map<FixSession, MarketDataAccess & { marketDataSession: boolean }>();
+  const marketData = new FixMarketData(options.bus, (session) => marketDataAccess.get(session), logger, options.marketData, options.requestLimiter);
+  const sessionApplication = withMarketData(
+    application, marketData, new FixSecurityList(() => options.bus.core), (session) => marketDataAccess.get(session)?.marketDataSession ?? false, now,
+  );
   const sockets = new Set<Socket>();
   const logonTimeoutMs = options.logonTimeoutMs ?? 10_000;
 
@@ -140,7 +156,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         ...(config.sendingTimeToleranceMs !== undefined ? { sendingTimeToleranceMs: config.sendingTimeToleranceMs } : {}),
         ...(config.logoutTimeoutMs !== undefined ? { logoutTimeoutMs: config.logoutTimeoutMs } : {}),
       };
-      session = new FixSession(settings, store, validator, application, logger, now, options.observer);
+      session = new FixSession(settings, store, validator, sessionApplication, logger, now, options.observer);
       session.accountId = accountId;
       sessions.set(sender, session);
     }
@@ -220,6 +236,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         socket.end();
         setTimeout(() => socket.destroy(), 1000).unref();
       },
+      bufferedBytes: () => socket.writableLength,
     };
     let session: FixSession | undefined;
     let leaseRenewal: (() => void) | undefined;
@@ -287,8 +304,14 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       }
       const own = result.principal.fixSession ?? {};
       const dropCopy = own.dropCopy ?? config.dropCopy ?? false;
-      if (!result.principal.scopes.includes(dropCopy ? 'read' : 'trade')) {
-        refuse(`${logonFailureText({ ok: false, code: 'AUTH_SCOPE_MISSING' })}: ${dropCopy ? 'a drop copy needs the read scope' : 'a key without the trade scope logs on only as a drop copy (fixSession.dropCopy)'}`);
+      // A session is one of three types: drop copy (wins over the others), market data, order entry.
+      const marketDataSession = !dropCopy && (own.marketData ?? config.marketData ?? false);
+      const readOnly = dropCopy || marketDataSession;
+      if (!result.principal.scopes.includes(readOnly ? 'read' : 'trade')) {
+        const why = dropCopy ? 'a drop copy needs the read scope'
+          : marketDataSession ? 'a market-data session needs the read scope'
+          : 'a key without the trade scope logs on only as a drop copy or market-data session (fixSession.dropCopy or fixSession.marketData)';
+        refuse(`${logonFailureText({ ok: false, code: 'AUTH_SCOPE_MISSING' })}: ${why}`);
         return;
       }
       const minHb = own.minHeartBtInt ?? DEFAULT_SESSION_SETTINGS.minHeartBtInt;
@@ -332,6 +355,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         leaseRenewal = keepLease(lease, () => session);
       }
       clearTimeout(logonTimer);
+      marketDataAccess.set(target, { marketDataSession, entitled: !dropCopy && result.principal.scopes.includes('read'), ip: remoteAddress });
       session = target;
       session.keyId = result.principal.keyId;
       session.keyRevoked = false;
@@ -380,6 +404,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       for (const timer of expiryTimers.values()) clearTimeout(timer);
       for (const session of sessions.values()) session.disconnect('acceptor closing');
       application.close();
+      marketData.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

@@ -18,6 +18,8 @@ export interface Connection {
   /** Ends the connection once written data is flushed. */
   close(): void;
   readonly remoteAddress: string;
+  /** Bytes written but not yet taken by the peer (the socket's buffer); market data is conflated above a bound. */
+  bufferedBytes?(): number;
 }
 
 export interface SessionSettings {
@@ -264,6 +266,24 @@ export class FixSession {
     return this.send(msgType, body, route);
   }
 
+  /**
+   * Sends an application message that is not kept for resend (market data: stale by the time a
+   * resend is asked for, so a ResendRequest gets a gap fill in its place). Nothing is sent, and no
+   * sequence number is used, unless the session is logged on. False when nothing was sent.
+   */
+  sendUnstored(msgType: string, body: readonly Field[], route: readonly Field[] = []): boolean {
+    if (!this.connection || this.status !== 'logged-on') return false;
+    this.send(msgType, body, route, false);
+    return true;
+  }
+
+  /** Bytes sent but not yet taken by the peer: those waiting for the store's commit and the socket's buffer. */
+  get bufferedBytes(): number {
+    let waiting = 0;
+    for (const raw of this.outbound) waiting += raw.length;
+    return waiting + (this.connection?.bufferedBytes?.() ?? 0);
+  }
+
   // ------------------------------------------------------------------------------------------
   // Inbound
   // ------------------------------------------------------------------------------------------
@@ -479,11 +499,11 @@ export class FixSession {
     ];
   }
 
-  private send(msgType: string, body: readonly Field[], route: readonly Field[] = []): number {
+  private send(msgType: string, body: readonly Field[], route: readonly Field[] = [], keep = true): number {
     const seq = this.nextSender++;
     const raw = encodeMessage(BEGIN_STRING, [...this.header(msgType, seq, route), ...body]);
     // Only application messages are kept: on resend, admin messages become a gap fill.
-    if (!ADMIN_MSG_TYPES.has(msgType)) this.store.saveMessage(this.key, seq, raw);
+    if (keep && !ADMIN_MSG_TYPES.has(msgType)) this.store.saveMessage(this.key, seq, raw);
     this.persistSeqs();
     if (this.connection) {
       this.observer?.sent(msgType);

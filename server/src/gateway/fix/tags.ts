@@ -90,6 +90,34 @@ export const Tag = {
   QuoteRespType: 694,
   LastLiquidityInd: 851,
   CommCurrency: 479,
+  // Market data and the security list
+  Currency: 15,
+  RptSeq: 83,
+  SecurityDesc: 107,
+  MDReqID: 262,
+  SubscriptionRequestType: 263,
+  MarketDepth: 264,
+  MDUpdateType: 265,
+  AggregatedBook: 266,
+  NoMDEntryTypes: 267,
+  NoMDEntries: 268,
+  MDEntryType: 269,
+  OpenCloseSettlFlag: 286,
+  MDEntryPx: 270,
+  MDEntrySize: 271,
+  MDEntryDate: 272,
+  MDEntryTime: 273,
+  MDEntryID: 278,
+  MDUpdateAction: 279,
+  MDReqRejReason: 281,
+  SecurityReqID: 320,
+  SecurityResponseID: 322,
+  TotNoRelatedSym: 393,
+  SecurityListRequestType: 559,
+  SecurityRequestResult: 560,
+  RoundLot: 561,
+  MinTradeVol: 562,
+  LastFragment: 893,
 } as const;
 
 export const MsgType = {
@@ -115,6 +143,12 @@ export const MsgType = {
   BusinessMessageReject: 'j',
   OrderMassCancelRequest: 'q',
   OrderMassCancelReport: 'r',
+  MarketDataRequest: 'V',
+  MarketDataSnapshotFullRefresh: 'W',
+  MarketDataIncrementalRefresh: 'X',
+  MarketDataRequestReject: 'Y',
+  SecurityListRequest: 'x',
+  SecurityList: 'y',
 } as const;
 
 export const ADMIN_MSG_TYPES: ReadonlySet<string> = new Set(['0', '1', '2', '3', '4', '5', 'A']);
