@@ -200,7 +200,11 @@ async function subscribeAll() {
     await logIn(state.signer);
     signedIn(state.signer);
   } catch (error) {
-    say('account-status', `Cannot sign in: ${/** @type {Error} */ (error).message}`, 'error');
+    // The key no longer signs in (revoked, say): stop trying on every reconnect, and stop showing
+    // an account the page no longer follows. The market goes on.
+    state.signer = undefined;
+    $('account').hidden = true;
+    say('account-status', `Signed out: ${/** @type {Error} */ (error).message}`, 'error');
   }
 }
 

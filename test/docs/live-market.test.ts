@@ -200,6 +200,24 @@ describe('the live market page', () => {
     await fresh.close();
   });
 
+  it('reconnects when the server closes its connection: the market resumes, a revoked key is signed out', async () => {
+    const trader = await svc.createTrader('page-revoked');
+    const revokable = await browser.open('/docs/market');
+    await revokable.waitForSelector('#connection[data-state="open"]', WAIT);
+    await connectKey(revokable, trader.keyId, trader.secret);
+    // Revoking the key closes its logged-in connection at once (close code 4001).
+    expect((await signedFetch(svc.baseUrl, trader, 'DELETE', `/v1/api-keys/${trader.keyId}`)).status).toBe(200);
+    await revokable.waitForSelector('#connection[data-state="closed"]', WAIT);
+    await revokable.waitForSelector('#connection[data-state="open"]', WAIT);
+    await eventually(async () => expect(await revokable.textContent('#account-status')).toMatch(/^Signed out: AUTH_INVALID/), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(await revokable.isHidden('#account')).toBe(true);
+    // A fresh snapshot after the reconnect, then live updates on top of it.
+    await revokable.waitForSelector('#book-status[data-synced="true"]', WAIT);
+    const seq = Number(await revokable.getAttribute('#book-status', 'data-book-seq'));
+    await eventually(async () => expect(Number(await revokable.getAttribute('#book-status', 'data-book-seq'))).toBeGreaterThan(seq), { timeoutMs: 60_000, intervalMs: 100 });
+    await revokable.close();
+  });
+
   it('loaded nothing from outside the service, and logged no error', async () => {
     await page.close();
     expect(browser.external).toEqual([]);

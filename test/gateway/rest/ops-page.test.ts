@@ -5,11 +5,9 @@
  * most recent rejects. Without Chromium this test fails: it never skips.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type Browser } from '../../helpers/chromium.js';
 import { fixLogonPrehash } from '../../../server/src/auth/canonical.js';
 import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
 import { FixClient } from '../fix/harness.js';
@@ -17,26 +15,19 @@ import { startTestService, type TestService } from '../../helpers/service.js';
 import { signedFetch } from '../../helpers/signing.js';
 
 let svc: TestService;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let userDataDir: string;
 let fix: FixClient;
 
 beforeAll(async () => {
   svc = await startTestService();
-  userDataDir = mkdtempSync(join(tmpdir(), 'ops-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  page = await context.newPage();
+  browser = await launchChromium(svc.baseUrl);
+  page = await browser.context.newPage();
 }, 60_000);
 
 afterAll(async () => {
   fix?.close();
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await svc?.stop();
 });
 
