@@ -10,13 +10,15 @@
  *   ready     openDurableSequencer() resolved: recovery done, the sequencer accepts commands
  *   replica   the replica worker has caught up too (history reads no longer wait)
  *   process   from the process's own start (module loading included) to ready
+ *   CPU       CPU time the restarting process used until ready (both threads: the replica
+ *             loads the same snapshot alongside), which a busy machine does not inflate
  *
  *   npm run bench:recovery                                   # 10k, 100k resting orders; tails 0 and 50k
  *   npm run bench:recovery -- --orders 100000,1000000 --tails 0,100000
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -70,25 +72,30 @@ async function build(dataDir: string, orders: number, tail: number): Promise<voi
   const bus = await openDurableSequencer({ dataDir, logger: silent, snapshotEveryCommands: 1e9, snapshotIntervalMs: 24 * 3600_000, snapshotOnClose: false });
   await submitAll(bus, setupCommands().length, (i) => setupCommands()[i]!);
   await submitAll(bus, orders, resting);
+  // The replica snapshots what it has applied: let it catch up, so the snapshot holds every order.
+  await bus.historySynced();
   await bus.snapshotNow();
   // The tail: deposits, journaled after the snapshot (the book stays the same size).
   await submitAll(bus, tail, (i) => ({ type: 'Deposit', accountId: `acct${i % ACCOUNTS}`, asset: 'USD', amount: '1' }));
   await bus.historySynced();
-  process.send!({ built: true });
+  process.send?.({ built: true });
+  console.log("built");
   await new Promise(() => undefined); // wait for SIGKILL
 }
 
 async function restart(dataDir: string): Promise<void> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const bus = await openDurableSequencer({ dataDir, logger: silent, snapshotOnClose: false });
   const ready = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const uptimeMs = process.uptime() * 1000;
   await bus.historySynced();
   // One command through the journal and the replica proves both run.
   await bus.submit({ type: 'Deposit', accountId: 'acct0', asset: 'USD', amount: '1' });
   await bus.historySynced();
   const replica = performance.now();
-  process.send!({ readyMs: ready - t0, replicaMs: replica - t0, uptimeMs, seq: bus.core.seq });
+  process.send!({ readyMs: ready - t0, replicaMs: replica - t0, uptimeMs, cpuMs: (cpu.user + cpu.system) / 1000, seq: bus.core.seq });
   await bus.close();
 }
 
@@ -99,8 +106,9 @@ function child(args: string[]): ReturnType<typeof fork> {
 async function main(): Promise<void> {
   const orderCounts = list('--orders', [10_000, 100_000]);
   const tails = list('--tails', [0, 50_000]);
-  console.log('resting orders | journal after snapshot | snapshot MiB | ready ms | replica caught up ms | process start to ready ms');
-  console.log('---: | ---: | ---: | ---: | ---: | ---:');
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('resting orders | journal after snapshot | snapshot MiB | ready ms | CPU to ready ms | replica caught up ms | process start to ready ms');
+  console.log('---: | ---: | ---: | ---: | ---: | ---: | ---:');
   for (const orders of orderCounts) {
     for (const tail of tails) {
       const dir = mkdtempSync(join(tmpdir(), 'bench-recovery-'));
@@ -114,13 +122,13 @@ async function main(): Promise<void> {
       await new Promise((resolve) => builder.once('exit', resolve));
       const snapshotBytes = readdirSync(join(dir, 'snapshots')).reduce((n, f) => n + statSync(join(dir, 'snapshots', f)).size, 0);
       const runner = child(['--restart', dir]);
-      const report = await new Promise<{ readyMs: number; replicaMs: number; uptimeMs: number }>((resolve, reject) => {
+      const report = await new Promise<{ readyMs: number; replicaMs: number; uptimeMs: number; cpuMs: number }>((resolve, reject) => {
         runner.on('message', (m) => resolve(m as never));
         runner.on('exit', (code) => reject(new Error(`restart exited (${code})`)));
       });
       runner.removeAllListeners('exit');
       await new Promise((resolve) => runner.once('exit', resolve));
-      console.log(`${orders} | ${tail} | ${(snapshotBytes / 2 ** 20).toFixed(1)} | ${report.readyMs.toFixed(0)} | ${report.replicaMs.toFixed(0)} | ${report.uptimeMs.toFixed(0)}`);
+      console.log(`${orders} | ${tail} | ${(snapshotBytes / 2 ** 20).toFixed(1)} | ${report.readyMs.toFixed(0)} | ${report.cpuMs.toFixed(0)} | ${report.replicaMs.toFixed(0)} | ${report.uptimeMs.toFixed(0)}`);
       rmSync(dir, { recursive: true, force: true });
     }
   }

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
-  AmendOrder, Command, CommandResult, CoreEvent, OrderView, StpMode, TimeInForce, TradingCore,
+  AmendOrder, BinaryCoreSnapshot, Command, CommandResult, CoreEvent, OrderView, StpMode, TimeInForce, TradingCore,
 } from '../../server/src/core/api.js';
 import { createCore, restoreCore } from '../../server/src/core/index.js';
 import { ceilDivModel, decimal, units } from './decimal-model.js';
@@ -348,7 +348,7 @@ function fullState(core: TradingCore): unknown {
 }
 
 describe('trading core invariants over random command sequences', () => {
-  it('holds conservation, exact holds, uncrossed books, price-time priority and exact replay after every command', () => {
+  it('holds conservation, exact holds, uncrossed books, price-time priority and exact replay (from JSON and binary snapshots) after every command', () => {
     fc.assert(
       fc.property(fc.array(abstractCommand, { minLength: 40, maxLength: 160 }), fc.nat(), (script, cutSeed) => {
         const core = createCore({ feeAccountId: 'fees', defaultMakerBps: DEFAULT_MAKER_BPS, defaultTakerBps: DEFAULT_TAKER_BPS });
@@ -357,9 +357,13 @@ describe('trading core invariants over random command sequences', () => {
         for (const c of SETUP) step(model, core, c, ts);
         const cut = cutSeed % (script.length + 1);
         let snapshot: unknown;
+        let binary: BinaryCoreSnapshot | undefined;
         const tail: { ts: number; command: Command; result: string }[] = [];
         for (let i = 0; i < script.length; i++) {
-          if (i === cut) snapshot = JSON.parse(JSON.stringify(core.snapshot()));
+          if (i === cut) {
+            snapshot = JSON.parse(JSON.stringify(core.snapshot()));
+            binary = core.snapshotBinary!();
+          }
           const a = script[i]!;
           ts += a.dt;
           const command = resolve(core, a, ts);
@@ -367,9 +371,17 @@ describe('trading core invariants over random command sequences', () => {
           if (i >= cut) tail.push({ ts, command, result: JSON.stringify(r) });
         }
         if (snapshot === undefined) snapshot = JSON.parse(JSON.stringify(core.snapshot()));
+        binary ??= core.snapshotBinary!();
         const restored = restoreCore(snapshot as never);
-        for (const t of tail) expect(JSON.stringify(restored.apply({ ts: t.ts, command: t.command }))).toBe(t.result);
+        // The binary form restores to the same state: same JSON snapshot, same events from there on.
+        const fromBinary = restoreCore(binary);
+        expect(fromBinary.snapshot()).toEqual(restored.snapshot());
+        for (const t of tail) {
+          expect(JSON.stringify(restored.apply({ ts: t.ts, command: t.command }))).toBe(t.result);
+          expect(JSON.stringify(fromBinary.apply({ ts: t.ts, command: t.command }))).toBe(t.result);
+        }
         expect(fullState(restored)).toEqual(fullState(core));
+        expect(fullState(fromBinary)).toEqual(fullState(core));
       }),
       { numRuns: 80 },
     );

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeRecordAt, decodeSegmentHeader, encodeRecord, encodeSegmentHeader, RECORD_HEADER_BYTES, type JournalRecord,
+  decodeRecordAt, decodeSegmentHeader, encodeRecord, encodeSegmentHeader, RECORD_HEADER_BYTES, skipRecordAt, type JournalRecord,
 } from '../../server/src/journal/format.js';
 import type { Command } from '../../server/src/core/api.js';
 
@@ -68,6 +68,23 @@ describe('journal record format', () => {
         offset = decoded.end;
       }
       expect(offset).toBe(bytes.length);
+    }));
+  });
+
+  it('skips a record (checked, its command not decoded) to the same index, batch end and next offset as decoding it', () => {
+    fc.assert(fc.property(record, fc.integer({ min: 0, max: 5 }), (r, extra) => {
+      const bytes = encodeRecord(r, r.index + extra);
+      const decoded = decodeRecordAt(bytes, 0);
+      expect(skipRecordAt(bytes, 0)).toEqual({ ok: true, index: r.index, batchEnd: r.index + extra, end: decoded.ok ? decoded.end : -1 });
+    }));
+  });
+
+  it('refuses to skip a record with any single flipped bit or cut short', () => {
+    fc.assert(fc.property(record, fc.nat(), fc.integer({ min: 0, max: 7 }), (r, byteSeed, bit) => {
+      const bytes = Buffer.from(encodeRecord(r));
+      expect(skipRecordAt(bytes.subarray(0, byteSeed % bytes.length), 0).ok).toBe(false);
+      bytes[byteSeed % bytes.length]! ^= 1 << bit;
+      expect(skipRecordAt(bytes, 0).ok).toBe(false);
     }));
   });
 

@@ -184,4 +184,22 @@ describe('journal scan', () => {
     expect(scan.firstIndex).toBe(1);
     expect(scan.lastIndex).toBe(60);
   });
+
+  it('starting inside a segment and inside a batch, delivers exactly the records from fromIndex on, whole batches only', async () => {
+    const dir = await journalWith(40);
+    for (const fromIndex of [1, 2, 17, 40, 41]) {
+      const seen: number[] = [];
+      const scan = await scanJournal(dir, { fromIndex, onRecord: (r) => seen.push(r.index) });
+      expect(seen).toEqual(Array.from({ length: 41 - fromIndex }, (_, i) => i + fromIndex));
+      expect(scan.lastIndex).toBe(40);
+    }
+  });
+
+  it('still finds damage in records below fromIndex, which it checks without decoding', async () => {
+    const dir = await journalWith(10);
+    edit(onlySegment(dir), (bytes, end) => {
+      bytes[end - 8 * recordSize + 20]! ^= 0x04; // record 3, with later batches after it
+    });
+    await expect(scanJournal(dir, { fromIndex: 9 })).rejects.toThrow(/later batches follow it/);
+  });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CoreSnapshot } from '../../server/src/core/api.js';
+import type { BinaryCoreSnapshot, CoreSnapshot } from '../../server/src/core/api.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotMeta } from '../../server/src/snapshot/format.js';
 
 const meta: fc.Arbitrary<SnapshotMeta> = fc.record({
@@ -14,7 +14,34 @@ const core: fc.Arbitrary<CoreSnapshot> = fc.record({
   state: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean())),
 });
 
+const binaryCore: fc.Arbitrary<BinaryCoreSnapshot> = fc.record({
+  version: fc.constant(2 as const),
+  seq: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+  bytes: fc.uint8Array({ maxLength: 200 }),
+});
+
 describe('snapshot file format', () => {
+  it('writes a binary core as version 2 and a JSON core as version 1, and reads both back', () => {
+    fc.assert(fc.property(meta, binaryCore, (m, c) => {
+      const bytes = encodeSnapshot(m, { ...c, seq: m.seq });
+      expect(bytes.readUInt32LE(4)).toBe(2);
+      const decoded = decodeSnapshot(bytes);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      expect(decoded.snapshot).toMatchObject({ index: m.index, seq: m.seq, takenAt: m.takenAt, core: { version: 2, seq: m.seq } });
+      expect(Buffer.from((decoded.snapshot.core as BinaryCoreSnapshot).bytes).equals(Buffer.from(c.bytes))).toBe(true);
+    }));
+    expect(encodeSnapshot({ index: 1, seq: 1, takenAt: 0 }, { version: 1, seq: 1, state: {} }).readUInt32LE(4)).toBe(1);
+  });
+
+  it('refuses a binary snapshot file with any one byte changed', () => {
+    fc.assert(fc.property(meta, binaryCore, fc.nat(), fc.integer({ min: 1, max: 255 }), (m, c, at, flip) => {
+      const damaged = Buffer.from(encodeSnapshot(m, c));
+      damaged[at % damaged.length]! ^= flip;
+      expect(decodeSnapshot(damaged).ok).toBe(false);
+    }));
+  });
+
+
   it('decodes what it encodes', () => {
     fc.assert(fc.property(meta, core, (m, c) => {
       expect(decodeSnapshot(encodeSnapshot(m, c))).toEqual({ ok: true, snapshot: { ...m, core: c } });

@@ -4,7 +4,7 @@
  * the state as it was (apart from the sequence number its rejection event takes).
  */
 import type {
-  AssetSpec, BookSnapshot, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, InstrumentSpec, OpenOrdersPage, OrderRef, OrderView,
+  AssetSpec, BookSnapshot, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, BinaryCoreSnapshot, InstrumentSpec, OpenOrdersPage, OrderRef, OrderView,
   TradingCore, AccountView, BalanceView, PositionView, QuoteView, TickerView, TradeView,
 } from './api.js';
 import { addAsset, addInstrument, createAccount, deposit, setFeeSchedule, setInstrumentStatus, setKillSwitch, withdraw } from './admin.js';
@@ -15,6 +15,7 @@ import * as q from './queries.js';
 import { acceptQuote, declineQuote, issueQuote, setOtcFeeSchedule, withdrawQuote } from './quotes.js';
 import { rejectCommand } from './rejects.js';
 import { takeSnapshot } from './snapshot.js';
+import { takeBinarySnapshot } from './binary-snapshot.js';
 import type { CoreState } from './state.js';
 
 export class Engine implements TradingCore {
@@ -74,6 +75,10 @@ export class Engine implements TradingCore {
 
   snapshot(): CoreSnapshot {
     return takeSnapshot(this.st);
+  }
+
+  snapshotBinary(): BinaryCoreSnapshot {
+    return takeBinarySnapshot(this.st);
   }
 
   instruments(): InstrumentSpec[] {

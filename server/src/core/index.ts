@@ -3,7 +3,8 @@
  * one from a snapshot. Both return a pure, deterministic TradingCore (no I/O, no clock, no
  * randomness): the same commands applied to the same state give the same events.
  */
-import type { CoreSnapshot, TradingCore } from './api.js';
+import type { BinaryCoreSnapshot, CoreSnapshot, TradingCore } from './api.js';
+import { restoreBinaryState } from './binary-snapshot.js';
 import { Engine } from './engine.js';
 import { feeScheduleProblem } from './fees.js';
 import { isIdentifier } from './order-rules.js';
@@ -73,7 +74,7 @@ export function createCore(options?: CoreOptions): TradingCore {
   return new Engine(new CoreState(resolveConfig(options)));
 }
 
-/** A core in exactly the state the snapshot was taken in. */
-export function restoreCore(snapshot: CoreSnapshot): TradingCore {
-  return new Engine(restoreState(snapshot));
+/** A core in exactly the state the snapshot (JSON or binary) was taken in. */
+export function restoreCore(snapshot: CoreSnapshot | BinaryCoreSnapshot): TradingCore {
+  return new Engine(snapshot.version === 2 && 'bytes' in snapshot ? restoreBinaryState(snapshot) : restoreState(snapshot as CoreSnapshot));
 }

@@ -44,7 +44,7 @@ interface OrderState {
   cancelReason?: CancelReason;
 }
 
-interface SnapshotState {
+export interface SnapshotState {
   config: CoreConfig; seq: number; ts: number; clock: number; nextOrderId: number;
   assets: AssetInfo[]; instruments: InstrumentState[]; accounts: AccountState[];
   /** Live orders, ascending id. */
@@ -71,7 +71,8 @@ function candleState(c: CandleRecord): [number, Int, Int, Int, Int, Int, Int, nu
   return [c.start, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString(), c.quoteVolume.toString(), c.trades];
 }
 
-function instrumentState(inst: Instrument): InstrumentState {
+/** An instrument's state; its books only when `withBooks` (the binary layout stores them its own way). */
+function instrumentState(inst: Instrument, withBooks = true): InstrumentState {
   const candles = {} as InstrumentState['candles'];
   for (const interval of CANDLE_INTERVALS) {
     const series = inst.md.candles[interval];
@@ -93,24 +94,33 @@ function instrumentState(inst: Instrument): InstrumentState {
     priceBandBps: inst.priceBandBps, status: inst.status, tradeSeq: inst.tradeSeq, bookSeq: inst.bookSeq,
     lastPrice: inst.md.lastPrice === null ? null : inst.md.lastPrice.toString(),
     recentTrades: inst.md.recentOldestFirst().map((t) => [t.tradeId, t.price.toString(), t.quantity.toString(), t.takerSide, t.ts]),
-    candles, bids: side(inst.bids.levels), asks: side(inst.asks.levels),
+    candles, bids: withBooks ? side(inst.bids.levels) : [], asks: withBooks ? side(inst.asks.levels) : [],
   };
 }
 
-export function takeSnapshot(st: CoreState): CoreSnapshot {
-  const state: SnapshotState = {
+/**
+ * Everything but the orders: configuration, assets, instruments without their books, accounts
+ * and OTC quotes (`orders`, `finished` and the books empty). Shared with the binary layout.
+ */
+export function snapshotBase(st: CoreState, withBooks = false): SnapshotState {
+  return {
     config: { ...st.config }, seq: st.seq, ts: st.ts, clock: st.clock, nextOrderId: st.nextOrderId,
     assets: [...st.assets.values()].map((a) => ({ asset: a.asset, decimals: a.decimals })),
-    instruments: [...st.instruments.values()].map(instrumentState),
+    instruments: [...st.instruments.values()].map((inst) => instrumentState(inst, withBooks)),
     accounts: [...st.accounts.values()].map((a) => ({
       id: a.id, makerBps: a.makerBps, takerBps: a.takerBps, maxOpenOrders: a.maxOpenOrders, killSwitch: a.killSwitch, otcBps: a.otcBps,
       balances: [...a.balances.values()].map((b): [string, Int, Int] => [b.asset.asset, b.total.toString(), b.hold.toString()]),
       positions: [...a.positions.values()].map((p): [string, Int, Int, Int] => [p.symbol, p.net.toString(), p.cost.toString(), p.realized.toString()]),
     })),
     orders: [],
-    finished: [...st.finished.values()].map(orderState),
+    finished: [],
     quotes: quoteBookState(st.quotes),
   };
+}
+
+export function takeSnapshot(st: CoreState): CoreSnapshot {
+  const state = snapshotBase(st, true);
+  state.finished = [...st.finished.values()].map(orderState);
   const live: Order[] = [];
   for (const a of st.accounts.values()) for (const o of a.orders.values()) live.push(o);
   live.sort((x, y) => x.id - y.id);
@@ -139,9 +149,8 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
   return o;
 }
 
-export function restoreState(snapshot: CoreSnapshot): CoreState {
-  if (snapshot.version !== 1) throw new Error(`unsupported core snapshot version ${String(snapshot.version)}`);
-  const s = snapshot.state as SnapshotState;
+/** The state without any order: what `snapshotBase` captured, OTC quotes aside (they come last). */
+export function restoreBase(s: SnapshotState): CoreState {
   const st = new CoreState({ ...s.config });
   st.seq = s.seq;
   st.ts = s.ts;
@@ -195,6 +204,18 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
       account.positions.set(symbol, p);
     }
   }
+  return st;
+}
+
+/** OTC quotes, restored once the orders are. */
+export function restoreQuotes(st: CoreState, s: SnapshotState): void {
+  if (s.quotes !== undefined) restoreQuoteBook(st, s.quotes);
+}
+
+export function restoreState(snapshot: CoreSnapshot): CoreState {
+  if (snapshot.version !== 1) throw new Error(`unsupported core snapshot version ${String(snapshot.version)}`);
+  const s = snapshot.state as SnapshotState;
+  const st = restoreBase(s);
   const byId = new Map<number, Order>();
   for (const os of s.orders) {
     const o = restoreOrder(st, os);
@@ -219,6 +240,6 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
     st.finished.set(os.id, restoreOrder(st, os));
     st.finishedRing.push(os.id);
   }
-  if (s.quotes !== undefined) restoreQuoteBook(st, s.quotes);
+  restoreQuotes(st, s);
   return st;
 }

@@ -105,6 +105,52 @@ export function decodeRecordAt(bytes: Buffer, offset: number): DecodedRecord {
   return { ok: true, record, batchEnd, end: start + payloadBytes };
 }
 
+/**
+ * Checks the record at `offset` (length, checksum, batch end) and reads its index without
+ * decoding the command: recovery passes over every record a snapshot already covers this way.
+ * The index is read from the payload's leading `{"n":` field, where the encoder puts it; a
+ * payload of any other shape is decoded in full instead.
+ */
+export function skipRecordAt(bytes: Buffer, offset: number): { ok: true; index: number; batchEnd: number; end: number } | { ok: false; reason: string } {
+  const available = bytes.length - offset;
+  if (available < RECORD_HEADER_BYTES) return { ok: false, reason: `incomplete record header (${available} bytes)` };
+  const payloadBytes = bytes.readUInt32LE(offset);
+  if (payloadBytes === 0 || payloadBytes > MAX_PAYLOAD_BYTES || available < RECORD_HEADER_BYTES + payloadBytes) {
+    const full = decodeRecordAt(bytes, offset);
+    return full.ok ? { ok: true, index: full.record.index, batchEnd: full.batchEnd, end: full.end } : full;
+  }
+  if (bytes.readUInt32LE(offset + 4) !== recordChecksum(bytes, offset, payloadBytes)) return { ok: false, reason: 'record checksum mismatch' };
+  const start = offset + RECORD_HEADER_BYTES;
+  const end = start + payloadBytes;
+  const index = leadingIndex(bytes, start, end);
+  if (index === undefined) {
+    const full = decodeRecordAt(bytes, offset);
+    return full.ok ? { ok: true, index: full.record.index, batchEnd: full.batchEnd, end: full.end } : full;
+  }
+  const batchEnd = Number(bytes.readBigUInt64LE(offset + 8));
+  if (batchEnd < index) return { ok: false, reason: `record ${index} says its batch ended at ${batchEnd}` };
+  return { ok: true, index, batchEnd, end };
+}
+
+const INDEX_PREFIX = Buffer.from('{"n":');
+const COMMA = 0x2c;
+
+/** The digits after `{"n":` up to the comma, or undefined if the payload does not start that way. */
+function leadingIndex(bytes: Buffer, start: number, end: number): number | undefined {
+  if (end - start < INDEX_PREFIX.length + 2 || bytes.compare(INDEX_PREFIX, 0, INDEX_PREFIX.length, start, start + INDEX_PREFIX.length) !== 0) return undefined;
+  let value = 0;
+  let at = start + INDEX_PREFIX.length;
+  const first = at;
+  for (; at < end && at - first <= 16; at++) {
+    const c = bytes[at]!;
+    if (c === COMMA) break;
+    if (c < 0x30 || c > 0x39) return undefined;
+    value = value * 10 + (c - 0x30);
+  }
+  if (at === first || bytes[at] !== COMMA || !Number.isSafeInteger(value) || value < 1) return undefined;
+  return value;
+}
+
 function parsePayload(text: string): JournalRecord | undefined {
   let value: unknown;
   try {

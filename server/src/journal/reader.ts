@@ -6,7 +6,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { JournalCorruptError } from './errors.js';
-import { decodeRecordAt, decodeSegmentHeader, SEGMENT_HEADER_BYTES, type JournalRecord } from './format.js';
+import { decodeRecordAt, decodeSegmentHeader, SEGMENT_HEADER_BYTES, skipRecordAt, type JournalRecord } from './format.js';
 import { listSegments, type SegmentFile } from './segments.js';
 
 export interface SegmentSummary extends SegmentFile {
@@ -127,39 +127,44 @@ function readSegmentRecords(bytes: Buffer, file: SegmentFile, fromIndex: number,
   const dataEnd = endOfData(bytes);
   let offset = SEGMENT_HEADER_BYTES;
   let lastIndex = file.firstIndex - 1;
+  /** Records of the batch being read; only those at or after fromIndex are kept for delivery. */
+  let batchLength = 0;
   let batch: JournalRecord[] = [];
   let batchEnd = lastIndex;
   let batchStart = offset;
   let reason: string | undefined;
   while (offset < dataEnd) {
-    const decoded = decodeRecordAt(bytes, offset);
+    const expected = lastIndex + batchLength + 1;
+    // Records the caller does not want are checked but their commands are not decoded.
+    const decoded = expected < fromIndex ? skipRecordAt(bytes, offset) : decodeRecordAt(bytes, offset);
     if (!decoded.ok) {
       reason = decoded.reason;
       break;
     }
-    const { record } = decoded;
-    const expected = lastIndex + batch.length + 1;
-    if (record.index !== expected) {
-      reason = `record ${record.index} where ${expected} was expected`;
+    const index = 'record' in decoded ? decoded.record.index : decoded.index;
+    if (index !== expected) {
+      reason = `record ${index} where ${expected} was expected`;
       break;
     }
-    if (batch.length === 0) batchEnd = decoded.batchEnd;
+    if (batchLength === 0) batchEnd = decoded.batchEnd;
     else if (decoded.batchEnd !== batchEnd) {
-      reason = `record ${record.index} says its batch ends at ${decoded.batchEnd}, its batch says ${batchEnd}`;
+      reason = `record ${index} says its batch ends at ${decoded.batchEnd}, its batch says ${batchEnd}`;
       break;
     }
-    batch.push(record);
+    batchLength++;
+    if ('record' in decoded && index >= fromIndex) batch.push(decoded.record);
     offset = decoded.end;
-    if (record.index === batchEnd) {
-      for (const complete of batch) if (complete.index >= fromIndex) onRecord?.(complete);
+    if (index === batchEnd) {
+      for (const complete of batch) onRecord?.(complete);
       lastIndex = batchEnd;
       batch = [];
+      batchLength = 0;
       batchStart = offset;
     }
   }
-  if (reason === undefined && batch.length === 0) return { lastIndex, validBytes: offset, dataEnd };
-  reason ??= `batch ending at ${batchEnd} stops after record ${lastIndex + batch.length}`;
-  return { lastIndex, validBytes: batchStart, dataEnd, damage: { offset: batchStart, reason, fatal: laterBatchExists(bytes, offset + 1, dataEnd, lastIndex, batch.length > 0 ? batchEnd : undefined) } };
+  if (reason === undefined && batchLength === 0) return { lastIndex, validBytes: offset, dataEnd };
+  reason ??= `batch ending at ${batchEnd} stops after record ${lastIndex + batchLength}`;
+  return { lastIndex, validBytes: batchStart, dataEnd, damage: { offset: batchStart, reason, fatal: laterBatchExists(bytes, offset + 1, dataEnd, lastIndex, batchLength > 0 ? batchEnd : undefined) } };
 }
 
 /** Offset just past the last non-zero byte: where the records end and the zero fill begins. */

@@ -4,11 +4,12 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CoreSnapshot, TradingCore } from '../core/api.js';
+import type { BinaryCoreSnapshot, CoreSnapshot, TradingCore } from '../core/api.js';
 
 export interface CoreEngine {
   createCore(): TradingCore;
-  restoreCore(snapshot: CoreSnapshot): TradingCore;
+  /** Takes the binary form only from a core that writes it (`snapshotBinary`). */
+  restoreCore(snapshot: CoreSnapshot | BinaryCoreSnapshot): TradingCore;
 }
 
 /** A module next to this one, with this module's own extension (.ts when run from source, .js when built). */
