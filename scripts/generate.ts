@@ -16,6 +16,7 @@ import { writeChangelog } from './codegen/changelog.js';
 import { addCodeSamples } from './codegen/code-samples.js';
 import { writeConfigTable } from './codegen/config-table.js';
 import { writeDocsSite } from './codegen/docs-site.js';
+import { postmanCollection } from './codegen/postman.js';
 import { stripVendorCalls } from './codegen/redoc-offline.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
   addCodeSamples(spec);
   writeFileSync(out('openapi.json'), `${JSON.stringify(spec, null, 2)}\n`);
   writeFileSync(out('openapi.yaml'), stringify(spec, { lineWidth: 0 }));
+
+  // The Postman collection (served at /postman.json), in the order of the example flow.
+  writeFileSync(out('postman.json'), `${JSON.stringify(postmanCollection(spec), null, 2)}\n`);
 
   // 2. TypeScript types for the server and the SDK.
   const ast = await openapiTS(spec, { alphabetize: false, exportType: false });

@@ -42,6 +42,12 @@ export function serviceRouter(opts: { metrics: HttpMetrics; readiness: () => Rea
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(specYaml);
   });
+  // The Postman collection, its BASE_URL pointed at the server that answered.
+  const postman = JSON.parse(readFileSync(generatedPath('postman.json'), 'utf8')) as { variable: { key: string; value: string }[] };
+  router.get('/postman.json', (req, res) => {
+    const variable = postman.variable.map((v) => (v.key === 'BASE_URL' ? { ...v, value: `${req.protocol}://${req.get('host')}` } : v));
+    res.type('application/json').send(JSON.stringify({ ...postman, variable }, null, 2));
+  });
 
   // The hosted docs: landing page, REST and WebSocket references, guides (see docs-site.ts).
   router.use(docsRouter());
