@@ -239,9 +239,12 @@ describe('account, keys and the dead-man switch', () => {
     const carol = await svc.createTrader('carol');
     expect((await as(carol)('POST', '/v1/orders', { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '19000.00', quantity: '0.01' })).status).toBe(201);
     expect((await as(carol)('GET', '/v1/orders/open')).body.data).toHaveLength(1);
-    const armed = await as(carol)('PUT', '/v1/dead-man-switch', { timeoutSeconds: 1 });
-    expect(armed.body).toMatchObject({ armed: true, timeoutSeconds: 1 });
-    expect((await as(carol)('GET', '/v1/dead-man-switch')).body.armed).toBe(true);
+    // Armed for long enough that reading it back cannot race its expiry on a busy machine...
+    const armed = await as(carol)('PUT', '/v1/dead-man-switch', { timeoutSeconds: 600 });
+    expect(armed.body).toMatchObject({ armed: true, timeoutSeconds: 600 });
+    expect((await as(carol)('GET', '/v1/dead-man-switch')).body).toMatchObject({ armed: true, timeoutSeconds: 600 });
+    // ...then re-armed with a short timeout, which replaces the long one and fires.
+    expect((await as(carol)('PUT', '/v1/dead-man-switch', { timeoutSeconds: 1 })).body).toMatchObject({ armed: true, timeoutSeconds: 1 });
     await eventually(async () => expect((await as(carol)('GET', '/v1/orders/open')).body.data).toEqual([]), { timeoutMs: 15_000 });
     expect((await as(carol)('GET', '/v1/dead-man-switch')).body.armed).toBe(false);
   });
