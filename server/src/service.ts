@@ -12,6 +12,7 @@ import { AuthLockout, RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteRepla
 import { ensureAccountWithKey, listConfiguredMarkets, OPERATOR_ACCOUNT, resolveSecretsKey, type Credentials } from './bootstrap.js';
 import type { Config } from './config/schema.js';
 import { startFixAcceptor, type FixAcceptor } from './gateway/fix/acceptor.js';
+import { PostgresFixSessionBackend } from './gateway/fix/postgres-session-backend.js';
 import { createRestApp } from './gateway/rest/app.js';
 import { restChecks } from './gateway/rest/checks.js';
 import { attachWsGateway } from './gateway/ws/gateway.js';
@@ -239,7 +240,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       defaults: { resetOnLogon: config.fix.resetOnLogon, cancelOnDisconnect: config.fix.cancelOnDisconnect },
       // Market data spends the same request-weight budgets, and keeps the same limits, as on WebSocket.
       requestLimiter, marketData: { maxSubscriptions: config.ws.maxSubscriptions, conflateBytes: config.ws.conflateBytes },
-      ...(external && { leases: external.leases }),
+      ...(external && { leases: external.leases, sessionStore: new PostgresFixSessionBackend(external.pool) }),
       ...(fixTls(config) && { tls: fixTls(config) }),
     });
   }

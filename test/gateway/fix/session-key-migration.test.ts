@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../../server/src/gateway/fix/codec.js';
 import { migrateLegacySessionKeys } from '../../../server/src/gateway/fix/session-key-migration.js';
-import { FixSessionStore } from '../../../server/src/gateway/fix/store.js';
+import type { FixStoreBatch } from '../../../server/src/gateway/fix/session-backend.js';
+import { SqliteFixSessionBackend } from '../../../server/src/gateway/fix/sqlite-session-backend.js';
 import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
 import { EXCH, FixClient, startVenue, type TestVenue } from './harness.js';
 
@@ -24,23 +25,28 @@ function storedReport(sender: string, seq: number, account: string): string {
   ]);
 }
 
+/** One commit to the SQLite session store, as the acceptor's group commit writes it. */
+function save(store: SqliteFixSessionBackend, batch: Partial<FixStoreBatch>): void {
+  store.write({ resets: [], messages: [], seqs: [], owners: [], ...batch });
+}
+
 /** Writes a session under its pre-upgrade key: sequence numbers, two stored reports, one owned order. */
-function seedLegacy(store: FixSessionStore, sender: string, accounts: [string, string], seqs = { nextSender: 3, nextTarget: 5 }): void {
-  store.saveSeqs(legacy(sender), seqs);
-  store.saveMessage(legacy(sender), 1, storedReport(sender, 1, accounts[0]));
-  store.saveMessage(legacy(sender), 2, storedReport(sender, 2, accounts[1]));
-  store.saveOrderOwner(`order-of-${sender}`, legacy(sender));
-  store.commit();
+function seedLegacy(store: SqliteFixSessionBackend, sender: string, accounts: [string, string], seqs = { nextSender: 3, nextTarget: 5 }): void {
+  save(store, {
+    seqs: [[legacy(sender), seqs]],
+    messages: [[legacy(sender), 1, storedReport(sender, 1, accounts[0])], [legacy(sender), 2, storedReport(sender, 2, accounts[1])]],
+    owners: [[`order-of-${sender}`, legacy(sender)]],
+  });
 }
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-function tempStore(): { store: FixSessionStore; dir: string } {
+function tempStore(): { store: SqliteFixSessionBackend; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fix-migration-'));
   dirs.push(dir);
-  return { store: new FixSessionStore(join(dir, 'fix-sessions.sqlite')), dir };
+  return { store: new SqliteFixSessionBackend(join(dir, 'fix-sessions.sqlite')), dir };
 }
 
 describe('migrateLegacySessionKeys', () => {
@@ -73,10 +79,9 @@ describe('migrateLegacySessionKeys', () => {
     seedLegacy(store, 'NOBODY', ['acc-a', 'acc-a']);
     seedLegacy(store, 'TAKEN', ['acc-a', 'acc-b']); // served two accounts: handing it to either would leak the other's reports
     seedLegacy(store, 'DONE', ['acc-a', 'acc-a']);
-    store.saveSeqs(`${legacy('DONE')}|acc-a`, { nextSender: 2, nextTarget: 2 });
+    save(store, { seqs: [[`${legacy('DONE')}|acc-a`, { nextSender: 2, nextTarget: 2 }]] });
     seedLegacy(store, 'FAIL', ['acc-a', 'acc-a']);
-    store.saveSeqs(`FIX.4.4:ELSEWHERE->LEG`, { nextSender: 9, nextTarget: 9 }); // another CompID of ours: not this acceptor's
-    store.commit();
+    save(store, { seqs: [[`FIX.4.4:ELSEWHERE->LEG`, { nextSender: 9, nextTarget: 9 }]] }); // another CompID of ours: not this acceptor's
     const keysBefore = store.sessionKeys();
 
     const result = await migrateLegacySessionKeys(store, EXCH, ownerOf);

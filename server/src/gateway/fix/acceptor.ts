@@ -25,7 +25,9 @@ import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
 import { fixSessionLease, type SessionLeases } from './session-leases.js';
+import type { FixSessionBackend } from './session-backend.js';
 import { migrateLegacySessionKeys } from './session-key-migration.js';
+import { SqliteFixSessionBackend } from './sqlite-session-backend.js';
 import { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { parseUtcTimestamp } from './time.js';
@@ -59,8 +61,10 @@ export interface FixAcceptorOptions {
    * SenderCompID alone (before sessions were per account) move to the CompID's owner at start.
    */
   keyStore?: Pick<ApiKeyStore, 'onRevoked'> & Partial<Pick<ApiKeyStore, 'compIdOwner'>>;
-  /** Holds fix-sessions.sqlite (sequence numbers, sent messages, order ownership). */
+  /** Holds fix-sessions.sqlite (sequence numbers, sent messages, order ownership) unless `sessionStore` is given. */
   dataDir: string;
+  /** Where session state is kept (default: SQLite in `dataDir`; PostgreSQL with stores: external). */
+  sessionStore?: FixSessionBackend;
   /** Our CompID: the TargetCompID counterparties must use. */
   compId: string;
   port?: number;
@@ -106,16 +110,10 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const logger = options.logger ?? pino({ name: 'fix' });
   const now = options.now ?? Date.now;
   const validator = new Validator(loadDictionary(options.dictionaryPath ?? DEFAULT_DICTIONARY_PATH));
-  const store = new FixSessionStore(join(options.dataDir, 'fix-sessions.sqlite'), { synchronous: options.storeSynchronous ?? 'FULL' });
-  const compIdOwner = options.keyStore?.compIdOwner?.bind(options.keyStore);
-  if (compIdOwner) {
-    const upgrade = await migrateLegacySessionKeys(store, options.compId, compIdOwner).catch((err: unknown) => {
-      store.close();
-      throw err;
-    });
-    for (const m of upgrade.migrated) logger.info({ from: m.from, to: m.to }, 'FIX session store upgraded: session moved to its account');
-    for (const k of upgrade.kept) logger.warn({ session: k.key, reason: k.reason }, 'FIX session store upgrade: session left under its old key');
-  }
+  const backend = options.sessionStore ?? await openSqliteSessions(options, logger);
+  const store = await FixSessionStore.open(backend, {
+    onCommitError: (err) => logger.error({ err }, 'FIX session store commit failed; sessions send nothing until it succeeds (retried every second)'),
+  });
   /** By SenderCompID: a CompID belongs to one account, so it names one session at a time. */
   const sessions = new Map<string, FixSession>();
   const configs = new Map<FixSession, Required<Pick<FixSessionConfig, 'cancelOnDisconnect' | 'dropCopy'>>>();
@@ -346,6 +344,19 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
           refuse('Session is logged on at another gateway');
           return;
         }
+        try {
+          // The session may have been live at another gateway since: its sequence numbers are read again.
+          await store.refresh(target.key);
+        } catch (err) {
+          logger.error({ err, sender }, 'FIX session store unreachable at Logon');
+          void options.leases.release(lease, leaseOwner).catch(() => undefined);
+          refuse('Session store unavailable, try again later');
+          return;
+        }
+        if (socket.destroyed) {
+          void options.leases.release(lease, leaseOwner).catch(() => undefined);
+          return;
+        }
         if (target.isConnected) {
           // Logged on here by another connection meanwhile: its lease is the one held.
           logger.warn({ remoteAddress, sender }, 'second FIX Logon for a session already logged on');
@@ -361,6 +372,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       session.keyRevoked = false;
       session.keyExpiresAt = result.principal.expiresAt;
       watchExpiry(session);
+      session.reloadSequences();
       session.logon(connection, logon);
       for (const f of held.splice(0)) session.receive(f);
     };
@@ -409,9 +421,28 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
-      store.close();
+      await store.close();
     },
   };
+}
+
+/**
+ * The SQLite session store in the data directory; sessions stored under their SenderCompID alone
+ * (files of a version before sessions were per account) move to their account first. The
+ * PostgreSQL store never had such keys.
+ */
+async function openSqliteSessions(options: FixAcceptorOptions, logger: Logger): Promise<SqliteFixSessionBackend> {
+  const backend = new SqliteFixSessionBackend(join(options.dataDir, 'fix-sessions.sqlite'), { synchronous: options.storeSynchronous ?? 'FULL' });
+  const compIdOwner = options.keyStore?.compIdOwner?.bind(options.keyStore);
+  if (compIdOwner) {
+    const upgrade = await migrateLegacySessionKeys(backend, options.compId, compIdOwner).catch((err: unknown) => {
+      backend.close();
+      throw err;
+    });
+    for (const m of upgrade.migrated) logger.info({ from: m.from, to: m.to }, 'FIX session store upgraded: session moved to its account');
+    for (const k of upgrade.kept) logger.warn({ session: k.key, reason: k.reason }, 'FIX session store upgrade: session left under its old key');
+  }
+  return backend;
 }
 
 /** Session keys are `FIX.4.4:<our CompID>-><their CompID>|<account>`. */

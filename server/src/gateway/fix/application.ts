@@ -21,6 +21,7 @@ import {
 } from './execution-report.js';
 import { FixQuotes, quoteAcceptFromFix } from './quotes.js';
 import { reverseRoute, type FixSession, type SessionApplication } from './session.js';
+import { isPromise } from './session-backend.js';
 import type { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
@@ -54,6 +55,9 @@ export class FixApplication implements SessionApplication {
   /** orderId -> owning session key ('' when no FIX session owns it). */
   private readonly owners = new Map<string, string>();
   private readonly routes = new Map<string, Field[]>();
+  /** Events that wait, in order, while the owner of an order placed before a restart is read from the store. */
+  private readonly waiting: CoreEvent[] = [];
+  private lookingUp = false;
   /** Cancel-on-disconnect: the orders each logged-on session placed. */
   private readonly sessionOrders = new Map<FixSession, SessionOrders>();
   private readonly unsubscribe: () => void;
@@ -377,13 +381,52 @@ export class FixApplication implements SessionApplication {
   // ------------------------------------------------------------------------------------------
 
   private onEvents(events: readonly CoreEvent[]): void {
-    for (const event of events) {
+    if (this.lookingUp) this.waiting.push(...events);
+    else this.handleEvents(events);
+  }
+
+  private handleEvents(events: readonly CoreEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const lookup = this.ownerLookup(event);
+      if (lookup) {
+        // Reports keep their order: this event and every later one wait for the answer.
+        this.lookingUp = true;
+        this.waiting.unshift(...events.slice(i));
+        void lookup.then(() => {
+          this.lookingUp = false;
+          this.handleEvents(this.waiting.splice(0));
+        });
+        return;
+      }
       try {
         this.onEvent(event);
       } catch (err) {
         this.logger.error({ err, seq: event.seq }, 'FIX execution report failed');
       }
     }
+  }
+
+  /**
+   * Learns the owner of an event's order when it is not known here (an order placed before a
+   * restart, or through another gateway): at once from SQLite, or a promise with PostgreSQL.
+   */
+  private ownerLookup(event: CoreEvent): Promise<void> | undefined {
+    if (event.type !== 'OrderFilled' && event.type !== 'OrderCanceled' && event.type !== 'OrderAmended') return undefined;
+    const orderId = event.order.orderId;
+    if (this.owners.has(orderId)) return undefined;
+    const answer = this.store.orderOwner(orderId);
+    if (!isPromise(answer)) {
+      this.owners.set(orderId, answer ?? '');
+      return undefined;
+    }
+    return answer.then(
+      (owner) => void this.owners.set(orderId, owner ?? ''),
+      (err: unknown) => {
+        // Unknown for now: its session does not get this report (the drop copies do); asked again next time.
+        this.logger.error({ err, orderId }, 'FIX order owner could not be read from the session store');
+      },
+    );
   }
 
   private onEvent(event: CoreEvent): void {
@@ -395,6 +438,8 @@ export class FixApplication implements SessionApplication {
           this.owners.set(order.orderId, pending.sessionKey);
           if (pending.route.length > 0) this.routes.set(order.orderId, pending.route);
           this.store.saveOrderOwner(order.orderId, pending.sessionKey);
+        } else {
+          this.owners.set(order.orderId, ''); // placed on another channel: no FIX session owns it
         }
         this.deliver(order, executionReport(order, { execId: String(event.seq), execType: ExecType.New, transactTime: event.ts }));
         pending?.replied();
@@ -457,13 +502,9 @@ export class FixApplication implements SessionApplication {
     for (const dc of this.dropCopies.get(order.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
   }
 
+  /** Known by then: set at OrderAccepted, or read by ownerLookup before the event was handled. */
   private ownerOf(orderId: string): string {
-    let owner = this.owners.get(orderId);
-    if (owner === undefined) {
-      owner = this.store.orderOwner(orderId) ?? '';
-      this.owners.set(orderId, owner);
-    }
-    return owner;
+    return this.owners.get(orderId) ?? '';
   }
 
   private takePendingNew(accountId: string, clOrdId: string): PendingNew | undefined {

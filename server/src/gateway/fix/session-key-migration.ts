@@ -11,7 +11,7 @@
  * Anything else stays under the old key, untouched and unreachable, and is logged; the operator
  * can inspect it and the counterparty resets its sequence numbers (ResetSeqNumFlag=Y).
  */
-import type { FixSessionStore } from './store.js';
+import type { SqliteFixSessionBackend } from './sqlite-session-backend.js';
 import { BEGIN_STRING } from './session.js';
 
 export interface MigratedSession {
@@ -33,7 +33,8 @@ export interface SessionKeyMigration {
 const ACCOUNT_FIELD = /\x011=([^\x01]*)\x01/;
 
 export async function migrateLegacySessionKeys(
-  store: FixSessionStore,
+  /** The SQLite session store, before the acceptor opens it (only SQLite files have such keys). */
+  store: Pick<SqliteFixSessionBackend, 'sessionKeys' | 'hasSession' | 'renameSession' | 'messages'>,
   /** Our CompID: the TargetCompID of the stored sessions. */
   compId: string,
   /** The account that owns a SenderCompID (ApiKeyStore.compIdOwner). */

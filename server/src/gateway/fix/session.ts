@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { encodeMessage, parseFrame, type Field, type FixMessage } from './codec.js';
+import { isPromise, type StoredMessage } from './session-backend.js';
 import type { FixSessionStore } from './store.js';
 import { ADMIN_MSG_TYPES, MsgType, Tag } from './tags.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
@@ -110,7 +111,14 @@ export class FixSession {
   private nextTarget: number;
   private readonly queue = new Map<number, Queued>();
   private resendRange: { begin: number; end: number } | undefined;
-  private outbound: string[] = [];
+  /** Bytes to write, each with the number of the store commit that must be durable first. */
+  private outbound: Array<{ raw: string; batch: number }> = [];
+  private flushRequested = false;
+  /** While stored messages are read for a resend (PostgreSQL): later output waits here, behind the resend. */
+  private held: Array<{ raw: string; batch: number }> | undefined;
+  private resendsWaiting = 0;
+  private resendQueue: Promise<void> = Promise.resolve();
+  private servingResend = false;
   private closeAfterFlush = false;
   private lastSentAt = 0;
   private lastReceivedAt = 0;
@@ -148,6 +156,14 @@ export class FixSession {
 
   get nextSenderSeq(): number {
     return this.nextSender;
+  }
+
+  /** Takes the sequence numbers the store holds (read again at Logon: another gateway may have moved them); only while disconnected. */
+  reloadSequences(): void {
+    if (this.connection) return;
+    const seqs = this.store.load(this.key);
+    this.nextSender = seqs.nextSender;
+    this.nextTarget = seqs.nextTarget;
   }
 
   /**
@@ -248,9 +264,12 @@ export class FixSession {
     this.resendRange = undefined;
     const pending = this.outbound;
     this.outbound = [];
+    // Output held behind a resend is dropped: it is in the resend store for the next Logon.
+    this.held = undefined;
+    this.resendsWaiting = 0;
     // Queued bytes are written only once committed, then the socket is ended.
     this.store.whenCommitted(() => {
-      if (pending.length > 0) connection.write(pending.join(''));
+      if (pending.length > 0) connection.write(pending.map((p) => p.raw).join(''));
       connection.close();
     });
     this.application.onDisconnect(this);
@@ -280,7 +299,8 @@ export class FixSession {
   /** Bytes sent but not yet taken by the peer: those waiting for the store's commit and the socket's buffer. */
   get bufferedBytes(): number {
     let waiting = 0;
-    for (const raw of this.outbound) waiting += raw.length;
+    for (const { raw } of this.outbound) waiting += raw.length;
+    for (const { raw } of this.held ?? []) waiting += raw.length;
     return waiting + (this.connection?.bufferedBytes?.() ?? 0);
   }
 
@@ -466,13 +486,52 @@ export class FixSession {
     if (begin < 1 || begin > end) return;
     this.observer?.resendRequest('in');
     this.logger.info({ session: this.key, begin, end }, 'serving ResendRequest');
-    let cursor = begin;
-    for (const stored of this.store.messages(this.key, begin, end)) {
-      if (stored.seq > cursor) this.sendGapFill(cursor, stored.seq);
-      this.resend(stored.raw);
-      cursor = stored.seq + 1;
+    const stored = this.store.messages(this.key, begin, end);
+    if (!isPromise(stored) && this.held === undefined) {
+      this.serveResend(stored, begin, end);
+      return;
     }
-    if (cursor <= end) this.sendGapFill(cursor, end + 1);
+    // The store answers later: what the session sends meanwhile is held, so the resent messages
+    // still go out first, in order, and the held ones right after the last resend.
+    this.held ??= [];
+    this.resendsWaiting++;
+    const connection = this.connection;
+    const answer = Promise.resolve(stored);
+    answer.catch(() => undefined);
+    this.resendQueue = this.resendQueue.then(() => answer).then(
+      (messages) => {
+        if (this.connection === connection) this.serveResend(messages, begin, end);
+      },
+      (err: unknown) => {
+        this.logger.error({ err, session: this.key }, 'stored messages could not be read for a resend');
+        if (this.connection === connection) this.disconnect('resend store unavailable');
+      },
+    ).finally(() => {
+      if (this.connection === connection && --this.resendsWaiting === 0) this.releaseHeld();
+    });
+  }
+
+  private serveResend(messages: readonly StoredMessage[], begin: number, end: number): void {
+    this.servingResend = true;
+    try {
+      let cursor = begin;
+      for (const stored of messages) {
+        if (stored.seq > cursor) this.sendGapFill(cursor, stored.seq);
+        this.resend(stored.raw);
+        cursor = stored.seq + 1;
+      }
+      if (cursor <= end) this.sendGapFill(cursor, end + 1);
+    } finally {
+      this.servingResend = false;
+    }
+  }
+
+  private releaseHeld(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (held.length === 0) return;
+    this.outbound.push(...held);
+    this.requestFlush();
   }
 
   private onLogout(): void {
@@ -514,14 +573,30 @@ export class FixSession {
 
   private write(raw: string): void {
     this.lastSentAt = this.now();
-    if (this.outbound.length === 0) this.store.whenCommitted(this.flushOutbound);
-    this.outbound.push(raw);
+    const entry = { raw, batch: this.store.pendingBatch };
+    if (this.held && !this.servingResend) {
+      this.held.push(entry);
+      return;
+    }
+    this.outbound.push(entry);
+    this.requestFlush();
   }
 
+  private requestFlush(): void {
+    if (this.flushRequested) return;
+    this.flushRequested = true;
+    this.store.whenCommitted(this.flushOutbound);
+  }
+
+  /** Writes what is durable, in order; the rest waits for the next commit. */
   private writeOutbound(): void {
-    const pending = this.outbound;
-    this.outbound = [];
-    if (pending.length > 0 && this.connection) this.connection.write(pending.length === 1 ? pending[0]! : pending.join(''));
+    this.flushRequested = false;
+    const durable = this.store.committedBatch;
+    let ready = 0;
+    while (ready < this.outbound.length && this.outbound[ready]!.batch <= durable) ready++;
+    const pending = this.outbound.splice(0, ready);
+    if (pending.length > 0 && this.connection) this.connection.write(pending.length === 1 ? pending[0]!.raw : pending.map((p) => p.raw).join(''));
+    if (this.outbound.length > 0) this.requestFlush();
     if (this.closeAfterFlush && this.connection) this.disconnect('closed after flush');
   }
 

@@ -1,193 +1,224 @@
 /**
- * Durable FIX session state in SQLite: next sender and target sequence numbers, the application
- * messages sent (for ResendRequest), and which session owns which order. Writes are grouped:
- * everything queued during one turn of the event loop is committed in one transaction, and only
- * then are the sessions' outbound bytes written to their sockets, so the counterparty never sees
- * a sequence number that a restart could reuse.
+ * FIX session state as the sessions use it: held in memory (every session's sequence numbers are
+ * read once when the acceptor starts, and a session's again at its Logon), written through to a
+ * durable backend (SQLite or PostgreSQL, see session-backend.ts) in group commits. Everything
+ * queued during one turn of the event loop goes into one commit; a session writes its outbound
+ * bytes only once the commit holding them is durable, so the counterparty never sees a sequence
+ * number that a restart could reuse, and every application message it has seen is in the resend
+ * store. Commits are sequential: what is queued while one is in flight goes into the next.
+ *
+ * Reads that may need the backend (stored messages for a resend, the owner of an order placed
+ * before a restart) answer at once with SQLite and with a promise with PostgreSQL.
  */
-import type { SqliteDatabase } from '../../storage/sqlite.js';
-import { openDatabase } from '../../storage/sqlite.js';
+import {
+  isPromise, type Answer, type FixSessionBackend, type FixStoreBatch, type SequenceNumbers, type StoredMessage,
+} from './session-backend.js';
 
-export interface SequenceNumbers {
-  nextSender: number;
-  nextTarget: number;
-}
+export type { SequenceNumbers, StoredMessage } from './session-backend.js';
 
-export interface StoredMessage {
-  seq: number;
-  raw: string;
-}
-
-/** Called after each commit so sessions can write what the commit made durable. */
+/** Called after a commit so sessions can write what the commit made durable. */
 export type AfterCommit = () => void;
 
-export class FixSessionStore {
-  private readonly db: SqliteDatabase;
-  private readonly ownsDb: boolean;
-  private pendingMessages: Array<[key: string, seq: number, raw: string]> = [];
-  private pendingSeqs = new Map<string, SequenceNumbers>();
-  private pendingOwners: Array<[orderId: string, key: string]> = [];
-  private afterCommit = new Set<AfterCommit>();
-  private scheduled = false;
-  private closed = false;
-  private readonly statements;
+export interface FixSessionStoreOptions {
+  /** Told about a commit that failed; it is retried after `retryMs` (default 1000) until it succeeds. */
+  onCommitError?: (error: unknown) => void;
+  retryMs?: number;
+}
 
-  /**
-   * `synchronous`: FULL (default) makes each commit survive power loss; NORMAL survives a crash of
-   * the process but may lose the last commits on power loss, for a fraction of the commit cost.
-   */
-  constructor(fileOrDb: string | SqliteDatabase, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
-    this.ownsDb = typeof fileOrDb === 'string';
-    this.db = typeof fileOrDb === 'string' ? openDatabase(fileOrDb, { synchronous: options.synchronous ?? 'FULL' }) : fileOrDb;
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS fix_session (
-        session_key TEXT PRIMARY KEY,
-        next_sender INTEGER NOT NULL,
-        next_target INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS fix_message (
-        session_key TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        raw TEXT NOT NULL,
-        PRIMARY KEY (session_key, seq)
-      );
-      CREATE TABLE IF NOT EXISTS fix_order_owner (
-        order_id TEXT PRIMARY KEY,
-        session_key TEXT NOT NULL
-      ) WITHOUT ROWID;
-    `);
-    this.statements = {
-      loadSeqs: this.db.prepare('SELECT next_sender AS nextSender, next_target AS nextTarget FROM fix_session WHERE session_key = ?'),
-      upsertSeqs: this.db.prepare(
-        'INSERT INTO fix_session (session_key, next_sender, next_target) VALUES (?, ?, ?) ON CONFLICT(session_key) DO UPDATE SET next_sender = excluded.next_sender, next_target = excluded.next_target',
-      ),
-      insertMessage: this.db.prepare('INSERT OR REPLACE INTO fix_message (session_key, seq, raw) VALUES (?, ?, ?)'),
-      rangeMessages: this.db.prepare('SELECT seq, raw FROM fix_message WHERE session_key = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
-      deleteMessages: this.db.prepare('DELETE FROM fix_message WHERE session_key = ?'),
-      insertOwner: this.db.prepare('INSERT OR REPLACE INTO fix_order_owner (order_id, session_key) VALUES (?, ?)'),
-      sessionKeys: this.db.prepare(
-        'SELECT session_key AS key FROM fix_session UNION SELECT DISTINCT session_key FROM fix_message UNION SELECT DISTINCT session_key FROM fix_order_owner ORDER BY 1',
-      ),
-      hasSession: this.db.prepare('SELECT 1 FROM fix_session WHERE session_key = ? UNION ALL SELECT 1 FROM fix_message WHERE session_key = ? LIMIT 1'),
-      renameSeqs: this.db.prepare('UPDATE fix_session SET session_key = ? WHERE session_key = ?'),
-      renameMessages: this.db.prepare('UPDATE fix_message SET session_key = ? WHERE session_key = ?'),
-      renameOwners: this.db.prepare('UPDATE fix_order_owner SET session_key = ? WHERE session_key = ?'),
-      owner: this.db.prepare('SELECT session_key AS key FROM fix_order_owner WHERE order_id = ?'),
-    };
+interface Batch extends FixStoreBatch {
+  number: number;
+  callbacks: Set<AfterCommit>;
+}
+
+export class FixSessionStore {
+  readonly #backend: FixSessionBackend;
+  readonly #options: FixSessionStoreOptions;
+  /** Every known session's sequence numbers, as the sessions last set them (committed or not). */
+  readonly #seqs: Map<string, SequenceNumbers>;
+  #pending: Batch;
+  #inFlight: Batch | undefined;
+  /** Batches taken for commit so far, and committed so far (in order). */
+  #taken = 0;
+  #committed = 0;
+  /** Sessions reset by a batch not yet committed, with that batch's number. */
+  readonly #resetting = new Map<string, number>();
+  #scheduled = false;
+  #closed = false;
+  #idle: (() => void) | undefined;
+
+  private constructor(backend: FixSessionBackend, seqs: Map<string, SequenceNumbers>, options: FixSessionStoreOptions) {
+    this.#backend = backend;
+    this.#seqs = seqs;
+    this.#options = options;
+    this.#pending = this.#newBatch();
+  }
+
+  /** Reads every session's sequence numbers from the backend, once. */
+  static async open(backend: FixSessionBackend, options: FixSessionStoreOptions = {}): Promise<FixSessionStore> {
+    return new FixSessionStore(backend, await backend.loadAll(), options);
+  }
+
+  /** The number of the commit that will hold what is queued now. */
+  get pendingBatch(): number {
+    return this.#taken + 1;
+  }
+
+  /** Commits up to this number are durable. */
+  get committedBatch(): number {
+    return this.#committed;
   }
 
   load(key: string): SequenceNumbers {
-    const pending = this.pendingSeqs.get(key);
-    if (pending) return { ...pending };
-    const row = this.statements.loadSeqs.get(key) as SequenceNumbers | undefined;
-    return row ?? { nextSender: 1, nextTarget: 1 };
+    const seqs = this.#seqs.get(key);
+    return seqs ? { ...seqs } : { nextSender: 1, nextTarget: 1 };
+  }
+
+  /**
+   * Reads a session's sequence numbers from the backend again (another gateway may have used the
+   * session since), unless writes of this process for it are still uncommitted: those are newer.
+   */
+  async refresh(key: string): Promise<SequenceNumbers> {
+    if (!this.#hasUncommitted(key)) {
+      const stored = await this.#backend.load(key);
+      if (stored && !this.#hasUncommitted(key)) this.#seqs.set(key, { ...stored });
+    }
+    return this.load(key);
   }
 
   /** Queues new sequence numbers for the next commit. */
   saveSeqs(key: string, seqs: SequenceNumbers): void {
-    this.pendingSeqs.set(key, { ...seqs });
-    this.schedule();
+    this.#seqs.set(key, { ...seqs });
+    this.#pending.seqs.push([key, { ...seqs }]);
+    this.#schedule();
   }
 
   /** Queues a sent application message for the next commit. */
   saveMessage(key: string, seq: number, raw: string): void {
-    this.pendingMessages.push([key, seq, raw]);
-    this.schedule();
+    this.#pending.messages.push([key, seq, raw]);
+    this.#schedule();
   }
 
   saveOrderOwner(orderId: string, key: string): void {
-    this.pendingOwners.push([orderId, key]);
-    this.schedule();
+    this.#pending.owners.push([orderId, key]);
+    this.#schedule();
   }
 
-  orderOwner(orderId: string): string | undefined {
-    for (let i = this.pendingOwners.length - 1; i >= 0; i--) if (this.pendingOwners[i]![0] === orderId) return this.pendingOwners[i]![1];
-    return (this.statements.owner.get(orderId) as { key: string } | undefined)?.key;
-  }
-
-  /** Stored messages with begin <= seq <= end (committed ones and ones waiting for the commit). */
-  messages(key: string, begin: number, end: number): StoredMessage[] {
-    const rows = (this.statements.rangeMessages.all(key, begin, end) as Array<{ seq: number; raw: Buffer | string }>).map((r) => ({
-      seq: r.seq,
-      raw: typeof r.raw === 'string' ? r.raw : r.raw.toString('latin1'),
-    }));
-    const pending = this.pendingMessages.filter(([k, s]) => k === key && s >= begin && s <= end).map(([, seq, raw]) => ({ seq, raw }));
-    if (pending.length === 0) return rows;
-    const bySeq = new Map(rows.map((r) => [r.seq, r]));
-    for (const p of pending) bySeq.set(p.seq, p);
-    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-  }
-
-  /** Forgets a session's messages and restarts both sequence numbers at 1 (committed at once). */
-  reset(key: string): void {
-    this.pendingMessages = this.pendingMessages.filter(([k]) => k !== key);
-    this.pendingSeqs.delete(key);
-    this.db.transaction(() => {
-      this.statements.deleteMessages.run(key);
-      this.statements.upsertSeqs.run(key, 1, 1);
-    })();
-  }
-
-  /** Every session key with stored state (sequence numbers, sent messages or owned orders). */
-  sessionKeys(): string[] {
-    this.commit();
-    return (this.statements.sessionKeys.all() as Array<{ key: string }>).map((r) => r.key);
-  }
-
-  /** True when a session has sequence numbers or sent messages stored under `key`. */
-  hasSession(key: string): boolean {
-    this.commit();
-    return this.statements.hasSession.get(key, key) !== undefined;
-  }
-
-  /** Moves everything stored under `from` (sequence numbers, sent messages, owned orders) to `to`, in one transaction. */
-  renameSession(from: string, to: string): void {
-    this.commit();
-    this.db.transaction(() => {
-      this.statements.renameSeqs.run(to, from);
-      this.statements.renameMessages.run(to, from);
-      this.statements.renameOwners.run(to, from);
-    })();
-  }
-
-  /** Runs `callback` after the next commit (or right after scheduling one, if nothing is pending). */
-  whenCommitted(callback: AfterCommit): void {
-    this.afterCommit.add(callback);
-    this.schedule();
-  }
-
-  /** Commits everything queued now. */
-  commit(): void {
-    this.scheduled = false;
-    if (this.closed) return;
-    const messages = this.pendingMessages;
-    const seqs = this.pendingSeqs;
-    const owners = this.pendingOwners;
-    if (messages.length > 0 || seqs.size > 0 || owners.length > 0) {
-      this.pendingMessages = [];
-      this.pendingSeqs = new Map();
-      this.pendingOwners = [];
-      this.db.transaction(() => {
-        for (const [key, seq, raw] of messages) this.statements.insertMessage.run(key, seq, raw);
-        for (const [key, s] of seqs) this.statements.upsertSeqs.run(key, s.nextSender, s.nextTarget);
-        for (const [orderId, key] of owners) this.statements.insertOwner.run(orderId, key);
-      })();
+  orderOwner(orderId: string): Answer<string | undefined> {
+    for (const batch of [this.#pending, this.#inFlight]) {
+      if (!batch) continue;
+      for (let i = batch.owners.length - 1; i >= 0; i--) if (batch.owners[i]![0] === orderId) return batch.owners[i]![1];
     }
-    const callbacks = this.afterCommit;
-    this.afterCommit = new Set();
-    for (const cb of callbacks) cb();
+    return this.#backend.orderOwner(orderId);
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.commit();
-    this.closed = true;
-    if (this.ownsDb) this.db.close();
+  /** Stored messages with begin <= seq <= end: committed ones and ones waiting for their commit. */
+  messages(key: string, begin: number, end: number): Answer<StoredMessage[]> {
+    const resetIn = this.#resetting.get(key);
+    const queued: StoredMessage[] = [];
+    // In-flight messages of a session reset by the pending batch predate that reset.
+    for (const batch of [this.#inFlight, this.#pending]) {
+      if (!batch || (resetIn !== undefined && batch.number < resetIn)) continue;
+      for (const [k, seq, raw] of batch.messages) if (k === key && seq >= begin && seq <= end) queued.push({ seq, raw });
+    }
+    // A reset not yet committed: what the backend still holds for the session is gone.
+    if (resetIn !== undefined) return merge([], queued);
+    const stored = this.#backend.messages(key, begin, end);
+    return isPromise(stored) ? stored.then((rows) => merge(rows, queued)) : merge(stored, queued);
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.closed) return;
-    this.scheduled = true;
+  /** Forgets a session's messages and restarts both sequence numbers at 1 (in the next commit). */
+  reset(key: string): void {
+    this.#pending.messages = this.#pending.messages.filter(([k]) => k !== key);
+    this.#pending.seqs = this.#pending.seqs.filter(([k]) => k !== key);
+    this.#pending.resets.push(key);
+    this.#resetting.set(key, this.#pending.number);
+    this.#seqs.set(key, { nextSender: 1, nextTarget: 1 });
+    this.#schedule();
+  }
+
+  /** Runs `callback` once everything queued before this call is durable. */
+  whenCommitted(callback: AfterCommit): void {
+    this.#pending.callbacks.add(callback);
+    this.#schedule();
+  }
+
+  /** Commits everything queued now (after the commit in flight, if any). */
+  commit(): void {
+    this.#scheduled = false;
+    if (this.#inFlight) return; // the next one starts when it ends
+    const batch = this.#pending;
+    if (batch.callbacks.size === 0 && isEmpty(batch)) {
+      this.#idle?.();
+      return;
+    }
+    this.#taken = batch.number;
+    this.#pending = this.#newBatch();
+    this.#write(batch);
+  }
+
+  /** Commits what is queued, then closes the backend. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#inFlight || this.#pending.callbacks.size > 0 || !isEmpty(this.#pending)) {
+      const idle = new Promise<void>((resolve) => (this.#idle = resolve));
+      this.commit();
+      await idle;
+    }
+    this.#closed = true;
+    await this.#backend.close();
+  }
+
+  #write(batch: Batch): void {
+    if (isEmpty(batch)) return this.#done(batch);
+    this.#inFlight = batch;
+    let written: Answer<void>;
+    try {
+      written = this.#backend.write(batch);
+    } catch (error) {
+      return this.#failed(batch, error);
+    }
+    if (isPromise(written)) written.then(() => this.#done(batch), (error: unknown) => this.#failed(batch, error));
+    else this.#done(batch);
+  }
+
+  #done(batch: Batch): void {
+    this.#inFlight = undefined;
+    this.#committed = batch.number;
+    for (const key of batch.resets) if (this.#resetting.get(key) === batch.number) this.#resetting.delete(key);
+    for (const callback of batch.callbacks) callback();
+    if (this.#pending.callbacks.size > 0 || !isEmpty(this.#pending)) this.#schedule();
+    else this.#idle?.();
+  }
+
+  /** Nothing of the batch leaves before it is durable: it is written again until that succeeds. */
+  #failed(batch: Batch, error: unknown): void {
+    this.#options.onCommitError?.(error);
+    setTimeout(() => this.#write(batch), this.#options.retryMs ?? 1000).unref();
+  }
+
+  #hasUncommitted(key: string): boolean {
+    return [this.#pending, this.#inFlight].some((b) => b !== undefined && (b.resets.includes(key) || b.seqs.some(([k]) => k === key)));
+  }
+
+  #newBatch(): Batch {
+    return { number: this.#taken + 1, resets: [], messages: [], seqs: [], owners: [], callbacks: new Set() };
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
     setImmediate(() => this.commit());
   }
+}
+
+function isEmpty(batch: FixStoreBatch): boolean {
+  return batch.resets.length === 0 && batch.messages.length === 0 && batch.seqs.length === 0 && batch.owners.length === 0;
+}
+
+/** Stored rows with the queued messages laid over them (a queued message replaces a stored one of its seq). */
+function merge(rows: StoredMessage[], queued: StoredMessage[]): StoredMessage[] {
+  if (queued.length === 0) return rows;
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  for (const q of queued) bySeq.set(q.seq, q);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
