@@ -18,6 +18,7 @@
  *
  *   npm run bench:ws [-- --clients 1000 --seconds 4 --rates 25,50,75,100 --order-rate 1000]
  *   npm run bench:ws -- --only-ack --ack-subscribers 0,1000,5000,10000 --ack-seconds 5
+ *   npm run bench:ws -- --clients 10000 --steps 2x1,5x1,10x1 --ack-subscribers '' --order-rate 0   # fan-out vs ceiling only
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -25,7 +26,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -421,8 +422,12 @@ async function fanOut(clients: Clients, stepList: string, count: number, seconds
     ceilings.set(pairs, top);
     out(`ceiling for ${pairs} pair(s)/batch (bare ws broadcast, ${Math.round(top.bytesPerFrame)}-byte frames, ${count} clients): ${Math.round(top.framesPerSecond)} frames/s, latency p50 ${top.p50.toFixed(2)} ms, p99 ${top.p99.toFixed(2)} ms`);
   }
-  const passing = steps.filter((s) => s.p99 < 20 && s.conflated === 0);
   const share = (s: Step, x: number) => ((100 * x) / ceilings.get(s.pairs)!.framesPerSecond).toFixed(1);
+  // Every step against its ceiling, whatever its latency: on a busy machine no step may meet p99 < 20 ms.
+  for (const s of steps) {
+    out(`step ${s.rate}x${s.pairs}: ${Math.round(s.framesPerSecond)} frames/s = ${share(s, s.framesPerSecond)}% of the ceiling's frames/s (p99 ${s.p99.toFixed(2)} ms, ${s.conflated} conflated)`);
+  }
+  const passing = steps.filter((s) => s.p99 < 20 && s.conflated === 0);
   const byFrames = [...passing].sort((a, b) => b.framesPerSecond - a.framesPerSecond)[0];
   const byUpdates = [...passing].sort((a, b) => b.updatesPerSecond - a.updatesPerSecond)[0];
   if (byFrames && byUpdates) {
@@ -533,6 +538,7 @@ async function main(): Promise<void> {
   const clients = new Clients();
   await clients.ask();
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
   if (values['ack-subscribers'] !== '') {
     await ackScenario(clients, values['ack-subscribers']!.split(',').map(Number), Number(values['ack-seconds']), Number(values['ack-rate']), out);
@@ -542,6 +548,10 @@ async function main(): Promise<void> {
     return;
   }
   if (values.steps !== '') await fanOut(clients, values.steps, count, seconds, sample, out);
+  if (values['order-rate'] === '0') {
+    clients.kill();
+    return;
+  }
 
   // 3. Order entry round trips, in-memory bus then durable bus.
   const rate = Number(values['order-rate']);
