@@ -193,6 +193,7 @@ const publicSubscriptions = () => [
 
 async function subscribeAll() {
   state.book.reset();
+  scheduleRender();
   await Promise.all(publicSubscriptions().map((args) => socket.request('subscribe', args)));
   if (!state.signer) return;
   try {
@@ -213,6 +214,7 @@ async function resyncBook() {
   state.resyncing = true;
   const args = publicSubscriptions()[0];
   state.book.reset();
+  scheduleRender();
   await socket.request('unsubscribe', args);
   await socket.request('subscribe', args);
   state.resyncing = false;

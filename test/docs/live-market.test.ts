@@ -204,6 +204,18 @@ describe('the live market page', () => {
     const trader = await svc.createTrader('page-revoked');
     const revokable = await browser.open('/docs/market');
     await revokable.waitForSelector('#connection[data-state="open"]', WAIT);
+    // Another instrument, chosen on the page: the book, ticket and address follow it (ETH-BTC trades below 1).
+    await revokable.waitForSelector('#symbol option[value="ETH-BTC"]', { state: 'attached', ...WAIT });
+    await revokable.selectOption('#symbol', 'ETH-BTC');
+    const ethBtcBook = async () => {
+      expect(await revokable.getAttribute('#book-status', 'data-synced')).toBe('true');
+      const prices = [...(await cells(revokable, '#book-bids tr')), ...(await cells(revokable, '#book-asks tr'))].map(([p]) => Number(p));
+      expect(prices.length).toBeGreaterThan(0);
+      expect(Math.max(...prices)).toBeLessThan(1);
+    };
+    await eventually(ethBtcBook, { timeoutMs: 60_000, intervalMs: 100 });
+    expect(new URL(revokable.url()).searchParams.get('symbol')).toBe('ETH-BTC');
+    await expect(revokable.inputValue('#order-symbol')).resolves.toBe('ETH-BTC');
     await connectKey(revokable, trader.keyId, trader.secret);
     // Revoking the key closes its logged-in connection at once (close code 4001).
     expect((await signedFetch(svc.baseUrl, trader, 'DELETE', `/v1/api-keys/${trader.keyId}`)).status).toBe(200);
@@ -211,8 +223,8 @@ describe('the live market page', () => {
     await revokable.waitForSelector('#connection[data-state="open"]', WAIT);
     await eventually(async () => expect(await revokable.textContent('#account-status')).toMatch(/^Signed out: AUTH_INVALID/), { timeoutMs: 30_000, intervalMs: 100 });
     expect(await revokable.isHidden('#account')).toBe(true);
-    // A fresh snapshot after the reconnect, then live updates on top of it.
-    await revokable.waitForSelector('#book-status[data-synced="true"]', WAIT);
+    // A fresh snapshot of the chosen instrument after the reconnect, then live updates on top of it.
+    await eventually(ethBtcBook, { timeoutMs: 60_000, intervalMs: 100 });
     const seq = Number(await revokable.getAttribute('#book-status', 'data-book-seq'));
     await eventually(async () => expect(Number(await revokable.getAttribute('#book-status', 'data-book-seq'))).toBeGreaterThan(seq), { timeoutMs: 60_000, intervalMs: 100 });
     await revokable.close();
