@@ -44,13 +44,17 @@ export type CandleInterval = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
  */
 export type Side = 'buy' | 'sell';
 /**
- * `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests.
+ * `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests. `stop` and `stop_limit` wait, untriggered and outside the book, until the last trade price reaches their `stopPrice` (a buy: at or above it; a sell: at or below it), then trade as a `market` or a `limit` order.
  */
-export type OrderType = 'limit' | 'market';
+export type OrderRequestType = 'limit' | 'market' | 'stop' | 'stop_limit';
 /**
  * An exact, non-negative decimal number written as a string. No exponent, no sign, at most 18 decimal places.
  */
 export type PositiveDecimal = string;
+/**
+ * The last trade price that triggers a `stop` or `stop_limit` order: a buy when the last price rises to it or above, a sell when it falls to it or below. A multiple of the tick size.
+ */
+export type StopPrice = string;
 /**
  * `GTC` good till canceled; `IOC` fill what you can now, cancel the rest; `FOK` fill completely now or not at all; `GTD` good till `expireAt`.
  */
@@ -68,7 +72,7 @@ export type ClientOrderId = string;
  */
 export type StpMode = 'cancel_newest' | 'cancel_oldest' | 'cancel_both' | 'decrement_and_cancel';
 /**
- * Names the order by exactly one of `orderId` and `clientOrderId`; the other fields are REST's amend body. Lowering only the quantity keeps time priority; a new price or a larger quantity loses it.
+ * Names the order by exactly one of `orderId` and `clientOrderId`; the other fields are REST's amend body. Lowering only the quantity keeps time priority; a new price or a larger quantity loses it. `stopPrice` changes an untriggered stop order's trigger.
  */
 export type AmendArgs = AmendByOrderId | AmendByClientOrderId;
 /**
@@ -135,6 +139,14 @@ export type RateLimitUsageList = RateLimitUsage[];
  * How many price levels per side the subscription maintains.
  */
 export type BookDepth = 1 | 5 | 10 | 25 | 50 | 100;
+/**
+ * What an order trades as: `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests. A `stop` order is shown as `market` and a `stop_limit` order as `limit`, with its `stopPrice` and `triggerState`.
+ */
+export type OrderType = 'limit' | 'market';
+/**
+ * Of a `stop` or `stop_limit` order: `untriggered` waits for its stop price (not in the book); `triggered` has entered the book (at `triggeredAt`).
+ */
+export type TriggerState = 'untriggered' | 'triggered';
 /**
  * Order status. `new` and `partially_filled` are live.
  */
@@ -243,13 +255,14 @@ export interface PlaceOrderRequest {
   args: OrderRequest;
 }
 /**
- * A new order, exactly as REST's `POST /v1/orders` body. Limit orders need `price` and `quantity`. A market sell needs `quantity`; a market buy needs exactly one of `quantity` and `quoteQuantity`. `GTD` needs `expireAt`. Values off the tick or lot are rejected, never rounded.
+ * A new order, exactly as REST's `POST /v1/orders` body. Limit orders need `price` and `quantity`. A market sell needs `quantity`; a market buy needs exactly one of `quantity` and `quoteQuantity`. `GTD` needs `expireAt`. `stop` and `stop_limit` orders need `stopPrice` (`STOP_PRICE_REQUIRED`) on the waiting side of the last trade price (`STOP_PRICE_WRONG_SIDE`), and are `GTC` or `GTD` (a `stop_limit` also `IOC`); a `stop_limit` needs `price` too. Values off the tick or lot are rejected, never rounded.
  */
 export interface OrderRequest {
   symbol: Symbol;
   side: Side;
-  type: OrderType;
+  type: OrderRequestType;
   price?: PositiveDecimal;
+  stopPrice?: StopPrice;
   quantity?: PositiveDecimal;
   quoteQuantity?: PositiveDecimal;
   timeInForce?: TimeInForce;
@@ -269,12 +282,14 @@ export interface AmendOrderRequest {
 export interface AmendByOrderId {
   orderId: OrderId;
   price?: PositiveDecimal;
+  stopPrice?: StopPrice;
   quantity?: PositiveDecimal;
   newClientOrderId?: ClientOrderId;
 }
 export interface AmendByClientOrderId {
   clientOrderId: ClientOrderId;
   price?: PositiveDecimal;
+  stopPrice?: StopPrice;
   quantity?: PositiveDecimal;
   newClientOrderId?: ClientOrderId;
 }
@@ -525,6 +540,9 @@ export interface Order {
   postOnly: boolean;
   selfTradePrevention: StpMode;
   price?: PositiveDecimal;
+  stopPrice?: StopPrice;
+  triggerState?: TriggerState;
+  triggeredAt?: Millis;
   quantity?: PositiveDecimal;
   quoteQuantity?: PositiveDecimal;
   filledQuantity: PositiveDecimal;
@@ -850,9 +868,9 @@ export interface OrderUpdate {
   seq: Sequence;
   ts: Millis;
   /**
-   * What happened to the order (`canceled` also covers expiry; see `order.cancelReason`).
+   * What happened to the order (`canceled` also covers expiry; see `order.cancelReason`). `triggered`: a stop order's stop price was reached and it entered the book (its fills follow as `filled`).
    */
-  event: 'accepted' | 'amended' | 'canceled' | 'filled';
+  event: 'accepted' | 'amended' | 'canceled' | 'filled' | 'triggered';
   order: Order;
 }
 /**

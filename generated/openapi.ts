@@ -810,7 +810,7 @@ export interface components {
              * @example VALIDATION_FAILED
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BODY_KEY_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "FIX_COMP_ID_TAKEN" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_TIMESTAMP_OUT_OF_WINDOW" | "AUTH_REPLAYED" | "AUTH_IP_NOT_ALLOWED" | "AUTH_SCOPE_MISSING" | "AUTH_LOCKED_OUT" | "AUTH_UNAVAILABLE" | "IDEMPOTENCY_CONFLICT" | "JOURNAL_UNAVAILABLE" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "UNKNOWN_ASSET" | "ASSET_EXISTS" | "UNKNOWN_SYMBOL" | "SYMBOL_EXISTS" | "INVALID_INSTRUMENT" | "INVALID_AMOUNT" | "INSUFFICIENT_FUNDS" | "INSTRUMENT_HALTED" | "INSTRUMENT_CANCEL_ONLY" | "INSTRUMENT_POST_ONLY" | "INVALID_ORDER" | "INVALID_PRICE" | "INVALID_QUANTITY" | "PRICE_OFF_TICK" | "QUANTITY_OFF_LOT" | "QUANTITY_TOO_SMALL" | "QUANTITY_TOO_LARGE" | "NOTIONAL_TOO_SMALL" | "PRICE_OUTSIDE_BAND" | "INVALID_EXPIRY" | "DUPLICATE_CLIENT_ORDER_ID" | "TOO_MANY_OPEN_ORDERS" | "KILL_SWITCH_ACTIVE" | "POST_ONLY_WOULD_CROSS" | "FOK_NOT_FILLABLE" | "NO_LIQUIDITY" | "ORDER_NOT_FOUND" | "AMEND_NO_CHANGE" | "INVALID_FEE_SCHEDULE" | "INVALID_COMMAND" | "QUOTE_NOT_FOUND" | "QUOTE_EXPIRED" | "QUOTE_NOT_OPEN" | "QUOTE_MISMATCH" | "QUOTE_UNAVAILABLE" | "INVALID_QUOTE" | "RFQ_NO_QUOTE" | "RFQ_NOTIONAL_TOO_LARGE" | "RFQ_DAILY_LIMIT" | "RFQ_DUPLICATE_ID" | "WS_LOGIN_REQUIRED" | "WS_ALREADY_LOGGED_IN" | "WS_ALREADY_SUBSCRIBED" | "WS_NOT_SUBSCRIBED" | "WS_TOO_MANY_SUBSCRIPTIONS" | "WS_TOO_MANY_CONNECTIONS" | "FIX_MD_DUPLICATE_REQ_ID" | "FIX_MD_UNKNOWN_REQ_ID" | "FIX_MD_TOO_MANY_SUBSCRIPTIONS";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BODY_KEY_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "FIX_COMP_ID_TAKEN" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_TIMESTAMP_OUT_OF_WINDOW" | "AUTH_REPLAYED" | "AUTH_IP_NOT_ALLOWED" | "AUTH_SCOPE_MISSING" | "AUTH_LOCKED_OUT" | "AUTH_UNAVAILABLE" | "IDEMPOTENCY_CONFLICT" | "JOURNAL_UNAVAILABLE" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "UNKNOWN_ASSET" | "ASSET_EXISTS" | "UNKNOWN_SYMBOL" | "SYMBOL_EXISTS" | "INVALID_INSTRUMENT" | "INVALID_AMOUNT" | "INSUFFICIENT_FUNDS" | "INSTRUMENT_HALTED" | "INSTRUMENT_CANCEL_ONLY" | "INSTRUMENT_POST_ONLY" | "INVALID_ORDER" | "INVALID_PRICE" | "INVALID_QUANTITY" | "PRICE_OFF_TICK" | "QUANTITY_OFF_LOT" | "QUANTITY_TOO_SMALL" | "QUANTITY_TOO_LARGE" | "NOTIONAL_TOO_SMALL" | "PRICE_OUTSIDE_BAND" | "INVALID_EXPIRY" | "DUPLICATE_CLIENT_ORDER_ID" | "TOO_MANY_OPEN_ORDERS" | "KILL_SWITCH_ACTIVE" | "POST_ONLY_WOULD_CROSS" | "STOP_PRICE_REQUIRED" | "STOP_PRICE_WRONG_SIDE" | "FOK_NOT_FILLABLE" | "NO_LIQUIDITY" | "ORDER_NOT_FOUND" | "AMEND_NO_CHANGE" | "INVALID_FEE_SCHEDULE" | "INVALID_COMMAND" | "QUOTE_NOT_FOUND" | "QUOTE_EXPIRED" | "QUOTE_NOT_OPEN" | "QUOTE_MISMATCH" | "QUOTE_UNAVAILABLE" | "INVALID_QUOTE" | "RFQ_NO_QUOTE" | "RFQ_NOTIONAL_TOO_LARGE" | "RFQ_DAILY_LIMIT" | "RFQ_DUPLICATE_ID" | "WS_LOGIN_REQUIRED" | "WS_ALREADY_LOGGED_IN" | "WS_ALREADY_SUBSCRIBED" | "WS_NOT_SUBSCRIBED" | "WS_TOO_MANY_SUBSCRIPTIONS" | "WS_TOO_MANY_CONNECTIONS" | "FIX_MD_DUPLICATE_REQ_ID" | "FIX_MD_UNKNOWN_REQ_ID" | "FIX_MD_TOO_MANY_SUBSCRIPTIONS";
             /**
              * @description `INSUFFICIENT_FUNDS`: the asset the order would hold.
              * @example USD
@@ -962,11 +962,28 @@ export interface components {
          */
         Side: "buy" | "sell";
         /**
-         * @description `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests.
+         * @description What an order trades as: `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests. A `stop` order is shown as `market` and a `stop_limit` order as `limit`, with its `stopPrice` and `triggerState`.
          * @example limit
          * @enum {string}
          */
         OrderType: "limit" | "market";
+        /**
+         * @description `limit` rests at its price; `market` takes liquidity up to the instrument's price band and never rests. `stop` and `stop_limit` wait, untriggered and outside the book, until the last trade price reaches their `stopPrice` (a buy: at or above it; a sell: at or below it), then trade as a `market` or a `limit` order.
+         * @example limit
+         * @enum {string}
+         */
+        OrderRequestType: "limit" | "market" | "stop" | "stop_limit";
+        /**
+         * @description Of a `stop` or `stop_limit` order: `untriggered` waits for its stop price (not in the book); `triggered` has entered the book (at `triggeredAt`).
+         * @example untriggered
+         * @enum {string}
+         */
+        TriggerState: "untriggered" | "triggered";
+        /**
+         * @description The last trade price that triggers a `stop` or `stop_limit` order: a buy when the last price rises to it or above, a sell when it falls to it or below. A multiple of the tick size.
+         * @example 31000.00
+         */
+        StopPrice: string;
         /**
          * @description `GTC` good till canceled; `IOC` fill what you can now, cancel the rest; `FOK` fill completely now or not at all; `GTD` good till `expireAt`.
          * @example GTC
@@ -1102,7 +1119,7 @@ export interface components {
          */
         Scope: "read" | "trade";
         /**
-         * @description A new order. Limit orders need `price` and `quantity`. A market sell needs `quantity`; a market buy needs exactly one of `quantity` and `quoteQuantity`. `GTD` needs `expireAt`. Values off the tick or lot are rejected, never rounded.
+         * @description A new order. Limit orders need `price` and `quantity`. A market sell needs `quantity`; a market buy needs exactly one of `quantity` and `quoteQuantity`. `GTD` needs `expireAt`. `stop` and `stop_limit` orders need `stopPrice` (`STOP_PRICE_REQUIRED`) on the waiting side of the last trade price (`STOP_PRICE_WRONG_SIDE`), and are `GTC` or `GTD` (a `stop_limit` also `IOC`); a `stop_limit` needs `price` too, a `stop` takes `quantity` or, for a buy, `quoteQuantity`. Values off the tick or lot are rejected, never rounded.
          * @example {
          *       "symbol": "BTC-USD",
          *       "side": "buy",
@@ -1116,8 +1133,9 @@ export interface components {
         OrderRequest: {
             symbol: components["schemas"]["Symbol"];
             side: components["schemas"]["Side"];
-            type: components["schemas"]["OrderType"];
+            type: components["schemas"]["OrderRequestType"];
             price?: components["schemas"]["PositiveDecimal"];
+            stopPrice?: components["schemas"]["StopPrice"];
             quantity?: components["schemas"]["PositiveDecimal"];
             quoteQuantity?: components["schemas"]["PositiveDecimal"];
             timeInForce?: components["schemas"]["TimeInForce"];
@@ -1163,6 +1181,9 @@ export interface components {
             postOnly: boolean;
             selfTradePrevention: components["schemas"]["StpMode"];
             price?: components["schemas"]["PositiveDecimal"];
+            stopPrice?: components["schemas"]["StopPrice"];
+            triggerState?: components["schemas"]["TriggerState"];
+            triggeredAt?: components["schemas"]["Millis"];
             quantity?: components["schemas"]["PositiveDecimal"];
             quoteQuantity?: components["schemas"]["PositiveDecimal"];
             filledQuantity: components["schemas"]["PositiveDecimal"];
@@ -1238,13 +1259,14 @@ export interface components {
             }[];
         };
         /**
-         * @description Lowering only the quantity keeps time priority; a new price or a larger quantity loses it.
+         * @description Lowering only the quantity keeps time priority; a new price or a larger quantity loses it. `stopPrice` changes an untriggered `stop` or `stop_limit` order's trigger (it stays on the waiting side of the last price, `STOP_PRICE_WRONG_SIDE`).
          * @example {
          *       "quantity": "0.05"
          *     }
          */
         AmendRequest: {
             price?: components["schemas"]["PositiveDecimal"];
+            stopPrice?: components["schemas"]["StopPrice"];
             quantity?: components["schemas"]["PositiveDecimal"];
             newClientOrderId?: components["schemas"]["ClientOrderId"];
         };

@@ -24,6 +24,8 @@ export interface VenuePolicy {
    * optional, where FIX 4.4 has no field for the purpose and a later FIX version places that one.
    */
   additions: Record<string, string[]>;
+  /** Field name -> values beyond FIX 4.4 the venue sends (each documented in the rules of engagement). */
+  extensions: Record<string, { enum: string; description: string }[]>;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,6 +50,7 @@ export function loadVenuePolicy(file = VENUE_PATH): VenuePolicy {
     values: raw.values ?? {},
     required: raw.required ?? {},
     additions: raw.additions ?? {},
+    extensions: raw.extensions ?? {},
   };
 }
 
@@ -96,9 +99,18 @@ export function deriveFixDictionary(referenceXml: string, policy: VenuePolicy): 
     const extra = values.filter((v) => !known.has(v));
     if (extra.length > 0) throw new Error(`venue.yaml: ${extra.join(', ')} ${extra.length > 1 ? 'are not FIX 4.4 values' : 'is not a FIX 4.4 value'} of ${name}`);
   }
+  for (const [name, values] of Object.entries(policy.extensions)) {
+    const field = fields.find((f) => f.attrs.name === name);
+    if (!field) throw new Error(`venue.yaml: FIX 4.4 has no field ${name}`);
+    const clash = values.filter((v) => field.children.some((c) => c.attrs.enum === v.enum));
+    if (clash.length > 0) throw new Error(`venue.yaml: extension ${clash.map((v) => v.enum).join(', ')} of ${name} is already a FIX 4.4 value`);
+  }
   const narrow = (field: XmlNode): XmlNode => {
     const allowed = policy.values[field.attrs.name ?? ''];
-    return allowed ? { ...field, children: field.children.filter((v) => allowed.includes(v.attrs.enum ?? '')) } : field;
+    const narrowed = allowed ? { ...field, children: field.children.filter((v) => allowed.includes(v.attrs.enum ?? '')) } : field;
+    const extra = policy.extensions[field.attrs.name ?? ''] ?? [];
+    const added: XmlNode[] = extra.map((v) => ({ name: 'value', attrs: { enum: v.enum, description: v.description }, children: [] }));
+    return added.length === 0 ? narrowed : { ...narrowed, children: [...narrowed.children, ...added] };
   };
 
   const requiredIn = new Map(Object.entries(policy.required));

@@ -3,8 +3,8 @@
  * written from docs/trading-rules.md), driven by the same long random command streams. After
  * every command both must agree on the outcome (accepted, or the reject code), the fills
  * (order, price, quantity, liquidity, fee), every balance's total and hold (the fee account
- * included), the open orders with their remaining quantity, and each side's queue in priority
- * order.
+ * included), the open orders with their remaining quantity (and stop price and trigger state),
+ * each side's queue in priority order, and which stops the command triggered, in order.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { createCore } from '../../server/src/core/index.js';
 import { ceilDivModel, decimal, units } from '../core/decimal-model.js';
 import { BASE_UNIT, FEE_ACCOUNT, MatchingModel, type Fill, type ModelCommand, type Side, type Status, type Stp, type Tif } from './matching-model.js';
 
+const HALF = 500_000n; // 0.5 USD
+
 const T0 = 1_700_000_000_000;
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
 const LOT = 10_000n; // 0.0001 BTC
@@ -20,7 +22,8 @@ const MID = 30_000_000_000n; // 30000 USD
 
 type Intent =
   | { k: 'place'; acct: number; side: Side; kind: 'limit' | 'market' | 'quote'; tif: Tif; half: number; lots: number; postOnly: boolean; stp: Stp | undefined; cid: number; ttl: number; dt: number }
-  | { k: 'amend'; acct: number; pick: number; byCid: boolean; dHalf: number | null; lots: number | null; cid: number | null; dt: number }
+  | { k: 'stop'; acct: number; side: Side; limit: boolean; tif: Tif; stopHalf: number; limitHalf: number; lots: number; byQuote: boolean; noStop: boolean; stp: Stp | undefined; cid: number; ttl: number; dt: number }
+  | { k: 'amend'; acct: number; pick: number; byCid: boolean; dHalf: number | null; lots: number | null; cid: number | null; dStop: number | null; dt: number }
   | { k: 'cancel'; acct: number; pick: number; byCid: boolean; dt: number }
   | { k: 'cancelAll'; acct: number; dt: number }
   | { k: 'expire'; dt: number }
@@ -43,10 +46,23 @@ const intent: fc.Arbitrary<Intent> = fc.oneof(
     }),
   },
   {
+    weight: 6,
+    arbitrary: fc.record({
+      k: fc.constant('stop' as const), acct, side: fc.constantFrom<Side>('buy', 'sell'), limit: fc.boolean(),
+      tif: fc.constantFrom<Tif>('GTC', 'GTC', 'GTC', 'GTC', 'GTD', 'GTD', 'IOC', 'FOK'),
+      // Half-dollar steps from the last price, toward the waiting side (0 and -1: the wrong side).
+      stopHalf: fc.integer({ min: -1, max: 4 }), limitHalf: fc.integer({ min: -2, max: 4 }), lots: fc.integer({ min: 1, max: 12 }),
+      byQuote: fc.integer({ min: 0, max: 3 }).map((n) => n !== 0), noStop: fc.integer({ min: 0, max: 15 }).map((n) => n === 0),
+      stp: fc.constantFrom<Stp | undefined>(undefined, 'cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement_and_cancel'),
+      cid: fc.integer({ min: -3, max: 4 }), ttl: fc.constantFrom(100, 1_000, 3_000, 10_000), dt,
+    }),
+  },
+  {
     weight: 3,
     arbitrary: fc.record({
       k: fc.constant('amend' as const), acct, pick: fc.nat(10), byCid: fc.boolean(), dHalf: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 3 }),
-      lots: fc.option(fc.integer({ min: 1, max: 14 }), { freq: 2 }), cid: fc.option(fc.integer({ min: 0, max: 4 }), { freq: 4 }), dt,
+      lots: fc.option(fc.integer({ min: 1, max: 14 }), { freq: 2 }), cid: fc.option(fc.integer({ min: 0, max: 4 }), { freq: 4 }),
+      dStop: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 2 }), dt,
     }),
   },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('cancel' as const), acct, pick: fc.nat(10), byCid: fc.boolean(), dt }) },
@@ -82,6 +98,20 @@ function concretise(model: MatchingModel, i: Intent, ts: number): ModelCommand {
       if (i.tif === 'GTD') c.expireAt = ts + i.ttl;
       return c;
     }
+    case 'stop': {
+      const buy = i.side === 'buy';
+      const from = model.lastPrice ?? MID;
+      const stopPrice = buy ? from + BigInt(i.stopHalf) * HALF : from - BigInt(i.stopHalf) * HALF;
+      const c: ModelCommand = { type: 'Place', account, side: i.side, market: !i.limit, stop: i.limit ? 'stop_limit' : 'stop', tif: i.tif, postOnly: false };
+      if (!i.noStop) c.stopPrice = stopPrice;
+      if (i.limit) c.price = buy ? stopPrice + BigInt(i.limitHalf) * HALF : stopPrice - BigInt(i.limitHalf) * HALF;
+      if (!i.limit && buy && i.byQuote) c.quoteQuantity = BigInt(i.lots) * 3_000_000n + 1_234n;
+      else c.quantity = BigInt(i.lots) * LOT;
+      if (i.stp !== undefined) c.stp = i.stp;
+      if (i.cid >= 0) c.clientOrderId = `c${i.cid}`;
+      if (i.tif === 'GTD') c.expireAt = ts + i.ttl;
+      return c;
+    }
     case 'amend': {
       const o = pickLive(i.pick);
       const ref = o === undefined ? { orderId: 999_999 } : i.byCid && o.clientOrderId !== undefined ? { clientOrderId: o.clientOrderId } : { orderId: o.id };
@@ -90,6 +120,7 @@ function concretise(model: MatchingModel, i: Intent, ts: number): ModelCommand {
         ...(i.dHalf !== null && o?.limit != null && { newPrice: o.limit + BigInt(i.dHalf) * 500_000n }),
         ...(i.lots !== null && { newQuantity: BigInt(i.lots) * LOT }),
         ...(i.cid !== null && { newClientOrderId: `c${i.cid}` }),
+        ...(i.dStop !== null && o?.stopPrice != null && { newStopPrice: o.stopPrice + BigInt(i.dStop) * HALF }),
       };
     }
     case 'cancel': {
@@ -116,10 +147,11 @@ function coreCommand(c: ModelCommand): Command {
   switch (c.type) {
     case 'Place': {
       const p: PlaceOrder = {
-        type: 'PlaceOrder', accountId: c.account, symbol: 'BTC-USD', side: c.side, orderType: c.market ? 'market' : 'limit', timeInForce: c.tif,
+        type: 'PlaceOrder', accountId: c.account, symbol: 'BTC-USD', side: c.side, orderType: c.stop ?? (c.market ? 'market' : 'limit'), timeInForce: c.tif,
         postOnly: c.postOnly,
       };
       if (c.price !== undefined) p.price = usd(c.price);
+      if (c.stopPrice !== undefined) p.stopPrice = usd(c.stopPrice);
       if (c.quantity !== undefined) p.quantity = btc(c.quantity);
       if (c.quoteQuantity !== undefined) p.quoteQuantity = usd(c.quoteQuantity);
       if (c.stp !== undefined) p.stp = c.stp;
@@ -134,6 +166,7 @@ function coreCommand(c: ModelCommand): Command {
         ...(c.newPrice !== undefined && { newPrice: usd(c.newPrice) }),
         ...(c.newQuantity !== undefined && { newQuantity: btc(c.newQuantity) }),
         ...(c.newClientOrderId !== undefined && { newClientOrderId: c.newClientOrderId }),
+        ...(c.newStopPrice !== undefined && { newStopPrice: usd(c.newStopPrice) }),
       };
     }
     case 'Cancel': return c.orderId !== undefined
@@ -167,7 +200,7 @@ function coreState(core: TradingCore) {
     });
   }
   const open: Record<string, string[]> = {};
-  for (const a of ACCOUNTS) open[a] = core.openOrders(a).map((o) => `${o.orderId} ${o.side} ${o.price} ${o.remainingQuantity}`);
+  for (const a of ACCOUNTS) open[a] = core.openOrders(a).map((o) => `${o.orderId} ${o.side} ${o.price} ${o.remainingQuantity} stop ${o.stopPrice} ${o.triggerState}`);
   // The queue order of each side: the snapshot lists every level's order ids front to back.
   const inst = (core.snapshot().state as { instruments: { bids: [string, number[]][]; asks: [string, number[]][] }[] }).instruments[0]!;
   const queue = { buy: inst.bids.flatMap(([, ids]) => ids), sell: inst.asks.flatMap(([, ids]) => ids) };
@@ -182,14 +215,17 @@ function modelState(model: MatchingModel) {
   }
   const open: Record<string, string[]> = {};
   for (const a of ACCOUNTS) {
-    open[a] = model.live.filter((o) => o.account === a).sort((x, y) => x.id - y.id).map((o) => `${o.id} ${o.side} ${usd(o.limit!)} ${btc(o.remaining)}`);
+    open[a] = model.live.filter((o) => o.account === a).sort((x, y) => x.id - y.id).map((o) => {
+      const stop = o.stop === undefined ? 'undefined undefined' : `${usd(o.stopPrice!)} ${o.waiting ? 'untriggered' : 'triggered'}`;
+      return `${o.id} ${o.side} ${o.limit === null ? undefined : usd(o.limit)} ${btc(o.remaining)} stop ${stop}`;
+    });
   }
   const queue = { buy: model.queue('buy').map((o) => o.id), sell: model.queue('sell').map((o) => o.id) };
   return { balances, open, queue };
 }
 
 /** What the streams exercised, over all runs: the test is only as good as what it reached. */
-const seen = { fills: 0, codes: new Set<string>(), reasons: new Set<string>() };
+const seen = { fills: 0, triggered: 0, cascades: 0, codes: new Set<string>(), reasons: new Set<string>() };
 
 function run(schedules: { maker: number; taker: number }[], intents: Intent[]): void {
   // New accounts' default taker rate counts as the lowest taker rate too (a rebate must stay below it).
@@ -233,11 +269,16 @@ function run(schedules: { maker: number; taker: number }[], intents: Intent[]): 
     const where = `step ${step}: ${JSON.stringify(command, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
     expect({ ok: actual.ok, code: actual.ok ? undefined : actual.code }, where).toEqual({ ok: expected.ok, code: expected.code });
     expect(coreFills(actual.events), where).toEqual(expected.fills);
+    const triggered = actual.events.flatMap((e) => (e.type === 'OrderTriggered' ? [Number(e.order.orderId)] : []));
+    expect(triggered, `${where}: stops triggered`).toEqual(expected.triggered);
     seen.fills += expected.fills.length;
+    seen.triggered += triggered.length;
+    if (triggered.length > 1) seen.cascades++;
     if (!actual.ok) seen.codes.add(actual.code);
     for (const e of actual.events) if (e.type === 'OrderCanceled') seen.reasons.add(e.reason);
     expect(coreState(core), where).toEqual(modelState(model));
-    if (command.type === 'Place' && actual.ok) takerLeftNothingItCouldTake(model, command, actual.events, where);
+    // Stops triggered after the order change the book it is checked against: those commands are left out.
+    if (command.type === 'Place' && command.stop === undefined && actual.ok && triggered.length === 0) takerLeftNothingItCouldTake(model, command, actual.events, where);
   }
 }
 
@@ -249,7 +290,9 @@ function run(schedules: { maker: number; taker: number }[], intents: Intent[]): 
  */
 function takerLeftNothingItCouldTake(model: MatchingModel, c: Extract<ModelCommand, { type: 'Place' }>, events: readonly CoreEvent[], where: string): void {
   if (!c.market && c.tif !== 'IOC') return;
-  const ended = events.find((e) => e.type === 'OrderCanceled' && e.order.accountId === c.account && e.order.side === c.side && (e.order.orderType === 'market') === c.market);
+  // The placed order's own end (a stop of the account can be expired in the same command).
+  const accepted = events.find((e) => e.type === 'OrderAccepted');
+  const ended = events.find((e) => e.type === 'OrderCanceled' && accepted?.type === 'OrderAccepted' && e.order.orderId === accepted.order.orderId);
   if (ended?.type !== 'OrderCanceled' || ended.reason === 'stp') return;
   const eligible = model.queue(c.side === 'buy' ? 'sell' : 'buy').filter((o) => o.account !== c.account && !model.expired(o));
   if (c.quoteQuantity !== undefined) {
@@ -272,9 +315,13 @@ function takerLeftNothingItCouldTake(model: MatchingModel, c: Extract<ModelComma
 
 describe('the core agrees with an independent reference model of the trading rules', () => {
   it('on fills, fees, balances and holds, open orders and queue priority after every command of long random streams', () => {
-    fc.assert(fc.property(fees, fc.array(intent, { minLength: 150, maxLength: 300 }), (schedules, intents) => run(schedules, intents)), { numRuns: 25 });
-    expect(seen.fills).toBeGreaterThan(300);
-    for (const code of ['KILL_SWITCH_ACTIVE', 'INSTRUMENT_HALTED', 'INSTRUMENT_CANCEL_ONLY', 'INSTRUMENT_POST_ONLY', 'INSUFFICIENT_FUNDS', 'POST_ONLY_WOULD_CROSS', 'FOK_NOT_FILLABLE', 'DUPLICATE_CLIENT_ORDER_ID', 'AMEND_NO_CHANGE', 'ORDER_NOT_FOUND', 'NOTIONAL_TOO_SMALL', 'INVALID_ORDER']) {
+    fc.assert(fc.property(fees, fc.array(intent, { minLength: 150, maxLength: 300 }), (schedules, intents) => run(schedules, intents)), { numRuns: 30 });
+    expect(seen.fills).toBeGreaterThan(200);
+    // Floors well below what 30 runs reach (about 350 fills, 50 triggers, 10 cascades), so that a
+    // generator that stops reaching stops fails without the test failing by chance.
+    expect(seen.triggered).toBeGreaterThan(25);
+    expect(seen.cascades).toBeGreaterThan(2);
+    for (const code of ['STOP_PRICE_REQUIRED', 'STOP_PRICE_WRONG_SIDE', 'KILL_SWITCH_ACTIVE', 'INSTRUMENT_HALTED', 'INSTRUMENT_CANCEL_ONLY', 'INSTRUMENT_POST_ONLY', 'INSUFFICIENT_FUNDS', 'POST_ONLY_WOULD_CROSS', 'FOK_NOT_FILLABLE', 'DUPLICATE_CLIENT_ORDER_ID', 'AMEND_NO_CHANGE', 'ORDER_NOT_FOUND', 'NOTIONAL_TOO_SMALL', 'INVALID_ORDER']) {
       expect(seen.codes, code).toContain(code);
     }
     for (const reason of ['user', 'mass_cancel', 'kill_switch', 'expired', 'stp', 'ioc_remainder', 'market_no_liquidity']) expect(seen.reasons, reason).toContain(reason);

@@ -6,6 +6,7 @@
  * kept in plain arrays and found by linear scans; priority is recomputed by sorting each time.
  * Amounts are bigint counts of the smallest unit: prices and quote amounts in micro-USD,
  * quantities in satoshi. Notional = price × quantity / 10^8 (exact by the tick/lot rule).
+ * The instrument has no price band, so a stop buy by quantity (capped by the band) is refused.
  */
 import { ceilDivModel } from '../core/decimal-model.js';
 
@@ -13,6 +14,7 @@ export type Side = 'buy' | 'sell';
 export type Tif = 'GTC' | 'IOC' | 'FOK' | 'GTD';
 export type Stp = 'cancel_newest' | 'cancel_oldest' | 'cancel_both' | 'decrement_and_cancel';
 export type Asset = 'BTC' | 'USD';
+export type StopKind = 'stop' | 'stop_limit';
 
 export const BASE_UNIT = 100_000_000n;
 export const FEE_ACCOUNT = 'fees';
@@ -24,7 +26,15 @@ export interface MOrder {
   account: string;
   clientOrderId: string | undefined;
   side: Side;
+  /** Trades as a market order: a market order, or a stop (once triggered). */
   market: boolean;
+  /** Set for stop and stop-limit orders. */
+  stop: StopKind | undefined;
+  stopPrice: bigint | null;
+  /** An untriggered stop: live, holding, but not in the book. */
+  waiting: boolean;
+  /** Among waiting stops at one stop price, smaller triggers first. */
+  stopTime: number;
   tif: Tif;
   postOnly: boolean;
   stp: Stp;
@@ -46,8 +56,8 @@ export interface MOrder {
 export interface Fill { orderId: number; price: bigint; quantity: bigint; liquidity: 'maker' | 'taker'; fee: bigint }
 
 export type ModelCommand =
-  | { type: 'Place'; account: string; side: Side; market: boolean; tif: Tif; price?: bigint; quantity?: bigint; quoteQuantity?: bigint; postOnly: boolean; stp?: Stp; clientOrderId?: string; expireAt?: number }
-  | { type: 'Amend'; account: string; orderId?: number; clientOrderId?: string; newPrice?: bigint; newQuantity?: bigint; newClientOrderId?: string }
+  | { type: 'Place'; account: string; side: Side; market: boolean; stop?: StopKind; stopPrice?: bigint; tif: Tif; price?: bigint; quantity?: bigint; quoteQuantity?: bigint; postOnly: boolean; stp?: Stp; clientOrderId?: string; expireAt?: number }
+  | { type: 'Amend'; account: string; orderId?: number; clientOrderId?: string; newPrice?: bigint; newQuantity?: bigint; newClientOrderId?: string; newStopPrice?: bigint }
   | { type: 'Cancel'; account: string; orderId?: number; clientOrderId?: string }
   | { type: 'CancelAll'; account: string }
   | { type: 'Expire' }
@@ -58,7 +68,8 @@ export type ModelCommand =
 
 export type Status = 'open' | 'halted' | 'cancel_only' | 'post_only';
 
-export interface ModelResult { ok: boolean; code?: string; fills: Fill[] }
+/** `triggered`: the ids of the stops the command triggered, in the order they entered the book. */
+export interface ModelResult { ok: boolean; code?: string; fills: Fill[]; triggered: number[] }
 
 interface Account { kill: boolean; makerBps: bigint; takerBps: bigint; balances: Record<Asset, { total: bigint; hold: bigint }> }
 
@@ -68,9 +79,13 @@ export class MatchingModel {
   live: MOrder[] = [];
   clock = 0;
   status: Status = 'open';
+  /** The price of the last trade (null before the first). */
+  lastPrice: bigint | null = null;
   private nextId = 1;
   private nextTime = 1;
+  private nextStopTime = 1;
   private fills: Fill[] = [];
+  private triggered: number[] = [];
 
   constructor(readonly spec: ModelSpec) {
     this.accounts.set(FEE_ACCOUNT, this.newAccount(0n, 0n));
@@ -92,7 +107,7 @@ export class MatchingModel {
 
   /** Resting orders of a side, best price first, then earliest. */
   queue(side: Side): MOrder[] {
-    const resting = this.live.filter((o) => o.side === side && !o.market);
+    const resting = this.live.filter((o) => o.side === side && !o.market && !o.waiting);
     return resting.sort((a, b) => {
       if (a.limit !== b.limit) return side === 'buy' ? (a.limit! > b.limit! ? -1 : 1) : (a.limit! < b.limit! ? -1 : 1);
       return a.time - b.time;
@@ -148,8 +163,137 @@ export class MatchingModel {
   apply(ts: number, c: ModelCommand): ModelResult {
     if (ts > this.clock) this.clock = ts;
     this.fills = [];
+    this.triggered = [];
     const code = this.dispatch(c);
-    return code === undefined ? { ok: true, fills: this.fills } : { ok: false, code, fills: [] };
+    if (code !== undefined) return { ok: false, code, fills: [], triggered: [] };
+    this.triggerStops();
+    return { ok: true, fills: this.fills, triggered: this.triggered };
+  }
+
+  // ---- stops --------------------------------------------------------------------------------
+
+  /** Whether the last price has reached a waiting stop (a buy: last >= stop; a sell: last <= stop). */
+  private reached(o: MOrder): boolean {
+    if (!o.waiting || this.lastPrice === null) return false;
+    return o.side === 'buy' ? this.lastPrice >= o.stopPrice! : this.lastPrice <= o.stopPrice!;
+  }
+
+  /**
+   * After the command: every stop the last price reached triggers, buys by lowest stop price,
+   * sells by highest, earlier first at one price, buys before sells; they enter the book one at
+   * a time, and stops their trades reach join the end of the line.
+   */
+  private triggerStops(): void {
+    const line: MOrder[] = [];
+    const collect = () => {
+      // A stop in the line is triggered but not in the book until its turn comes.
+      const byStop = (side: Side) => this.live.filter((o) => o.side === side && this.reached(o) && !line.includes(o)).sort((a, b) => {
+        if (a.stopPrice !== b.stopPrice) return side === 'buy' ? (a.stopPrice! < b.stopPrice! ? -1 : 1) : (a.stopPrice! > b.stopPrice! ? -1 : 1);
+        return a.stopTime - b.stopTime;
+      });
+      for (const o of [...byStop('buy'), ...byStop('sell')]) {
+        if (this.expired(o)) {
+          this.end(o);
+          continue;
+        }
+        line.push(o);
+      }
+    };
+    collect();
+    for (let i = 0; i < line.length; i++) {
+      const o = line[i]!;
+      o.waiting = false;
+      this.triggered.push(o.id);
+      // A stop trades as a market order (no band here: no limit), a stop-limit as a limit order.
+      const stop = this.match(o, o.market ? null : o.limit);
+      this.settle(o, stop);
+      collect();
+    }
+  }
+
+  /** Placing a stop or stop-limit order: it waits, holding, until the last price reaches its stop price. */
+  private placeStop(c: Extract<ModelCommand, { type: 'Place' }>, account: Account): string | undefined {
+    if (c.stop === 'stop_limit') {
+      const bad = this.checkPrice(c.price!);
+      if (bad) return bad;
+    }
+    const badStop = this.checkPrice(c.stopPrice!);
+    if (badStop) return badStop;
+    if (this.lastPrice !== null && (c.side === 'buy' ? c.stopPrice! <= this.lastPrice : c.stopPrice! >= this.lastPrice)) return 'STOP_PRICE_WRONG_SIDE';
+    if (c.quoteQuantity !== undefined) {
+      if (c.quoteQuantity < this.spec.minNotional) return 'NOTIONAL_TOO_SMALL';
+    } else {
+      const bad = this.checkQuantity(c.quantity!);
+      if (bad) return bad;
+      if (c.stop === 'stop_limit' && this.notional(c.price!, c.quantity!) < this.spec.minNotional) return 'NOTIONAL_TOO_SMALL';
+    }
+    // No price band here, so nothing would cap a stop buy by quantity.
+    if (c.stop === 'stop' && c.side === 'buy' && c.quantity !== undefined) return 'INVALID_ORDER';
+    let need: bigint;
+    if (c.side === 'sell') need = c.quantity!;
+    else if (c.quoteQuantity !== undefined) need = c.quoteQuantity;
+    else {
+      const n = this.notional(c.price!, c.quantity!);
+      need = n + this.maxFee({ feeNumerator: 0n }, account, n);
+    }
+    const b = account.balances[c.side === 'buy' ? 'USD' : 'BTC'];
+    if (b.total - b.hold < need) return 'INSUFFICIENT_FUNDS';
+    const o: MOrder = {
+      id: this.nextId++, account: c.account, clientOrderId: c.clientOrderId, side: c.side, market: c.stop === 'stop', stop: c.stop,
+      stopPrice: c.stopPrice!, waiting: true, stopTime: this.nextStopTime++, tif: c.tif, postOnly: false, stp: c.stp ?? 'cancel_newest',
+      limit: c.stop === 'stop_limit' ? c.price! : null, quantity: c.quantity ?? null, remaining: c.quantity ?? 0n, filled: 0n, held: 0n,
+      feeNumerator: 0n, expireAt: c.expireAt, time: 0,
+    };
+    this.live.push(o);
+    this.setHold(o, need);
+    return undefined;
+  }
+
+  /** Amending a waiting stop: nothing trades; its hold follows, and a new price or a larger quantity gives it a new time. */
+  private amendWaiting(c: Extract<ModelCommand, { type: 'Amend' }>, o: MOrder): string | undefined {
+    let price = o.limit;
+    if (c.newPrice !== undefined) {
+      if (o.stop !== 'stop_limit') return 'INVALID_ORDER';
+      const bad = this.checkPrice(c.newPrice);
+      if (bad) return bad;
+      price = c.newPrice;
+    }
+    let stopPrice = o.stopPrice!;
+    if (c.newStopPrice !== undefined) {
+      const bad = this.checkPrice(c.newStopPrice);
+      if (bad) return bad;
+      if (this.lastPrice !== null && (o.side === 'buy' ? c.newStopPrice <= this.lastPrice : c.newStopPrice >= this.lastPrice)) return 'STOP_PRICE_WRONG_SIDE';
+      stopPrice = c.newStopPrice;
+    }
+    let quantity = o.quantity;
+    if (c.newQuantity !== undefined) {
+      if (o.quantity === null) return 'INVALID_ORDER';
+      const bad = this.checkQuantity(c.newQuantity);
+      if (bad) return bad;
+      quantity = c.newQuantity;
+    }
+    let clientOrderId = o.clientOrderId;
+    if (c.newClientOrderId !== undefined && c.newClientOrderId !== o.clientOrderId) {
+      if (this.live.some((x) => x.account === c.account && x.clientOrderId === c.newClientOrderId)) return 'DUPLICATE_CLIENT_ORDER_ID';
+      clientOrderId = c.newClientOrderId;
+    }
+    const changed = price !== o.limit || stopPrice !== o.stopPrice || quantity !== o.quantity;
+    if (!changed && clientOrderId === o.clientOrderId) return 'AMEND_NO_CHANGE';
+    if (o.stop === 'stop_limit' && (price !== o.limit || quantity !== o.quantity) && this.notional(price!, quantity!) < this.spec.minNotional) return 'NOTIONAL_TOO_SMALL';
+    const account = this.accounts.get(c.account)!;
+    let need = o.held;
+    if (o.side === 'sell') need = quantity!;
+    else if (quantity !== null) need = this.notional(price!, quantity) + this.maxFee({ feeNumerator: 0n }, account, this.notional(price!, quantity));
+    const b = account.balances[o.side === 'buy' ? 'USD' : 'BTC'];
+    if (need - o.held > b.total - b.hold) return 'INSUFFICIENT_FUNDS';
+    if (price !== o.limit || stopPrice !== o.stopPrice || (quantity !== null && quantity > o.quantity!)) o.stopTime = this.nextStopTime++;
+    o.clientOrderId = clientOrderId;
+    o.limit = price;
+    o.stopPrice = stopPrice;
+    o.quantity = quantity;
+    if (quantity !== null) o.remaining = quantity;
+    this.setHold(o, need);
+    return undefined;
   }
 
   private dispatch(c: ModelCommand): string | undefined {
@@ -242,12 +386,16 @@ export class MatchingModel {
     if (account.kill) return 'KILL_SWITCH_ACTIVE';
     if (this.status === 'halted') return 'INSTRUMENT_HALTED';
     if (this.status === 'cancel_only') return 'INSTRUMENT_CANCEL_ONLY';
-    if (this.status === 'post_only' && (c.market || !c.postOnly)) return 'INSTRUMENT_POST_ONLY';
-    if (c.market && (c.tif === 'GTC' || c.tif === 'GTD')) return 'INVALID_ORDER';
-    if (c.postOnly && (c.market || c.tif === 'IOC' || c.tif === 'FOK')) return 'INVALID_ORDER';
+    if (this.status === 'post_only' && (c.market || c.stop !== undefined || !c.postOnly)) return 'INSTRUMENT_POST_ONLY';
+    if (c.stop === undefined && c.market && (c.tif === 'GTC' || c.tif === 'GTD')) return 'INVALID_ORDER';
+    if (c.stop === 'stop' && (c.tif === 'IOC' || c.tif === 'FOK')) return 'INVALID_ORDER';
+    if (c.stop === 'stop_limit' && c.tif === 'FOK') return 'INVALID_ORDER';
+    if (c.postOnly && (c.market || c.stop !== undefined || c.tif === 'IOC' || c.tif === 'FOK')) return 'INVALID_ORDER';
+    if (c.stop !== undefined && c.stopPrice === undefined) return 'STOP_PRICE_REQUIRED';
     if (c.quoteQuantity !== undefined && c.tif === 'FOK') return 'INVALID_ORDER';
     if (c.clientOrderId !== undefined && this.live.some((o) => o.account === c.account && o.clientOrderId === c.clientOrderId)) return 'DUPLICATE_CLIENT_ORDER_ID';
     if (c.tif === 'GTD' ? c.expireAt === undefined || c.expireAt <= this.clock : c.expireAt !== undefined) return 'INVALID_EXPIRY';
+    if (c.stop !== undefined) return this.placeStop(c, account);
     if (!c.market) {
       const bad = this.checkPrice(c.price!);
       if (bad) return bad;
@@ -281,7 +429,8 @@ export class MatchingModel {
     if (c.tif === 'FOK' && !this.fokFillable(c.account, c.side, c.quantity!, limit, stp)) return 'FOK_NOT_FILLABLE';
 
     const o: MOrder = {
-      id: this.nextId++, account: c.account, clientOrderId: c.clientOrderId, side: c.side, market: c.market, tif: c.tif,
+      id: this.nextId++, account: c.account, clientOrderId: c.clientOrderId, side: c.side, market: c.market, stop: undefined, stopPrice: null,
+      waiting: false, stopTime: 0, tif: c.tif,
       postOnly: c.postOnly, stp, limit, quantity: c.quantity ?? null, remaining: c.quantity ?? 0n, filled: 0n, held: 0n,
       feeNumerator: 0n, expireAt: c.expireAt, time: 0,
     };
@@ -373,6 +522,7 @@ export class MatchingModel {
 
   private trade(taker: MOrder, maker: MOrder, quantity: bigint): void {
     const price = maker.limit!;
+    this.lastPrice = price;
     const notional = this.notional(price, quantity);
     const makerAccount = this.accounts.get(maker.account)!;
     const takerAccount = this.accounts.get(taker.account)!;
@@ -416,6 +566,8 @@ export class MatchingModel {
     if (this.accounts.get(c.account)!.kill) return 'KILL_SWITCH_ACTIVE';
     if (this.status === 'halted') return 'INSTRUMENT_HALTED';
     if (this.status === 'cancel_only') return 'INSTRUMENT_CANCEL_ONLY';
+    if (o.waiting) return this.amendWaiting(c, o);
+    if (c.newStopPrice !== undefined) return 'INVALID_ORDER';
     let price = o.limit!;
     if (c.newPrice !== undefined) {
       const bad = this.checkPrice(c.newPrice);

@@ -125,7 +125,8 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   const holdBps = BigInt(Math.max(c.makerBps, c.takerBps, 0));
   const deltas = new Map<string, bigint>();
   for (const o of account.orders.values()) {
-    if (o.side !== 'buy') continue;
+    // A buy by quote amount (an untriggered stop) holds its budget, whatever the rates.
+    if (o.side !== 'buy' || o.quantity === null) continue;
     const need = buyHoldNeed(o.inst.notional(o.price, o.remaining), o.feeNumerator, holdBps);
     deltas.set(o.inst.quote.asset, (deltas.get(o.inst.quote.asset) ?? 0n) + need - o.held);
   }
@@ -135,7 +136,8 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   account.setFees(c.makerBps, c.takerBps);
   emitAdmin(st, c);
   for (const o of account.orders.values()) {
-    if (o.side !== 'buy') continue;
+    // A buy by quote amount (an untriggered stop) holds its budget, whatever the rates.
+    if (o.side !== 'buy' || o.quantity === null) continue;
     const need = buyHoldNeed(o.inst.notional(o.price, o.remaining), o.feeNumerator, holdBps);
     balanceOf(account, o.inst.quote).hold += need - o.held;
     o.held = need;

@@ -17,7 +17,13 @@ export type Decimal = string;
 export type Millis = number;
 
 export type Side = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market';
+/**
+ * `stop` and `stop_limit` wait, untriggered, until the instrument's last trade price reaches
+ * their `stopPrice`; then they enter the book as a market or a limit order (trading-rules.md).
+ */
+export type OrderType = 'limit' | 'market' | 'stop' | 'stop_limit';
+/** Where a stop or stop-limit order stands: waiting for its stop price, or in the book since. */
+export type TriggerState = 'untriggered' | 'triggered';
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTD';
 export type InstrumentStatus = 'open' | 'halted' | 'cancel_only' | 'post_only';
 /** Self-trade prevention: what happens when an order would match another order of the same account. */
@@ -68,11 +74,13 @@ export interface PlaceOrder {
   clientOrderId?: string;
   side: Side;
   orderType: OrderType;
-  /** Required for limit orders. */
+  /** Required for limit and stop-limit orders. */
   price?: Decimal;
+  /** Required for stop and stop-limit orders: the last trade price that triggers them. */
+  stopPrice?: Decimal;
   /** Base quantity. Required except for a market buy by quote amount. */
   quantity?: Decimal;
-  /** Market buy only: spend at most this much quote (fees included in the hold). */
+  /** Market or stop buy only: spend at most this much quote (fees included in the hold). */
   quoteQuantity?: Decimal;
   timeInForce: TimeInForce;
   /** Required for GTD. */
@@ -84,7 +92,11 @@ export interface PlaceOrder {
 /** Identifies one of the account's orders, by the core's id or by the client's id. */
 export type OrderRef = { orderId: string; clientOrderId?: undefined } | { clientOrderId: string; orderId?: undefined };
 
-export type AmendOrder = { type: 'AmendOrder'; accountId: string; newPrice?: Decimal; newQuantity?: Decimal; newClientOrderId?: string } & OrderRef;
+export type AmendOrder = {
+  type: 'AmendOrder'; accountId: string; newPrice?: Decimal; newQuantity?: Decimal; newClientOrderId?: string;
+  /** Untriggered stop and stop-limit orders only. */
+  newStopPrice?: Decimal;
+} & OrderRef;
 export type CancelOrder = { type: 'CancelOrder'; accountId: string } & OrderRef;
 export interface CancelAll { type: 'CancelAll'; accountId: string; symbol?: string }
 /** Time passes: expires every GTD order whose expireAt <= the envelope's ts. */
@@ -117,6 +129,8 @@ export const REJECT_CODES = [
   'INVALID_COMMAND',
   // Added: OTC quotes (quotes.ts).
   'QUOTE_NOT_FOUND', 'QUOTE_EXPIRED', 'QUOTE_NOT_OPEN', 'QUOTE_MISMATCH', 'QUOTE_UNAVAILABLE', 'INVALID_QUOTE',
+  // Added: stop and stop-limit orders (stops.ts).
+  'STOP_PRICE_REQUIRED', 'STOP_PRICE_WRONG_SIDE',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 
@@ -139,6 +153,12 @@ export interface OrderView {
   postOnly: boolean;
   stp: StpMode;
   price?: Decimal;
+  /** Stop and stop-limit orders: the last trade price that triggers them. */
+  stopPrice?: Decimal;
+  /** Stop and stop-limit orders: untriggered (waiting, not in the book) or triggered. */
+  triggerState?: TriggerState;
+  /** When a stop or stop-limit order triggered: its time in the book starts here. */
+  triggeredAt?: Millis;
   /** Set on the orders an executed OTC quote creates (one per side). */
   quoteId?: string;
   /** Original (or amended) base quantity; absent for a market buy by quote amount. */
@@ -168,6 +188,8 @@ export interface OrderRejected extends EventBase {
   code: RejectCode; message: string;
 }
 export interface OrderAmended extends EventBase { type: 'OrderAmended'; order: OrderView; priorityKept: boolean }
+/** A stop or stop-limit order's stop price was reached: it enters the book now (its fills, or its rest, follow). */
+export interface OrderTriggered extends EventBase { type: 'OrderTriggered'; order: OrderView }
 export interface OrderCanceled extends EventBase { type: 'OrderCanceled'; order: OrderView; reason: CancelReason }
 /** One per side per trade. */
 export interface OrderFilled extends EventBase {
@@ -200,7 +222,7 @@ export interface CommandRejected extends EventBase {
 export interface AdminApplied extends EventBase { type: 'AdminApplied'; command: Command }
 
 export type CoreEvent =
-  | OrderAccepted | OrderRejected | OrderAmended | OrderCanceled | OrderFilled | TradePrinted
+  | OrderAccepted | OrderRejected | OrderAmended | OrderTriggered | OrderCanceled | OrderFilled | TradePrinted
   | BalanceChanged | PositionChanged | BookLevelChanged | CommandRejected | AdminApplied
   | QuoteEvent;
 

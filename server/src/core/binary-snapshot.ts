@@ -26,9 +26,14 @@ import { Order, type Instrument } from './model.js';
 import { restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
 import type { CoreState } from './state.js';
 
-const LAYOUT_VERSION = 1;
+/** Layout 2 adds the stop fields (layout 1 files, which never set those flags, still read). */
+const LAYOUT_VERSION = 2;
 const FLAG_POST_ONLY = 1;
 const FLAG_EXPIRES = 2;
+/** A stop or stop-limit order: its stop price (amount) and stop time (f64) follow updatedAt. */
+const FLAG_STOP = 4;
+/** A triggered stop: its trigger time (f64) follows. */
+const FLAG_TRIGGERED = 8;
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const AMOUNT_ZERO = 0;
@@ -174,7 +179,7 @@ function writeOrder(out: Writer, strings: Strings, instrumentIndex: Map<Instrume
   out.u32(strings.of(o.status));
   out.u32(o.cancelReason === undefined ? 0 : strings.of(o.cancelReason) + 1);
   out.u32(o.quoteId === undefined ? 0 : strings.of(o.quoteId) + 1);
-  out.u8((o.postOnly ? FLAG_POST_ONLY : 0) | (o.expireAt !== undefined ? FLAG_EXPIRES : 0));
+  out.u8((o.postOnly ? FLAG_POST_ONLY : 0) | (o.expireAt !== undefined ? FLAG_EXPIRES : 0) | (o.stopPrice !== null ? FLAG_STOP : 0) | (o.triggeredAt !== undefined ? FLAG_TRIGGERED : 0));
   out.amount(o.price);
   // Quantities that may be absent: a presence byte, then the amount.
   out.u8(o.quantity === null ? 0 : 1);
@@ -189,6 +194,11 @@ function writeOrder(out: Writer, strings: Strings, instrumentIndex: Map<Instrume
   if (o.expireAt !== undefined) out.f64(o.expireAt);
   out.f64(o.createdAt);
   out.f64(o.updatedAt);
+  if (o.stopPrice !== null) {
+    out.amount(o.stopPrice);
+    out.f64(o.stopTime);
+  }
+  if (o.triggeredAt !== undefined) out.f64(o.triggeredAt);
 }
 
 function stringAt(strings: string[], i: number): string {
@@ -222,6 +232,9 @@ function readOrder(input: Reader, strings: string[], st: CoreState, instruments:
   const expireAt = flags & FLAG_EXPIRES ? input.f64() : undefined;
   const createdAt = input.f64();
   const updatedAt = input.f64();
+  const stopPrice = flags & FLAG_STOP ? input.amount() : null;
+  const stopTime = flags & FLAG_STOP ? input.f64() : 0;
+  const triggeredAt = flags & FLAG_TRIGGERED ? input.f64() : undefined;
   const account = st.accounts.get(accountId);
   if (account === undefined || inst === undefined) throw new Error(`snapshot order ${id} refers to an unknown account or symbol`);
   const o = new Order(
@@ -234,8 +247,14 @@ function readOrder(input: Reader, strings: string[], st: CoreState, instruments:
   o.held = held;
   o.status = status;
   o.cancelReason = reasonRef === 0 ? undefined : (stringAt(strings, reasonRef - 1) as CancelReason);
-  o.priceText = orderType === 'limit' ? formatFixed(price, inst.quote.decimals) : undefined;
+  o.priceText = orderType === 'limit' || orderType === 'stop_limit' ? formatFixed(price, inst.quote.decimals) : undefined;
   o.quoteId = quoteRef === 0 ? undefined : stringAt(strings, quoteRef - 1);
+  if (stopPrice !== null) {
+    o.stopPrice = stopPrice;
+    o.stopPriceText = formatFixed(stopPrice, inst.quote.decimals);
+    o.stopTime = stopTime;
+    o.triggeredAt = triggeredAt;
+  }
   return o;
 }
 
@@ -281,7 +300,7 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   const bytes = Buffer.from(snapshot.bytes.buffer, snapshot.bytes.byteOffset, snapshot.bytes.byteLength);
   const input = new Reader(bytes);
   const layout = input.u32();
-  if (layout !== LAYOUT_VERSION) throw new Error(`unsupported binary core snapshot layout ${layout}`);
+  if (layout !== LAYOUT_VERSION && layout !== 1) throw new Error(`unsupported binary core snapshot layout ${layout}`);
   const base = JSON.parse(input.text()) as SnapshotState;
   const st = restoreBase(base);
   const instruments = base.instruments.map((i) => st.instruments.get(i.symbol) as Instrument);
@@ -291,6 +310,7 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   for (let i = 0; i < live.length; i++) {
     const o = readOrder(input, strings, st, instruments);
     addLive(st, o);
+    if (o.untriggered) o.inst.stops.add(o);
     live[i] = o;
   }
   const finished = input.u32();

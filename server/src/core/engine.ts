@@ -16,6 +16,7 @@ import { acceptQuote, declineQuote, issueQuote, setOtcFeeSchedule, withdrawQuote
 import { rejectCommand } from './rejects.js';
 import { takeSnapshot } from './snapshot.js';
 import { takeBinarySnapshot } from './binary-snapshot.js';
+import { triggerStops } from './stops.js';
 import type { CoreState } from './state.js';
 
 export class Engine implements TradingCore {
@@ -37,6 +38,8 @@ export class Engine implements TradingCore {
       st.ts = envelope.ts;
       if (envelope.ts > st.clock) st.clock = envelope.ts;
       this.dispatch(envelope);
+      // Stops reached by this command's trades trigger within it, after its own events.
+      if (st.failure === null) triggerStops(st);
     }
     const events = st.out;
     st.out = [];

@@ -24,7 +24,12 @@ export function orderView(o: Order): OrderView {
     timeInForce: o.timeInForce,
     postOnly: o.postOnly,
     stp: o.stp,
-    price: o.orderType === 'limit' ? o.priceText : undefined,
+    price: o.orderType === 'limit' || o.orderType === 'stop_limit' ? o.priceText : undefined,
+    ...(o.stopPrice !== null && {
+      stopPrice: o.stopPriceText,
+      triggerState: o.triggeredAt === undefined ? 'untriggered' as const : 'triggered' as const,
+      ...(o.triggeredAt !== undefined && { triggeredAt: o.triggeredAt }),
+    }),
     quantity: o.quantity === null ? undefined : formatFixed(o.quantity, bs),
     quoteQuantity: o.quoteQuantity === null ? undefined : formatFixed(o.quoteQuantity, qs),
     filledQuantity: formatFixed(o.filled, bs),
@@ -45,6 +50,10 @@ export function emitAccepted(st: CoreState, o: Order): void {
 
 export function emitAmended(st: CoreState, o: Order, priorityKept: boolean): void {
   st.out.push({ type: 'OrderAmended', seq: ++st.seq, ts: st.ts, order: orderView(o), priorityKept });
+}
+
+export function emitTriggered(st: CoreState, o: Order): void {
+  st.out.push({ type: 'OrderTriggered', seq: ++st.seq, ts: st.ts, order: orderView(o) });
 }
 
 export function emitCanceled(st: CoreState, o: Order, reason: CancelReason): void {

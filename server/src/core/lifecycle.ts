@@ -99,6 +99,7 @@ export function rest(st: CoreState, o: Order): void {
 export function cancelOrder(st: CoreState, o: Order, reason: CancelReason, status: OrderStatus = 'canceled'): void {
   const level = o.level;
   if (level !== null) bookSide(o.inst, o.side).remove(o);
+  else if (o.untriggered) o.inst.stops.remove(o);
   o.remaining = 0n;
   o.status = status;
   o.cancelReason = reason;

@@ -6,6 +6,7 @@
 import type { CancelReason, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { BookSide, type BookNode, type PriceLevel } from './book.js';
 import { MarketData } from './market-data.js';
+import { StopBook } from './stop-book.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
 
@@ -55,6 +56,8 @@ export class Account {
 export class Instrument {
   readonly bids = new BookSide(true);
   readonly asks = new BookSide(false);
+  /** Untriggered stop and stop-limit orders (not in the book). */
+  readonly stops = new StopBook();
   tradeSeq = 0;
   bookSeq = 0;
   readonly md: MarketData;
@@ -104,6 +107,13 @@ export class Order implements BookNode {
   priceText: string | undefined;
   /** The OTC quote this order executed (quotes.ts), if any. */
   quoteId: string | undefined;
+  /** Stop and stop-limit orders: the last trade price that triggers them (null for other types). */
+  stopPrice: bigint | null = null;
+  stopPriceText: string | undefined;
+  /** Stop orders: set once triggered (then the order is a market or limit order in the book). */
+  triggeredAt: number | undefined;
+  /** Untriggered stops: the time that breaks ties at one stop price (the seq of its placement or of its last repricing amend). */
+  stopTime = 0;
 
   constructor(
     readonly id: number,
@@ -131,6 +141,16 @@ export class Order implements BookNode {
 
   get isBuy(): boolean {
     return this.side === 'buy';
+  }
+
+  /** A stop or stop-limit order still waiting for its stop price (not in the book). */
+  get untriggered(): boolean {
+    return this.stopPrice !== null && this.triggeredAt === undefined;
+  }
+
+  /** Trades without a limit of its own: a market order, or a stop order once triggered. */
+  get marketLike(): boolean {
+    return this.orderType === 'market' || this.orderType === 'stop';
   }
 }
 

@@ -10,6 +10,7 @@ import { formatPrice, settleAfterMatch } from './placement.js';
 import { bandDetails, bandMessage, withinBand } from './price-band.js';
 import { fundsDetails, fundsMessage } from './funds-details.js';
 import { rejectCommand } from './rejects.js';
+import { amendStop } from './stop-amend.js';
 import type { CoreState } from './state.js';
 
 /** The live order an OrderRef names, if any. */
@@ -57,7 +58,7 @@ export function expireOrders(st: CoreState): void {
   for (const o of due) cancelOrder(st, o, 'expired', 'expired');
 }
 
-function amendRejected(st: CoreState, c: AmendOrder, accountId: string | undefined, code: RejectCode, message: string, details?: RejectDetails): void {
+export function amendRejected(st: CoreState, c: AmendOrder, accountId: string | undefined, code: RejectCode, message: string, details?: RejectDetails): void {
   rejectCommand(st, 'AmendOrder', accountId, code, message, c.orderId, c.clientOrderId, details);
 }
 
@@ -76,6 +77,8 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   if (account.killSwitch) return amendRejected(st, c, account.id, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');
   const blocked = statusBlocksTrading(inst);
   if (blocked !== undefined) return amendRejected(st, c, account.id, blocked, `instrument is ${inst.status}`);
+  if (o.untriggered) return amendStop(st, c, o);
+  if (c.newStopPrice !== undefined) return amendRejected(st, c, account.id, 'INVALID_ORDER', 'only an untriggered stop order has a stop price to change');
 
   let price = o.price;
   if (c.newPrice !== undefined) {

@@ -1,8 +1,9 @@
 /** Validation rules shared by placing and amending orders. Each returns the parsed value or a reject code. */
-import type { RejectCode, StpMode, TimeInForce } from './api.js';
+import type { OrderType, RejectCode, StpMode, TimeInForce } from './api.js';
 import { formatFixed, parseFixed } from './fixed.js';
 import type { Instrument } from './model.js';
 
+export const ORDER_TYPES: ReadonlySet<string> = new Set<OrderType>(['limit', 'market', 'stop', 'stop_limit']);
 export const TIME_IN_FORCE: ReadonlySet<string> = new Set<TimeInForce>(['GTC', 'IOC', 'FOK', 'GTD']);
 export const STP_MODES: ReadonlySet<string> = new Set<StpMode>(['cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement_and_cancel']);
 /** The STP mode of an order that does not choose one. */

@@ -11,11 +11,12 @@ import { addLive, availableOf, balanceOf, cancelOrder, finish, rest } from './li
 import { match, type MatchStop } from './matching.js';
 import { Order, type Account, type Instrument } from './model.js';
 import {
-  checkPrice, checkQuantity, checkQuoteQuantity, DEFAULT_STP, isIdentifier, ruleMessage, statusBlocksTrading, STP_MODES, TIME_IN_FORCE,
+  checkPrice, checkQuantity, checkQuoteQuantity, DEFAULT_STP, isIdentifier, ORDER_TYPES, ruleMessage, statusBlocksTrading, STP_MODES, TIME_IN_FORCE,
 } from './order-rules.js';
 import { fundsDetails, fundsMessage } from './funds-details.js';
 import { bandCap, bandDetails, bandFloor, bandMessage, withinBand } from './price-band.js';
 import { rejectOrder } from './rejects.js';
+import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
 import type { CoreState } from './state.js';
 
 export function placeOrder(st: CoreState, c: PlaceOrder): void {
@@ -39,18 +40,24 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
 
   // Shape of the order.
   if (c.side !== 'buy' && c.side !== 'sell') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'side must be buy or sell');
-  if (c.orderType !== 'limit' && c.orderType !== 'market') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'orderType must be limit or market');
+  if (typeof c.orderType !== 'string' || !ORDER_TYPES.has(c.orderType)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'orderType must be limit, market, stop or stop_limit');
   if (typeof c.timeInForce !== 'string' || !TIME_IN_FORCE.has(c.timeInForce)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'timeInForce must be GTC, IOC, FOK or GTD');
   if (typeof postOnly !== 'boolean') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'postOnly must be a boolean');
   if (c.stp !== undefined && (typeof c.stp !== 'string' || !STP_MODES.has(c.stp))) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'unknown stp mode');
   const stp: StpMode = c.stp ?? DEFAULT_STP;
-  const market = c.orderType === 'market';
+  // A stop trades as a market order once triggered, a stop-limit as a limit order.
+  const isStop = c.orderType === 'stop' || c.orderType === 'stop_limit';
+  const market = c.orderType === 'market' || c.orderType === 'stop';
   const tif = c.timeInForce;
-  if (market && (tif === 'GTC' || tif === 'GTD')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market order must be IOC or FOK');
-  if (postOnly && (market || tif === 'IOC' || tif === 'FOK')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'post-only needs a GTC or GTD limit order');
-  if (market && c.price !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market order takes no price');
+  if (c.orderType === 'market' && (tif === 'GTC' || tif === 'GTD')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market order must be IOC or FOK');
+  if (c.orderType === 'stop' && (tif === 'IOC' || tif === 'FOK')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a stop order must be GTC or GTD (how long it waits); triggered, it trades as a market order');
+  if (c.orderType === 'stop_limit' && tif === 'FOK') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a stop-limit order must be GTC, GTD or IOC');
+  if (postOnly && (c.orderType !== 'limit' || tif === 'IOC' || tif === 'FOK')) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'post-only needs a GTC or GTD limit order');
+  if (market && c.price !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', `a ${c.orderType} order takes no price`);
+  if (!isStop && c.stopPrice !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'stopPrice is only for stop and stop_limit orders');
+  if (isStop && c.stopPrice === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'STOP_PRICE_REQUIRED', `a ${c.orderType} order needs a stopPrice`);
   if (c.quoteQuantity !== undefined) {
-    if (!market || c.side !== 'buy') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'quoteQuantity is only for market buys');
+    if (!market || c.side !== 'buy') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'quoteQuantity is only for market and stop buys');
     if (c.quantity !== undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'give quantity or quoteQuantity, not both');
     if (tif === 'FOK') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_ORDER', 'a market buy by quote amount must be IOC');
   } else if (c.quantity === undefined) {
@@ -71,10 +78,17 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   // Amounts.
   let price = 0n;
   if (!market) {
-    if (c.price === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_PRICE', 'a limit order needs a price');
+    if (c.price === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_PRICE', `a ${c.orderType} order needs a price`);
     const p = checkPrice(inst, c.price);
     if (typeof p === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, p, ruleMessage(inst, p));
     price = p;
+  }
+  let stopPrice: bigint | null = null;
+  if (isStop) {
+    const p = checkPrice(inst, c.stopPrice);
+    if (typeof p === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, p, `stopPrice: ${ruleMessage(inst, p)}`);
+    if (!stopOnRightSide(inst, c.side === 'buy', p)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'STOP_PRICE_WRONG_SIDE', wrongSideMessage(inst, c.side === 'buy'));
+    stopPrice = p;
   }
   let quantity: bigint | null = null;
   let quoteQuantity: bigint | null = null;
@@ -89,8 +103,10 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
     quantity = v;
     if (!market && inst.notional(price, v) < inst.minNotional) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   }
-  if (!market && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
+  // A stop-limit's price meets the band when it triggers, against the reference price of then.
+  if (c.orderType === 'limit' && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
   if (account.orders.size >= account.maxOpenOrders) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'TOO_MANY_OPEN_ORDERS', `at most ${account.maxOpenOrders} open orders`);
+  if (isStop) return placeStop(st, c, account, inst, price, stopPrice as bigint, quantity, quoteQuantity, tif, expireAt, stp);
 
   const buy = c.side === 'buy';
   const opposite = buy ? inst.asks : inst.bids;
@@ -149,6 +165,48 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
 }
 
 /**
+ * Accepts a stop or stop-limit order: its hold is reserved now (for a stop buy by quantity, at
+ * the most it may pay once triggered, `stopBuyCap`), and it waits in the stop book.
+ */
+function placeStop(
+  st: CoreState, c: PlaceOrder, account: Account, inst: Instrument, price: bigint, stopPrice: bigint, quantity: bigint | null,
+  quoteQuantity: bigint | null, tif: PlaceOrder['timeInForce'], expireAt: number | undefined, stp: StpMode,
+): void {
+  const who = { accountId: account.id, symbol: inst.symbol, clientOrderId: c.clientOrderId, side: c.side };
+  const buy = c.side === 'buy';
+  let limit = price;
+  if (c.orderType === 'stop' && buy && quantity !== null) {
+    const cap = stopBuyCap(inst, stopPrice);
+    if (cap === null) return rejectOrder(st, who, 'INVALID_ORDER', 'a stop buy by quantity needs a price band to cap it: give quoteQuantity, or use a stop_limit order');
+    limit = cap;
+  }
+  const holdAsset = buy ? inst.quote : inst.base;
+  let need: bigint;
+  if (!buy) need = quantity as bigint;
+  else if (quoteQuantity !== null) need = quoteQuantity;
+  else need = buyHoldNeed(inst.notional(limit, quantity as bigint), 0n, account.holdBps);
+  const available = availableOf(account, holdAsset.asset);
+  if (available < need) {
+    const funds = fundsDetails(holdAsset, need, available);
+    return rejectOrder(st, who, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
+  }
+  const o = new Order(
+    st.nextOrderId++, account, c.clientOrderId, inst, c.side, c.orderType, tif, false, stp,
+    limit, quantity, quoteQuantity, quantity ?? 0n, expireAt, st.ts, st.ts,
+  );
+  o.priceText = c.orderType === 'stop_limit' ? formatPrice(inst, price) : undefined;
+  o.stopPrice = stopPrice;
+  o.stopPriceText = formatPrice(inst, stopPrice);
+  addLive(st, o);
+  emitAccepted(st, o);
+  waitForTrigger(st, o);
+  const b = balanceOf(account, holdAsset);
+  b.hold += need;
+  o.held = need;
+  emitBalance(st, account, b, 'order_hold');
+}
+
+/**
  * What happens to an order (new or amended) after it has matched: a filled order leaves the
  * live set; STP, IOC, FOK and market remainders are canceled; a GTC/GTD remainder rests.
  */
@@ -159,7 +217,7 @@ export function settleAfterMatch(st: CoreState, o: Order, stop: MatchStop, limit
   }
   let reason: CancelReason | undefined;
   if (stop === 'stp') reason = 'stp';
-  else if (o.orderType === 'market') {
+  else if (o.marketLike) {
     if (stop === 'budget') reason = 'ioc_remainder';
     else if (stop === 'limit' && limitFromBand) reason = 'price_band';
     else reason = 'market_no_liquidity';

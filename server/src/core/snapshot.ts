@@ -42,6 +42,10 @@ interface OrderState {
   quoteId?: string;
   /** Absent in snapshots written before finished orders kept their reason. */
   cancelReason?: CancelReason;
+  /** Stop and stop-limit orders only (absent in snapshots older than stops). */
+  stopPrice?: Int;
+  stopTime?: number;
+  triggeredAt?: number;
 }
 
 export interface SnapshotState {
@@ -64,6 +68,8 @@ function orderState(o: Order): OrderState {
     feeNumerator: o.feeNumerator.toString(), held: o.held.toString(), status: o.status, expireAt: o.expireAt ?? null,
     createdAt: o.createdAt, updatedAt: o.updatedAt, ...(o.quoteId !== undefined && { quoteId: o.quoteId }),
     ...(o.cancelReason !== undefined && { cancelReason: o.cancelReason }),
+    ...(o.stopPrice !== null && { stopPrice: o.stopPrice.toString(), stopTime: o.stopTime }),
+    ...(o.triggeredAt !== undefined && { triggeredAt: o.triggeredAt }),
   };
 }
 
@@ -144,8 +150,14 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
   o.held = BigInt(s.held);
   o.status = s.status;
   o.cancelReason = s.cancelReason;
-  o.priceText = s.orderType === 'limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
+  o.priceText = s.orderType === 'limit' || s.orderType === 'stop_limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
   o.quoteId = s.quoteId;
+  if (s.stopPrice !== undefined) {
+    o.stopPrice = BigInt(s.stopPrice);
+    o.stopPriceText = formatFixed(o.stopPrice, inst.quote.decimals);
+    o.stopTime = s.stopTime ?? 0;
+    o.triggeredAt = s.triggeredAt;
+  }
   return o;
 }
 
@@ -220,6 +232,7 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
   for (const os of s.orders) {
     const o = restoreOrder(st, os);
     addLive(st, o);
+    if (o.untriggered) o.inst.stops.add(o);
     byId.set(o.id, o);
   }
   for (const i of s.instruments) {

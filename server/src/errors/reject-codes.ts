@@ -50,6 +50,8 @@ export const REJECT_STATUS: Record<RejectCode, 400 | 404 | 409 | 422> = {
   QUOTE_MISMATCH: 400,
   QUOTE_UNAVAILABLE: 422,
   INVALID_QUOTE: 400,
+  STOP_PRICE_REQUIRED: 400,
+  STOP_PRICE_WRONG_SIDE: 422,
 };
 
 /** The ApiError a gateway raises for a core rejection; the rejection's figures become problem members. */

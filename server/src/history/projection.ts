@@ -75,6 +75,7 @@ export class HistoryProjection {
     switch (event.type) {
       case 'OrderAccepted':
       case 'OrderAmended':
+      case 'OrderTriggered':
       case 'OrderCanceled':
       case 'OrderFilled': {
         const change = orders.get(event.order.orderId);

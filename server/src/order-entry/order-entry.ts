@@ -19,7 +19,7 @@ import type { SessionOrders } from './session-orders.js';
 export type PlaceRequest = Omit<PlaceOrder, 'type' | 'accountId'>;
 /** Taking an OTC quote on one side; quantity and price, when given, must match the quote. */
 export interface QuoteAcceptRequest { quoteId: string; side: 'buy' | 'sell'; clientOrderId?: string; quantity?: string; price?: string }
-export interface AmendChanges { price?: string; quantity?: string; newClientOrderId?: string }
+export interface AmendChanges { price?: string; quantity?: string; newClientOrderId?: string; stopPrice?: string }
 
 export interface PlaceOptions {
   /** Replay the stored outcome for a repeated client order id (default true; FIX has its own duplicate rules). */
@@ -124,6 +124,7 @@ export class OrderEntry {
       ...(changes.price !== undefined && { newPrice: changes.price }),
       ...(changes.quantity !== undefined && { newQuantity: changes.quantity }),
       ...(changes.newClientOrderId !== undefined && { newClientOrderId: changes.newClientOrderId }),
+      ...(changes.stopPrice !== undefined && { newStopPrice: changes.stopPrice }),
     };
     return this.#forLiveOrder(accountId, ref, command);
   }

@@ -28,14 +28,22 @@ describe('the venue dictionary is derived from FIX 4.4', () => {
     expect(readFileSync(SUBSET_DICTIONARY, 'utf8') === derived, 'api-spec/fix/FIX44-subset.xml is stale or edited by hand: run `npm run fix:dictionary`').toBe(true);
   });
 
-  it('knows every FIX 4.4 field, with its number, name and type, and only FIX 4.4 values', () => {
+  it('knows every FIX 4.4 field, with its number, name and type, and only FIX 4.4 values besides the listed extensions', () => {
     expect(dict.fieldsByTag.size).toBe(reference.fieldsByTag.size);
     for (const [tag, ref] of reference.fieldsByTag) {
       const ours = dict.fieldsByTag.get(tag);
       expect([ours?.name, ours?.type], `field ${tag}`).toEqual([ref.name, ref.type]);
-      const narrowed = venue.values[ref.name];
-      expect(ours?.values ? [...ours.values] : undefined, `values of ${ref.name}`).toEqual(narrowed ?? (ref.values ? [...ref.values] : undefined));
+      const narrowed = venue.values[ref.name] ?? (ref.values ? [...ref.values] : undefined);
+      const extended = (venue.extensions[ref.name] ?? []).map((v) => v.enum);
+      const expected = extended.length === 0 ? narrowed : [...(narrowed ?? []), ...extended];
+      expect(ours?.values ? [...ours.values] : undefined, `values of ${ref.name}`).toEqual(expected);
     }
+  });
+
+  it('extends FIX 4.4 only where venue.yaml says so: ExecType L for a triggered stop', () => {
+    expect(venue.extensions).toEqual({ ExecType: [{ enum: 'L', description: 'TRIGGERED_OR_ACTIVATED_BY_SYSTEM' }] });
+    expect(reference.fieldsByName.get('ExecType')!.values!.has('L')).toBe(false);
+    expect(dict.fieldsByName.get('ExecType')!.values!.has('L')).toBe(true);
   });
 
   it('has the standard header and trailer', () => {

@@ -22,7 +22,7 @@ function expectedSeqs(accountId: string, afterSeq: number) {
   const out = { orders: [] as number[], fills: [] as number[], balances: [] as number[], positions: [] as number[] };
   for (const e of events) {
     if (e.seq <= afterSeq) continue;
-    if ((e.type === 'OrderAccepted' || e.type === 'OrderAmended' || e.type === 'OrderCanceled' || e.type === 'OrderFilled') && e.order.accountId === accountId) out.orders.push(e.seq);
+    if ((e.type === 'OrderAccepted' || e.type === 'OrderAmended' || e.type === 'OrderTriggered' || e.type === 'OrderCanceled' || e.type === 'OrderFilled') && e.order.accountId === accountId) out.orders.push(e.seq);
     if (e.type === 'OrderFilled' && e.order.accountId === accountId) out.fills.push(e.seq);
     if (e.type === 'OrderRejected' && e.accountId === accountId) out.orders.push(e.seq);
     if (e.type === 'BalanceChanged' && e.accountId === accountId) out.balances.push(e.seq);

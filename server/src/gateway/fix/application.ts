@@ -17,7 +17,7 @@ import type { CommandBus } from '../../sequencer/api.js';
 import type { Field, FixMessage } from './codec.js';
 import {
   cxlRejReason, ExecType, executionReport, normalizeDecimal, orderCancelReject, ordRejReason, ordStatus,
-  rejectedOrderReport, sideToFix, sameDecimal, sideFromFix, TIF_FROM_FIX,
+  ORD_TYPE_FROM_FIX, rejectedOrderReport, sideToFix, sameDecimal, sideFromFix, TIF_FROM_FIX,
 } from './execution-report.js';
 import { FixQuotes, quoteAcceptFromFix } from './quotes.js';
 import { reverseRoute, type FixSession, type SessionApplication } from './session.js';
@@ -298,7 +298,7 @@ export class FixApplication implements SessionApplication {
       refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
       return;
     }
-    if (sideFromFix(m.get(Tag.Side)!) !== order.side || m.get(Tag.Symbol) !== order.symbol || (m.get(Tag.OrdType) === '1') !== (order.orderType === 'market')) {
+    if (sideFromFix(m.get(Tag.Side)!) !== order.side || m.get(Tag.Symbol) !== order.symbol || ORD_TYPE_FROM_FIX[m.get(Tag.OrdType)!] !== order.orderType) {
       refuse('INVALID_ORDER', 'INVALID_ORDER: Side, Symbol and OrdType cannot be changed');
       return;
     }
@@ -307,6 +307,8 @@ export class FixApplication implements SessionApplication {
     if (price !== undefined && (order.price === undefined || !sameDecimal(price, order.price))) changes.price = normalizeDecimal(price);
     const qty = m.get(Tag.OrderQty);
     if (qty !== undefined && (order.quantity === undefined || !sameDecimal(qty, order.quantity))) changes.quantity = normalizeDecimal(qty);
+    const stopPx = m.get(Tag.StopPx);
+    if (stopPx !== undefined && (order.stopPrice === undefined || !sameDecimal(stopPx, order.stopPrice))) changes.stopPrice = normalizeDecimal(stopPx);
     const change: PendingChange = { sessionKey: session.key, clOrdId, origClOrdId: order.clientOrderId ?? origClOrdId, route };
     this.pendingReplace.set(order.orderId, change);
     this.entry.amend(session.accountId, { orderId: order.orderId }, changes).then(
@@ -482,6 +484,10 @@ export class FixApplication implements SessionApplication {
         }), change?.route);
         return;
       }
+      case 'OrderTriggered':
+        // FIX 4.4 ExecType L: the stop price was reached; the order is now working in the book.
+        this.deliver(event.order, executionReport(event.order, { execId: String(event.seq), execType: ExecType.Triggered, transactTime: event.ts }));
+        return;
       case 'OrderAmended': {
         const change = this.takeChange(this.pendingReplace, event.order.orderId);
         this.deliver(event.order, executionReport(event.order, {
@@ -532,7 +538,8 @@ export class FixApplication implements SessionApplication {
 /** A NewOrderSingle for the book, in order entry's terms. */
 function placeRequest(m: FixMessage): PlaceRequest {
   const tifText = m.get(Tag.TimeInForce);
-  const ordType = m.get(Tag.OrdType) === '1' ? 'market' : 'limit';
+  // The dictionary admits OrdType 1 to 4 here (D, previously quoted, takes a quote instead).
+  const ordType = ORD_TYPE_FROM_FIX[m.get(Tag.OrdType)!]!;
   const command: PlaceRequest = {
     symbol: m.get(Tag.Symbol)!,
     clientOrderId: m.get(Tag.ClOrdID)!,
@@ -542,6 +549,8 @@ function placeRequest(m: FixMessage): PlaceRequest {
   };
   const price = m.get(Tag.Price);
   if (price !== undefined) command.price = normalizeDecimal(price);
+  const stopPx = m.get(Tag.StopPx);
+  if (stopPx !== undefined) command.stopPrice = normalizeDecimal(stopPx);
   const qty = m.get(Tag.OrderQty);
   if (qty !== undefined) command.quantity = normalizeDecimal(qty);
   const cashQty = m.get(Tag.CashOrderQty);

@@ -3,13 +3,18 @@
  * OrderMassCancelReport) from the core's order views and reject codes. Amounts are the core's
  * decimal strings, passed through untouched.
  */
-import type { OrderStatus, OrderView, Side, TimeInForce } from '../../core/api.js';
+import type { OrderStatus, OrderType, OrderView, Side, TimeInForce } from '../../core/api.js';
 import type { RefusalCode } from '../../order-entry/outcomes.js';
 import type { Field } from './codec.js';
 import { Tag } from './tags.js';
 import { formatUtcTimestamp } from './time.js';
 
-export const ExecType = { New: '0', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Trade: 'F', OrderStatus: 'I' } as const;
+export const ExecType = { New: '0', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Trade: 'F', OrderStatus: 'I', Triggered: 'L' } as const;
+
+/** OrdType(40): 1 market, 2 limit, 3 stop, 4 stop-limit. */
+const ORD_TYPE_TO_FIX: Readonly<Record<OrderType, string>> = { market: '1', limit: '2', stop: '3', stop_limit: '4' };
+export const ordTypeToFix = (type: OrderType): string => ORD_TYPE_TO_FIX[type];
+export const ORD_TYPE_FROM_FIX: Readonly<Record<string, OrderType>> = { '1': 'market', '2': 'limit', '3': 'stop', '4': 'stop_limit' };
 
 const ORD_STATUS: Record<OrderStatus, string> = {
   new: '0',
@@ -49,6 +54,9 @@ const ORD_REJ_REASON: Partial<Record<RefusalCode, string>> = {
   FOK_NOT_FILLABLE: '11',
   INVALID_EXPIRY: '11',
   INVALID_ORDER: '11',
+  STOP_PRICE_REQUIRED: '11',
+  // A stop price that would trigger at once: Other, with STOP_PRICE_WRONG_SIDE in Text.
+  STOP_PRICE_WRONG_SIDE: '99',
   // Over the account's order-rate budget: Other, with RATE_LIMITED in Text.
   RATE_LIMITED: '99',
   // A quote accepted after its validUntil, or already executed, declined or withdrawn: too late.
@@ -95,8 +103,9 @@ export function executionReport(order: OrderView, x: ExecutionDetails): Field[] 
   if (order.quantity !== undefined) f.push([Tag.OrderQty, order.quantity]);
   if (order.quoteQuantity !== undefined) f.push([Tag.CashOrderQty, order.quoteQuantity]);
   // An order that took an OTC quote is reported as previously quoted (D).
-  f.push([Tag.OrdType, order.quoteId !== undefined ? 'D' : order.orderType === 'limit' ? '2' : '1']);
+  f.push([Tag.OrdType, order.quoteId !== undefined ? 'D' : ordTypeToFix(order.orderType)]);
   if (order.price !== undefined) f.push([Tag.Price, order.price]);
+  if (order.stopPrice !== undefined) f.push([Tag.StopPx, order.stopPrice]);
   if (order.postOnly) f.push([Tag.ExecInst, '6']);
   f.push([Tag.TimeInForce, TIF_TO_FIX[order.timeInForce]]);
   if (order.expireAt !== undefined) f.push([Tag.ExpireTime, formatUtcTimestamp(order.expireAt)]);

@@ -25,6 +25,7 @@ export const Tag = {
   OrigClOrdID: 41,
   PossDupFlag: 43,
   Price: 44,
+  StopPx: 99,
   RefSeqNum: 45,
   SenderCompID: 49,
   SenderSubID: 50,

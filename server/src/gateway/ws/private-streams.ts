@@ -19,6 +19,7 @@ export function framesOf(e: CoreEvent): [PrivateChannel, StreamFrame][] {
     case 'OrderAccepted': return [['orders', { type: 'orders.update', seq: e.seq, ts: e.ts, event: 'accepted', order: toApiOrder(e.order) }]];
     case 'OrderAmended': return [['orders', { type: 'orders.update', seq: e.seq, ts: e.ts, event: 'amended', order: toApiOrder(e.order) }]];
     case 'OrderCanceled': return [['orders', { type: 'orders.update', seq: e.seq, ts: e.ts, event: 'canceled', order: toApiOrder(e.order, e.reason) }]];
+    case 'OrderTriggered': return [['orders', { type: 'orders.update', seq: e.seq, ts: e.ts, event: 'triggered', order: toApiOrder(e.order) }]];
     case 'OrderFilled': return [
       ['orders', { type: 'orders.update', seq: e.seq, ts: e.ts, event: 'filled', order: toApiOrder(e.order) }],
       ['fills', { type: 'fills', fill: fillFromEvent(e) }],
@@ -36,7 +37,7 @@ export function framesOf(e: CoreEvent): [PrivateChannel, StreamFrame][] {
 
 function accountOf(e: CoreEvent): string | undefined {
   switch (e.type) {
-    case 'OrderAccepted': case 'OrderAmended': case 'OrderCanceled': case 'OrderFilled': return e.order.accountId;
+    case 'OrderAccepted': case 'OrderAmended': case 'OrderTriggered': case 'OrderCanceled': case 'OrderFilled': return e.order.accountId;
     case 'OrderRejected': case 'BalanceChanged': case 'PositionChanged': return e.accountId;
     case 'QuoteIssued': case 'QuoteClosed': return e.quote.accountId;
     default: return undefined;

@@ -305,9 +305,10 @@ export class RequestProcessor {
   }
 
   async #amend(accountId: string, args: AmendArgs): Promise<object> {
-    const { price, quantity, newClientOrderId } = args;
+    const { price, quantity, newClientOrderId, stopPrice } = args;
     return apiOrderResult(await this.deps.orders.amend(accountId, orderRef(args), {
       ...(price !== undefined && { price }), ...(quantity !== undefined && { quantity }), ...(newClientOrderId !== undefined && { newClientOrderId }),
+      ...(stopPrice !== undefined && { stopPrice }),
     }));
   }
 

@@ -1,0 +1,87 @@
+/**
+ * Amending an untriggered stop or stop-limit order: its stop price (`newStopPrice`), a
+ * stop-limit's price, its quantity (not of a stop buy by quote amount) or its client order id.
+ * Nothing trades: the order is not in the book. Changing either price or raising the quantity
+ * gives it a new time among the stops at its stop price (`priorityKept: false`).
+ */
+import type { AmendOrder } from './api.js';
+import { emitAmended } from './events.js';
+import { buyHoldNeed } from './fees.js';
+import { availableOf, holdAsset, syncHold } from './lifecycle.js';
+import type { Order } from './model.js';
+import { amendRejected } from './order-actions.js';
+import { checkPrice, checkQuantity, isIdentifier, ruleMessage } from './order-rules.js';
+import { formatPrice } from './placement.js';
+import { fundsDetails, fundsMessage } from './funds-details.js';
+import type { CoreState } from './state.js';
+import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
+
+export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
+  const account = o.account;
+  const inst = o.inst;
+  const buy = o.side === 'buy';
+  let price = o.price;
+  if (c.newPrice !== undefined) {
+    if (o.orderType !== 'stop_limit') return amendRejected(st, c, account.id, 'INVALID_ORDER', 'a stop order has no price to change');
+    const p = checkPrice(inst, c.newPrice);
+    if (typeof p === 'string') return amendRejected(st, c, account.id, p, ruleMessage(inst, p));
+    price = p;
+  }
+  let stopPrice = o.stopPrice as bigint;
+  if (c.newStopPrice !== undefined) {
+    const p = checkPrice(inst, c.newStopPrice);
+    if (typeof p === 'string') return amendRejected(st, c, account.id, p, `stopPrice: ${ruleMessage(inst, p)}`);
+    if (!stopOnRightSide(inst, buy, p)) return amendRejected(st, c, account.id, 'STOP_PRICE_WRONG_SIDE', wrongSideMessage(inst, buy));
+    stopPrice = p;
+  }
+  let quantity = o.quantity;
+  if (c.newQuantity !== undefined) {
+    if (o.quantity === null) return amendRejected(st, c, account.id, 'INVALID_ORDER', 'a buy by quote amount has no quantity to change');
+    const q = checkQuantity(inst, c.newQuantity);
+    if (typeof q === 'string') return amendRejected(st, c, account.id, q, ruleMessage(inst, q));
+    quantity = q;
+  }
+  let clientOrderId = o.clientOrderId;
+  if (c.newClientOrderId !== undefined && c.newClientOrderId !== o.clientOrderId) {
+    if (!isIdentifier(c.newClientOrderId)) return amendRejected(st, c, account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
+    if (account.byClientId.has(c.newClientOrderId)) return amendRejected(st, c, account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
+    clientOrderId = c.newClientOrderId;
+  }
+  const stopChanged = stopPrice !== o.stopPrice;
+  const priceChanged = o.orderType === 'stop_limit' && price !== o.price;
+  const quantityChanged = quantity !== o.quantity;
+  if (!stopChanged && !priceChanged && !quantityChanged && clientOrderId === o.clientOrderId) {
+    return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
+  }
+  if (o.orderType === 'stop_limit' && (priceChanged || quantityChanged) && inst.notional(price, quantity as bigint) < inst.minNotional) {
+    return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+  }
+  // A stop buy by quantity holds at (and is capped by) its stop price raised by the band.
+  if (o.orderType === 'stop' && buy && quantity !== null && stopChanged) price = stopBuyCap(inst, stopPrice) as bigint;
+  let need = o.held;
+  if (!buy) need = quantity as bigint;
+  else if (quantity !== null) need = buyHoldNeed(inst.notional(price, quantity), 0n, account.holdBps);
+  const available = availableOf(account, holdAsset(o).asset);
+  if (need - o.held > available) {
+    const funds = fundsDetails(holdAsset(o), need - o.held, available);
+    return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
+  }
+
+  if (clientOrderId !== o.clientOrderId) {
+    if (o.clientOrderId !== undefined) account.byClientId.delete(o.clientOrderId);
+    if (clientOrderId !== undefined) account.byClientId.set(clientOrderId, o);
+    o.clientOrderId = clientOrderId;
+  }
+  const retime = stopChanged || priceChanged || (quantity !== null && quantity > (o.quantity as bigint));
+  if (retime) inst.stops.remove(o);
+  o.stopPrice = stopPrice;
+  o.stopPriceText = formatPrice(inst, stopPrice);
+  o.price = price;
+  if (o.orderType === 'stop_limit') o.priceText = formatPrice(inst, price);
+  o.quantity = quantity;
+  if (quantity !== null) o.remaining = quantity;
+  o.updatedAt = st.ts;
+  emitAmended(st, o, !retime);
+  if (retime) waitForTrigger(st, o);
+  syncHold(st, o);
+}
