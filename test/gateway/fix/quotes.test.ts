@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../server/src/config/schema.js';
 import type { Field, FixMessage } from '../../../server/src/gateway/fix/codec.js';
 import { loadDictionary } from '../../../server/src/gateway/fix/dictionary.js';
-import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
+import { formatUtcTimestamp, parseUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
 import { Validator } from '../../../server/src/gateway/fix/validator.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
 import { signedFetch, type HmacCredentials } from '../../helpers/signing.js';
@@ -69,8 +69,10 @@ describe('OTC RFQ over FIX', () => {
     expect(fields(quote, 131, 537, 55, 54, 38, 1, 132, 133, 134, 135)).toEqual(['qr-two', '1', 'BTC-USD', undefined, '1', 'fix-fund', '24875.1', '25025', '1', '1']);
     const quoteId = quote.get(117)!;
     expect(quoteId).toMatch(/^\d+$/);
-    const validUntil = Date.parse(quote.get(62)!.replace(/^(\d{4})(\d{2})(\d{2})-/, '$1-$2-$3T') + 'Z');
-    expect(validUntil).toBeGreaterThan(Date.now());
+    // Firm for the default TTL, counted from the request: ValidUntilTime is at most 5 s after the quote's TransactTime.
+    const validFor = parseUtcTimestamp(quote.get(62)!)! - parseUtcTimestamp(quote.get(60)!)!;
+    expect(validFor).toBeGreaterThan(0);
+    expect(validFor).toBeLessThanOrEqual(5000);
 
     const usdBefore = await balance('USD');
     fix.send('D', acceptOrder('acc-1', quoteId, '1', [[38, '1']]));
