@@ -36,11 +36,18 @@ export const VENUE_PATH = join(root, 'api-spec/fix/venue.yaml');
  * The FIX 4.4 reference dictionary lives beside the checkout in the team's shared folder (it is
  * not copied into the repository): FIX44_REFERENCE, else ../shared/reference/FIX44.xml.
  */
+export function findReference(): string | undefined {
+  return referenceCandidates().find((p) => existsSync(p));
+}
+
 export function referencePath(): string {
-  const candidates = [process.env.FIX44_REFERENCE, join(root, '..', 'shared/reference/FIX44.xml'), join(root, '../../shared/reference/FIX44.xml')];
-  const found = candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
-  if (!found) throw new Error(`FIX 4.4 reference dictionary not found (set FIX44_REFERENCE); looked in ${candidates.filter(Boolean).join(', ')}`);
+  const found = findReference();
+  if (!found) throw new Error(`FIX 4.4 reference dictionary not found (set FIX44_REFERENCE); looked in ${referenceCandidates().join(', ')}`);
   return found;
+}
+
+function referenceCandidates(): string[] {
+  return [process.env.FIX44_REFERENCE, join(root, '..', 'shared/reference/FIX44.xml'), join(root, '../../shared/reference/FIX44.xml')].filter((p): p is string => p !== undefined && p !== '');
 }
 
 export function loadVenuePolicy(file = VENUE_PATH): VenuePolicy {
