@@ -12,6 +12,7 @@ import { loggedOn, startVenue, type FixClient, type TestVenue } from './harness.
 
 let venue: TestVenue;
 let limitedVenue: TestVenue;
+let budgetedVenue: TestVenue;
 let ids = 0;
 const next = (prefix: string): string => `${prefix}${++ids}`;
 
@@ -31,10 +32,16 @@ beforeAll(async () => {
     clients: { MD: 'acc-md' },
     acceptor: { requestLimiter: new RequestRateLimiter({ policies: [policy], weights: { wsSubscribe: 1 } }) },
   });
+  // A budget that never runs out, so every request waits for its (asynchronous) charge.
+  budgetedVenue = await startVenue({
+    clients: { MD: 'acc-md' },
+    acceptor: { requestLimiter: new RequestRateLimiter({ policies: [{ ...policy, quota: 1_000_000 }], weights: { wsSubscribe: 1 } }) },
+  });
 });
 afterAll(async () => {
   await venue?.close();
   await limitedVenue?.close();
+  await budgetedVenue?.close();
 });
 
 async function place(v: TestVenue, accountId: string, side: 'buy' | 'sell', price: string, quantity: string): Promise<void> {
@@ -287,6 +294,19 @@ describe('MarketDataRequestReject', () => {
     c.send('V', mdRequest('w-4', { type: '0' }));
     const y = await c.next('Y');
     expect([y.get(262), y.get(281), y.get(58)?.split(':')[0]]).toEqual(['w-4', '2', 'RATE_LIMITED']);
+    c.close();
+  });
+});
+
+describe('answer order', () => {
+  it('answers a session\'s requests in the order they came, while each waits for its budget', async () => {
+    const c = await loggedOn(budgetedVenue, 'MD', { reset: true });
+    // The first is charged twice (two symbols), the second once: answered first if nothing kept the order.
+    c.send('V', mdRequest('two-symbols', { symbols: ['BTC-USD', 'NOPE-USD'] }));
+    c.send('V', mdRequest('one-symbol', { type: '0' }));
+    c.send('V', mdRequest('one-symbol', { type: '0', symbols: ['NOPE-USD'] }));
+    const answers = [await c.next(), await c.next(), await c.next()];
+    expect(answers.map((m) => [m.msgType, m.get(262), m.get(281)])).toEqual([['Y', 'two-symbols', '0'], ['W', 'one-symbol', undefined], ['Y', 'one-symbol', '0']]);
     c.close();
   });
 });

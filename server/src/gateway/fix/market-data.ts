@@ -68,6 +68,8 @@ export class FixMarketData {
   readonly #lastTrade = new Map<string, TradeView>();
   readonly #catchUp: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
+  /** Each session's requests in flight, chained: answers leave in the order the requests came. */
+  readonly #pending = new Map<FixSession, Promise<void>>();
 
   constructor(
     private readonly bus: { core: CoreView; onEvents(listener: (events: readonly CoreEvent[]) => void): () => void },
@@ -95,8 +97,18 @@ export class FixMarketData {
     return n;
   }
 
-  /** Handles a MarketDataRequest; returns once its answer is sent. */
-  async onRequest(session: FixSession, m: FixMessage): Promise<void> {
+  /** Handles a MarketDataRequest after the session's earlier ones; returns once its answer is sent. */
+  onRequest(session: FixSession, m: FixMessage): Promise<void> {
+    const run = (this.#pending.get(session) ?? Promise.resolve()).then(() => this.#handle(session, m));
+    const settled = run.catch((err: unknown) => this.logger.error({ err }, 'fix: market-data request failed'));
+    this.#pending.set(session, settled);
+    void settled.then(() => {
+      if (this.#pending.get(session) === settled) this.#pending.delete(session);
+    });
+    return settled;
+  }
+
+  async #handle(session: FixSession, m: FixMessage): Promise<void> {
     const route = reverseRoute(m);
     const mdReqId = m.get(Tag.MDReqID)!;
     const reject = (r: MarketDataRefusal): void => this.#reject(session, r, route);
