@@ -24,6 +24,7 @@ import { reverseRoute, type FixSession, type SessionApplication } from './sessio
 import { isPromise } from './session-backend.js';
 import type { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
+import { unsupportedInstruction } from './unsupported-instructions.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
 
 export interface SessionRole {
@@ -179,6 +180,11 @@ export class FixApplication implements SessionApplication {
       rejectNow('UNKNOWN_ACCOUNT', 'UNKNOWN_ACCOUNT: Account(1) does not match the API key');
       return;
     }
+    const unsupported = unsupportedInstruction(m);
+    if (unsupported) {
+      rejectNow('INVALID_ORDER', `INVALID_ORDER: ${unsupported.name}(${unsupported.tag}) is not supported`);
+      return;
+    }
     let submit: () => Promise<OrderOutcome>;
     if (m.get(Tag.OrdType) === ORD_TYPE_PREVIOUSLY_QUOTED) {
       const accept = quoteAcceptFromFix(m);
@@ -296,6 +302,11 @@ export class FixApplication implements SessionApplication {
     const refuse = this.cancelRejecter(session, [ref, { clientOrderId: clOrdId }], { clOrdId, origClOrdId, route, responseTo: 'replace' });
     if (!order) {
       refuse('ORDER_NOT_FOUND', 'ORDER_NOT_FOUND: no open order with that OrigClOrdID/OrderID');
+      return;
+    }
+    const unsupported = unsupportedInstruction(m);
+    if (unsupported) {
+      refuse('INVALID_ORDER', `INVALID_ORDER: ${unsupported.name}(${unsupported.tag}) is not supported`);
       return;
     }
     if (sideFromFix(m.get(Tag.Side)!) !== order.side || m.get(Tag.Symbol) !== order.symbol || ORD_TYPE_FROM_FIX[m.get(Tag.OrdType)!] !== order.orderType) {
