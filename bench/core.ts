@@ -3,8 +3,11 @@
  *
  * Flow: ~60% new limit orders near the touch, 30% cancels, 5% amends, 5% aggressive crossing
  * orders (IOC limits through 1-3 levels, some market orders), from 200 accounts, over 1
- * instrument and then over 50 instruments. Each command's `apply` is timed on its own (the
- * generator and the bookkeeping of live orders run outside the timed section).
+ * instrument and then over 50 instruments; then the same over 1 instrument with 5% of the
+ * commands stop orders (taken from the new limit orders' share): half stop-limits, half stops,
+ * 1-4 ticks beyond the last price, which the flow's own trades trigger. Each command's `apply`
+ * is timed on its own (the generator and the bookkeeping of live orders run outside the timed
+ * section).
  *
  *   npm run bench:core                 # 1,000,000 measured commands per scenario
  *   npm run bench:core -- 200000       # a shorter run
@@ -44,7 +47,7 @@ class Flow {
   readonly live: Live[] = [];
   readonly index = new Map<string, number>();
   private ts = 1_700_000_000_000;
-  constructor(readonly core: TradingCore, readonly symbols: string[], readonly rng: Rng) {}
+  constructor(readonly core: TradingCore, readonly symbols: string[], readonly rng: Rng, readonly stopShare = 0) {}
 
   private price(cents: number): string {
     return (cents / 100).toFixed(2);
@@ -75,6 +78,7 @@ class Flow {
     const { bid, ask } = this.touch(symbol);
     const side = this.rng.next() < 0.5 ? 'buy' : 'sell';
     const lots = 1 + this.rng.int(20);
+    if (r >= 1 - this.stopShare) return this.stop(account, symbol, side, lots, bid, ask);
     if (r < 0.40) {
       // Aggressive: an IOC limit through up to 3 ticks, or a market order.
       if (this.rng.next() < 0.2) return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'market', timeInForce: 'IOC', quantity: (lots / 1000).toFixed(3) };
@@ -87,6 +91,20 @@ class Flow {
     return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'GTC', price: this.price(cents), quantity: (lots / 1000).toFixed(3) };
   }
 
+  /** A stop (market) or stop-limit order waiting 1-4 ticks beyond the last price. */
+  private stop(account: string, symbol: string, side: 'buy' | 'sell', lots: number, bid: number, ask: number): Command {
+    const lastTrade = this.core.recentTrades(symbol, 1)[0];
+    const last = lastTrade === undefined ? Math.round((bid + ask) / 2) : Math.round(Number(lastTrade.price) * 100);
+    const away = 1 + this.rng.int(4);
+    const stopCents = side === 'buy' ? last + away : last - away;
+    const quantity = (lots / 1000).toFixed(3);
+    if (this.rng.next() < 0.5) {
+      return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'stop', timeInForce: 'GTC', stopPrice: this.price(stopCents), quantity };
+    }
+    const limitCents = side === 'buy' ? stopCents + 2 : stopCents - 2;
+    return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'stop_limit', timeInForce: 'GTC', stopPrice: this.price(stopCents), price: this.price(limitCents), quantity };
+  }
+
   apply(command: Command): CommandResult {
     return this.core.apply({ ts: ++this.ts, command });
   }
@@ -96,7 +114,8 @@ class Flow {
     for (const e of result.events) {
       switch (e.type) {
         case 'OrderAccepted':
-          if (e.order.timeInForce === 'GTC' && command.type === 'PlaceOrder') {
+          // Resting limit orders (and stop-limits, amended or canceled like them); stops wait for their trigger.
+          if (e.order.timeInForce === 'GTC' && command.type === 'PlaceOrder' && e.order.orderType !== 'stop') {
             this.add({ id: e.order.orderId, account: e.order.accountId, symbol: e.order.symbol, side: e.order.side, cents: Math.round(Number(e.order.price) * 100), lots: Math.round(Number(e.order.quantity) * 1000) });
           }
           break;
@@ -171,9 +190,9 @@ function setup(instruments: number): { core: TradingCore; symbols: string[] } {
   return { core, symbols };
 }
 
-function scenario(name: string, instruments: number): void {
+function scenario(name: string, instruments: number, stopShare = 0): void {
   const { core, symbols } = setup(instruments);
-  const flow = new Flow(core, symbols, new Rng(0x9e3779b9));
+  const flow = new Flow(core, symbols, new Rng(0x9e3779b9), stopShare);
   // Seed both sides of every book: 20 levels × 5 orders.
   for (const symbol of symbols) {
     for (let level = 1; level <= 20; level++) {
@@ -195,6 +214,7 @@ function scenario(name: string, instruments: number): void {
   const byKind = new Map<string, ReturnType<typeof build>>();
   let trades = 0;
   let events = 0;
+  let triggered = 0;
   let applyNs = 0n;
   const wallStart = process.hrtime.bigint();
   for (let i = 0; i < MEASURED; i++) {
@@ -205,7 +225,10 @@ function scenario(name: string, instruments: number): void {
     applyNs += dt;
     histogram.recordValue(Number(dt));
     events += r.events.length;
-    for (const e of r.events) if (e.type === 'TradePrinted') trades++;
+    for (const e of r.events) {
+      if (e.type === 'TradePrinted') trades++;
+      else if (e.type === 'OrderTriggered') triggered++;
+    }
     const kind = c.type === 'PlaceOrder' ? `${c.orderType}/${c.timeInForce}` : c.type;
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     let h = byKind.get(kind);
@@ -223,6 +246,7 @@ function scenario(name: string, instruments: number): void {
   console.log(`commands measured      ${MEASURED} (after ${WARMUP} warm-up), resting orders at end: ${flow.live.length}`);
   console.log(`mix                    ${[...kinds].map(([k, n]) => `${k} ${(100 * n / MEASURED).toFixed(1)}%`).join(', ')}`);
   console.log(`trades / events        ${trades} / ${events} (${(events / MEASURED).toFixed(2)} events per command)`);
+  if (stopShare > 0) console.log(`stops triggered        ${triggered}, untriggered at end: ${untriggered(core, symbols)}`);
   console.log(`throughput (apply)     ${perSecond} commands/s   (Σ apply time ${(Number(applyNs) / 1e6).toFixed(0)} ms)`);
   console.log(`throughput (loop)      ${(MEASURED / (wallNs / 1e9)).toFixed(0)} commands/s   (incl. flow generation and timing overhead)`);
   console.log(`latency per command    p50 ${us(histogram.getValueAtPercentile(50))} µs   p99 ${us(histogram.getValueAtPercentile(99))} µs   p99.9 ${us(histogram.getValueAtPercentile(99.9))} µs   max ${us(histogram.maxValue)} µs`);
@@ -231,6 +255,13 @@ function scenario(name: string, instruments: number): void {
   }
 }
 
+function untriggered(core: TradingCore, symbols: string[]): number {
+  let n = 0;
+  for (let a = 0; a < ACCOUNTS; a++) for (const o of core.openOrders(`acct${a}`)) if (o.triggerState === 'untriggered' && symbols.includes(o.symbol)) n++;
+  return n;
+}
+
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 scenario('1 instrument', 1);
 scenario('50 instruments', 50);
+scenario('1 instrument, 5% stop orders', 1, 0.05);
