@@ -118,7 +118,7 @@ function coreBook(v: TestVenue, depth: number) {
 /** Reads W and X until the local book reaches the core's book sequence. */
 async function follow(c: FixClient, book: LocalBook, v: TestVenue, depth: number): Promise<void> {
   while (book.rptSeq < coreBook(v, depth).bookSeq) {
-    const m = await c.next();
+    const m = await c.next(undefined, 10_000);
     if (m.msgType === 'W') book.snapshot(m);
     else if (m.msgType === 'X') book.apply(m);
   }
