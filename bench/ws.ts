@@ -416,7 +416,9 @@ async function fanOut(clients: Clients, stepList: string, count: number, seconds
   const ceilings = new Map<number, Awaited<ReturnType<typeof ceiling>>>();
   out('');
   for (const pairs of new Set(steps.map((s) => s.pairs))) {
-    const ofSize = steps.filter((s) => s.pairs === pairs);
+    // Steps that delivered nothing (a starved client process) have no frame size to copy.
+    const ofSize = steps.filter((s) => s.pairs === pairs && s.framesPerSecond > 0);
+    if (ofSize.length === 0) continue;
     const size = Math.round(ofSize.reduce((sum, s) => sum + s.bytesPerFrame, 0) / ofSize.length);
     const top = await ceiling(clients, count, size, seconds, sample);
     ceilings.set(pairs, top);
@@ -424,10 +426,10 @@ async function fanOut(clients: Clients, stepList: string, count: number, seconds
   }
   const share = (s: Step, x: number) => ((100 * x) / ceilings.get(s.pairs)!.framesPerSecond).toFixed(1);
   // Every step against its ceiling, whatever its latency: on a busy machine no step may meet p99 < 20 ms.
-  for (const s of steps) {
+  for (const s of steps.filter((x) => ceilings.has(x.pairs))) {
     out(`step ${s.rate}x${s.pairs}: ${Math.round(s.framesPerSecond)} frames/s = ${share(s, s.framesPerSecond)}% of the ceiling's frames/s (p99 ${s.p99.toFixed(2)} ms, ${s.conflated} conflated)`);
   }
-  const passing = steps.filter((s) => s.p99 < 20 && s.conflated === 0);
+  const passing = steps.filter((s) => s.framesPerSecond > 0 && s.p99 < 20 && s.conflated === 0 && ceilings.has(s.pairs));
   const byFrames = [...passing].sort((a, b) => b.framesPerSecond - a.framesPerSecond)[0];
   const byUpdates = [...passing].sort((a, b) => b.updatesPerSecond - a.updatesPerSecond)[0];
   if (byFrames && byUpdates) {
