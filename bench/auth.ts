@@ -1,8 +1,15 @@
 /**
  * Throughput and latency of the shared auth and rate-limit library on this machine: request
- * verification (HMAC, Ed25519; memory and SQLite stores) and limiter decisions.
+ * verification (HMAC, Ed25519; memory and SQLite stores) and limiter decisions; then the same
+ * with the external stores (stores: external): keys in PostgreSQL, the replay cache and the
+ * limits in Redis.
  * Run: npm run bench:auth   (bounded: a fixed number of operations per case)
- * Targets: HMAC verification p99 <= 200 µs, Ed25519 p99 <= 500 µs, limiter decision p99 <= 50 µs.
+ *   REDIS_URL (default redis://127.0.0.1:6379, keys under a prefix of this run, deleted after) and
+ *   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a database of this run is
+ *   created on that server and dropped after); BENCH_EXTERNAL=0 skips the external cases.
+ * Targets: HMAC verification p99 <= 200 µs, Ed25519 p99 <= 500 µs, limiter decision p99 <= 50 µs;
+ * external: HMAC verification with the Redis replay cache p99 <= 500 µs, a limiter decision
+ * (one round trip) p99 <= 300 µs.
  */
 import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { MemoryApiKeyStore, MemoryReplayCache, RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type ApiKeyStore, type ReplayCache } from '../server/src/auth/index.js';
+import pino from 'pino';
+import pg from 'pg';
+import { DEFAULT_CONFIG } from '../server/src/config/schema.js';
 import { OrderRateLimiter, RequestRateLimiter } from '../server/src/limits/index.js';
+import { REQUEST_POLICIES } from '../server/src/limits/policies.js';
+import { openExternalStores, type ExternalStores } from '../server/src/storage/external-stores.js';
 import { openDatabase } from '../server/src/storage/sqlite.js';
 
 const N = Number(process.env.BENCH_OPS ?? 20_000);
@@ -54,6 +66,44 @@ async function verifierCase(name: string, kind: 'hmac' | 'ed25519', store: ApiKe
   });
 }
 
+/** The same cases against Redis and PostgreSQL (a database of this run, dropped after). */
+async function externalCases(box: SecretBox): Promise<Result[]> {
+  const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const name = `bench_auth_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const prefix = `bench-auth:${process.pid}:`;
+  let stores: ExternalStores | undefined;
+  try {
+    stores = await openExternalStores({
+      ...DEFAULT_CONFIG, stores: 'external', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: prefix, databaseUrl: url.toString(),
+    }, box, pino({ level: 'silent' }));
+    const results: Result[] = [];
+    results.push(await verifierCase('external: verify HMAC, PostgreSQL keys + Redis replay (SET NX PX)', 'hmac', stores.keys, stores.replayCache, 500));
+    const oneBucket = new RequestRateLimiter({ buckets: stores.buckets, policies: REQUEST_POLICIES.filter((p) => p.scope === 'key') });
+    results.push(await measure('external: request-weight decision, one policy (one Redis script)', 300, (i) => oneBucket.consume('getOrder', { ip: '10.0.0.1', keyId: `k${i % 1000}` })));
+    const requests = new RequestRateLimiter({ buckets: stores.buckets });
+    results.push(await measure('external: request-weight decision (key + ip, one script each)', 300, (i) => requests.consume('getOrder', { ip: `10.0.${(i >> 8) & 255}.${i & 255}`, keyId: `k${i % 1000}` })));
+    const orders = new OrderRateLimiter({ windows: stores.windows });
+    results.push(await measure('external: order-rate decision (2 rolling windows, Redis)', 300, (i) => orders.consume(`acc-${i % 5000}`)));
+    return results;
+  } finally {
+    if (stores) {
+      for (let cursor = '0'; ;) {
+        const [next, keys] = await stores.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await stores.redis.del(...keys);
+        if ((cursor = next) === '0') break;
+      }
+      await stores.close();
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
 try {
   const box = new SecretBox(randomBytes(32));
@@ -68,6 +118,7 @@ try {
   results.push(await measure('request-weight decision (key + ip)', 50, (i) => requests.consume('getOrder', { ip: `10.0.${(i >> 8) & 255}.${i & 255}`, keyId: `k${i % 1000}` })));
   const orders = new OrderRateLimiter();
   results.push(await measure('order-rate decision (2 rolling windows)', 50, (i) => orders.consume(`acc-${i % 5000}`)));
+  if (process.env.BENCH_EXTERNAL !== '0') results.push(...await externalCases(box));
 
   console.log(`ops per case: ${N}; node ${process.version}`);
   console.log('| case | ops/s | p50 µs | p99 µs | max µs | p99 target µs | met |');

@@ -4,20 +4,35 @@
  * replay cache sees real traffic). In the same run it measures a bare express 5 JSON server, the
  * ceiling for this stack.
  *
- *   npm run bench:rest [-- --duration 10 --connections 50 --cpu-prof-dir DIR]
+ *   npm run bench:rest [-- --duration 10 --connections 50 --cpu-prof-dir DIR --sections all|embedded|external]
  *
  * With --cpu-prof-dir, the service process writes a V8 CPU profile there when it exits.
+ *
+ * The external section runs signed create-order against the embedded stores and against the
+ * external ones (STORES=external: Redis at REDIS_URL, default redis://127.0.0.1:6379 under a key
+ * prefix of its own; PostgreSQL on the server of DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres, in a database of its own, dropped after), one after
+ * the other in the same run, and measures how many fills per second the history copy into
+ * PostgreSQL sustains (target: keeps up with 10,000 fills/s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import pino from 'pino';
+import type { CoreEvent, OrderView } from '../server/src/core/api.js';
+import { openHistoryStore } from '../server/src/history/index.js';
+import { PostgresHistory } from '../server/src/history/postgres-history.js';
+import { PostgresHistoryProjection } from '../server/src/history/postgres-projection.js';
+import { connectPostgres } from '../server/src/storage/postgres.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, 'cpu-prof-dir': { type: 'string' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, 'cpu-prof-dir': { type: 'string' }, sections: { type: 'string', default: 'all' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
@@ -72,6 +87,11 @@ async function run(name: string, opts: autocannon.Options): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
+  if (values.sections !== 'external') await embedded();
+  if (values.sections !== 'embedded') await external();
+}
+
+async function embedded(): Promise<void> {
   const results: Figures[] = [];
   // 1. The ceiling: bare express 5.
   const bare = await startProcess(['bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
@@ -101,6 +121,99 @@ async function main(): Promise<void> {
     await run(`${label}: signed POST /v1/orders`, svc.placeOrders());
     await run(`${label}: signed GET /v1/balances`, svc.balances());
     await svc.stop();
+  }
+}
+
+/** Removes this run's Redis keys (replay entries and budgets would expire by themselves). */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    for (let cursor = '0'; ;) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      if ((cursor = next) === '0') break;
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A database of this run on the PostgreSQL server of DATABASE_URL; drop() removes it. */
+async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const name = `bench_rest_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Signed create-order with the embedded stores, then with Redis and PostgreSQL; then the history copy's fills/s. */
+async function external(): Promise<void> {
+  process.stdout.write('\nExternal stores (STORES=external) against embedded, in one run:\n');
+  const embeddedSvc = await startBenchService({});
+  const embeddedPlace = await run('embedded: signed POST /v1/orders', embeddedSvc.placeOrders());
+  await embeddedSvc.stop();
+  const database = await benchDatabase();
+  try {
+    const prefix = `bench-rest:${process.pid}:`;
+    const svc = await startBenchService({ STORES: 'external', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, DATABASE_URL: database.url });
+    const externalPlace = await run('external: signed POST /v1/orders', svc.placeOrders());
+    await run('external: signed GET /v1/balances', svc.balances());
+    await svc.stop();
+    await deleteRedisKeys(prefix);
+    process.stdout.write(`\nexternal / embedded create-order = ${((100 * externalPlace.rps) / embeddedPlace.rps).toFixed(1)} %\n`);
+    await historyCopyThroughput(database.url);
+  } finally {
+    await database.drop();
+  }
+}
+
+/**
+ * The history copy into PostgreSQL (postgres-projection.ts, as the service runs it): an embedded
+ * history holding FILLS fills (1,000 orders, each filled many times) is copied from scratch; the
+ * figure is fills per second until PostgreSQL's projected_seq reaches the embedded one.
+ */
+async function historyCopyThroughput(databaseUrl: string): Promise<void> {
+  const FILLS = Number(process.env.BENCH_FILLS ?? 200_000);
+  const local = openHistoryStore(':memory:');
+  const events: CoreEvent[] = [];
+  let seq = 0;
+  const orders: OrderView[] = Array.from({ length: 1000 }, (_, i) => ({
+    orderId: `o${i}`, clientOrderId: `c${i}`, accountId: `acc-${i % 50}`, symbol: 'BTC-USD', side: 'buy', orderType: 'limit', timeInForce: 'GTC',
+    postOnly: false, stp: 'cancel_newest', price: '10', quantity: '1000000', filledQuantity: '0', remainingQuantity: '1000000', filledQuote: '0',
+    status: 'new', createdAt: 1000, updatedAt: 1000,
+  }));
+  for (const order of orders) events.push({ type: 'OrderAccepted', seq: ++seq, ts: 1000, order });
+  for (let i = 0; i < FILLS; i++) {
+    const order = { ...orders[i % orders.length]!, status: 'partially_filled' as const };
+    events.push({ type: 'OrderFilled', seq: ++seq, ts: 2000 + i, order, tradeId: i + 1, price: '10', quantity: '1', liquidity: 'maker', fee: '0.01', feeAsset: 'USD' });
+  }
+  for (let i = 0; i < events.length; i += 10_000) local.project(events.slice(i, i + 10_000));
+  const pool = await connectPostgres(databaseUrl, { schema: 'history_copy_bench', max: 4 });
+  const started = process.hrtime.bigint();
+  const projection = new PostgresHistoryProjection({
+    source: local.changeReader(), target: new PostgresHistory(pool), localSynced: async () => {}, localSeq: () => local.projectedSeq,
+    subscribe: () => () => {}, logger: pino({ level: 'silent' }), syncTimeoutMs: 600_000,
+  });
+  try {
+    await projection.synced();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const rate = Math.round(FILLS / seconds);
+    process.stdout.write(`history copy into PostgreSQL: ${FILLS} fills (+1,000 orders) in ${seconds.toFixed(2)} s = ${rate} fills/s (target >= 10,000: ${rate >= 10_000 ? 'met' : 'MISSED'})\n`);
+  } finally {
+    await projection.close();
+    await pool.end();
+    local.close();
   }
 }
 
