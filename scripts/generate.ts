@@ -17,6 +17,7 @@ import { addCodeSamples } from './codegen/code-samples.js';
 import { writeConfigTable } from './codegen/config-table.js';
 import { writeDocsSite } from './codegen/docs-site.js';
 import { postmanCollection } from './codegen/postman.js';
+import { writeSdkReference } from './codegen/sdk-reference.js';
 import { stripVendorCalls } from './codegen/redoc-offline.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +67,9 @@ async function main(): Promise<void> {
   //    every docs/*.md as HTML) beside the two references.
   writeChangelog(root);
   writeDocsSite(root);
+
+  // The TypeScript SDK's API reference (TypeDoc), served at /docs/sdk/.
+  writeSdkReference(root);
 
   // 7. The README's table of environment variables, from the configuration schema.
   writeConfigTable(root);

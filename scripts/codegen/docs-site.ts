@@ -224,6 +224,7 @@ function landingBody(site: SiteInfo, operations: SpecOperation[]): string {
     { href: guideUrl('quickstart'), title: 'Quickstart', text: 'Your first signed request in five minutes: curl, the TypeScript SDK, or Python.' },
     { href: `${DOCS_BASE}/rest`, title: `REST reference <small>v${escapeHtml(site.restVersion)}</small>`, text: 'Every operation, parameter, schema and error of <code>/v1</code>, from the OpenAPI contract.' },
     { href: `${DOCS_BASE}/websocket`, title: `WebSocket reference <small>v${escapeHtml(site.wsVersion)}</small>`, text: 'Market-data and private streams, order entry over <code>/v1/ws</code>, from the AsyncAPI contract.' },
+    { href: `${DOCS_BASE}/sdk/`, title: 'TypeScript SDK reference', text: 'Every class, method and option of <code>@trading-api/sdk</code>, generated from its declarations.' },
     { href: guideUrl('fix-rules-of-engagement'), title: 'FIX 4.4', text: 'Session settings, logon, the messages we accept and send, and how sequence gaps are handled.' },
     { href: MARKET_URL, title: 'Live market', text: 'The book, trades, depth and candles as the WebSocket API streams them; paste a demo key to trade.' },
   ];

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { HttpMetrics } from '../../observability/metrics.js';
 import { docsRouter } from './docs-site.js';
+import { sdkReferenceRouter } from './sdk-reference.js';
 import { generatedPath } from './spec.js';
 
 /** What /health/ready reports; `ready` false answers 503 so load balancers stop routing here. */
@@ -50,6 +51,7 @@ export function serviceRouter(opts: { metrics: HttpMetrics; readiness: () => Rea
   });
 
   // The hosted docs: landing page, REST and WebSocket references, guides (see docs-site.ts).
+  router.use(sdkReferenceRouter());
   router.use(docsRouter());
   return router;
 }
