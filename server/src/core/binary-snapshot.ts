@@ -282,7 +282,12 @@ export function takeBinarySnapshot(st: CoreState): BinaryCoreSnapshot {
       body.u32(side.levels.length);
       for (const level of side.levels) {
         body.u32(level.count);
-        for (let n = level.head as Order | null; n !== null; n = n.next as Order | null) body.u32(position.get(n)!);
+        for (let n = level.head as Order | null; n !== null; n = n.next as Order | null) {
+          const at = position.get(n);
+          // A booked order that is not live would be a core bug; never write it as some other order.
+          if (at === undefined) throw new Error(`order ${n.id} is in the ${inst.symbol} book but not live`);
+          body.u32(at);
+        }
       }
     }
   }
