@@ -23,7 +23,7 @@ import type { BinaryCoreSnapshot, CancelReason, OrderStatus, OrderType, Side, St
 import { formatFixed } from './fixed.js';
 import { addLive, bookSide } from './lifecycle.js';
 import { Order, type Instrument } from './model.js';
-import { restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
+import { addWaitingStops, restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
 import type { CoreState } from './state.js';
 
 /** Layout 2 adds the stop fields (layout 1 files, which never set those flags, still read). */
@@ -312,12 +312,14 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   const strings = Array.from({ length: input.u32() }, () => input.text());
 
   const live: Order[] = new Array(input.u32());
+  const waiting: Order[] = [];
   for (let i = 0; i < live.length; i++) {
     const o = readOrder(input, strings, st, instruments);
     addLive(st, o);
-    if (o.untriggered) o.inst.stops.add(o);
+    if (o.untriggered) waiting.push(o);
     live[i] = o;
   }
+  addWaitingStops(waiting);
   const finished = input.u32();
   for (let i = 0; i < finished; i++) {
     const o = readOrder(input, strings, st, instruments);

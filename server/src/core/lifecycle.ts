@@ -97,9 +97,11 @@ export function rest(st: CoreState, o: Order): void {
 
 /** Ends a live order without filling its remainder: out of the book, hold released. */
 export function cancelOrder(st: CoreState, o: Order, reason: CancelReason, status: OrderStatus = 'canceled'): void {
-  const level = o.level;
-  if (level !== null) bookSide(o.inst, o.side).remove(o);
-  else if (o.untriggered) o.inst.stops.remove(o);
+  // An untriggered stop's links are in the stop book, not the book.
+  const waiting = o.untriggered;
+  const level = waiting ? null : o.level;
+  if (waiting) o.inst.stops.remove(o);
+  else if (level !== null) bookSide(o.inst, o.side).remove(o);
   o.remaining = 0n;
   o.status = status;
   o.cancelReason = reason;

@@ -224,17 +224,25 @@ export function restoreQuotes(st: CoreState, s: SnapshotState): void {
   if (s.quotes !== undefined) restoreQuoteBook(st, s.quotes);
 }
 
+/** Puts restored untriggered stops back in their stop books, in the time order they were queued in. */
+export function addWaitingStops(waiting: Order[]): void {
+  waiting.sort((a, b) => a.stopTime - b.stopTime);
+  for (const o of waiting) o.inst.stops.add(o);
+}
+
 export function restoreState(snapshot: CoreSnapshot): CoreState {
   if (snapshot.version !== 1) throw new Error(`unsupported core snapshot version ${String(snapshot.version)}`);
   const s = snapshot.state as SnapshotState;
   const st = restoreBase(s);
   const byId = new Map<number, Order>();
+  const waiting: Order[] = [];
   for (const os of s.orders) {
     const o = restoreOrder(st, os);
     addLive(st, o);
-    if (o.untriggered) o.inst.stops.add(o);
+    if (o.untriggered) waiting.push(o);
     byId.set(o.id, o);
   }
+  addWaitingStops(waiting);
   for (const i of s.instruments) {
     const inst = st.instruments.get(i.symbol) as Instrument;
     for (const [sideName, levels] of [['buy', i.bids], ['sell', i.asks]] as const) {
