@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Field } from '../../server/src/gateway/fix/codec.js';
 import { formatUtcTimestamp } from '../../server/src/gateway/fix/time.js';
+import { DEFAULT_CONFIG } from '../../server/src/config/schema.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { signedFetch, type HmacCredentials } from '../helpers/signing.js';
 import { FixClient, type TestKey } from './fix/harness.js';
@@ -31,7 +32,9 @@ let svc: TestService;
 const accounts = new Map<string, HmacCredentials>();
 
 beforeAll(async () => {
-  svc = await startTestService();
+  // Quotes stay firm for 30 s (the longest TTL) here: the flow, not the lapse, is under test, and a busy machine
+  // must not let a quote lapse between request and accept.
+  svc = await startTestService({ config: { rfq: { ...DEFAULT_CONFIG.rfq, defaultTtlMs: 30_000 } } });
   const maker = await svc.createTrader('parity-mm');
   // The book every channel's quotes are priced from: 5 BTC a side.
   for (const [side, price] of [['sell', '25000'], ['buy', '24900']] as const) {

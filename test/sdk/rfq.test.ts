@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, RestClient, WsClient } from '../../sdk/src/index.js';
+import { DEFAULT_CONFIG } from '../../server/src/config/schema.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { startFaultyProxy, type FaultyProxy } from './support/faulty-proxy.js';
 import { GENEROUS_LIMITS } from './support/traders.js';
@@ -15,7 +16,8 @@ let proxy: FaultyProxy;
 let fund: RestClient;
 
 beforeAll(async () => {
-  svc = await startTestService({ config: { limits: GENEROUS_LIMITS } });
+  // Quotes stay firm for 30 s (the longest TTL), so a busy machine cannot let one lapse between request and accept.
+  svc = await startTestService({ config: { limits: GENEROUS_LIMITS, rfq: { ...DEFAULT_CONFIG.rfq, defaultTtlMs: 30_000 } } });
   proxy = await startFaultyProxy(svc.baseUrl);
   const maker = new RestClient({ baseUrl: svc.baseUrl, credentials: await svc.createTrader('sdk-rfq-mm') });
   // The pricer's book: 5 BTC a side, so a buy is quoted at 25025 and a sell at 24875.1 (10 bps).

@@ -28,7 +28,7 @@ const fields = (m: FixMessage, ...tags: number[]): Array<string | undefined> => 
 
 beforeAll(async () => {
   // A dealer gets a generous deadline: the test below answers at once, it never waits it out.
-  svc = await startTestService({ config: { rfq: { ...DEFAULT_CONFIG.rfq, dealerDeadlineMs: 10_000 } } });
+  svc = await startTestService({ config: { rfq: { ...DEFAULT_CONFIG.rfq, dealerDeadlineMs: 10_000, defaultTtlMs: 30_000 } } });
   const maker = await svc.createTrader('fix-mm');
   fund = await svc.createTrader('fix-fund', { USD: '100000', BTC: '1' });
   for (const [side, price] of [['sell', '25000'], ['buy', '24900']] as const) {
@@ -69,10 +69,10 @@ describe('OTC RFQ over FIX', () => {
     expect(fields(quote, 131, 537, 55, 54, 38, 1, 132, 133, 134, 135)).toEqual(['qr-two', '1', 'BTC-USD', undefined, '1', 'fix-fund', '24875.1', '25025', '1', '1']);
     const quoteId = quote.get(117)!;
     expect(quoteId).toMatch(/^\d+$/);
-    // Firm for the default TTL, counted from the request: ValidUntilTime is at most 5 s after the quote's TransactTime.
+    // Firm for the default TTL (30 s here), counted from the request: ValidUntilTime is at most that after the quote's TransactTime.
     const validFor = parseUtcTimestamp(quote.get(62)!)! - parseUtcTimestamp(quote.get(60)!)!;
     expect(validFor).toBeGreaterThan(0);
-    expect(validFor).toBeLessThanOrEqual(5000);
+    expect(validFor).toBeLessThanOrEqual(30_000);
 
     const usdBefore = await balance('USD');
     fix.send('D', acceptOrder('acc-1', quoteId, '1', [[38, '1']]));
