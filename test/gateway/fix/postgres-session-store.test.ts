@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Field, FixMessage } from '../../../server/src/gateway/fix/codec.js';
 import { startFixAcceptor } from '../../../server/src/gateway/fix/acceptor.js';
 import { PostgresFixSessionBackend } from '../../../server/src/gateway/fix/postgres-session-backend.js';
-import { MemorySessionLeases } from '../../../server/src/gateway/fix/session-leases.js';
+import { fixSessionLease, MemorySessionLeases } from '../../../server/src/gateway/fix/session-leases.js';
 import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
 import { connectPostgres, type PostgresPool } from '../../../server/src/storage/postgres.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -61,7 +61,7 @@ describe('FIX session store in PostgreSQL', () => {
     await eventually(async () => expect(await sellerMessages()).toBe(2));
     const again = await FixClient.connect(venue.acceptor.port, 'SELLER');
     again.logon(venue.keys.SELLER!, { seq: 4 });
-    const logon = await again.next('A');
+    const logon = await again.next('A', 10_000);
     const lastSeen = Number(ack.get(34)) + 1; // the Logout after the ack
     expect(Number(logon.get(34))).toBe(lastSeen + 2); // the fill's report was sequenced while logged out
     again.seq = 5;
@@ -96,16 +96,16 @@ describe('FIX session store in PostgreSQL', () => {
       atA.send('5');
       await atA.next('5');
       await atA.waitClosed();
-      // The lease is given back when the connection closes.
-      for (let i = 0; i < 100 && venue.acceptor.sessions.get('MOVER')?.isConnected; i++) await new Promise((r) => setTimeout(r, 10));
+      // Gateway A gives the lease back once its side of the connection has closed; gateway B then holds it.
+      await eventually(async () => expect(await leases.acquire(fixSessionLease('acc-m', 'MOVER'), 'gateway-b', 15_000)).toBe(true));
 
       const atB = await FixClient.connect(gatewayB.port, 'MOVER');
       atB.logon(venue.keys.MOVER!, { seq: 4 });
-      const logon = await atB.next('A');
+      const logon = await atB.next('A', 10_000);
       expect(logon.get(34)).toBe(String(Number(ack.get(34)) + 2));
       atB.seq = 5;
       atB.send('2', [[7, ack.get(34)!], [16, ack.get(34)!]]);
-      const resent = await atB.next('8');
+      const resent = await atB.next('8', 10_000);
       expect(fields(resent, 11, 150, 43, 34)).toEqual([id, '0', 'Y', ack.get(34)]);
       atB.close();
     } finally {
