@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeSample, SAMPLE_LANGUAGES, type SampleLanguage } from '../../scripts/codegen/code-samples.js';
 import { CREDENTIAL_VARIABLES, exampleRequests, pointer, type ExampleRequest } from '../../scripts/codegen/example-flow.js';
 import { startTestService, type TestService } from '../helpers/service.js';
-import { demoMarketQuoted } from './demo-market.js';
+import { demoMarketQuoted } from '../helpers/demo-market.js';
 import { SpecValidator } from './spec-validator.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

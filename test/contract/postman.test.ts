@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleRequests } from '../../scripts/codegen/example-flow.js';
 import { POSTMAN_SCHEMA } from '../../scripts/codegen/postman.js';
 import { startTestService, type TestService } from '../helpers/service.js';
-import { demoMarketQuoted } from './demo-market.js';
+import { demoMarketQuoted } from '../helpers/demo-market.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const spec = JSON.parse(readFileSync(join(ROOT, 'generated/openapi.json'), 'utf8'));

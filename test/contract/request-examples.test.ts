@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_VARIABLES, EXAMPLE_FLOW, exampleRequests, pointer, resolvedPath, type ExampleRequest } from '../../scripts/codegen/example-flow.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { signedFetch } from '../helpers/signing.js';
-import { demoMarketQuoted } from './demo-market.js';
+import { demoMarketQuoted } from '../helpers/demo-market.js';
 import { SpecValidator } from './spec-validator.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

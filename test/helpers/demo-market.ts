@@ -1,5 +1,5 @@
-/** Waiting for the demo market a contract test runs on. */
-import { eventually } from '../helpers/eventually.js';
+/** Waiting for the demo market that contract, demo and SDK tests run on. */
+import { eventually } from './eventually.js';
 
 /** Waits until the demo market maker quotes both sides of `symbol`, so prices have a band to fall in. */
 export async function demoMarketQuoted(baseUrl: string, symbol = 'BTC-USD'): Promise<void> {
