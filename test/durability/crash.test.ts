@@ -19,6 +19,8 @@ import { DEPOSITS, FEE_ACCOUNT, random, runClient, setupCommands, SYMBOLS, TRADE
 const newDir = tempDirs('crash');
 const ALL_ACCOUNTS = [...TRADERS, FEE_ACCOUNT];
 const CLIENTS = 4;
+/** Commands every run has acknowledged before its kill, so every restart has something to lose. */
+const MIN_ACKED_PER_RUN = 50;
 
 /** Exact sum of decimal strings (the test must not use floating point on money either). */
 function sumDecimals(values: string[]): string {
@@ -106,7 +108,10 @@ async function crashLoop(iterations: number, seed: number, snapshotEvery: number
       const clients = [client, ...(await Promise.all(Array.from({ length: CLIENTS - 1 }, () => HarnessClient.connect(socket))))];
       let stopped = false;
       const flows = clients.map((c, k) => runClient(c, seed * 100 + iteration * CLIENTS + k, [TRADERS[2 * k]!, TRADERS[2 * k + 1]!], acked, () => stopped));
+      // The kill comes at a random moment, but only once this run has done real work: a count of
+      // acknowledged commands, not a time, so a busy machine makes the run longer, not emptier.
       await new Promise((resolve) => setTimeout(resolve, 100 + rnd() * 300));
+      await eventually(() => expect(acked.length).toBeGreaterThan(MIN_ACKED_PER_RUN), { timeoutMs: 60_000, intervalMs: 10 });
       // With frequent snapshots, the second run is not killed before it has written one (the
       // replica thread starts slowly on a busy machine): later restarts then start from a snapshot.
       if (snapshotEvery < 1000 && iteration === 1) {
@@ -129,7 +134,7 @@ async function crashLoop(iterations: number, seed: number, snapshotEvery: number
     await server.exited;
   }
   // The runs must have done real work for the checks to mean anything.
-  expect(totalAcked).toBeGreaterThan(iterations * 50);
+  expect(totalAcked).toBeGreaterThan(iterations * MIN_ACKED_PER_RUN);
   expect(replay.records.length).toBeGreaterThan(totalAcked);
   // With a small snapshot interval, restarts really did start from snapshots.
   expect(readdirSync(join(dataDir, 'snapshots')).length > 0).toBe(snapshotEvery < 1000);
@@ -141,6 +146,6 @@ describe('crash recovery under SIGKILL (20 kills in all)', () => {
   for (const [k, snapshotEvery, label] of [[0, 300, 'frequent snapshots'], [1, 1_000_000, 'whole-journal replay'], [2, 300, 'frequent snapshots'], [3, 1_000_000, 'whole-journal replay']] as const) {
     it(`loses no acknowledged command over 5 kills, ${label} (seed ${seed + k}; rerun with CRASH_SEED=${seed})`, async () => {
       await crashLoop(5, seed + k, snapshotEvery);
-    }, 120_000); // generous: a machine with every core busy runs five kill-and-restart rounds slowly
+    }, 300_000); // a bound for a hung test: five server starts and whole-journal checks take minutes with every core busy
   }
 });
