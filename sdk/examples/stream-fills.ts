@@ -1,12 +1,16 @@
 /**
  * Streams the account's fills over the WebSocket (signed login) for a while. After a reconnect it
  * backfills the fills it missed from REST, so none is lost or printed twice. With `--cross` it
- * first takes a little liquidity itself, so there is a fill to see.
+ * first takes a little liquidity itself, so there is a fill to see, and listens until it has seen
+ * those fills even if they arrive after the duration.
  *
  *   npx tsx sdk/examples/stream-fills.ts --duration-ms=15000 --cross
  */
 import { RestClient, WsClient, type Fill } from '../src/index.js';
 import { baseUrl, durationMs, flag, loadCredentials, minimumQuantity, run, sleep, symbol } from './shared.js';
+
+/** How long past the duration to wait for the fills of `--cross`, which should arrive within milliseconds. */
+const OWN_FILLS_GRACE_MS = 30_000;
 
 run(async () => {
   const duration = durationMs();
@@ -15,11 +19,15 @@ run(async () => {
   const ws = new WsClient({ baseUrl, signer: rest.signer! });
 
   const printed = new Set<string>();
+  const keyOf = (fill: Fill) => `${fill.symbol}:${fill.tradeId}:${fill.orderId}`;
+  /** Fills this run caused itself, and a signal once every one of them has been printed. */
+  let own: { keys: string[]; seen: () => void } | undefined;
   let lastTs = Date.now();
   const print = (fill: Fill) => {
-    const key = `${fill.symbol}:${fill.tradeId}:${fill.orderId}`;
+    const key = keyOf(fill);
     if (printed.has(key)) return;
     printed.add(key);
+    if (own?.keys.every((k) => printed.has(k))) own.seen();
     lastTs = Math.max(lastTs, fill.ts);
     console.log(`fill ${fill.symbol} trade ${fill.tradeId} ${fill.side} ${fill.quantity} @ ${fill.price} fee ${fill.fee} ${fill.feeAsset} (${fill.liquidity}, seq ${fill.seq})`);
   };
@@ -34,6 +42,7 @@ run(async () => {
     })().catch((err: unknown) => console.error(`backfill failed: ${String(err)}`));
   });
 
+  let ownFillsSeen = Promise.resolve();
   const sub = await ws.subscribe({ channel: 'fills' });
   console.log(`streaming fills after seq ${sub.seq} for ${duration} ms`);
 
@@ -45,9 +54,14 @@ run(async () => {
     const quantity = minimumQuantity(rules, ask.price);
     const taken = await rest.placeOrder({ symbol, side: 'buy', type: 'limit', price: ask.price, quantity, timeInForce: 'IOC' });
     console.log(`took ${taken.order.filledQuantity} ${symbol} @ ${ask.price} (${taken.fills.length} fills)`);
+    const keys = taken.fills.map(keyOf);
+    ownFillsSeen = new Promise<void>((seen) => (own = { keys, seen }));
+    if (keys.every((k) => printed.has(k))) own!.seen();
   }
 
   await sleep(duration);
+  // The stream may deliver our own fills after the REST reply; a busy host can delay them past the duration.
+  await Promise.race([ownFillsSeen, sleep(OWN_FILLS_GRACE_MS)]);
   await ws.close();
   console.log(`received ${printed.size} fills`);
 });

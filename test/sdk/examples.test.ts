@@ -7,9 +7,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDecimal, RestClient } from '../../sdk/src/index.js';
+import { demoMarketQuoted } from '../helpers/demo-market.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../sdk/examples/', import.meta.url));
+/** Below the hook's time limit (vitest.config.ts), so a hung example fails with its output. */
+const HUNG_EXAMPLE_MS = 120_000;
 
 let svc: TestService;
 let demo: RestClient;
@@ -26,8 +29,9 @@ function runExample(name: string, args: string[] = [], env: Record<string, strin
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // A generous cap: the examples bound their own run time; this only stops a hung one.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // Only stops a hung example, so the hook can still report its output: the examples bound their
+    // own run time from when they are connected, but four tsx start-ups at once take a while on a busy machine.
+    const timer = setTimeout(() => child.kill('SIGKILL'), HUNG_EXAMPLE_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -50,6 +54,8 @@ beforeAll(async () => {
   // and the demo account's cross in stream-fills never meet in self-trade prevention.
   const maker = await svc.createTrader('example-maker');
   makerAccount = new RestClient({ baseUrl: svc.baseUrl, credentials: maker });
+  // stream-fills takes an ask and market-maker quotes around the mid: both need the bot's quotes.
+  await demoMarketQuoted(svc.baseUrl);
   const [placeAndCancel, streamFills, bookMirror, marketMaker] = await Promise.all([
     runExample('place-and-cancel.ts'),
     runExample('stream-fills.ts', ['--duration-ms=2500', '--cross']),
@@ -57,7 +63,7 @@ beforeAll(async () => {
     runExample('market-maker.ts', [], { DURATION_MS: '3000', API_KEY: maker.keyId, API_SECRET: maker.secret }),
   ]);
   runs = { placeAndCancel: placeAndCancel!, streamFills: streamFills!, bookMirror: bookMirror!, marketMaker: marketMaker! };
-}, 60_000);
+});
 
 afterAll(async () => {
   await svc?.stop();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     symlinkSync(join(ROOT, 'node_modules', dep), join(work, 'consumer/node_modules', dep));
   }
   svc = await startTestService();
-}, 60_000);
+}); // no time limit of its own: the whole SDK build takes long with every core busy (vitest.config.ts bounds a hung hook)
 
 afterAll(async () => {
   await svc?.stop();
