@@ -6,10 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Field, FixMessage } from '../../../server/src/gateway/fix/codec.js';
 import { formatUtcTimestamp } from '../../../server/src/gateway/fix/time.js';
+import { eventually } from '../../helpers/eventually.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 import { FixClient, loggedOn, startVenue, type TestVenue } from './harness.js';
 
 const ts = (offsetMs = 0): string => formatUtcTimestamp(Date.now() + offsetMs);
 let venue: TestVenue;
+// The core's time: it follows the real clock, and a test moves it past a GTD order's expiry instead of sleeping.
+const coreClock = new ManualClock(Date.now(), true);
 let ids = 0;
 const clOrdId = (): string => `O${++ids}`;
 
@@ -17,6 +21,7 @@ beforeAll(async () => {
   venue = await startVenue({
     clients: { BUYER: 'acc-b', SELLER: 'acc-s', DROP: 'acc-b', COD: 'acc-c', OTHER: 'acc-c', DROPS: 'acc-s' },
     acceptor: { sessions: { DROP: { dropCopy: true }, DROPS: { dropCopy: true }, COD: { cancelOnDisconnect: true } } },
+    sequencerClock: coreClock,
   });
 });
 afterAll(async () => venue.close());
@@ -92,9 +97,10 @@ describe('NewOrderSingle', () => {
     const canceled = await c.next('8');
     expect(fields(canceled, 11, 150, 39, 151)).toEqual([ioc, '4', '4', '0']);
     const gtd = clOrdId();
-    c.send('D', newOrder(gtd, '1', '1', '1', [[59, '6'], [126, ts(300)]]));
+    // A minute ahead, so the order is live however long it takes to arrive; then the core's time passes it.
+    c.send('D', newOrder(gtd, '1', '1', '1', [[59, '6'], [126, formatUtcTimestamp(coreClock.now() + 60_000)]]));
     expect((await c.next('8')).get(150)).toBe('0');
-    await new Promise((r) => setTimeout(r, 400));
+    coreClock.advance(60_000);
     await venue.bus.submit({ type: 'ExpireOrders' });
     const expired = await c.next('8');
     expect(fields(expired, 11, 150, 39)).toEqual([gtd, 'C', 'C']);
@@ -216,8 +222,7 @@ describe('cancel-on-disconnect and resend', () => {
     const ack = await c.next('8');
     await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-c', symbol: 'BTC-USD', clientOrderId: 'rest-c', side: 'buy', orderType: 'limit', price: '2', quantity: '1', timeInForce: 'GTC' });
     c.close();
-    for (let i = 0; i < 50 && venue.bus.core.order('acc-c', { orderId: ack.get(37)! })?.status === 'new'; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(venue.bus.core.order('acc-c', { orderId: ack.get(37)! })?.status).toBe('canceled');
+    await eventually(() => expect(venue.bus.core.order('acc-c', { orderId: ack.get(37)! })?.status).toBe('canceled'));
     expect(venue.bus.core.order('acc-c', { clientOrderId: 'rest-c' })?.status).toBe('new');
   });
 

@@ -17,11 +17,15 @@ import { openHistoryStore } from '../../../server/src/history/index.js';
 import { configuredOrderPolicies, OrderRateLimiter } from '../../../server/src/limits/index.js';
 import { OrderEntry } from '../../../server/src/order-entry/order-entry.js';
 import { createInMemorySequencer } from '../../../server/src/sequencer/in-memory.js';
+import type { Clock } from '../../../server/src/sequencer/clock.js';
 import { MemoryIdempotencyStore } from '../../../server/src/storage/idempotency-store.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { CommandBus } from '../../../server/src/sequencer/api.js';
 
 export const EXCH = 'EXCH';
 const silent = pino({ level: 'silent' });
+/** How long a test waits for a message or a close before calling it lost: a limit for a hung peer, not a measure of speed. */
+const SIGNAL_TIMEOUT_MS = 30_000;
 
 export const MARKET_SETUP: Command[] = [
   { type: 'AddAsset', spec: { asset: 'BTC', decimals: 8 } },
@@ -66,10 +70,12 @@ export interface VenueOptions {
   orderLimits?: { ordersPerSecond: number; ordersPer10Seconds: number };
   /** The clock of the order-rate budgets and order entry. */
   now?: () => number;
+  /** The sequencer's clock, which stamps commands: GTD expiry is measured on it (default: the system clock). */
+  sequencerClock?: Clock;
 }
 
 export async function startVenue(opts: VenueOptions = {}): Promise<TestVenue> {
-  const bus = createInMemorySequencer(createCore(), undefined, silent);
+  const bus = createInMemorySequencer(createCore(), opts.sequencerClock, silent);
   // Finished orders leave the core; like the service, the venue finds them in a history projection.
   const history = openHistoryStore(':memory:');
   bus.onEvents((events) => history.project(events));
@@ -182,8 +188,11 @@ export class FixClient {
     return this.send('A', body, { seq, sendingTime });
   }
 
-  /** Waits for the next unread message (optionally of a type), failing after timeoutMs. */
-  async next(msgType?: string, timeoutMs = 3000): Promise<FixMessage> {
+  /**
+   * Waits for the next unread message (optionally of a type), failing after timeoutMs: a bound for
+   * a message that never comes, generous because a busy machine delays the ones that do.
+   */
+  async next(msgType?: string, timeoutMs = SIGNAL_TIMEOUT_MS): Promise<FixMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       while (this.cursor < this.received.length) {
@@ -207,7 +216,7 @@ export class FixClient {
     if (this.received.length !== before) throw new Error(`unexpected ${this.received.slice(before).map((m) => m.msgType).join(',')}`);
   }
 
-  async waitClosed(timeoutMs = 3000): Promise<void> {
+  async waitClosed(timeoutMs = SIGNAL_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error('connection still open');
@@ -226,7 +235,9 @@ export class FixClient {
 /** Connects and logs on, consuming the Logon reply. */
 export async function loggedOn(venue: TestVenue, sender = 'CLIENT', o: Parameters<FixClient['logon']>[1] = {}): Promise<FixClient> {
   // A previous connection of the same session may still be closing on the acceptor's side.
-  for (let i = 0; i < 100 && venue.acceptor.sessions.get(sender)?.isConnected; i++) await new Promise((r) => setTimeout(r, 10));
+  await eventually(() => {
+    if (venue.acceptor.sessions.get(sender)?.isConnected) throw new Error(`session ${sender} is still connected`);
+  });
   const client = await FixClient.connect(venue.acceptor.port, sender);
   client.logon(venue.keys[sender]!, o);
   client.seq = (o.seq ?? 1) + 1;

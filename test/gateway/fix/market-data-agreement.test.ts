@@ -53,7 +53,7 @@ beforeAll(async () => {
     wsStates.set(book.bookSeq, book.levels());
   });
   await ws.ok('subscribe', { channel: 'book', symbol: 'BTC-USD', depth: DEPTH });
-}, 60_000);
+});
 
 afterAll(async () => {
   fix?.close();
