@@ -97,20 +97,20 @@ describe('signing examples in docs/authentication.md', () => {
     const [cmd, args] = runners[lang](file);
     const { stdout } = await run(cmd, [...args], {
       cwd: dir,
-      timeout: 15_000,
+      timeout: 100_000,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, NO_PROXY: '*', BASE_URL: baseUrl, ...env },
     });
     expect(stdout).toContain('200');
     expect(stdout).toContain(`"keyId":"${keyId}"`);
     expect(stdout).toContain('"accountId":"docs"');
-  }, 20_000);
+  });
 
   it('an example signed with the wrong secret is refused, so the check above can fail', async () => {
     const { env } = await credentials('hmac');
     const file = join(dir, 'wrong.sh');
     writeFileSync(file, example('sh-hmac'));
-    const { stdout } = await run('bash', [file], { cwd: dir, timeout: 15_000, env: { PATH: process.env.PATH ?? '', BASE_URL: baseUrl, ...env, API_SECRET: 'A'.repeat(43) } });
+    const { stdout } = await run('bash', [file], { cwd: dir, timeout: 100_000, env: { PATH: process.env.PATH ?? '', BASE_URL: baseUrl, ...env, API_SECRET: 'A'.repeat(43) } });
     expect(stdout).toContain('AUTH_INVALID');
     expect(stdout).toContain('401');
-  }, 20_000);
+  });
 });

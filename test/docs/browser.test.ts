@@ -110,7 +110,7 @@ describe('the docs site in Chromium', () => {
     const section = page.locator('[data-section-id$="/placeorder"]', { has: heading });
     await expect(section.innerText()).resolves.toMatch(/POST\s+\/v1\/orders/);
     await page.close();
-  }, 60_000);
+  });
 
   it('the WebSocket reference renders every operation of the AsyncAPI document', async () => {
     const page = await open('/docs/websocket');

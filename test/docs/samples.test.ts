@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoMarketQuoted } from '../helpers/demo-market.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { docsSamples, extractSamples, type Sample } from './samples.js';
 
@@ -24,16 +25,6 @@ const samples = docsSamples(join(ROOT, 'docs'));
  * the sample is run unchanged except that its import points at the source.
  */
 const LOCAL_PACKAGES: Record<string, string> = { '@trading-api/sdk': join(ROOT, 'sdk/src/index.ts') };
-
-/** Waits (boundedly) until the demo market maker has quoted both sides of `symbol`. */
-async function marketIsQuoted(baseUrl: string, symbol: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const book = (await (await fetch(`${baseUrl}/v1/instruments/${symbol}/book?depth=1`)).json()) as { bids: unknown[]; asks: unknown[] };
-    if (book.bids.length > 0 && book.asks.length > 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the demo market maker never quoted ${symbol}`);
-}
 
 interface Outcome { code: number | null; stdout: string; stderr: string }
 
@@ -60,7 +51,8 @@ function runSample(sample: Sample, dir: string, env: Record<string, string>): Pr
     args = ['-eo', 'pipefail', file];
   }
   return new Promise((done) => {
-    execFile(command, args, { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+    // The limit only stops a hung sample (a tsx or python start-up takes seconds on a busy machine).
+    execFile(command, args, { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env }, timeout: 100_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
       done({ code, stdout, stderr });
     });
@@ -103,7 +95,7 @@ describe('every marked sample in docs/*.md runs against a live server', () => {
     // two-sided, so samples price their orders from the live book, inside the price band.
     svc = await startTestService({ demoBot: true });
     dir = mkdtempSync(join(tmpdir(), 'docs-samples-'));
-    await marketIsQuoted(svc.baseUrl, 'BTC-USD');
+    await demoMarketQuoted(svc.baseUrl, 'BTC-USD');
   });
   afterAll(async () => {
     await svc?.stop();

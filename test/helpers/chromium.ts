@@ -50,7 +50,7 @@ export async function launchChromium(baseUrl: string, viewport = { width: 1280, 
         if (m.type() === 'error') consoleErrors.push({ text: m.text(), page: page.url() });
       });
       page.on('pageerror', (err) => consoleErrors.push({ text: err.message, page: page.url() }));
-      page.setDefaultTimeout(30_000);
+      page.setDefaultTimeout(60_000); // a bound for a page that never answers; Chromium is slow with every core busy
       const response = await page.goto(baseUrl + path, { waitUntil: 'load' });
       if (response?.status() !== 200) throw new Error(`${path}: HTTP ${response?.status()}`);
       return page;

@@ -3,7 +3,7 @@
  * The default time is generous: on a loaded machine a passing test may need it, and only a
  * failing one waits it out.
  */
-export async function eventually<T>(fn: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function eventually<T>(fn: () => T | Promise<T>, { timeoutMs = 30_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -48,7 +48,7 @@ export async function startRedisServer(): Promise<TestRedisServer> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     await eventually(async () => {
       if (!(await answers(port))) throw new Error(`redis-server on ${port} does not answer yet`);
-    }, { timeoutMs: 10_000 });
+    });
   };
   const kill = async () => {
     const running = child;

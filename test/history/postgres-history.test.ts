@@ -184,7 +184,7 @@ describe('PostgreSQL history', () => {
       await expect(target.listFills(ACCOUNTS[0]!)).rejects.toMatchObject({ status: 503 });
 
       await admin.query(`ALTER DATABASE ${database.name} WITH ALLOW_CONNECTIONS true`);
-      await eventually(() => expect(projection.status()).toEqual({ ok: true, seq: local.projectedSeq }), { timeoutMs: 10_000 });
+      await eventually(() => expect(projection.status()).toEqual({ ok: true, seq: local.projectedSeq }));
       await projection.synced();
       expect(await everything(target, 50, events)).toEqual(await everything(local, 50, events));
     } finally {

@@ -67,7 +67,7 @@ describe('a running service\'s log', () => {
     expect(ready?.demoCredentials).toBe(`${svc.dataDir}/demo-credentials.json`);
     for (const path of ['/health/live', '/health/ready', '/metrics', '/v1/time']) await (await fetch(svc.baseUrl + path)).text();
     const logged = () => lines.filter((l) => l.msg === 'request').map((l) => l.path);
-    await eventually(() => expect(logged()).toContain('/v1/time'), { timeoutMs: 5_000, intervalMs: 20 });
+    await eventually(() => expect(logged()).toContain('/v1/time'), { timeoutMs: 30_000, intervalMs: 20 });
     expect(logged()).toEqual(['/v1/time']);
   });
 });

@@ -43,7 +43,7 @@ beforeAll(async () => {
   await once(receiver, 'listening');
   const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   svc = await startServiceProcess({ REST_WORKERS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'trading-api-under-test', OTEL_BSP_SCHEDULE_DELAY: '100' });
-}, 90_000);
+});
 
 afterAll(async () => {
   svc?.child.kill('SIGTERM');
@@ -63,7 +63,7 @@ describe('OTLP/HTTP export', () => {
       const spans = received.filter((s) => s.traceId === root!.traceId);
       expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['REST worker call placeOrder', 'order_entry.place', 'sequencer.submit', 'sequencer.apply', 'journal.commit']));
       return { root: root!, spans };
-    }, { timeoutMs: 15_000, intervalMs: 100 });
+    }, { timeoutMs: 60_000, intervalMs: 100 });
 
     // The core's handler-call span is the child of the worker's request span: the context crossed the IPC channel.
     const call = trace.spans.find((s) => s.name === 'REST worker call placeOrder')!;

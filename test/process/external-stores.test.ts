@@ -44,7 +44,7 @@ beforeAll(async () => {
   await admin.connect();
   svc = await startTestService({ config: { stores: 'external', redisUrl: redis.url, redisKeyPrefix: 'svc:', databaseUrl: database.url, fix: { ...DEFAULT_CONFIG.fix, enabled: true, port: 0 } } });
   trader = await svc.createTrader('ext-1', undefined, ['read', 'trade'], { fixSenderCompId: 'EXT1' });
-}, 60_000);
+});
 
 afterAll(async () => {
   await svc?.stop();
@@ -99,7 +99,7 @@ describe('stores: external', () => {
     } finally {
       await redis.restart();
     }
-    await eventually(async () => expect((await ready()).status).toBe('ready'), { timeoutMs: 15_000 });
+    await eventually(async () => expect((await ready()).status).toBe('ready'));
     expect((await signedFetch(svc.baseUrl, trader, 'GET', '/v1/account')).status).toBe(200);
   });
 
@@ -127,7 +127,7 @@ describe('stores: external', () => {
       const res = await signedFetch(svc.baseUrl, trader, 'GET', '/v1/orders');
       expect(res.status).toBe(200);
       expect(res.body.data.map((o: { orderId: string }) => o.orderId)).toEqual([...placedMeanwhile].reverse().concat(before.body.data.map((o: { orderId: string }) => o.orderId)));
-    }, { timeoutMs: 15_000 });
+    });
     expect((await ready()).checks.history).toEqual({ ok: true });
   });
 });

@@ -48,7 +48,8 @@ describe('the real process', () => {
     });
     const lines = createInterface({ input: child.stdout! });
     port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('service did not start')), 20_000);
+      // A bound for a service that never starts, below the hook's; tsx start-up is slow on a busy machine.
+      const timer = setTimeout(() => reject(new Error('service did not start')), 120_000);
       lines.on('line', (line) => {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logLines.push(entry);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientMessage, ServerMessage, Welcome } from '../../generated/asyncapi.js';
 import { bookChecksum, ConnectionError, WsClient, type WebSocketLike } from '../../sdk/src/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const WELCOME: Welcome = {
   type: 'welcome', connectionId: 'c-test', serverTime: Date.now(),
@@ -55,16 +56,13 @@ class ScriptedSocket implements WebSocketLike {
 
 function newClient(): WsClient {
   ScriptedSocket.sockets = [];
-  return new WsClient({ url: 'ws://scripted/v1/ws', WebSocket: ScriptedSocket, reconnect: { baseMs: 5, maxMs: 10 }, requestTimeoutMs: 1_000 });
+  // No test here waits for a request to time out: the limit only ends a script that never answers.
+  return new WsClient({ url: 'ws://scripted/v1/ws', WebSocket: ScriptedSocket, reconnect: { baseMs: 5, maxMs: 10 }, requestTimeoutMs: 30_000 });
 }
 
-const until = async (check: () => boolean) => {
-  const deadline = Date.now() + 2_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+const until = (check: () => boolean) => eventually(() => {
+  if (!check()) throw new Error('condition not reached');
+}, { intervalMs: 2 });
 
 describe('WsClient with a scripted server', () => {
   it('matches replies to requests by id, whatever order they come in', async () => {

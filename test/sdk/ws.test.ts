@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderUpdate } from '../../generated/asyncapi.js';
 import { ApiError, ConnectionError, RestClient, ServerClock, WsClient, type LocalOrderBook, type WsEvents } from '../../sdk/src/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { createEd25519Trader, GENEROUS_LIMITS } from './support/traders.js';
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 /** Resolves with the first event of `name` that satisfies `match`. */
-function nextEvent<E extends keyof WsEvents>(client: WsClient, name: E, match: (payload: WsEvents[E]) => boolean = () => true, timeoutMs = 10_000): Promise<WsEvents[E]> {
+function nextEvent<E extends keyof WsEvents>(client: WsClient, name: E, match: (payload: WsEvents[E]) => boolean = () => true, timeoutMs = 30_000): Promise<WsEvents[E]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -56,8 +57,10 @@ function nextEvent<E extends keyof WsEvents>(client: WsClient, name: E, match: (
 /** Waits until the local book reflects at least `seq`, then compares it with REST's top levels. */
 async function expectMirrorEqualsRest(book: LocalOrderBook, rest: RestClient): Promise<void> {
   const restBook = await rest.getOrderBook(book.symbol, book.depth);
-  const deadline = Date.now() + 5_000;
-  while ((!book.synced || book.seq < restBook.seq) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await eventually(() => {
+    expect(book.synced).toBe(true);
+    expect(book.seq).toBeGreaterThanOrEqual(restBook.seq);
+  }, { timeoutMs: 30_000, intervalMs: 10 });
   const levels = (side: { price: string; quantity: string }[]) => side.map((l) => [l.price, l.quantity]);
   expect(book.synced).toBe(true);
   expect({ bids: book.bids, asks: book.asks }).toEqual({ bids: levels(restBook.bids), asks: levels(restBook.asks) });

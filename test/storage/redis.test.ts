@@ -57,7 +57,7 @@ describe('a store while Redis goes away and comes back', () => {
 
     await server.restart();
     // The restarted server is empty (no persistence): a fresh bucket, taken again.
-    await eventually(async () => expect((await buckets.take('k', 2, shape, 0)).taken).toBe(true), { timeoutMs: 10_000 });
+    await eventually(async () => expect((await buckets.take('k', 2, shape, 0)).taken).toBe(true));
     expect(await replay.remember('ak', 'sig', Date.now() + 1000, Date.now())).toBe('fresh');
   });
 });

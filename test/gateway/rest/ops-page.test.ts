@@ -23,7 +23,7 @@ beforeAll(async () => {
   svc = await startTestService();
   browser = await launchChromium(svc.baseUrl);
   page = await browser.context.newPage();
-}, 60_000);
+});
 
 afterAll(async () => {
   fix?.close();
@@ -54,7 +54,7 @@ describe('the operator status page', () => {
     await page.fill('#key-id', svc.operator.keyId);
     await page.fill('#secret', svc.operator.secret);
     await page.click('button[type=submit]');
-    await page.waitForSelector('#status:not([hidden])', { timeout: 15_000 });
+    await page.waitForSelector('#status:not([hidden])', { timeout: 60_000 });
 
     expect(await page.textContent('#ready')).toBe('ready');
     const checks = await page.$$eval('#checks tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
@@ -66,7 +66,7 @@ describe('the operator status page', () => {
     const rejects = await page.$$eval('#rejects tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent)));
     expect(rejects).toContainEqual(['rest', 'PlaceOrder', 'PRICE_OFF_TICK', 'ops-alice']);
     expect(await page.isHidden('#error')).toBe(true);
-  }, 60_000);
+  });
 
   it('says so when the key is not an operator key', async () => {
     const trader = await svc.createTrader('ops-bob');
@@ -75,7 +75,7 @@ describe('the operator status page', () => {
     await page.fill('#key-id', trader.keyId);
     await page.fill('#secret', trader.secret);
     await page.click('button[type=submit]');
-    await page.waitForSelector('#error:not([hidden])', { timeout: 15_000 });
+    await page.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
     expect(await page.textContent('#error')).toContain('AUTH_SCOPE_MISSING');
-  }, 60_000);
+  });
 });

@@ -96,7 +96,7 @@ export class WsTestClient {
   }
 
   /** Sends a request and resolves with its reply or error frame. */
-  async request(op: string, args?: unknown, timeoutMs = 5000): Promise<Frame> {
+  async request(op: string, args?: unknown, timeoutMs = 30_000): Promise<Frame> {
     const id = this.#nextId++;
     const start = this.frames.length;
     this.send({ id, op, ...(args !== undefined && { args }) });
@@ -114,8 +114,8 @@ export class WsTestClient {
     return this.request('login', loginRequest(creds, opts));
   }
 
-  /** The first frame at index >= `from` that matches, waiting up to `timeoutMs` for it. */
-  async waitFor(match: (f: Frame) => boolean, { from = 0, timeoutMs = 5000 }: { from?: number; timeoutMs?: number } = {}): Promise<Frame> {
+  /** The first frame at index >= `from` that matches, waiting up to `timeoutMs` for it (generous: a bound for a frame that never comes). */
+  async waitFor(match: (f: Frame) => boolean, { from = 0, timeoutMs = 30_000 }: { from?: number; timeoutMs?: number } = {}): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     let scanned = from;
     for (;;) {

@@ -33,7 +33,7 @@ let traders: Trader[];
 function runExample(name: string, env: Record<string, string>) {
   const file = join(dir, `${name}.ts`);
   writeFileSync(file, example(name));
-  return run(join(ROOT, 'node_modules/.bin/tsx'), [file], { env: { ...process.env, WS_URL: h.url, ...env }, timeout: 15_000 });
+  return run(join(ROOT, 'node_modules/.bin/tsx'), [file], { env: { ...process.env, WS_URL: h.url, ...env }, timeout: 100_000 }); // only stops a hung example
 }
 
 /** The best bid of the demo book, once the market maker has quoted it. */
@@ -43,7 +43,7 @@ async function bestBid(baseUrl: string, symbol: string): Promise<string> {
     const book = (await (await fetch(`${baseUrl}/v1/instruments/${symbol}/book?depth=1`)).json()) as { bids: { price: string }[] };
     expect(book.bids.length).toBeGreaterThan(0);
     bid = book.bids[0]!.price;
-  }, { timeoutMs: 10_000, intervalMs: 100 });
+  }, { timeoutMs: 60_000, intervalMs: 100 });
   return bid!;
 }
 

@@ -135,7 +135,7 @@ describe('heartbeats', () => {
     const witness = await connect();
     await witness.login(traders[3]!);
     await witness.ok('subscribe', { channel: 'fills' });
-    await witness.waitFor((f) => f.type === 'heartbeat', { from: witness.frames.length, timeoutMs: 10_000 });
+    await witness.waitFor((f) => f.type === 'heartbeat', { from: witness.frames.length });
     await c.ok('ping');
     expect(c.frames.slice(quiet).filter((f) => f.type === 'heartbeat')).toEqual([]);
 
@@ -144,7 +144,7 @@ describe('heartbeats', () => {
     await trade(h.url, traders.slice(1), 10, 21);
     const latest = events.at(-1)!.seq;
     const from = c.frames.length;
-    const beat = await c.waitFor((f) => f.type === 'heartbeat' && f.seq === latest, { from, timeoutMs: 10_000 });
+    const beat = await c.waitFor((f) => f.type === 'heartbeat' && f.seq === latest, { from });
     expect(beat.serverTime).toBeGreaterThanOrEqual(tradedFrom);
     expect(beat.serverTime).toBeLessThanOrEqual(Date.now());
   });

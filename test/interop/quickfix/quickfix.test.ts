@@ -47,7 +47,7 @@ beforeAll(async () => {
   // Resting liquidity from another account for the initiator's aggressive order.
   const placed = await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-mm', symbol: 'BTC-USD', clientOrderId: 'mm-1', side: 'sell', orderType: 'limit', price: '100', quantity: '1', timeInForce: 'GTC' });
   expect(placed.ok).toBe(true);
-}, 60_000);
+}); // vitest.config.ts bounds the hook: compiling against QuickFIX takes long with every core busy
 
 afterAll(async () => {
   await tlsAcceptor?.close();

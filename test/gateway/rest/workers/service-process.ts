@@ -86,7 +86,8 @@ export async function startServiceProcess(env: Record<string, string>, configYam
       }
     }
   });
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> => {
+  // Bounds for a line that never comes: a worker forked on a busy machine takes a while to load.
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> => {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -99,7 +100,7 @@ export async function startServiceProcess(env: Record<string, string>, configYam
     });
   };
 
-  const workersListening = await waitForLog((l) => l.msg === 'REST workers listening', 60_000);
+  const workersListening = await waitForLog((l) => l.msg === 'REST workers listening', 150_000);
   // Each worker's own line may reach the shared stdout after the core's summary.
   const started = new Set<unknown>();
   while (started.size < Number(env.REST_WORKERS)) {

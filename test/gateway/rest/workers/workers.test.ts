@@ -52,7 +52,7 @@ describe.each(['embedded', 'external'] as const)('REST_WORKERS=2, stores: %s', (
       env = { STORES: 'external', REDIS_URL: redis.url, DATABASE_URL: database.url };
     }
     svc = await startServiceProcess({ REST_WORKERS: '2', REST_WORKERS_PORT: '0', ...env }, CONFIG);
-  }, 90_000);
+  });
 
   afterAll(async () => {
     if (svc && svc.child.exitCode === null) {
@@ -253,7 +253,7 @@ describe.each(['embedded', 'external'] as const)('REST_WORKERS=2, stores: %s', (
     const servedBy = new Set(await Promise.all(requestIds.map((r) => svc.servedBy(r))));
     expect(servedBy.size).toBe(2);
     expect(isPid(victim!)).toBe(false);
-  }, 30_000);
+  });
 
   it('stops every worker and exits 0 on SIGTERM of the core process', async () => {
     const workers = svc.workerPids();
@@ -265,5 +265,5 @@ describe.each(['embedded', 'external'] as const)('REST_WORKERS=2, stores: %s', (
     expect(svc.logs.filter((l) => l.msg === 'REST worker stopped').map((l) => l.pid).sort()).toEqual([...workers].sort());
     expect(svc.logs.some((l) => l.msg === 'service stopped')).toBe(true);
     expect(workers.filter(isPid)).toEqual([]);
-  }, 30_000);
+  });
 });
