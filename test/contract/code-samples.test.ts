@@ -5,7 +5,7 @@
  * key (API_KEY, API_SECRET: the demo account's, or the operator's for operator steps) and the ids
  * earlier steps printed. A sample passes when it exits 0 and prints a body that matches the
  * contract. An operation's later steps (another request example) run the sample the same
- * generator writes for that example.
+ * generator writes for that example. The TypeScript samples also type-check against the SDK.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +51,36 @@ function run(language: SampleLanguage, source: string, dir: string, name: string
     });
   });
 }
+
+describe('the TypeScript SDK samples', () => {
+  it('type-check against the SDK, and the check does catch a call the contract does not have', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'code-samples-tsc-'));
+    try {
+      const files: string[] = [];
+      for (const r of requests.filter((x, i) => requests.findIndex((y) => y.operationId === x.operationId) === i)) {
+        files.push(`${r.operationId}.mts`);
+        writeFileSync(join(dir, `${r.operationId}.mts`), sampleFor(r, 'typescript'));
+      }
+      // A control: a path the contract does not have must be refused, or the check proves nothing.
+      writeFileSync(join(dir, 'control.mts'), "import { RestClient } from '@trading-api/sdk';\nawait new RestClient().raw.GET('/v1/no-such-path');\n");
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true,
+          types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], paths: { '@trading-api/sdk': [join(ROOT, 'sdk/src/index.ts')] },
+        },
+        include: ['*.mts'],
+      }));
+      const out = await new Promise<string>((done) => {
+        execFile(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { cwd: dir, timeout: 110_000 }, (_err, stdout, stderr) => done(`${stdout}${stderr}`));
+      });
+      const erring = new Set([...out.matchAll(/^(\S+?\.mts)\(/gm)].map((m) => m[1]!));
+      expect([...erring], out).toEqual(['control.mts']);
+      expect(files.length).toBe(new Set(requests.map((r) => r.operationId)).size);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 for (const language of LANGUAGES) {
   describe(`${SAMPLE_LANGUAGES[language].label} samples of every operation, run on a fresh demo market`, () => {
