@@ -14,6 +14,7 @@ import { SqliteFixSessionBackend } from '../../../server/src/gateway/fix/sqlite-
 import { FixSessionStore } from '../../../server/src/gateway/fix/store.js';
 import { connectPostgres, type PostgresPool } from '../../../server/src/storage/postgres.js';
 import { tempDirs } from '../../durability/support/temp-dir.js';
+import { eventually } from '../../helpers/eventually.js';
 import { createTestDatabase, uniqueSchema, type TestDatabase } from '../../helpers/postgres.js';
 
 /** A place that survives the store: opening a backend on it again sees what was committed. */
@@ -194,5 +195,31 @@ describe.each(BACKENDS)('FIX session store on %s', (_name, makePlace) => {
       await store.close();
       await place.drop();
     }
+  });
+});
+
+describe('FIX session store whose backend refuses every commit', () => {
+  it('lets nothing leave, reports each failed attempt, and close gives up after its timeout', async () => {
+    const errors: unknown[] = [];
+    let attempts = 0;
+    const refusing: FixSessionBackend = {
+      loadAll: () => new Map(), load: () => undefined, messages: () => [], orderOwner: () => undefined,
+      write: async () => {
+        attempts++;
+        throw new Error('database unreachable');
+      },
+      close: () => undefined,
+    };
+    const store = await FixSessionStore.open(refusing, { onCommitError: (err) => errors.push(err), retryMs: 10 });
+    let left = false;
+    store.saveMessage(keyOf(0), 1, '34=1\x01');
+    store.whenCommitted(() => (left = true));
+    await eventually(() => expect(attempts).toBeGreaterThanOrEqual(3));
+    expect(left).toBe(false);
+    expect(store.committedBatch).toBe(0);
+    expect(errors.every((e) => e instanceof Error && e.message === 'database unreachable')).toBe(true);
+    // Resolves although the batch never committed; its callback never runs.
+    await store.close(50);
+    expect(left).toBe(false);
   });
 });

@@ -156,13 +156,25 @@ export class FixSessionStore {
     this.#write(batch);
   }
 
-  /** Commits what is queued, then closes the backend. */
-  async close(): Promise<void> {
+  /**
+   * Commits what is queued, then closes the backend. A backend that keeps failing is given up on
+   * after `timeoutMs`: what it did not take was never sent either (bytes leave only after their
+   * commit), so the counterparty has seen no sequence number that is lost.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
     if (this.#closed) return;
+    const deadline = Date.now() + timeoutMs;
     while (this.#inFlight || this.#pending.callbacks.size > 0 || !isEmpty(this.#pending)) {
-      const idle = new Promise<void>((resolve) => (this.#idle = resolve));
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<void>((resolve) => {
+        this.#idle = resolve;
+        timer = setTimeout(resolve, left);
+      });
       this.commit();
       await idle;
+      clearTimeout(timer);
     }
     this.#closed = true;
     await this.#backend.close();
@@ -193,7 +205,9 @@ export class FixSessionStore {
   /** Nothing of the batch leaves before it is durable: it is written again until that succeeds. */
   #failed(batch: Batch, error: unknown): void {
     this.#options.onCommitError?.(error);
-    setTimeout(() => this.#write(batch), this.#options.retryMs ?? 1000).unref();
+    setTimeout(() => {
+      if (!this.#closed) this.#write(batch);
+    }, this.#options.retryMs ?? 1000).unref();
   }
 
   #hasUncommitted(key: string): boolean {
