@@ -47,6 +47,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CONFIG_FILE: badAsset })).toThrow(/BTC-USD uses an asset that is not in \/assets/);
   });
 
+  it('refuses a default RFQ TTL above the longest one allowed, and accepts them equal', () => {
+    const above = join(tmp, 'rfq-above.yaml');
+    writeFileSync(above, 'rfq:\n  defaultTtlMs: 40000\n  maxTtlMs: 30000\n');
+    expect(() => loadConfig({ CONFIG_FILE: above })).toThrow(ConfigError);
+    expect(() => loadConfig({ CONFIG_FILE: above })).toThrow('/rfq/defaultTtlMs (40000) must not exceed /rfq/maxTtlMs (30000)');
+    const equal = join(tmp, 'rfq-equal.yaml');
+    writeFileSync(equal, 'rfq:\n  defaultTtlMs: 30000\n  maxTtlMs: 30000\n');
+    expect(loadConfig({ CONFIG_FILE: equal }).rfq).toMatchObject({ defaultTtlMs: 30_000, maxTtlMs: 30_000 });
+  });
+
   it('reports an unreadable or unparsable file clearly', () => {
     expect(() => loadConfig({ CONFIG_FILE: join(tmp, 'missing.yaml') })).toThrow(/Cannot read CONFIG_FILE/);
     const broken = join(tmp, 'broken.json');

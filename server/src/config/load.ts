@@ -41,6 +41,10 @@ export function validateConfig(candidate: unknown): Config {
   if (config.http.workers > 0 && config.http.workersPort !== 0 && config.http.workersPort === config.http.port) {
     throw new ConfigError('Invalid configuration:\n  /http/workersPort must differ from /http/port (REST_WORKERS_PORT and PORT are two listeners)');
   }
+  if (config.rfq.defaultTtlMs > config.rfq.maxTtlMs) {
+    // Otherwise every request for quote that names no TTL would be refused as asking too much.
+    throw new ConfigError(`Invalid configuration:\n  /rfq/defaultTtlMs (${config.rfq.defaultTtlMs}) must not exceed /rfq/maxTtlMs (${config.rfq.maxTtlMs})`);
+  }
   const assets = new Set(config.assets.map((a) => a.asset));
   for (const i of config.instruments) {
     if (!assets.has(i.base) || !assets.has(i.quote)) {

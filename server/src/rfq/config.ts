@@ -8,7 +8,7 @@ const notionals = (def: Record<string, string>, description: string) =>
 export const RFQ_CONFIG_SCHEMA = Type.Object({
   enabled: Type.Boolean({ default: true, description: 'Serve requests for quote at all.' }),
   otcAccountId: Type.String({ pattern: '^[\\x21-\\x7e]{1,64}$', default: 'otc-desk', description: "The firm's OTC account: the counterparty of the built-in pricer's quotes (created at start; funded in demo mode)." }),
-  defaultTtlMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000, description: 'How long a quote stays firm when the request names no TTL, in ms.' }),
+  defaultTtlMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000, description: 'How long a quote stays firm when the request names no TTL, in ms; at most maxTtlMs (checked at start-up).' }),
   maxTtlMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'The longest TTL a request may ask for, in ms.' }),
   dealerDeadlineMs: Type.Integer({ minimum: 1, maximum: 10_000, default: 250, description: 'How long dealers have to answer an RFQ, in ms; later answers are refused.' }),
   pricer: Type.Object({
