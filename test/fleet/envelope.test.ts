@@ -24,6 +24,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const envelope: fc.Arbitrary<SequencedEnvelope> = fc.record({
   seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   time: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+  term: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   command,
 });
 const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -42,7 +43,7 @@ describe('log envelope codec', () => {
   });
 
   it('refuses damaged or malformed messages', () => {
-    const good = { seq: 3, time: 1_700_000_000_000, command: { type: 'ExpireOrders' } };
+    const good = { seq: 3, time: 1_700_000_000_000, term: 2, command: { type: 'ExpireOrders' } };
     for (const bad of [
       new Uint8Array([0xff, 0xfe]),
       new TextEncoder().encode('{"seq":3,'),
@@ -52,7 +53,9 @@ describe('log envelope codec', () => {
       bytesOf({ ...good, time: -1 }),
       bytesOf({ ...good, time: '1' }),
       bytesOf({ ...good, command: { kind: 'ExpireOrders' } }),
-      bytesOf({ seq: 3, time: 1 }),
+      bytesOf({ ...good, term: 0 }),
+      bytesOf({ seq: 3, time: 1, command: { type: 'ExpireOrders' } }),
+      bytesOf({ seq: 3, time: 1, term: 1 }),
     ]) {
       expect(() => decodeEnvelope(bad)).toThrow(EnvelopeFormatError);
     }

@@ -58,6 +58,13 @@ export const CONFIG_SCHEMA = Type.Object({
     tlsCertFile: Type.String({ default: '', env: 'FIX_TLS_CERT_FILE', description: 'PEM certificate (chain) file: when set with tlsKeyFile, the FIX acceptor speaks TLS 1.2 or later only (empty: plain TCP).' }),
     tlsKeyFile: Type.String({ default: '', env: 'FIX_TLS_KEY_FILE', description: "PEM private key file of the FIX acceptor's TLS certificate (empty: plain TCP)." }),
   }, { additionalProperties: false }),
+  fleet: Type.Object({
+    natsUrl: Type.String({ minLength: 1, default: 'nats://127.0.0.1:4222', env: 'NATS_URL', description: 'NATS servers of distributed mode, comma-separated: core nodes and gateway processes connect to them (unused by the embedded default; see docs/architecture.md).' }),
+    shard: Type.Integer({ minimum: 0, maximum: 1023, default: 0, env: 'FLEET_SHARD', description: 'The core shard a core node serves or a gateway sends to (one shard, 0, holds every instrument for now).' }),
+    replicas: Type.Integer({ minimum: 1, maximum: 5, default: 3, env: 'FLEET_REPLICAS', description: "JetStream replicas of the shard's command log and of the leader lease, when a core node creates them (3 on a NATS cluster, 1 on a single nats-server)." }),
+    nodeId: Type.String({ pattern: '^[A-Za-z0-9._-]{0,64}$', default: '', env: 'FLEET_NODE_ID', description: "A core node's name in the leader lease and its logs (empty: host name and process id)." }),
+    leaseTtlMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 1500, env: 'FLEET_LEASE_TTL_MS', description: "How long a core leader's lease lasts unrenewed, set when the lease bucket is created: the leader renews it three times as often, and a standby takes over once it lapses." }),
+  }, { additionalProperties: false }),
   limits: Type.Object({
     keyWeightPerSecond: Type.Integer({ minimum: 20, maximum: 1_000_000, default: 100, description: 'Request weight per API key per second.' }),
     ipWeightPerSecond: Type.Integer({ minimum: 20, maximum: 1_000_000, default: 300, description: 'Request weight per client IP per second.' }),

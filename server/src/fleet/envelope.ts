@@ -1,8 +1,9 @@
 /**
  * The codec of distributed mode's wire formats, in one place:
  *
- * - the log envelope, one JetStream message per command: `{ seq, time, command }`, where `seq` is
- *   the message's stream sequence (the first command is 1) and `time` the leader's stamp;
+ * - the log envelope, one JetStream message per command: `{ seq, time, term, command }`, where
+ *   `seq` is the message's stream sequence (the first command is 1), `time` the leader's stamp
+ *   and `term` the leader's term (the revision of its lease; see log-applier.ts for its use);
  * - a gateway's command request (the `Command` JSON) and the leader's reply: `{ seq }` once the
  *   envelope is in the stream (PubAck), or `{ error: { code, message } }`.
  *
@@ -16,6 +17,8 @@ import type { Command, CommandEnvelope, Millis } from '../core/api.js';
 export interface SequencedEnvelope {
   seq: number;
   time: Millis;
+  /** The appending leader's term: an envelope of a lower term than one before it is void (log-applier.ts). */
+  term: number;
   command: Command;
 }
 
@@ -27,7 +30,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeEnvelope(envelope: SequencedEnvelope): Uint8Array {
-  return encoder.encode(JSON.stringify({ seq: envelope.seq, time: envelope.time, command: envelope.command }));
+  return encoder.encode(JSON.stringify({ seq: envelope.seq, time: envelope.time, term: envelope.term, command: envelope.command }));
 }
 
 /**
@@ -36,11 +39,12 @@ export function encodeEnvelope(envelope: SequencedEnvelope): Uint8Array {
  */
 export function decodeEnvelope(bytes: Uint8Array, streamSeq?: number): SequencedEnvelope {
   const value = parseJson(bytes, 'log envelope');
-  const { seq, time, command } = value as { seq?: unknown; time?: unknown; command?: unknown };
+  const { seq, time, term, command } = value as { seq?: unknown; time?: unknown; term?: unknown; command?: unknown };
   if (!Number.isSafeInteger(seq) || (seq as number) < 1) throw new EnvelopeFormatError('log envelope has no valid seq');
   if (!Number.isSafeInteger(time) || (time as number) < 0) throw new EnvelopeFormatError(`log envelope ${String(seq)} has no valid time`);
+  if (!Number.isSafeInteger(term) || (term as number) < 1) throw new EnvelopeFormatError(`log envelope ${String(seq)} has no valid term`);
   if (streamSeq !== undefined && seq !== streamSeq) throw new EnvelopeFormatError(`log envelope says seq ${String(seq)} at stream sequence ${streamSeq}`);
-  return { seq: seq as number, time: time as number, command: checkCommand(command, `log envelope ${String(seq)}`) };
+  return { seq: seq as number, time: time as number, term: term as number, command: checkCommand(command, `log envelope ${String(seq)}`) };
 }
 
 /** What the core applies: the command at the leader's time. */
