@@ -9,21 +9,34 @@
  * is timed on its own (the generator and the bookkeeping of live orders run outside the timed
  * section).
  *
- *   npm run bench:core                 # 1,000,000 measured commands per scenario
- *   npm run bench:core -- 200000       # a shorter run
+ * The core is driven through `execute`, which returns its events compactly (ids and integer
+ * amounts) and formats no decimal: formatting is the job of whoever reads an event (a gateway).
+ * With `--format`, every command's events are also built as public events (`views()`, what
+ * `apply` returns), timed apart, so the cost of formatting them all is reported beside it.
+ *
+ *   npm run bench:core                       # 1,000,000 measured commands per scenario
+ *   npm run bench:core -- 200000             # a shorter run
+ *   npm run bench:core -- 200000 --format    # also format every event
  */
 import { createRequire } from 'node:module';
-import type { Command, CommandResult, TradingCore } from '../server/src/core/api.js';
+import type { Command, ExecutedCommand, TradingCore } from '../server/src/core/api.js';
 import { createCore } from '../server/src/core/index.js';
 
 const require = createRequire(import.meta.url);
 const { build } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');
 
-const MEASURED = Number(process.argv[2] ?? 1_000_000);
+const args = process.argv.slice(2);
+const FORMAT = args.includes('--format');
+const MEASURED = Number(args.find((a) => !a.startsWith('--')) ?? 1_000_000);
 const WARMUP = Math.min(200_000, Math.max(20_000, MEASURED / 5));
 const ACCOUNTS = 200;
 const TICK_CENTS = 1; // tick 0.01 USD
 const MID_CENTS = 10_000; // 100.00 USD
+
+/** USD is kept at 6 decimals: a price in units to cents. */
+const cents = (units: bigint): number => Number(units / 10_000n);
+/** The base assets are kept at 8 decimals: a quantity in units to lots of 0.001. */
+const lots = (units: bigint): number => Number(units / 100_000n);
 
 /** xorshift32: a deterministic generator so every run sends the same flow. */
 class Rng {
@@ -105,37 +118,38 @@ class Flow {
     return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'stop_limit', timeInForce: 'GTC', stopPrice: this.price(stopCents), price: this.price(limitCents), quantity };
   }
 
-  apply(command: Command): CommandResult {
-    return this.core.apply({ ts: ++this.ts, command });
+  apply(command: Command): ExecutedCommand {
+    return this.core.execute!({ ts: ++this.ts, command });
   }
 
-  /** Keeps the set of resting orders up to date from the events. */
-  track(command: Command, result: CommandResult): void {
-    for (const e of result.events) {
-      switch (e.type) {
+  /** Keeps the set of resting orders up to date from the (compact) events. */
+  track(command: Command, result: ExecutedCommand): void {
+    const e = result.events;
+    for (let i = 0; i < e.length; i++) {
+      switch (e.type(i)) {
         case 'OrderAccepted':
           // Resting limit orders (and stop-limits, amended or canceled like them); stops wait for their trigger.
-          if (e.order.timeInForce === 'GTC' && command.type === 'PlaceOrder' && e.order.orderType !== 'stop') {
-            this.add({ id: e.order.orderId, account: e.order.accountId, symbol: e.order.symbol, side: e.order.side, cents: Math.round(Number(e.order.price) * 100), lots: Math.round(Number(e.order.quantity) * 1000) });
+          if (e.timeInForce(i) === 'GTC' && command.type === 'PlaceOrder' && e.orderType(i) !== 'stop') {
+            this.add({ id: String(e.orderId(i)), account: e.accountId(i), symbol: e.symbol(i), side: e.side(i), cents: cents(e.orderPrice(i)), lots: lots(e.orderRemaining(i)) });
           }
           break;
         case 'OrderAmended': {
-          const i = this.index.get(e.order.orderId);
-          if (i !== undefined) {
-            const o = this.live[i]!;
-            o.cents = Math.round(Number(e.order.price) * 100);
-            o.lots = Math.round(Number(e.order.remainingQuantity) * 1000);
+          const at = this.index.get(String(e.orderId(i)));
+          if (at !== undefined) {
+            const o = this.live[at]!;
+            o.cents = cents(e.orderPrice(i));
+            o.lots = lots(e.orderRemaining(i));
           }
           break;
         }
         case 'OrderCanceled':
-          this.remove(e.order.orderId);
+          this.remove(String(e.orderId(i)));
           break;
         case 'OrderFilled':
-          if (e.order.status === 'filled') this.remove(e.order.orderId);
+          if (e.orderStatus(i) === 'filled') this.remove(String(e.orderId(i)));
           else {
-            const i = this.index.get(e.order.orderId);
-            if (i !== undefined) this.live[i]!.lots = Math.round(Number(e.order.remainingQuantity) * 1000);
+            const at = this.index.get(String(e.orderId(i)));
+            if (at !== undefined) this.live[at]!.lots = lots(e.orderRemaining(i));
           }
           break;
         default:
@@ -216,6 +230,8 @@ function scenario(name: string, instruments: number, stopShare = 0): void {
   let events = 0;
   let triggered = 0;
   let applyNs = 0n;
+  let formatNs = 0n;
+  let formatted = 0;
   const wallStart = process.hrtime.bigint();
   for (let i = 0; i < MEASURED; i++) {
     const c = flow.next();
@@ -224,10 +240,17 @@ function scenario(name: string, instruments: number, stopShare = 0): void {
     const dt = process.hrtime.bigint() - t0;
     applyNs += dt;
     histogram.recordValue(Number(dt));
-    events += r.events.length;
-    for (const e of r.events) {
-      if (e.type === 'TradePrinted') trades++;
-      else if (e.type === 'OrderTriggered') triggered++;
+    const n = r.events.length;
+    events += n;
+    for (let k = 0; k < n; k++) {
+      const type = r.events.type(k);
+      if (type === 'TradePrinted') trades++;
+      else if (type === 'OrderTriggered') triggered++;
+    }
+    if (FORMAT) {
+      const f0 = process.hrtime.bigint();
+      formatted += r.events.views().length;
+      formatNs += process.hrtime.bigint() - f0;
     }
     const kind = c.type === 'PlaceOrder' ? `${c.orderType}/${c.timeInForce}` : c.type;
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
@@ -248,6 +271,10 @@ function scenario(name: string, instruments: number, stopShare = 0): void {
   console.log(`trades / events        ${trades} / ${events} (${(events / MEASURED).toFixed(2)} events per command)`);
   if (stopShare > 0) console.log(`stops triggered        ${triggered}, untriggered at end: ${untriggered(core, symbols)}`);
   console.log(`throughput (apply)     ${perSecond} commands/s   (Σ apply time ${(Number(applyNs) / 1e6).toFixed(0)} ms)`);
+  if (FORMAT) {
+    const withFormat = MEASURED / (Number(applyNs + formatNs) / 1e9);
+    console.log(`formatting (views)     ${formatted} events in ${(Number(formatNs) / 1e6).toFixed(0)} ms, ${(Number(formatNs) / formatted).toFixed(0)} ns per event; apply + format ${withFormat.toFixed(0)} commands/s`);
+  }
   console.log(`throughput (loop)      ${(MEASURED / (wallNs / 1e9)).toFixed(0)} commands/s   (incl. flow generation and timing overhead)`);
   console.log(`latency per command    p50 ${us(histogram.getValueAtPercentile(50))} µs   p99 ${us(histogram.getValueAtPercentile(99))} µs   p99.9 ${us(histogram.getValueAtPercentile(99.9))} µs   max ${us(histogram.maxValue)} µs`);
   for (const [kind, h] of [...byKind].sort()) {
@@ -261,7 +288,7 @@ function untriggered(core: TradingCore, symbols: string[]): number {
   return n;
 }
 
-console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+console.log(`node ${process.version}, ${process.platform}/${process.arch}${FORMAT ? ', every event also formatted (--format)' : ''}`);
 scenario('1 instrument', 1);
 scenario('50 instruments', 50);
 scenario('1 instrument, 5% stop orders', 1, 0.05);

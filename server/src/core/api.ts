@@ -296,10 +296,52 @@ export interface CoreView {
   nextExpiry?(): Millis | undefined;
 }
 
+/**
+ * The events of one command in the core's compact form: ids and integer amounts, read by index
+ * (0 <= i < length) without building the public event; `view(i)` builds it (decimal strings).
+ * Valid only until the core applies its next command.
+ */
+export interface CompactEvents {
+  readonly length: number;
+  type(i: number): CoreEvent['type'];
+  seq(i: number): number;
+  /** Order events only (OrderAccepted, OrderAmended, OrderTriggered, OrderCanceled, OrderFilled). */
+  orderId(i: number): number;
+  accountId(i: number): string;
+  symbol(i: number): string;
+  side(i: number): Side;
+  orderType(i: number): OrderType;
+  timeInForce(i: number): TimeInForce;
+  /** The order's limit price in units of the quote asset's scale (0n for a market order). */
+  orderPrice(i: number): bigint;
+  /** The order's open quantity in units of the base asset's scale, and its status, at the event. */
+  orderRemaining(i: number): bigint;
+  orderStatus(i: number): OrderStatus;
+  /** Event i exactly as `apply` returns it. */
+  view(i: number): CoreEvent;
+  /** All of them as `apply` returns them. */
+  views(): CoreEvent[];
+}
+
+/** What `execute` returns: the outcome and the compact events. One object, reused by the next command. */
+export interface ExecutedCommand {
+  ok: boolean;
+  /** Set when `ok` is false, as in CommandResult. */
+  code: RejectCode | undefined;
+  message: string | undefined;
+  details: RejectDetails | undefined;
+  readonly events: CompactEvents;
+}
+
 /** The engine as the sequencer sees it: the queries, plus applying commands and taking snapshots. */
 export interface TradingCore extends CoreView {
   /** Applies one command at the envelope's time. Deterministic: same state + same envelope = same result. */
   apply(envelope: CommandEnvelope): CommandResult;
+  /**
+   * Applies one command as `apply` does, and returns its events compactly, formatting nothing:
+   * for callers that read few events or none (replay, benchmarks). Optional for other cores.
+   */
+  execute?(envelope: CommandEnvelope): ExecutedCommand;
   snapshot(): CoreSnapshot;
   /**
    * The same state in a binary layout that is faster to write and to restore (what snapshot

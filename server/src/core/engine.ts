@@ -4,7 +4,7 @@
  * the state as it was (apart from the sequence number its rejection event takes).
  */
 import type {
-  AssetSpec, BookSnapshot, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, BinaryCoreSnapshot, InstrumentSpec, OpenOrdersPage, OrderRef, OrderView,
+  AssetSpec, BookSnapshot, ExecutedCommand, RejectCode, Candle, CandleInterval, CommandEnvelope, CommandResult, CoreSnapshot, BinaryCoreSnapshot, InstrumentSpec, OpenOrdersPage, OrderRef, OrderView,
   TradingCore, AccountView, BalanceView, PositionView, QuoteView, TickerView, TradeView,
 } from './api.js';
 import { addAsset, addInstrument, createAccount, deposit, setFeeSchedule, setInstrumentStatus, setKillSwitch, withdraw } from './admin.js';
@@ -20,15 +20,27 @@ import { triggerStops } from './stops.js';
 import type { CoreState } from './state.js';
 
 export class Engine implements TradingCore {
-  constructor(private readonly st: CoreState) {}
+  /** The one result object `execute` fills in, so that applying a command allocates none. */
+  private readonly result: ExecutedCommand;
+
+  constructor(private readonly st: CoreState) {
+    this.result = { ok: true, code: undefined, message: undefined, details: undefined, events: st.log };
+  }
 
   get seq(): number {
     return this.st.seq;
   }
 
   apply(envelope: CommandEnvelope): CommandResult {
+    const r = this.execute(envelope);
+    const events = r.events.views();
+    if (r.ok) return { ok: true, events };
+    return { ok: false, code: r.code as RejectCode, message: r.message as string, ...(r.details && { details: r.details }), events };
+  }
+
+  execute(envelope: CommandEnvelope): ExecutedCommand {
     const st = this.st;
-    st.out = [];
+    st.log.reset();
     st.failure = null;
     const c = envelope.command;
     if (!Number.isSafeInteger(envelope.ts) || envelope.ts < 0) {
@@ -41,12 +53,21 @@ export class Engine implements TradingCore {
       // Stops reached by this command's trades trigger within it, after its own events.
       if (st.failure === null) triggerStops(st);
     }
-    const events = st.out;
-    st.out = [];
+    const r = this.result;
     const failure = st.failure as CoreState['failure'];
-    if (failure === null) return { ok: true, events };
-    st.failure = null;
-    return { ok: false, code: failure.code, message: failure.message, ...(failure.details && { details: failure.details }), events };
+    if (failure === null) {
+      r.ok = true;
+      r.code = undefined;
+      r.message = undefined;
+      r.details = undefined;
+    } else {
+      st.failure = null;
+      r.ok = false;
+      r.code = failure.code;
+      r.message = failure.message;
+      r.details = failure.details;
+    }
+    return r;
   }
 
   private dispatch(envelope: CommandEnvelope): void {

@@ -41,7 +41,7 @@ export function defaultOtcBps(st: CoreState): number {
 }
 
 function quoteEvent(st: CoreState, type: 'QuoteIssued' | 'QuoteClosed', q: QuoteRecord): void {
-  st.out.push({ type, seq: ++st.seq, ts: st.ts, quote: q.view() });
+  st.log.ready({ type, seq: ++st.seq, ts: st.ts, quote: q.view() });
 }
 
 function closeQuote(st: CoreState, q: QuoteRecord, status: QuoteStatus): void {

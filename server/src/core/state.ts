@@ -1,5 +1,6 @@
 /** The whole mutable state of one core, plus the output buffer of the command being applied. */
-import type { CoreEvent, RejectCode, RejectDetails } from './api.js';
+import type { RejectCode, RejectDetails } from './api.js';
+import { EventLog } from './event-log.js';
 import { Account, type AssetInfo, type Instrument, type Order } from './model.js';
 import { QuoteBook } from './quote-book.js';
 
@@ -45,8 +46,8 @@ export class CoreState {
   ts = 0;
   /** max of all envelope times seen: the clock for expiry and market-data buckets, never going back. */
   clock = 0;
-  /** Events of the command being applied. */
-  out: CoreEvent[] = [];
+  /** Events of the command being applied (compact; overwritten by the next command). */
+  readonly log = new EventLog();
   /** Set when the command being applied is refused. */
   failure: { code: RejectCode; message: string; details?: RejectDetails } | null = null;
 
