@@ -78,4 +78,23 @@ describe('snapshot and restore', () => {
   it('refuses an unknown snapshot version', () => {
     expect(() => restoreCore({ version: 2 as 1, seq: 0, state: {} })).toThrow(/version/);
   });
+
+  it('refuses a book that does not match its orders', () => {
+    const h = market();
+    const bid = h.placeOk('alice', { side: 'buy', price: '99', quantity: '1' });
+    const ask = h.placeOk('bob', { side: 'sell', price: '101', quantity: '1' });
+    const other = h.placeOk('carol', { side: 'buy', price: '98', quantity: '1' });
+    const broken = (edit: (book: { bids: [string, number[]][]; asks: [string, number[]][] }) => void): CoreSnapshot => {
+      const snapshot = h.core.snapshot();
+      const state = snapshot.state as { instruments: { symbol: string; bids: [string, number[]][]; asks: [string, number[]][] }[] };
+      edit(state.instruments.find((i) => i.symbol === 'BTC-USD')!);
+      return snapshot;
+    };
+    // An ask queued among the bids, an order queued twice, and one queued at another order's price.
+    expect(() => restoreCore(broken((b) => b.bids[0]![1].push(Number(ask))))).toThrow(/does not belong/);
+    expect(() => restoreCore(broken((b) => b.bids[1]![1].push(Number(bid))))).toThrow(/does not belong/);
+    expect(() => restoreCore(broken((b) => b.bids[0]![1].push(Number(other))))).toThrow(/does not belong/);
+    // Levels out of price order.
+    expect(() => restoreCore(broken((b) => b.bids.reverse()))).toThrow(/does not improve/);
+  });
 });

@@ -23,7 +23,8 @@ import type { BinaryCoreSnapshot, CancelReason, OrderStatus, OrderType, Side, St
 import { formatFixed } from './fixed.js';
 import { addLive, bookSide } from './lifecycle.js';
 import { Order, type Instrument } from './model.js';
-import { addWaitingStops, restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
+import type { PriceLevel } from './book.js';
+import { addWaitingStops, queueRestored, restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
 import type { CoreState } from './state.js';
 
 /** Layout 2 adds the stop fields (layout 1 files, which never set those flags, still read). */
@@ -207,7 +208,8 @@ function stringAt(strings: string[], i: number): string {
   return v;
 }
 
-function readOrder(input: Reader, strings: string[], st: CoreState, instruments: Instrument[]): Order {
+/** `live`: a live limit order takes its price text from its level when the book is rebuilt. */
+function readOrder(input: Reader, strings: string[], st: CoreState, instruments: Instrument[], live: boolean): Order {
   input.lastAmount = undefined;
   const id = input.f64();
   const accountId = stringAt(strings, input.u32());
@@ -247,7 +249,7 @@ function readOrder(input: Reader, strings: string[], st: CoreState, instruments:
   o.held = held;
   o.status = status;
   o.cancelReason = reasonRef === 0 ? undefined : (stringAt(strings, reasonRef - 1) as CancelReason);
-  o.priceText = orderType === 'limit' || orderType === 'stop_limit' ? formatFixed(price, inst.quote.decimals) : undefined;
+  if (orderType === 'stop_limit' || (orderType === 'limit' && !live)) o.priceText = formatFixed(price, inst.quote.decimals);
   o.quoteId = quoteRef === 0 ? undefined : stringAt(strings, quoteRef - 1);
   if (stopPrice !== null) {
     o.stopPrice = stopPrice;
@@ -279,8 +281,8 @@ export function takeBinarySnapshot(st: CoreState): BinaryCoreSnapshot {
   for (const o of st.finished.values()) writeOrder(body, strings, instrumentIndex, o);
   for (const inst of instruments) {
     for (const side of [inst.bids, inst.asks]) {
-      body.u32(side.levels.length);
-      for (const level of side.levels) {
+      body.u32(side.size);
+      for (let level = side.worst() ?? null; level !== null; level = level.better) {
         body.u32(level.count);
         for (let n = level.head as Order | null; n !== null; n = n.next as Order | null) {
           const at = position.get(n);
@@ -314,7 +316,7 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   const live: Order[] = new Array(input.u32());
   const waiting: Order[] = [];
   for (let i = 0; i < live.length; i++) {
-    const o = readOrder(input, strings, st, instruments);
+    const o = readOrder(input, strings, st, instruments, true);
     addLive(st, o);
     if (o.untriggered) waiting.push(o);
     live[i] = o;
@@ -322,25 +324,32 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   addWaitingStops(waiting);
   const finished = input.u32();
   for (let i = 0; i < finished; i++) {
-    const o = readOrder(input, strings, st, instruments);
+    const o = readOrder(input, strings, st, instruments, false);
     st.finished.set(o.id, o);
     st.finishedRing.push(o.id);
   }
   for (const inst of instruments) {
     for (const sideName of ['buy', 'sell'] as const) {
-      const side = bookSide(inst, sideName);
-      const levels = input.u32();
-      for (let l = 0; l < levels; l++) {
-        const count = input.u32();
-        for (let k = 0; k < count; k++) {
+      // Worst to best, as written: the side is built from them in one pass, with no search.
+      const levels: PriceLevel[] = [];
+      const count = input.u32();
+      for (let l = 0; l < count; l++) {
+        const queued = input.u32();
+        let level: PriceLevel | undefined;
+        for (let k = 0; k < queued; k++) {
           const o = live[input.u32()];
           if (o === undefined) throw new Error('snapshot book refers to an order that is not live');
-          side.append(o, o.price, o.priceText as string);
+          level = queueRestored(inst, sideName, level, o);
         }
+        if (level === undefined) throw new Error(`snapshot book of ${inst.symbol} has an empty level`);
+        levels.push(level);
       }
+      bookSide(inst, sideName).load(levels);
     }
   }
   if (!input.atEnd) throw new Error('binary core snapshot has trailing bytes');
+  // A live limit order outside the book (none in a consistent state) still gets its price text.
+  for (const o of live) if (o.priceText === undefined && o.orderType === 'limit') o.priceText = formatFixed(o.price, o.inst.quote.decimals);
   restoreQuotes(st, base);
   return st;
 }

@@ -1,8 +1,13 @@
 /**
- * One side of an order book: price levels kept in a sorted array (best price LAST, so taking or
- * dropping the best level is O(1) and inserts near the touch move few elements), a Map from
- * price to level for O(1) lookup, and an intrusive FIFO (doubly linked through the orders
- * themselves) inside each level, so queue removal is O(1) with no allocation.
+ * One side of an order book. Its price levels are
+ * - linked best to worst (`better` / `worse`), so the best level, walking the depth from the
+ *   touch and dropping any level are O(1);
+ * - held in an AVL tree ordered by price, threaded through the levels themselves, so placing a
+ *   new level among n others finds its neighbours in O(log n), however deep the book is;
+ * - indexed by price in a Map, for O(1) lookup of an existing level.
+ * Inside each level an intrusive FIFO (doubly linked through the orders themselves) makes queue
+ * removal O(1) with no allocation. A side restored from a snapshot is built in O(n) from its
+ * levels in price order (`load`), with no per-level search.
  */
 
 /** What the book needs from an order: its links, its level and its open quantity. */
@@ -19,17 +24,49 @@ export class PriceLevel {
   count = 0;
   head: BookNode | null = null;
   tail: BookNode | null = null;
+  /** The next level towards the touch / away from it on this side (null at either end). */
+  better: PriceLevel | null = null;
+  worse: PriceLevel | null = null;
+  /** AVL links, by ascending price whatever the side; `height` of the subtree rooted here. */
+  lower: PriceLevel | null = null;
+  higher: PriceLevel | null = null;
+  height = 1;
   constructor(readonly price: bigint, readonly priceText: string) {}
+
+  /** Appends the order at the back of this level's queue. */
+  push(node: BookNode): void {
+    node.level = this;
+    node.prev = this.tail;
+    node.next = null;
+    if (this.tail === null) this.head = node;
+    else this.tail.next = node;
+    this.tail = node;
+    this.count++;
+    this.quantity += node.remaining;
+  }
 }
 
 export class BookSide {
-  /** Worst to best: ascending prices for bids, descending for asks. */
-  readonly levels: PriceLevel[] = [];
   readonly byPrice = new Map<bigint, PriceLevel>();
+  private root: PriceLevel | null = null;
+  private bestLevel: PriceLevel | null = null;
+  private worstLevel: PriceLevel | null = null;
+  /** Neighbours of the level being inserted, found on the way down the tree. */
+  private below: PriceLevel | null = null;
+  private above: PriceLevel | null = null;
   constructor(readonly isBid: boolean) {}
 
+  /** Number of price levels. */
+  get size(): number {
+    return this.byPrice.size;
+  }
+
   best(): PriceLevel | undefined {
-    return this.levels[this.levels.length - 1];
+    return this.bestLevel ?? undefined;
+  }
+
+  worst(): PriceLevel | undefined {
+    return this.worstLevel ?? undefined;
   }
 
   /** Appends the order at the back of its price's queue, creating the level if needed. */
@@ -38,16 +75,9 @@ export class BookSide {
     if (level === undefined) {
       level = new PriceLevel(price, priceText);
       this.byPrice.set(price, level);
-      this.levels.splice(this.insertIndex(price), 0, level);
+      this.insertLevel(level);
     }
-    node.level = level;
-    node.prev = level.tail;
-    node.next = null;
-    if (level.tail === null) level.head = node;
-    else level.tail.next = node;
-    level.tail = node;
-    level.count++;
-    level.quantity += node.remaining;
+    level.push(node);
     return level;
   }
 
@@ -67,15 +97,33 @@ export class BookSide {
     return level;
   }
 
-  private dropLevel(level: PriceLevel): void {
-    this.byPrice.delete(level.price);
-    const last = this.levels.length - 1;
-    if (this.levels[last] === level) {
-      this.levels.pop();
-      return;
+  /**
+   * Fills an empty side with levels given worst to best (each already holding its queue), in
+   * O(n): the list is linked in that order and the tree is built balanced from it. Throws,
+   * leaving the side empty, if the side is not empty, a level is empty, or the prices are not
+   * strictly improving.
+   */
+  load(worstToBest: readonly PriceLevel[]): void {
+    if (this.byPrice.size > 0) throw new Error('BookSide.load: the side is not empty');
+    const n = worstToBest.length;
+    for (let i = 0; i < n; i++) {
+      const level = worstToBest[i]!;
+      if (level.count === 0) throw new Error(`BookSide.load: level ${level.priceText} is empty`);
+      if (i > 0 && !this.better(level.price, worstToBest[i - 1]!.price)) {
+        throw new Error(`BookSide.load: level ${level.priceText} does not improve on ${worstToBest[i - 1]!.priceText}`);
+      }
     }
-    const i = this.indexOf(level.price);
-    this.levels.splice(i, 1);
+    for (let i = 0; i < n; i++) {
+      const level = worstToBest[i]!;
+      level.worse = i > 0 ? worstToBest[i - 1]! : null;
+      level.better = i + 1 < n ? worstToBest[i + 1]! : null;
+      this.byPrice.set(level.price, level);
+    }
+    this.worstLevel = n > 0 ? worstToBest[0]! : null;
+    this.bestLevel = n > 0 ? worstToBest[n - 1]! : null;
+    // Ascending price: worst to best for bids, best to worst for asks.
+    const at = this.isBid ? (i: number) => worstToBest[i]! : (i: number) => worstToBest[n - 1 - i]!;
+    this.root = buildBalanced(at, 0, n - 1);
   }
 
   /** True if price a is better (more aggressive) than price b on this side. */
@@ -83,30 +131,122 @@ export class BookSide {
     return this.isBid ? a > b : a < b;
   }
 
-  /** Index at which a level with this (absent) price keeps the array sorted worst..best. */
-  private insertIndex(price: bigint): number {
-    let lo = 0;
-    let hi = this.levels.length;
-    // Fast path: a new best price, the commonest insert near the touch.
-    if (hi === 0 || this.better(price, (this.levels[hi - 1] as PriceLevel).price)) return hi;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.better(price, (this.levels[mid] as PriceLevel).price)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  private insertLevel(level: PriceLevel): void {
+    this.below = null;
+    this.above = null;
+    this.root = this.insertUnder(this.root, level);
+    // Set by insertUnder (the compiler cannot see that through the call).
+    const above = this.above as PriceLevel | null;
+    const below = this.below as PriceLevel | null;
+    // On a bid side the level above in price is the better one; on an ask side, the worse one.
+    const better = this.isBid ? above : below;
+    const worse = this.isBid ? below : above;
+    level.better = better;
+    level.worse = worse;
+    if (better === null) this.bestLevel = level;
+    else better.worse = level;
+    if (worse === null) this.worstLevel = level;
+    else worse.better = level;
   }
 
-  private indexOf(price: bigint): number {
-    let lo = 0;
-    let hi = this.levels.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const p = (this.levels[mid] as PriceLevel).price;
-      if (p === price) return mid;
-      if (this.better(price, p)) lo = mid + 1;
-      else hi = mid - 1;
+  private insertUnder(node: PriceLevel | null, level: PriceLevel): PriceLevel {
+    if (node === null) return level;
+    if (level.price < node.price) {
+      this.above = node;
+      node.lower = this.insertUnder(node.lower, level);
+    } else {
+      this.below = node;
+      node.higher = this.insertUnder(node.higher, level);
     }
-    throw new Error('price level missing from the sorted array');
+    return rebalance(node);
   }
+
+  private dropLevel(level: PriceLevel): void {
+    this.byPrice.delete(level.price);
+    const { better, worse } = level;
+    if (better === null) this.bestLevel = worse;
+    else better.worse = worse;
+    if (worse === null) this.worstLevel = better;
+    else worse.better = better;
+    level.better = null;
+    level.worse = null;
+    this.root = removeFrom(this.root, level.price);
+    level.lower = null;
+    level.higher = null;
+    level.height = 1;
+  }
+}
+
+function heightOf(node: PriceLevel | null): number {
+  return node === null ? 0 : node.height;
+}
+
+function updateHeight(node: PriceLevel): void {
+  const l = heightOf(node.lower);
+  const h = heightOf(node.higher);
+  node.height = (l > h ? l : h) + 1;
+}
+
+function rotateUp(node: PriceLevel, child: PriceLevel): PriceLevel {
+  if (node.lower === child) {
+    node.lower = child.higher;
+    child.higher = node;
+  } else {
+    node.higher = child.lower;
+    child.lower = node;
+  }
+  updateHeight(node);
+  updateHeight(child);
+  return child;
+}
+
+/** Restores the AVL balance at `node` after one of its subtrees changed height by one. */
+function rebalance(node: PriceLevel): PriceLevel {
+  updateHeight(node);
+  const tilt = heightOf(node.lower) - heightOf(node.higher);
+  if (tilt > 1) {
+    const lower = node.lower as PriceLevel;
+    if (heightOf(lower.lower) < heightOf(lower.higher)) node.lower = rotateUp(lower, lower.higher as PriceLevel);
+    return rotateUp(node, node.lower as PriceLevel);
+  }
+  if (tilt < -1) {
+    const higher = node.higher as PriceLevel;
+    if (heightOf(higher.higher) < heightOf(higher.lower)) node.higher = rotateUp(higher, higher.lower as PriceLevel);
+    return rotateUp(node, node.higher as PriceLevel);
+  }
+  return node;
+}
+
+function removeFrom(node: PriceLevel | null, price: bigint): PriceLevel | null {
+  if (node === null) throw new Error('price level missing from the book tree');
+  if (price < node.price) node.lower = removeFrom(node.lower, price);
+  else if (price > node.price) node.higher = removeFrom(node.higher, price);
+  else {
+    if (node.lower === null) return node.higher;
+    if (node.higher === null) return node.lower;
+    // Two children: the next higher level takes this one's place.
+    let successor = node.higher;
+    while (successor.lower !== null) successor = successor.lower;
+    successor.higher = removeLowest(node.higher);
+    successor.lower = node.lower;
+    return rebalance(successor);
+  }
+  return rebalance(node);
+}
+
+function removeLowest(node: PriceLevel): PriceLevel | null {
+  if (node.lower === null) return node.higher;
+  node.lower = removeLowest(node.lower);
+  return rebalance(node);
+}
+
+/** A height-balanced tree of the levels at(lo..hi), already in ascending price order. */
+function buildBalanced(at: (i: number) => PriceLevel, lo: number, hi: number): PriceLevel | null {
+  if (lo > hi) return null;
+  const mid = (lo + hi) >>> 1;
+  const node = at(mid);
+  node.lower = buildBalanced(at, lo, mid - 1);
+  node.higher = buildBalanced(at, mid + 1, hi);
+  updateHeight(node);
+  return node;
 }

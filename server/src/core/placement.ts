@@ -9,7 +9,7 @@ import { buyHoldNeed } from './fees.js';
 import { formatFixed } from './fixed.js';
 import { addLive, availableOf, balanceOf, cancelOrder, finish, rest } from './lifecycle.js';
 import { match, type MatchStop } from './matching.js';
-import { Order, type Account, type Instrument } from './model.js';
+import { Order, type Account, type Instrument, type PriceLevel } from './model.js';
 import {
   checkPrice, checkQuantity, checkQuoteQuantity, DEFAULT_STP, isIdentifier, ORDER_TYPES, ruleMessage, statusBlocksTrading, STP_MODES, TIME_IN_FORCE,
 } from './order-rules.js';
@@ -235,11 +235,10 @@ export function settleAfterMatch(st: CoreState, o: Order, stop: MatchStop, limit
  * otherwise ends the walk (matching stops there).
  */
 function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity: bigint, stp: StpMode): bigint {
-  const levels = inst.asks.levels;
+  const best = inst.asks.best()!;
   let left = quantity;
-  let price = levels[levels.length - 1]!.price;
-  for (let i = levels.length - 1; i >= 0; i--) {
-    const level = levels[i]!;
+  let price = best.price;
+  for (let level: PriceLevel | null = best; level !== null; level = level.worse) {
     for (let node = level.head as Order | null; node !== null; node = node.next as Order | null) {
       if (node.expireAt !== undefined && node.expireAt <= st.clock) continue;
       if (node.account === account && stp === 'cancel_oldest') continue;
@@ -260,10 +259,8 @@ function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity:
 function fokFillable(
   st: CoreState, account: Account, inst: Instrument, buy: boolean, quantity: bigint, limit: bigint | null, stp: StpMode,
 ): boolean {
-  const levels = (buy ? inst.asks : inst.bids).levels;
   let sum = 0n;
-  for (let i = levels.length - 1; i >= 0; i--) {
-    const level = levels[i]!;
+  for (let level = (buy ? inst.asks : inst.bids).best() ?? null; level !== null; level = level.worse) {
     if (limit !== null && (buy ? level.price > limit : level.price < limit)) return false;
     for (let node = level.head as Order | null; node !== null; node = node.next as Order | null) {
       if (node.expireAt !== undefined && node.expireAt <= st.clock) continue;

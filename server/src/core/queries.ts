@@ -11,9 +11,7 @@ import type { CoreState } from './state.js';
 
 function levels(side: BookSide, inst: Instrument, depth: number): BookLevel[] {
   const out: BookLevel[] = [];
-  const arr = side.levels;
-  for (let i = arr.length - 1; i >= 0 && out.length < depth; i--) {
-    const l = arr[i]!;
+  for (let l = side.best() ?? null; l !== null && out.length < depth; l = l.worse) {
     out.push({ price: l.priceText, quantity: formatFixed(l.quantity, inst.base.decimals), orders: l.count });
   }
   return out;

@@ -8,6 +8,7 @@ import { makeInstrument } from './admin.js';
 import { formatFixed } from './fixed.js';
 import { addLive, bookSide } from './lifecycle.js';
 import { CANDLE_INTERVALS, type CandleRecord } from './market-data.js';
+import { PriceLevel, type BookSide } from './book.js';
 import { Account, Balance, Order, Position, type AssetInfo, type Instrument } from './model.js';
 import { quoteBookState, restoreQuoteBook, type QuoteBookState } from './quote-snapshot.js';
 import { CoreState, type CoreConfig } from './state.js';
@@ -84,10 +85,9 @@ function instrumentState(inst: Instrument, withBooks = true): InstrumentState {
     const series = inst.md.candles[interval];
     candles[interval] = series.slice(Math.max(0, series.length - inst.md.candleRetention)).map(candleState);
   }
-  const side = (levels: Instrument['bids']['levels']): [Int, number[]][] => {
+  const side = (book: BookSide): [Int, number[]][] => {
     const out: [Int, number[]][] = [];
-    for (let i = levels.length - 1; i >= 0; i--) {
-      const level = levels[i]!;
+    for (let level = book.best() ?? null; level !== null; level = level.worse) {
       const ids: number[] = [];
       for (let n = level.head as Order | null; n !== null; n = n.next as Order | null) ids.push(n.id);
       out.push([level.price.toString(), ids]);
@@ -100,7 +100,7 @@ function instrumentState(inst: Instrument, withBooks = true): InstrumentState {
     priceBandBps: inst.priceBandBps, status: inst.status, tradeSeq: inst.tradeSeq, bookSeq: inst.bookSeq,
     lastPrice: inst.md.lastPrice === null ? null : inst.md.lastPrice.toString(),
     recentTrades: inst.md.recentOldestFirst().map((t) => [t.tradeId, t.price.toString(), t.quantity.toString(), t.takerSide, t.ts]),
-    candles, bids: withBooks ? side(inst.bids.levels) : [], asks: withBooks ? side(inst.asks.levels) : [],
+    candles, bids: withBooks ? side(inst.bids) : [], asks: withBooks ? side(inst.asks) : [],
   };
 }
 
@@ -224,6 +224,21 @@ export function restoreQuotes(st: CoreState, s: SnapshotState): void {
   if (s.quotes !== undefined) restoreQuoteBook(st, s.quotes);
 }
 
+/**
+ * Puts a restored order at the back of `level`'s queue (a new level at the order's price when
+ * `level` is undefined), refusing one that belongs elsewhere: another instrument or side, another
+ * price, or already queued (in a level or the stop book). Orders of a level share its price text.
+ */
+export function queueRestored(inst: Instrument, side: Side, level: PriceLevel | undefined, o: Order): PriceLevel {
+  if (o.inst !== inst || o.side !== side || o.level !== null || (level !== undefined && o.price !== level.price)) {
+    throw new Error(`snapshot book: order ${o.id} does not belong in this ${inst.symbol} ${side} level`);
+  }
+  const queue = level ?? new PriceLevel(o.price, o.priceText ?? formatFixed(o.price, inst.quote.decimals));
+  o.priceText = queue.priceText;
+  queue.push(o);
+  return queue;
+}
+
 /** Puts restored untriggered stops back in their stop books, in the time order they were queued in. */
 export function addWaitingStops(waiting: Order[]): void {
   waiting.sort((a, b) => a.stopTime - b.stopTime);
@@ -245,16 +260,20 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
   addWaitingStops(waiting);
   for (const i of s.instruments) {
     const inst = st.instruments.get(i.symbol) as Instrument;
-    for (const [sideName, levels] of [['buy', i.bids], ['sell', i.asks]] as const) {
-      // Levels are stored best first; appending worst first keeps the insert path simple.
-      for (let li = levels.length - 1; li >= 0; li--) {
-        const [, ids] = levels[li]!;
-        for (const id of ids) {
+    for (const [sideName, stored] of [['buy', i.bids], ['sell', i.asks]] as const) {
+      // Levels are stored best first; the side is built from them worst first.
+      const levels: PriceLevel[] = [];
+      for (let li = stored.length - 1; li >= 0; li--) {
+        let level: PriceLevel | undefined;
+        for (const id of stored[li]![1]) {
           const o = byId.get(id);
           if (o === undefined) throw new Error(`snapshot book refers to unknown order ${id}`);
-          bookSide(inst, sideName).append(o, o.price, o.priceText as string);
+          level = queueRestored(inst, sideName, level, o);
         }
+        if (level === undefined) throw new Error(`snapshot book of ${inst.symbol} has an empty level`);
+        levels.push(level);
       }
+      bookSide(inst, sideName).load(levels);
     }
   }
   for (const os of s.finished) {
