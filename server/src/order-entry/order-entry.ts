@@ -9,7 +9,8 @@ import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { HistoryReader } from '../history/reader.js';
 import type { OrderRateLimiter, RateLimitUsage } from '../limits/index.js';
 import { TRACER_NAME } from '../observability/tracing.js';
-import { DurabilityError, type CommandBus } from '../sequencer/api.js';
+import { CoreUnavailableError, DurabilityError, type CommandBus } from '../sequencer/api.js';
+import { coreUnavailableMessage } from './submit.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
 import { IdempotentRunner, OutcomeRunner, type StoredResponse } from './idempotency.js';
 import { isFinal, refusal, type CancelAllOutcome, type OrderOutcome, type Refusal } from './outcomes.js';
@@ -215,6 +216,7 @@ export class OrderEntry {
     try {
       result = await this.#deps.bus.submit(command);
     } catch (err) {
+      if (err instanceof CoreUnavailableError) return refusal('SERVICE_UNAVAILABLE', coreUnavailableMessage(err));
       if (err instanceof DurabilityError) return refusal('JOURNAL_UNAVAILABLE', 'New state cannot be made durable right now; nothing was changed.');
       throw err;
     }

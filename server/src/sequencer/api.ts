@@ -22,5 +22,19 @@ export interface CommandBus {
 
 /** Raised when a command cannot be made durable; the service must not acknowledge it. */
 export class DurabilityError extends Error {
-  override readonly name = 'DurabilityError';
+  override readonly name: string = 'DurabilityError';
+}
+
+/**
+ * Raised by a bus whose core runs elsewhere (distributed mode) when the core did not answer:
+ * no leader took the command (`notApplied`: it was never sequenced, a retry is safe), or the
+ * answer was lost on the way (the command may have been sequenced). Either way the client is
+ * told to retry with the same client order id, which the core's idempotency makes exactly-once.
+ * A DurabilityError, so every path that refuses on a journal failure refuses on this too.
+ */
+export class CoreUnavailableError extends DurabilityError {
+  override readonly name = 'CoreUnavailableError';
+  constructor(message: string, readonly notApplied: boolean, options?: ErrorOptions) {
+    super(message, options);
+  }
 }

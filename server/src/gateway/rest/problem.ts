@@ -3,7 +3,8 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { ERROR_BASE_URI, ERROR_CATALOG } from '../../../../generated/error-catalog.js';
 import { ApiError } from '../../errors/api-error.js';
 import { isForbiddenKeyError } from './json-body.js';
-import { DurabilityError } from '../../sequencer/api.js';
+import { CoreUnavailableError, DurabilityError } from '../../sequencer/api.js';
+import { coreUnavailableMessage } from '../../order-entry/submit.js';
 import type { Logger } from '../../observability/logger.js';
 
 export interface ProblemBody {
@@ -65,6 +66,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
       sendProblem(res, { ...problemFor(err.code, err.status, err.detail, instance, requestId, origin), ...err.extra });
       return;
+    }
+    if (err instanceof CoreUnavailableError) {
+      res.setHeader('Retry-After', '1');
+      return sendProblem(res, problemFor('SERVICE_UNAVAILABLE', 503, coreUnavailableMessage(err), instance, requestId, origin));
     }
     if (err instanceof DurabilityError) {
       // In-memory state may be ahead of the journal: neither writes nor reads are served until restart.

@@ -6,7 +6,8 @@ import type { ErrorFrame, RateLimitUsage, RequestId } from '../../../../generate
 import { ERROR_CATALOG, type ErrorCode } from '../../../../generated/error-catalog.js';
 import { ApiError } from '../../errors/api-error.js';
 import type { RateLimitUsage as LimiterUsage } from '../../limits/index.js';
-import { DurabilityError } from '../../sequencer/api.js';
+import { CoreUnavailableError, DurabilityError } from '../../sequencer/api.js';
+import { coreUnavailableMessage } from '../../order-entry/submit.js';
 import type { FieldError } from './contract.js';
 
 /** The limiter's usage record in the contract's shape (REST's `RateLimitUsage`). */
@@ -28,6 +29,7 @@ export function validationError(errors: readonly FieldError[]): ApiError {
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   // A read of the core after durability failed (order entry maps its own submits the same way).
+  if (error instanceof CoreUnavailableError) return catalogError('SERVICE_UNAVAILABLE', coreUnavailableMessage(error));
   if (error instanceof DurabilityError) return catalogError('JOURNAL_UNAVAILABLE', 'New state cannot be made durable right now; nothing was changed.');
   return catalogError('INTERNAL_ERROR', 'An unexpected error occurred while handling the request.');
 }
