@@ -6,10 +6,12 @@
  * Flow: 200 accounts on one instrument; ~60% passive limit orders near the touch, 30% cancels,
  * 10% aggressive IOC orders that trade. C closed-loop clients each keep one command
  * outstanding (submit, await the acknowledgement, submit the next), so up to C commands share
- * a group commit. Latency is submit → acknowledgement. For the durable runs a wrapper around
- * the journal's file layer times each group commit (one write + one fdatasync) during the
- * measured phase. Two durable variants run, both with the replica worker projecting the
- * history into SQLite and taking snapshots (every 100,000 commands) off the main thread:
+ * a group commit. Latency is submit → acknowledgement. For the durable runs the sequencer's
+ * observer times each group commit during the measured phase: from the start of the batch's
+ * write until the batch is durable (its fdatasync, or a later batch's, returned; the journal
+ * keeps two batches in flight). Two durable variants run, both with the replica worker
+ * projecting the history into SQLite and taking snapshots (every 100,000 commands) off the
+ * main thread:
  *   "durable"            the production default: acknowledgements wait once the history falls
  *                        more than 50,000 records behind (back-pressure), so this is the
  *                        sustained rate of the whole durable path, history included;
@@ -26,9 +28,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Command, CommandResult } from '../server/src/core/api.js';
 import { createCore } from '../server/src/core/index.js';
-import { nodeFileSystem, type JournalFileSystem } from '../server/src/journal/index.js';
+import type { BatchTiming } from '../server/src/journal/index.js';
 import type { CommandBus } from '../server/src/sequencer/api.js';
-import { openDurableSequencer } from '../server/src/sequencer/durable.js';
+import { openDurableSequencer, type SequencerObserver } from '../server/src/sequencer/durable.js';
 import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
 
 const require = createRequire(import.meta.url);
@@ -114,8 +116,11 @@ function setupCommands(): Command[] {
   return commands;
 }
 
-/** Times each group commit: the write of a batch and the fdatasync that follows it. */
-class TimedFileSystem implements JournalFileSystem {
+/**
+ * Times each group commit from the sequencer's side: from the start of a batch's write until
+ * the batch is known durable (its own fdatasync, or a later batch's, returned), with its size.
+ */
+class CommitTimes implements SequencerObserver {
   commits = histogram();
   batchBytes = histogram();
   /** Forgets what set-up and warm-up recorded. */
@@ -123,25 +128,12 @@ class TimedFileSystem implements JournalFileSystem {
     this.commits = histogram();
     this.batchBytes = histogram();
   }
-  async open(path: string) {
-    const file = await nodeFileSystem.open(path);
-    let started = 0n;
-    return {
-      write: (data: Buffer, position: number) => {
-        started = process.hrtime.bigint();
-        this.batchBytes.recordValue(data.length);
-        return file.write(data, position);
-      },
-      sync: async () => {
-        await file.sync();
-        this.commits.recordValue(Number((process.hrtime.bigint() - started) / 1000n));
-      },
-      truncate: (size: number) => file.truncate(size),
-      close: () => file.close(),
-    };
+  applied(): undefined {
+    return undefined;
   }
-  syncDirectory(dir: string) {
-    return nodeFileSystem.syncDirectory(dir);
+  committed(batch: BatchTiming): void {
+    this.commits.recordValue(Math.max(1, Math.round((batch.syncedAt - batch.startedAt) * 1000)));
+    this.batchBytes.recordValue(batch.bytes);
   }
 }
 
@@ -187,8 +179,8 @@ async function main(): Promise<void> {
     rows.push(['in-memory', String(clients), String(Math.round(memory.commandsPerSecond)), String(us(memory.latency, 50)), String(us(memory.latency, 99)), String(Math.round(memory.latency.maxValue)), '']);
     for (const [name, maxReplicaLag] of [['durable', undefined], ['durable, core+journal', Number.MAX_SAFE_INTEGER]] as const) {
       const dataDir = mkdtempSync(join(tmpdir(), 'bench-durable-'));
-      const fs = new TimedFileSystem();
-      const bus = await openDurableSequencer({ dataDir, logger, fileSystem: fs, snapshotOnClose: false, ...(maxReplicaLag ? { maxReplicaLag } : {}) });
+      const fs = new CommitTimes();
+      const bus = await openDurableSequencer({ dataDir, logger, observer: fs, snapshotOnClose: false, ...(maxReplicaLag ? { maxReplicaLag } : {}) });
       const durable = await drive(name, bus, clients, commands, () => fs.reset());
       const status = bus.status();
       const caughtUp = process.hrtime.bigint();

@@ -26,7 +26,7 @@ export async function writeRecords(dir: string, count: number, options: Partial<
   return writer;
 }
 
-/** Counts syncs, can hold syncs back, and fails writes once `failAfterWrites` successful writes have happened. */
+/** Counts syncs, can hold syncs back, fails writes once `failAfterWrites` successful writes have happened, and fails syncs with `syncError`. */
 export class FaultyFileSystem implements JournalFileSystem {
   private gate: Promise<void> | undefined;
   writes = 0;
@@ -38,6 +38,8 @@ export class FaultyFileSystem implements JournalFileSystem {
   /** Bytes of a failing write that still reach the file before the error, as a full disk does. */
   partialBytes = 0;
   errorCode = 'ENOSPC';
+  /** When set, syncs fail with it (after any hold), as fdatasync does on an I/O error. */
+  syncError: Error | undefined;
 
   async open(path: string): Promise<AppendFile> {
     const real = await nodeFileSystem.open(path);
@@ -53,6 +55,7 @@ export class FaultyFileSystem implements JournalFileSystem {
       },
       sync: async () => {
         await this.gate;
+        if (this.syncError) throw this.syncError;
         this.syncs++;
         await real.sync();
       },

@@ -98,6 +98,24 @@ describe('journal recovery: torn tails are cut off and reported, never misread',
     expect(appended).toBe(7);
   });
 
+  it('the last two batches may both be torn (two are in flight in the pipeline): damage in the one before the last drops both', async () => {
+    const dir = newDir();
+    const writer = await writeRecords(dir, 6, {}, 3);
+    const file = onlySegment(dir);
+    const endOfSix = dataEnd(readFileSync(file));
+    for (let i = 7; i <= 9; i++) writer.append(envelope(i));
+    await writer.whenDurable(9);
+    writer.append(envelope(10));
+    await writer.whenDurable(10);
+    await writer.close();
+    // Batches: [1-3] [4-6] [7-9] [10]. A page of [7-9] never reached the disk; [10]'s did.
+    edit(file, (bytes) => bytes.fill(0, endOfSix + recordSize + 10, endOfSix + recordSize + 40));
+    const { replayed, scan, appended } = await reopen(dir);
+    expect(replayed.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(scan.tornTail).toMatchObject({ offset: endOfSix, reason: 'record checksum mismatch' });
+    expect(appended).toBe(7);
+  });
+
   it('a final batch whose last records never arrived is dropped whole', async () => {
     const dir = newDir();
     const writer = await writeRecords(dir, 3, {}, 3);

@@ -6,6 +6,7 @@ import { retireSegments } from '../../server/src/journal/retention.js';
 import { JournalClosedError, JournalWriter } from '../../server/src/journal/writer.js';
 import type { JournalRecord } from '../../server/src/journal/format.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
+import { eventually } from '../helpers/eventually.js';
 import { dataEnd, envelope, FaultyFileSystem, writeRecords } from './journal-files.js';
 
 const newDir = tempDirs('journal-writer');
@@ -58,6 +59,68 @@ describe('journal writer', () => {
     expect(durable).toEqual([5, 8]);
     expect(writer.durableIndex).toBe(8);
     await writer.close();
+  });
+
+  it('pipelines: writes batch N+1 while N syncs, at most two batches in flight, reported durable strictly in order', async () => {
+    const dir = newDir();
+    const fs = new FaultyFileSystem();
+    const durable: number[] = [];
+    const writer = await JournalWriter.open({ dir, nextIndex: 1, fs, onDurable: (i) => durable.push(i) });
+    writer.append(envelope(1));
+    await writer.whenDurable(1);
+    // The zero fill ahead of the records is written and synced (so held syncs do not stall it).
+    await eventually(() => expect(fs.syncs).toBe(2));
+    const release = fs.holdSyncs();
+    for (let i = 2; i <= 4; i++) writer.append(envelope(i));
+    await eventually(() => expect(fs.recordWrites).toBe(2));
+    // The next turn's records are written while the first batch's sync is still outstanding.
+    for (let i = 5; i <= 6; i++) writer.append(envelope(i));
+    await eventually(() => expect(fs.recordWrites).toBe(3));
+    // A third batch waits: two are in flight already.
+    writer.append(envelope(7));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fs.recordWrites).toBe(3);
+    expect(writer.durableIndex).toBe(1);
+    expect(durable).toEqual([1]);
+    release();
+    await writer.whenDurable(7);
+    expect(durable).toEqual([1, 4, 6, 7]);
+    expect(fs.recordWrites).toBe(4);
+    await writer.close();
+    expect((await readAll(dir)).map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('on a failed sync with the next batch already written: cuts both off, rejects both, reports once', async () => {
+    const dir = newDir();
+    const fs = new FaultyFileSystem();
+    const failures: Error[] = [];
+    const durable: number[] = [];
+    const writer = await JournalWriter.open({ dir, nextIndex: 1, fs, onFailure: (e) => failures.push(e), onDurable: (i) => durable.push(i) });
+    writer.append(envelope(1));
+    await writer.whenDurable(1);
+    const segment = join(dir, readdirSync(dir)[0]!);
+    const goodSize = dataEnd(readFileSync(segment));
+    await eventually(() => expect(fs.syncs).toBe(2));
+
+    const release = fs.holdSyncs();
+    writer.append(envelope(2));
+    const first = writer.whenDurable(2);
+    await eventually(() => expect(fs.recordWrites).toBe(2));
+    writer.append(envelope(3));
+    const second = writer.whenDurable(3);
+    await eventually(() => expect(fs.recordWrites).toBe(3));
+    fs.syncError = Object.assign(new Error('EIO: injected sync failure'), { code: 'EIO' });
+    release();
+    await expect(first).rejects.toThrow(/EIO/);
+    await expect(second).rejects.toThrow(/EIO/);
+    expect(failures).toHaveLength(1);
+    expect(durable).toEqual([1]);
+    expect(fs.truncatedTo).toEqual([goodSize]);
+    expect(dataEnd(readFileSync(segment))).toBe(goodSize);
+    expect(() => writer.append(envelope(4))).toThrow(JournalClosedError);
+    await writer.close();
+    expect((await readAll(dir)).map((r) => r.index)).toEqual([1]);
   });
 
   it('flushes queued records on close and refuses appends afterwards', async () => {

@@ -8,6 +8,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { JournalCorruptError } from './errors.js';
 import { decodeRecordAt, decodeSegmentHeader, SEGMENT_HEADER_BYTES, skipRecordAt, type JournalRecord } from './format.js';
 import { listSegments, type SegmentFile } from './segments.js';
+import { MAX_BATCHES_IN_FLIGHT } from './writer.js';
 
 export interface SegmentSummary extends SegmentFile {
   /** Index of the segment's last valid record, `firstIndex - 1` when it holds none. */
@@ -175,22 +176,29 @@ function endOfData(bytes: Buffer): number {
 }
 
 /**
- * Whether the damage can be the torn final batch of a crash: only if every intact record after
- * it belongs to the batch that was being written (`tornBatchEnd`, or, when the damage starts a
- * batch, one batch of its own). An intact record of any later batch means the damaged batch
- * was synced before it (batches are written one after another, each after the previous sync),
- * so it was acknowledged and the damage is real: cutting it off would lose acknowledged commands.
+ * Whether the damage can be the torn end of a crash. The writer keeps at most
+ * MAX_BATCHES_IN_FLIGHT batches written but not yet durable (writer.ts), and a batch is only
+ * written once every batch before the last one in flight is durable. So after a crash the
+ * batch with damage (`tornBatchEnd`, or unknown when the damage starts a batch) and the one
+ * after it may both be incomplete, and their intact records may show; an intact record of any
+ * batch beyond those means the damaged batch was synced (and acknowledged) before it, so the
+ * damage is real and cutting it off would lose acknowledged commands.
+ *
+ * What this cannot tell apart, as with any journal that cuts a torn tail: a bit flipped in the
+ * last acknowledged batch itself, with the next batch in flight at the crash, reads as a torn
+ * tail. Checksums catch the flip; that it was acknowledged is not written anywhere.
  */
 function laterBatchExists(bytes: Buffer, from: number, dataEnd: number, lastIndex: number, tornBatchEnd: number | undefined): boolean {
-  let batchEnd = tornBatchEnd;
+  const batches = new Set<number>();
+  if (tornBatchEnd !== undefined) batches.add(tornBatchEnd);
   for (let offset = from; offset < dataEnd;) {
     const decoded = decodeRecordAt(bytes, offset);
     if (!decoded.ok || decoded.record.index <= lastIndex) {
       offset++;
       continue;
     }
-    batchEnd ??= decoded.batchEnd;
-    if (decoded.batchEnd !== batchEnd) return true;
+    batches.add(decoded.batchEnd);
+    if (batches.size > MAX_BATCHES_IN_FLIGHT) return true;
     offset = decoded.end;
   }
   return false;

@@ -1,27 +1,43 @@
 /**
- * Appends records with group commit: everything appended during one event-loop turn (and
- * everything appended while the previous batch was being synced) goes out as one write and
- * one fdatasync. Batches are written strictly one after another, so the file order is the
- * append order, which is the core's sequence order.
+ * Appends records with a pipelined group commit. Everything appended during one event-loop turn
+ * forms a batch, written with one positional write and made durable with one fdatasync. The
+ * pipeline keeps up to two batches in flight: while batch N's fdatasync runs, batch N+1 (the
+ * records the core applied meanwhile) is already written and its own fdatasync started, so
+ * the core never waits for the disk and a batch's wait is about one sync, not two.
+ *
+ * Order is kept by two rules. Writes are strictly one after another, in append order, so the
+ * file order is the core's sequence order. A batch counts as durable once an fdatasync started
+ * after its write has returned (an fdatasync covers every write that completed before it began,
+ * so N+1's sync also covers N); batches are reported durable strictly in order, whichever sync
+ * returns first.
  *
  * Segments are zero-filled ahead of the write position (in the background, a few MiB at a
  * time). A batch then overwrites space the file already has, so its fdatasync need not commit
  * file-system metadata, and on ext4 it is not held up behind other files' dirty data (the
- * history database's, say). Zeros after the last record mark the end of the journal.
+ * history database's, say). Zeros after the last record mark the end of the journal. A new
+ * segment is started only once every batch in flight is durable, so at most one file ever
+ * holds data that is not.
  *
- * After a failed write the writer is finished: it tries to undo the failed batch (so its
- * commands do not reappear on replay), reports the failure once and refuses every later
- * append. Recovery is a restart, which replays what is durable.
+ * After a failed write or sync the writer is finished: it cuts the file back to the end of the
+ * last durable batch (so the commands of the batches in flight do not reappear on replay),
+ * reports the failure once and refuses every later append. Recovery is a restart, which replays
+ * what is durable.
  */
 import { join } from 'node:path';
 import type { CommandEnvelope } from '../core/api.js';
-import { encodeSegmentHeader, encodeUnsealedRecord, sealRecord, SEGMENT_HEADER_BYTES } from './format.js';
+import { encodeSegmentHeader, encodeUnsealedRecord, sealRecord } from './format.js';
 import { nodeFileSystem, type AppendFile, type JournalFileSystem } from './file-system.js';
 import { segmentFileName } from './segments.js';
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Zero-filled space is added in steps of this size (or of the segment size, if smaller). */
 const PREALLOCATE_BYTES = 4 * 1024 * 1024;
+/**
+ * Batches written but not yet known durable, at most. Two lets one batch be written while the
+ * previous one syncs; recovery relies on this bound (a crash can tear at most the last two
+ * batches, see reader.ts).
+ */
+export const MAX_BATCHES_IN_FLIGHT = 2;
 
 export interface JournalWriterOptions {
   dir: string;
@@ -32,7 +48,7 @@ export interface JournalWriterOptions {
   fs?: JournalFileSystem;
   /** A batch that finds the segment at least this large starts a new one. */
   maxSegmentBytes?: number;
-  /** Called after each batch is durable, with the index of its last record, the batch's encoded records and how long it took. */
+  /** Called after each batch is durable, in order, with the index of its last record, the batch's encoded records and how long it took. */
   onDurable?: (lastIndex: number, records: Buffer, timing: BatchTiming) => void;
   /** Called once, when a write or sync fails; no later batch is written. */
   onFailure?: (error: Error) => void;
@@ -44,6 +60,7 @@ export interface BatchTiming {
   bytes: number;
   startedAt: number;
   writtenAt: number;
+  /** When the batch was known durable (its own sync, or a later batch's, returned). */
   syncedAt: number;
 }
 
@@ -54,13 +71,26 @@ export class JournalClosedError extends Error {
 
 interface Waiter { index: number; resolve: () => void; reject: (error: Error) => void }
 
+/** A batch that has been (or is being) written and is not yet known durable. */
+interface InFlightBatch {
+  lastIndex: number;
+  body: Buffer;
+  timing: BatchTiming;
+  /** Where the batch ends in the current segment. */
+  end: number;
+  /** The batch starts a segment: it is durable only once the directory entry is too. */
+  newSegment: boolean;
+}
+
 export class JournalWriter {
   private readonly fs: JournalFileSystem;
   private readonly maxSegmentBytes: number;
   private readonly preallocateBytes: number;
   private file: AppendFile | undefined;
-  /** Where the next batch goes: the end of the last record. */
+  /** Where the next batch goes: the end of the last record written. */
   private position = 0;
+  /** Where the last durable batch ends in the current segment (0 if none of it is durable yet). */
+  private durablePosition = 0;
   /** How far the file is zero-filled (its size). */
   private allocated = 0;
   private allocating: Promise<void> | undefined;
@@ -68,11 +98,18 @@ export class JournalWriter {
   private batch: Buffer[] = [];
   private appendedIndex: number;
   private durable: number;
+  /** Batches written or being written, oldest first, not yet reported durable. */
+  private inFlight: InFlightBatch[] = [];
+  /** The write (or segment start) under way; writes never overlap. */
+  private writing: Promise<void> | undefined;
+  /** The highest index covered by a sync that has returned. */
+  private synced: number;
   private scheduled = false;
-  private inFlight: Promise<void> | undefined;
   private failure: Error | undefined;
   private closed = false;
   private waiters: Waiter[] = [];
+  /** Woken whenever a write or sync finishes (close() waits on it). */
+  private progress: (() => void)[] = [];
 
   private constructor(private readonly options: JournalWriterOptions) {
     this.fs = options.fs ?? nodeFileSystem;
@@ -80,6 +117,7 @@ export class JournalWriter {
     this.preallocateBytes = Math.min(PREALLOCATE_BYTES, this.maxSegmentBytes);
     this.appendedIndex = options.nextIndex - 1;
     this.durable = options.nextIndex - 1;
+    this.synced = this.durable;
   }
 
   static async open(options: JournalWriterOptions): Promise<JournalWriter> {
@@ -88,6 +126,7 @@ export class JournalWriter {
     if (last) {
       writer.file = await writer.fs.open(last.path);
       writer.position = last.size;
+      writer.durablePosition = last.size;
       writer.allocated = Math.max(last.size, last.allocated ?? last.size);
     }
     return writer;
@@ -130,12 +169,15 @@ export class JournalWriter {
     this.rotateRequested = true;
   }
 
-  /** Writes what is queued, then closes the file. Appends after this throw. */
+  /** Writes what is queued and waits until it is durable, then closes the file. Appends after this throw. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.inFlight || (this.batch.length > 0 && !this.failure)) {
-      await (this.inFlight ?? this.flush());
+    this.pump();
+    while (!this.failure && (this.batch.length > 0 || this.inFlight.length > 0 || this.writing)) {
+      await new Promise<void>((resolve) => this.progress.push(resolve));
+      this.pump();
     }
+    await this.writing;
     await this.allocating?.catch(() => undefined);
     const file = this.file;
     this.file = undefined;
@@ -143,62 +185,94 @@ export class JournalWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     // setImmediate runs after the current I/O phase, so every command that arrived in this
     // event-loop turn joins the batch.
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.inFlight) void this.flush();
+      this.pump();
     });
   }
 
-  private flush(): Promise<void> {
-    const run = async (): Promise<void> => {
-      // Records appended while a batch was being synced form the next batch at once.
-      while (this.batch.length > 0 && !this.failure) await this.writeBatch();
-    };
-    this.inFlight = run().finally(() => {
-      this.inFlight = undefined;
-      if (this.batch.length > 0 && !this.failure) this.schedule();
+  /** Starts the next write if there is a batch, no write is under way and the pipeline has room. */
+  private pump(): void {
+    if (this.failure || this.writing || this.batch.length === 0 || this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) return;
+    const needsSegment = !this.file || this.rotateRequested || this.position >= this.maxSegmentBytes;
+    // A new segment waits until the old one holds nothing in flight (only one file at a time
+    // holds data that is not durable), and the batch after it waits until the new file's
+    // directory entry is durable (its own sync must not be the one that reports both).
+    if ((needsSegment && this.inFlight.length > 0) || this.inFlight.some((batch) => batch.newSegment)) return;
+    this.writing = this.writeBatch(needsSegment).finally(() => {
+      this.writing = undefined;
+      this.wake();
+      this.pump();
     });
-    return this.inFlight;
   }
 
-  private async writeBatch(): Promise<void> {
+  private async writeBatch(newSegment: boolean): Promise<void> {
     const records = this.batch;
     this.batch = [];
-    const firstIndex = this.durable + 1;
-    const batchLast = this.durable + records.length;
+    const previous = this.inFlight[this.inFlight.length - 1];
+    const firstIndex = (previous?.lastIndex ?? this.durable) + 1;
+    const batchLast = firstIndex + records.length - 1;
     for (const record of records) sealRecord(record, batchLast);
     const body = records.length === 1 ? records[0]! : Buffer.concat(records);
-    let newSegment = false;
-    const restoreTo = this.position;
     const timing: BatchTiming = { records: records.length, bytes: body.length, startedAt: 0, writtenAt: 0, syncedAt: 0 };
+    const entry: InFlightBatch = { lastIndex: batchLast, body, timing, end: 0, newSegment };
+    this.inFlight.push(entry);
     try {
-      if (!this.file || this.rotateRequested || this.position >= this.maxSegmentBytes) {
-        await this.startSegment(firstIndex);
-        newSegment = true;
-      }
+      if (newSegment) await this.startSegment(firstIndex);
       const data = newSegment ? Buffer.concat([encodeSegmentHeader(firstIndex), body]) : body;
       // Wait for zero-filling only when this batch does not fit in what is already allocated.
       if (this.position + data.length > this.allocated) await this.allocating;
       timing.startedAt = performance.now();
       await this.file!.write(data, this.position);
       timing.writtenAt = performance.now();
-      await this.file!.sync();
-      if (newSegment) await this.fs.syncDirectory(this.options.dir);
-      timing.syncedAt = performance.now();
       this.position += data.length;
       if (this.position > this.allocated) this.allocated = this.position;
+      entry.end = this.position;
     } catch (error) {
-      await this.fail(error as Error, newSegment ? 0 : restoreTo);
+      await this.fail(error as Error, false);
       return;
     }
-    this.durable = batchLast;
-    this.releaseWaiters();
-    this.preallocate();
-    this.options.onDurable?.(batchLast, body, timing);
+    // A sync of an earlier batch failed while this one was written: fail() cuts it off.
+    if (!this.failure) void this.sync(entry);
+  }
+
+  /** Syncs everything written so far; on return, every batch up to `entry` is durable. */
+  private async sync(entry: InFlightBatch): Promise<void> {
+    try {
+      await this.file!.sync();
+      if (entry.newSegment) await this.fs.syncDirectory(this.options.dir);
+    } catch (error) {
+      await this.fail(error as Error, true);
+      return;
+    }
+    if (entry.lastIndex > this.synced) this.synced = entry.lastIndex;
+    this.release();
+    this.wake();
+    this.pump();
+  }
+
+  /** Reports, oldest first, every batch a returned sync covers. */
+  private release(): void {
+    // After a failure nothing more is reported: a sync that returns later may not have seen the failed pages.
+    while (!this.failure && this.inFlight.length > 0 && this.inFlight[0]!.lastIndex <= this.synced) {
+      const batch = this.inFlight.shift()!;
+      batch.timing.syncedAt = performance.now();
+      this.durable = batch.lastIndex;
+      this.durablePosition = batch.end;
+      this.releaseWaiters();
+      this.preallocate();
+      this.options.onDurable?.(batch.lastIndex, batch.body, batch.timing);
+    }
+  }
+
+  private wake(): void {
+    const waiting = this.progress;
+    this.progress = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Keeps at least half a step of zero-filled space ahead of the writer, filling in the background. */
@@ -229,17 +303,23 @@ export class JournalWriter {
     await previous?.close();
     this.file = await this.fs.open(join(this.options.dir, segmentFileName(firstIndex)));
     this.position = 0;
+    this.durablePosition = 0;
     this.allocated = 0;
   }
 
-  private async fail(error: Error, restoreTo: number): Promise<void> {
+  /** `writeUnderWay`: called from a failed sync, while the next batch may still be being written. */
+  private async fail(error: Error, writeUnderWay: boolean): Promise<void> {
+    if (this.failure) return;
     this.failure = error;
     this.batch = [];
+    this.inFlight = [];
     try {
-      // Undo whatever part of the failed batch reached the file, so a restart does not replay
-      // commands whose submitters were told they failed. Cutting the file needs no free space.
+      // Undo every batch that is not durable, so a restart does not replay commands whose
+      // submitters were told they failed. Cutting the file needs no free space. A write still
+      // under way (the batch after a failed sync) finishes first, so it cannot land after the cut.
+      if (writeUnderWay) await this.writing?.catch(() => undefined);
       await this.allocating;
-      await this.file?.truncate(restoreTo);
+      await this.file?.truncate(this.durablePosition);
       await this.file?.sync();
     } catch {
       // The original error is the one worth reporting; recovery still cuts a torn tail.
@@ -247,6 +327,7 @@ export class JournalWriter {
     for (const waiter of this.waiters) waiter.reject(error);
     this.waiters = [];
     this.options.onFailure?.(error);
+    this.wake();
   }
 
   private releaseWaiters(): void {

@@ -1,8 +1,10 @@
 /**
  * The durable CommandBus (LMAX style). A submitted command is stamped, appended to the journal
  * batch and applied to the in-memory core at once (both synchronous, so journal order is the
- * core's order). Its result and events are withheld until the batch's fdatasync completes;
- * then the batch goes to the replica worker (history projection and snapshots, off this
+ * core's order). The group commit is pipelined (journal/writer.ts): commands keep being
+ * applied, and the next batch written and its fdatasync started, while the previous batch's
+ * fdatasync runs. A command's result and events are withheld until its batch is durable, and
+ * batches are released strictly in journal order; then the batch goes to the replica worker (history projection and snapshots, off this
  * thread), the submit promises resolve, and only after that, on a later turn of the event
  * loop, the events go to listeners in seq order: a submitter's reply never waits for
  * market-data delivery, however many subscribers there are. Queries may

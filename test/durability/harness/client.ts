@@ -9,13 +9,16 @@ export interface RunningServer {
   child: ChildProcess;
   /** What the server wrote to stderr (its warn/error log). */
   stderr: () => string;
+  /** What the server wrote to stdout. */
+  stdout: () => string;
   exited: Promise<number | null>;
 }
 
 /** Starts the server and resolves once it listens; rejects with its stderr if it exits first. */
-export function startServer(dataDir: string, socketPath: string, snapshotEveryCommands: number): Promise<RunningServer> {
+export function startServer(dataDir: string, socketPath: string, snapshotEveryCommands: number, env: Record<string, string> = {}): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir, socketPath, String(snapshotEveryCommands)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -24,7 +27,7 @@ export function startServer(dataDir: string, socketPath: string, snapshotEveryCo
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('READY\n')) resolve({ child, stderr: () => err, exited });
+      if (out.includes('READY\n')) resolve({ child, stderr: () => err, stdout: () => out, exited });
     });
     void exited.then((code) => reject(new Error(`server exited with ${code} before it was ready:\n${err}`)));
   });

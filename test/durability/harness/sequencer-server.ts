@@ -3,7 +3,9 @@
  * reachable over a Unix socket speaking newline-delimited JSON. A command is acknowledged only
  * after `submit` resolves, exactly as a gateway would. Run:
  *   node --import tsx test/durability/harness/sequencer-server.ts <dataDir> <socketPath> [snapshotEveryCommands]
- * It prints "READY" on stdout once it accepts connections.
+ * It prints "READY" on stdout once it accepts connections. With PIPELINE_CRASH_POINT=1 in the
+ * environment its journal runs on the crash-point file layer (pipeline-crash-point.ts), armed
+ * by the request {"arm":true}.
  *
  * Requests and replies (one JSON object per line):
  *   {"id":1,"command":{...}}                              -> {"id":1,"result":CommandResult} | {"id":1,"error":{"name","message"}}
@@ -16,11 +18,15 @@ import pino from 'pino';
 import type { Command } from '../../../server/src/core/api.js';
 import type { Page } from '../../../server/src/history/index.js';
 import { openDurableSequencer, type DurableSequencer } from '../../../server/src/sequencer/durable.js';
+import { PipelineCrashPoint } from './pipeline-crash-point.js';
+
+const crashPoint = process.env.PIPELINE_CRASH_POINT === '1' ? new PipelineCrashPoint() : undefined;
 
 type Request =
   | { id: number; command: Command }
   | { id: number; query: 'state'; accounts: string[]; symbols: string[] }
-  | { id: number; query: 'history'; accountId: string };
+  | { id: number; query: 'history'; accountId: string }
+  | { id: number; arm: true };
 
 function allPages<T>(fetch: (cursor: string | undefined) => Page<T>): T[] {
   const items: T[] = [];
@@ -34,6 +40,11 @@ function allPages<T>(fetch: (cursor: string | undefined) => Page<T>): T[] {
 }
 
 function answer(bus: DurableSequencer, request: Request): Promise<object> | object {
+  if ('arm' in request) {
+    if (!crashPoint) return { error: { name: 'Error', message: 'started without PIPELINE_CRASH_POINT=1' } };
+    crashPoint.arm();
+    return { armed: true };
+  }
   if ('command' in request) {
     return bus.submit(request.command).then(
       (result) => ({ result }),
@@ -81,6 +92,7 @@ async function main(): Promise<void> {
     snapshotEveryCommands: snapshotEvery ? Number(snapshotEvery) : 500,
     // Keep every snapshot and so every journal segment: the test replays the whole journal.
     snapshotsKept: 1_000_000,
+    ...(crashPoint && { fileSystem: crashPoint }),
   });
   rmSync(socketPath, { force: true });
   const server = createServer((socket) => serve(bus, socket));
