@@ -110,7 +110,9 @@ describe('traces', () => {
       const nanos = ([sec, ns]: [number, number]) => BigInt(sec) * 1_000_000_000n + BigInt(ns);
       const gatewaySpan = exporter.getFinishedSpans().find((s) => s.name === 'FIX D')!;
       const commit = exporter.getFinishedSpans().find((s) => s.name === 'journal.commit' && s.spanContext().traceId === gatewaySpan.spanContext().traceId)!;
-      expect(nanos(gatewaySpan.endTime)).toBeGreaterThanOrEqual(nanos(commit.endTime));
+      // OpenTelemetry anchors each span's clock to Date.now() (whole milliseconds) when the span
+      // starts, so the times of two different spans can disagree by up to a millisecond.
+      expect(nanos(gatewaySpan.endTime) + 1_000_000n).toBeGreaterThanOrEqual(nanos(commit.endTime));
     } finally {
       fix.close();
     }
