@@ -3,6 +3,9 @@
  * `main.ts` calls it for the real process; tests call it to run a whole service in-process.
  *
  *   data dir → durable sequencer (journal + core + history) → order entry → gateways
+ *
+ * In distributed mode a gateway process (`fleet/gateway-main.ts`) runs the same composition on a
+ * remote bus (the core leads elsewhere; a replica of it here), passed in as `openBus`.
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -54,9 +57,26 @@ import { openExternalStores } from './storage/external-stores.js';
 import { PostgresHistory } from './history/postgres-history.js';
 import { PostgresHistoryProjection } from './history/postgres-projection.js';
 import type { HistoryReader } from './history/reader.js';
+import type { HistoryStore } from './history/store.js';
+import type { CommandBus } from './sequencer/api.js';
 
-export interface ServiceOptions {
+/**
+ * What the service needs of its command bus: the durable sequencer, or a gateway's remote bus in
+ * distributed mode (fleet/remote-command-bus.ts).
+ */
+export interface ServiceBus extends CommandBus {
+  /** Order, fill and balance-change history, projected from this bus's events. */
+  readonly history: HistoryStore;
+  /** Resolves once the history holds the events of every command acknowledged so far. */
+  historySynced(): Promise<void>;
+  status(): { healthy: boolean; failure?: string; durableIndex: number; snapshotIndex: number; historyIndex: number };
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions<B extends ServiceBus = DurableSequencer> {
   config: Config;
+  /** The command bus to serve on (default: the durable sequencer in the data directory). */
+  openBus?: () => Promise<B>;
   logger: Logger;
   clock?: () => number;
   /** Wake-ups for GTD expiry (default: real timers); tests inject ones that follow `clock`. */
@@ -75,14 +95,14 @@ export interface ServiceOptions {
   tracing?: Tracing;
 }
 
-export interface RunningService {
+export interface RunningService<B extends ServiceBus = DurableSequencer> {
   httpPort: number;
   /** The port the REST gateway workers share, when `http.workers` > 0. */
   workersPort: number | undefined;
   /** The FIX acceptor's port, when it is enabled. */
   fixPort: number | undefined;
   server: Server;
-  bus: DurableSequencer;
+  bus: B;
   /** The operator account's credentials (also in `<dataDir>/operator-credentials.json`). */
   operator: Credentials;
   /** The demo trading account's credentials (demo mode only). */
@@ -101,7 +121,7 @@ function fixTls(config: Config): TlsOptions | undefined {
   return { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), minVersion: 'TLSv1.2' };
 }
 
-export async function startService(opts: ServiceOptions): Promise<RunningService> {
+export async function startService<B extends ServiceBus = DurableSequencer>(opts: ServiceOptions<B>): Promise<RunningService<B>> {
   const { config, logger } = opts;
   const clock = opts.clock ?? Date.now;
   let restWorkers: RestWorkerPool | undefined;
@@ -117,11 +137,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const secretBox = SecretBox.fromConfig(resolveSecretsKey(config));
   const external = config.stores === 'external' ? await openExternalStores(config, secretBox, logger.child({ component: 'stores' }), { onLockout: hooks.onLockout }) : undefined;
 
-  const bus = await openDurableSequencer({
+  // Without openBus, B is DurableSequencer (the default type argument).
+  const bus: B = opts.openBus ? await opts.openBus() : await openDurableSequencer({
     dataDir: config.dataDir, logger, clock: { now: clock }, observer: sequencerObserver(trading, tracer),
     snapshotEveryCommands: config.snapshots.everyCommands, snapshotIntervalMs: config.snapshots.intervalMs,
     ...(opts.timers && { timers: opts.timers }), ...(opts.journalFileSystem && { fileSystem: opts.journalFileSystem }),
-  });
+  }) as unknown as B;
   // Gateways and order entry submit through this: it counts orders by channel and traces each command.
   const recentRejects = new RecentRejects();
   const commands = instrumentBus(bus, trading, tracer, { recent: recentRejects, clock });

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { ApiKeyStore } from '../auth/index.js';
-import { ensureAccountWithKey, type Credentials } from '../bootstrap.js';
+import { ensureAccount, ensureAccountWithKey, type Credentials } from '../bootstrap.js';
 import { submitCommand } from '../order-entry/submit.js';
 import type { CommandBus } from '../sequencer/api.js';
 
@@ -12,7 +12,8 @@ export const DEMO_ACCOUNT = 'demo';
 const DEMO_FUNDS: Record<string, string> = { USD: '1000000', BTC: '10', ETH: '100' };
 
 export async function ensureDemoAccount(bus: CommandBus, keys: ApiKeyStore, dataDir: string): Promise<Credentials & { file: string }> {
-  const isNew = !bus.core.account(DEMO_ACCOUNT);
+  // Funded once, by whichever process created the account (several gateways may start together).
+  const isNew = await ensureAccount(bus, DEMO_ACCOUNT);
   const file = join(dataDir, 'demo-credentials.json');
   const creds = await ensureAccountWithKey(bus, keys, file, DEMO_ACCOUNT, ['read', 'trade'], 'demo trading key');
   if (isNew) {
