@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ceilDiv, decimalsUsed, formatFixed, parseFixed } from '../../server/src/core/fixed.js';
+import { ceilDiv, decimalsUsed, formatFixed, isCanonicalDecimal, parseFixed } from '../../server/src/core/fixed.js';
 
 describe('parseFixed', () => {
   it('scales a decimal string to an integer count of units', () => {
@@ -28,6 +28,38 @@ describe('parseFixed', () => {
   it('bounds the integer part to 20 digits', () => {
     expect(parseFixed('9'.repeat(20), 0)).toBe(BigInt('9'.repeat(20)));
     expect(parseFixed('1' + '0'.repeat(20), 0)).toBe('malformed');
+  });
+});
+
+describe('parseFixed against its grammar', () => {
+  // The rule as a regular expression: what parseFixed scans for by hand.
+  const GRAMMAR = /^(\d{1,20})(?:\.(\d{1,40}))?$/;
+  const reference = (input: string, scale: number): bigint | 'malformed' | 'too_precise' => {
+    const m = GRAMMAR.exec(input);
+    if (m === null) return 'malformed';
+    const [, int, frac = ''] = m;
+    if (/[1-9]/.test(frac.slice(scale))) return 'too_precise';
+    return BigInt(int! + frac.slice(0, scale).padEnd(scale, '0'));
+  };
+  const text = fc.oneof(
+    fc.stringMatching(/^\d{1,22}(\.\d{0,42})?$/),
+    fc.string({ unit: fc.constantFrom('0', '1', '9', '.', '-', 'e', ' '), maxLength: 12 }),
+    fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 20n - 1n }), fc.integer({ min: 0, max: 18 })).map(([v, s]) => formatFixed(v, s)),
+  );
+
+  it('accepts, scales and refuses exactly as the grammar says, at every scale', () => {
+    fc.assert(fc.property(text, fc.integer({ min: 0, max: 18 }), (input, scale) => {
+      expect(parseFixed(input, scale)).toBe(reference(input, scale));
+    }), { numRuns: 2000 });
+  });
+
+  it('knows a canonical text: what formatFixed writes for the value parsed from it', () => {
+    fc.assert(fc.property(text, fc.integer({ min: 0, max: 18 }), (input, scale) => {
+      const v = parseFixed(input, scale);
+      if (typeof v !== 'bigint') return;
+      expect(isCanonicalDecimal(input)).toBe(formatFixed(v, scale) === input);
+    }), { numRuns: 2000 });
+    expect([isCanonicalDecimal('100.1'), isCanonicalDecimal('100.10'), isCanonicalDecimal('0100'), isCanonicalDecimal('0.5'), isCanonicalDecimal('0')]).toEqual([true, false, false, true, true]);
   });
 });
 

@@ -26,26 +26,59 @@ export function pow10(n: number): bigint {
 /** Why a decimal string was refused. */
 export type ParseFailure = 'malformed' | 'too_precise';
 
-// Up to 20 integer digits; up to 40 written decimals (extra ones must be zeros, see below).
-const DECIMAL_RE = /^(\d{1,20})(?:\.(\d{1,40}))?$/;
+/** 10^n as an exact number, for n <= 15. */
+const POW10_NUMBER: number[] = [];
+for (let i = 0; i <= 15; i++) POW10_NUMBER.push(10 ** i);
+/** Digits a number holds exactly (10^15 < 2^53). */
+const EXACT_DIGITS = 15;
 
 /**
  * Parses a non-negative decimal string into an integer count of 10^-scale units.
- * Trailing zeros beyond the scale are accepted ("1.500" at scale 2); any non-zero digit beyond
- * it is 'too_precise' (never rounded). Signs, exponents, blanks and bare points are 'malformed'.
+ * Accepted: 1 to 20 integer digits, optionally a point and 1 to 40 decimals. Trailing zeros
+ * beyond the scale are accepted ("1.500" at scale 2); any non-zero digit beyond it is
+ * 'too_precise' (never rounded). Signs, exponents, blanks and bare points are 'malformed'.
+ * Written as a scan rather than a regular expression, and summed as an exact number when the
+ * result has at most 15 digits, because every price and quantity of every order passes here.
  */
 export function parseFixed(input: unknown, scale: number): bigint | ParseFailure {
   if (typeof input !== 'string') return 'malformed';
-  const m = DECIMAL_RE.exec(input);
-  if (m === null) return 'malformed';
-  const intPart = m[1] as string;
-  const frac = m[2];
-  if (frac === undefined) return BigInt(intPart) * pow10(scale);
-  if (frac.length > scale) {
-    for (let i = scale; i < frac.length; i++) if (frac.charCodeAt(i) !== 48) return 'too_precise';
-    return BigInt(intPart + frac.slice(0, scale));
+  const n = input.length;
+  let i = 0;
+  while (i < n && isDigit(input.charCodeAt(i))) i++;
+  const intLen = i;
+  if (intLen === 0 || intLen > MAX_INTEGER_DIGITS) return 'malformed';
+  let fracLen = 0;
+  if (i < n) {
+    if (input.charCodeAt(i) !== 46) return 'malformed';
+    i++;
+    while (i < n && isDigit(input.charCodeAt(i))) i++;
+    fracLen = i - intLen - 1;
+    if (fracLen === 0 || fracLen > 40 || i !== n) return 'malformed';
   }
-  return BigInt(intPart + frac) * pow10(scale - frac.length);
+  const used = fracLen < scale ? fracLen : scale;
+  for (let k = intLen + 1 + used; k < n; k++) if (input.charCodeAt(k) !== 48) return 'too_precise';
+  if (intLen + scale <= EXACT_DIGITS) {
+    let v = 0;
+    for (let k = 0; k < intLen; k++) v = v * 10 + (input.charCodeAt(k) - 48);
+    for (let k = intLen + 1; k < intLen + 1 + used; k++) v = v * 10 + (input.charCodeAt(k) - 48);
+    return BigInt(v * (POW10_NUMBER[scale - used] as number));
+  }
+  const digits = used === 0 ? input.slice(0, intLen) : input.slice(0, intLen) + input.slice(intLen + 1, intLen + 1 + used);
+  return BigInt(digits) * pow10(scale - used);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Whether a decimal string that parseFixed accepted is already in the canonical form
+ * formatFixed writes (no leading zero before other integer digits, no trailing zero after the
+ * point), so it can be kept as the value's text instead of formatting it again.
+ */
+export function isCanonicalDecimal(text: string): boolean {
+  if (text.length > 1 && text.charCodeAt(0) === 48 && text.charCodeAt(1) !== 46) return false;
+  return text.indexOf('.') < 0 || text.charCodeAt(text.length - 1) !== 48;
 }
 
 /** Writes a scaled integer as a canonical decimal string: "1.5", "0.001", "-2", "0". */

@@ -92,7 +92,8 @@ export class Order implements BookNode {
   prev: BookNode | null = null;
   next: BookNode | null = null;
   level: PriceLevel | null = null;
-  readonly idText: string;
+  /** The id's text, written on first use (most orders are never shown by id). */
+  private idTextCache: string | undefined;
   /** Base filled so far. */
   filled = 0n;
   /** Quote exchanged so far (Σ price × quantity). */
@@ -135,8 +136,11 @@ export class Order implements BookNode {
     readonly expireAt: number | undefined,
     readonly createdAt: number,
     public updatedAt: number,
-  ) {
-    this.idText = String(id);
+  ) {}
+
+  get idText(): string {
+    if (this.idTextCache === undefined) this.idTextCache = String(this.id);
+    return this.idTextCache;
   }
 
   get isBuy(): boolean {

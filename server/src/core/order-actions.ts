@@ -6,7 +6,7 @@ import { availableOf, bookSide, cancelOrder, holdAsset, rest, syncHold } from '.
 import { match } from './matching.js';
 import type { Account, Order } from './model.js';
 import { checkPrice, checkQuantity, isIdentifier, ruleMessage, statusBlocksTrading } from './order-rules.js';
-import { formatPrice, settleAfterMatch } from './placement.js';
+import { priceText, settleAfterMatch } from './placement.js';
 import { bandDetails, bandMessage, withinBand } from './price-band.js';
 import { fundsDetails, fundsMessage } from './funds-details.js';
 import { rejectCommand } from './rejects.js';
@@ -16,12 +16,24 @@ import type { CoreState } from './state.js';
 /** The live order an OrderRef names, if any. */
 export function findLive(account: Account, ref: OrderRef): Order | undefined {
   if (typeof ref.orderId === 'string') {
-    const id = Number(ref.orderId);
-    if (!Number.isSafeInteger(id) || String(id) !== ref.orderId) return undefined;
-    return account.orders.get(id);
+    const id = orderNumber(ref.orderId);
+    return id === undefined ? undefined : account.orders.get(id);
   }
   if (typeof ref.clientOrderId === 'string') return account.byClientId.get(ref.clientOrderId);
   return undefined;
+}
+
+/** The id an order id text names: canonical decimal digits of a safe integer (no sign, no leading zero), else undefined. */
+export function orderNumber(text: string): number | undefined {
+  const n = text.length;
+  if (n === 0 || n > 16 || (text.charCodeAt(0) === 48 && n > 1)) return undefined;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+  }
+  return Number.isSafeInteger(v) ? v : undefined;
 }
 
 export function cancelOne(st: CoreState, c: CancelOrder): void {
@@ -138,7 +150,7 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   }
   if (level !== null) bookSide(inst, o.side).remove(o);
   o.price = price;
-  o.priceText = formatPrice(inst, price);
+  if (priceChanged) o.priceText = priceText(inst, c.newPrice as string, price);
   o.quantity = quantity;
   o.remaining = remaining;
   emitAmended(st, o, false);

@@ -6,7 +6,7 @@
 import type { CancelReason, PlaceOrder, StpMode } from './api.js';
 import { emitAccepted, emitBalance } from './events.js';
 import { buyHoldNeed } from './fees.js';
-import { formatFixed } from './fixed.js';
+import { formatFixed, isCanonicalDecimal } from './fixed.js';
 import { addLive, availableOf, balanceOf, cancelOrder, finish, rest } from './lifecycle.js';
 import { match, type MatchStop } from './matching.js';
 import { Order, type Account, type Instrument, type PriceLevel } from './model.js';
@@ -151,7 +151,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
     st.nextOrderId++, account, clientOrderId, inst, c.side, c.orderType, tif, postOnly, stp,
     limit ?? 0n, quantity, quoteQuantity, quantity ?? 0n, expireAt, st.ts, st.ts,
   );
-  o.priceText = market ? undefined : formatPrice(inst, price);
+  o.priceText = market ? undefined : priceText(inst, c.price as string, price);
   addLive(st, o);
   emitAccepted(st, o);
   if (need !== 0n) {
@@ -273,6 +273,11 @@ function fokFillable(
     }
   }
   return false;
+}
+
+/** The canonical text of a price given as `input`: the input itself when it is canonical already. */
+export function priceText(inst: Instrument, input: string, price: bigint): string {
+  return isCanonicalDecimal(input) ? input : formatPrice(inst, price);
 }
 
 /** Canonical text of a price (cached on the order and its level). */
