@@ -6,6 +6,7 @@
 import type { CancelReason, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { BookSide, type BookNode, type PriceLevel } from './book.js';
 import { MarketData } from './market-data.js';
+import { BandBounds } from './price-band.js';
 import { StopBook } from './stop-book.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
@@ -61,6 +62,8 @@ export class Instrument {
   tradeSeq = 0;
   bookSeq = 0;
   readonly md: MarketData;
+  /** The price band's bounds for the current reference price (price-band.ts). */
+  readonly band = new BandBounds();
   /** 10^baseDecimals: notional = price × quantity / baseUnit, exact by the tick/lot rule. */
   readonly baseUnit: bigint;
 

@@ -4,7 +4,7 @@
  * |price - ref| × 10,000 <= ref × priceBandBps. The mid can be half a unit, so the arithmetic
  * works on 2 × ref and stays exact.
  */
-import { formatFixed } from './fixed.js';
+import { ceilDiv, formatFixed } from './fixed.js';
 import type { Instrument } from './model.js';
 
 const BPS = 10_000n;
@@ -19,13 +19,44 @@ export function doubledReference(inst: Instrument): bigint {
   return bid.price + ask.price;
 }
 
+/**
+ * The prices inside the band for one reference, kept per instrument and worked out again only
+ * when the reference moves (most orders meet the same last price): with r = 2 × ref, a price p
+ * is inside iff r·(10⁴ − bps) <= 2p·10⁴ <= r·(10⁴ + bps), that is ceil(r·(10⁴ − bps) / 2·10⁴)
+ * <= p <= floor(r·(10⁴ + bps) / 2·10⁴), the same exact test as |2p − r|·10⁴ <= r·bps.
+ */
+export class BandBounds {
+  /** The reference these bounds are for: the last price, or (without one) the best bid and ask. */
+  last: bigint | null = null;
+  bid = -1n;
+  ask = -1n;
+  lo = 0n;
+  hi = -1n;
+}
+
 export function withinBand(inst: Instrument, price: bigint): boolean {
   if (inst.priceBandBps === 0) return true;
-  const ref2 = doubledReference(inst);
-  if (ref2 < 0n) return true;
-  let distance2 = 2n * price - ref2;
-  if (distance2 < 0n) distance2 = -distance2;
-  return distance2 * BPS <= ref2 * BigInt(inst.priceBandBps);
+  const last = inst.md.lastPrice;
+  let bid = -1n;
+  let ask = -1n;
+  if (last === null) {
+    const b = inst.bids.best();
+    const a = inst.asks.best();
+    if (b === undefined || a === undefined) return true;
+    bid = b.price;
+    ask = a.price;
+  }
+  const bounds = inst.band;
+  if (bounds.last !== last || bounds.bid !== bid || bounds.ask !== ask || bounds.hi < 0n) {
+    const ref2 = last !== null ? 2n * last : bid + ask;
+    const bps = BigInt(inst.priceBandBps);
+    bounds.last = last;
+    bounds.bid = bid;
+    bounds.ask = ask;
+    bounds.lo = ceilDiv(ref2 * (BPS - bps), 2n * BPS);
+    bounds.hi = (ref2 * (BPS + bps)) / (2n * BPS);
+  }
+  return price >= bounds.lo && price <= bounds.hi;
 }
 
 /** Highest on-tick price inside the band (where market buys stop), or null when there is no band. */
