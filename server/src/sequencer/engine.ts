@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BinaryCoreSnapshot, CoreSnapshot, TradingCore } from '../core/api.js';
+import type { BinaryCoreSnapshot, CommandEnvelope, CoreEvent, CoreSnapshot, TradingCore } from '../core/api.js';
 
 export interface CoreEngine {
   createCore(): TradingCore;
@@ -28,4 +28,18 @@ export async function loadEngine(moduleUrl: string): Promise<CoreEngine> {
   }
   // Called without arguments: the trading core's createCore takes optional settings, and the replica must match.
   return { createCore: () => createCore(), restoreCore: (snapshot) => restoreCore(snapshot) };
+}
+
+/**
+ * Replays a journaled command and returns its events only if its last event is after `seq`
+ * (not yet projected); otherwise returns undefined, and a core with `execute` formats none of
+ * them, which is most of a replay's work saved.
+ */
+export function replayEventsAfter(core: TradingCore, envelope: CommandEnvelope, seq: number): CoreEvent[] | undefined {
+  if (core.execute === undefined) {
+    const events = core.apply(envelope).events;
+    return events.length > 0 && events[events.length - 1]!.seq > seq ? events : undefined;
+  }
+  const events = core.execute(envelope).events;
+  return events.length > 0 && events.seq(events.length - 1) > seq ? events.views() : undefined;
 }

@@ -9,7 +9,7 @@ import type { HistoryStore } from '../history/index.js';
 import { listSegments, openJournal, type JournalFileSystem, type JournalWriter, type JournalWriterOptions } from '../journal/index.js';
 import type { LoadedSnapshot, SnapshotStore } from '../snapshot/index.js';
 import { DataDirectoryError } from './data-directory.js';
-import type { CoreEngine } from './engine.js';
+import { replayEventsAfter, type CoreEngine } from './engine.js';
 
 export interface RecoveryInput {
   journalDir: string;
@@ -76,9 +76,9 @@ export async function recover(input: RecoveryInput): Promise<Recovered> {
       replayed++;
       lastTs = Math.max(lastTs, record.envelope.ts);
       try {
-        const result = core.apply(record.envelope);
-        if (result.events.length > 0 && result.events[result.events.length - 1]!.seq > projectedSeq) {
-          pendingEvents.push(...result.events);
+        const events = replayEventsAfter(core, record.envelope, projectedSeq);
+        if (events !== undefined) {
+          pendingEvents.push(...events);
           if (pendingEvents.length >= PROJECTION_CHUNK) {
             history.project(pendingEvents);
             pendingEvents = [];

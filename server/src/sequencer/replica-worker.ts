@@ -15,7 +15,7 @@ import { openHistoryStore, type HistoryStore } from '../history/index.js';
 import { decodeRecords, scanJournal } from '../journal/index.js';
 import { decodeSnapshot, encodeSnapshot, SnapshotStore } from '../snapshot/index.js';
 import type { CoreEngine } from './engine.js';
-import { loadEngine } from './engine.js';
+import { loadEngine, replayEventsAfter } from './engine.js';
 import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.js';
 
 const REPLICA_NICENESS = 10;
@@ -167,7 +167,8 @@ async function boot(): Promise<void> {
       onRecord: (record) => {
         if (record.index > start.index) return;
         try {
-          core.apply(record.envelope);
+          // Nothing reads these events: the replica projects only what comes after recovery.
+          replayEventsAfter(core, record.envelope, Number.MAX_SAFE_INTEGER);
         } catch {
           // Deterministic: recovery's core threw on this record too.
         }
