@@ -13,7 +13,7 @@
  * the torn final batch of a crash, which was never acknowledged, from damage to older records.
  */
 import type { Command, CommandEnvelope } from '../core/api.js';
-import { crc32 } from '../checksum/crc32.js';
+import { crc32, crc32Range } from '../checksum/crc32.js';
 
 export const SEGMENT_MAGIC = 'TJNL';
 export const SEGMENT_VERSION = 1;
@@ -75,9 +75,15 @@ export function encodeRecord(record: JournalRecord, batchEnd = record.index): Bu
 }
 
 function recordChecksum(bytes: Buffer, offset: number, payloadBytes: number): number {
-  const lengthCrc = crc32(bytes.subarray(offset, offset + 4));
-  const headerCrc = crc32(bytes.subarray(offset + 8, offset + RECORD_HEADER_BYTES), lengthCrc);
+  // The 12 header bytes around the CRC field by table, the payload natively: one view per record.
+  const lengthCrc = crc32Range(bytes, offset, offset + 4);
+  const headerCrc = crc32Range(bytes, offset + 8, offset + RECORD_HEADER_BYTES, lengthCrc);
   return crc32(bytes.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + payloadBytes), headerCrc);
+}
+
+/** The u64 batch end field, read without a bigint (indexes are safe integers; anything larger reads as unsafe). */
+function batchEndAt(bytes: Buffer, offset: number): number {
+  return bytes.readUInt32LE(offset + 8) + bytes.readUInt32LE(offset + 12) * 2 ** 32;
 }
 
 export type DecodedRecord =
@@ -100,7 +106,7 @@ export function decodeRecordAt(bytes: Buffer, offset: number): DecodedRecord {
   const start = offset + RECORD_HEADER_BYTES;
   const record = parsePayload(bytes.toString('utf8', start, start + payloadBytes));
   if (!record) return { ok: false, reason: 'record payload is not a journal envelope' };
-  const batchEnd = Number(bytes.readBigUInt64LE(offset + 8));
+  const batchEnd = batchEndAt(bytes, offset);
   if (batchEnd < record.index) return { ok: false, reason: `record ${record.index} says its batch ended at ${batchEnd}` };
   return { ok: true, record, batchEnd, end: start + payloadBytes };
 }
@@ -127,7 +133,7 @@ export function skipRecordAt(bytes: Buffer, offset: number): { ok: true; index: 
     const full = decodeRecordAt(bytes, offset);
     return full.ok ? { ok: true, index: full.record.index, batchEnd: full.batchEnd, end: full.end } : full;
   }
-  const batchEnd = Number(bytes.readBigUInt64LE(offset + 8));
+  const batchEnd = batchEndAt(bytes, offset);
   if (batchEnd < index) return { ok: false, reason: `record ${index} says its batch ended at ${batchEnd}` };
   return { ok: true, index, batchEnd, end };
 }
@@ -137,7 +143,8 @@ const COMMA = 0x2c;
 
 /** The digits after `{"n":` up to the comma, or undefined if the payload does not start that way. */
 function leadingIndex(bytes: Buffer, start: number, end: number): number | undefined {
-  if (end - start < INDEX_PREFIX.length + 2 || bytes.compare(INDEX_PREFIX, 0, INDEX_PREFIX.length, start, start + INDEX_PREFIX.length) !== 0) return undefined;
+  if (end - start < INDEX_PREFIX.length + 2) return undefined;
+  for (let i = 0; i < INDEX_PREFIX.length; i++) if (bytes[start + i] !== INDEX_PREFIX[i]) return undefined;
   let value = 0;
   let at = start + INDEX_PREFIX.length;
   const first = at;
