@@ -21,10 +21,10 @@
  */
 import type { BinaryCoreSnapshot, CancelReason, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { formatFixed } from './fixed.js';
-import { addLive, bookSide } from './lifecycle.js';
+import { bookSide } from './lifecycle.js';
 import { Order, type Instrument } from './model.js';
 import type { PriceLevel } from './book.js';
-import { addWaitingStops, queueRestored, restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
+import { addRestoredLive, addWaitingStops, queueRestored, restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
 import type { CoreState } from './state.js';
 
 /** Layout 2 adds the stop fields (layout 1 files, which never set those flags, still read). */
@@ -41,6 +41,8 @@ const AMOUNT_ZERO = 0;
 const AMOUNT_SAFE = 1;
 const AMOUNT_DIGITS = 2;
 const AMOUNT_REPEAT = 3;
+/** Slots of the reader's cache of recent amounts (a power of two). */
+const RECENT_AMOUNTS = 4096;
 
 /** An append-only byte buffer that grows by doubling. */
 class Writer {
@@ -133,16 +135,29 @@ class Reader {
   }
 
   lastAmount: bigint | undefined;
+  /** Safe amounts read recently, by their low bits: orders at one price or of one size share one bigint. */
+  private readonly recentValues = new Float64Array(RECENT_AMOUNTS);
+  private readonly recentAmounts: (bigint | undefined)[] = new Array<bigint | undefined>(RECENT_AMOUNTS).fill(undefined);
 
   amount(): bigint {
     const tag = this.u8();
     let v: bigint;
     if (tag === AMOUNT_ZERO) v = 0n;
-    else if (tag === AMOUNT_SAFE) v = BigInt(this.f64());
+    else if (tag === AMOUNT_SAFE) v = this.safeAmount(this.f64());
     else if (tag === AMOUNT_DIGITS) v = BigInt(this.text());
     else if (tag === AMOUNT_REPEAT && this.lastAmount !== undefined) v = this.lastAmount;
     else throw new Error(`binary core snapshot: unknown amount tag ${tag}`);
     this.lastAmount = v;
+    return v;
+  }
+
+  private safeAmount(value: number): bigint {
+    const slot = (value >>> 0) & (RECENT_AMOUNTS - 1);
+    const cached = this.recentAmounts[slot];
+    if (cached !== undefined && this.recentValues[slot] === value) return cached;
+    const v = BigInt(value);
+    this.recentValues[slot] = value;
+    this.recentAmounts[slot] = v;
     return v;
   }
 
@@ -317,10 +332,10 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   const waiting: Order[] = [];
   for (let i = 0; i < live.length; i++) {
     const o = readOrder(input, strings, st, instruments, true);
-    addLive(st, o);
     if (o.untriggered) waiting.push(o);
     live[i] = o;
   }
+  addRestoredLive(st, live);
   addWaitingStops(waiting);
   const finished = input.u32();
   for (let i = 0; i < finished; i++) {

@@ -6,7 +6,7 @@
 import type { CancelReason, CandleInterval, CoreSnapshot, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { makeInstrument } from './admin.js';
 import { formatFixed } from './fixed.js';
-import { addLive, bookSide } from './lifecycle.js';
+import { bookSide } from './lifecycle.js';
 import { CANDLE_INTERVALS, type CandleRecord } from './market-data.js';
 import { PriceLevel, type BookSide } from './book.js';
 import { Account, Balance, Order, Position, type AssetInfo, type Instrument } from './model.js';
@@ -239,6 +239,26 @@ export function queueRestored(inst: Instrument, side: Side, level: PriceLevel | 
   return queue;
 }
 
+/**
+ * `addLive` for restored live orders given in ascending id: the same state, built account by
+ * account, so each account's maps grow while they are in cache rather than all at once.
+ */
+export function addRestoredLive(st: CoreState, live: readonly Order[]): void {
+  const byAccount = new Map<Account, Order[]>();
+  for (const o of live) {
+    let orders = byAccount.get(o.account);
+    if (orders === undefined) byAccount.set(o.account, (orders = []));
+    orders.push(o);
+    if (o.expireAt !== undefined) st.gtd.add(o);
+  }
+  for (const [account, orders] of byAccount) {
+    for (const o of orders) {
+      account.orders.set(o.id, o);
+      if (o.clientOrderId !== undefined) account.byClientId.set(o.clientOrderId, o);
+    }
+  }
+}
+
 /** Puts restored untriggered stops back in their stop books, in the time order they were queued in. */
 export function addWaitingStops(waiting: Order[]): void {
   waiting.sort((a, b) => a.stopTime - b.stopTime);
@@ -251,12 +271,14 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
   const st = restoreBase(s);
   const byId = new Map<number, Order>();
   const waiting: Order[] = [];
+  const live: Order[] = [];
   for (const os of s.orders) {
     const o = restoreOrder(st, os);
-    addLive(st, o);
+    live.push(o);
     if (o.untriggered) waiting.push(o);
     byId.set(o.id, o);
   }
+  addRestoredLive(st, live);
   addWaitingStops(waiting);
   for (const i of s.instruments) {
     const inst = st.instruments.get(i.symbol) as Instrument;
