@@ -37,6 +37,18 @@ describe.each(registries)('%s session leases', (_name, make) => {
     expect(await leases.acquire(session, 'gw-b', 60_000)).toBe(true);
   });
 
+  it('tells who holds a session, and nobody once it is given back or lapses', async () => {
+    const leases = make();
+    expect(await leases.holder(session)).toBeUndefined();
+    expect(await leases.acquire(session, 'gw-a', 60_000)).toBe(true);
+    expect(await leases.holder(session)).toBe('gw-a');
+    await leases.release(session, 'gw-a');
+    expect(await leases.holder(session)).toBeUndefined();
+    expect(await leases.acquire(session, 'gw-b', 80)).toBe(true);
+    expect(await leases.holder(session)).toBe('gw-b');
+    await eventually(async () => expect(await leases.holder(session)).toBeUndefined());
+  });
+
   it('exactly one of many gateways racing for a session gets it', async () => {
     const leases = make();
     const won = await Promise.all(Array.from({ length: 10 }, (_, i) => leases.acquire(session, `gw-${i}`, 60_000)));

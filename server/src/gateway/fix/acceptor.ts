@@ -24,8 +24,9 @@ import type { RequestRateLimiter } from '../../limits/index.js';
 import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import { BEGIN_STRING, DEFAULT_SESSION_SETTINGS, FixSession, type Connection, type FixSessionObserver, type SessionSettings } from './session.js';
-import { fixSessionLease, type SessionLeases } from './session-leases.js';
-import type { FixSessionBackend } from './session-backend.js';
+import { AbsentSessionReports } from './absent-session-reports.js';
+import { fixSessionLease, isAbsentWriter, type SessionLeases } from './session-leases.js';
+import { isShared, type FixSessionBackend } from './session-backend.js';
 import { migrateLegacySessionKeys } from './session-key-migration.js';
 import { SqliteFixSessionBackend } from './sqlite-session-backend.js';
 import { FixSessionStore } from './store.js';
@@ -127,6 +128,12 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   );
   const sockets = new Set<Socket>();
   const logonTimeoutMs = options.logonTimeoutMs ?? 10_000;
+  const leaseOwner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const leaseTtlMs = options.leaseTtlMs ?? 15_000;
+  // Several gateways on one shared store: a message for a session not connected here is stored by exactly one of them.
+  const absent = options.leases && isShared(backend)
+    ? new AbsentSessionReports({ leases: options.leases, owner: leaseOwner, leaseTtlMs, backend, store, logger })
+    : undefined;
 
   const configFor = (sender: string): FixSessionConfig | undefined => {
     const listed = options.sessions?.[sender];
@@ -156,6 +163,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       };
       session = new FixSession(settings, store, validator, sessionApplication, logger, now, options.observer);
       session.accountId = accountId;
+      session.absent = absent;
       sessions.set(sender, session);
     }
     session.settings.resetOnLogon = own.resetOnLogon ?? config.resetOnLogon ?? DEFAULT_SESSION_SETTINGS.resetOnLogon;
@@ -192,8 +200,6 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     expiryTimers.set(session, timer);
   };
 
-  const leaseOwner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const leaseTtlMs = options.leaseTtlMs ?? 15_000;
   /**
    * Renews a session's lease while it is live; a renewal refused (the lease lapsed and another
    * gateway took it) or failing until the lease would have lapsed logs the session out. Returns
@@ -217,8 +223,25 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     timer.unref();
     return () => {
       clearInterval(timer);
-      void leases.release(lease, leaseOwner).catch(() => undefined);
+      // Given back once what the session sent is in the shared store, where the next holder reads it.
+      store.whenCommitted(() => void leases.release(lease, leaseOwner).catch(() => undefined));
     };
+  };
+
+  /**
+   * Takes a session's lease for a Logon. Another gateway storing a message for the session (it
+   * was logged on nowhere) holds it for a moment: that is waited out; a live session's is not.
+   */
+  const acquireForLogon = async (lease: string): Promise<boolean> => {
+    const leases = options.leases!;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      if (await leases.acquire(lease, leaseOwner, leaseTtlMs)) return true;
+      const holder = await leases.holder(lease);
+      if (holder !== undefined && !isAbsentWriter(holder)) return false;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
 
   const onConnection = (socket: Socket): void => {
@@ -326,55 +349,72 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
         socket.destroy();
         return;
       }
-      if (options.leases) {
-        const lease = fixSessionLease(result.principal.accountId, sender);
-        let held: boolean;
-        try {
-          held = await options.leases.acquire(lease, leaseOwner, leaseTtlMs);
-        } catch (err) {
-          logger.error({ err, sender }, 'FIX session lease store unreachable');
-          refuse('Session registry unavailable, try again later');
-          return;
+      // With a shared store, the session's messages queued here while it was logged on nowhere are
+      // stored first, and its numbers read after them.
+      const goLive = async (): Promise<void> => {
+        if (absent) {
+          // Orders the session placed through another gateway are reported here from now on.
+          try {
+            const open = options.bus.core.openOrders(result.principal.accountId).map((o) => o.orderId);
+            application.adoptOwnedOrders(target.key, await absent.ordersOwnedBy(target.key, open));
+          } catch (err) {
+            logger.error({ err, sender }, 'FIX session store unreachable at Logon');
+            refuse('Session store unavailable, try again later');
+            return;
+          }
         }
-        if (socket.destroyed) {
-          void options.leases.release(lease, leaseOwner).catch(() => undefined);
-          return;
+        if (options.leases) {
+          const lease = fixSessionLease(result.principal.accountId, sender);
+          let held: boolean;
+          try {
+            held = await acquireForLogon(lease);
+          } catch (err) {
+            logger.error({ err, sender }, 'FIX session lease store unreachable');
+            refuse('Session registry unavailable, try again later');
+            return;
+          }
+          if (socket.destroyed) {
+            void options.leases.release(lease, leaseOwner).catch(() => undefined);
+            return;
+          }
+          if (!held) {
+            refuse('Session is logged on at another gateway');
+            return;
+          }
+          try {
+            // The session may have been live at another gateway since: its sequence numbers are read again.
+            await store.refresh(target.key);
+          } catch (err) {
+            logger.error({ err, sender }, 'FIX session store unreachable at Logon');
+            void options.leases.release(lease, leaseOwner).catch(() => undefined);
+            refuse('Session store unavailable, try again later');
+            return;
+          }
+          if (socket.destroyed) {
+            void options.leases.release(lease, leaseOwner).catch(() => undefined);
+            return;
+          }
+          if (target.isConnected) {
+            // Logged on here by another connection meanwhile: its lease is the one held.
+            logger.warn({ remoteAddress, sender }, 'second FIX Logon for a session already logged on');
+            socket.destroy();
+            return;
+          }
+          leaseRenewal = keepLease(lease, () => session);
         }
-        if (!held) {
-          refuse('Session is logged on at another gateway');
-          return;
-        }
-        try {
-          // The session may have been live at another gateway since: its sequence numbers are read again.
-          await store.refresh(target.key);
-        } catch (err) {
-          logger.error({ err, sender }, 'FIX session store unreachable at Logon');
-          void options.leases.release(lease, leaseOwner).catch(() => undefined);
-          refuse('Session store unavailable, try again later');
-          return;
-        }
-        if (socket.destroyed) {
-          void options.leases.release(lease, leaseOwner).catch(() => undefined);
-          return;
-        }
-        if (target.isConnected) {
-          // Logged on here by another connection meanwhile: its lease is the one held.
-          logger.warn({ remoteAddress, sender }, 'second FIX Logon for a session already logged on');
-          socket.destroy();
-          return;
-        }
-        leaseRenewal = keepLease(lease, () => session);
-      }
-      clearTimeout(logonTimer);
-      marketDataAccess.set(target, { marketDataSession, entitled: !dropCopy && result.principal.scopes.includes('read'), ip: remoteAddress });
-      session = target;
-      session.keyId = result.principal.keyId;
-      session.keyRevoked = false;
-      session.keyExpiresAt = result.principal.expiresAt;
-      watchExpiry(session);
-      session.reloadSequences();
-      session.logon(connection, logon);
-      for (const f of held.splice(0)) session.receive(f);
+        clearTimeout(logonTimer);
+        marketDataAccess.set(target, { marketDataSession, entitled: !dropCopy && result.principal.scopes.includes('read'), ip: remoteAddress });
+        session = target;
+        session.keyId = result.principal.keyId;
+        session.keyRevoked = false;
+        session.keyExpiresAt = result.principal.expiresAt;
+        watchExpiry(session);
+        session.reloadSequences();
+        session.logon(connection, logon);
+        for (const f of held.splice(0)) session.receive(f);
+      };
+      if (absent) await absent.exclusive(target.key, goLive);
+      else await goLive();
     };
 
     const decoder = new FrameDecoder(
@@ -413,6 +453,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     sessions,
     async close() {
       unsubscribeRevocations?.();
+      absent?.close();
       for (const timer of expiryTimers.values()) clearTimeout(timer);
       for (const session of sessions.values()) session.disconnect('acceptor closing');
       application.close();

@@ -104,6 +104,15 @@ export class FixApplication implements SessionApplication {
     return session;
   }
 
+  /**
+   * Orders a session placed, perhaps through another gateway sharing the store: this gateway took
+   * them for other channels' orders when it saw them accepted, and must report them to the session
+   * now that it logs on here.
+   */
+  adoptOwnedOrders(sessionKey: string, orderIds: readonly string[]): void {
+    for (const orderId of orderIds) this.owners.set(orderId, sessionKey);
+  }
+
   onLogon(session: FixSession): void {
     this.sessions.set(session.key, session);
     for (const set of this.dropCopies.values()) set.delete(session);
@@ -454,7 +463,7 @@ export class FixApplication implements SessionApplication {
         } else {
           this.owners.set(order.orderId, ''); // placed on another channel: no FIX session owns it
         }
-        this.deliver(order, executionReport(order, { execId: String(event.seq), execType: ExecType.New, transactTime: event.ts }));
+        this.deliver(event.seq, order, executionReport(order, { execId: String(event.seq), execType: ExecType.New, transactTime: event.ts }));
         pending?.replied();
         return;
       }
@@ -468,20 +477,20 @@ export class FixApplication implements SessionApplication {
             execId: String(event.seq), clOrdId: event.clientOrderId ?? 'NONE', accountId: event.accountId, symbol: event.symbol,
             side: sideToFix(event.side), ordRejReason: ordRejReason(event.code), text: `${event.code}: ${event.message}`, transactTime: event.ts,
           });
-          for (const dc of copies) dc.sendApplication(MsgType.ExecutionReport, copy);
+          for (const dc of copies) dc.sendApplication(MsgType.ExecutionReport, copy, [], event.seq);
           return;
         }
         const body = rejectedOrderReport({
           execId: String(event.seq), clOrdId: event.clientOrderId!, accountId: event.accountId, symbol: event.symbol ?? pending.symbol,
           side: pending.side, ordRejReason: ordRejReason(event.code), text: `${event.code}: ${event.message}`, transactTime: event.ts,
         });
-        this.sessions.get(pending.sessionKey)?.sendApplication(MsgType.ExecutionReport, body, pending.route);
+        this.sessions.get(pending.sessionKey)?.sendApplication(MsgType.ExecutionReport, body, pending.route, event.seq);
         pending.replied();
-        for (const dc of this.dropCopies.get(event.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
+        for (const dc of this.dropCopies.get(event.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body, [], event.seq);
         return;
       }
       case 'OrderFilled':
-        this.deliver(event.order, executionReport(event.order, {
+        this.deliver(event.seq, event.order, executionReport(event.order, {
           execId: String(event.seq), execType: ExecType.Trade, transactTime: event.ts, lastQty: event.quantity, lastPx: event.price,
           liquidity: event.liquidity, tradeId: event.tradeId, fee: event.fee, feeAsset: event.feeAsset,
         }));
@@ -489,7 +498,7 @@ export class FixApplication implements SessionApplication {
       case 'OrderCanceled': {
         const change = this.takeChange(this.pendingCancel, event.order.orderId);
         const expired = event.reason === 'expired';
-        this.deliver(event.order, executionReport(event.order, {
+        this.deliver(event.seq, event.order, executionReport(event.order, {
           execId: String(event.seq), execType: expired ? ExecType.Expired : ExecType.Canceled, transactTime: event.ts,
           clOrdId: change?.clOrdId, origClOrdId: change?.origClOrdId, text: `canceled: ${event.reason}`,
         }), change?.route);
@@ -497,11 +506,11 @@ export class FixApplication implements SessionApplication {
       }
       case 'OrderTriggered':
         // FIX 4.4 ExecType L: the stop price was reached; the order is now working in the book.
-        this.deliver(event.order, executionReport(event.order, { execId: String(event.seq), execType: ExecType.Triggered, transactTime: event.ts }));
+        this.deliver(event.seq, event.order, executionReport(event.order, { execId: String(event.seq), execType: ExecType.Triggered, transactTime: event.ts }));
         return;
       case 'OrderAmended': {
         const change = this.takeChange(this.pendingReplace, event.order.orderId);
-        this.deliver(event.order, executionReport(event.order, {
+        this.deliver(event.seq, event.order, executionReport(event.order, {
           execId: String(event.seq), execType: ExecType.Replaced, transactTime: event.ts, clOrdId: event.order.clientOrderId ?? change?.clOrdId,
           origClOrdId: change?.origClOrdId,
         }), change?.route);
@@ -512,11 +521,12 @@ export class FixApplication implements SessionApplication {
     }
   }
 
-  private deliver(order: OrderView, body: Field[], route?: Field[]): void {
+  /** The report of core event `seq` to the order's owner session and the account's drop copies. */
+  private deliver(seq: number, order: OrderView, body: Field[], route?: Field[]): void {
     const owner = this.ownerOf(order.orderId);
-    if (owner) this.sessionByKey(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? []);
+    if (owner) this.sessionByKey(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? [], seq);
     if (order.status !== 'new' && order.status !== 'partially_filled') this.routes.delete(order.orderId);
-    for (const dc of this.dropCopies.get(order.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body);
+    for (const dc of this.dropCopies.get(order.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body, [], seq);
   }
 
   /** Known by then: set at OrderAccepted, or read by ownerLookup before the event was handled. */

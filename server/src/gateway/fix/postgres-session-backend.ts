@@ -4,9 +4,9 @@
  * most four statements (arrays through unnest), whatever the number of messages in it.
  */
 import { inTransaction, type PostgresPool } from '../../storage/postgres.js';
-import type { FixSessionBackend, FixStoreBatch, SequenceNumbers, StoredMessage } from './session-backend.js';
+import type { AbsentSessionAppend, FixStoreBatch, SequenceNumbers, SharedFixSessionBackend, StoredMessage } from './session-backend.js';
 
-export class PostgresFixSessionBackend implements FixSessionBackend {
+export class PostgresFixSessionBackend implements SharedFixSessionBackend {
   readonly #pool: PostgresPool;
 
   constructor(pool: PostgresPool) {
@@ -14,17 +14,17 @@ export class PostgresFixSessionBackend implements FixSessionBackend {
   }
 
   async loadAll(): Promise<Map<string, SequenceNumbers>> {
-    const { rows } = await this.#pool.query<{ key: string; nextSender: number; nextTarget: number }>(
-      'SELECT session_key AS key, next_sender AS "nextSender", next_target AS "nextTarget" FROM fix_session',
+    const { rows } = await this.#pool.query<Required<SequenceNumbers> & { key: string }>(
+      'SELECT session_key AS key, next_sender AS "nextSender", next_target AS "nextTarget", reported_event AS "reportedEvent" FROM fix_session',
     );
-    return new Map(rows.map(({ key, nextSender, nextTarget }) => [key, { nextSender, nextTarget }]));
+    return new Map(rows.map(({ key, ...seqs }) => [key, numbers(seqs)]));
   }
 
   async load(key: string): Promise<SequenceNumbers | undefined> {
-    const { rows } = await this.#pool.query<SequenceNumbers>(
-      'SELECT next_sender AS "nextSender", next_target AS "nextTarget" FROM fix_session WHERE session_key = $1', [key],
+    const { rows } = await this.#pool.query<Required<SequenceNumbers>>(
+      'SELECT next_sender AS "nextSender", next_target AS "nextTarget", reported_event AS "reportedEvent" FROM fix_session WHERE session_key = $1', [key],
     );
-    return rows[0];
+    return rows[0] && numbers(rows[0]);
   }
 
   async messages(key: string, begin: number, end: number): Promise<StoredMessage[]> {
@@ -67,15 +67,54 @@ export class PostgresFixSessionBackend implements FixSessionBackend {
     });
   }
 
+  /**
+   * Sequences and stores a message for a session logged on at no gateway: the session's row is
+   * locked, so gateways storing for it at once take turns, and one that finds the event already
+   * reported (reported_event) stores nothing.
+   */
+  async appendForAbsentSession({ key, event, encode }: AbsentSessionAppend): Promise<{ stored: boolean; seqs: SequenceNumbers }> {
+    return inTransaction(this.#pool, async (client) => {
+      await client.query('INSERT INTO fix_session (session_key, next_sender, next_target) VALUES ($1, 1, 1) ON CONFLICT (session_key) DO NOTHING', [key]);
+      const { rows } = await client.query<Required<SequenceNumbers>>(
+        'SELECT next_sender AS "nextSender", next_target AS "nextTarget", reported_event AS "reportedEvent" FROM fix_session WHERE session_key = $1 FOR UPDATE', [key],
+      );
+      const current = rows[0]!;
+      if (event !== undefined && current.reportedEvent >= event) return { stored: false, seqs: numbers(current) };
+      const seq = current.nextSender;
+      await client.query(
+        'INSERT INTO fix_message (session_key, seq, raw) VALUES ($1, $2, $3) ON CONFLICT (session_key, seq) DO UPDATE SET raw = excluded.raw',
+        [key, seq, Buffer.from(encode(seq), 'latin1')],
+      );
+      const reportedEvent = Math.max(current.reportedEvent, event ?? 0);
+      await client.query('UPDATE fix_session SET next_sender = $2, reported_event = $3 WHERE session_key = $1', [key, seq + 1, reportedEvent]);
+      return { stored: true, seqs: { nextSender: seq + 1, nextTarget: current.nextTarget, reportedEvent } };
+    });
+  }
+
+  async ordersOwnedBy(key: string, orderIds: readonly string[]): Promise<string[]> {
+    if (orderIds.length === 0) return [];
+    const { rows } = await this.#pool.query<{ id: string }>(
+      'SELECT order_id AS id FROM fix_order_owner WHERE session_key = $1 AND order_id = ANY($2::text[])', [key, orderIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** The pool belongs to the external stores, which close it. */
   close(): void {}
 }
 
+/** A row's numbers; the reported event only where one was reported (the embedded store keeps none). */
+function numbers({ nextSender, nextTarget, reportedEvent }: Required<SequenceNumbers>): SequenceNumbers {
+  return reportedEvent > 0 ? { nextSender, nextTarget, reportedEvent } : { nextSender, nextTarget };
+}
+
+/** The reported event only ever grows: a reset restarts the numbers, not what was reported. */
 async function upsertSeqs(client: { query: PostgresPool['query'] }, seqs: Array<[string, SequenceNumbers]>): Promise<void> {
   const last = new Map(seqs);
   await client.query(
-    `INSERT INTO fix_session (session_key, next_sender, next_target) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
-     ON CONFLICT (session_key) DO UPDATE SET next_sender = excluded.next_sender, next_target = excluded.next_target`,
-    [[...last.keys()], [...last.values()].map((s) => s.nextSender), [...last.values()].map((s) => s.nextTarget)],
+    `INSERT INTO fix_session (session_key, next_sender, next_target, reported_event) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+     ON CONFLICT (session_key) DO UPDATE SET next_sender = excluded.next_sender, next_target = excluded.next_target,
+       reported_event = GREATEST(fix_session.reported_event, excluded.reported_event)`,
+    [[...last.keys()], [...last.values()].map((s) => s.nextSender), [...last.values()].map((s) => s.nextTarget), [...last.values()].map((s) => s.reportedEvent ?? 0)],
   );
 }

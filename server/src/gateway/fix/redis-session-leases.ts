@@ -42,4 +42,8 @@ export class RedisSessionLeases implements SessionLeases {
   async release(session: string, owner: string): Promise<void> {
     await RELEASE.run(this.#client, [this.#prefix + session], [owner]);
   }
+
+  async holder(session: string): Promise<string | undefined> {
+    return (await this.#client.get(this.#prefix + session)) ?? undefined;
+  }
 }

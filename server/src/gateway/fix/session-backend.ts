@@ -10,6 +10,12 @@ export type Answer<T> = T | Promise<T>;
 export interface SequenceNumbers {
   nextSender: number;
   nextTarget: number;
+  /**
+   * The last core event (journal sequence) the session was given a report of. Only the shared
+   * (PostgreSQL) store keeps it, never lowering it (see AbsentSessionReports); undefined when
+   * none was, or with the embedded store.
+   */
+  reportedEvent?: number;
 }
 
 export interface StoredMessage {
@@ -36,6 +42,30 @@ export interface FixSessionBackend {
   orderOwner(orderId: string): Answer<string | undefined>;
   write(batch: FixStoreBatch): Answer<void>;
   close(): Answer<void>;
+}
+
+/** A message stored for a session that is logged on at no gateway, by exactly one of them. */
+export interface AbsentSessionAppend {
+  key: string;
+  /** The core event the message reports (undefined: not an event's report, never skipped). */
+  event: number | undefined;
+  /** The message as it is stored, with this MsgSeqNum. */
+  encode(seq: number): string;
+}
+
+/**
+ * A backend several gateways share (PostgreSQL): it sequences and stores a message for a session
+ * that is logged on nowhere in one transaction, unless the event was already reported to it.
+ */
+export interface SharedFixSessionBackend extends FixSessionBackend {
+  /** The session's numbers afterwards; `stored` false when another gateway had stored it already. */
+  appendForAbsentSession(append: AbsentSessionAppend): Promise<{ stored: boolean; seqs: SequenceNumbers }>;
+  /** Which of `orderIds` the session placed (through whichever gateway). */
+  ordersOwnedBy(key: string, orderIds: readonly string[]): Promise<string[]>;
+}
+
+export function isShared(backend: FixSessionBackend): backend is SharedFixSessionBackend {
+  return typeof (backend as Partial<SharedFixSessionBackend>).appendForAbsentSession === 'function';
 }
 
 export function isPromise<T>(answer: Answer<T>): answer is Promise<T> {

@@ -11,10 +11,19 @@ export interface SessionLeases {
   renew(session: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease back if `owner` still holds it. */
   release(session: string, owner: string): Promise<void>;
+  /** Who holds the lease now (undefined: nobody, or it lapsed). */
+  holder(session: string): Promise<string | undefined>;
 }
 
 /** The lease name of a FIX session: its account and the counterparty's SenderCompID. */
 export const fixSessionLease = (accountId: string, senderCompId: string): string => `fix:${accountId}:${senderCompId}`;
+
+/**
+ * The owner name a gateway uses while it stores a message for a session logged on nowhere (see
+ * absent-session-reports.ts): a Logon elsewhere waits for it, unlike for a live session's lease.
+ */
+export const absentWriter = (owner: string): string => `${owner}#absent`;
+export const isAbsentWriter = (holder: string): boolean => holder.endsWith('#absent');
 
 /** Leases in this process's memory: a single gateway (the embedded default). */
 export class MemorySessionLeases implements SessionLeases {
@@ -43,5 +52,10 @@ export class MemorySessionLeases implements SessionLeases {
 
   async release(session: string, owner: string): Promise<void> {
     if (this.#leases.get(session)?.owner === owner) this.#leases.delete(session);
+  }
+
+  async holder(session: string): Promise<string | undefined> {
+    const held = this.#leases.get(session);
+    return held && held.until > this.#now() ? held.owner : undefined;
   }
 }

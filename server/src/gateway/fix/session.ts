@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { encodeMessage, parseFrame, type Field, type FixMessage } from './codec.js';
 import { isPromise, type StoredMessage } from './session-backend.js';
 import type { FixSessionStore } from './store.js';
+import type { AbsentSessionReports, OutboundApplication } from './absent-session-reports.js';
 import { ADMIN_MSG_TYPES, MsgType, Tag } from './tags.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
 import { REJECT_REASON_TEXT, SessionRejectReason, type Validator } from './validator.js';
@@ -106,7 +107,14 @@ export class FixSession {
   /** The key's expiry and revocation: application messages are refused once either is reached. */
   keyExpiresAt: number | undefined;
   keyRevoked = false;
+  /**
+   * With a session store several gateways share: what this gateway's application messages go
+   * through while the session is not connected here (exactly one gateway stores each of them).
+   */
+  absent: AbsentSessionReports | undefined;
   private connection: Connection | undefined;
+  /** The last core event reported to the session from here (kept by the shared store). */
+  private reportedEvent = 0;
   private nextSender: number;
   private nextTarget: number;
   private readonly queue = new Map<number, Queued>();
@@ -140,6 +148,7 @@ export class FixSession {
     const seqs = store.load(this.key);
     this.nextSender = seqs.nextSender;
     this.nextTarget = seqs.nextTarget;
+    this.reportedEvent = seqs.reportedEvent ?? 0;
   }
 
   get isLoggedOn(): boolean {
@@ -164,6 +173,7 @@ export class FixSession {
     const seqs = this.store.load(this.key);
     this.nextSender = seqs.nextSender;
     this.nextTarget = seqs.nextTarget;
+    this.reportedEvent = Math.max(this.reportedEvent, seqs.reportedEvent ?? 0);
   }
 
   /**
@@ -280,9 +290,36 @@ export class FixSession {
     if (this.connection === connection) this.disconnect('connection closed');
   }
 
-  /** Sends an application message; while logged out it is stored and sequenced for a later resend. */
-  sendApplication(msgType: string, body: readonly Field[], route: readonly Field[] = []): number {
-    return this.send(msgType, body, route);
+  /**
+   * Sends an application message; while logged out it is stored and sequenced for a later resend.
+   * `event` is the core event (journal sequence) an ExecutionReport reports.
+   */
+  sendApplication(msgType: string, body: readonly Field[], route: readonly Field[] = [], event?: number): void {
+    const message: OutboundApplication = { msgType, body, route, event };
+    // Not connected here, or earlier messages still on their way there: the shared path, in order.
+    if (this.absent && (!this.connection || this.absent.busy(this.key))) this.absent.deliver(this, message);
+    else this.sendKept(message);
+  }
+
+  /** Sends a message now if the session is connected here; false (nothing done) otherwise. */
+  sendIfConnected(message: OutboundApplication): boolean {
+    if (!this.connection) return false;
+    this.sendKept(message);
+    return true;
+  }
+
+  /** A message as it is stored for resend with MsgSeqNum `seq` (for a store that sequences it itself). */
+  encodeForStore(seq: number, { msgType, body, route }: OutboundApplication): string {
+    return encodeMessage(BEGIN_STRING, [...this.header(msgType, seq, route), ...body]);
+  }
+
+  private sendKept({ msgType, body, route, event }: OutboundApplication): void {
+    if (event !== undefined) {
+      // Already stored for the session by another gateway while it was logged on nowhere (events come in order).
+      if (event <= this.reportedEvent) return;
+      this.reportedEvent = event;
+    }
+    this.send(msgType, body, route);
   }
 
   /**
@@ -720,7 +757,7 @@ export class FixSession {
   }
 
   private persistSeqs(): void {
-    this.store.saveSeqs(this.key, { nextSender: this.nextSender, nextTarget: this.nextTarget });
+    this.store.saveSeqs(this.key, { nextSender: this.nextSender, nextTarget: this.nextTarget, reportedEvent: this.reportedEvent });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -85,6 +85,14 @@ export class FixSessionStore {
     return this.load(key);
   }
 
+  /**
+   * Takes the numbers another path committed to the backend (a report stored for the session
+   * while it was logged on nowhere), unless writes of this process for it are still uncommitted.
+   */
+  adopt(key: string, seqs: SequenceNumbers): void {
+    if (!this.#hasUncommitted(key)) this.#seqs.set(key, { ...seqs });
+  }
+
   /** Queues new sequence numbers for the next commit. */
   saveSeqs(key: string, seqs: SequenceNumbers): void {
     this.#seqs.set(key, { ...seqs });
