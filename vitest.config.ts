@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Gateway tests start real servers on ephemeral ports; files run in parallel, tests in a file run in order.
     pool: 'forks',
+    // TEST_STORES=external (npm run test:external): one Redis and one PostgreSQL database for the run.
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -1,4 +1,7 @@
-/** Starts a whole service in-process on an ephemeral port, with response validation on. */
+/**
+ * Starts a whole service in-process on an ephemeral port, with response validation on, on the
+ * stores TEST_STORES names (test-stores.ts) unless the test sets `stores` itself.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +10,7 @@ import { DEFAULT_CONFIG, type Config } from '../../server/src/config/schema.js';
 import { createLogger } from '../../server/src/observability/logger.js';
 import { startService, type RunningService, type ServiceOptions } from '../../server/src/service.js';
 import { signedFetch, type HmacCredentials, type SignedRequestOptions } from './signing.js';
+import { externalStoresFor } from './test-stores.js';
 
 export interface TestService extends RunningService {
   baseUrl: string;
@@ -20,7 +24,8 @@ export interface TestService extends RunningService {
 
 export async function startTestService(overrides: Partial<Omit<ServiceOptions, 'config'>> & { config?: Partial<Config>; dataDir?: string } = {}): Promise<TestService> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'svc-'));
-  const config = validateConfig({ ...structuredClone(DEFAULT_CONFIG), ...overrides.config, dataDir, http: { ...DEFAULT_CONFIG.http, port: 0, ...overrides.config?.http }, fix: { ...DEFAULT_CONFIG.fix, port: 0, ...overrides.config?.fix } });
+  const stores = overrides.config?.stores === undefined ? externalStoresFor(dataDir) : undefined;
+  const config = validateConfig({ ...structuredClone(DEFAULT_CONFIG), ...stores, ...overrides.config, dataDir, http: { ...DEFAULT_CONFIG.http, port: 0, ...overrides.config?.http }, fix: { ...DEFAULT_CONFIG.fix, port: 0, ...overrides.config?.fix } });
   const { config: _c, dataDir: _d, ...rest } = overrides;
   const service = await startService({ config, logger: createLogger('silent'), validateResponses: true, demoBot: false, ...rest });
   const baseUrl = `http://127.0.0.1:${service.httpPort}`;

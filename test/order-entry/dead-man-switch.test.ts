@@ -34,6 +34,21 @@ describe('DeadManSwitches', () => {
     expect(s.get('acc-1')).toEqual({ armed: false });
   });
 
+  it('is disarmed as soon as it fires, while the cancel is still under way; one armed again meanwhile stays', async () => {
+    let finish!: () => void;
+    const { s, fired } = switches(undefined, () => new Promise<void>((resolve) => (finish = resolve)));
+    s.set('acc-1', 1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fired).toEqual(['acc-1']);
+    expect(s.get('acc-1')).toEqual({ armed: false });
+    expect(s.set('acc-1', 30)).toMatchObject({ armed: true, timeoutSeconds: 30 });
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.get('acc-1')).toMatchObject({ armed: true, timeoutSeconds: 30 });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(fired).toEqual(['acc-1', 'acc-1']);
+  });
+
   it('a refresh moves the deadline; 0 disarms', async () => {
     const { s, fired } = switches();
     s.set('acc-1', 5);

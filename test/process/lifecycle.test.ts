@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { startTestService } from '../helpers/service.js';
+import { externalStoresEnv } from '../helpers/test-stores.js';
 
 describe('graceful shutdown (in-process)', () => {
   it('lets an in-flight request finish, then refuses new connections', async () => {
@@ -43,7 +44,7 @@ describe('the real process', () => {
 
   beforeAll(async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, MODE: 'production', LOG_LEVEL: 'info', SECRETS_KEY: 'ab'.repeat(32), FIX_PORT: '0' },
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, MODE: 'production', LOG_LEVEL: 'info', SECRETS_KEY: 'ab'.repeat(32), FIX_PORT: '0', ...externalStoresEnv(dataDir) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines = createInterface({ input: child.stdout! });

@@ -10,8 +10,11 @@ export interface DeadManState { armed: boolean; timeoutSeconds?: number; cancelA
 
 export class DeadManSwitches {
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Switches that fired and whose cancel is under way: no longer armed, though their row stays until it succeeds. */
+  readonly #firing = new Map<string, number>();
   readonly #upsert;
   readonly #remove;
+  readonly #removeFired;
   readonly #select;
   readonly #all;
 
@@ -24,6 +27,8 @@ export class DeadManSwitches {
     db.exec('CREATE TABLE IF NOT EXISTS dead_man_switch (account_id TEXT PRIMARY KEY, timeout_s INTEGER NOT NULL, cancel_at INTEGER NOT NULL)');
     this.#upsert = db.prepare('INSERT OR REPLACE INTO dead_man_switch (account_id, timeout_s, cancel_at) VALUES (?, ?, ?)');
     this.#remove = db.prepare('DELETE FROM dead_man_switch WHERE account_id = ?');
+    // Only the deadline that fired: a switch armed again while the cancel ran stays.
+    this.#removeFired = db.prepare('DELETE FROM dead_man_switch WHERE account_id = ? AND cancel_at = ?');
     this.#select = db.prepare('SELECT timeout_s AS timeoutSeconds, cancel_at AS cancelAt FROM dead_man_switch WHERE account_id = ?');
     this.#all = db.prepare('SELECT account_id AS accountId, cancel_at AS cancelAt FROM dead_man_switch');
   }
@@ -36,6 +41,7 @@ export class DeadManSwitches {
   /** Arms or refreshes (timeoutSeconds > 0), or disarms (0). */
   set(accountId: string, timeoutSeconds: number): DeadManState {
     this.#clear(accountId);
+    this.#firing.delete(accountId);
     if (timeoutSeconds === 0) {
       this.#remove.run(accountId);
       return { armed: false };
@@ -47,6 +53,7 @@ export class DeadManSwitches {
   }
 
   get(accountId: string): DeadManState {
+    if (this.#firing.has(accountId)) return { armed: false };
     const row = this.#select.get(accountId) as { timeoutSeconds: number; cancelAt: number } | undefined;
     return row ? { armed: true, timeoutSeconds: row.timeoutSeconds, cancelAt: row.cancelAt } : { armed: false };
   }
@@ -59,13 +66,21 @@ export class DeadManSwitches {
   #schedule(accountId: string, cancelAt: number): void {
     const timer = setTimeout(() => {
       this.#timers.delete(accountId);
+      this.#firing.set(accountId, cancelAt);
+      const done = (): boolean => {
+        const mine = this.#firing.get(accountId) === cancelAt;
+        if (mine) this.#firing.delete(accountId);
+        return mine;
+      };
       this.fire(accountId).then(
         () => {
-          this.#remove.run(accountId);
+          done();
+          this.#removeFired.run(accountId, cancelAt);
           this.logger.info({ accountId }, 'dead-man switch fired: orders canceled');
         },
         (err: unknown) => {
-          // Keep the row: the next start-up fires it again rather than leave orders exposed.
+          // Keep the row (armed again): the next start-up fires it again rather than leave orders exposed.
+          done();
           this.logger.error({ err, accountId }, 'dead-man switch could not cancel orders');
         },
       );
