@@ -29,6 +29,8 @@ export interface CoreConfig {
 export class CoreState {
   readonly assets = new Map<string, AssetInfo>();
   readonly instruments = new Map<string, Instrument>();
+  /** The instruments in the Map's (insertion) order, for loops run on every command; see instrumentList(). */
+  private readonly instrumentArray: Instrument[] = [];
   readonly accounts = new Map<string, Account>();
   readonly feeAccount: Account;
   nextOrderId = 1;
@@ -50,6 +52,19 @@ export class CoreState {
   readonly log = new EventLog();
   /** Set when the command being applied is refused. */
   failure: { code: RejectCode; message: string; details?: RejectDetails } | null = null;
+
+  /**
+   * `instruments` as an array in the same order, without an iterator per call. Instruments are
+   * only ever added, so a size that differs means the array must be rebuilt.
+   */
+  instrumentList(): readonly Instrument[] {
+    const list = this.instrumentArray;
+    if (list.length !== this.instruments.size) {
+      list.length = 0;
+      for (const inst of this.instruments.values()) list.push(inst);
+    }
+    return list;
+  }
 
   constructor(readonly config: CoreConfig) {
     this.feeAccount = new Account(config.feeAccountId, 0, 0, config.defaultMaxOpenOrders);

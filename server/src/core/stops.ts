@@ -51,7 +51,9 @@ export function waitForTrigger(st: CoreState, o: Order): void {
 
 /** Triggers every stop whose price the instruments' last trades reached, and what their trades reach in turn. */
 export function triggerStops(st: CoreState): void {
-  for (const inst of st.instruments.values()) {
+  const list = st.instrumentList();
+  for (let k = 0; k < list.length; k++) {
+    const inst = list[k] as Instrument;
     if (inst.stops.size === 0) continue;
     const queue: Order[] = [];
     collectTriggered(st, inst, queue);
