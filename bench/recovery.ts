@@ -15,9 +15,15 @@
  *
  *   npm run bench:recovery                                   # 10k, 100k resting orders; tails 0 and 50k
  *   npm run bench:recovery -- --orders 100000,1000000 --tails 0,100000
+ *
+ * A million orders take minutes to build through the sequencer; build once, then time restarts
+ * of copies of the built directory (the timing alone is what needs a quiet machine):
+ *
+ *   npm run bench:recovery -- --build-into DIR --orders 1000000 --tails 0
+ *   npm run bench:recovery -- --restart-from DIR        # one restart of a copy of DIR
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -103,32 +109,63 @@ function child(args: string[]): ReturnType<typeof fork> {
   return fork(fileURLToPath(import.meta.url), args, { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
 }
 
+/** Fills `dir` with R resting orders and a journal tail of T, then kills the builder with SIGKILL. */
+async function buildKilled(dir: string, orders: number, tail: number): Promise<void> {
+  const builder = child(['--build', dir, String(orders), String(tail)]);
+  await new Promise<void>((resolve, reject) => {
+    builder.on('message', () => resolve());
+    builder.on('exit', (code) => reject(new Error(`builder exited (${code})`)));
+  });
+  builder.removeAllListeners('exit');
+  builder.kill('SIGKILL');
+  await new Promise((resolve) => builder.once('exit', resolve));
+}
+
+/** One restart of `dir` in a new process; the table row for it. */
+async function timeRestart(dir: string, orders: string, tail: string): Promise<string> {
+  const snapshotBytes = readdirSync(join(dir, 'snapshots')).reduce((n, f) => n + statSync(join(dir, 'snapshots', f)).size, 0);
+  const runner = child(['--restart', dir]);
+  const report = await new Promise<{ readyMs: number; replicaMs: number; uptimeMs: number; cpuMs: number }>((resolve, reject) => {
+    runner.on('message', (m) => resolve(m as never));
+    runner.on('exit', (code) => reject(new Error(`restart exited (${code})`)));
+  });
+  runner.removeAllListeners('exit');
+  await new Promise((resolve) => runner.once('exit', resolve));
+  return `${orders} | ${tail} | ${(snapshotBytes / 2 ** 20).toFixed(1)} | ${report.readyMs.toFixed(0)} | ${report.cpuMs.toFixed(0)} | ${report.replicaMs.toFixed(0)} | ${report.uptimeMs.toFixed(0)}`;
+}
+
+const HEADER = 'resting orders | journal after snapshot | snapshot MiB | ready ms | CPU to ready ms | replica caught up ms | process start to ready ms\n'
+  + '---: | ---: | ---: | ---: | ---: | ---: | ---:';
+
 async function main(): Promise<void> {
   const orderCounts = list('--orders', [10_000, 100_000]);
   const tails = list('--tails', [0, 50_000]);
+  const buildInto = process.argv.indexOf('--build-into');
+  if (buildInto >= 0) {
+    const dir = process.argv[buildInto + 1]!;
+    mkdirSync(dir, { recursive: true });
+    await buildKilled(dir, orderCounts[0]!, tails[0]!);
+    writeFileSync(join(dir, 'bench-recovery.json'), JSON.stringify({ orders: orderCounts[0], tail: tails[0] }));
+    console.log(`built ${orderCounts[0]} resting orders and a journal tail of ${tails[0]} in ${dir}`);
+    return;
+  }
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('resting orders | journal after snapshot | snapshot MiB | ready ms | CPU to ready ms | replica caught up ms | process start to ready ms');
-  console.log('---: | ---: | ---: | ---: | ---: | ---: | ---:');
+  console.log(HEADER);
+  const restartFrom = process.argv.indexOf('--restart-from');
+  if (restartFrom >= 0) {
+    const built = process.argv[restartFrom + 1]!;
+    const { orders, tail } = JSON.parse(readFileSync(join(built, 'bench-recovery.json'), 'utf8')) as { orders: number; tail: number };
+    const dir = mkdtempSync(join(tmpdir(), 'bench-recovery-'));
+    cpSync(built, dir, { recursive: true });
+    console.log(await timeRestart(dir, String(orders), String(tail)));
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   for (const orders of orderCounts) {
     for (const tail of tails) {
       const dir = mkdtempSync(join(tmpdir(), 'bench-recovery-'));
-      const builder = child(['--build', dir, String(orders), String(tail)]);
-      await new Promise<void>((resolve, reject) => {
-        builder.on('message', () => resolve());
-        builder.on('exit', (code) => reject(new Error(`builder exited (${code})`)));
-      });
-      builder.removeAllListeners('exit');
-      builder.kill('SIGKILL');
-      await new Promise((resolve) => builder.once('exit', resolve));
-      const snapshotBytes = readdirSync(join(dir, 'snapshots')).reduce((n, f) => n + statSync(join(dir, 'snapshots', f)).size, 0);
-      const runner = child(['--restart', dir]);
-      const report = await new Promise<{ readyMs: number; replicaMs: number; uptimeMs: number; cpuMs: number }>((resolve, reject) => {
-        runner.on('message', (m) => resolve(m as never));
-        runner.on('exit', (code) => reject(new Error(`restart exited (${code})`)));
-      });
-      runner.removeAllListeners('exit');
-      await new Promise((resolve) => runner.once('exit', resolve));
-      console.log(`${orders} | ${tail} | ${(snapshotBytes / 2 ** 20).toFixed(1)} | ${report.readyMs.toFixed(0)} | ${report.cpuMs.toFixed(0)} | ${report.replicaMs.toFixed(0)} | ${report.uptimeMs.toFixed(0)}`);
+      await buildKilled(dir, orders, tail);
+      console.log(await timeRestart(dir, String(orders), String(tail)));
       rmSync(dir, { recursive: true, force: true });
     }
   }

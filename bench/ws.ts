@@ -235,6 +235,9 @@ interface Gateway {
 
 const generous = (name: string, scope: 'key' | 'ip' | 'account'): RateLimitPolicy => ({ name, scope, quota: 1_000_000_000, windowSeconds: 1, description: 'bench' });
 
+/** `--sends-per-turn N`: the gateway's `ws.sendsPerTurn` (default: the configured default). */
+const SENDS_PER_TURN = process.argv.includes('--sends-per-turn') ? Number(process.argv[process.argv.indexOf('--sends-per-turn') + 1]) : undefined;
+
 async function startGateway(bus: CommandBus, clients: number): Promise<Gateway> {
   const logger = pino({ level: 'silent' });
   const submit = async (command: Command) => {
@@ -273,7 +276,7 @@ async function startGateway(bus: CommandBus, clients: number): Promise<Gateway> 
     server, bus, logger, keys, orders,
     verifier: new RequestVerifier({ store: keys }),
     limits: { requests: new RequestRateLimiter({ policies: [generous('key', 'key'), generous('ip', 'ip')] }) },
-    config: { maxConnectionsPerIp: clients + 100, maxConnectionsPerKey: 1000 },
+    config: { maxConnectionsPerIp: clients + 100, maxConnectionsPerKey: 1000, ...(SENDS_PER_TURN !== undefined && { sendsPerTurn: SENDS_PER_TURN }) },
   });
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/ws`, bus, gateway, server, traders,
@@ -532,6 +535,7 @@ async function main(): Promise<void> {
       'ack-rate': { type: 'string', default: '20' },
       'ack-seconds': { type: 'string', default: '5' },
       'only-ack': { type: 'boolean', default: false },
+      'sends-per-turn': { type: 'string' },
     },
   });
   const count = Number(values.clients);
