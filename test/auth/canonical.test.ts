@@ -37,6 +37,37 @@ describe('canonical strings', () => {
   it.each(['20250231-00:00:00', '20250615-25:00:00', '2025-06-15T15:06:40Z', '20250615-15:06:40.', '20250615-15:06:40.1234567890', ''])('rejects malformed FIX UTCTimestamp %j', (text) => {
     expect(parseFixUtcTimestamp(text)).toBeUndefined();
   });
+
+  it.each([
+    ['20240229-00:00:00', Date.UTC(2024, 1, 29)],
+    ['20000229-23:59:60', Date.UTC(2000, 2, 1)],
+    ['20250430-12:00:00.9', Date.UTC(2025, 3, 30, 12, 0, 0, 900)],
+  ])('knows leap days, month lengths and the leap second: %s', (text, ms) => expect(parseFixUtcTimestamp(text)).toBe(ms));
+
+  it.each(['20230229-00:00:00', '19000229-00:00:00', '20250431-00:00:00', '20251301-00:00:00', '20250615-15:60:00', '20250615-15:06:61', '2025061-15:06:40', '20250615-15:06:40,5', '20250615 15:06:40', '٢٠٢٥0615-15:06:40'])(
+    'rejects %j', (text) => expect(parseFixUtcTimestamp(text)).toBeUndefined());
+
+  // The parser reads characters in place; it must agree with the grammar written as a regular expression.
+  it('agrees with the UTCTimestamp grammar on arbitrary and near-valid text (property)', () => {
+    const grammar = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+    const reference = (value: string): number | undefined => {
+      const m = grammar.exec(value);
+      if (!m) return undefined;
+      const [, y, mo, d, h, mi, s, frac] = m;
+      const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+      if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+      if (new Date(Date.UTC(Number(y), month - 1, day)).getUTCDate() !== day) return undefined;
+      return Date.UTC(Number(y), month - 1, day, hour, minute, second, frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0);
+    };
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    const nearValid = fc.tuple(digits(4), fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }),
+      fc.option(fc.stringMatching(/^\d{0,10}$/)), fc.constantFrom('-', '-', '-', ' ', 'T'))
+      .map(([y, mo, d, h, mi, s, frac, sep]) => `${y}${String(mo).padStart(2, '0')}${String(d).padStart(2, '0')}${sep}${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${frac === null ? '' : `.${frac}`}`);
+    const mutated = fc.tuple(nearValid, fc.nat(30), fc.string({ maxLength: 1 })).map(([t, at, c]) => t.slice(0, at) + c + t.slice(at + 1));
+    fc.assert(fc.property(fc.oneof(nearValid, mutated, fc.string({ maxLength: 30 })), (text) => {
+      expect(parseFixUtcTimestamp(text)).toBe(reference(text));
+    }), { numRuns: 5000 });
+  });
 });
 
 describe('signatures bind every signed part (property)', () => {

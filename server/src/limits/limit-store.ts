@@ -69,6 +69,11 @@ export class StoredLimits<State, Shape, Spend extends { state: State }> {
 
   /** Brings the state of `key` to `now`, then spends `units` if they all fit (else nothing). */
   async spend(key: string, units: number, shape: Shape, now: number): Promise<Spend> {
+    return this.spendNow(key, units, shape, now);
+  }
+
+  /** `spend`, answered at once: the states are in this process (memory, SQLite). */
+  spendNow(key: string, units: number, shape: Shape, now: number): Spend {
     return this.#states.update(key, shape, now, (stored) => {
       const result = this.#kind.spend(stored, units, shape, now);
       return this.#kind.fitted(result) ? { result, next: result.state } : { result };
@@ -77,6 +82,11 @@ export class StoredLimits<State, Shape, Spend extends { state: State }> {
 
   /** Brings the state of `key` to `now`, then gives back up to `units`. */
   async giveBack(key: string, units: number, shape: Shape, now: number): Promise<State> {
+    return this.giveBackNow(key, units, shape, now);
+  }
+
+  /** `giveBack`, answered at once. */
+  giveBackNow(key: string, units: number, shape: Shape, now: number): State {
     return this.#states.update(key, shape, now, (stored) => {
       const state = this.#kind.giveBack(stored, units, shape, now);
       return { result: state, next: state };
@@ -103,6 +113,9 @@ export interface TokenBucketStore {
   giveBack(key: string, units: number, shape: BucketShape, now: number): Promise<BucketState>;
   /** The bucket refilled up to `now`, changing nothing. */
   read(key: string, shape: BucketShape, now: number): Promise<BucketState>;
+  /** `take` and `giveBack` answered at once, by a store in this process (absent: a shared store, which answers later). */
+  takeNow?(key: string, units: number, shape: BucketShape, now: number): BucketTake;
+  giveBackNow?(key: string, units: number, shape: BucketShape, now: number): BucketState;
 }
 
 /** Token-bucket arithmetic for the generic stores. A full bucket is the same as an absent one. */
@@ -120,6 +133,10 @@ export class StoredTokenBuckets extends StoredLimits<BucketState, BucketShape, B
   take(key: string, units: number, shape: BucketShape, now: number): Promise<BucketTake> {
     return this.spend(key, units, shape, now);
   }
+
+  takeNow(key: string, units: number, shape: BucketShape, now: number): BucketTake {
+    return this.spendNow(key, units, shape, now);
+  }
 }
 
 // Rolling windows: an order decision is one atomic step, one round trip, per policy.
@@ -131,6 +148,9 @@ export interface RollingWindowStore {
   refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState>;
   /** The window advanced to `now`, changing nothing. */
   read(key: string, shape: WindowShape, now: number): Promise<WindowState>;
+  /** `consume` and `refund` answered at once, by a store in this process (absent: a shared store, which answers later). */
+  consumeNow?(key: string, units: number, shape: WindowShape, now: number): WindowConsume;
+  refundNow?(key: string, units: number, shape: WindowShape, now: number): WindowState;
 }
 
 /** Rolling-window arithmetic for the generic stores. An empty window is the same as an absent one. */
@@ -151,5 +171,13 @@ export class StoredRollingWindows extends StoredLimits<WindowState, WindowShape,
 
   refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState> {
     return this.giveBack(key, units, shape, now);
+  }
+
+  consumeNow(key: string, units: number, shape: WindowShape, now: number): WindowConsume {
+    return this.spendNow(key, units, shape, now);
+  }
+
+  refundNow(key: string, units: number, shape: WindowShape, now: number): WindowState {
+    return this.giveBackNow(key, units, shape, now);
   }
 }

@@ -40,8 +40,17 @@ export class MemoryLimitStore<State, Shape> implements LimitStateStore<State, Sh
     this.#sweep(now);
     const { result, next } = step(this.get(key));
     if (next === undefined) return result;
-    if (this.#kind.isIdle(next, shape)) this.#entries.delete(key);
-    else this.#entries.set(key, { state: next, idleAt: this.#kind.idleAt(next, shape) });
+    if (this.#kind.isIdle(next, shape)) {
+      this.#entries.delete(key);
+      return result;
+    }
+    const entry = this.#entries.get(key);
+    if (entry) {
+      entry.state = next;
+      entry.idleAt = this.#kind.idleAt(next, shape);
+    } else {
+      this.#entries.set(key, { state: next, idleAt: this.#kind.idleAt(next, shape) });
+    }
     return result;
   }
 

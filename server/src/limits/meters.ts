@@ -14,8 +14,8 @@
  */
 import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
 import type { RateLimitPolicy, RollingWindowPolicy, TokenBucketPolicy } from './policies.js';
-import { checkWindowShape, msUntilRoom, spentUnits, type WindowShape, type WindowState } from './rolling-window.js';
-import { checkShape, fullGrains, msUntilGrains, unitGrains, wholeUnits, type BucketShape, type BucketState } from './token-bucket.js';
+import { checkWindowShape, msUntilRoom, spentUnits, type WindowConsume, type WindowShape, type WindowState } from './rolling-window.js';
+import { checkShape, fullGrains, msUntilGrains, unitGrains, wholeUnits, type BucketShape, type BucketState, type BucketTake } from './token-bucket.js';
 
 export interface MeterReading {
   /** Units spent now (not counting a refused request); in a token bucket, capacity − whole tokens left. */
@@ -42,6 +42,12 @@ export interface Meter {
   /** Gives back units spent by a request another policy refused; reads the result. */
   refund(partition: string, units: number): Promise<MeterReading>;
   peek(partition: string): Promise<MeterReading>;
+  /** True when the store is in this process, so `consumeNow` and `refundNow` can answer at once. */
+  readonly answersAtOnce: boolean;
+  /** `consume` without a promise; only when `answersAtOnce`. */
+  consumeNow(partition: string, units: number): Consumption;
+  /** `refund` without a promise; only when `answersAtOnce`. */
+  refundNow(partition: string, units: number): MeterReading;
 }
 
 export class TokenBucketMeter implements Meter {
@@ -49,6 +55,7 @@ export class TokenBucketMeter implements Meter {
   readonly #shape: BucketShape;
   readonly #prefix: string;
   readonly #now: () => number;
+  readonly #keys = new StoreKeys();
 
   constructor(policy: TokenBucketPolicy, store: TokenBucketStore, now: () => number = Date.now) {
     this.#shape = { capacity: policy.quota, periodMs: policy.windowSeconds * 1000 };
@@ -58,26 +65,45 @@ export class TokenBucketMeter implements Meter {
     this.#now = now;
   }
 
+  get answersAtOnce(): boolean {
+    return this.#store.takeNow !== undefined && this.#store.giveBackNow !== undefined;
+  }
+
   async consume(partition: string, units: number): Promise<Consumption> {
     this.#checkUnits(units);
     const now = this.#now();
-    const { taken, state } = await this.#store.take(this.#prefix + partition, units, this.#shape, now);
+    return this.#consumption(await this.#store.take(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
+  }
+
+  consumeNow(partition: string, units: number): Consumption {
+    this.#checkUnits(units);
+    const now = this.#now();
+    return this.#consumption(this.#store.takeNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
+  }
+
+  async refund(partition: string, units: number): Promise<MeterReading> {
+    this.#checkUnits(units);
+    const now = this.#now();
+    const state = await this.#store.giveBack(this.#keys.of(this.#prefix, partition), units, this.#shape, now);
+    return this.#reading(state, now, fullGrains(this.#shape));
+  }
+
+  refundNow(partition: string, units: number): MeterReading {
+    this.#checkUnits(units);
+    const now = this.#now();
+    return this.#reading(this.#store.giveBackNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), now, fullGrains(this.#shape));
+  }
+
+  #consumption({ taken, state }: BucketTake, units: number, now: number): Consumption {
     const full = this.#reading(state, now, fullGrains(this.#shape));
     if (taken) return { fits: true, ...full };
     // Refused: the request may retry once its units are back; the bucket is full later still.
     return { fits: false, ...this.#reading(state, now, unitGrains(units, this.#shape)), msBeforeReset: full.msBeforeNext };
   }
 
-  async refund(partition: string, units: number): Promise<MeterReading> {
-    this.#checkUnits(units);
-    const now = this.#now();
-    const state = await this.#store.giveBack(this.#prefix + partition, units, this.#shape, now);
-    return this.#reading(state, now, fullGrains(this.#shape));
-  }
-
   async peek(partition: string): Promise<MeterReading> {
     const now = this.#now();
-    const state = await this.#store.read(this.#prefix + partition, this.#shape, now);
+    const state = await this.#store.read(this.#keys.of(this.#prefix, partition), this.#shape, now);
     return this.#reading(state, now, fullGrains(this.#shape));
   }
 
@@ -102,6 +128,7 @@ export class RollingWindowMeter implements Meter {
   readonly #shape: WindowShape;
   readonly #prefix: string;
   readonly #now: () => number;
+  readonly #keys = new StoreKeys();
 
   constructor(policy: RollingWindowPolicy, store: RollingWindowStore, now: () => number = Date.now) {
     const windowMs = policy.windowSeconds * 1000;
@@ -112,25 +139,44 @@ export class RollingWindowMeter implements Meter {
     this.#now = now;
   }
 
+  get answersAtOnce(): boolean {
+    return this.#store.consumeNow !== undefined && this.#store.refundNow !== undefined;
+  }
+
   async consume(partition: string, units: number): Promise<Consumption> {
     this.#checkUnits(units);
     const now = this.#now();
-    const { fits, state } = await this.#store.consume(this.#prefix + partition, units, this.#shape, now);
+    return this.#consumption(await this.#store.consume(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
+  }
+
+  consumeNow(partition: string, units: number): Consumption {
+    this.#checkUnits(units);
+    const now = this.#now();
+    return this.#consumption(this.#store.consumeNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
+  }
+
+  async refund(partition: string, units: number): Promise<MeterReading> {
+    this.#checkUnits(units);
+    const now = this.#now();
+    return this.#reading(await this.#store.refund(this.#keys.of(this.#prefix, partition), units, this.#shape, now), now);
+  }
+
+  refundNow(partition: string, units: number): MeterReading {
+    this.#checkUnits(units);
+    const now = this.#now();
+    return this.#reading(this.#store.refundNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), now);
+  }
+
+  #consumption({ fits, state }: WindowConsume, units: number, now: number): Consumption {
     const consumed = spentUnits(state);
     // Refused: ms until these units fit. Admitted: ms until the oldest spent unit returns.
     const awaited = fits ? 1 + this.#shape.quota - consumed : units;
     return { fits, consumed, msBeforeNext: msUntilRoom(state, awaited, this.#shape, now) };
   }
 
-  async refund(partition: string, units: number): Promise<MeterReading> {
-    this.#checkUnits(units);
-    const now = this.#now();
-    return this.#reading(await this.#store.refund(this.#prefix + partition, units, this.#shape, now), now);
-  }
-
   async peek(partition: string): Promise<MeterReading> {
     const now = this.#now();
-    return this.#reading(await this.#store.read(this.#prefix + partition, this.#shape, now), now);
+    return this.#reading(await this.#store.read(this.#keys.of(this.#prefix, partition), this.#shape, now), now);
   }
 
   /** Units spent, and ms until the oldest of them returns. */
@@ -145,6 +191,26 @@ export class RollingWindowMeter implements Meter {
   }
 }
 
+
+/**
+ * The store key of each recent partition: a key built anew for every decision is a new string
+ * that the store must hash again. Bounded: cleared when it grows past `MAX_KEYS` (partitions may
+ * be IP addresses, without limit).
+ */
+class StoreKeys {
+  static readonly MAX_KEYS = 10_000;
+  readonly #keys = new Map<string, string>();
+
+  of(prefix: string, partition: string): string {
+    let key = this.#keys.get(partition);
+    if (key === undefined) {
+      if (this.#keys.size >= StoreKeys.MAX_KEYS) this.#keys.clear();
+      key = prefix + partition;
+      this.#keys.set(partition, key);
+    }
+    return key;
+  }
+}
 
 /** Where meters keep their counts, and their clock. */
 export interface MeterStores {

@@ -25,7 +25,21 @@ export class OrderRateLimiter {
 
   /** Spends `orders` (default 1) from every order policy of the account, or refuses. */
   async consume(accountId: string, orders = 1): Promise<RateLimitDecision> {
-    const decision = await this.#quota.consume({ account: accountId }, orders);
+    return this.spend(accountId, orders);
+  }
+
+  /**
+   * `consume`, answered at once (no promise) when the windows are in this process, as they are
+   * unless a shared store (Redis) is configured: order entry then decides within the same turn.
+   */
+  spend(accountId: string, orders = 1): RateLimitDecision | Promise<RateLimitDecision> {
+    const subject = { account: accountId };
+    const atOnce = this.#quota.consumeNow(subject, orders);
+    if (atOnce) return this.#told(atOnce);
+    return this.#quota.consume(subject, orders).then((decision) => this.#told(decision));
+  }
+
+  #told(decision: RateLimitDecision): RateLimitDecision {
     if (!decision.allowed) this.#onRefused?.(decision.refusedBy);
     return decision;
   }

@@ -8,7 +8,7 @@ import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
 import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
 import { MemoryRollingWindowStore, MemoryTokenBucketStore } from './memory-limit-store.js';
-import { meterFor, type Meter, type MeterReading } from './meters.js';
+import { meterFor, type Consumption, type Meter, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
 
 /** Who a request is charged to; a policy whose scope is absent here does not apply. */
@@ -43,10 +43,13 @@ const secondsUntil = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 export class QuotaLimiter {
   readonly #policies: readonly { policy: RateLimitPolicy; meter: Meter }[];
+  /** Every meter's store is in this process: `consumeNow` can decide without a promise. */
+  readonly #answersAtOnce: boolean;
 
   constructor(policies: readonly RateLimitPolicy[], stores: LimitStores = {}) {
     const meterStores = { windows: stores.windows ?? new MemoryRollingWindowStore(), buckets: stores.buckets ?? new MemoryTokenBucketStore(), now: stores.now };
     this.#policies = policies.map((policy) => ({ policy, meter: meterFor(policy, meterStores) }));
+    this.#answersAtOnce = this.#policies.every(({ meter }) => meter.answersAtOnce);
   }
 
   get policies(): readonly RateLimitPolicy[] {
@@ -60,6 +63,8 @@ export class QuotaLimiter {
 
   /** Spends `units` from every applicable policy, or from none if any lacks room. */
   async consume(subject: RateLimitSubject, units: number): Promise<RateLimitDecision> {
+    const atOnce = this.consumeNow(subject, units);
+    if (atOnce) return atOnce;
     const applied = this.#applicable(subject);
     const readings = await Promise.all(applied.map(({ meter, partition }) => meter.consume(partition, units)));
     const allowed = readings.every((r) => r.fits);
@@ -68,14 +73,20 @@ export class QuotaLimiter {
     const givenBack = allowed
       ? []
       : await Promise.all(applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refund(partition, units) : undefined)));
-    const refusals: Refusal[] = [];
-    const usage = applied.map(({ policy }, i): RateLimitUsage => {
-      const r = readings[i]!;
-      if (r.fits) return usageOf(policy, givenBack[i] ?? r);
-      refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(r.msBeforeNext)) });
-      return usageOf(policy, { consumed: r.consumed, msBeforeNext: r.msBeforeReset ?? r.msBeforeNext });
-    });
-    return decision(usage, refusals);
+    return decide(applied, readings, givenBack);
+  }
+
+  /**
+   * `consume` decided at once, without a promise, when every store is in this process (the
+   * default, memory or SQLite); undefined when one is shared (Redis): only `consume` answers then.
+   */
+  consumeNow(subject: RateLimitSubject, units: number): RateLimitDecision | undefined {
+    if (!this.#answersAtOnce) return undefined;
+    const applied = this.#applicable(subject);
+    const readings = applied.map(({ meter, partition }) => meter.consumeNow(partition, units));
+    const allowed = readings.every((r) => r.fits);
+    const givenBack = allowed ? [] : applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refundNow(partition, units) : undefined));
+    return decide(applied, readings, givenBack);
   }
 
   /** The current usage of every applicable policy, spending nothing. */
@@ -85,14 +96,32 @@ export class QuotaLimiter {
     return applied.map(({ policy }, i) => usageOf(policy, readings[i]!));
   }
 
-  #applicable(subject: RateLimitSubject) {
-    const applied: { policy: RateLimitPolicy; meter: Meter; partition: string }[] = [];
+  #applicable(subject: RateLimitSubject): Applied[] {
+    const applied: Applied[] = [];
     for (const { policy, meter } of this.#policies) {
       const partition = subject[policy.scope];
       if (partition !== undefined) applied.push({ policy, meter, partition });
     }
     return applied;
   }
+}
+
+interface Applied {
+  policy: RateLimitPolicy;
+  meter: Meter;
+  partition: string;
+}
+
+/** The decision from each applied policy's reading (and, for a refused request, its reading after the give-back). */
+function decide(applied: readonly Applied[], readings: readonly Consumption[], givenBack: readonly (MeterReading | undefined)[]): RateLimitDecision {
+  const refusals: Refusal[] = [];
+  const usage = applied.map(({ policy }, i): RateLimitUsage => {
+    const r = readings[i]!;
+    if (r.fits) return usageOf(policy, givenBack[i] ?? r);
+    refusals.push({ policy: policy.name, retryAfterSeconds: Math.max(1, secondsUntil(r.msBeforeNext)) });
+    return usageOf(policy, { consumed: r.consumed, msBeforeNext: r.msBeforeReset ?? r.msBeforeNext });
+  });
+  return decision(usage, refusals);
 }
 
 function usageOf(policy: RateLimitPolicy, reading: MeterReading): RateLimitUsage {
@@ -111,15 +140,42 @@ interface Refusal {
 }
 
 function decision(usage: RateLimitUsage[], refusals: readonly Refusal[]): RateLimitDecision {
+  if (refusals.length === 0) return new Decision(true, usage, []);
+  return new Decision(false, usage, refusals.map((r) => r.policy), Math.max(...refusals.map((r) => r.retryAfterSeconds)));
+}
+
+/**
+ * A decision whose header fields are formatted when first read: only REST sends them, and an
+ * order on WebSocket or FIX should not pay for formatting them.
+ */
+class Decision implements RateLimitDecision {
+  #headers: Record<string, string> | undefined;
+  /** Only on a refusal (not even as undefined otherwise). */
+  declare readonly retryAfterSeconds?: number;
+
+  constructor(
+    readonly allowed: boolean,
+    readonly usage: RateLimitUsage[],
+    readonly refusedBy: string[],
+    retryAfterSeconds?: number,
+  ) {
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  get headers(): Record<string, string> {
+    this.#headers ??= rateLimitHeaders(this.usage, this.retryAfterSeconds);
+    return this.#headers;
+  }
+}
+
+function rateLimitHeaders(usage: readonly RateLimitUsage[], retryAfterSeconds: number | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   if (usage.length > 0) {
     headers['RateLimit-Policy'] = formatRateLimitPolicy(usage);
     headers['RateLimit'] = formatRateLimit(usage);
   }
-  if (refusals.length === 0) return { allowed: true, usage, refusedBy: [], headers };
-  const retryAfterSeconds = Math.max(...refusals.map((r) => r.retryAfterSeconds));
-  headers['Retry-After'] = String(retryAfterSeconds);
-  return { allowed: false, usage, retryAfterSeconds, refusedBy: refusals.map((r) => r.policy), headers };
+  if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
+  return headers;
 }
 
 /**

@@ -78,9 +78,14 @@ export function consume(state: WindowState | undefined, units: number, shape: Wi
   if (spentUnits(current) + units > shape.quota) return { fits: false, state: current };
   const bucket = currentBucket(current, shape, now);
   const newest = current.at(-1);
-  const spent = newest?.bucket === bucket
-    ? [...current.slice(0, -1), { bucket, units: newest.units + units }]
-    : [...current, { bucket, units }];
+  let spent: SpentBucket[];
+  if (newest?.bucket === bucket) {
+    spent = current.slice(0, -1);
+    spent.push({ bucket, units: newest.units + units });
+  } else {
+    spent = current.slice();
+    spent.push({ bucket, units });
+  }
   return { fits: true, state: spent };
 }
 

@@ -35,10 +35,25 @@ export function installContextPropagation(): void {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
-/** No export: spans are non-recording, so the instrumentation costs next to nothing. */
+/** The tracer of disabled tracing: a no-op that `recordingTracer` recognises. */
+const DISABLED_TRACER: Tracer = trace.getTracer(TRACER_NAME);
+
+/**
+ * No export: instrumented code is handed the disabled tracer, asks `recordingTracer` for a real
+ * one, gets none and makes no spans at all (not even non-recording ones), so tracing costs nothing
+ * on the hot paths.
+ */
 export function disabledTracing(): Tracing {
   installContextPropagation();
-  return { tracer: trace.getTracer(TRACER_NAME), enabled: false, shutdown: async () => {} };
+  return { tracer: DISABLED_TRACER, enabled: false, shutdown: async () => {} };
+}
+
+/**
+ * The tracer to make spans with, or undefined when tracing is off (none given, or the disabled
+ * tracer): callers then skip span creation, context switching and attribute building altogether.
+ */
+export function recordingTracer(tracer: Tracer | undefined): Tracer | undefined {
+  return tracer === DISABLED_TRACER ? undefined : tracer;
 }
 
 /** Tracing to the given exporter (tests pass an in-memory one); `batch` false exports each span as it ends. */
@@ -107,14 +122,17 @@ export function activeTraceIds(): { trace_id: string; span_id: string } | Record
 
 /**
  * Runs `fn` in a new server span on `channel`: the gateway span an order's trace starts from.
- * The span ends when `fn` (or the promise it returns) settles.
+ * The span ends when `fn` (or the promise it returns) settles. With tracing off (no tracer, or
+ * the disabled one) `fn` only runs on `channel`, and no span is made.
  */
-export function inGatewaySpan<T>(tracer: Tracer | undefined, channel: OrderChannel, name: string, attributes: Attributes, fn: (span: Span) => T): T {
+export function inGatewaySpan<T>(tracer: Tracer | undefined, channel: OrderChannel, name: string, attributes: Attributes, fn: () => T): T {
+  const recording = recordingTracer(tracer);
+  if (!recording) return withChannel(channel, fn);
   return withChannel(channel, () =>
-    (tracer ?? trace.getTracer(TRACER_NAME)).startActiveSpan(name, { kind: SpanKind.SERVER, attributes }, (span) => {
+    recording.startActiveSpan(name, { kind: SpanKind.SERVER, attributes }, (span: Span) => {
       let result: T;
       try {
-        result = fn(span);
+        result = fn();
       } catch (error) {
         span.end();
         throw error;

@@ -5,10 +5,10 @@
  * state once durable, or a refusal carrying a catalog code. Gateways only translate.
  */
 import type { AmendOrder, CancelOrder, Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
-import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { HistoryReader } from '../history/reader.js';
-import type { OrderRateLimiter, RateLimitUsage } from '../limits/index.js';
-import { TRACER_NAME } from '../observability/tracing.js';
+import type { OrderRateLimiter, RateLimitDecision, RateLimitUsage } from '../limits/index.js';
+import { recordingTracer } from '../observability/tracing.js';
 import { CoreUnavailableError, DurabilityError, type CommandBus } from '../sequencer/api.js';
 import { coreUnavailableMessage } from './submit.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
@@ -37,7 +37,7 @@ export interface OrderEntryDeps {
   orderLimiter: OrderRateLimiter;
   idempotency: IdempotencyStore;
   clock: () => number;
-  /** Traces each new order (`order_entry.place`); no-op spans when absent. */
+  /** Traces each new order (`order_entry.place`); no spans at all when absent or disabled. */
   tracer?: Tracer;
   /** Told when a new order is refused by an order-rate limit (it never reaches the core). */
   onOrderRateLimited?: () => void;
@@ -47,9 +47,11 @@ export class OrderEntry {
   readonly #deps: OrderEntryDeps;
   readonly #runner: IdempotentRunner;
   readonly #outcomes: OutcomeRunner;
+  readonly #tracer: Tracer | undefined;
 
   constructor(deps: OrderEntryDeps) {
     this.#deps = deps;
+    this.#tracer = recordingTracer(deps.tracer);
     this.#runner = new IdempotentRunner(deps.idempotency, deps.clock);
     this.#outcomes = new OutcomeRunner(deps.idempotency, deps.clock);
   }
@@ -61,7 +63,9 @@ export class OrderEntry {
 
   /** Places an order. A client order id makes retries safe (same request: same answer). */
   place(accountId: string, request: PlaceRequest, options: PlaceOptions = {}): Promise<OrderOutcome> {
-    const tracer = this.#deps.tracer ?? trace.getTracer(TRACER_NAME);
+    const tracer = this.#tracer;
+    // Tracing off: no span object, no context switch.
+    if (!tracer) return this.#placeOnce(accountId, request, options);
     return tracer.startActiveSpan('order_entry.place', { attributes: { 'trading.symbol': request.symbol, 'trading.order_type': request.orderType } }, async (span) => {
       try {
         const outcome = await this.#placeOnce(accountId, request, options);
@@ -73,16 +77,20 @@ export class OrderEntry {
     });
   }
 
-  async #placeOnce(accountId: string, request: PlaceRequest, options: PlaceOptions): Promise<OrderOutcome> {
+  #placeOnce(accountId: string, request: PlaceRequest, options: PlaceOptions): Promise<OrderOutcome> {
     const outcome = request.clientOrderId === undefined || options.idempotent === false
-      ? await this.#place(accountId, request)
-      : await this.#outcomes.run<OrderOutcome>(`place:${accountId}`, request.clientOrderId, request, () => this.#place(accountId, request), {
+      ? this.#place(accountId, request)
+      : this.#outcomes.run<OrderOutcome>(`place:${accountId}`, request.clientOrderId, request, () => this.#place(accountId, request), {
         isFinal,
         conflict: () => refusal('IDEMPOTENCY_CONFLICT', `The client order id "${request.clientOrderId}" was already used with a different order.`),
         unavailable: () => refusal('SERVICE_UNAVAILABLE', 'The idempotency store cannot be reached; nothing was done. Retry with the same client order id.'),
       });
-    if (outcome.ok) options.session?.placed(outcome.order.orderId);
-    return outcome;
+    const session = options.session;
+    if (!session) return outcome;
+    return outcome.then((placed) => {
+      if (placed.ok) session.placed(placed.order.orderId);
+      return placed;
+    });
   }
 
   /**
@@ -184,45 +192,53 @@ export class OrderEntry {
     return this.#deps.orderLimiter.usage(accountId);
   }
 
-  async #place(accountId: string, request: PlaceRequest): Promise<OrderOutcome> {
-    const limited = await this.#spendOrderRate(accountId);
-    if (limited) {
-      this.#deps.onOrderRateLimited?.();
-      return limited;
-    }
-    const result = await this.#submit({ type: 'PlaceOrder', accountId, ...request });
-    if (!result.ok) return result;
-    const accepted = result.events.find((e) => e.type === 'OrderAccepted');
-    if (!accepted || !('order' in accepted)) return refusal('INTERNAL_ERROR', 'The order was accepted without an order id.');
-    return orderDone(result, accepted.order.orderId);
+  /**
+   * Spends the order rate, then submits. Written with plain promise chaining, not async/await:
+   * with the order-rate windows in this process the budget is decided at once, and every order
+   * on every channel passes here, so each promise less is allocation less on the hot path.
+   */
+  #place(accountId: string, request: PlaceRequest): Promise<OrderOutcome> {
+    const spent = this.#spendOrderRate(accountId);
+    if (isPromise(spent)) return spent.then((limited) => this.#placeWithin(accountId, request, limited));
+    return this.#placeWithin(accountId, request, spent);
   }
 
-  async #spendOrderRate(accountId: string): Promise<Refusal | undefined> {
-    let decision;
-    try {
-      decision = await this.#deps.orderLimiter.consume(accountId);
-    } catch {
-      // A shared order-rate store (Redis) that cannot be reached refuses the order: fail closed.
-      return refusal('SERVICE_UNAVAILABLE', 'The order-rate limit store cannot be reached; the order was refused and nothing was changed.');
+  #placeWithin(accountId: string, request: PlaceRequest, limited: Refusal | undefined): Promise<OrderOutcome> {
+    if (limited) {
+      this.#deps.onOrderRateLimited?.();
+      return Promise.resolve(limited);
     }
-    if (decision.allowed) return undefined;
-    const retryAfterSeconds = decision.retryAfterSeconds ?? 1;
-    return refusal('RATE_LIMITED', `Order rate limit exceeded (${decision.refusedBy.join(', ')}); retry after ${retryAfterSeconds} s.`, { rateLimit: decision });
+    let submitted: Promise<CommandResult>;
+    try {
+      submitted = this.#deps.bus.submit({ type: 'PlaceOrder', accountId, ...request });
+    } catch (err) {
+      submitted = Promise.reject(err);
+    }
+    // One reaction turns the result into the outcome (not one to a refusal, then one to the order).
+    return submitted.then((result) => placed(acceptedOrRefusal(result)), durabilityRefusal);
+  }
+
+  /** Undefined when the order fits the account's budget; answered at once unless the budget is in a shared store. */
+  #spendOrderRate(accountId: string): Refusal | undefined | Promise<Refusal | undefined> {
+    let decision: RateLimitDecision | Promise<RateLimitDecision>;
+    try {
+      decision = this.#deps.orderLimiter.spend(accountId);
+    } catch {
+      return limiterUnavailable();
+    }
+    // A shared order-rate store (Redis) that cannot be reached refuses the order: fail closed.
+    return isPromise(decision) ? decision.then(rateRefusal, limiterUnavailable) : rateRefusal(decision);
   }
 
   /** Submits a command; a core rejection or a durability failure becomes a refusal. */
-  async #submit(command: Command): Promise<(CommandResult & { ok: true }) | Refusal> {
-    let result: CommandResult;
+  #submit(command: Command): Promise<(CommandResult & { ok: true }) | Refusal> {
+    let submitted: Promise<CommandResult>;
     try {
-      result = await this.#deps.bus.submit(command);
+      submitted = this.#deps.bus.submit(command);
     } catch (err) {
-      if (err instanceof CoreUnavailableError) return refusal('SERVICE_UNAVAILABLE', coreUnavailableMessage(err));
-      if (err instanceof DurabilityError) return refusal('JOURNAL_UNAVAILABLE', 'New state cannot be made durable right now; nothing was changed.');
-      throw err;
+      submitted = Promise.reject(err);
     }
-    if (result.ok) return result;
-    const rejected = result.events.find((e) => e.type === 'OrderRejected');
-    return refusal(result.code, result.message, { ...(rejected && { rejectedSeq: rejected.seq }), ...(result.details && { details: result.details }) });
+    return submitted.then(acceptedOrRefusal, durabilityRefusal);
   }
 
   /**
@@ -237,6 +253,41 @@ export class OrderEntry {
     const finished = await this.closedOrder(accountId, ref);
     return finished ? refusal('ORDER_NOT_FOUND', `The order is no longer open: it is ${finished.status}.`, { finished }) : result;
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
+function limiterUnavailable(): Refusal {
+  return refusal('SERVICE_UNAVAILABLE', 'The order-rate limit store cannot be reached; the order was refused and nothing was changed.');
+}
+
+function rateRefusal(decision: RateLimitDecision): Refusal | undefined {
+  if (decision.allowed) return undefined;
+  const retryAfterSeconds = decision.retryAfterSeconds ?? 1;
+  return refusal('RATE_LIMITED', `Order rate limit exceeded (${decision.refusedBy.join(', ')}); retry after ${retryAfterSeconds} s.`, { rateLimit: decision });
+}
+
+function acceptedOrRefusal(result: CommandResult): (CommandResult & { ok: true }) | Refusal {
+  if (result.ok) return result;
+  const rejected = result.events.find((e) => e.type === 'OrderRejected');
+  return refusal(result.code, result.message, { ...(rejected && { rejectedSeq: rejected.seq }), ...(result.details && { details: result.details }) });
+}
+
+/** A core that cannot be reached or a durability failure is a refusal (nothing was changed); anything else is a fault and stays one. */
+function durabilityRefusal(err: unknown): Refusal {
+  if (err instanceof CoreUnavailableError) return refusal('SERVICE_UNAVAILABLE', coreUnavailableMessage(err));
+  if (err instanceof DurabilityError) return refusal('JOURNAL_UNAVAILABLE', 'New state cannot be made durable right now; nothing was changed.');
+  throw err;
+}
+
+/** A new order's outcome: its state after the command, or the refusal. */
+function placed(result: (CommandResult & { ok: true }) | Refusal): OrderOutcome {
+  if (!result.ok) return result;
+  const accepted = result.events.find((e) => e.type === 'OrderAccepted');
+  if (!accepted || !('order' in accepted)) return refusal('INTERNAL_ERROR', 'The order was accepted without an order id.');
+  return orderDone(result, accepted.order.orderId);
 }
 
 /** The final state of one order within a command's events, with the fills it got and any cancel reason. */

@@ -33,7 +33,7 @@ export interface SessionRole {
 }
 
 /** A NewOrderSingle waiting for its first report; `replied` settles the message's gateway span. */
-interface PendingNew { sessionKey: string; route: Field[]; side: string; symbol: string; replied: () => void }
+interface PendingNew { sessionKey: string; clOrdId: string; route: Field[]; side: string; symbol: string; replied: () => void }
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
 
 /** BusinessRejectReason(380) values used here. */
@@ -179,65 +179,73 @@ export class FixApplication implements SessionApplication {
     const side = m.get(Tag.Side)!;
     const symbol = m.get(Tag.Symbol)!;
     const route = reverseRoute(m);
-    const rejectNow = (code: RefusalCode | 'UNAVAILABLE', text: string): void => {
-      session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
-        execId: this.gatewayExecId(), clOrdId, accountId: session.accountId, symbol, side, ordRejReason: ordRejReason(code), text, transactTime: this.now(),
-      }), route);
-    };
     const account = m.get(Tag.Account);
     if (account !== undefined && account !== session.accountId) {
-      rejectNow('UNKNOWN_ACCOUNT', 'UNKNOWN_ACCOUNT: Account(1) does not match the API key');
+      this.rejectOrder(session, clOrdId, symbol, side, route, 'UNKNOWN_ACCOUNT', 'UNKNOWN_ACCOUNT: Account(1) does not match the API key');
       return;
     }
     const unsupported = unsupportedInstruction(m);
     if (unsupported) {
-      rejectNow('INVALID_ORDER', `INVALID_ORDER: ${unsupported.name}(${unsupported.tag}) is not supported`);
+      this.rejectOrder(session, clOrdId, symbol, side, route, 'INVALID_ORDER', `INVALID_ORDER: ${unsupported.name}(${unsupported.tag}) is not supported`);
       return;
     }
-    let submit: () => Promise<OrderOutcome>;
+    let submitted: Promise<OrderOutcome>;
+    const key = pendingKey(session.accountId, clOrdId);
+    const pending: PendingNew = { sessionKey: session.key, clOrdId, route, side, symbol, replied: noReply };
     if (m.get(Tag.OrdType) === ORD_TYPE_PREVIOUSLY_QUOTED) {
       const accept = quoteAcceptFromFix(m);
       if ('code' in accept) {
-        rejectNow(accept.code, accept.text);
+        this.rejectOrder(session, clOrdId, symbol, side, route, accept.code, accept.text);
         return;
       }
       // Symbol(55) is required on a NewOrderSingle: it must be the quote's.
       const quote = this.bus.core.quote(session.accountId, accept.quoteId);
       if (quote !== undefined && quote.symbol !== symbol) {
-        rejectNow('QUOTE_MISMATCH', `QUOTE_MISMATCH: quote ${accept.quoteId} is not for ${symbol}`);
+        this.rejectOrder(session, clOrdId, symbol, side, route, 'QUOTE_MISMATCH', `QUOTE_MISMATCH: quote ${accept.quoteId} is not for ${symbol}`);
         return;
       }
-      submit = () => this.entry.acceptQuote(session.accountId, accept, { idempotent: false });
+      this.pendingNew.set(key, pending);
+      submitted = this.entry.acceptQuote(session.accountId, accept, { idempotent: false });
     } else {
       const command = placeRequest(m);
       const orders = this.sessionOrders.get(session);
-      submit = () => this.entry.place(session.accountId, command, { idempotent: false, ...(orders && { session: orders }) });
+      this.pendingNew.set(key, pending);
+      // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
+      submitted = this.entry.place(session.accountId, command, orders ? { idempotent: false, session: orders } : NOT_IDEMPOTENT);
     }
-
-    const key = pendingKey(session.accountId, clOrdId);
-    let replied!: () => void;
-    const reply = new Promise<void>((resolve) => { replied = resolve; });
-    const pending: PendingNew = { sessionKey: session.key, route, side, symbol, replied };
-    this.pendingNew.set(key, pending);
-    // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
-    submit().then(
-      (outcome) => {
-        // A core reject is answered by its OrderRejected event (it arrives after this outcome);
-        // this covers refusals without one (the order-rate budget, durability).
-        if (!outcome.ok && outcome.rejectedSeq === undefined && this.pendingNew.get(key) === pending) {
-          this.pendingNew.delete(key);
-          rejectNow(outcome.code, `${outcome.code}: ${outcome.message}`);
-          pending.replied();
-        }
-      },
-      (err: unknown) => {
-        this.logger.error({ err }, 'FIX NewOrderSingle could not be submitted');
-        if (this.pendingNew.get(key) === pending) this.pendingNew.delete(key);
-        rejectNow('UNAVAILABLE', 'UNAVAILABLE: the order could not be made durable');
-        pending.replied();
-      },
+    submitted.then(
+      (outcome) => this.afterNewOrder(session, key, pending, outcome),
+      (err: unknown) => this.afterNewOrder(session, key, pending, undefined, err),
     );
-    return reply;
+    return new Promise<void>((resolve) => { pending.replied = resolve; });
+  }
+
+  /**
+   * A core reject is answered by its OrderRejected event (it arrives after this outcome); this
+   * answers refusals without one (the order-rate budget, durability) and failures.
+   */
+  private afterNewOrder(session: FixSession, key: string, pending: PendingNew, outcome: OrderOutcome | undefined, err?: unknown): void {
+    if (outcome === undefined) {
+      this.logger.error({ err }, 'FIX NewOrderSingle could not be submitted');
+      if (this.pendingNew.get(key) === pending) this.pendingNew.delete(key);
+      this.rejectOrder(session, pending.clOrdId, pending.symbol, pending.side, pending.route, 'UNAVAILABLE', 'UNAVAILABLE: the order could not be made durable');
+      pending.replied();
+      return;
+    }
+    if (!outcome.ok && outcome.rejectedSeq === undefined && this.pendingNew.get(key) === pending) {
+      this.pendingNew.delete(key);
+      this.rejectOrder(session, pending.clOrdId, pending.symbol, pending.side, pending.route, outcome.code, `${outcome.code}: ${outcome.message}`);
+      pending.replied();
+    }
+  }
+
+  /** An ExecutionReport 150=8 for a NewOrderSingle refused here, before or without a core event. */
+  private rejectOrder(
+    session: FixSession, clOrdId: string, symbol: string, side: string, route: Field[], code: RefusalCode | 'UNAVAILABLE', text: string,
+  ): void {
+    session.sendApplication(MsgType.ExecutionReport, rejectedOrderReport({
+      execId: this.gatewayExecId(), clOrdId, accountId: session.accountId, symbol, side, ordRejReason: ordRejReason(code), text, transactTime: this.now(),
+    }), route);
   }
 
   private orderRef(m: FixMessage, clOrdIdTag: number): OrderRef | undefined {
@@ -581,6 +589,12 @@ function placeRequest(m: FixMessage): PlaceRequest {
   if ((m.get(Tag.ExecInst) ?? '').split(' ').includes('6')) command.postOnly = true;
   return command;
 }
+
+/** Place options of every FIX order: FIX keeps its own duplicate rule. */
+const NOT_IDEMPOTENT = { idempotent: false } as const;
+
+/** Until the reply promise is made. */
+function noReply(): void {}
 
 function pendingKey(accountId: string, clOrdId: string): string {
   return `${accountId}\u0000${clOrdId}`;

@@ -52,7 +52,8 @@ export function checksum(text: string, end: number = text.length): string {
   return c < 10 ? '00' + c : c < 100 ? '0' + c : String(c);
 }
 
-const TAG_TEXT = /^-?\d+$/;
+/** Length fields that announce a data field (the values of DATA_LENGTH_TAGS). */
+const LENGTH_TAGS: ReadonlySet<number> = new Set(DATA_LENGTH_TAGS.values());
 
 /**
  * Parses one complete frame (as produced by FrameDecoder) into fields. Throws
@@ -68,9 +69,9 @@ export function parseFrame(frame: string): FixMessage {
   while (pos < frame.length) {
     const eq = frame.indexOf('=', pos);
     if (eq < 0) throw new GarbledMessageError('field without "="');
-    const tagText = frame.slice(pos, eq);
-    if (!TAG_TEXT.test(tagText)) throw new GarbledMessageError(`invalid tag "${tagText}"`);
-    const tag = Number(tagText);
+    // The tag is read in place: an optional minus sign, then at least one digit.
+    const tag = tagAt(frame, pos, eq);
+    if (tag === undefined) throw new GarbledMessageError(`invalid tag "${frame.slice(pos, eq)}"`);
     let end: number;
     const lengthTag = DATA_LENGTH_TAGS.get(tag);
     if (lengthTag !== undefined && lastTag === lengthTag && lastLength >= 0) {
@@ -84,7 +85,8 @@ export function parseFrame(frame: string): FixMessage {
     tags.push(tag);
     values.push(value);
     lastTag = tag;
-    lastLength = /^\d+$/.test(value) && value.length < 9 ? Number(value) : -1;
+    // Only a length field can announce the next field's length.
+    lastLength = LENGTH_TAGS.has(tag) && /^\d+$/.test(value) && value.length < 9 ? Number(value) : -1;
     pos = end + 1;
   }
   if (tags[0] !== 8 || tags[1] !== 9 || tags[2] !== 35) {
@@ -92,6 +94,21 @@ export function parseFrame(frame: string): FixMessage {
   }
   if (tags[tags.length - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
   return new FixMessage(tags, values, frame);
+}
+
+/** The tag number written between `from` and `eq` ("-?digits"), or undefined when it is not one. */
+function tagAt(frame: string, from: number, eq: number): number | undefined {
+  let i = from;
+  const negative = frame.charCodeAt(i) === 45; /* - */
+  if (negative) i++;
+  if (i >= eq) return undefined;
+  let tag = 0;
+  for (; i < eq; i++) {
+    const d = frame.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    tag = tag * 10 + d;
+  }
+  return negative ? -tag : tag;
 }
 
 /** Encodes a value for the wire: UTF-8 bytes as latin1 characters. */
@@ -167,25 +184,17 @@ export class FrameDecoder {
       }
       if (start > pos) this.onGarbage('bytes before BeginString', buf.slice(pos, start));
       pos = start;
-      // Skipping garbage never goes past the next "8=FIX.4.4", nor past the start of one still
-      // arriving at the end of the buffer: resume there if it comes first.
-      const skip = (reason: string, to: number): void => {
-        const resync = buf.indexOf(BEGIN_44, start + 1);
-        const at = Math.min(resync >= 0 ? resync : to, to, partialBeginAt(buf, start + 1));
-        this.onGarbage(reason, buf.slice(start, at));
-        pos = at;
-      };
       const sohAfterBegin = buf.indexOf(SOH, start);
       if (sohAfterBegin < 0 || buf.length < sohAfterBegin + 3) break; // need more bytes
       if (buf.charCodeAt(sohAfterBegin + 1) !== 57 /* 9 */ || buf.charCodeAt(sohAfterBegin + 2) !== 61 /* = */) {
-        skip('BodyLength is not the second field', sohAfterBegin + 1);
+        pos = this.skip(buf, start, 'BodyLength is not the second field', sohAfterBegin + 1);
         continue;
       }
       const lengthStart = sohAfterBegin + 3;
       const sohAfterLength = buf.indexOf(SOH, lengthStart);
       if (sohAfterLength < 0) {
         if (buf.length - lengthStart > 10) {
-          skip('BodyLength not terminated', lengthStart);
+          pos = this.skip(buf, start, 'BodyLength not terminated', lengthStart);
           continue;
         }
         break;
@@ -193,7 +202,7 @@ export class FrameDecoder {
       const lengthText = buf.slice(lengthStart, sohAfterLength);
       const bodyLength = /^\d{1,9}$/.test(lengthText) ? Number(lengthText) : -1;
       if (bodyLength < 0 || bodyLength > this.maxBodyLength) {
-        skip('invalid BodyLength', sohAfterLength + 1);
+        pos = this.skip(buf, start, 'invalid BodyLength', sohAfterLength + 1);
         continue;
       }
       const bodyStart = sohAfterLength + 1;
@@ -232,6 +241,17 @@ export class FrameDecoder {
       pos = keepFrom;
     }
     this.buffer = pos >= buf.length ? '' : buf.slice(pos);
+  }
+
+  /**
+   * Reports the garbage from `start` and returns where to resume: at `to`, but never past the
+   * next "8=FIX.4.4", nor past the start of one still arriving at the end of the buffer.
+   */
+  private skip(buf: string, start: number, reason: string, to: number): number {
+    const resync = buf.indexOf(BEGIN_44, start + 1);
+    const at = Math.min(resync >= 0 ? resync : to, to, partialBeginAt(buf, start + 1));
+    this.onGarbage(reason, buf.slice(start, at));
+    return at;
   }
 }
 

@@ -28,6 +28,7 @@ export interface FixStoreBatch {
   /** Sessions whose stored messages are deleted and sequence numbers set to 1, before the rest. */
   resets: string[];
   messages: Array<[key: string, seq: number, raw: string]>;
+  /** Each session's latest sequence numbers, one entry per session. */
   seqs: Array<[key: string, seqs: SequenceNumbers]>;
   owners: Array<[orderId: string, key: string]>;
 }

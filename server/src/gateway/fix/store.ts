@@ -25,8 +25,10 @@ export interface FixSessionStoreOptions {
   retryMs?: number;
 }
 
-interface Batch extends FixStoreBatch {
+interface Batch extends Omit<FixStoreBatch, 'seqs'> {
   number: number;
+  /** Each session's latest sequence numbers: one write per session per commit, however many messages moved them. */
+  seqs: Map<string, SequenceNumbers>;
   callbacks: Set<AfterCommit>;
 }
 
@@ -95,8 +97,21 @@ export class FixSessionStore {
 
   /** Queues new sequence numbers for the next commit. */
   saveSeqs(key: string, seqs: SequenceNumbers): void {
-    this.#seqs.set(key, { ...seqs });
-    this.#pending.seqs.push([key, { ...seqs }]);
+    // Updated in place: a session moves its numbers at every message it sends or takes.
+    const held = this.#seqs.get(key);
+    if (held) {
+      held.nextSender = seqs.nextSender;
+      held.nextTarget = seqs.nextTarget;
+    } else {
+      this.#seqs.set(key, { nextSender: seqs.nextSender, nextTarget: seqs.nextTarget });
+    }
+    const queued = this.#pending.seqs.get(key);
+    if (queued) {
+      queued.nextSender = seqs.nextSender;
+      queued.nextTarget = seqs.nextTarget;
+    } else {
+      this.#pending.seqs.set(key, { nextSender: seqs.nextSender, nextTarget: seqs.nextTarget });
+    }
     this.#schedule();
   }
 
@@ -137,10 +152,16 @@ export class FixSessionStore {
   /** Forgets a session's messages and restarts both sequence numbers at 1 (in the next commit). */
   reset(key: string): void {
     this.#pending.messages = this.#pending.messages.filter(([k]) => k !== key);
-    this.#pending.seqs = this.#pending.seqs.filter(([k]) => k !== key);
+    this.#pending.seqs.delete(key);
     this.#pending.resets.push(key);
     this.#resetting.set(key, this.#pending.number);
-    this.#seqs.set(key, { nextSender: 1, nextTarget: 1 });
+    const held = this.#seqs.get(key);
+    if (held) {
+      held.nextSender = 1;
+      held.nextTarget = 1;
+    } else {
+      this.#seqs.set(key, { nextSender: 1, nextTarget: 1 });
+    }
     this.#schedule();
   }
 
@@ -193,7 +214,7 @@ export class FixSessionStore {
     this.#inFlight = batch;
     let written: Answer<void>;
     try {
-      written = this.#backend.write(batch);
+      written = this.#backend.write({ resets: batch.resets, messages: batch.messages, seqs: [...batch.seqs], owners: batch.owners });
     } catch (error) {
       return this.#failed(batch, error);
     }
@@ -219,11 +240,11 @@ export class FixSessionStore {
   }
 
   #hasUncommitted(key: string): boolean {
-    return [this.#pending, this.#inFlight].some((b) => b !== undefined && (b.resets.includes(key) || b.seqs.some(([k]) => k === key)));
+    return [this.#pending, this.#inFlight].some((b) => b !== undefined && (b.resets.includes(key) || b.seqs.has(key)));
   }
 
   #newBatch(): Batch {
-    return { number: this.#taken + 1, resets: [], messages: [], seqs: [], owners: [], callbacks: new Set() };
+    return { number: this.#taken + 1, resets: [], messages: [], seqs: new Map(), owners: [], callbacks: new Set() };
   }
 
   #schedule(): void {
@@ -233,8 +254,8 @@ export class FixSessionStore {
   }
 }
 
-function isEmpty(batch: FixStoreBatch): boolean {
-  return batch.resets.length === 0 && batch.messages.length === 0 && batch.seqs.length === 0 && batch.owners.length === 0;
+function isEmpty(batch: Batch): boolean {
+  return batch.resets.length === 0 && batch.messages.length === 0 && batch.seqs.size === 0 && batch.owners.length === 0;
 }
 
 /** Stored rows with the queued messages laid over them (a queued message replaces a stored one of its seq). */

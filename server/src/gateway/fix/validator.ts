@@ -122,6 +122,10 @@ function hasValidValue(def: FieldDef, value: string): boolean {
 export class Validator {
   private readonly trailerTags: ReadonlySet<number>;
   private readonly msgTypes: ReadonlySet<string>;
+  /** Tags seen per level of the message being checked; reused (cleared) for each message, as a check runs to its end synchronously. */
+  private readonly seenHeader = new Set<number>();
+  private readonly seenBody = new Set<number>();
+  private readonly seenTrailer = new Set<number>();
 
   constructor(readonly dictionary: Dictionary) {
     this.trailerTags = dictionary.trailer.fields;
@@ -159,11 +163,15 @@ export class Validator {
 
     // Header (after BeginString, BodyLength, MsgType), then body, then trailer.
     let i = 3;
-    const seenHeader = new Set<number>([8, 9, 35]);
+    const seenHeader = this.seenHeader;
+    seenHeader.clear();
+    seenHeader.add(8).add(9).add(35);
     while (i < end && header.fields.has(tags[i]!)) i = this.checkLevelField(msg, i, header, seenHeader, end);
-    const seenBody = new Set<number>();
+    const seenBody = this.seenBody;
+    seenBody.clear();
     while (i < end) i = this.checkLevelField(msg, i, def, seenBody, end);
-    const seenTrailer = new Set<number>();
+    const seenTrailer = this.seenTrailer;
+    seenTrailer.clear();
     for (let t = end; t < tags.length; t++) this.checkField(msg, t, seenTrailer);
     return { ok: true, def };
   }
