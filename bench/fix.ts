@@ -1,6 +1,6 @@
 /**
  * FIX acceptor benchmark: one session, NewOrderSingle in, ExecutionReport (New) out, through the
- * real acceptor, session store (SQLite, synchronous=FULL), in-memory sequencer and core. The
+ * real acceptor, order entry, session store (the append-only file, fdatasync per commit), in-memory sequencer and core. The
  * client runs in a worker thread so it does not share the acceptor's event loop.
  *
  *   npm run bench:fix                     # both phases

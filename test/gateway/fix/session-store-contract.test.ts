@@ -1,15 +1,17 @@
 /**
- * The FIX session store over each backend (SQLite, PostgreSQL): whatever the sessions queue —
- * sent messages, sequence numbers, resets, order owners — reads back as a simple model says,
- * before and after each commit and after the store is closed and opened again; and a commit's
- * callback runs only once what was queued before it can be read through another connection
- * (a message that leaves is in the resend store).
+ * The FIX session store over each backend (append-only file, SQLite, PostgreSQL): whatever the
+ * sessions queue — sent messages, sequence numbers, resets, order owners — reads back as a simple
+ * model says, before and after each commit and after the store is closed and opened again; and a
+ * commit's callback runs only once what was queued before it can be read through another
+ * connection, or (the file, which one process owns) by the file opened afresh: a message that
+ * leaves is in the resend store.
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresFixSessionBackend } from '../../../server/src/gateway/fix/postgres-session-backend.js';
 import type { FixSessionBackend, SequenceNumbers, StoredMessage } from '../../../server/src/gateway/fix/session-backend.js';
+import { FileFixSessionBackend } from '../../../server/src/gateway/fix/file-session-backend.js';
 import { SqliteFixSessionBackend } from '../../../server/src/gateway/fix/sqlite-session-backend.js';
 import { FixSessionStore } from '../../../server/src/gateway/fix/store.js';
 import { connectPostgres, type PostgresPool } from '../../../server/src/storage/postgres.js';
@@ -20,6 +22,8 @@ import { createTestDatabase, uniqueSchema, type TestDatabase } from '../../helpe
 /** A place that survives the store: opening a backend on it again sees what was committed. */
 interface Place {
   open(): FixSessionBackend;
+  /** False when only one process may hold the place open (the file): a second reader opens it afresh each time. */
+  shared: boolean;
   /** Frees what the place holds (after the test). */
   drop(): Promise<void>;
 }
@@ -36,15 +40,19 @@ afterAll(async () => {
 
 const newDir = tempDirs('fix-session-store');
 const BACKENDS: Array<[string, () => Promise<Place>]> = [
+  ['an append-only file', async () => {
+    const file = join(newDir(), 'fix-sessions.log');
+    return { open: () => new FileFixSessionBackend(file, { synchronous: 'NORMAL' }), shared: false, drop: async () => {} };
+  }],
   ['SQLite', async () => {
     const file = join(newDir(), 'fix-sessions.sqlite');
-    return { open: () => new SqliteFixSessionBackend(file, { synchronous: 'NORMAL' }), drop: async () => {} };
+    return { open: () => new SqliteFixSessionBackend(file, { synchronous: 'NORMAL' }), shared: true, drop: async () => {} };
   }],
   ['PostgreSQL', async () => {
     // One schema for the file; each place empties its tables when dropped.
     if (pools.length === 0) pools.push(await connectPostgres(database.url, { schema: uniqueSchema(), max: 4 }));
     const pool = pools[0]!;
-    return { open: () => new PostgresFixSessionBackend(pool), drop: async () => void (await pool.query('TRUNCATE fix_session, fix_message, fix_order_owner')) };
+    return { open: () => new PostgresFixSessionBackend(pool), shared: true, drop: async () => void (await pool.query('TRUNCATE fix_session, fix_message, fix_order_owner')) };
   }],
 ];
 
@@ -146,7 +154,15 @@ describe.each(BACKENDS)('FIX session store on %s', (_name, makePlace) => {
   it('runs a commit callback only once another connection reads what was queued before it', async () => {
     const place = await makePlace();
     const store = await FixSessionStore.open(place.open());
-    const reader = place.open();
+    const reader = place.shared ? place.open() : undefined;
+    /** What another gateway reads now, or what the file holds when opened afresh (as after a crash). */
+    const readNow = (key: string, seq: number): Promise<StoredMessage[]> => {
+      if (reader) return Promise.resolve(reader.messages(key, seq, seq));
+      const fresh = place.open();
+      const rows = fresh.messages(key, seq, seq);
+      void fresh.close();
+      return Promise.resolve(rows);
+    };
     const key = keyOf(0);
     try {
       const seen: Array<Promise<StoredMessage[]>> = [];
@@ -154,16 +170,21 @@ describe.each(BACKENDS)('FIX session store on %s', (_name, makePlace) => {
         store.saveMessage(key, seq, `34=${seq}\x01`);
         store.saveSeqs(key, { nextSender: seq + 1, nextTarget: 1 });
         // What leaves after this callback must already be readable by another gateway.
-        store.whenCommitted(() => seen.push(Promise.resolve(reader.messages(key, seq, seq))));
+        store.whenCommitted(() => seen.push(readNow(key, seq)));
         if (seq % 7 === 0) await settled(store);
       }
       await settled(store);
       const answers = await Promise.all(seen);
       expect(answers.map((rows) => rows.map((r) => r.seq))).toEqual(Array.from({ length: 30 }, (_, i) => [i + 1]));
-      expect(await reader.load(key)).toEqual({ nextSender: 31, nextTarget: 1 });
+      if (reader) expect(await reader.load(key)).toEqual({ nextSender: 31, nextTarget: 1 });
     } finally {
       await store.close();
-      await reader.close();
+      if (!reader) {
+        const fresh = place.open();
+        expect(fresh.load(key)).toEqual({ nextSender: 31, nextTarget: 1 });
+        await fresh.close();
+      }
+      await reader?.close();
       await place.drop();
     }
   });

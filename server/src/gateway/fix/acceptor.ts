@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { CommandBus } from '../../sequencer/api.js';
@@ -29,6 +30,7 @@ import { fixSessionLease, isAbsentWriter, type SessionLeases } from './session-l
 import { isShared, type FixSessionBackend } from './session-backend.js';
 import { migrateLegacySessionKeys } from './session-key-migration.js';
 import { SqliteFixSessionBackend } from './sqlite-session-backend.js';
+import { FileFixSessionBackend } from './file-session-backend.js';
 import { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { parseUtcTimestamp } from './time.js';
@@ -62,9 +64,9 @@ export interface FixAcceptorOptions {
    * SenderCompID alone (before sessions were per account) move to the CompID's owner at start.
    */
   keyStore?: Pick<ApiKeyStore, 'onRevoked'> & Partial<Pick<ApiKeyStore, 'compIdOwner'>>;
-  /** Holds fix-sessions.sqlite (sequence numbers, sent messages, order ownership) unless `sessionStore` is given. */
+  /** Holds fix-sessions.log (sequence numbers, sent messages, order ownership) unless `sessionStore` is given. */
   dataDir: string;
-  /** Where session state is kept (default: SQLite in `dataDir`; PostgreSQL with stores: external). */
+  /** Where session state is kept (default: an append-only file in `dataDir`; PostgreSQL with stores: external). */
   sessionStore?: FixSessionBackend;
   /** Our CompID: the TargetCompID counterparties must use. */
   compId: string;
@@ -111,7 +113,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
   const logger = options.logger ?? pino({ name: 'fix' });
   const now = options.now ?? Date.now;
   const validator = new Validator(loadDictionary(options.dictionaryPath ?? DEFAULT_DICTIONARY_PATH));
-  const backend = options.sessionStore ?? await openSqliteSessions(options, logger);
+  const backend = options.sessionStore ?? await openFileSessions(options, logger);
   const store = await FixSessionStore.open(backend, {
     onCommitError: (err) => logger.error({ err }, 'FIX session store commit failed; sessions send nothing until it succeeds (retried every second)'),
   });
@@ -468,7 +470,33 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
 }
 
 /**
- * The SQLite session store in the data directory; sessions stored under their SenderCompID alone
+ * The append-only session file in the data directory. A data directory of an earlier version
+ * holds fix-sessions.sqlite instead: its sessions are moved into the new file once (sequence
+ * numbers, sent messages and owners), after which the SQLite file is renamed aside, kept as it was.
+ */
+async function openFileSessions(options: FixAcceptorOptions, logger: Logger): Promise<FileFixSessionBackend> {
+  const file = join(options.dataDir, 'fix-sessions.log');
+  const legacy = join(options.dataDir, 'fix-sessions.sqlite');
+  const synchronous = options.storeSynchronous ?? 'FULL';
+  if (existsSync(file) || !existsSync(legacy)) return new FileFixSessionBackend(file, { synchronous });
+  const old = await openSqliteSessions(options, logger);
+  const imported = old.exportAll();
+  old.close();
+  // Written to a file of another name and renamed: a crash during the import leaves the SQLite file in charge.
+  const partial = `${file}.importing`;
+  rmSync(partial, { force: true });
+  const target = new FileFixSessionBackend(partial, { synchronous: 'FULL' });
+  await target.write(imported);
+  target.close();
+  renameSync(partial, file);
+  renameSync(legacy, `${legacy}.imported`);
+  for (const suffix of ['-wal', '-shm']) if (existsSync(legacy + suffix)) renameSync(legacy + suffix, `${legacy}.imported${suffix}`);
+  logger.info({ sessions: imported.seqs.length, messages: imported.messages.length, owners: imported.owners.length }, 'FIX session store moved from SQLite to fix-sessions.log');
+  return new FileFixSessionBackend(file, { synchronous });
+}
+
+/**
+ * The SQLite session store of an earlier version; sessions stored under their SenderCompID alone
  * (files of a version before sessions were per account) move to their account first. The
  * PostgreSQL store never had such keys.
  */

@@ -90,6 +90,15 @@ export class SqliteFixSessionBackend implements FixSessionBackend {
     this.writeBatch(batch);
   }
 
+  /** Everything stored, as one batch (moving the sessions to another backend). */
+  exportAll(): FixStoreBatch {
+    const messages = (this.db.prepare('SELECT session_key AS key, seq, raw FROM fix_message ORDER BY session_key, seq').all() as Array<{ key: string; seq: number; raw: Buffer | string }>)
+      .map((r): [string, number, string] => [r.key, r.seq, typeof r.raw === 'string' ? r.raw : r.raw.toString('latin1')]);
+    const owners = (this.db.prepare('SELECT order_id AS orderId, session_key AS key FROM fix_order_owner').all() as Array<{ orderId: string; key: string }>)
+      .map((r): [string, string] => [r.orderId, r.key]);
+    return { resets: [], messages, seqs: [...this.loadAll()], owners };
+  }
+
   /** Every session key with stored state (sequence numbers, sent messages or owned orders); for session-key-migration.ts. */
   sessionKeys(): string[] {
     return (this.statements.sessionKeys.all() as Array<{ key: string }>).map((r) => r.key);
