@@ -70,6 +70,16 @@ describe('FIX codec', () => {
     );
   });
 
+  it('encodes a message larger than its reused buffer, and the next small one after it, each whole', () => {
+    const long = `${'é'.repeat(20_000)}x`;
+    const big = encodeMessage('FIX.4.4', [[35, '3'], [58, long]]);
+    const small = encodeMessage('FIX.4.4', [[35, '0'], [112, 'T']]);
+    const { frames } = decodeAll([Buffer.from(big + small, 'latin1')]);
+    expect(frames).toEqual([big, small]);
+    expect(Buffer.from(parseFrame(big).get(58)!, 'latin1').toString('utf8')).toBe(long);
+    expect(parseFrame(small).get(112)).toBe('T');
+  });
+
   it('carries UTF-8 text as bytes, counted as bytes in BodyLength', () => {
     const text = encodeMessage('FIX.4.4', [[35, '3'], [58, 'prix 10€']]);
     const bytes = Buffer.from(text, 'latin1');

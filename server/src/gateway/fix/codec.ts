@@ -123,16 +123,71 @@ export function fromWire(value: string): string {
   return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
 }
 
+const NO_FIELDS: readonly Field[] = [];
+/** Room kept before the body for "8=<BeginString>SOH9=<BodyLength>SOH", written once the length is known. */
+const HEAD_ROOM = 64;
+/** Where messages are built: reused, and grown when one needs more, so encoding allocates only the message's string. */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/** Makes room for `bytes` more at `p`, keeping what is written. */
+function ensure(p: number, bytes: number): void {
+  if (p + bytes <= scratch.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, p + bytes));
+  scratch.copy(grown, 0, 0, p);
+  scratch = grown;
+}
+
+function writeFields(fields: readonly Field[], from: number): number {
+  let p = from;
+  for (let f = 0; f < fields.length; f++) {
+    const [tag, value] = fields[f]!;
+    // A tag, "=", the value as UTF-8 (at most 3 bytes a character) and SOH.
+    ensure(p, 22 + 3 * value.length);
+    const tagText = String(tag);
+    for (let i = 0; i < tagText.length; i++) scratch[p++] = tagText.charCodeAt(i);
+    scratch[p++] = 61; // =
+    let i = 0;
+    for (; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) break;
+      scratch[p++] = c;
+    }
+    // UTF-8 text is carried as its bytes (see toWire).
+    if (i < value.length) p += scratch.write(value.slice(i), p, 'utf8');
+    scratch[p++] = 1;
+  }
+  return p;
+}
+
 /**
- * Encodes a message. `fields` starts with MsgType (35) and holds every header, body and
- * trailer field except BeginString, BodyLength and CheckSum, which are computed here.
+ * Encodes a message. `fields` (then `more`) start with MsgType (35) and hold every header, body
+ * and trailer field except BeginString, BodyLength and CheckSum, which are computed here. The
+ * message is built in place in a reused buffer, BodyLength and CheckSum over its bytes.
  */
-export function encodeMessage(beginString: string, fields: readonly Field[]): string {
-  let body = '';
-  for (const [tag, value] of fields) body += tag + '=' + toWire(value) + SOH;
-  const head = '8=' + beginString + SOH + '9=' + body.length + SOH;
-  const text = head + body;
-  return text + '10=' + checksum(text) + SOH;
+export function encodeMessage(beginString: string, fields: readonly Field[], more: readonly Field[] = NO_FIELDS): string {
+  let p = writeFields(more, writeFields(fields, HEAD_ROOM));
+  const head = `8=${beginString}${SOH}9=${p - HEAD_ROOM}${SOH}`;
+  let start = HEAD_ROOM - head.length;
+  if (start < 0) {
+    // A BeginString longer than the room: move the body up.
+    ensure(p, -start);
+    scratch.copyWithin(HEAD_ROOM - start, HEAD_ROOM, p);
+    p -= start;
+    start = 0;
+  }
+  scratch.write(head, start, 'latin1');
+  let sum = 0;
+  for (let i = start; i < p; i++) sum += scratch[i]!;
+  const c = sum & 255;
+  ensure(p, 7);
+  scratch[p++] = 49; // 1
+  scratch[p++] = 48; // 0
+  scratch[p++] = 61; // =
+  scratch[p++] = 48 + Math.floor(c / 100);
+  scratch[p++] = 48 + (Math.floor(c / 10) % 10);
+  scratch[p++] = 48 + (c % 10);
+  scratch[p++] = 1;
+  return scratch.toString('latin1', start, p);
 }
 
 export interface FrameDecoderOptions {

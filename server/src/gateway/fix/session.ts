@@ -585,19 +585,15 @@ export class FixSession {
   // ------------------------------------------------------------------------------------------
 
   private header(msgType: string, seq: number, route: readonly Field[]): Field[] {
-    return [
-      [Tag.MsgType, msgType],
-      [Tag.SenderCompID, this.settings.senderCompId],
-      [Tag.TargetCompID, this.settings.targetCompId],
-      ...route,
-      [Tag.MsgSeqNum, String(seq)],
-      [Tag.SendingTime, formatUtcTimestamp(this.now())],
-    ];
+    const header: Field[] = [[Tag.MsgType, msgType], [Tag.SenderCompID, this.settings.senderCompId], [Tag.TargetCompID, this.settings.targetCompId]];
+    for (const field of route) header.push(field);
+    header.push([Tag.MsgSeqNum, String(seq)], [Tag.SendingTime, formatUtcTimestamp(this.now())]);
+    return header;
   }
 
   private send(msgType: string, body: readonly Field[], route: readonly Field[] = [], keep = true): number {
     const seq = this.nextSender++;
-    const raw = encodeMessage(BEGIN_STRING, [...this.header(msgType, seq, route), ...body]);
+    const raw = encodeMessage(BEGIN_STRING, this.header(msgType, seq, route), body);
     // Only application messages are kept: on resend, admin messages become a gap fill.
     if (keep && !ADMIN_MSG_TYPES.has(msgType)) this.store.saveMessage(this.key, seq, raw);
     this.persistSeqs();

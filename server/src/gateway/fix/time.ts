@@ -1,6 +1,17 @@
 /** FIX UTCTimestamp handling: "YYYYMMDD-HH:MM:SS[.sss]" (FIX 4.4 allows up to milliseconds; finer digits are accepted and truncated). */
 
+/** The last stamp formatted: messages sent in one burst share their millisecond. */
+let lastMs = Number.NaN;
+let lastText = '';
+
 export function formatUtcTimestamp(ms: number): string {
+  if (ms === lastMs) return lastText;
+  lastText = formatFresh(ms);
+  lastMs = ms;
+  return lastText;
+}
+
+function formatFresh(ms: number): string {
   const d = new Date(ms);
   return (
     d.getUTCFullYear().toString().padStart(4, '0') +
