@@ -3,6 +3,7 @@
  * built-in pricer and the dealer hub. In demo mode the OTC account is funded on first start,
  * so the built-in pricer's quotes can be accepted.
  */
+import { ensureAccount } from '../bootstrap.js';
 import type { Config } from '../config/schema.js';
 import { parseFixed } from '../core/fixed.js';
 import type { HistoryStore } from '../history/store.js';
@@ -24,8 +25,9 @@ export async function startOtcDesk(opts: {
 }): Promise<OtcDesk> {
   const { config, bus, clock } = opts;
   const rfq = config.rfq;
-  if (!bus.core.account(rfq.otcAccountId)) {
-    await submitCommand(bus, { type: 'CreateAccount', accountId: rfq.otcAccountId });
+  // Several gateways may start at once against one core: only the one whose CreateAccount the
+  // core took funds the demo desk, so it is funded exactly once.
+  if (await ensureAccount(bus, rfq.otcAccountId)) {
     if (config.mode === 'demo') {
       for (const [asset, amount] of Object.entries(DEMO_OTC_FUNDS)) {
         if (bus.core.assets().some((a) => a.asset === asset)) await submitCommand(bus, { type: 'Deposit', accountId: rfq.otcAccountId, asset, amount });
