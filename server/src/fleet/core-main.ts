@@ -8,22 +8,10 @@
  * tests, which read the log lines to see which process leads.
  */
 import { connect } from 'nats';
-import { ConfigError, loadConfig } from '../config/load.js';
-import { createProcessLogger } from '../observability/logger.js';
+import { runProcess } from '../process/entry.js';
 import { CoreNode } from './core-node.js';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
-  const logger = createProcessLogger({ level: config.logLevel, mode: config.mode, isTty: process.stdout.isTTY === true, pretty: process.env.LOG_PRETTY });
+runProcess(async ({ config, logger }) => {
   const { fleet } = config;
   const servers = fleet.natsUrl.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
   const nc = await connect({ servers, name: `core-${fleet.shard}-${fleet.nodeId || process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
@@ -43,24 +31,6 @@ async function main(): Promise<void> {
     },
   });
   logger.info({ nodeId: node.nodeId, shard: fleet.shard, servers }, 'core node started');
-
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    node.close()
-      .then(() => nc.drain())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`Start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
+  const started = node;
+  return { close: () => started.close().then(() => nc.drain()) };
 });

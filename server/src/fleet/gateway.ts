@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { StartupConfigError } from '../process/entry.js';
 import { startService, type RunningService, type ServiceOptions } from '../service.js';
 import { openRemoteCommandBus, type RemoteCommandBus, type RemoteCommandBusOptions } from './remote-command-bus.js';
 
@@ -21,7 +22,7 @@ export interface RunningGateway extends RunningService<RemoteCommandBus> {
   nats: NatsConnection;
 }
 
-export class GatewayConfigError extends Error {
+export class GatewayConfigError extends StartupConfigError {
   override readonly name = 'GatewayConfigError';
 }
 
