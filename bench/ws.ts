@@ -18,6 +18,7 @@
  *
  *   npm run bench:ws [-- --clients 1000 --seconds 4 --rates 25,50,75,100 --order-rate 1000]
  *   npm run bench:ws -- --only-ack --ack-subscribers 0,1000,5000,10000 --ack-seconds 5
+ *   ... --delivery-budget-us 1000 --sends-per-turn 1024   # the gateway's delivery settings for the run
  *   npm run bench:ws -- --clients 10000 --steps 2x1,5x1,10x1 --ack-subscribers '' --order-rate 0   # fan-out vs ceiling only
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -37,6 +38,7 @@ import { MemoryApiKeyStore, RequestVerifier } from '../server/src/auth/index.js'
 import { DEFAULT_ASSETS, DEFAULT_INSTRUMENTS } from '../server/src/config/defaults.js';
 import type { Command } from '../server/src/core/api.js';
 import { createCore } from '../server/src/core/index.js';
+import { DEFAULT_WS_CONFIG } from '../server/src/gateway/ws/config.js';
 import { attachWsGateway, type WsGateway } from '../server/src/gateway/ws/index.js';
 import { OrderRateLimiter, RequestRateLimiter, type RateLimitPolicy } from '../server/src/limits/index.js';
 import { OrderEntry } from '../server/src/order-entry/order-entry.js';
@@ -235,8 +237,11 @@ interface Gateway {
 
 const generous = (name: string, scope: 'key' | 'ip' | 'account'): RateLimitPolicy => ({ name, scope, quota: 1_000_000_000, windowSeconds: 1, description: 'bench' });
 
-/** `--sends-per-turn N`: the gateway's `ws.sendsPerTurn` (default: the configured default). */
-const SENDS_PER_TURN = process.argv.includes('--sends-per-turn') ? Number(process.argv[process.argv.indexOf('--sends-per-turn') + 1]) : undefined;
+const numberFlag = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
+/** `--sends-per-turn N`: the gateway's `ws.sendsPerTurn`, its cap on sends per turn (default: the configured default). */
+const SENDS_PER_TURN = numberFlag('--sends-per-turn');
+/** `--delivery-budget-us N`: the gateway's `ws.deliveryBudgetMicros`, time per turn spent sending (default: the configured default). */
+const DELIVERY_BUDGET_MICROS = numberFlag('--delivery-budget-us');
 
 async function startGateway(bus: CommandBus, clients: number): Promise<Gateway> {
   const logger = pino({ level: 'silent' });
@@ -276,7 +281,7 @@ async function startGateway(bus: CommandBus, clients: number): Promise<Gateway> 
     server, bus, logger, keys, orders,
     verifier: new RequestVerifier({ store: keys }),
     limits: { requests: new RequestRateLimiter({ policies: [generous('key', 'key'), generous('ip', 'ip')] }) },
-    config: { maxConnectionsPerIp: clients + 100, maxConnectionsPerKey: 1000, ...(SENDS_PER_TURN !== undefined && { sendsPerTurn: SENDS_PER_TURN }) },
+    config: { maxConnectionsPerIp: clients + 100, maxConnectionsPerKey: 1000, ...(SENDS_PER_TURN !== undefined && { sendsPerTurn: SENDS_PER_TURN }), ...(DELIVERY_BUDGET_MICROS !== undefined && { deliveryBudgetMicros: DELIVERY_BUDGET_MICROS }) },
   });
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/ws`, bus, gateway, server, traders,
@@ -536,6 +541,7 @@ async function main(): Promise<void> {
       'ack-seconds': { type: 'string', default: '5' },
       'only-ack': { type: 'boolean', default: false },
       'sends-per-turn': { type: 'string' },
+      'delivery-budget-us': { type: 'string' },
     },
   });
   const count = Number(values.clients);
@@ -545,6 +551,7 @@ async function main(): Promise<void> {
   await clients.ask();
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  out(`gateway delivery: ws.deliveryBudgetMicros ${DELIVERY_BUDGET_MICROS ?? DEFAULT_WS_CONFIG.deliveryBudgetMicros}, ws.sendsPerTurn ${SENDS_PER_TURN ?? DEFAULT_WS_CONFIG.sendsPerTurn}`);
 
   if (values['ack-subscribers'] !== '') {
     await ackScenario(clients, values['ack-subscribers']!.split(',').map(Number), Number(values['ack-seconds']), Number(values['ack-rate']), out);

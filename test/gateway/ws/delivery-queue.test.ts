@@ -3,12 +3,33 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryQueue } from '../../../server/src/gateway/ws/delivery-queue.js';
 import { WriteBatch } from '../../../server/src/gateway/ws/write-batch.js';
 
-/** A queue whose turns the test runs one at a time. */
-function steppedQueue(sendsPerTurn: number) {
+/**
+ * A queue on a fake monotonic clock whose turns the test runs one at a time. Costs are
+ * powers of two in milliseconds so the clock's sums are exact.
+ */
+function steppedQueue(budgetMicros: number, maxSendsPerTurn = 1_000_000, releaseCostMs = 0) {
+  const clock = { now: 0 };
   const turns: (() => void)[] = [];
-  const queue = new DeliveryQueue(new WriteBatch(), sendsPerTurn, (turn) => turns.push(turn));
+  // The write batch: its release (the sockets' writes) costs releaseCostMs per send made in it.
+  const writes = new WriteBatch();
+  let sendsInBatch = 0;
+  const batch = {
+    run(deliver: () => void) {
+      sendsInBatch = 0;
+      writes.run(deliver);
+      clock.now += releaseCostMs * sendsInBatch;
+    },
+  };
+  const queue = new DeliveryQueue(batch, { budgetMicros, maxSendsPerTurn }, { now: () => clock.now, schedule: (turn) => turns.push(turn) });
   return {
     queue,
+    clock,
+    /** Wraps a send so it counts towards the batch's release cost and costs `ms` itself. */
+    costing: <T>(ms: (target: T) => number, then: (target: T) => void) => (target: T) => {
+      sendsInBatch++;
+      clock.now += ms(target);
+      then(target);
+    },
     /** Runs one scheduled turn; false if none was scheduled. */
     step: () => {
       const turn = turns.shift();
@@ -19,72 +40,92 @@ function steppedQueue(sendsPerTurn: number) {
 }
 
 describe('WebSocket delivery queue', () => {
-  it('sends at most sendsPerTurn frames per turn and never blocks the caller', () => {
-    const { queue, step } = steppedQueue(100);
+  it('ends a turn when its time budget is spent, not after a number of sends, and never blocks the caller', () => {
+    const { queue, costing, step } = steppedQueue(1000);
     const received: number[] = [];
-    const subscribers = Array.from({ length: 250 }, (_, i) => i);
-    queue.push(subscribers, (s) => received.push(s));
+    const subscribers = Array.from({ length: 40 }, (_, i) => i);
+    // Sends to the first 16 cost 0.125 ms each, the rest 0.25 ms.
+    queue.push(subscribers, costing((s) => (s < 16 ? 0.125 : 0.25), (s) => received.push(s)));
     expect(received).toEqual([]); // pushing sends nothing: the broadcast happens on later turns
-    expect(queue.pendingSends).toBe(250);
+    expect(queue.pendingSends).toBe(40);
     step();
-    expect(received).toHaveLength(100);
+    expect(received).toHaveLength(8); // 8 × 0.125 ms fill the 1 ms budget
     step();
-    expect(received).toHaveLength(200);
+    expect(received).toHaveLength(16);
     step();
+    expect(received).toHaveLength(20); // dearer sends: 4 × 0.25 ms
+    while (step());
     expect(received).toEqual(subscribers);
     expect(queue.pendingSends).toBe(0);
+  });
+
+  it('counts the release of the writes after the last send in what a send costs', () => {
+    // The sends themselves cost nothing on the clock; releasing the batch costs 0.25 ms per send.
+    const { queue, costing, step, clock } = steppedQueue(1000, 64, 0.25);
+    const received: number[] = [];
+    queue.push(Array.from({ length: 100 }, (_, i) => i), costing(() => 0, (s) => received.push(s)));
+    step();
+    expect(received).toHaveLength(64); // nothing known yet: the count cap ends the first turn
+    const before = clock.now;
+    step();
+    expect(received).toHaveLength(68); // 0.25 ms a send learnt: the budget pays for 4
+    expect(clock.now - before).toBe(1);
+  });
+
+  it('makes at least one send per turn, however dear', () => {
+    const { queue, costing, step } = steppedQueue(1000);
+    const received: string[] = [];
+    queue.push(['slow', 'also-slow'], costing(() => 8, (s) => received.push(s)));
+    step();
+    expect(received).toEqual(['slow']);
+    step();
+    expect(received).toEqual(['slow', 'also-slow']);
     expect(step()).toBe(false);
   });
 
-  it('gives every subscriber its frames in the order they were queued, however the turns cut them', () => {
+  it('gives every subscriber its frames in the order they were queued, however the budget cuts the turns', () => {
     fc.assert(
       fc.property(
+        fc.integer({ min: 50, max: 5000 }),
         fc.integer({ min: 1, max: 20 }),
         fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 15 }), { maxLength: 16 }), { maxLength: 30 }),
-        (sendsPerTurn, frames) => {
-          const { queue, step } = steppedQueue(sendsPerTurn);
+        fc.array(fc.constantFrom(0, 0.0625, 0.125, 0.5, 2), { minLength: 16, maxLength: 16 }),
+        (budgetMicros, maxSendsPerTurn, frames, costOf) => {
+          const { queue, costing, step } = steppedQueue(budgetMicros, maxSendsPerTurn);
           const got = new Map<number, number[]>();
-          frames.forEach((targets, frame) => queue.push(targets, (s) => {
+          let sent = 0;
+          frames.forEach((targets, frame) => queue.push(targets, costing((s: number) => costOf[s]!, (s) => {
             if (!got.has(s)) got.set(s, []);
             got.get(s)!.push(frame);
-          }));
-          let turns = 0;
-          let sent = 0;
-          while (step()) {
+            sent++;
+          })));
+          while (true) {
             const before = sent;
-            sent = [...got.values()].reduce((n, l) => n + l.length, 0);
-            expect(sent - before).toBeLessThanOrEqual(sendsPerTurn);
-            turns++;
+            if (!step()) break;
+            expect(sent - before).toBeGreaterThanOrEqual(1);
+            expect(sent - before).toBeLessThanOrEqual(maxSendsPerTurn);
           }
-          const total = frames.reduce((n, t) => n + t.length, 0);
-          expect(sent).toBe(total);
-          expect(turns).toBe(Math.ceil(total / sendsPerTurn));
+          expect(sent).toBe(frames.reduce((n, t) => n + t.length, 0));
           for (const [s, list] of got) expect(list).toEqual(frames.flatMap((t, i) => (t.includes(s) ? [i] : [])));
         },
       ),
     );
   });
 
-  it('a slow subscriber delays only the turn it is sent in, not the frames queued behind its turn', () => {
-    // The slow subscriber costs 50 ms of the injected clock per frame.
-    let now = 0;
-    const { queue, step } = steppedQueue(2);
+  it('a slow subscriber delays only the turn it is sent in, not the caller', () => {
+    const { queue, costing, step, clock } = steppedQueue(1000);
     const arrivals: [string, number][] = [];
-    queue.push(['slow', 'fast-1', 'fast-2', 'fast-3'], (s) => {
-      if (s === 'slow') now += 50;
-      arrivals.push([s, now]);
-    });
-    const ackAt = now; // the caller continued at once, whatever the subscribers cost
-    step();
-    step();
+    queue.push(['slow', 'fast-1', 'fast-2', 'fast-3'], costing((s) => (s === 'slow' ? 50 : 0), (s) => arrivals.push([s, clock.now])));
+    const ackAt = clock.now; // the caller continued at once, whatever the subscribers cost
+    while (step());
     expect(ackAt).toBe(0);
     expect(arrivals.map(([s]) => s)).toEqual(['slow', 'fast-1', 'fast-2', 'fast-3']);
   });
 
   it('clear() drops what is queued', () => {
-    const { queue, step } = steppedQueue(1);
+    const { queue, costing, step } = steppedQueue(1000, 1);
     const received: number[] = [];
-    queue.push([1, 2, 3], (s) => received.push(s));
+    queue.push([1, 2, 3], costing(() => 0, (s) => received.push(s)));
     step();
     queue.clear();
     step();

@@ -29,7 +29,9 @@ export interface WsConfig {
   trustProxyHops: number;
   /** Open connections allowed in total; more are refused at the upgrade with HTTP 503. */
   maxConnections: number;
-  /** Frames sent per turn of the event loop while streaming, so a broadcast never holds the loop for long. */
+  /** Time one turn of the event loop may spend streaming frames (microseconds), so a broadcast never holds the loop for long. */
+  deliveryBudgetMicros: number;
+  /** Most frames sent in one turn of the event loop while streaming, however cheap they are. */
   sendsPerTurn: number;
   /** Sends waiting in the gateway's delivery queue above which market data is conflated for everyone. */
   conflateQueuedSends: number;
@@ -52,7 +54,8 @@ export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
   maxQueuedRequests: 1000,
   trustProxyHops: 0,
   maxConnections: 20_000,
-  sendsPerTurn: 256,
+  deliveryBudgetMicros: 1000,
+  sendsPerTurn: 1024,
   conflateQueuedSends: 200_000,
   closeGraceMs: 1000,
 };

@@ -42,6 +42,8 @@ export interface WsGatewayOptions {
   orders: OrderEntry;
   logger: Logger;
   clock?: () => number;
+  /** Monotonic milliseconds for the delivery queue's time budget (default performance.now). */
+  monotonicClock?: () => number;
   config?: Partial<WsConfig>;
   /** Where to expose the gateway's counters to Prometheus, if anywhere. */
   registry?: Registry;
@@ -73,7 +75,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const perIp = new Map<string, number>();
   const sessions = new SessionRegistry();
   const writes = new WriteBatch();
-  const outbound = new DeliveryQueue(writes, config.sendsPerTurn);
+  const outbound = new DeliveryQueue(writes, { budgetMicros: config.deliveryBudgetMicros, maxSendsPerTurn: config.sendsPerTurn }, { now: options.monotonicClock });
   const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger, outbound, config.conflateQueuedSends);
   const privateStreams = new PrivateStreams(outbound);
   const processor = new RequestProcessor({
