@@ -5,10 +5,15 @@
  *
  *   npm run bench:fix                     # both phases
  *   npm run bench:fix -- --orders 200000  # throughput phase size
+ *   npm run bench:fix -- --quickfix       # against a QuickFIX/C++ acceptor instead (bench/quickfix/)
  *
  * Phase 1 (throughput): as many orders as possible, at most --window unacknowledged.
  * Phase 2 (latency): --rate orders/s for --seconds, round trip D -> 8 (New) per order.
+ * --quickfix: one QuickFIX/C++ initiator sends --burst orders (5,000) to our acceptor, then to a
+ * QuickFIX/C++ acceptor, alternating for --rounds rounds (10) after --warmup rounds (1); medians
+ * and their ratio.
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -19,11 +24,12 @@ import { fixLogonPrehash } from '../server/src/auth/canonical.js';
 import { MemoryApiKeyStore } from '../server/src/auth/memory-key-store.js';
 import { RequestVerifier } from '../server/src/auth/verifier.js';
 import { createCore } from '../server/src/core/index.js';
-import { startFixAcceptor } from '../server/src/gateway/fix/acceptor.js';
+import { DEFAULT_DICTIONARY_PATH, startFixAcceptor } from '../server/src/gateway/fix/acceptor.js';
 import { ORDER_POLICIES, OrderRateLimiter } from '../server/src/limits/index.js';
 import { OrderEntry } from '../server/src/order-entry/order-entry.js';
 import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
 import { MemoryIdempotencyStore } from '../server/src/storage/idempotency-store.js';
+import { compareWithQuickfix } from './quickfix/compare.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +41,10 @@ const WINDOW = arg('window', 2_000);
 const RATE = arg('rate', 5_000);
 const SECONDS = arg('seconds', 10);
 const SYNC = process.argv.includes('--sync-normal') ? 'NORMAL' : 'FULL';
+const QUICKFIX = process.argv.includes('--quickfix');
+const ROUNDS = arg('rounds', 10);
+const WARMUP = arg('warmup', 1);
+const BURST = arg('burst', 5_000);
 
 const CLIENT = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
@@ -116,7 +126,8 @@ function latency() {
 }
 `;
 
-async function main(): Promise<void> {
+/** Our acceptor as the service composes it: order entry, the session file, in-memory sequencer and core. */
+async function startOurs() {
   const silent = pino({ level: 'silent' });
   const bus = createInMemorySequencer(createCore(), undefined, silent);
   await bus.submit({ type: 'AddAsset', spec: { asset: 'BTC', decimals: 8 } });
@@ -134,15 +145,50 @@ async function main(): Promise<void> {
     orderLimiter: new OrderRateLimiter({ policies: ORDER_POLICIES.map((p) => ({ ...p, quota: 100_000_000 })) }),
   });
   const acceptor = await startFixAcceptor({ bus, orders, authenticator: new RequestVerifier({ store: keyStore }), dataDir, compId: 'EXCH', logger: silent, storeSynchronous: SYNC });
+  const close = async () => {
+    await acceptor.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { port: acceptor.port, keyId: created.record.keyId, secret: created.secret!, close };
+}
+
+async function quickfixComparison(): Promise<void> {
+  const ours = await startOurs();
+  try {
+    const c = await compareWithQuickfix({ ourPort: ours.port, keyId: ours.keyId, secret: ours.secret, dictionary: DEFAULT_DICTIONARY_PATH, rounds: ROUNDS, warmup: WARMUP, burst: BURST });
+    const rejected = c.bursts.reduce((n, b) => n + b.rejected, 0);
+    const ratio = c.oursMedian / c.quickfixMedian;
+    const n = (x: number) => Math.round(x).toLocaleString('en');
+    console.log(`\nFIX against QuickFIX/C++ ${quickfixVersion()}, ${cpus().length} cores, Node ${process.version}, our session store synchronous=${SYNC}`);
+    console.log(`${ROUNDS} alternating rounds of ${BURST.toLocaleString('en')}-order bursts after ${WARMUP} warm-up; ours faster in ${c.oursFaster} of ${ROUNDS}${rejected ? `; ${rejected} orders REJECTED` : ''}`);
+    console.log(`ours: median ${n(c.oursMedian)} orders/s (target >= 50,000): ${c.oursMedian >= 50_000 ? 'met' : 'MISSED'}`);
+    console.log(`QuickFIX/C++ acceptor: median ${n(c.quickfixMedian)} orders/s`);
+    console.log(`ratio ours / QuickFIX: ${ratio.toFixed(2)} (target >= 1.3): ${ratio >= 1.3 ? 'met' : 'MISSED'}`);
+  } finally {
+    await ours.close();
+  }
+}
+
+/** The Debian package's version (its pkg-config file carries an older number than the library). */
+function quickfixVersion(): string {
+  try {
+    return `libquickfix-dev ${execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'libquickfix-dev'], { encoding: 'utf8' }).trim()}`;
+  } catch {
+    return '(version unknown)';
+  }
+}
+
+async function phases(): Promise<void> {
+  const ours = await startOurs();
   const logonTime = new Date().toISOString().replace(/-/g, '').replace('T', '-').replace('Z', '');
-  const signature = createHmac('sha256', Buffer.from(created.secret!, 'base64url'))
+  const signature = createHmac('sha256', Buffer.from(ours.secret, 'base64url'))
     .update(fixLogonPrehash({ sendingTime: logonTime, msgType: 'A', msgSeqNum: 1, senderCompId: 'BENCH', targetCompId: 'EXCH' }))
     .digest('base64');
   const results: unknown[] = [];
   await new Promise<void>((resolve, reject) => {
     const worker = new Worker(CLIENT, {
       eval: true,
-      workerData: { port: acceptor.port, sender: 'BENCH', target: 'EXCH', keyId: created.record.keyId, signature, logonTime, orders: ORDERS, window: WINDOW, rate: RATE, seconds: SECONDS },
+      workerData: { port: ours.port, sender: 'BENCH', target: 'EXCH', keyId: ours.keyId, signature, logonTime, orders: ORDERS, window: WINDOW, rate: RATE, seconds: SECONDS },
     });
     worker.on('message', (m) => {
       results.push(m);
@@ -151,12 +197,11 @@ async function main(): Promise<void> {
     });
     worker.on('error', reject);
   });
-  await acceptor.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await ours.close();
   const [tp, lat] = results as [{ ordersPerSecond: number }, { p50us: number; p99us: number }];
   console.log(`\nFIX one session, ${cpus().length} cores, Node ${process.version}, session store synchronous=${SYNC}`);
   console.log(`throughput: ${Math.round(tp.ordersPerSecond).toLocaleString('en')} orders/s (target >= 50,000): ${tp.ordersPerSecond >= 50_000 ? 'met' : 'MISSED'}`);
   console.log(`round trip at ${RATE}/s: p50 ${(lat.p50us / 1000).toFixed(3)} ms, p99 ${(lat.p99us / 1000).toFixed(3)} ms (target p99 < 1 ms): ${lat.p99us < 1000 ? 'met' : 'MISSED'}`);
 }
 
-await main();
+await (QUICKFIX ? quickfixComparison() : phases());
