@@ -8,7 +8,8 @@
  *   DATABASE_URL  postgres://postgres@127.0.0.1:5432/trading_fleet (created if missing)
  *
  * Gateway 1 serves HTTP on FLEET_HTTP_PORT (8080) and FIX on FLEET_FIX_PORT (9878), gateway 2 on
- * the next ports; gateway 1 runs the demo market maker. State: FLEET_DIR (./data/fleet), one
+ * the next ports; gateway 1 runs the demo market maker. The core nodes serve /metrics and
+ * /health/{live,ready} on FLEET_CORE_HTTP_PORT (9464) and the next port. State: FLEET_DIR (./data/fleet), one
  * directory per gateway and the fleet's secrets key. Each process's log lines are written to
  * stdout as they are, with `fleetProcess` and `pid` added. Ctrl-C (or SIGTERM) stops the gateways,
  * then the core nodes. A process that dies is reported and not restarted: the others go on (that
@@ -28,6 +29,7 @@ const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/trad
 const fleetDir = resolve(env.FLEET_DIR ?? './data/fleet');
 const httpPort = Number(env.FLEET_HTTP_PORT ?? 8080);
 const fixPort = Number(env.FLEET_FIX_PORT ?? 9878);
+const coreHttpPort = Number(env.FLEET_CORE_HTTP_PORT ?? 9464);
 const tsx = resolve('node_modules/.bin/tsx');
 
 interface Member { name: string; child: ChildProcess; exited: Promise<number | null> }
@@ -122,8 +124,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   const shared = { NATS_URL: natsUrl, FLEET_REPLICAS: env.FLEET_REPLICAS ?? '1', FLEET_SHARD: env.FLEET_SHARD ?? '0' };
-  launch('core-1', 'server/src/fleet/core-main.ts', { ...shared, FLEET_NODE_ID: 'core-1' });
-  launch('core-2', 'server/src/fleet/core-main.ts', { ...shared, FLEET_NODE_ID: 'core-2' });
+  launch('core-1', 'server/src/fleet/core-main.ts', { ...shared, FLEET_NODE_ID: 'core-1', FLEET_CORE_HTTP_PORT: String(coreHttpPort) });
+  launch('core-2', 'server/src/fleet/core-main.ts', { ...shared, FLEET_NODE_ID: 'core-2', FLEET_CORE_HTTP_PORT: String(coreHttpPort + 1) });
   const gatewayEnv = (index: number): Record<string, string> => {
     const dataDir = join(fleetDir, `gateway-${index}`);
     mkdirSync(dataDir, { recursive: true });
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
   await ready(second, httpPort + 1);
   say('fleet ready', {
     gateways: [1, 2].map((i) => ({ http: `http://127.0.0.1:${httpPort + i - 1}`, fix: `tcp://127.0.0.1:${fixPort + i - 1}` })),
+    cores: [1, 2].map((i) => ({ metrics: `http://127.0.0.1:${coreHttpPort + i - 1}/metrics`, ready: `http://127.0.0.1:${coreHttpPort + i - 1}/health/ready` })),
     demoCredentials: join(fleetDir, 'gateway-1', 'demo-credentials.json'),
     pids: Object.fromEntries(members.map((m) => [m.name, m.child.pid])),
   });

@@ -64,6 +64,7 @@ export const CONFIG_SCHEMA = Type.Object({
     replicas: Type.Integer({ minimum: 1, maximum: 5, default: 3, env: 'FLEET_REPLICAS', description: "JetStream replicas of the shard's command log and of the leader lease, when a core node creates them (3 on a NATS cluster, 1 on a single nats-server)." }),
     nodeId: Type.String({ pattern: '^[A-Za-z0-9._-]{0,64}$', default: '', env: 'FLEET_NODE_ID', description: "A core node's name in the leader lease and its logs (empty: host name and process id)." }),
     leaseTtlMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 1500, env: 'FLEET_LEASE_TTL_MS', description: "How long a core leader's lease lasts unrenewed, set when the lease bucket is created: the leader renews it three times as often, and a standby takes over once it lapses." }),
+    coreHttpPort: port({ default: 0, env: 'FLEET_CORE_HTTP_PORT', description: "A core node's HTTP listener for /metrics, /health/live and /health/ready, on `HOST` (0: none; give each core node on a host its own port)." }),
     demoBot: Type.Boolean({ default: true, env: 'FLEET_DEMO_BOT', description: 'In demo mode, whether this gateway process runs the demo market maker (one per fleet is enough: `npm run start:fleet` runs it on its first gateway).' }),
   }, { additionalProperties: false }),
   limits: Type.Object({

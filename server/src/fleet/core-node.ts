@@ -65,6 +65,16 @@ export interface CoreNodeOptions {
   observer?: CoreNodeObserver;
 }
 
+/** What a core node's /health/ready reports. */
+export interface CoreReadiness {
+  ready: boolean;
+  role: CoreRole;
+  appliedSeq: number;
+  /** The log's last seq when the check read it (standbys only). */
+  logSeq?: number;
+  detail: string;
+}
+
 /** Refused by a node that does not lead: the command was not sequenced (a retry is safe). */
 export class NotLeaderError extends Error {
   override readonly name = 'NotLeaderError';
@@ -167,6 +177,33 @@ export class CoreNode {
       nodeId: this.nodeId, role: this.#role, term: this.term, appliedSeq: this.appliedSeq,
       ...(this.#leaderSince !== undefined && { leaderSince: this.#leaderSince }),
     };
+  }
+
+  /**
+   * Whether this node can serve: a leader is; a standby is once it has applied everything the
+   * log held when asked, within `withinMs` (so a standby that keeps up under load stays ready,
+   * and one rebuilding, stuck or unable to apply the log is not).
+   */
+  async readiness(withinMs = 1_000): Promise<CoreReadiness> {
+    const role = this.#role;
+    const base = { role, appliedSeq: this.appliedSeq };
+    if (role === 'leader') return { ready: true, ...base, detail: `leading in term ${this.#term}` };
+    if (role !== 'standby') return { ready: false, ...base, detail: `the node is ${role}` };
+    const follower = this.#follower;
+    if (!follower) return { ready: false, ...base, detail: 'between roles' };
+    if (follower.failed) return { ready: false, ...base, detail: `the log cannot be applied: ${follower.failed.message}` };
+    let logSeq: number;
+    try {
+      logSeq = await withDeadline(this.log.lastSeq(), withinMs, 'reading the log');
+    } catch (error) {
+      return { ready: false, ...base, detail: `the log is unavailable: ${(error as Error).message}` };
+    }
+    try {
+      await withDeadline(follower.whenApplied(logSeq), withinMs, `applying the log up to seq ${logSeq}`);
+    } catch {
+      return { ready: false, role, appliedSeq: this.appliedSeq, logSeq, detail: `behind the log (applied ${this.appliedSeq} of ${logSeq})` };
+    }
+    return { ready: true, role, appliedSeq: this.appliedSeq, logSeq, detail: 'following the log, caught up' };
   }
 
   /** Listens to the events of every command in the log, in seq order, once each. */
@@ -423,7 +460,7 @@ function replyCode(error: Error): CommandReplyErrorCode {
 async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than the lease allows`)), Math.max(0, ms));
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.max(0, Math.round(ms))} ms`)), Math.max(0, ms));
   });
   try {
     return await Promise.race([promise, timeout]);
