@@ -164,6 +164,8 @@ async function quickfixComparison(): Promise<void> {
     console.log(`ours: median ${n(c.oursMedian)} orders/s (target >= 50,000): ${c.oursMedian >= 50_000 ? 'met' : 'MISSED'}`);
     console.log(`QuickFIX/C++ acceptor: median ${n(c.quickfixMedian)} orders/s`);
     console.log(`ratio ours / QuickFIX: ${ratio.toFixed(2)} (target >= 1.3): ${ratio >= 1.3 ? 'met' : 'MISSED'}`);
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    console.log(`initiator CPU during the bursts (median, share of one core): ${pct(c.oursDriverShare)} against ours, ${pct(c.quickfixDriverShare)} against QuickFIX`);
   } finally {
     await ours.close();
   }

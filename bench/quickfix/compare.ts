@@ -21,6 +21,8 @@ export interface BurstResult {
   seconds: number;
   ordersPerSecond: number;
   rejected: number;
+  /** CPU seconds the initiator used during the burst (all its threads). */
+  driverCpuSeconds: number;
 }
 
 export interface CompareOptions {
@@ -39,6 +41,9 @@ export interface Comparison {
   bursts: BurstResult[];
   oursMedian: number;
   quickfixMedian: number;
+  /** Median share of one core the initiator used during each side's bursts (near 1: the driver bounds the rate). */
+  oursDriverShare: number;
+  quickfixDriverShare: number;
   /** Rounds (warm-up excluded) in which our burst was the faster. */
   oursFaster: number;
 }
@@ -112,10 +117,14 @@ export async function compareWithQuickfix(o: CompareOptions): Promise<Comparison
     const code = await finished;
     if (code !== 0) throw new Error(`the QuickFIX initiator exited with ${code}`);
     const measured = bursts.filter((b) => !b.warmup);
-    const rate = (who: BurstResult['acceptor']) => measured.filter((b) => b.acceptor === who).map((b) => b.ordersPerSecond);
-    const ours = rate('ours');
-    const quickfix = rate('quickfix');
-    return { bursts, oursMedian: median(ours), quickfixMedian: median(quickfix), oursFaster: ours.filter((r, i) => r > quickfix[i]!).length };
+    const of = (who: BurstResult['acceptor']) => measured.filter((b) => b.acceptor === who);
+    const ours = of('ours').map((b) => b.ordersPerSecond);
+    const quickfix = of('quickfix').map((b) => b.ordersPerSecond);
+    const share = (who: BurstResult['acceptor']) => median(of(who).map((b) => b.driverCpuSeconds / b.seconds));
+    return {
+      bursts, oursMedian: median(ours), quickfixMedian: median(quickfix), oursFaster: ours.filter((r, i) => r > quickfix[i]!).length,
+      oursDriverShare: share('ours'), quickfixDriverShare: share('quickfix'),
+    };
   } finally {
     theirs.stdin!.end();
     await new Promise((resolve) => (theirs.exitCode === null ? theirs.on('exit', resolve) : resolve(undefined)));

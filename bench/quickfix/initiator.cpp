@@ -3,7 +3,8 @@
 // QFX). Round by round it sends a burst of N NewOrderSingle (non-crossing limit orders) on our
 // session, waits for the burst's last ExecutionReport, then does the same on the QuickFIX session.
 // A burst is timed from its first send to its last report; the messages are built before the clock
-// starts. One JSON line per burst on stdout; warm-up rounds are printed with "warmup": true.
+// starts. One JSON line per burst on stdout (with the CPU time the driver itself used, to show
+// whether it bounds the burst); warm-up rounds are printed with "warmup": true.
 //
 // usage: initiator <dictionary> <rounds> <warmup rounds> <orders per burst> <our port> <keyId>
 //                  <base64url secret> <quickfix port>
@@ -15,6 +16,7 @@
 #include <quickfix/Values.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/resource.h>
 
 // QuickFIX 1.15 as packaged by Debian declares dynamic exception specifications: build as C++14.
 
@@ -27,6 +29,13 @@
 #include <vector>
 
 using Clock = std::chrono::steady_clock;
+
+/** CPU seconds this process (every thread) has used: the driver's own share of a burst. */
+static double cpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 static std::string base64urlDecode(std::string s) {
   for (auto& c : s) { if (c == '-') c = '+'; else if (c == '_') c = '/'; }
@@ -143,13 +152,15 @@ static void runBurst(Driver& driver, const FIX::SessionID& id, const std::string
   for (int i = 0; i < orders; i++) burst.push_back(newOrder(prefix + std::to_string(i), i % 2 == 0));
   FIX::Session* session = FIX::Session::lookupSession(id);
   driver.expect(id, orders);
+  const double cpuBefore = cpuSeconds();
   const Clock::time_point start = Clock::now();
   for (auto& m : burst) session->send(m);
   const Burst done = driver.await(id);
   const double seconds = std::chrono::duration<double>(done.last - start).count();
+  const double driverCpu = cpuSeconds() - cpuBefore;
   std::cout << "{\"acceptor\":\"" << name << "\",\"round\":" << round << ",\"warmup\":" << (warmup ? "true" : "false")
             << ",\"orders\":" << orders << ",\"seconds\":" << seconds << ",\"ordersPerSecond\":" << orders / seconds
-            << ",\"rejected\":" << done.rejected << "}" << std::endl;
+            << ",\"rejected\":" << done.rejected << ",\"driverCpuSeconds\":" << driverCpu << "}" << std::endl;
 }
 
 int main(int argc, char** argv) {
