@@ -12,12 +12,25 @@
  *             replaces each killed node; 10 kills, median and max. The lease TTL is the default
  *             (FLEET_LEASE_TTL_MS, 1500 ms) unless --lease-ttl-ms says otherwise.
  *
+ *   rest      signed REST create-order (POST /v1/orders, autocannon, --connections over
+ *             --duration s) against, in one run: a bare express 5 POST JSON server (the moonshot's
+ *             yardstick), the embedded single process (server/src/main.ts, embedded stores), and
+ *             the fleet: a core leader and a hot standby process on this 3-node cluster, with
+ *             1 then 2 gateway processes (gateway-main.ts, STORES=external: Redis at REDIS_URL under
+ *             a key prefix of the run's own, PostgreSQL on DATABASE_URL's server in a database of
+ *             the run's own, dropped after); the connections are spread over the gateways. Then
+ *             the round trip of one order at a time (a signed POST /v1/orders to its 201, one
+ *             client, keep-alive), p50 / p99, through the embedded process and through a gateway.
+ *
  *   npm run bench:fleet                         # every part
- *   npm run bench:fleet -- --part failover      # one part (append, failover)
- *   npm run bench:fleet -- --kills 5 --appends 2000
+ *   npm run bench:fleet -- --part failover      # one part (append, failover, rest)
+ *   npm run bench:fleet -- --kills 5 --appends 2000 --duration 10 --connections 50 --round-trips 2000
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import type { NatsConnection } from 'nats';
 import { CommandLog } from '../server/src/fleet/command-log.js';
@@ -26,6 +39,9 @@ import { commandSubject } from '../server/src/fleet/shard-names.js';
 import { DEFAULT_CONFIG } from '../server/src/config/schema.js';
 import { startNatsCluster, type NatsTestCluster } from '../test/helpers/nats-cluster.js';
 import { startCoreProcess, type CoreProcess } from '../test/fleet/support/core-process.js';
+import {
+  BENCH_CONFIG_FILE, benchAccount, benchDatabase, deleteRedisKeys, run, startBenchService, startProcess, type BenchPlans, type Figures,
+} from './support/signed-rest.js';
 
 const require = createRequire(import.meta.url);
 const { build } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');
@@ -43,6 +59,10 @@ const APPENDS = option('--appends', 5_000);
 const KILLS = option('--kills', 10);
 const LEASE_TTL_MS = option('--lease-ttl-ms', DEFAULT_CONFIG.fleet.leaseTtlMs);
 const PART = stringOption('--part');
+const LOAD = { connections: option('--connections', 50), duration: option('--duration', 10) };
+const ROUND_TRIPS = option('--round-trips', 2_000);
+/** The REST part's shard: the failover part kills shard 0's leaders on the same cluster. */
+const REST_SHARD = 1;
 const logger = pino({ level: 'silent' });
 const out = (line: string) => console.log(line);
 const ms = (nanos: number) => (nanos / 1e6).toFixed(2);
@@ -159,12 +179,108 @@ async function failover(cluster: NatsTestCluster): Promise<void> {
   }
 }
 
+/** One signed create-order at a time through `base`, on a keep-alive connection: p50 / p99 of request to 201. */
+async function roundTrip(name: string, base: string, plans: BenchPlans): Promise<{ p50: number; p99: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(base);
+  const place = (): Promise<number> => new Promise((resolve, reject) => {
+    const { body, headers } = plans.nextOrder();
+    const req = request({ host: hostname, port, path: '/v1/orders', method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+  try {
+    for (let i = 0; i < 100; i++) await place(); // warm-up
+    const latency = build({ lowestDiscernibleValue: 1_000, highestTrackableValue: 10e9, numberOfSignificantValueDigits: 3 });
+    let refused = 0;
+    for (let i = 0; i < ROUND_TRIPS; i++) {
+      const t0 = process.hrtime.bigint();
+      const status = await place();
+      latency.recordValue(Number(process.hrtime.bigint() - t0));
+      if (status !== 201) refused++;
+    }
+    const figures = { p50: latency.getValueAtPercentile(50) / 1e6, p99: latency.getValueAtPercentile(99) / 1e6 };
+    out(`${name.padEnd(40)} round trip of one order at a time, ${ROUND_TRIPS} orders: p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms, max ${ms(latency.maxValue)} ms, non-201 ${refused}`);
+    return figures;
+  } finally {
+    agent.destroy();
+  }
+}
+
+const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
+
+async function restThroughput(cluster: NatsTestCluster): Promise<void> {
+  out(`\nsigned REST create-order, ${LOAD.connections} connections, ${LOAD.duration} s each (autocannon in this process, on the same cores):`);
+  const bare = await startProcess(['bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
+  const bareFigures = await run('bare express POST JSON', {
+    url: `http://127.0.0.1:${bare.port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }),
+  }, LOAD);
+  await bare.stop();
+
+  const single = await startBenchService({});
+  const embedded = await run('embedded, one process: signed POST', single.placeOrders(), LOAD);
+  const embeddedTrip = await roundTrip('embedded, one process', single.url, single);
+  await single.stop();
+
+  const nodes: CoreProcess[] = [];
+  const gateways: { stop(): Promise<void> }[] = [];
+  const dirs: string[] = [];
+  const database = await benchDatabase('fleet');
+  const prefix = `bench-fleet:${process.pid}:`;
+  try {
+    nodes.push(startCoreProcess({ nodeId: 'rest-core-1', servers: cluster.servers, shard: REST_SHARD }));
+    await waitForRole(nodes[0]!, 'leader');
+    nodes.push(startCoreProcess({ nodeId: 'rest-core-2', servers: cluster.servers, shard: REST_SHARD }));
+    await waitForRole(nodes[1]!, 'standby');
+    const startGateway = async (): Promise<{ url: string; dataDir: string }> => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'bench-fleet-gateway-'));
+      dirs.push(dataDir);
+      const gateway = await startProcess(['server/src/fleet/gateway-main.ts'], {
+        STORES: 'external', NATS_URL: cluster.servers.join(','), FLEET_SHARD: String(REST_SHARD), FLEET_DEMO_BOT: 'false',
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, DATABASE_URL: database.url,
+        SECRETS_KEY: 'cd'.repeat(32), DATA_DIR: dataDir, PORT: '0', FIX_PORT: '0', MODE: 'production', CONFIG_FILE: BENCH_CONFIG_FILE,
+      }, 'REST gateway listening');
+      gateways.push(gateway);
+      return { url: `http://127.0.0.1:${gateway.port}`, dataDir };
+    };
+    const first = await startGateway();
+    const oneGateway = await benchAccount(first.url, first.dataDir);
+    const fleetOne = await run('fleet, 1 gateway: signed POST', oneGateway.placeOrders(), LOAD);
+    const gatewayTrip = await roundTrip('fleet, 1 gateway', first.url, oneGateway);
+    const second = await startGateway();
+    // The same account and keys (PostgreSQL), the connections spread over both gateways.
+    const bothGateways = { ...oneGateway, placeOrders: () => ({ ...oneGateway.placeOrders(), url: [first.url, second.url] as unknown as string }) };
+    const fleetTwo = await run('fleet, 2 gateways: signed POST', bothGateways.placeOrders(), LOAD);
+
+    out(`\nfleet / embedded create-order: 1 gateway ${pct(fleetOne.rps, embedded.rps)}, 2 gateways ${pct(fleetTwo.rps, embedded.rps)}`);
+    out(`2 gateways / bare express POST = ${pct(fleetTwo.rps, bareFigures.rps)} (moonshot: >= 100 %: ${fleetTwo.rps >= bareFigures.rps ? 'met' : 'missed'}); embedded / bare express = ${pct(embedded.rps, bareFigures.rps)}`);
+    out(`order round trip, one at a time: embedded p50 ${embeddedTrip.p50.toFixed(2)} ms p99 ${embeddedTrip.p99.toFixed(2)} ms; through a gateway p50 ${gatewayTrip.p50.toFixed(2)} ms p99 ${gatewayTrip.p99.toFixed(2)} ms`);
+    reportRefusals([embedded, fleetOne, fleetTwo]);
+  } finally {
+    for (const gateway of gateways) await gateway.stop();
+    for (const node of nodes) await node.signal('SIGTERM');
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await deleteRedisKeys(prefix);
+    await database.drop();
+  }
+}
+
+function reportRefusals(runs: Figures[]): void {
+  const failed = runs.filter((f) => f.non2xx > 0 || f.errors > 0);
+  if (failed.length > 0) out(`WARNING: refusals or errors in ${failed.map((f) => f.name).join(', ')}: the figures above include them`);
+}
+
 async function main(): Promise<void> {
   out(`bench:fleet, ${cpus().length} cores, load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const cluster = await startNatsCluster();
   try {
     if (!PART || PART === 'append') await appendLatency(cluster);
     if (!PART || PART === 'failover') await failover(cluster);
+    if (!PART || PART === 'rest') await restThroughput(cluster);
   } finally {
     await cluster.close();
   }

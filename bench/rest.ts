@@ -15,76 +15,23 @@
  * the other in the same run, and measures how many fills per second the history copy into
  * PostgreSQL sustains (target: keeps up with 10,000 fills/s).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import pino from 'pino';
 import type { CoreEvent, OrderView } from '../server/src/core/api.js';
 import { openHistoryStore } from '../server/src/history/index.js';
 import { PostgresHistory } from '../server/src/history/postgres-history.js';
 import { PostgresHistoryProjection } from '../server/src/history/postgres-projection.js';
 import { connectPostgres } from '../server/src/storage/postgres.js';
+import type autocannon from 'autocannon';
+import { benchDatabase, deleteRedisKeys, run as runOnce, startBenchService as startService, startProcess, type Figures } from './support/signed-rest.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, 'cpu-prof-dir': { type: 'string' }, sections: { type: 'string', default: 'all' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
-function startProcess(args: string[], env: Record<string, string>, readyMessage: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout!.resume();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === readyMessage) {
-          clearTimeout(timer);
-          resolve({ child, port: entry.port! });
-        }
-      } catch { /* not a log line */ }
-    });
-  });
-}
-
-interface Creds { keyId: string; secret: string; lastTimestamp?: number }
-function sign(creds: Creds, method: string, path: string, body: string): Record<string, string> {
-  // Strictly increasing timestamps per key keep identical requests (the same GET twice in one ms)
-  // from being replays; that allows 1,000 requests per second per key, so the load rotates keys.
-  const ts = (creds.lastTimestamp = Math.max(Date.now(), (creds.lastTimestamp ?? 0) + 1));
-  const message = `${ts}\n${method}\n${path}\n${createHash('sha256').update(body).digest('hex')}`;
-  return {
-    'x-api-key': creds.keyId,
-    'x-api-timestamp': String(ts),
-    'x-api-signature': createHmac('sha256', Buffer.from(creds.secret, 'base64url')).update(message).digest('base64'),
-    'content-type': 'application/json',
-  };
-}
-
-async function call(base: string, creds: Creds, method: string, path: string, body?: unknown): Promise<any> {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  const res = await fetch(base + path, { method, headers: sign(creds, method, path, text), ...(text && { body: text }) });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-interface Figures { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
-function figures(name: string, r: autocannon.Result): Figures {
-  return { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
-}
-
-async function run(name: string, opts: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections, duration, ...opts });
-  const f = figures(name, result);
-  process.stdout.write(`${name.padEnd(40)} ${String(f.rps).padStart(7)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}\n`);
-  return f;
-}
+const run = (name: string, opts: autocannon.Options): Promise<Figures> => runOnce(name, opts, { connections, duration });
+const startBenchService = (extraEnv: Record<string, string>) =>
+  startService(extraEnv, values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
 
 async function main(): Promise<void> {
   if (values.sections !== 'external') await embedded();
@@ -98,7 +45,7 @@ async function embedded(): Promise<void> {
   const bareUrl = `http://127.0.0.1:${bare.port}`;
   results.push(await run('bare express GET JSON', { url: `${bareUrl}/hello` }));
   results.push(await run('bare express POST JSON', { url: `${bareUrl}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }) }));
-  bare.child.kill('SIGTERM');
+  await bare.stop();
 
   // 2. The service with its embedded durable default, in one process.
   const single = await startBenchService({});
@@ -124,46 +71,13 @@ async function embedded(): Promise<void> {
   }
 }
 
-/** Removes this run's Redis keys (replay entries and budgets would expire by themselves). */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  try {
-    for (let cursor = '0'; ;) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      if ((cursor = next) === '0') break;
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** A database of this run on the PostgreSQL server of DATABASE_URL; drop() removes it. */
-async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  const name = `bench_rest_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: server.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 /** Signed create-order with the embedded stores, then with Redis and PostgreSQL; then the history copy's fills/s. */
 async function external(): Promise<void> {
   process.stdout.write('\nExternal stores (STORES=external) against embedded, in one run:\n');
   const embeddedSvc = await startBenchService({});
   const embeddedPlace = await run('embedded: signed POST /v1/orders', embeddedSvc.placeOrders());
   await embeddedSvc.stop();
-  const database = await benchDatabase();
+  const database = await benchDatabase('rest');
   try {
     const prefix = `bench-rest:${process.pid}:`;
     const svc = await startBenchService({ STORES: 'external', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, DATABASE_URL: database.url });
@@ -215,63 +129,6 @@ async function historyCopyThroughput(databaseUrl: string): Promise<void> {
     await pool.end();
     local.close();
   }
-}
-
-/**
- * Starts the service as its own process (production mode, so no demo bot: the books hold only the
- * benchmark's orders; logging stays at its deployed default, info, one line per request: it is part
- * of the cost), funds a bench account, makes 16 keys, and returns the request plans. With
- * REST_WORKERS set, every request (setup included) goes to the workers' port.
- */
-async function startBenchService(extraEnv: Record<string, string>) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
-  const withWorkers = extraEnv.REST_WORKERS !== undefined;
-  const svc = await startProcess(['server/src/main.ts'], {
-    PORT: '0', FIX_PORT: '0', DATA_DIR: dataDir, MODE: 'production', SECRETS_KEY: 'ab'.repeat(32), CONFIG_FILE: join(process.cwd(), 'bench/rest-config.yaml'),
-    ...extraEnv,
-  }, withWorkers ? 'REST workers listening' : 'REST gateway listening', values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
-  const base = `http://127.0.0.1:${svc.port}`;
-  const operator = JSON.parse(readFileSync(join(dataDir, 'operator-credentials.json'), 'utf8')) as Creds;
-  await call(base, operator, 'POST', '/v1/operator/accounts', { accountId: 'bench', maxOpenOrders: 100_000 });
-  await call(base, operator, 'POST', '/v1/operator/accounts/bench/deposits', { asset: 'USD', amount: '1000000000' });
-  const keys: Creds[] = [];
-  for (let i = 0; i < 16; i++) {
-    const key = await call(base, operator, 'POST', '/v1/operator/accounts/bench/api-keys', { label: `bench ${i}`, scopes: ['read', 'trade'] });
-    keys.push({ keyId: key.key.keyId, secret: key.secret });
-  }
-  let turn = 0;
-  const nextKey = () => keys[turn++ % keys.length]!;
-  let n = 0;
-  const orderBody = () => JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: `${10000 + (n++ % 500)}.00`, quantity: '0.001' });
-  const signedOrder = (req: autocannon.Request): autocannon.Request => {
-    const body = orderBody();
-    return { ...req, body, headers: sign(nextKey(), 'POST', '/v1/orders', body) };
-  };
-  return {
-    balances: (): autocannon.Options => ({
-      url: base,
-      requests: [{ method: 'GET', path: '/v1/balances', setupRequest: (req) => ({ ...req, headers: sign(nextKey(), 'GET', '/v1/balances', '') }) }],
-    }),
-    placeOrders: (): autocannon.Options => ({ url: base, requests: [{ method: 'POST', path: '/v1/orders', setupRequest: signedOrder }] }),
-    placeAndCancel: (): autocannon.Options => ({
-      url: base,
-      requests: [
-        {
-          method: 'POST', path: '/v1/orders', setupRequest: signedOrder,
-          onResponse: (status, body, context) => { if (status === 201) (context as Record<string, unknown>).orderId = JSON.parse(body).order.orderId; },
-        },
-        {
-          method: 'DELETE',
-          setupRequest: (req, context) => { const path = `/v1/orders/${String((context as Record<string, unknown>).orderId)}`; return { ...req, path, headers: sign(nextKey(), 'DELETE', path, '') }; },
-        },
-      ],
-    }),
-    stop: async () => {
-      svc.child.kill('SIGTERM');
-      await new Promise((r) => svc.child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 await main();
