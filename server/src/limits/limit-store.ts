@@ -4,8 +4,13 @@
  * (token-bucket.ts, rolling-window.ts); a state may be forgotten once it is the same as an absent
  * one (a full bucket, an empty window). Where the states live is a LimitStateStore, written once
  * for all kinds: in this process's memory (memory-limit-store.ts) or in SQLite
- * (sqlite-limit-store.ts); in Redis, later, one script per step. Every process sharing a store
- * then shares the budgets in it.
+ * (sqlite-limit-store.ts); in Redis, one script per step (redis-limit-store.ts). Every process
+ * sharing a store then shares the budgets in it.
+ *
+ * A request is usually charged to several policies of one kind at once (a key's and an IP's
+ * bucket; an account's one-second and ten-second windows). `takeAll` and `consumeAll` decide
+ * them together in one atomic step, all or nothing: one round trip to a shared store, and no
+ * give-back when one of them refuses.
  *
  * Callers pass `now`, so processes sharing a store need synchronised clocks; a clock that lags
  * the store's newest time refills nothing, frees nothing early and can never overdraw a budget.
@@ -33,6 +38,13 @@ export interface LimitKind<State, Shape, Spend extends { state: State }> extends
   current(stored: State | undefined, shape: Shape, now: number): State;
 }
 
+/** One policy's part of an all-or-nothing spend: `units` from the state of `key`. */
+export interface LimitCheck<Shape> {
+  key: string;
+  units: number;
+  shape: Shape;
+}
+
 /** What one step computed: the answer for the caller, and the state to store. */
 export interface Step<Result, State> {
   result: Result;
@@ -47,6 +59,11 @@ export interface LimitStateStore<State, Shape> {
    * callers' clock) tells which other states have become forgettable.
    */
   update<Result>(key: string, shape: Shape, now: number, step: (stored: State | undefined) => Step<Result, State>): Result;
+  /**
+   * Applies `step` to the stored states of several keys and stores what it returns (one state per
+   * entry, written in order; none when `next` is omitted), atomically.
+   */
+  updateAll<Result>(entries: readonly { key: string; shape: Shape }[], now: number, step: (stored: readonly (State | undefined)[]) => Step<Result, readonly State[]>): Result;
   /** The stored state of `key`; undefined when absent. */
   get(key: string): State | undefined;
   /** States held (those not yet known to be idle). */
@@ -77,6 +94,28 @@ export class StoredLimits<State, Shape, Spend extends { state: State }> {
     return this.#states.update(key, shape, now, (stored) => {
       const result = this.#kind.spend(stored, units, shape, now);
       return this.#kind.fitted(result) ? { result, next: result.state } : { result };
+    });
+  }
+
+  /** Spends every check, all or nothing (see TokenBucketStore.takeAll). */
+  async spendAll(checks: readonly LimitCheck<Shape>[], now: number): Promise<Spend[]> {
+    return this.spendAllNow(checks, now);
+  }
+
+  /** `spendAll`, answered at once. */
+  spendAllNow(checks: readonly LimitCheck<Shape>[], now: number): Spend[] {
+    const kind = this.#kind;
+    return this.#states.updateAll(checks, now, (stored) => {
+      // A later check on a key sees what the earlier ones spent from it.
+      const pending = new Map<string, State>();
+      const spends = checks.map(({ key, units, shape }, i) => {
+        const spend = kind.spend(pending.has(key) ? pending.get(key) : stored[i], units, shape, now);
+        if (kind.fitted(spend)) pending.set(key, spend.state);
+        return spend;
+      });
+      if (spends.every((spend) => kind.fitted(spend))) return { result: spends, next: spends.map((spend) => spend.state) };
+      // Refused: nothing is spent, and every state reads as it is stored.
+      return { result: spends.map((spend, i) => ({ ...spend, state: kind.current(stored[i], checks[i]!.shape, now) })) };
     });
   }
 
@@ -111,10 +150,19 @@ export interface TokenBucketStore {
   take(key: string, units: number, shape: BucketShape, now: number): Promise<BucketTake>;
   /** Refills the bucket up to `now`, then puts `units` back (never beyond its capacity). */
   giveBack(key: string, units: number, shape: BucketShape, now: number): Promise<BucketState>;
+  /**
+   * Takes every check's units from its bucket, all or nothing, in one atomic step (one round trip
+   * to a shared store). Checks run in order, each refilled to `now`; one on a bucket an earlier
+   * check took from sees what it took. When every check fits, all are taken and each answer is
+   * what `take` would answer. Otherwise nothing is taken: each answer says whether its check
+   * fitted, with its bucket as `read` would answer.
+   */
+  takeAll(checks: readonly LimitCheck<BucketShape>[], now: number): Promise<BucketTake[]>;
   /** The bucket refilled up to `now`, changing nothing. */
   read(key: string, shape: BucketShape, now: number): Promise<BucketState>;
-  /** `take` and `giveBack` answered at once, by a store in this process (absent: a shared store, which answers later). */
+  /** `take`, `takeAll` and `giveBack` answered at once, by a store in this process (absent: a shared store, which answers later). */
   takeNow?(key: string, units: number, shape: BucketShape, now: number): BucketTake;
+  takeAllNow?(checks: readonly LimitCheck<BucketShape>[], now: number): BucketTake[];
   giveBackNow?(key: string, units: number, shape: BucketShape, now: number): BucketState;
 }
 
@@ -137,19 +185,33 @@ export class StoredTokenBuckets extends StoredLimits<BucketState, BucketShape, B
   takeNow(key: string, units: number, shape: BucketShape, now: number): BucketTake {
     return this.spendNow(key, units, shape, now);
   }
+
+  takeAll(checks: readonly LimitCheck<BucketShape>[], now: number): Promise<BucketTake[]> {
+    return this.spendAll(checks, now);
+  }
+
+  takeAllNow(checks: readonly LimitCheck<BucketShape>[], now: number): BucketTake[] {
+    return this.spendAllNow(checks, now);
+  }
 }
 
-// Rolling windows: an order decision is one atomic step, one round trip, per policy.
+// Rolling windows: an order decision is one atomic step, one round trip, for all its policies.
 
 export interface RollingWindowStore {
   /** Advances the window `key` to `now`, then spends `units` if they all fit (else nothing). */
   consume(key: string, units: number, shape: WindowShape, now: number): Promise<WindowConsume>;
   /** Advances the window to `now`, then gives back up to `units`, newest first. */
   refund(key: string, units: number, shape: WindowShape, now: number): Promise<WindowState>;
+  /**
+   * Spends every check's units in its window, all or nothing, in one atomic step (one round trip
+   * to a shared store); answered as TokenBucketStore.takeAll answers, with windows for buckets.
+   */
+  consumeAll(checks: readonly LimitCheck<WindowShape>[], now: number): Promise<WindowConsume[]>;
   /** The window advanced to `now`, changing nothing. */
   read(key: string, shape: WindowShape, now: number): Promise<WindowState>;
-  /** `consume` and `refund` answered at once, by a store in this process (absent: a shared store, which answers later). */
+  /** `consume`, `consumeAll` and `refund` answered at once, by a store in this process (absent: a shared store, which answers later). */
   consumeNow?(key: string, units: number, shape: WindowShape, now: number): WindowConsume;
+  consumeAllNow?(checks: readonly LimitCheck<WindowShape>[], now: number): WindowConsume[];
   refundNow?(key: string, units: number, shape: WindowShape, now: number): WindowState;
 }
 
@@ -175,6 +237,14 @@ export class StoredRollingWindows extends StoredLimits<WindowState, WindowShape,
 
   consumeNow(key: string, units: number, shape: WindowShape, now: number): WindowConsume {
     return this.spendNow(key, units, shape, now);
+  }
+
+  consumeAll(checks: readonly LimitCheck<WindowShape>[], now: number): Promise<WindowConsume[]> {
+    return this.spendAll(checks, now);
+  }
+
+  consumeAllNow(checks: readonly LimitCheck<WindowShape>[], now: number): WindowConsume[] {
+    return this.spendAllNow(checks, now);
   }
 
   refundNow(key: string, units: number, shape: WindowShape, now: number): WindowState {

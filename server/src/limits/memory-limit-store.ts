@@ -39,10 +39,22 @@ export class MemoryLimitStore<State, Shape> implements LimitStateStore<State, Sh
   update<Result>(key: string, shape: Shape, now: number, step: (stored: State | undefined) => Step<Result, State>): Result {
     this.#sweep(now);
     const { result, next } = step(this.get(key));
-    if (next === undefined) return result;
+    if (next !== undefined) this.#put(key, shape, next);
+    return result;
+  }
+
+  /** Atomic as `update` is: nothing else runs between the reads and the writes. */
+  updateAll<Result>(entries: readonly { key: string; shape: Shape }[], now: number, step: (stored: readonly (State | undefined)[]) => Step<Result, readonly State[]>): Result {
+    this.#sweep(now);
+    const { result, next } = step(entries.map(({ key }) => this.get(key)));
+    next?.forEach((state, i) => this.#put(entries[i]!.key, entries[i]!.shape, state));
+    return result;
+  }
+
+  #put(key: string, shape: Shape, next: State): void {
     if (this.#kind.isIdle(next, shape)) {
       this.#entries.delete(key);
-      return result;
+      return;
     }
     const entry = this.#entries.get(key);
     if (entry) {
@@ -51,7 +63,6 @@ export class MemoryLimitStore<State, Shape> implements LimitStateStore<State, Sh
     } else {
       this.#entries.set(key, { state: next, idleAt: this.#kind.idleAt(next, shape) });
     }
-    return result;
   }
 
   get(key: string): State | undefined {

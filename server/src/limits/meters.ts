@@ -11,8 +11,10 @@
  *   client pacing exactly at the quota is never refused. The counts per bucket (see
  *   rolling-window.ts) are kept in a RollingWindowStore, one atomic step per decision. Used for
  *   order rates.
+ * Meters of one kind over one store (their `batch`) decide a request's policies together with
+ * `consumeAll`: one atomic store step for all of them, all or nothing.
  */
-import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
+import type { LimitCheck, RollingWindowStore, TokenBucketStore } from './limit-store.js';
 import type { RateLimitPolicy, RollingWindowPolicy, TokenBucketPolicy } from './policies.js';
 import { checkWindowShape, msUntilRoom, spentUnits, type WindowConsume, type WindowShape, type WindowState } from './rolling-window.js';
 import { checkShape, fullGrains, msUntilGrains, unitGrains, wholeUnits, type BucketShape, type BucketState, type BucketTake } from './token-bucket.js';
@@ -36,13 +38,29 @@ export interface Consumption extends MeterReading {
   msBeforeReset?: number;
 }
 
+/** One policy's part in a decision: its meter, and the partition the request is charged to. */
+export interface MeterPart {
+  meter: Meter;
+  partition: string;
+}
+
 export interface Meter {
   /** Spends `units` if they fit; reports `fits: false` (spending nothing) otherwise. */
   consume(partition: string, units: number): Promise<Consumption>;
+  /** Meters with the same batch (one kind, one store) decide together: see `consumeAll`. */
+  readonly batch: object;
+  /**
+   * Spends `units` from every part (all of this meter's batch), all or nothing, in one store step:
+   * one round trip to a shared store. Refused: nothing is spent, and a part that fitted reads as
+   * it stands (fits, with the reading of `peek`).
+   */
+  consumeAll(parts: readonly MeterPart[], units: number): Promise<Consumption[]>;
+  /** `consumeAll` without a promise; only when `answersAtOnce`. */
+  consumeAllNow(parts: readonly MeterPart[], units: number): Consumption[];
   /** Gives back units spent by a request another policy refused; reads the result. */
   refund(partition: string, units: number): Promise<MeterReading>;
   peek(partition: string): Promise<MeterReading>;
-  /** True when the store is in this process, so `consumeNow` and `refundNow` can answer at once. */
+  /** True when the store is in this process, so `consumeNow`, `consumeAllNow` and `refundNow` can answer at once. */
   readonly answersAtOnce: boolean;
   /** `consume` without a promise; only when `answersAtOnce`. */
   consumeNow(partition: string, units: number): Consumption;
@@ -66,7 +84,36 @@ export class TokenBucketMeter implements Meter {
   }
 
   get answersAtOnce(): boolean {
-    return this.#store.takeNow !== undefined && this.#store.giveBackNow !== undefined;
+    return this.#store.takeNow !== undefined && this.#store.takeAllNow !== undefined && this.#store.giveBackNow !== undefined;
+  }
+
+  get batch(): object {
+    return this.#store;
+  }
+
+  async consumeAll(parts: readonly MeterPart[], units: number): Promise<Consumption[]> {
+    const meters = parts.map((part) => this.#sameBatch(part.meter));
+    const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
+    const now = this.#now();
+    const takes = await this.#store.takeAll(checks, now);
+    return takes.map((take, i) => meters[i]!.#consumption(take, units, now));
+  }
+
+  consumeAllNow(parts: readonly MeterPart[], units: number): Consumption[] {
+    const meters = parts.map((part) => this.#sameBatch(part.meter));
+    const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
+    const now = this.#now();
+    return this.#store.takeAllNow!(checks, now).map((take, i) => meters[i]!.#consumption(take, units, now));
+  }
+
+  #sameBatch(meter: Meter): TokenBucketMeter {
+    if (!(meter instanceof TokenBucketMeter) || meter.#store !== this.#store) throw new Error('consumeAll: every part must be a meter of this batch');
+    return meter;
+  }
+
+  #check(partition: string, units: number): LimitCheck<BucketShape> {
+    this.#checkUnits(units);
+    return { key: this.#keys.of(this.#prefix, partition), units, shape: this.#shape };
   }
 
   async consume(partition: string, units: number): Promise<Consumption> {
@@ -140,7 +187,36 @@ export class RollingWindowMeter implements Meter {
   }
 
   get answersAtOnce(): boolean {
-    return this.#store.consumeNow !== undefined && this.#store.refundNow !== undefined;
+    return this.#store.consumeNow !== undefined && this.#store.consumeAllNow !== undefined && this.#store.refundNow !== undefined;
+  }
+
+  get batch(): object {
+    return this.#store;
+  }
+
+  async consumeAll(parts: readonly MeterPart[], units: number): Promise<Consumption[]> {
+    const meters = parts.map((part) => this.#sameBatch(part.meter));
+    const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
+    const now = this.#now();
+    const spends = await this.#store.consumeAll(checks, now);
+    return spends.map((spend, i) => meters[i]!.#consumption(spend, units, now));
+  }
+
+  consumeAllNow(parts: readonly MeterPart[], units: number): Consumption[] {
+    const meters = parts.map((part) => this.#sameBatch(part.meter));
+    const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
+    const now = this.#now();
+    return this.#store.consumeAllNow!(checks, now).map((spend, i) => meters[i]!.#consumption(spend, units, now));
+  }
+
+  #sameBatch(meter: Meter): RollingWindowMeter {
+    if (!(meter instanceof RollingWindowMeter) || meter.#store !== this.#store) throw new Error('consumeAll: every part must be a meter of this batch');
+    return meter;
+  }
+
+  #check(partition: string, units: number): LimitCheck<WindowShape> {
+    this.#checkUnits(units);
+    return { key: this.#keys.of(this.#prefix, partition), units, shape: this.#shape };
   }
 
   async consume(partition: string, units: number): Promise<Consumption> {

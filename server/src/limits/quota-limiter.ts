@@ -8,7 +8,7 @@ import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
 import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
 import { MemoryRollingWindowStore, MemoryTokenBucketStore } from './memory-limit-store.js';
-import { meterFor, type Consumption, type Meter, type MeterReading } from './meters.js';
+import { meterFor, type Consumption, type Meter, type MeterPart, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
 
 /** Who a request is charged to; a policy whose scope is absent here does not apply. */
@@ -61,18 +61,21 @@ export class QuotaLimiter {
     return Math.min(...this.#policies.map((p) => p.policy.quota));
   }
 
-  /** Spends `units` from every applicable policy, or from none if any lacks room. */
+  /**
+   * Spends `units` from every applicable policy, or from none if any lacks room. The policies of
+   * one kind in one store (all of a request's, as configured) are decided in one atomic store
+   * step: one round trip to a shared store.
+   */
   async consume(subject: RateLimitSubject, units: number): Promise<RateLimitDecision> {
     const atOnce = this.consumeNow(subject, units);
     if (atOnce) return atOnce;
     const applied = this.#applicable(subject);
-    const readings = await Promise.all(applied.map(({ meter, partition }) => meter.consume(partition, units)));
-    const allowed = readings.every((r) => r.fits);
-    // Refused: give back what this request took from the policies that did admit it, and report
-    // those policies as they are after the give-back.
-    const givenBack = allowed
-      ? []
-      : await Promise.all(applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refund(partition, units) : undefined)));
+    const batches = batchesOf(applied);
+    const answers = await Promise.all(batches.map((batch) => batch[0]!.meter.consumeAll(batch, units)));
+    const readings = inAppliedOrder(applied, batches, answers);
+    // Policies of several batches: a batch that spent gives back when another refused.
+    const spent = answers.map((answer) => !answers.every(allFit) && allFit(answer));
+    const givenBack = await Promise.all(inAppliedOrder(applied, batches, batches.map((batch, b) => batch.map(({ meter, partition }) => (spent[b] ? meter.refund(partition, units) : undefined)))));
     return decide(applied, readings, givenBack);
   }
 
@@ -83,9 +86,11 @@ export class QuotaLimiter {
   consumeNow(subject: RateLimitSubject, units: number): RateLimitDecision | undefined {
     if (!this.#answersAtOnce) return undefined;
     const applied = this.#applicable(subject);
-    const readings = applied.map(({ meter, partition }) => meter.consumeNow(partition, units));
-    const allowed = readings.every((r) => r.fits);
-    const givenBack = allowed ? [] : applied.map(({ meter, partition }, i) => (readings[i]!.fits ? meter.refundNow(partition, units) : undefined));
+    const batches = batchesOf(applied);
+    const answers = batches.map((batch) => batch[0]!.meter.consumeAllNow(batch, units));
+    const readings = inAppliedOrder(applied, batches, answers);
+    const spent = answers.map((answer) => !answers.every(allFit) && allFit(answer));
+    const givenBack = inAppliedOrder(applied, batches, batches.map((batch, b) => batch.map(({ meter, partition }) => (spent[b] ? meter.refundNow(partition, units) : undefined))));
     return decide(applied, readings, givenBack);
   }
 
@@ -106,10 +111,30 @@ export class QuotaLimiter {
   }
 }
 
-interface Applied {
+interface Applied extends MeterPart {
   policy: RateLimitPolicy;
-  meter: Meter;
-  partition: string;
+}
+
+const allFit = (readings: readonly Consumption[]): boolean => readings.every((r) => r.fits);
+
+/** The applied policies grouped by meter batch, each group in policy order; usually one group. */
+function batchesOf(applied: readonly Applied[]): Applied[][] {
+  if (applied.every((a) => a.meter.batch === applied[0]!.meter.batch)) return applied.length === 0 ? [] : [applied as Applied[]];
+  const batches = new Map<object, Applied[]>();
+  for (const a of applied) {
+    const batch = batches.get(a.meter.batch);
+    if (batch) batch.push(a);
+    else batches.set(a.meter.batch, [a]);
+  }
+  return [...batches.values()];
+}
+
+/** Per-batch answers put back in the order of `applied`. */
+function inAppliedOrder<T>(applied: readonly Applied[], batches: readonly Applied[][], answers: readonly (readonly T[])[]): T[] {
+  if (batches.length === 1) return answers[0] as T[];
+  const byPart = new Map<Applied, T>();
+  batches.forEach((batch, b) => batch.forEach((a, i) => byPart.set(a, answers[b]![i]!)));
+  return applied.map((a) => byPart.get(a)!);
 }
 
 /** The decision from each applied policy's reading (and, for a refused request, its reading after the give-back). */

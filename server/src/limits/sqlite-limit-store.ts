@@ -70,11 +70,24 @@ export class SqliteLimitStore<State, Shape, Row extends RowValues> implements Li
     this.#sweep(now);
     return this.#immediate(() => {
       const { result, next } = step(this.get(key));
-      if (next === undefined) return result;
-      if (this.#kind.isIdle(next, shape)) this.#remove.run(key);
-      else this.#upsert.run({ ...this.#layout.encode(next), key, [this.#layout.idleAtColumn]: this.#kind.idleAt(next, shape) });
+      if (next !== undefined) this.#put(key, shape, next);
       return result;
     });
+  }
+
+  /** One immediate transaction for all the entries, as `update` has for one. */
+  updateAll<Result>(entries: readonly { key: string; shape: Shape }[], now: number, step: (stored: readonly (State | undefined)[]) => Step<Result, readonly State[]>): Result {
+    this.#sweep(now);
+    return this.#immediate(() => {
+      const { result, next } = step(entries.map(({ key }) => this.get(key)));
+      next?.forEach((state, i) => this.#put(entries[i]!.key, entries[i]!.shape, state));
+      return result;
+    });
+  }
+
+  #put(key: string, shape: Shape, next: State): void {
+    if (this.#kind.isIdle(next, shape)) this.#remove.run(key);
+    else this.#upsert.run({ ...this.#layout.encode(next), key, [this.#layout.idleAtColumn]: this.#kind.idleAt(next, shape) });
   }
 
   get(key: string): State | undefined {
@@ -106,7 +119,7 @@ const BUCKET_ROWS: SqliteLayout<BucketState, BucketRow> = {
   decode: ({ grains, at }) => ({ grains, at }),
 };
 
-/** Token buckets in SQLite: one immediate transaction per take or give-back. */
+/** Token buckets in SQLite: one immediate transaction per take (of one bucket or several) or give-back. */
 export class SqliteTokenBucketStore extends StoredTokenBuckets {
   constructor(db: SqliteDatabase, options: SqliteBucketStoreOptions = {}) {
     super(TOKEN_BUCKETS, new SqliteLimitStore(db, TOKEN_BUCKETS, BUCKET_ROWS, options));
@@ -125,7 +138,7 @@ const WINDOW_ROWS: SqliteLayout<WindowState, WindowRow> = {
   decode: (row) => (JSON.parse(row.spent) as [number, number][]).map(([bucket, units]) => ({ bucket, units })),
 };
 
-/** Rolling windows in SQLite: one immediate transaction per consume or refund. */
+/** Rolling windows in SQLite: one immediate transaction per consume (in one window or several) or refund. */
 export class SqliteRollingWindowStore extends StoredRollingWindows {
   constructor(db: SqliteDatabase, options: SqliteWindowStoreOptions = {}) {
     super(ROLLING_WINDOWS, new SqliteLimitStore(db, ROLLING_WINDOWS, WINDOW_ROWS, options));

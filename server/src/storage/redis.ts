@@ -48,8 +48,8 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
-    // Commands issued in one turn of the event loop (a request's two limit scripts, the replay
-    // check beside them) leave in one write and come back in one read.
+    // Commands issued in one turn of the event loop (requests verified and limited side by side)
+    // leave in one write and come back in one read.
     enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs ?? 1000,
