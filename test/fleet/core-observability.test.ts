@@ -22,6 +22,8 @@ import { sampleSum, scrape } from '../observability/exposition.js';
 
 const SHARD = 7;
 const DEPOSITS = 50;
+/** Long enough that a leader starved of CPU (CI runs under stress) keeps its lease: one leader change per takeover. */
+const LEASE_TTL_MS = 3_000;
 const SET_UP: Command[] = [
   { type: 'AddAsset', spec: { asset: 'USD', decimals: 2 } },
   { type: 'CreateAccount', accountId: 'alice' },
@@ -45,7 +47,7 @@ async function startCore(cluster: NatsTestCluster, nodeId: string): Promise<Core
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/fleet/core-main.ts'], {
     env: {
       ...process.env, NATS_URL: cluster.servers.join(','), FLEET_SHARD: String(SHARD), FLEET_REPLICAS: '3', FLEET_NODE_ID: nodeId,
-      FLEET_LEASE_TTL_MS: '1000', FLEET_CORE_HTTP_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MODE: 'demo',
+      FLEET_LEASE_TTL_MS: String(LEASE_TTL_MS), FLEET_CORE_HTTP_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MODE: 'demo',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -154,7 +156,7 @@ describe('core node /metrics and /health', () => {
 
   it('a node that is not serving answers /health/ready with 503 and says why', async () => {
     const own = await cluster.connect();
-    const node = await CoreNode.start({ nc: own, shard: SHARD + 1, nodeId: 'obs-closed', replicas: 3, leaseTtlMs: 1_000, logger: pino({ level: 'silent' }) });
+    const node = await CoreNode.start({ nc: own, shard: SHARD + 1, nodeId: 'obs-closed', replicas: 3, leaseTtlMs: LEASE_TTL_MS, logger: pino({ level: 'silent' }) });
     const metrics = createCoreNodeMetrics({ defaultMetrics: false });
     metrics.watch(node);
     const http = await startCoreHttp({ host: '127.0.0.1', port: 0, registry: metrics.registry, readiness: () => node.readiness() });
