@@ -3,7 +3,8 @@
  * own, each gateway with its own pool) and the session leases (a redis-server of the test's own,
  * each gateway with its own connection). A report for a session logged on nowhere is stored by
  * exactly one of the gateways that know the session, under one sequence number; while the
- * session is live at one gateway, the other stores nothing for it.
+ * session is live at one gateway, the other stores nothing for it; and while a gateway that died
+ * still holds the session's lease, the others keep the report and store it once the lease lapses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixAcceptor, type FixAcceptor } from '../../../server/src/gateway/fix/acceptor.js';
@@ -158,6 +159,31 @@ describe('reports for a FIX session with two gateways on one shared store', () =
     const stored = await storedMessages();
     expect(stored.filter((m) => m.seq >= before).map((m) => [m.seq, m.execType])).toEqual([[before, 'F']]);
     expect(stored.filter((m) => m.execId === fill.get(17))).toHaveLength(1);
+  });
+
+  it('a report made while a gateway that died still holds the session\'s lease is stored once that lease lapses, once, by a gateway that remains', async () => {
+    // The order is placed at gateway B; gateway A learns its owner from PostgreSQL when it fills.
+    // Both know the session and see the fill; whichever stores the report, it is stored once (see the race test below).
+    const atB2 = await FixClient.connect(gatewayB!.port, 'ABSENT');
+    atB2.logon(venue.keys.ABSENT!, { reset: true });
+    atB2.seq = 2;
+    await atB2.next('A');
+    atB2.send('D', sell('907'));
+    const ack = await atB2.next('8');
+    atB2.send('5');
+    await atB2.next('5');
+    await atB2.waitClosed();
+    const lease = `gw:lease:${fixSessionLease('acc-absent', 'ABSENT')}`;
+    await eventually(async () => expect(await redisClients[0]!.get(lease)).toBeNull());
+    // A gateway where the session was live dies: its lease stays until its TTL runs out.
+    await redisClients[0]!.set(lease, 'dead-gateway', 'PX', 1_500);
+    const before = await nextSender();
+    await take('907', '1');
+    await eventually(async () => expect((await storedMessages()).filter((m) => m.seq >= before && m.type === '8')).toHaveLength(1));
+    const [fill] = (await storedMessages()).filter((m) => m.seq >= before);
+    expect(fill).toMatchObject({ type: '8', execType: 'F' });
+    const stored = parseFrame((await pools[0]!.query<{ raw: Buffer }>('SELECT raw FROM fix_message WHERE session_key = $1 AND seq = $2', [SESSION, fill!.seq])).rows[0]!.raw.toString('latin1'));
+    expect(stored.get(37)).toBe(ack.get(37));
   });
 
   it('two gateways storing the same event for a session at once store it once; a reset keeps what was reported', async () => {

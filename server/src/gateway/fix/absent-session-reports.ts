@@ -5,6 +5,10 @@
  * from its own stale numbers. Here exactly one stores it:
  *
  * - the gateway where the session is live sends it, and no other stores it (the lease says who);
+ *   but a report is kept until the store shows it reported (the session's reported_event), because
+ *   that gateway may have died holding the lease: once its lease lapses, the report is stored here
+ *   as for a session logged on nowhere, so a fill made while a dead gateway's lease ran out still
+ *   reaches the session at its next Logon;
  * - when it is live nowhere, a gateway takes the session's lease as an absent-session writer, and
  *   the store numbers and saves the message in one transaction unless the event was reported to
  *   the session already (another gateway got there first); then the lease is given back.
@@ -39,12 +43,16 @@ export interface AbsentSessionReportsOptions {
   retryMs?: number;
   /** A message not stored by then is given up on, and logged (default 30 s). */
   giveUpMs?: number;
+  /** While the session is live at another gateway: how often the store is read to see the report there (default 200 ms). */
+  reportedPollMs?: number;
 }
 
 export class AbsentSessionReports {
   readonly #options: AbsentSessionReportsOptions;
   /** The tail of each session's queue, while it has work. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Each session's reported_event as last read from the store (it only grows). */
+  readonly #reported = new Map<string, number>();
   #closed = false;
 
   constructor(options: AbsentSessionReportsOptions) {
@@ -93,21 +101,29 @@ export class AbsentSessionReports {
     const writer = absentWriter(owner);
     // What this gateway wrote for the session while it was live here goes first.
     if (!(await committed(store, deadline))) throw new Error('the session store did not commit in time');
+    let liveElsewhere = false;
     for (;;) {
       if (this.#closed) throw new Error('the acceptor closed first');
       let held = false;
+      let waitMs = retryMs;
       try {
         held = await leases.acquire(lease, writer, leaseTtlMs);
         if (!held) {
           const holder = await leases.holder(lease);
-          // Live at another gateway: that one sends it (it sees every event too).
-          if (holder !== undefined && holder !== owner && !isAbsentWriter(holder)) return;
+          liveElsewhere = holder !== undefined && holder !== owner && !isAbsentWriter(holder);
+          if (liveElsewhere) {
+            // Live at another gateway: that one sends it (it sees every event too), unless it dies
+            // first; then its lease lapses and the report is stored here on a later turn.
+            if (message.event === undefined || (await this.#reportedThrough(session.key, message.event))) return;
+            waitMs = this.#options.reportedPollMs ?? 200;
+          }
           // Otherwise another writer is storing, or this gateway's own lease is being given back.
         } else {
           const { stored, seqs } = await backend.appendForAbsentSession({
             key: session.key, event: message.event, encode: (seq) => session.encodeForStore(seq, message),
           });
           store.adopt(session.key, seqs);
+          this.#noteReported(session.key, seqs.reportedEvent);
           if (!stored) logger.debug({ session: session.key, event: message.event }, 'FIX report already stored by another gateway');
           return;
         }
@@ -117,9 +133,24 @@ export class AbsentSessionReports {
       } finally {
         if (held) await leases.release(lease, writer).catch(() => undefined);
       }
-      if (Date.now() >= deadline) throw new Error(`the lease of ${lease} stayed with another writer`);
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      if (Date.now() >= deadline) {
+        // The gateway where it is live kept its lease all along, so it is alive and reports it when it gets there.
+        if (liveElsewhere) return;
+        throw new Error(`the lease of ${lease} stayed with another writer`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
+  }
+
+  /** Whether the session's store shows the event reported (by whichever gateway); reads the store only when the last read does not. */
+  async #reportedThrough(key: string, event: number): Promise<boolean> {
+    if (event <= (this.#reported.get(key) ?? 0)) return true;
+    this.#noteReported(key, (await this.#options.backend.load(key))?.reportedEvent);
+    return event <= (this.#reported.get(key) ?? 0);
+  }
+
+  #noteReported(key: string, reportedEvent: number | undefined): void {
+    if (reportedEvent !== undefined && reportedEvent > (this.#reported.get(key) ?? 0)) this.#reported.set(key, reportedEvent);
   }
 }
 

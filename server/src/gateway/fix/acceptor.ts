@@ -173,6 +173,7 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
     return session;
   };
 
+  if (absent) application.learnOwnersFromStore();
   // Reports for a session not logged on since start-up are stored under its key.
   application.setSessionResolver((key) => {
     const id = parseSessionKey(key, options.compId);

@@ -59,6 +59,8 @@ export class FixApplication implements SessionApplication {
   /** Events that wait, in order, while the owner of an order placed before a restart is read from the store. */
   private readonly waiting: CoreEvent[] = [];
   private lookingUp = false;
+  /** Set when gateways share the session store: an order accepted through another channel here may be a FIX session's at another gateway. */
+  private ownersElsewhere = false;
   /** Cancel-on-disconnect: the orders each logged-on session placed. */
   private readonly sessionOrders = new Map<FixSession, SessionOrders>();
   private readonly unsubscribe: () => void;
@@ -93,6 +95,16 @@ export class FixApplication implements SessionApplication {
    */
   setSessionResolver(resolve: (key: string) => FixSession | undefined): void {
     this.resolveSession = resolve;
+  }
+
+  /**
+   * Gateways share the session store: an order this gateway did not take may have been placed by
+   * a FIX session at another gateway, so its owner is read from the store at its first fill,
+   * cancel or amend rather than taken to be no session. The session then gets those reports from
+   * here too when the gateway it is live at dies (see AbsentSessionReports).
+   */
+  learnOwnersFromStore(): void {
+    this.ownersElsewhere = true;
   }
 
   private sessionByKey(key: string): FixSession | undefined {
@@ -469,7 +481,8 @@ export class FixApplication implements SessionApplication {
           if (pending.route.length > 0) this.routes.set(order.orderId, pending.route);
           this.store.saveOrderOwner(order.orderId, pending.sessionKey);
         } else {
-          this.owners.set(order.orderId, ''); // placed on another channel: no FIX session owns it
+          // Placed on another channel: no FIX session owns it, unless (shared store) one at another gateway does.
+          if (!this.ownersElsewhere) this.owners.set(order.orderId, '');
         }
         this.deliver(event.seq, order, executionReport(order, { execId: String(event.seq), execType: ExecType.New, transactTime: event.ts }));
         pending?.replied();

@@ -98,19 +98,23 @@ export class FixSessionStore {
   /** Queues new sequence numbers for the next commit. */
   saveSeqs(key: string, seqs: SequenceNumbers): void {
     // Updated in place: a session moves its numbers at every message it sends or takes.
+    // The reported event goes too: with a shared store, the other gateways read it to know this
+    // session was given a report (see AbsentSessionReports).
     const held = this.#seqs.get(key);
     if (held) {
       held.nextSender = seqs.nextSender;
       held.nextTarget = seqs.nextTarget;
+      if (seqs.reportedEvent) held.reportedEvent = seqs.reportedEvent;
     } else {
-      this.#seqs.set(key, { nextSender: seqs.nextSender, nextTarget: seqs.nextTarget });
+      this.#seqs.set(key, numbersOf(seqs));
     }
     const queued = this.#pending.seqs.get(key);
     if (queued) {
       queued.nextSender = seqs.nextSender;
       queued.nextTarget = seqs.nextTarget;
+      if (seqs.reportedEvent) queued.reportedEvent = seqs.reportedEvent;
     } else {
-      this.#pending.seqs.set(key, { nextSender: seqs.nextSender, nextTarget: seqs.nextTarget });
+      this.#pending.seqs.set(key, numbersOf(seqs));
     }
     this.#schedule();
   }
@@ -264,4 +268,9 @@ function merge(rows: StoredMessage[], queued: StoredMessage[]): StoredMessage[] 
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
   for (const q of queued) bySeq.set(q.seq, q);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** A copy of the numbers, with the reported event only where one was reported. */
+function numbersOf({ nextSender, nextTarget, reportedEvent }: SequenceNumbers): SequenceNumbers {
+  return reportedEvent ? { nextSender, nextTarget, reportedEvent } : { nextSender, nextTarget };
 }
