@@ -56,7 +56,7 @@ export async function startTestGateway(stores: FleetStores, options: Omit<Gatewa
 }
 
 /** Creates a funded account with a trading key through a gateway's operator API. */
-export async function createTrader(gateway: TestGateway, accountId: string, extra: Record<string, unknown> = {}): Promise<HmacCredentials & { accountId: string }> {
+export async function createTrader(gateway: { baseUrl: string; operator: HmacCredentials }, accountId: string, extra: Record<string, unknown> = {}): Promise<HmacCredentials & { accountId: string }> {
   const asOperator = (method: string, path: string, body?: unknown) =>
     signedFetch(gateway.baseUrl, { keyId: gateway.operator.keyId, secret: gateway.operator.secret }, method, path, body === undefined ? {} : { body });
   const created = await asOperator('POST', '/v1/operator/accounts', { accountId });
