@@ -20,6 +20,7 @@ import { CommandLog, type LogFollower } from '../../../server/src/fleet/command-
 import { decodeCommandReply, encodeCommandRequest, type SequencedEnvelope } from '../../../server/src/fleet/envelope.js';
 import { LogApplier } from '../../../server/src/fleet/log-applier.js';
 import { commandSubject } from '../../../server/src/fleet/shard-names.js';
+import { CoreUnavailableError, type CommandBus } from '../../../server/src/sequencer/api.js';
 
 export interface LoggedCommand {
   envelope: SequencedEnvelope;
@@ -128,8 +129,11 @@ export class ExactlyOnceClient {
   async #lookUp(key: string): Promise<number | undefined> {
     const barrier: Command = { type: 'CancelOrder', accountId: 'barrier', clientOrderId: `${this.name}-barrier-${++this.#barriers}` };
     let seq: number | 'retry' | 'unknown';
-    do seq = await this.#attempt(barrier);
-    while (typeof seq !== 'number');
+    for (;;) {
+      seq = await this.#attempt(barrier);
+      if (typeof seq === 'number') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await this.replica.whenApplied(seq);
     const seqs = this.replica.placed.get(key) ?? [];
     return seqs.find((s) => s < seq);
@@ -157,4 +161,54 @@ function toUnits(decimal: string, scale: number): bigint {
   if (fraction.length > scale) throw new RangeError(`${decimal} has more than ${scale} decimals`);
   const units = BigInt(whole!) * 10n ** BigInt(scale) + BigInt((fraction + '0'.repeat(scale)).slice(0, scale));
   return negative ? -units : units;
+}
+
+/** What a gateway's bus told its caller about one order. */
+export type BusOutcome = 'acknowledged' | 'not applied' | 'unknown';
+
+/**
+ * Places orders one after another through a gateway's RemoteCommandBus (what REST, WS and FIX
+ * call), each with a fresh client order id, and records what the bus answered: a result, or a
+ * CoreUnavailableError saying whether the order was certainly not applied. Anything else (a
+ * different error) is recorded too, and fails the test that checks `unexpected`.
+ */
+export class BusOrderClient {
+  readonly outcomes = new Map<string, BusOutcome>();
+  readonly unexpected: unknown[] = [];
+  #running = true;
+  readonly #loop: Promise<void>;
+
+  constructor(private readonly bus: CommandBus, readonly accountId: string) {
+    this.#loop = this.#run();
+  }
+
+  count(outcome: BusOutcome): number {
+    return [...this.outcomes.values()].filter((o) => o === outcome).length;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    for (let n = 0; this.#running; n++) {
+      const clientOrderId = `bus-${n}`;
+      try {
+        await this.bus.submit({
+          type: 'PlaceOrder', accountId: this.accountId, symbol: 'BTC-USD', clientOrderId,
+          side: n % 2 === 0 ? 'buy' : 'sell', orderType: 'limit', price: n % 2 === 0 ? '100.50' : '99.50', quantity: '0.01', timeInForce: 'GTC',
+        });
+        this.outcomes.set(clientOrderId, 'acknowledged');
+      } catch (error) {
+        if (error instanceof CoreUnavailableError) {
+          this.outcomes.set(clientOrderId, error.notApplied ? 'not applied' : 'unknown');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } else {
+          this.unexpected.push(error);
+          return;
+        }
+      }
+    }
+  }
 }
