@@ -526,7 +526,7 @@ function parseSessionKey(key: string, compId: string): { sender: string; account
 /** Pre-session checks on the first message: a FIX 4.4 Logon to our CompID with a good SendingTime. */
 function checkLogonHeader(logon: FixMessage, compId: string, now: number, toleranceMs: number): string | undefined {
   if (logon.msgType !== MsgType.Logon) return 'first message is not a Logon';
-  if (logon.values[0] !== BEGIN_STRING) return 'BeginString is not FIX.4.4';
+  if (logon.valueAt(0) !== BEGIN_STRING) return 'BeginString is not FIX.4.4';
   if (logon.get(Tag.TargetCompID) !== compId) return 'wrong TargetCompID';
   if (!logon.get(Tag.SenderCompID)) return 'no SenderCompID';
   const seq = logon.get(Tag.MsgSeqNum);

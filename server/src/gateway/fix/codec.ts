@@ -13,22 +13,52 @@ export const DATA_LENGTH_TAGS: ReadonlyMap<number, number> = new Map([
 
 export type Field = readonly [tag: number, value: string];
 
-/** A parsed message: fields in wire order (tags may repeat inside repeating groups). */
+/**
+ * A parsed message: fields in wire order (tags may repeat inside repeating groups). Parsed in
+ * place: each value is kept as its offsets into the received frame and cut out only when asked
+ * for, so fields nobody reads (BodyLength, CheckSum, those the validator checks in place) cost
+ * no string.
+ */
 export class FixMessage {
+  #values: string[] | undefined;
+
   constructor(
     readonly tags: readonly number[],
-    readonly values: readonly string[],
+    /** Value i spans raw[bounds[2i], bounds[2i + 1]) (the end is its SOH). */
+    private readonly bounds: Int32Array,
     /** The frame exactly as received (latin1). */
     readonly raw: string,
+    readonly msgType: string,
   ) {}
 
-  get msgType(): string {
-    return this.values[2] ?? '';
+  /** Every value, in wire order (cut out on first use; the hot paths use `get` and `valueAt`). */
+  get values(): readonly string[] {
+    if (this.#values === undefined) {
+      const values: string[] = [];
+      for (let i = 0; i < this.tags.length; i++) values.push(this.valueAt(i));
+      this.#values = values;
+    }
+    return this.#values;
+  }
+
+  /** The value of the field at index i. */
+  valueAt(i: number): string {
+    return this.#values?.[i] ?? this.raw.slice(this.bounds[2 * i]!, this.bounds[2 * i + 1]!);
+  }
+
+  /** Where the value of the field at index i starts in `raw`. */
+  valueStart(i: number): number {
+    return this.bounds[2 * i]!;
+  }
+
+  /** Where the value of the field at index i ends in `raw` (exclusive: its SOH). */
+  valueEnd(i: number): number {
+    return this.bounds[2 * i + 1]!;
   }
 
   get(tag: number): string | undefined {
     const i = this.tags.indexOf(tag);
-    return i < 0 ? undefined : this.values[i];
+    return i < 0 ? undefined : this.valueAt(i);
   }
 
   has(tag: number): boolean {
@@ -55,6 +85,9 @@ export function checksum(text: string, end: number = text.length): string {
 /** Length fields that announce a data field (the values of DATA_LENGTH_TAGS). */
 const LENGTH_TAGS: ReadonlySet<number> = new Set(DATA_LENGTH_TAGS.values());
 
+/** Field offsets of the message being parsed; reused, and copied out at its exact size. */
+let boundsScratch = new Int32Array(128);
+
 /**
  * Parses one complete frame (as produced by FrameDecoder) into fields. Throws
  * GarbledMessageError when a field is not "tag=value" with a numeric tag, or when the first
@@ -62,7 +95,7 @@ const LENGTH_TAGS: ReadonlySet<number> = new Set(DATA_LENGTH_TAGS.values());
  */
 export function parseFrame(frame: string): FixMessage {
   const tags: number[] = [];
-  const values: string[] = [];
+  let bounds = boundsScratch;
   let pos = 0;
   let lastLength = -1;
   let lastTag = 0;
@@ -81,19 +114,37 @@ export function parseFrame(frame: string): FixMessage {
       end = frame.indexOf(SOH, eq + 1);
       if (end < 0) throw new GarbledMessageError('field not terminated by SOH');
     }
-    const value = frame.slice(eq + 1, end);
+    const n = tags.length;
+    if (2 * n + 2 > bounds.length) {
+      const grown = new Int32Array(bounds.length * 2);
+      grown.set(bounds);
+      bounds = boundsScratch = grown;
+    }
+    bounds[2 * n] = eq + 1;
+    bounds[2 * n + 1] = end;
     tags.push(tag);
-    values.push(value);
     lastTag = tag;
     // Only a length field can announce the next field's length.
-    lastLength = LENGTH_TAGS.has(tag) && /^\d+$/.test(value) && value.length < 9 ? Number(value) : -1;
+    lastLength = LENGTH_TAGS.has(tag) ? lengthAt(frame, eq + 1, end) : -1;
     pos = end + 1;
   }
   if (tags[0] !== 8 || tags[1] !== 9 || tags[2] !== 35) {
     throw new GarbledMessageError('BeginString, BodyLength and MsgType must be the first three fields');
   }
   if (tags[tags.length - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
-  return new FixMessage(tags, values, frame);
+  return new FixMessage(tags, bounds.slice(0, 2 * tags.length), frame, frame.slice(bounds[4]!, bounds[5]!));
+}
+
+/** The number written in frame[from, end) if it is 1 to 8 digits, else -1 (not a usable length). */
+function lengthAt(frame: string, from: number, end: number): number {
+  if (end <= from || end - from >= 9) return -1;
+  let n = 0;
+  for (let i = from; i < end; i++) {
+    const d = frame.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** The tag number written between `from` and `eq` ("-?digits"), or undefined when it is not one. */

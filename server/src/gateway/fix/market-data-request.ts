@@ -58,7 +58,7 @@ export function refusal(mdReqId: string, reason: string | undefined, code: Error
 /** Every value of `tag` in wire order (the group members of a validated message). */
 function all(m: FixMessage, tag: number): string[] {
   const out: string[] = [];
-  for (let i = 0; i < m.tags.length; i++) if (m.tags[i] === tag) out.push(m.values[i]!);
+  for (let i = 0; i < m.tags.length; i++) if (m.tags[i] === tag) out.push(m.valueAt(i));
   return out;
 }
 

@@ -348,7 +348,7 @@ export class FixSession {
   private process(message: FixMessage): void {
     if (!this.connection) return;
     const msgType = message.msgType;
-    if (message.values[0] !== BEGIN_STRING) {
+    if (message.valueAt(0) !== BEGIN_STRING) {
       if (msgType === MsgType.Logout) this.onLogout();
       else {
         this.sendLogout('Incorrect BeginString');

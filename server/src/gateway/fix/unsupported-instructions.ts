@@ -48,7 +48,7 @@ export function unsupportedInstruction(m: FixMessage): { tag: number; name: stri
   for (let i = 0; i < m.tags.length; i++) {
     const tag = m.tags[i]!;
     const instruction = UNSUPPORTED_ORDER_FIELDS.get(tag);
-    if (instruction && !instruction.harmless?.includes(m.values[i]!)) return { tag, name: instruction.name };
+    if (instruction && !instruction.harmless?.includes(m.valueAt(i))) return { tag, name: instruction.name };
   }
   return undefined;
 }

@@ -111,6 +111,62 @@ export function hasValidFormat(def: FieldDef, value: string): boolean {
   }
 }
 
+/**
+ * hasValidFormat for the value in text[start, end) (not empty) without cutting it out, for the
+ * types that can be read in place; undefined for the others.
+ */
+export function hasValidFormatAt(type: string, text: string, start: number, end: number): boolean | undefined {
+  switch (type) {
+    case 'INT':
+    case 'DAYOFMONTH':
+    case 'TAGNUM':
+      return digitsAt(text, text.charCodeAt(start) === 45 /* - */ ? start + 1 : start, end);
+    case 'LENGTH':
+    case 'SEQNUM':
+    case 'NUMINGROUP':
+      return digitsAt(text, start, end);
+    case 'FLOAT':
+    case 'QTY':
+    case 'PRICE':
+    case 'PRICEOFFSET':
+    case 'AMT':
+    case 'PERCENTAGE':
+      return decimalAt(text, start, end);
+    case 'CHAR':
+      return end - start === 1;
+    case 'BOOLEAN': {
+      const c = text.charCodeAt(start);
+      return end - start === 1 && (c === 89 /* Y */ || c === 78 /* N */);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** At least one digit, and only digits, in text[from, end). */
+function digitsAt(text: string, from: number, end: number): boolean {
+  if (from >= end) return false;
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** DECIMAL in place: an optional minus, then digits with at most one point, and at least one digit. */
+function decimalAt(text: string, start: number, end: number): boolean {
+  let i = text.charCodeAt(start) === 45 /* - */ ? start + 1 : start;
+  let digits = 0;
+  let point = false;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 /* . */ && !point) point = true;
+    else return false;
+  }
+  return digits > 0;
+}
+
 function hasValidValue(def: FieldDef, value: string): boolean {
   if (!def.values) return true;
   if (def.type === 'MULTIPLEVALUESTRING' || def.type === 'MULTIPLECHARVALUE' || def.type === 'MULTIPLESTRINGVALUE') {
@@ -206,20 +262,24 @@ export class Validator {
 
   private checkField(msg: FixMessage, i: number, seen: Set<number>): void {
     const tag = msg.tags[i]!;
-    const value = msg.values[i]!;
     if (seen.has(tag)) throw new Failure(SessionRejectReason.TagAppearsMoreThanOnce, tag);
     seen.add(tag);
-    if (value === '') throw new Failure(SessionRejectReason.TagSpecifiedWithoutValue, tag);
+    const start = msg.valueStart(i);
+    const end = msg.valueEnd(i);
+    if (start === end) throw new Failure(SessionRejectReason.TagSpecifiedWithoutValue, tag);
     const def = this.dictionary.fieldsByTag.get(tag);
     if (!def) throw new Failure(tag >= FIRST_USER_DEFINED_TAG ? SessionRejectReason.UndefinedTag : SessionRejectReason.InvalidTagNumber, tag);
-    if (!hasValidFormat(def, value)) throw new Failure(SessionRejectReason.IncorrectDataFormat, tag);
-    if (!hasValidValue(def, value)) throw new Failure(SessionRejectReason.ValueIncorrect, tag);
+    // Numbers, characters and flags are checked where they lie in the frame; only the other
+    // formats, and values checked against an enumeration, are cut out.
+    const inPlace = hasValidFormatAt(def.type, msg.raw, start, end);
+    if (inPlace === undefined ? !hasValidFormat(def, msg.valueAt(i)) : !inPlace) throw new Failure(SessionRejectReason.IncorrectDataFormat, tag);
+    if (def.values && !hasValidValue(def, msg.valueAt(i))) throw new Failure(SessionRejectReason.ValueIncorrect, tag);
   }
 
   /** Walks the instances of a repeating group whose NumInGroup field is at countIndex. */
   private checkGroup(msg: FixMessage, countIndex: number, group: GroupDef, end: number): number {
     const { tags } = msg;
-    const declared = Number(msg.values[countIndex]);
+    const declared = Number(msg.valueAt(countIndex));
     let i = countIndex + 1;
     let instances = 0;
     if (i < end && tags[i] !== group.delimiter && group.fields.has(tags[i]!)) {
