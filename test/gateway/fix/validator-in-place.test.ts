@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { hasValidFormat, hasValidFormatAt } from '../../../server/src/gateway/fix/validator.js';
 import type { FieldDef } from '../../../server/src/gateway/fix/dictionary.js';
 
-const TYPES = ['INT', 'DAYOFMONTH', 'TAGNUM', 'LENGTH', 'SEQNUM', 'NUMINGROUP', 'FLOAT', 'QTY', 'PRICE', 'PRICEOFFSET', 'AMT', 'PERCENTAGE', 'CHAR', 'BOOLEAN'];
+const TYPES = ['INT', 'DAYOFMONTH', 'TAGNUM', 'LENGTH', 'SEQNUM', 'NUMINGROUP', 'FLOAT', 'QTY', 'PRICE', 'PRICEOFFSET', 'AMT', 'PERCENTAGE', 'CHAR', 'BOOLEAN', 'STRING', 'MULTIPLEVALUESTRING', 'CURRENCY', 'EXCHANGE', 'COUNTRY', 'DATA'];
 
 /** Values made mostly of the characters numbers are written with, so the edge cases come up often. */
 const valueArb = fc.oneof(
@@ -23,8 +23,9 @@ describe('validator: formats checked in place', () => {
     );
   });
 
-  it('leaves the other types to the string check', () => {
-    expect(hasValidFormatAt('UTCTIMESTAMP', '20240101-00:00:00', 0, 17)).toBeUndefined();
-    expect(hasValidFormatAt('STRING', 'x', 0, 1)).toBeUndefined();
+  it('leaves dates and times to the string check', () => {
+    for (const type of ['UTCTIMESTAMP', 'UTCTIMEONLY', 'UTCDATEONLY', 'UTCDATE', 'LOCALMKTDATE', 'MONTHYEAR']) {
+      expect(hasValidFormatAt(type, '20240101-00:00:00', 0, 17)).toBeUndefined();
+    }
   });
 });

@@ -25,7 +25,7 @@ export class FixMessage {
   constructor(
     readonly tags: readonly number[],
     /** Value i spans raw[bounds[2i], bounds[2i + 1]) (the end is its SOH). */
-    private readonly bounds: Int32Array,
+    private readonly bounds: readonly number[],
     /** The frame exactly as received (latin1). */
     readonly raw: string,
     readonly msgType: string,
@@ -82,11 +82,17 @@ export function checksum(text: string, end: number = text.length): string {
   return c < 10 ? '00' + c : c < 100 ? '0' + c : String(c);
 }
 
-/** Length fields that announce a data field (the values of DATA_LENGTH_TAGS). */
-const LENGTH_TAGS: ReadonlySet<number> = new Set(DATA_LENGTH_TAGS.values());
-
-/** Field offsets of the message being parsed; reused, and copied out at its exact size. */
-let boundsScratch = new Int32Array(128);
+/**
+ * Which tags below 1024 are data or length fields (every one of DATA_LENGTH_TAGS is): most
+ * fields are neither, and one array read per field tells the parser so without a Map lookup.
+ */
+const DATA_FIELD = 1;
+const LENGTH_FIELD = 2;
+const SPECIAL_TAGS = new Uint8Array(1024);
+for (const [data, length] of DATA_LENGTH_TAGS) {
+  SPECIAL_TAGS[data] = DATA_FIELD;
+  SPECIAL_TAGS[length] = LENGTH_FIELD;
+}
 
 /**
  * Parses one complete frame (as produced by FrameDecoder) into fields. Throws
@@ -95,7 +101,7 @@ let boundsScratch = new Int32Array(128);
  */
 export function parseFrame(frame: string): FixMessage {
   const tags: number[] = [];
-  let bounds = boundsScratch;
+  const bounds: number[] = [];
   let pos = 0;
   let lastLength = -1;
   let lastTag = 0;
@@ -106,33 +112,26 @@ export function parseFrame(frame: string): FixMessage {
     const tag = tagAt(frame, pos, eq);
     if (tag === undefined) throw new GarbledMessageError(`invalid tag "${frame.slice(pos, eq)}"`);
     let end: number;
-    const lengthTag = DATA_LENGTH_TAGS.get(tag);
-    if (lengthTag !== undefined && lastTag === lengthTag && lastLength >= 0) {
+    const special = tag >= 0 && tag < 1024 ? SPECIAL_TAGS[tag]! : 0;
+    if (special === DATA_FIELD && lastTag === DATA_LENGTH_TAGS.get(tag) && lastLength >= 0) {
       end = eq + 1 + lastLength;
       if (frame.charCodeAt(end) !== 1) throw new GarbledMessageError(`data field ${tag} does not match its length`);
     } else {
       end = frame.indexOf(SOH, eq + 1);
       if (end < 0) throw new GarbledMessageError('field not terminated by SOH');
     }
-    const n = tags.length;
-    if (2 * n + 2 > bounds.length) {
-      const grown = new Int32Array(bounds.length * 2);
-      grown.set(bounds);
-      bounds = boundsScratch = grown;
-    }
-    bounds[2 * n] = eq + 1;
-    bounds[2 * n + 1] = end;
+    bounds.push(eq + 1, end);
     tags.push(tag);
     lastTag = tag;
     // Only a length field can announce the next field's length.
-    lastLength = LENGTH_TAGS.has(tag) ? lengthAt(frame, eq + 1, end) : -1;
+    lastLength = special === LENGTH_FIELD ? lengthAt(frame, eq + 1, end) : -1;
     pos = end + 1;
   }
   if (tags[0] !== 8 || tags[1] !== 9 || tags[2] !== 35) {
     throw new GarbledMessageError('BeginString, BodyLength and MsgType must be the first three fields');
   }
   if (tags[tags.length - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
-  return new FixMessage(tags, bounds.slice(0, 2 * tags.length), frame, frame.slice(bounds[4]!, bounds[5]!));
+  return new FixMessage(tags, bounds, frame, frame.slice(bounds[4]!, bounds[5]!));
 }
 
 /** The number written in frame[from, end) if it is 1 to 8 digits, else -1 (not a usable length). */

@@ -112,8 +112,8 @@ export function hasValidFormat(def: FieldDef, value: string): boolean {
 }
 
 /**
- * hasValidFormat for the value in text[start, end) (not empty) without cutting it out, for the
- * types that can be read in place; undefined for the others.
+ * hasValidFormat for the value in text[start, end) (not empty) without cutting it out;
+ * undefined for the dates and times, which are checked on the value itself.
  */
 export function hasValidFormatAt(type: string, text: string, start: number, end: number): boolean | undefined {
   switch (type) {
@@ -138,8 +138,16 @@ export function hasValidFormatAt(type: string, text: string, start: number, end:
       const c = text.charCodeAt(start);
       return end - start === 1 && (c === 89 /* Y */ || c === 78 /* N */);
     }
-    default:
+    case 'UTCTIMESTAMP':
+    case 'UTCTIMEONLY':
+    case 'UTCDATEONLY':
+    case 'UTCDATE':
+    case 'LOCALMKTDATE':
+    case 'MONTHYEAR':
       return undefined;
+    default:
+      // Strings and the other free-form types: any value has their format.
+      return true;
   }
 }
 
