@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeliveryQueue } from '../../../server/src/gateway/ws/delivery-queue.js';
+import { DeliveryQueue, MAX_BUDGETS } from '../../../server/src/gateway/ws/delivery-queue.js';
 import { WriteBatch } from '../../../server/src/gateway/ws/write-batch.js';
 
 /**
@@ -70,6 +70,20 @@ describe('WebSocket delivery queue', () => {
     step();
     expect(received).toHaveLength(68); // 0.25 ms a send learnt: the budget pays for 4
     expect(clock.now - before).toBe(1);
+  });
+
+  it('takes as long as the loop made it wait for the turn, up to MAX_BUDGETS budgets', () => {
+    const { queue, costing, step, clock } = steppedQueue(1000);
+    const received: number[] = [];
+    queue.push(Array.from({ length: 400 }, (_, i) => i), costing(() => 0.125, (s) => received.push(s)));
+    clock.now += 3; // other work held the loop for 3 ms before the turn ran
+    step();
+    expect(received).toHaveLength(24); // 3 ms of 0.125 ms sends
+    step();
+    expect(received).toHaveLength(32); // no wait: the budget, 1 ms
+    clock.now += 100;
+    step();
+    expect(received).toHaveLength(32 + 8 * MAX_BUDGETS); // a long wait: MAX_BUDGETS ms at most
   });
 
   it('makes at least one send per turn, however dear', () => {

@@ -13,6 +13,11 @@
  * read between sends does not see them; the turn therefore also keeps an estimate of a send's
  * whole cost (release included) and sends no more than the budget pays for at that cost.
  *
+ * When the loop is busy with other work (commands arriving back to back), a turn may also take
+ * as long as the loop made it wait since it was scheduled, up to `MAX_BUDGETS` budgets: the
+ * delivery then keeps up to half of the loop, not a sliver that would let private streams pile
+ * up in the queue, and an acknowledgement waits behind a chunk no longer than the work before it.
+ *
  * One FIFO for everything the gateway streams keeps each connection's frames in the order
  * they were produced, which is sequence order. Answers to requests do not queue here.
  */
@@ -42,6 +47,8 @@ export interface DeliveryOptions {
 
 /** Weight of the newest turn in the estimate of a send's cost. */
 const COST_WEIGHT = 0.25;
+/** The longest a turn may take, in budgets, however long the loop made it wait. */
+export const MAX_BUDGETS = 32;
 
 export class DeliveryQueue {
   readonly #jobs: Job[] = [];
@@ -49,6 +56,8 @@ export class DeliveryQueue {
   #cursor = 0;
   #pendingSends = 0;
   #scheduled = false;
+  /** When the pending turn was asked for (monotonic ms). */
+  #scheduledAt = 0;
   /** Estimated milliseconds one send costs, its share of releasing the writes included (0: none yet). */
   #sendCostMs = 0;
   readonly #budgetMs: number;
@@ -90,14 +99,16 @@ export class DeliveryQueue {
   #scheduleTurn(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
+    this.#scheduledAt = this.#now();
     this.#schedule(() => this.#turn());
   }
 
   #turn(): void {
     this.#scheduled = false;
     const start = this.#now();
-    const deadline = start + this.#budgetMs;
-    const affordable = this.#sendCostMs > 0 ? Math.floor(this.#budgetMs / this.#sendCostMs) : Infinity;
+    const budgetMs = Math.min(this.#budgetMs * MAX_BUDGETS, Math.max(this.#budgetMs, start - this.#scheduledAt));
+    const deadline = start + budgetMs;
+    const affordable = this.#sendCostMs > 0 ? Math.floor(budgetMs / this.#sendCostMs) : Infinity;
     const cap = Math.max(1, Math.min(this.#maxSends, affordable));
     let sent = 0;
     try {

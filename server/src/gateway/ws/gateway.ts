@@ -19,7 +19,7 @@ import type { OrderEntry } from '../../order-entry/order-entry.js';
 import type { CommandBus } from '../../sequencer/api.js';
 import { clientAddress } from './client-address.js';
 import { CloseCode, DEFAULT_WS_CONFIG, MAX_BATCH_REQUESTS, WS_PATH, type WsConfig } from './config.js';
-import { WsConnection } from './connection.js';
+import { WsConnection, type Subscription } from './connection.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { encode, MarketDataHub } from './market-data.js';
 import { newWsMetrics, registerWsMetrics, subscriptionCount, type WsMetrics } from './metrics.js';
@@ -212,21 +212,28 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
 
   // A stale subscription's fresh state is taken now and queued behind the frames it replaces;
   // those are skipped (the subscription is still stale when they come up), the later ones follow it.
+  // The state is encoded once per topic per tick: after the whole gateway fell behind, ten thousand
+  // subscribers of one book are caught up with one frame, not ten thousand encodings of it.
   const catchUpTimer = setInterval(() => {
     if (outbound.pendingSends > config.conflateQueuedSends / 2) return;
+    const due = new Map<string, { state: Buffer | undefined; subs: Subscription[] }>();
     for (const connection of connections) {
       if (!connection.behind || !connection.drained) continue;
       connection.behind = false;
       for (const sub of connection.subscriptions.values()) {
         if (!sub.stale || sub.catchingUp) continue;
         sub.catchingUp = true;
-        const state = market.initialState(sub);
-        outbound.push([sub], (caught) => {
-          caught.catchingUp = false;
-          caught.stale = false;
-          if (state && connection.subscriptions.get(caught.key) === caught) connection.sendPublic(caught, state);
-        });
+        let topic = due.get(sub.key);
+        if (!topic) due.set(sub.key, (topic = { state: market.initialState(sub), subs: [] }));
+        topic.subs.push(sub);
       }
+    }
+    for (const { state, subs } of due.values()) {
+      outbound.push(subs, (caught) => {
+        caught.catchingUp = false;
+        caught.stale = false;
+        if (state && caught.connection.subscriptions.get(caught.key) === caught) caught.connection.sendPublic(caught, state);
+      });
     }
   }, CATCH_UP_INTERVAL_MS);
 
