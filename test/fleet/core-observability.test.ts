@@ -6,7 +6,6 @@
  * standby's metrics after it takes over. A closed node in this process shows the 503.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from 'nats';
 import pino from 'pino';
@@ -18,6 +17,7 @@ import { decodeCommandReply, encodeCommandRequest, type CommandReply } from '../
 import { commandSubject } from '../../server/src/fleet/shard-names.js';
 import { startNatsCluster, type NatsTestCluster } from '../helpers/nats-cluster.js';
 import { eventually } from '../helpers/eventually.js';
+import { freePort } from '../helpers/free-port.js';
 import { sampleSum, scrape } from '../observability/exposition.js';
 
 const SHARD = 7;
@@ -30,17 +30,6 @@ const SET_UP: Command[] = [
 ];
 
 interface CoreWithHttp { child: ChildProcess; url: string; exited: Promise<unknown>; output: string[] }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startCore(cluster: NatsTestCluster, nodeId: string): Promise<CoreWithHttp> {
   const port = await freePort();

@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type ConnectionOptions } from 'nats';
+import { freePort } from './free-port.js';
 import { eventually } from './eventually.js';
 
 export interface NatsTestNode {
@@ -39,17 +39,6 @@ export interface NatsTestCluster {
   ready(): Promise<void>;
   /** Kills every node and removes the temp dir. */
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface NodePlan { name: string; clientPort: number; clusterPort: number; monitorPort: number; dir: string }
