@@ -40,6 +40,10 @@ export class FaultyFileSystem implements JournalFileSystem {
   errorCode = 'ENOSPC';
   /** When set, syncs fail with it (after any hold), as fdatasync does on an I/O error. */
   syncError: Error | undefined;
+  /** Writes that began while another write of an overlapping range was still under way. */
+  overlaps: { running: [number, number]; started: [number, number] }[] = [];
+  private recordWriteGate: Promise<void> | undefined;
+  private readonly running = new Set<[number, number]>();
 
   async open(path: string): Promise<AppendFile> {
     const real = await nodeFileSystem.open(path);
@@ -50,8 +54,18 @@ export class FaultyFileSystem implements JournalFileSystem {
           throw Object.assign(new Error(`${this.errorCode}: injected write failure`), { code: this.errorCode });
         }
         this.writes++;
-        if (data.some((byte) => byte !== 0)) this.recordWrites++;
-        await real.write(data, position);
+        const range: [number, number] = [position, position + data.length];
+        for (const other of this.running) if (other[0] < range[1] && range[0] < other[1]) this.overlaps.push({ running: other, started: range });
+        this.running.add(range);
+        try {
+          if (data.some((byte) => byte !== 0)) {
+            this.recordWrites++;
+            await this.recordWriteGate;
+          }
+          await real.write(data, position);
+        } finally {
+          this.running.delete(range);
+        }
       },
       sync: async () => {
         await this.gate;
@@ -73,6 +87,16 @@ export class FaultyFileSystem implements JournalFileSystem {
     this.gate = new Promise((resolve) => (release = resolve));
     return () => {
       this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Writes that carry records wait until the returned function is called (the zero fill does not). */
+  holdRecordWrites(): () => void {
+    let release!: () => void;
+    this.recordWriteGate = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.recordWriteGate = undefined;
       release();
     };
   }

@@ -91,6 +91,41 @@ describe('journal writer', () => {
     expect((await readAll(dir)).map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('never zero-fills ahead while a batch that reaches past the filled space is being written', async () => {
+    const dir = newDir();
+    const fs = new FaultyFileSystem();
+    const writer = await JournalWriter.open({ dir, nextIndex: 1, fs });
+    writer.append(envelope(1));
+    await writer.whenDurable(1);
+    await eventually(() => expect(fs.syncs).toBe(2));
+    const filled = statSync(join(dir, readdirSync(dir)[0]!)).size;
+    let next = 2;
+    const appendBytes = (bytes: number): number => {
+      let last = 0;
+      for (let sum = 0; sum < bytes; next++) {
+        last = writer.append(envelope(next));
+        sum += JSON.stringify(envelope(next)).length;
+      }
+      return last;
+    };
+    // Batch N takes the records past half of the filled space, so a fill is due once it is
+    // durable; its sync is slow. Batch N+1 reaches past the filled space and is being written
+    // when N's sync returns: the fill due then must wait until that write has ended.
+    const releaseSyncs = fs.holdSyncs();
+    appendBytes(filled * 0.6);
+    await eventually(() => expect(fs.recordWrites).toBe(2));
+    const releaseWrites = fs.holdRecordWrites();
+    const last = appendBytes(filled * 0.5);
+    await eventually(() => expect(fs.recordWrites).toBe(3));
+    releaseSyncs();
+    await eventually(() => expect(writer.durableIndex).toBeGreaterThan(1));
+    releaseWrites();
+    await writer.whenDurable(last);
+    await writer.close();
+    expect(fs.overlaps).toEqual([]);
+    expect((await readAll(dir)).map((r) => r.index)).toEqual(Array.from({ length: last }, (_, k) => k + 1));
+  });
+
   it('on a failed sync with the next batch already written: cuts both off, rejects both, reports once', async () => {
     const dir = newDir();
     const fs = new FaultyFileSystem();

@@ -100,6 +100,8 @@ export class JournalWriter {
   private durable: number;
   /** Batches written or being written, oldest first, not yet reported durable. */
   private inFlight: InFlightBatch[] = [];
+  /** A fill was due while a batch was being written; it starts when that write ends. */
+  private preallocateAfterWrite = false;
   /** The write (or segment start) under way; writes never overlap. */
   private writing: Promise<void> | undefined;
   /** The highest index covered by a sync that has returned. */
@@ -205,6 +207,7 @@ export class JournalWriter {
     if ((needsSegment && this.inFlight.length > 0) || this.inFlight.some((batch) => batch.newSegment)) return;
     this.writing = this.writeBatch(needsSegment).finally(() => {
       this.writing = undefined;
+      if (this.preallocateAfterWrite && !this.failure) this.preallocate();
       this.wake();
       this.pump();
     });
@@ -275,8 +278,18 @@ export class JournalWriter {
     for (const resolve of waiting) resolve();
   }
 
-  /** Keeps at least half a step of zero-filled space ahead of the writer, filling in the background. */
+  /**
+   * Keeps at least half a step of zero-filled space ahead of the writer, filling in the background.
+   * Never while a batch is being written: that batch may reach past `allocated` (the batches extend
+   * the file themselves when the fill lags), and a fill from the old `allocated` landing after it
+   * would zero records already written. The fill then starts when that write ends.
+   */
   private preallocate(): void {
+    if (this.writing) {
+      this.preallocateAfterWrite = true;
+      return;
+    }
+    this.preallocateAfterWrite = false;
     if (this.allocating || this.allocated - this.position >= this.preallocateBytes / 2 || this.allocated >= this.maxSegmentBytes) return;
     const file = this.file!;
     const from = this.allocated;
