@@ -90,7 +90,7 @@ export const CONFIG_SCHEMA = Type.Object({
     maxQueuedRequests: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.maxQueuedRequests, description: 'Requests waiting for their turn on one connection after which it is closed (4005).' }),
     conflateBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: ws.conflateBytes, description: "Outbound bytes waiting above which a connection's market data is conflated." }),
     maxBufferedBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: ws.maxBufferedBytes, description: 'Outbound bytes waiting above which a connection is closed rather than lose private data (4004).' }),
-    deliveryBudgetMicros: Type.Integer({ minimum: 50, maximum: 1_000_000, default: ws.deliveryBudgetMicros, description: 'Time one turn of the event loop may spend streaming frames, in microseconds; then requests and journal writes waiting behind it run.' }),
+    deliveryBudgetMicros: Type.Integer({ minimum: 50, maximum: 1_000_000, default: ws.deliveryBudgetMicros, description: 'Time one turn of the event loop may spend streaming market data, in microseconds (private streams go first); then requests and journal writes waiting behind it run.' }),
     sendsPerTurn: Type.Integer({ minimum: 1, maximum: 1_000_000, default: ws.sendsPerTurn, description: 'Most frames sent in one turn of the event loop while streaming, however cheap they are.' }),
     conflateQueuedSends: Type.Integer({ minimum: 1, maximum: 100_000_000, default: ws.conflateQueuedSends, description: 'Sends queued in the gateway above which market data is conflated for every subscriber.' }),
   }, { additionalProperties: false }),

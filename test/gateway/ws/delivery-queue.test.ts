@@ -41,7 +41,7 @@ function steppedQueue(budgetMicros: number, maxSendsPerTurn = 1_000_000, release
 
 describe('WebSocket delivery queue', () => {
   it('ends a turn when its time budget is spent, not after a number of sends, and never blocks the caller', () => {
-    const { queue, costing, step } = steppedQueue(1000);
+    const { queue, costing, step, clock } = steppedQueue(1000);
     const received: number[] = [];
     const subscribers = Array.from({ length: 40 }, (_, i) => i);
     // Sends to the first 16 cost 0.125 ms each, the rest 0.25 ms.
@@ -52,38 +52,76 @@ describe('WebSocket delivery queue', () => {
     expect(received).toHaveLength(8); // 8 × 0.125 ms fill the 1 ms budget
     step();
     expect(received).toHaveLength(16);
+    let before = clock.now;
     step();
-    expect(received).toHaveLength(20); // dearer sends: 4 × 0.25 ms
+    // Sends turned dearer than estimated: the turn overruns by the one batch it sized at the old
+    // cost (8 × 0.25 ms), then learns the new cost...
+    expect(received).toHaveLength(24);
+    expect(clock.now - before).toBe(2);
+    // ...and the turns after it come back towards the budget as the estimate follows.
+    const durations = [0, 1, 2].map(() => {
+      const at = clock.now;
+      step();
+      return clock.now - at;
+    });
+    expect(durations).toEqual([1.5, 1.25, 1.25]);
     while (step());
     expect(received).toEqual(subscribers);
     expect(queue.pendingSends).toBe(0);
   });
 
-  it('counts the release of the writes after the last send in what a send costs', () => {
-    // The sends themselves cost nothing on the clock; releasing the batch costs 0.25 ms per send.
+  it('sees the cost of releasing the writes: it sends in batches and reads the clock after each release', () => {
+    // The sends themselves cost nothing on the clock; releasing a batch costs 0.25 ms per send in it.
     const { queue, costing, step, clock } = steppedQueue(1000, 64, 0.25);
     const received: number[] = [];
     queue.push(Array.from({ length: 100 }, (_, i) => i), costing(() => 0, (s) => received.push(s)));
     step();
-    expect(received).toHaveLength(64); // nothing known yet: the count cap ends the first turn
-    const before = clock.now;
+    // Nothing known yet: a batch of one shows 0.25 ms a send, and the rest of the budget pays for 3.
+    expect(received).toHaveLength(4);
+    expect(clock.now).toBe(1);
     step();
-    expect(received).toHaveLength(68); // 0.25 ms a send learnt: the budget pays for 4
-    expect(clock.now - before).toBe(1);
+    expect(received).toHaveLength(8);
+    expect(clock.now).toBe(2);
   });
 
-  it('takes as long as the loop made it wait for the turn, up to MAX_BUDGETS budgets', () => {
+  it('spends at most one budget a turn on market data, however long the loop made the turn wait', () => {
     const { queue, costing, step, clock } = steppedQueue(1000);
     const received: number[] = [];
     queue.push(Array.from({ length: 400 }, (_, i) => i), costing(() => 0.125, (s) => received.push(s)));
-    clock.now += 3; // other work held the loop for 3 ms before the turn ran
     step();
-    expect(received).toHaveLength(24); // 3 ms of 0.125 ms sends
+    expect(received).toHaveLength(8);
+    clock.now += 100; // other work held the loop before the next turn: the next hop of an acknowledgement waits as long
+    const before = clock.now;
     step();
-    expect(received).toHaveLength(32); // no wait: the budget, 1 ms
-    clock.now += 100;
+    expect(received).toHaveLength(16);
+    expect(clock.now - before).toBe(1);
+  });
+
+  it('sends private-stream frames first in a turn, ahead of market data queued before them, each lane in its own order', () => {
+    const { queue, costing, step } = steppedQueue(1000);
+    const sent: string[] = [];
+    queue.push(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'], costing(() => 0.125, (s) => sent.push(`book→${s}`)));
+    queue.pushPrivate(['a'], costing(() => 0.125, (s) => sent.push(`orders 1→${s}`)));
+    queue.pushPrivate(['a', 'b'], costing(() => 0.125, (s) => sent.push(`orders 2→${s}`)));
+    expect(queue.pendingSends).toBe(15);
+    expect(queue.pendingPublicSends).toBe(12);
     step();
-    expect(received).toHaveLength(32 + 8 * MAX_BUDGETS); // a long wait: MAX_BUDGETS ms at most
+    // The three private sends take 0.375 ms of the budget; market data gets what is left.
+    expect(sent).toEqual(['orders 1→a', 'orders 2→a', 'orders 2→b', 'book→a', 'book→b', 'book→c', 'book→d', 'book→e']);
+    queue.pushPrivate(['c'], costing(() => 0.125, (s) => sent.push(`orders 3→${s}`)));
+    step();
+    expect(sent.slice(8, 10)).toEqual(['orders 3→c', 'book→f']);
+  });
+
+  it('gives market data at least one send a turn while a private backlog lasts', () => {
+    const { queue, costing, step } = steppedQueue(1000);
+    const sent: string[] = [];
+    queue.push(['x', 'y'], costing(() => 0, (s) => sent.push(`book→${s}`)));
+    queue.pushPrivate(Array.from({ length: 100 }, (_, i) => i), costing(() => 1, (s) => sent.push(`heartbeat→${s}`)));
+    step();
+    // Private sends for MAX_BUDGETS budgets, then one market-data send.
+    expect(sent.filter((s) => s.startsWith('heartbeat'))).toHaveLength(MAX_BUDGETS);
+    expect(sent.at(-1)).toBe('book→x');
   });
 
   it('makes at least one send per turn, however dear', () => {

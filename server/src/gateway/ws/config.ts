@@ -29,9 +29,9 @@ export interface WsConfig {
   trustProxyHops: number;
   /** Open connections allowed in total; more are refused at the upgrade with HTTP 503. */
   maxConnections: number;
-  /** Time one turn of the event loop may spend streaming frames (microseconds), so a broadcast never holds the loop for long. */
+  /** Time one turn of the event loop may spend streaming market data (microseconds; private streams go first), so a broadcast never holds the loop for long. */
   deliveryBudgetMicros: number;
-  /** Most frames sent in one turn of the event loop while streaming, however cheap they are. */
+  /** Most market-data frames sent in one turn of the event loop, however cheap they are. */
   sendsPerTurn: number;
   /** Sends waiting in the gateway's delivery queue above which market data is conflated for everyone. */
   conflateQueuedSends: number;

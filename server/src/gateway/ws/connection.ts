@@ -73,6 +73,8 @@ export class WsConnection {
     private readonly config: WsConfig,
     private readonly metrics: WsMetrics,
     private readonly clock: () => number,
+    /** Told when the connection first falls behind on market data (the gateway catches it up). */
+    private readonly onBehind: (connection: WsConnection) => void = () => {},
   ) {
     this.lastActivity = clock();
   }
@@ -112,7 +114,7 @@ export class WsConnection {
     if (subscription.stale || this.ws.bufferedAmount > this.config.conflateBytes) {
       if (!subscription.stale) this.metrics.conflations++;
       subscription.stale = true;
-      this.behind = true;
+      this.#markBehind();
       return false;
     }
     this.#send(data);
@@ -124,7 +126,7 @@ export class WsConnection {
     if (this.closed) return;
     if (!subscription.stale) this.metrics.conflations++;
     subscription.stale = true;
-    this.behind = true;
+    this.#markBehind();
   }
 
   /** Whether the outbound buffer has drained enough to catch stale subscriptions up. */
@@ -149,6 +151,12 @@ export class WsConnection {
     this.closed = true;
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), this.config.closeGraceMs).unref();
+  }
+
+  #markBehind(): void {
+    if (this.behind) return;
+    this.behind = true;
+    this.onBehind(this);
   }
 
   #send(data: string | Buffer): void {

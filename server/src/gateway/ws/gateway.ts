@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -70,12 +71,15 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const config: WsConfig = { ...DEFAULT_WS_CONFIG, ...options.config };
   const metrics = newWsMetrics();
   const connections = new Set<WsConnection>();
+  /** Connections owed a fresh state for some market-data subscription, oldest first. */
+  const behind = new Set<WsConnection>();
+  const monotonic = options.monotonicClock ?? (() => performance.now());
   if (options.registry) registerWsMetrics(options.registry, metrics, () => subscriptionCount(connections));
 
   const perIp = new Map<string, number>();
   const sessions = new SessionRegistry();
   const writes = new WriteBatch();
-  const outbound = new DeliveryQueue(writes, { budgetMicros: config.deliveryBudgetMicros, maxSendsPerTurn: config.sendsPerTurn }, { now: options.monotonicClock });
+  const outbound = new DeliveryQueue(writes, { budgetMicros: config.deliveryBudgetMicros, maxSendsPerTurn: config.sendsPerTurn }, { now: monotonic });
   const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger, outbound, config.conflateQueuedSends);
   const privateStreams = new PrivateStreams(outbound);
   const processor = new RequestProcessor({
@@ -138,7 +142,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   };
 
   const onConnection = (ws: WebSocket, socket: Duplex, ip: string) => {
-    const connection = new WsConnection(ws, socket, writes, `c-${randomBytes(6).toString('hex')}`, ip, config, metrics, clock);
+    const connection = new WsConnection(ws, socket, writes, `c-${randomBytes(6).toString('hex')}`, ip, config, metrics, clock, (c) => behind.add(c));
     connections.add(connection);
     metrics.connectionsOpen++;
     metrics.connectionsTotal++;
@@ -169,6 +173,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
 
   const onClose = (connection: WsConnection) => {
     connection.closed = true;
+    behind.delete(connection);
     if (!connections.delete(connection)) return;
     metrics.connectionsOpen--;
     releaseIp(connection.ip);
@@ -193,12 +198,12 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     }
   }, config.pingIntervalMs);
 
-  // Queued behind the frames it vouches for: a heartbeat's seq never overtakes them.
+  // Queued in the private lane behind the frames it vouches for: a heartbeat's seq never overtakes them.
   const heartbeatTimer = setInterval(() => {
     const targets = [...connections].filter((connection) => connection.hasPrivateSubscription);
     if (targets.length === 0) return;
     const data = encode({ type: 'heartbeat', seq: lastSeq, serverTime: clock() });
-    outbound.push(targets, (connection) => connection.sendPrivate(data));
+    outbound.pushPrivate(targets, (connection) => connection.sendPrivate(data));
   }, config.heartbeatIntervalMs);
 
   const housekeepingTimer = setInterval(() => {
@@ -213,12 +218,23 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   // A stale subscription's fresh state is taken now and queued behind the frames it replaces;
   // those are skipped (the subscription is still stale when they come up), the later ones follow it.
   // The state is encoded once per topic per tick: after the whole gateway fell behind, ten thousand
-  // subscribers of one book are caught up with one frame, not ten thousand encodings of it.
+  // subscribers of one book are caught up with one frame, not ten thousand encodings of it. Only
+  // connections that fell behind are visited, and for at most one delivery budget a tick: the
+  // rest wait for the next tick rather than hold the loop (and the acknowledgements behind it).
   const catchUpTimer = setInterval(() => {
-    if (outbound.pendingSends > config.conflateQueuedSends / 2) return;
+    if (behind.size === 0 || outbound.pendingPublicSends > config.conflateQueuedSends / 2) return;
+    const deadline = monotonic() + config.deliveryBudgetMicros / 1000;
     const due = new Map<string, { state: Buffer | undefined; subs: Subscription[] }>();
-    for (const connection of connections) {
-      if (!connection.behind || !connection.drained) continue;
+    let visited = 0;
+    const count = behind.size;
+    for (const connection of behind) {
+      if (visited++ >= count || monotonic() >= deadline) break;
+      behind.delete(connection);
+      if (connection.closed) continue;
+      if (!connection.drained) {
+        behind.add(connection); // to the back: its turn comes again after the others'
+        continue;
+      }
       connection.behind = false;
       for (const sub of connection.subscriptions.values()) {
         if (!sub.stale || sub.catchingUp) continue;

@@ -138,7 +138,7 @@ export class MarketDataHub {
   #publish(topic: string, data: Buffer): void {
     const subs = this.#topics.get(topic);
     if (!subs) return;
-    if (this.outbound.pendingSends > this.conflateSends) {
+    if (this.outbound.pendingPublicSends > this.conflateSends) {
       // The gateway as a whole is behind: skip this frame for everyone and catch each subscriber up later.
       for (const sub of subs) sub.connection.skipPublic(sub);
       return;

@@ -58,7 +58,7 @@ export function privateSnapshot(channel: PrivateChannel, accountId: string, core
 export class PrivateStreams {
   readonly #byAccount = new Map<string, Set<Subscription>>();
 
-  /** Frames go out through the gateway's delivery queue, behind the market data produced before them. */
+  /** Frames go out through the gateway's delivery queue, in its private lane (ahead of market data). */
   constructor(private readonly outbound: DeliveryQueue) {}
 
   add(accountId: string, sub: Subscription): void {
@@ -83,7 +83,7 @@ export class PrivateStreams {
         for (const sub of subs) if (sub.channel === channel && e.seq > sub.afterSeq) targets.push(sub);
         if (targets.length === 0) continue;
         const data = encode(frame);
-        this.outbound.push(targets, (sub) => {
+        this.outbound.pushPrivate(targets, (sub) => {
           if (sub.connection.subscriptions.get(sub.key) === sub) sub.connection.sendPrivate(data);
         });
       }
