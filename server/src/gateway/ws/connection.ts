@@ -121,14 +121,6 @@ export class WsConnection {
     return true;
   }
 
-  /** Skips a market-data frame for the subscription (the gateway is behind): it is caught up later. */
-  skipPublic(subscription: Subscription): void {
-    if (this.closed) return;
-    if (!subscription.stale) this.metrics.conflations++;
-    subscription.stale = true;
-    this.#markBehind();
-  }
-
   /** Whether the outbound buffer has drained enough to catch stale subscriptions up. */
   get drained(): boolean {
     return this.ws.bufferedAmount <= this.config.conflateBytes / 2;

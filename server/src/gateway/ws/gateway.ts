@@ -80,7 +80,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const sessions = new SessionRegistry();
   const writes = new WriteBatch();
   const outbound = new DeliveryQueue(writes, { budgetMicros: config.deliveryBudgetMicros, maxSendsPerTurn: config.sendsPerTurn }, { now: monotonic });
-  const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger, outbound, config.conflateQueuedSends);
+  const market = new MarketDataHub(() => bus.core, clock, config.tickerIntervalMs, logger, outbound, config.conflateQueuedSends, metrics);
   const privateStreams = new PrivateStreams(outbound);
   const processor = new RequestProcessor({
     bus, verifier: options.verifier, keys: options.keys, orders: options.orders, requestLimiter: options.limits.requests,
@@ -215,6 +215,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     }
   }, Math.max(50, Math.min(1000, Math.floor(config.idleTimeoutMs / 4))));
 
+  // Topics skipped while the whole gateway was behind are caught up first (market-data.ts).
   // A stale subscription's fresh state is taken now and queued behind the frames it replaces;
   // those are skipped (the subscription is still stale when they come up), the later ones follow it.
   // The state is encoded once per topic per tick: after the whole gateway fell behind, ten thousand
@@ -222,6 +223,7 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   // connections that fell behind are visited, and for at most one delivery budget a tick: the
   // rest wait for the next tick rather than hold the loop (and the acknowledgements behind it).
   const catchUpTimer = setInterval(() => {
+    market.catchUpTopics();
     if (behind.size === 0 || outbound.pendingPublicSends > config.conflateQueuedSends / 2) return;
     const deadline = monotonic() + config.deliveryBudgetMicros / 1000;
     const due = new Map<string, { state: Buffer | undefined; subs: Subscription[] }>();
