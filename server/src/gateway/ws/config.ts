@@ -54,7 +54,7 @@ export const DEFAULT_WS_CONFIG: Readonly<WsConfig> = {
   maxQueuedRequests: 1000,
   trustProxyHops: 0,
   maxConnections: 20_000,
-  deliveryBudgetMicros: 1000,
+  deliveryBudgetMicros: 250,
   sendsPerTurn: 1024,
   conflateQueuedSends: 200_000,
   closeGraceMs: 1000,
