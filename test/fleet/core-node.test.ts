@@ -47,10 +47,18 @@ describe('core nodes on a 3-node JetStream cluster', () => {
     return { node, nc: own };
   }
 
+  /**
+   * A command request, sent again while nobody is subscribed (a new leader's subscription reaches
+   * the other NATS servers a moment after it leads): "no responders" means nothing was sequenced.
+   */
   async function request(shard: number, command: Command): Promise<CommandReply> {
-    const message = await nc.request(commandSubject(shard), encodeCommandRequest(command), { timeout: 10_000 });
+    const message = await eventually(
+      () => nc.request(commandSubject(shard), encodeCommandRequest(command), { timeout: 10_000 }),
+      { retryIf: (error) => (error as { code?: string }).code === '503' },
+    );
     return decodeCommandReply(message.data);
   }
+
 
   beforeAll(async () => {
     cluster = await startNatsCluster();

@@ -2,13 +2,14 @@
  * A shard's command log on JetStream: one stream, one message per sequenced command. The leader
  * appends with the expected last sequence (`Nats-Expected-Last-Sequence`), so an append from a
  * node that missed another's is refused by the stream itself: that is the fencing, and no
- * replication protocol is written here. Readers follow the stream with an ordered consumer.
+ * replication protocol is written here. Readers follow the stream through LogReader (log-reader.ts).
  */
 import type { Logger } from 'pino';
 import {
-  DiscardPolicy, RetentionPolicy, StorageType, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection, type NatsError,
+  DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection, type NatsError,
 } from 'nats';
 import { decodeEnvelope, encodeEnvelope, type SequencedEnvelope } from './envelope.js';
+import { LogReader, LogReadFatalError } from './log-reader.js';
 import { logStreamName, logSubject } from './shard-names.js';
 
 /** JetStream's error code for a failed expected-last-sequence check. */
@@ -38,6 +39,7 @@ export class CommandLog {
   readonly subject: string;
 
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly options: CommandLogOptions,
@@ -53,7 +55,7 @@ export class CommandLog {
   static async open(nc: NatsConnection, options: CommandLogOptions): Promise<CommandLog> {
     const timeout = options.appendTimeoutMs ?? 5_000;
     const jsm = await nc.jetstreamManager({ timeout });
-    const log = new CommandLog(nc.jetstream({ timeout }), jsm, options);
+    const log = new CommandLog(nc, nc.jetstream({ timeout }), jsm, options);
     try {
       await jsm.streams.info(log.stream);
     } catch (error) {
@@ -109,30 +111,46 @@ export class CommandLog {
    * carries on after the last envelope applied.
    */
   follow(fromSeq: number, apply: (envelope: SequencedEnvelope) => void): LogFollower {
-    return new LogFollower(this.js, this.stream, fromSeq, apply, this.options.logger);
+    return new LogFollower(this.nc, this.js, this.stream, () => this.lastSeq(), fromSeq, apply, this.options.logger);
   }
 }
 
 interface Waiter { seq: number; resolve: () => void; reject: (error: Error) => void }
 
 export class LogFollower {
-  private next: number;
+  private readonly reader: LogReader;
   private stopped = false;
-  private messages: ConsumerMessages | undefined;
   private waiters: Waiter[] = [];
   private failure: Error | undefined;
   /** Settles when the follower has stopped (stop() or a fatal error). */
   readonly done: Promise<void>;
 
   constructor(
-    private readonly js: JetStreamClient,
-    private readonly stream: string,
+    nc: NatsConnection,
+    js: JetStreamClient,
+    stream: string,
+    lastSeq: () => Promise<number>,
     fromSeq: number,
-    private readonly apply: (envelope: SequencedEnvelope) => void,
-    private readonly logger: Logger,
+    apply: (envelope: SequencedEnvelope) => void,
+    logger: Logger,
   ) {
-    this.next = fromSeq;
-    this.done = this.run();
+    this.reader = new LogReader({
+      nc, js, stream, fromSeq, lastSeq, logger,
+      onMessage: (seq, data) => {
+        try {
+          apply(decodeEnvelope(data, seq));
+        } catch (error) {
+          throw new LogReadFatalError(`log ${stream} seq ${seq} cannot be applied: ${(error as Error).message}`, { cause: error });
+        }
+        this.settle(seq);
+      },
+      onFatal: (error) => this.fail(error, stream, logger),
+    });
+    this.done = this.reader.done.then(() => {
+      this.stopped = true;
+      const stopped = new Error('the log follower is stopped');
+      for (const waiter of this.waiters.splice(0)) waiter.reject(stopped);
+    });
   }
 
   /** Why the follower stopped by itself (damage, a gap, a throwing apply), if it did. */
@@ -142,7 +160,7 @@ export class LogFollower {
 
   /** The last sequence applied. */
   get appliedSeq(): number {
-    return this.next - 1;
+    return this.reader.nextSeq - 1;
   }
 
   /** Resolves once every envelope up to `seq` is applied; rejects if the follower fails or stops first. */
@@ -155,63 +173,22 @@ export class LogFollower {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.messages?.stop();
+    await this.reader.stop();
     await this.done;
   }
 
-  private async run(): Promise<void> {
-    let backoffMs = 50;
-    while (!this.stopped) {
-      try {
-        const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: this.next });
-        if (this.stopped) break;
-        const messages = await consumer.consume({ max_messages: 512 });
-        this.messages = messages;
-        if (this.stopped) messages.stop();
-        for await (const message of messages) {
-          if (message.seq < this.next) continue; // a redelivery after the ordered consumer was reset
-          if (message.seq !== this.next) throw new LogApplyError(`log ${this.stream} skipped from ${this.next} to ${message.seq}`);
-          try {
-            this.apply(decodeEnvelope(message.data, message.seq));
-          } catch (error) {
-            throw new LogApplyError(`log ${this.stream} seq ${message.seq} cannot be applied: ${(error as Error).message}`, { cause: error });
-          }
-          this.next++;
-          this.settle();
-          backoffMs = 50;
-          if (this.stopped) break;
-        }
-      } catch (error) {
-        if (error instanceof LogApplyError) return this.fail(error);
-        if (this.stopped) break;
-        this.logger.warn({ err: error, stream: this.stream, nextSeq: this.next }, 'following the command log failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
-        backoffMs = Math.min(backoffMs * 2, 1_000);
-      }
-    }
-    const stopped = new Error('the log follower is stopped');
-    for (const waiter of this.waiters.splice(0)) waiter.reject(stopped);
-  }
-
-  private settle(): void {
+  private settle(applied: number): void {
     if (this.waiters.length === 0) return;
-    const applied = this.appliedSeq;
     const ready = this.waiters.filter((w) => w.seq <= applied);
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => w.seq > applied);
     for (const waiter of ready) waiter.resolve();
   }
 
-  private fail(error: Error): void {
+  private fail(error: Error, stream: string, logger: Logger): void {
     this.failure = error;
     this.stopped = true;
-    this.messages?.stop();
-    this.logger.fatal({ err: error, stream: this.stream, appliedSeq: this.appliedSeq }, 'the command log cannot be applied');
+    logger.fatal({ err: error, stream, appliedSeq: this.appliedSeq }, 'the command log cannot be applied');
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }
-}
-
-/** A gap, damage in the log, or a throwing apply: retrying would fail the same way. */
-class LogApplyError extends Error {
-  override readonly name = 'LogApplyError';
 }

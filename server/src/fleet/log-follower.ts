@@ -9,16 +9,17 @@
  * message that is not the next sequence (a gap the consumer did not close, a foreign envelope)
  * stops the follower for good (`failure`), since applying past it would diverge from the leader.
  *
- * The ordered consumer recreates itself after a disconnect or a NATS node's loss and resumes
- * after the last message it delivered, so a gateway that reconnects continues with no gap and
- * no duplicate.
+ * The log is read through LogReader (log-reader.ts), which goes on after a disconnect or a NATS
+ * node's loss from the last message applied, so a gateway that reconnects continues with no gap
+ * and no duplicate.
  */
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { CommandResult, TradingCore } from '../core/api.js';
 import { decodeEnvelope } from './envelope.js';
 import { LogApplier } from './log-applier.js';
-import { logStreamName, logSubject } from './shard-names.js';
+import { isStreamNotFound, LogReader, LogReadFatalError } from './log-reader.js';
+import { logStreamName } from './shard-names.js';
 
 export interface AppliedCommand {
   seq: number;
@@ -37,26 +38,36 @@ export interface LogFollowerOptions {
   onBatch: (batch: readonly AppliedCommand[]) => void;
   /** The follower stopped for good (divergence or a broken log); called once. */
   onFailure: (reason: string) => void;
-  /** Wait between attempts while the log stream does not exist yet or cannot be read (default 500 ms). */
+  /** The longest wait between attempts while the log stream does not exist yet or cannot be read (default 500 ms). */
   retryMs?: number;
+  /** No delivery for this long while the log holds more: a new consumer (default 3 s; see log-reader.ts). */
+  stallMs?: number;
 }
 
 export class LogFollower {
   readonly #options: LogFollowerOptions;
-  readonly #js: JetStreamClient;
   readonly #applier: LogApplier;
+  readonly #reader: LogReader;
   #batch: AppliedCommand[] = [];
   #scheduled: NodeJS.Immediate | undefined;
-  #messages: ConsumerMessages | undefined;
-  #closed = false;
   #failure: string | undefined;
-  readonly #running: Promise<void>;
 
   constructor(options: LogFollowerOptions) {
     this.#options = options;
-    this.#js = options.nc.jetstream();
     this.#applier = new LogApplier(options.core);
-    this.#running = this.#run();
+    this.#reader = new LogReader({
+      nc: options.nc,
+      js: options.nc.jetstream(),
+      stream: logStreamName(options.shard),
+      fromSeq: 1,
+      lastSeq: () => this.lastLogSeq(),
+      logger: options.logger,
+      maxMessages: 1024,
+      stallMs: options.stallMs,
+      maxBackoffMs: options.retryMs ?? 500,
+      onMessage: (seq, data) => this.#apply(seq, data),
+      onFatal: (error) => this.#fail(error.message),
+    });
   }
 
   /** The last log sequence applied to the replica (0 before the first). */
@@ -81,61 +92,22 @@ export class LogFollower {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#messages?.stop();
-    await this.#running;
+    await this.#reader.stop();
     this.#flush();
   }
 
-  async #run(): Promise<void> {
-    const { shard, logger } = this.#options;
-    const retryMs = this.#options.retryMs ?? 500;
-    let waitingLogged = false;
-    while (!this.#closed && this.#failure === undefined) {
-      try {
-        const consumer = await this.#js.consumers.get(logStreamName(shard), {
-          filterSubjects: logSubject(shard),
-          deliver_policy: DeliverPolicy.StartSequence,
-          opt_start_seq: this.#applier.seq + 1,
-        });
-        this.#messages = await consumer.consume({ max_messages: 1024 });
-        if (this.#closed) this.#messages.stop();
-        for await (const message of this.#messages) {
-          this.#apply(message.seq, message.data);
-          if (this.#failure !== undefined) break;
-        }
-      } catch (error) {
-        if (this.#closed) break;
-        if (isStreamNotFound(error)) {
-          if (!waitingLogged) logger.info({ stream: logStreamName(shard) }, 'fleet: waiting for the core log stream to exist');
-          waitingLogged = true;
-        } else {
-          logger.warn({ err: error, applied: this.#applier.seq }, 'fleet: reading the core log failed; resuming after the last applied sequence');
-        }
-      } finally {
-        this.#messages?.stop();
-        this.#messages = undefined;
-      }
-      if (!this.#closed && this.#failure === undefined) await new Promise((resolve) => setTimeout(resolve, retryMs));
-    }
-  }
-
-  #apply(streamSeq: number, data: Uint8Array): void {
-    const applied = this.#applier.seq;
-    // The consumer may redeliver what a recreated consumer had already sent: skip it.
-    if (streamSeq <= applied) return;
-    if (streamSeq !== applied + 1) return this.#fail(`the core log jumped from sequence ${applied} to ${streamSeq}`);
+  #apply(seq: number, data: Uint8Array): void {
     let outcome;
     try {
-      outcome = this.#applier.apply(decodeEnvelope(data, streamSeq));
+      outcome = this.#applier.apply(decodeEnvelope(data, seq));
     } catch (error) {
-      return this.#fail(`the core log's message ${streamSeq} is unusable: ${(error as Error).message}`);
+      throw new LogReadFatalError(`the core log's message ${seq} is unusable: ${(error as Error).message}`);
     }
-    if (outcome.void) this.#batch.push({ seq: streamSeq, result: undefined, void: true });
+    if (outcome.void) this.#batch.push({ seq, result: undefined, void: true });
     else {
       // Deterministic: the leader's core threw on this command too, and its state is the same as ours.
-      if (outcome.error !== undefined) this.#options.logger.error({ err: outcome.error, seq: streamSeq }, 'fleet: the core threw applying a logged command');
-      this.#batch.push({ seq: streamSeq, result: outcome.result, void: false });
+      if (outcome.error !== undefined) this.#options.logger.error({ err: outcome.error, seq }, 'fleet: the core threw applying a logged command');
+      this.#batch.push({ seq, result: outcome.result, void: false });
     }
     this.#scheduled ??= setImmediate(() => this.#flush());
   }
@@ -156,9 +128,4 @@ export class LogFollower {
     this.#flush();
     this.#options.onFailure(reason);
   }
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  const e = error as { api_error?: { err_code?: number }; message?: string };
-  return e.api_error?.err_code === 10059 || /stream not found/i.test(e.message ?? '');
 }

@@ -1,0 +1,124 @@
+/**
+ * Following the command log through the loss of the NATS node that holds the reader's consumer,
+ * on a real 3-node JetStream cluster. An ordered consumer is an R1 consumer on one node: when that
+ * node dies, nats.js tries to reset it, and its reset can wait on consumer-info requests that get
+ * no answer for as long as the node is down. Both followers (the core's CommandLog.follow, and the
+ * gateways' LogFollower) must notice and go on from their last applied sequence through a new
+ * consumer, with no gap and no duplicate.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { connect, type NatsConnection } from 'nats';
+import type { Command } from '../../server/src/core/api.js';
+import { createCore } from '../../server/src/core/index.js';
+import { CommandLog } from '../../server/src/fleet/command-log.js';
+import { LogFollower, type AppliedCommand } from '../../server/src/fleet/log-follower.js';
+import { logStreamName } from '../../server/src/fleet/shard-names.js';
+import { startNatsCluster, type NatsTestCluster } from '../helpers/nats-cluster.js';
+import { eventually } from '../helpers/eventually.js';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const WAIT = { timeoutMs: 60_000, intervalMs: 50 };
+const SET_UP: Command[] = [
+  { type: 'AddAsset', spec: { asset: 'USD', decimals: 2 } },
+  { type: 'CreateAccount', accountId: 'a' },
+];
+const deposit = (cents: number): Command => ({ type: 'Deposit', accountId: 'a', asset: 'USD', amount: (cents / 100).toFixed(2) });
+
+describe('following the command log through the loss of a NATS node (real 3-node JetStream cluster)', () => {
+  let cluster: NatsTestCluster;
+  const connections: NatsConnection[] = [];
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+  });
+  afterAll(async () => {
+    for (const c of connections) await c.close().catch(() => undefined);
+    await cluster?.close();
+  });
+
+  /** A connection whose first server is node `index` (it fails over to the others). */
+  async function connectVia(index: number): Promise<NatsConnection> {
+    const servers = [cluster.servers[index]!, ...cluster.servers.filter((_, i) => i !== index)];
+    const nc = await connect({ servers, noRandomize: true, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    connections.push(nc);
+    return nc;
+  }
+
+  /** The index of the node that holds the stream's newest consumer (the reader's ordered consumer; stopped ones linger until their inactivity threshold). */
+  async function consumerNode(nc: NatsConnection, stream: string): Promise<number> {
+    const jsm = await nc.jetstreamManager();
+    const name = await eventually(async () => {
+      const consumers = await jsm.consumers.list(stream).next();
+      expect(consumers.length).toBeGreaterThan(0);
+      const newest = consumers.reduce((a, b) => (Date.parse(b.created) > Date.parse(a.created) ? b : a));
+      const leader = newest.cluster?.leader;
+      expect(leader).toBeDefined();
+      return leader!;
+    }, WAIT);
+    const index = cluster.nodes.findIndex((node) => node.name === name);
+    expect(index).toBeGreaterThanOrEqual(0);
+    return index;
+  }
+
+  /** Appends deposits of 1..count cents after `from` commands, retrying an append whose outcome the lost node left unknown. */
+  async function appendDeposits(log: CommandLog, firstSeq: number, count: number): Promise<void> {
+    for (let seq = firstSeq; seq < firstSeq + count; seq++) {
+      await eventually(async () => {
+        if ((await log.lastSeq()) >= seq) return; // an earlier try landed
+        await log.append({ seq, time: 1_000 + seq, term: 1, command: deposit(seq) });
+      }, WAIT);
+    }
+  }
+
+  for (const reader of ['CommandLog.follow', 'LogFollower'] as const) {
+    it(`${reader} goes on through a new consumer when the node holding its consumer is killed, with its own connection on that node`, async () => {
+      const shard = reader === 'LogFollower' ? 31 : 30;
+      const writer = await connectVia(0);
+      // The cluster may still be electing leaders after the previous test's restart.
+      const log = await eventually(() => CommandLog.open(writer, { shard, replicas: 3, logger }), WAIT);
+      for (const [i, command] of SET_UP.entries()) await log.append({ seq: i + 1, time: 1_000, term: 1, command });
+
+      // Start the reader on each node in turn until its consumer lands on the node its connection
+      // goes to first (placement is the cluster's choice): that is the case that stalled.
+      const seen: number[] = [];
+      let stop: () => Promise<void> = async () => undefined;
+      let victim = -1;
+      for (let attempt = 0; attempt < 30 && victim < 0; attempt++) {
+        await stop();
+        seen.length = 0;
+        const via = attempt % 3;
+        const nc = await connectVia(via);
+        if (reader === 'CommandLog.follow') {
+          const follower = (await eventually(() => CommandLog.open(nc, { shard, replicas: 3, logger }), WAIT)).follow(1, (envelope) => seen.push(envelope.seq));
+          stop = () => follower.stop();
+        } else {
+          const follower = new LogFollower({
+            nc, shard, core: createCore(), logger, retryMs: 100,
+            onBatch: (batch: readonly AppliedCommand[]) => seen.push(...batch.map((c) => c.seq)),
+            onFailure: (reason) => { throw new Error(reason); },
+          });
+          stop = () => follower.close();
+        }
+        await eventually(() => expect(seen).toHaveLength(SET_UP.length), WAIT);
+        if ((await consumerNode(writer, logStreamName(shard))) === via) victim = via;
+      }
+      expect(victim).toBeGreaterThanOrEqual(0);
+
+      await cluster.kill(victim);
+      try {
+        const survivor = await connectVia((victim + 1) % 3);
+        const appender = await eventually(() => CommandLog.open(survivor, { shard, replicas: 3, logger }), WAIT);
+        await appendDeposits(appender, SET_UP.length + 1, 50);
+        const last = SET_UP.length + 50;
+        await eventually(() => expect(seen.at(-1)).toBe(last), WAIT);
+        // Every sequence once, in order.
+        expect(seen).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+      } finally {
+        await stop();
+        await cluster.restart(victim);
+        await cluster.ready();
+      }
+    }, 300_000);
+  }
+});
