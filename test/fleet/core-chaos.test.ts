@@ -132,9 +132,16 @@ describe('core nodes under chaos (real processes, real 3-node JetStream cluster)
           // An unknown outcome is found by client order id in the gateway's own replica, as the log has it.
           if (outcome === 'unknown') {
             await eventually(() => expect(bus.status().durableIndex).toBeGreaterThanOrEqual(last), WAIT);
+            // A command whose request timed out may still be appended after `last` was read:
+            // compare the gateway's history and the replica at the same point of the log.
+            const found = bus.history.getOrder(busClient.accountId, { clientOrderId });
+            const through = bus.status().durableIndex;
+            await replica.whenApplied(through);
+            const placedThrough = (replica.placed.get(`${busClient.accountId}/${clientOrderId}`) ?? []).filter((seq) => seq <= through);
             // (The log's result may be a rejection, self-trade prevention against the account's own order: then there is nothing to find.)
-            const accepted = placed.some((seq) => replica.entries.get(seq)?.result?.events.some((e) => e.type === 'OrderAccepted'));
-            expect(bus.history.getOrder(busClient.accountId, { clientOrderId }) !== undefined, clientOrderId).toBe(accepted);
+            const accepted = placedThrough.some((seq) => replica.entries.get(seq)?.result?.events.some((e) => e.type === 'OrderAccepted'));
+            const inLog = placedThrough.map((seq) => `seq ${seq}: ${replica.entries.get(seq)?.result?.events.map((e) => e.type).join(',') ?? 'no result'}`).join('; ');
+            expect(found, `${clientOrderId} (log through ${through}: ${inLog || 'absent'})`)[accepted ? 'toBeDefined' : 'toBeUndefined']();
           }
         }
         await bus.close();
