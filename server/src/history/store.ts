@@ -75,15 +75,25 @@ export class HistoryStore {
   }
 }
 
+/** WAL pages after which a commit checkpoints them into the database file (SQLite's `wal_autocheckpoint`). */
+export const HISTORY_WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /**
- * Opens the history database at `file` (or `':memory:'`). It can be rebuilt from the journal,
- * so commits are not synced to disk individually (WAL with synchronous = NORMAL): a process
- * crash loses nothing, and after a power loss the projection catches up from the journal.
- * A larger page cache and fewer WAL checkpoints roughly halve the cost of each projected row.
+ * Opens the history database at `file` (or `':memory:'`).
+ *
+ * Commits are not synced one by one (WAL with synchronous = NORMAL): the journal holds every
+ * command the projection has not yet made safe, so a process crash loses nothing and after a
+ * power loss the last commits are projected again from the journal. Checkpoints are still
+ * synced, and that stays: the journal reaches back only to the oldest kept snapshot, so the
+ * older history exists nowhere else, and synchronous = OFF would let a power loss during a
+ * checkpoint corrupt it. Those syncs do stall journal syncs on the same device (up to tens of
+ * milliseconds each, every 40 MB of WAL); smaller checkpoints shorten each stall but cost the
+ * projection more CPU per command (docs/benchmarks.md, Durability), so the pages per checkpoint
+ * stay many. A larger page cache and fewer checkpoints roughly halve the cost of each row.
  */
-export function openHistoryStore(file: string): HistoryStore {
+export function openHistoryStore(file: string, options: { walAutocheckpointPages?: number } = {}): HistoryStore {
   const db = openDatabase(file, { synchronous: 'NORMAL' });
   db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? HISTORY_WAL_AUTOCHECKPOINT_PAGES}`);
   return new HistoryStore(db);
 }
