@@ -29,6 +29,7 @@
  *   npm run bench:durable                                     # 100,000 commands at 64, 256 and 1024 clients, then 1 client
  *   npm run bench:durable -- --commands 50000 --clients 256   # one concurrency
  *   npm run bench:durable -- --clients 64 --open-loop 0.7     # and the open-loop figure at 70 % of in-memory's rate
+ *   npm run bench:durable -- --clients 64 --open-rate 40000   # or at a fixed rate
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,6 +58,8 @@ const CLIENT_COUNTS = process.argv.includes('--clients') ? [option('--clients', 
 const SINGLE = option('--single', 1);
 /** Fraction of the in-memory closed-loop rate offered in the open-loop round (0: no such round). */
 const OPEN_LOOP = option('--open-loop', 0);
+/** Open loop at this many commands per second instead (the same offer in runs to compare). */
+const OPEN_RATE = option('--open-rate', 0);
 /** Open loop: commands outstanding at most; past it the generator counts the arrivals it could not make. */
 const OPEN_LOOP_CAP = 100_000;
 const WARMUP = Math.max(5_000, Math.floor(COMMANDS / 10));
@@ -196,7 +199,7 @@ async function main(): Promise<void> {
       const p99 = commits.getValueAtPercentile(99);
       if (load.kind === 'open') {
         const keptUp = durable.commandsPerSecond >= 0.99 * load.perSecond && durable.missed === 0;
-        verdicts.push(`${name}, ${label} (${(OPEN_LOOP * 100).toFixed(0)}% of in-memory's closed-loop rate): sustained ${Math.round(durable.commandsPerSecond)}/s, `
+        verdicts.push(`${name}, ${label}: sustained ${Math.round(durable.commandsPerSecond)}/s, `
           + `${(ratio * 100).toFixed(0)}% of in-memory under the same offer (${keptUp ? 'kept up' : 'FELL BEHIND'}), `
           + `group-commit p99 ${(p99 / 1000).toFixed(2)} ms (< 2 ms: ${p99 < 2000 ? 'met' : 'MISSED'})`);
       } else if (load.clients !== SINGLE) {
@@ -213,9 +216,9 @@ async function main(): Promise<void> {
     rows.push(['in-memory', label, String(Math.round(memory.commandsPerSecond)), String(us(memory.latency, 50)), String(us(memory.latency, 99)), String(Math.round(memory.latency.maxValue)),
       memory.cpuMicrosPerCommand.toFixed(1), '']);
     await durableRuns(label, { kind: 'closed', clients }, commands, memory);
-    if (OPEN_LOOP > 0 && clients !== SINGLE) {
-      const perSecond = OPEN_LOOP * memory.commandsPerSecond;
-      const openLabel = `open loop, ${Math.round(perSecond)}/s`;
+    if ((OPEN_LOOP > 0 || OPEN_RATE > 0) && clients !== SINGLE) {
+      const perSecond = OPEN_RATE > 0 ? OPEN_RATE : OPEN_LOOP * memory.commandsPerSecond;
+      const openLabel = `open loop, ${Math.round(perSecond)}/s (${((perSecond / memory.commandsPerSecond) * 100).toFixed(0)}% of in-memory's closed-loop rate)`;
       const openMemory = await drive('in-memory', createInMemorySequencer(createCore(), undefined, logger), { kind: 'open', perSecond }, commands);
       rows.push(['in-memory', openLabel, String(Math.round(openMemory.commandsPerSecond)), String(us(openMemory.latency, 50)), String(us(openMemory.latency, 99)),
         String(Math.round(openMemory.latency.maxValue)), openMemory.cpuMicrosPerCommand.toFixed(1), '']);
