@@ -48,9 +48,10 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
-    // Commands issued in one turn of the event loop (requests verified and limited side by side)
-    // leave in one write and come back in one read.
-    enableAutoPipelining: true,
+    // No auto-pipelining: each decision is one script, so there is little to batch, and the
+    // pipeline ioredis builds per event-loop turn cost a limiter decision more in garbage and tail
+    // latency than it saved (docs/benchmarks.md, external stores).
+    enableAutoPipelining: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs ?? 1000,
     connectTimeout: 2000,
