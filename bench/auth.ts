@@ -14,8 +14,9 @@
  */
 import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { MemoryApiKeyStore, MemoryReplayCache, RequestVerifier, SecretBox, SqliteApiKeyStore, SqliteReplayCache, type ApiKeyStore, type ReplayCache } from '../server/src/auth/index.js';
 import pino from 'pino';
@@ -29,11 +30,22 @@ import { openDatabase } from '../server/src/storage/sqlite.js';
 const N = Number(process.env.BENCH_OPS ?? 20_000);
 const NOW = Date.now();
 
-interface Result { name: string; ops: number; opsPerSec: number; p50: number; p99: number; max: number; targetP99: number }
+interface Result { name: string; ops: number; opsPerSec: number; p50: number; p99: number; max: number; targetP99: number; gcs: number; gcMs: number }
+
+// V8's collections during a case: how many, and how long they held the event loop in all.
+const gc = { count: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count++;
+    gc.ms += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 async function measure(name: string, targetP99: number, op: (i: number) => Promise<unknown>): Promise<Result> {
   for (let i = 0; i < Math.min(1000, N); i++) await op(N + i); // warm-up on indices the timed run does not use
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
+  gc.count = 0;
+  gc.ms = 0;
   const started = process.hrtime.bigint();
   for (let i = 0; i < N; i++) {
     const t = process.hrtime.bigint();
@@ -41,7 +53,7 @@ async function measure(name: string, targetP99: number, op: (i: number) => Promi
     histogram.recordValue(Number(process.hrtime.bigint() - t) / 1000);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { name, ops: N, opsPerSec: Math.round(N / seconds), p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99), max: histogram.maxValue, targetP99 };
+  return { name, ops: N, opsPerSec: Math.round(N / seconds), p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99), max: histogram.maxValue, targetP99, gcs: gc.count, gcMs: gc.ms };
 }
 
 async function verifierCase(name: string, kind: 'hmac' | 'ed25519', store: ApiKeyStore, replayCache: ReplayCache, target: number): Promise<Result> {
@@ -106,6 +118,8 @@ async function externalCases(box: SecretBox): Promise<Result[]> {
 }
 
 const externalOnly = process.argv.includes('--external-only');
+const startedAt = new Date().toISOString();
+const loadAtStart = loadavg()[0]!.toFixed(2);
 const dir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
 try {
   const box = new SecretBox(randomBytes(32));
@@ -115,10 +129,11 @@ try {
   if (!externalOnly) await embeddedCases(box, sqliteStore, sqliteReplay, results);
   if (externalOnly || process.env.BENCH_EXTERNAL !== '0') results.push(...await externalCases(box));
 
-  console.log(`ops per case: ${N}; node ${process.version}`);
-  console.log('| case | ops/s | p50 µs | p99 µs | max µs | p99 target µs | met |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of results) console.log(`| ${r.name} | ${r.opsPerSec} | ${r.p50} | ${r.p99} | ${Math.round(r.max)} | ${r.targetP99} | ${r.p99 <= r.targetP99 ? 'yes' : 'MISSED'} |`);
+  console.log(`ops per case: ${N}; node ${process.version} ${[...process.execArgv.filter((a) => a.startsWith('--max')), process.env.NODE_OPTIONS ?? ''].join(' ').trim()}`);
+  console.log(`started ${startedAt} (load average ${loadAtStart}), ended ${new Date().toISOString()} (load average ${loadavg()[0]!.toFixed(2)})`);
+  console.log('| case | ops/s | p50 µs | p99 µs | max µs | p99 target µs | met | GCs (ms) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) console.log(`| ${r.name} | ${r.opsPerSec} | ${r.p50} | ${r.p99} | ${Math.round(r.max)} | ${r.targetP99} | ${r.p99 <= r.targetP99 ? 'yes' : 'MISSED'} | ${r.gcs} (${r.gcMs.toFixed(1)}) |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
