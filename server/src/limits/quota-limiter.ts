@@ -71,6 +71,8 @@ export class QuotaLimiter {
     if (atOnce) return atOnce;
     const applied = this.#applicable(subject);
     const batches = batchesOf(applied);
+    // One batch (the usual case): one store step, and nothing to give back.
+    if (batches.length === 1) return decide(applied, await batches[0]![0]!.meter.consumeAll(batches[0]!, units), []);
     const answers = await Promise.all(batches.map((batch) => batch[0]!.meter.consumeAll(batch, units)));
     const readings = inAppliedOrder(applied, batches, answers);
     // Policies of several batches: a batch that spent gives back when another refused.
