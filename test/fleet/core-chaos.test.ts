@@ -7,6 +7,8 @@
  * deposited. Progress is counted in acknowledgements, never in time.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import type { NatsConnection } from 'nats';
 import type { Command } from '../../server/src/core/api.js';
@@ -18,7 +20,7 @@ import { startCoreProcess, type CoreProcess } from './support/core-process.js';
 import { openRemoteCommandBus } from '../../server/src/fleet/remote-command-bus.js';
 import { assetTotals, BusOrderClient, ExactlyOnceClient, LogReplica } from './support/order-flow.js';
 
-const logger = pino({ level: 'silent' });
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const ACCOUNTS = ['a1', 'a2', 'a3', 'a4'];
 const WAIT = { timeoutMs: 120_000, intervalMs: 50 };
 
@@ -31,6 +33,9 @@ describe('core nodes under chaos (real processes, real 3-node JetStream cluster)
     cluster = await startNatsCluster();
   });
   afterEach(async () => {
+    // CHAOS_LOG_DIR keeps each core process's log lines for a post-mortem (with TEST_LOG_LEVEL for the test's own).
+    const logDir = process.env.CHAOS_LOG_DIR;
+    if (logDir) for (const p of processes) writeFileSync(join(logDir, `${p.nodeId}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n'));
     for (const p of processes) {
       await p.signal('SIGCONT');
       await p.signal('SIGKILL');

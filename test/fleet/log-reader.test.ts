@@ -13,6 +13,7 @@ import type { Command } from '../../server/src/core/api.js';
 import { createCore } from '../../server/src/core/index.js';
 import { CommandLog } from '../../server/src/fleet/command-log.js';
 import { LogFollower, type AppliedCommand } from '../../server/src/fleet/log-follower.js';
+import { LogReader, type LogReadFatalError } from '../../server/src/fleet/log-reader.js';
 import { logStreamName } from '../../server/src/fleet/shard-names.js';
 import { startNatsCluster, type NatsTestCluster } from '../helpers/nats-cluster.js';
 import { eventually } from '../helpers/eventually.js';
@@ -121,4 +122,40 @@ describe('following the command log through the loss of a NATS node (real 3-node
       }
     }, 300_000);
   }
+
+  it('a hole in the log stops the reader for good, naming where, after handing on everything before it once and in order', async () => {
+    const nc = await connectVia(0);
+    const jsm = await eventually(() => nc.jetstreamManager(), WAIT);
+    // A stream that allows deletes (the command log denies them), to make the hole.
+    await eventually(() => jsm.streams.add({ name: 'HOLED', subjects: ['holed'], num_replicas: 3 }), WAIT);
+    const js = nc.jetstream();
+    for (let i = 1; i <= 5; i++) await js.publish('holed', new Uint8Array([i]));
+    await jsm.streams.deleteMessage('HOLED', 3);
+
+    const read = (fromSeq: number) => {
+      const handed: number[] = [];
+      let fatal: LogReadFatalError | undefined;
+      const reader = new LogReader({
+        nc, js, stream: 'HOLED', fromSeq, logger,
+        lastSeq: async () => (await jsm.streams.info('HOLED')).state.last_seq,
+        onMessage: (seq, data) => {
+          expect(data[0]).toBe(seq);
+          handed.push(seq);
+        },
+        onFatal: (error) => { fatal = error; },
+      });
+      return { reader, handed, fatal: () => fatal };
+    };
+
+    const fromStart = read(1);
+    // A consumer skipping 3 is first taken for a lost delivery; a fresh one skips it too: a hole.
+    await fromStart.reader.done;
+    expect(fromStart.fatal()?.message).toMatch(/skipped from 3 to 4/);
+    expect(fromStart.handed).toEqual([1, 2]);
+
+    const afterHole = read(4);
+    await eventually(() => expect(afterHole.handed).toEqual([4, 5]), WAIT);
+    await afterHole.reader.stop();
+    expect(afterHole.fatal()).toBeUndefined();
+  }, 120_000);
 });
