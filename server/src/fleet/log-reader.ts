@@ -27,7 +27,7 @@ export interface LogReaderOptions {
   stream: string;
   /** The first sequence to hand on. */
   fromSeq: number;
-  /** The stream's last sequence now (0 when empty); asked only when no message has come for `stallMs`. */
+  /** The stream's last sequence now (0 when empty); asked every third of `stallMs` while no message has come for `stallMs` (so about once a second by an idle reader). */
   lastSeq: () => Promise<number>;
   /** Each message, exactly once and in order (`seq` is the previous one + 1). A LogReadFatalError stops the reader. */
   onMessage: (seq: number, data: Uint8Array) => void;
@@ -83,8 +83,8 @@ export class LogReader {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#messages?.stop();
-    // nats.js cannot cancel a consumer being created (it retries while the cluster is down):
-    // stop now, and the loop drops whatever that attempt returns.
+    // A consumer's creation cannot be called back (its request runs to its timeout), nor the wait
+    // before the next attempt: stop now, and the loop drops whatever that attempt returns.
     if (this.#opening) {
       clearInterval(this.#watchdog);
       this.#settle();
