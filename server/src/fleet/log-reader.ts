@@ -29,9 +29,9 @@ export interface LogReaderOptions {
   fromSeq: number;
   /** The stream's last sequence now (0 when empty); asked every third of `stallMs` while no message has come for `stallMs` (so about once a second by an idle reader). */
   lastSeq: () => Promise<number>;
-  /** Each message, exactly once and in order (`seq` is the previous one + 1). A LogReadFatalError stops the reader. */
+  /** Each message, exactly once and in order (`seq` is the previous one + 1). Anything it throws stops the reader (onFatal). */
   onMessage: (seq: number, data: Uint8Array) => void;
-  /** The reader stopped for good: a gap in the log, or `onMessage` threw LogReadFatalError. Called once. */
+  /** The reader stopped for good: a hole in the log, or `onMessage` threw. Called once. */
   onFatal: (error: LogReadFatalError) => void;
   logger: Logger;
   /** Messages asked for at a time (default 512). */
@@ -125,7 +125,13 @@ export class LogReader {
             break;
           }
           skippedAt = 0;
-          this.#options.onMessage(message.seq, message.data);
+          try {
+            this.#options.onMessage(message.seq, message.data);
+          } catch (error) {
+            // Retrying a message its reader cannot take would only fail again, forever.
+            if (error instanceof LogReadFatalError) throw error;
+            throw new LogReadFatalError(`log ${stream} seq ${message.seq} could not be taken: ${(error as Error).message}`, { cause: error });
+          }
           this.#next++;
           backoffMs = 50;
           waitingLogged = false;
