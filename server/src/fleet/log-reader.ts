@@ -105,7 +105,6 @@ export class LogReader {
     let skips = 0;
     while (!this.#stopped) {
       let consumerName: string | undefined;
-      let unavailable = false;
       try {
         this.#opening = true;
         consumerName = await this.#createConsumer();
@@ -134,7 +133,14 @@ export class LogReader {
             break;
           }
           skippedAt = 0;
-          this.#handOn(message.seq, message.data);
+          try {
+            this.#options.onMessage(message.seq, message.data);
+          } catch (error) {
+            // Retrying a message its reader cannot take would only fail again, forever.
+            if (error instanceof LogReadFatalError) throw error;
+            throw new LogReadFatalError(`log ${stream} seq ${message.seq} could not be taken: ${(error as Error).message}`, { cause: error });
+          }
+          this.#next++;
           backoffMs = 50;
           waitingLogged = false;
           if (this.#stopped) break;
@@ -151,7 +157,6 @@ export class LogReader {
           waitingLogged = true;
         } else {
           logger.warn({ err: error, stream, nextSeq: this.#next }, 'fleet: reading the core log failed; resuming after the last message read');
-          unavailable = isTemporarilyUnavailable(error);
         }
       } finally {
         this.#messages?.stop();
@@ -161,63 +166,9 @@ export class LogReader {
       }
       if (this.#stopped) break;
       this.#opening = true;
-      if (unavailable) {
-        try {
-          if ((await this.#readOneByOne()) > 0) backoffMs = 50;
-        } catch (error) {
-          this.#stopped = true;
-          this.#options.onFatal(error as LogReadFatalError);
-          break;
-        }
-      }
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
       backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
     }
-  }
-
-  /** Hands one message on; anything the taker throws stops the reader. */
-  #handOn(seq: number, data: Uint8Array): void {
-    try {
-      this.#options.onMessage(seq, data);
-    } catch (error) {
-      // Retrying a message its reader cannot take would only fail again, forever.
-      if (error instanceof LogReadFatalError) throw error;
-      throw new LogReadFatalError(`log ${this.#options.stream} seq ${seq} could not be taken: ${(error as Error).message}`, { cause: error });
-    }
-    this.#next++;
-    this.#lastDeliveryAt = Date.now();
-  }
-
-  /**
-   * Reads on by sequence, one message per request, for up to `stallMs`, while no consumer can be
-   * created. Creating one needs the cluster's meta leader, and after a loss of quorum NATS 2.9
-   * can go without one for minutes while the stream itself, with its own leader, serves
-   * appends and reads (seen in the NATS-node chaos test: both core nodes rebuilding from the log
-   * answered "JetStream system temporarily unavailable" for two minutes). Resolves with the
-   * number of messages handed on; stops at the first that is not there yet.
-   */
-  async #readOneByOne(): Promise<number> {
-    let jsm: JetStreamManager;
-    try {
-      jsm = await this.#jsm();
-    } catch {
-      return 0;
-    }
-    const until = Date.now() + (this.#options.stallMs ?? 3_000);
-    let read = 0;
-    while (!this.#stopped && Date.now() < until) {
-      let message;
-      try {
-        message = await jsm.streams.getMessage(this.#options.stream, { seq: this.#next });
-      } catch {
-        break; // not appended yet, or the stream cannot answer either: back to trying a consumer
-      }
-      if (this.#stopped) break;
-      this.#handOn(message.seq, message.data);
-      read++;
-    }
-    if (read > 0) this.#options.logger.info({ stream: this.#options.stream, read, nextSeq: this.#next }, 'fleet: read the core log by sequence while no consumer could be created');
-    return read;
   }
 
   /**
@@ -240,11 +191,7 @@ export class LogReader {
   }
 
   #jsm(): Promise<JetStreamManager> {
-    // A failed attempt (it asks JetStream for the account first) is not kept: the next one asks again.
-    this.#manager ??= this.#options.nc.jetstreamManager({ timeout: this.#options.createTimeoutMs ?? 2_000 }).catch((error: unknown) => {
-      this.#manager = undefined;
-      throw error;
-    });
+    this.#manager ??= this.#options.nc.jetstreamManager({ timeout: this.#options.createTimeoutMs ?? 2_000 });
     return this.#manager;
   }
 
@@ -264,11 +211,6 @@ export class LogReader {
       this.#checking = false;
     }
   }
-}
-
-/** JetStream's 503 answer (its meta layer has no leader, or no responders): it may pass. */
-function isTemporarilyUnavailable(error: unknown): boolean {
-  return (error as NatsError).code === '503';
 }
 
 export function isStreamNotFound(error: unknown): boolean {
