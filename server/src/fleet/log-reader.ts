@@ -48,9 +48,6 @@ export interface LogReaderOptions {
   inactiveMs?: number;
 }
 
-/** Fresh consumers in a row that must skip the same sequence before it counts as a hole in the log. */
-const HOLE_CONFIRMATIONS = 5;
-
 export class LogReader {
   readonly #options: LogReaderOptions;
   #next: number;
@@ -100,9 +97,8 @@ export class LogReader {
     const maxBackoffMs = this.#options.maxBackoffMs ?? 1_000;
     let backoffMs = 50;
     let waitingLogged = false;
-    /** The sequence consumers skipped, and how many fresh ones in a row skipped it. */
+    /** The sequence a consumer skipped last time: skipped again by a fresh consumer, it is a real gap. */
     let skippedAt = 0;
-    let skips = 0;
     while (!this.#stopped) {
       let consumerName: string | undefined;
       try {
@@ -121,15 +117,11 @@ export class LogReader {
           this.#lastDeliveryAt = Date.now();
           if (message.seq < this.#next) continue; // delivered again by a new consumer
           if (message.seq !== this.#next) {
-            // The stream never deletes, so a skip is a delivery lost on the way (sent while the
-            // connection was down: the chaos tests see a few per node loss), and a fresh consumer
-            // from the next sequence fills it. A connection that keeps failing can lose the same
-            // one again, so only a hole that HOLE_CONFIRMATIONS fresh consumers in a row skip,
-            // with the growing wait between them, is taken for damage in the log.
-            skips = skippedAt === this.#next ? skips + 1 : 1;
+            // The stream never deletes, so a skip is a delivery lost on the way (a slow-consumer
+            // drop): a fresh consumer from the next sequence fills it. If it skips too, the log has a hole.
+            if (skippedAt === this.#next) throw new LogReadFatalError(`log ${stream} skipped from ${this.#next} to ${message.seq}`);
             skippedAt = this.#next;
-            if (skips >= HOLE_CONFIRMATIONS) throw new LogReadFatalError(`log ${stream} skipped from ${this.#next} to ${message.seq}, ${skips} times in a row`);
-            logger.warn({ stream, nextSeq: this.#next, got: message.seq, skips }, 'fleet: a core log delivery was lost; reading again from the next sequence');
+            logger.warn({ stream, nextSeq: this.#next, got: message.seq }, 'fleet: a core log delivery was lost; reading again from the next sequence');
             break;
           }
           skippedAt = 0;
