@@ -115,8 +115,11 @@ describe('core nodes under chaos (real processes, real 3-node JetStream cluster)
       },
       /** The log against every acknowledgement, and the books balanced. */
       async verify(): Promise<void> {
-        const jsm = await gateways[0]!.jetstreamManager();
-        const last = (await jsm.streams.info(logStreamName(shard))).state.last_seq;
+        // A read only, retried: JetStream may answer 503 for a moment after its nodes are back.
+        const last = await eventually(async () => {
+          const jsm = await gateways[0]!.jetstreamManager();
+          return (await jsm.streams.info(logStreamName(shard))).state.last_seq;
+        }, WAIT);
         await replica.whenApplied(last);
         for (const client of clients) {
           for (const ack of client.acknowledged) {

@@ -183,7 +183,13 @@ export class LogReader {
   }
 
   #jsm(): Promise<JetStreamManager> {
-    this.#manager ??= this.#options.nc.jetstreamManager({ timeout: this.#options.createTimeoutMs ?? 2_000 });
+    // A failed attempt is not kept (it asks JetStream for the account first, which answers 503
+    // while the cluster has no quorum): kept, it failed every consumer's creation for good after
+    // an outage, and both core nodes could never follow or lead again.
+    this.#manager ??= this.#options.nc.jetstreamManager({ timeout: this.#options.createTimeoutMs ?? 2_000 }).catch((error: unknown) => {
+      this.#manager = undefined;
+      throw error;
+    });
     return this.#manager;
   }
 
