@@ -30,7 +30,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -490,7 +490,7 @@ async function ackScenario(clients: Clients, counts: number[], seconds: number, 
   const wsPlace = { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '99.50', quantity: '0.02', timeInForce: 'GTC' };
 
   /** Closed loop at `rate`/s: place, then cancel what was placed; returns the histogram of ack times. */
-  const loop = async (kind: 'rest' | 'ws', until: number) => {
+  const loop = async (kind: 'rest' | 'ws', until: number, spans: Array<[number, number]>) => {
     const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
     let open: string | undefined;
     for (let k = 0; performance.now() < until; k++) {
@@ -505,7 +505,9 @@ async function ackScenario(clients: Clients, counts: number[], seconds: number, 
         else await wsRequest('cancelOrder', { orderId: open });
         open = undefined;
       }
-      h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      const t1 = performance.now();
+      h.recordValue(Math.max(1, Math.round((t1 - t0) * 1000)));
+      spans.push([t0, t1]);
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
@@ -513,18 +515,36 @@ async function ackScenario(clients: Clients, counts: number[], seconds: number, 
     return h;
   };
 
+  /** Per step: the gateway process's event-loop delay, its garbage collection, and the slowest 1 % of acknowledgements (ms, of which GC). */
+  const diagnostics: string[] = [];
   for (const n of counts) {
     if (n > 0) await clients.ask({ cmd: 'connect', url: gw.url, count: n, subscribe });
     const conflatedBefore = gw.gateway.metrics.conflations;
     await new Promise((r) => setTimeout(r, 300));
     const measuring = n > 0 ? clients.ask<MeasureReport>({ cmd: 'measure', ms: seconds * 1000, sample: 1 }) : undefined;
     const until = performance.now() + seconds * 1000;
-    const [rest, wsh] = await Promise.all([loop('rest', until), loop('ws', until)]);
+    const spans: Array<[number, number]> = [];
+    const gcs: Array<[number, number]> = [];
+    const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]); });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    const [rest, wsh] = await Promise.all([loop('rest', until, spans), loop('ws', until, spans)]);
+    loopDelay.disable();
+    gcObserver.disconnect();
     const report = await measuring;
+    const slowest = [...spans].sort((a, b) => b[1] - b[0] - (a[1] - a[0])).slice(0, Math.ceil(spans.length / 100));
+    const gcDuring = (span: [number, number]) => gcs.reduce((t, g) => t + Math.max(0, Math.min(g[1], span[1]) - Math.max(g[0], span[0])), 0);
+    const gcMs = gcs.reduce((t, g) => t + g[1] - g[0], 0);
+    diagnostics.push(`| ${n} | ${(loopDelay.percentile(99) / 1e6).toFixed(2)} | ${(loopDelay.max / 1e6).toFixed(2)} | ${gcs.length}, ${gcMs.toFixed(0)} ms, longest ${Math.max(0, ...gcs.map((g) => g[1] - g[0])).toFixed(1)} ms | ${slowest.map((span) => `${(span[1] - span[0]).toFixed(1)} (${gcDuring(span).toFixed(1)})`).join(', ')} |`);
     const ms = (h: typeof rest, p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(2);
     out(`| ${n} | ${ms(rest, 50)} | ${ms(rest, 99)} | ${ms(wsh, 50)} | ${ms(wsh, 99)} | ${rest.totalCount + wsh.totalCount} | ${report ? Math.round(report.frames / (report.ms / 1000)) : 0} | ${gw.gateway.metrics.conflations - conflatedBefore} |`);
     if (n > 0) await clients.ask({ cmd: 'disconnect' });
   }
+  out('\nthe gateway process during each step: event-loop delay, garbage collection, and the slowest 1 % of acknowledgements (ms, with the GC time inside each)');
+  out('| subscribers | loop delay p99 ms | loop delay max ms | GC pauses | slowest acks ms (GC ms) |');
+  out('| --- | --- | --- | --- | --- |');
+  for (const line of diagnostics) out(line);
   ws.close();
   await gw.close();
   await bus.close();

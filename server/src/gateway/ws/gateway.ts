@@ -25,6 +25,7 @@ import { DeliveryQueue } from './delivery-queue.js';
 import { encode, MarketDataHub } from './market-data.js';
 import { newWsMetrics, registerWsMetrics, subscriptionCount, type WsMetrics } from './metrics.js';
 import type { Tracer } from '@opentelemetry/api';
+import { PingSweep } from './ping-sweep.js';
 import { PrivateStreams } from './private-streams.js';
 import { RequestProcessor, type RequestDeps } from './requests.js';
 import { SessionRegistry } from './sessions.js';
@@ -64,6 +65,8 @@ export interface WsGateway {
 
 /** How often conflated subscriptions are checked for a drained outbound buffer. */
 const CATCH_UP_INTERVAL_MS = 20;
+/** How often the ping sweep pings the connections that are due. */
+const PING_TICK_MS = 5;
 
 export function attachWsGateway(options: WsGatewayOptions): WsGateway {
   const { server, bus, logger } = options;
@@ -187,16 +190,15 @@ export function attachWsGateway(options: WsGatewayOptions): WsGateway {
     }
   };
 
-  const pingTimer = setInterval(() => {
-    for (const connection of connections) {
-      if (!connection.alive) {
-        connection.close(CloseCode.HeartbeatTimeout, 'no pong to the previous ping');
-        continue;
-      }
-      connection.alive = false;
-      connection.ws.ping();
-    }
-  }, config.pingIntervalMs);
+  // Pings spread over the interval, a budget's worth a tick, never all connections at once (ping-sweep.ts).
+  const pingSweep = new PingSweep(connections, {
+    intervalMs: config.pingIntervalMs,
+    budgetMs: config.deliveryBudgetMicros / 1000,
+    now: monotonic,
+    ping: (connection) => connection.ws.ping(),
+    unanswered: (connection) => connection.close(CloseCode.HeartbeatTimeout, 'no pong to the previous ping'),
+  });
+  const pingTimer = setInterval(() => pingSweep.tick(), Math.min(PING_TICK_MS, config.pingIntervalMs));
 
   // Queued in the private lane behind the frames it vouches for: a heartbeat's seq never overtakes them.
   const heartbeatTimer = setInterval(() => {
