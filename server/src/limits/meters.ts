@@ -68,205 +68,204 @@ export interface Meter {
   refundNow(partition: string, units: number): MeterReading;
 }
 
-export class TokenBucketMeter implements Meter {
-  readonly #store: TokenBucketStore;
-  readonly #shape: BucketShape;
+/**
+ * A store's operations in the words every meter uses: spend units if they fit (one key, or
+ * several all or nothing), give units back, read. Each meter kind maps its store onto these.
+ */
+interface MeterStore<Shape, Outcome, State> {
+  spend(key: string, units: number, shape: Shape, now: number): Promise<Outcome>;
+  spendAll(checks: readonly LimitCheck<Shape>[], now: number): Promise<Outcome[]>;
+  giveBack(key: string, units: number, shape: Shape, now: number): Promise<State>;
+  read(key: string, shape: Shape, now: number): Promise<State>;
+  /** Present when the store is in this process and answers at once. */
+  spendNow?(key: string, units: number, shape: Shape, now: number): Outcome;
+  spendAllNow?(checks: readonly LimitCheck<Shape>[], now: number): Outcome[];
+  giveBackNow?(key: string, units: number, shape: Shape, now: number): State;
+}
+
+/**
+ * What both meters share: keys per partition, the clock, batches over one store, and the
+ * promise and at-once forms of each operation. A kind supplies its store's operations, its
+ * check of a request's units, and how its store's answers read as consumptions and readings.
+ */
+abstract class StoreMeter<Shape, Outcome, State> implements Meter {
+  readonly #store: MeterStore<Shape, Outcome, State>;
   readonly #prefix: string;
   readonly #now: () => number;
   readonly #keys = new StoreKeys();
 
-  constructor(policy: TokenBucketPolicy, store: TokenBucketStore, now: () => number = Date.now) {
-    this.#shape = { capacity: policy.quota, periodMs: policy.windowSeconds * 1000 };
-    checkShape(this.#shape, policy.name);
+  protected constructor(
+    store: MeterStore<Shape, Outcome, State>,
+    /** The store itself: meters over one store decide together. */
+    readonly batch: object,
+    protected readonly shape: Shape,
+    prefix: string,
+    now: () => number,
+  ) {
     this.#store = store;
-    this.#prefix = `tb-${policy.name}:`;
+    this.#prefix = prefix;
     this.#now = now;
   }
 
-  get answersAtOnce(): boolean {
-    return this.#store.takeNow !== undefined && this.#store.takeAllNow !== undefined && this.#store.giveBackNow !== undefined;
-  }
+  /** Throws RangeError for units this kind cannot count. */
+  protected abstract checkUnits(units: number): void;
+  protected abstract consumption(outcome: Outcome, units: number, now: number): Consumption;
+  protected abstract reading(state: State, now: number): MeterReading;
 
-  get batch(): object {
-    return this.#store;
+  get answersAtOnce(): boolean {
+    return this.#store.spendNow !== undefined && this.#store.spendAllNow !== undefined && this.#store.giveBackNow !== undefined;
   }
 
   async consumeAll(parts: readonly MeterPart[], units: number): Promise<Consumption[]> {
     const meters = parts.map((part) => this.#sameBatch(part.meter));
     const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
     const now = this.#now();
-    const takes = await this.#store.takeAll(checks, now);
-    return takes.map((take, i) => meters[i]!.#consumption(take, units, now));
+    const outcomes = await this.#store.spendAll(checks, now);
+    return outcomes.map((outcome, i) => meters[i]!.consumption(outcome, units, now));
   }
 
   consumeAllNow(parts: readonly MeterPart[], units: number): Consumption[] {
     const meters = parts.map((part) => this.#sameBatch(part.meter));
     const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
     const now = this.#now();
-    return this.#store.takeAllNow!(checks, now).map((take, i) => meters[i]!.#consumption(take, units, now));
-  }
-
-  #sameBatch(meter: Meter): TokenBucketMeter {
-    if (!(meter instanceof TokenBucketMeter) || meter.#store !== this.#store) throw new Error('consumeAll: every part must be a meter of this batch');
-    return meter;
-  }
-
-  #check(partition: string, units: number): LimitCheck<BucketShape> {
-    this.#checkUnits(units);
-    return { key: this.#keys.of(this.#prefix, partition), units, shape: this.#shape };
+    return this.#store.spendAllNow!(checks, now).map((outcome, i) => meters[i]!.consumption(outcome, units, now));
   }
 
   async consume(partition: string, units: number): Promise<Consumption> {
-    this.#checkUnits(units);
+    this.checkUnits(units);
     const now = this.#now();
-    return this.#consumption(await this.#store.take(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
+    return this.consumption(await this.#store.spend(this.#key(partition), units, this.shape, now), units, now);
   }
 
   consumeNow(partition: string, units: number): Consumption {
-    this.#checkUnits(units);
+    this.checkUnits(units);
     const now = this.#now();
-    return this.#consumption(this.#store.takeNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
+    return this.consumption(this.#store.spendNow!(this.#key(partition), units, this.shape, now), units, now);
   }
 
   async refund(partition: string, units: number): Promise<MeterReading> {
-    this.#checkUnits(units);
+    this.checkUnits(units);
     const now = this.#now();
-    const state = await this.#store.giveBack(this.#keys.of(this.#prefix, partition), units, this.#shape, now);
-    return this.#reading(state, now, fullGrains(this.#shape));
+    return this.reading(await this.#store.giveBack(this.#key(partition), units, this.shape, now), now);
   }
 
   refundNow(partition: string, units: number): MeterReading {
-    this.#checkUnits(units);
+    this.checkUnits(units);
     const now = this.#now();
-    return this.#reading(this.#store.giveBackNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), now, fullGrains(this.#shape));
-  }
-
-  #consumption({ taken, state }: BucketTake, units: number, now: number): Consumption {
-    const full = this.#reading(state, now, fullGrains(this.#shape));
-    if (taken) return { fits: true, ...full };
-    // Refused: the request may retry once its units are back; the bucket is full later still.
-    return { fits: false, ...this.#reading(state, now, unitGrains(units, this.#shape)), msBeforeReset: full.msBeforeNext };
+    return this.reading(this.#store.giveBackNow!(this.#key(partition), units, this.shape, now), now);
   }
 
   async peek(partition: string): Promise<MeterReading> {
     const now = this.#now();
-    const state = await this.#store.read(this.#keys.of(this.#prefix, partition), this.#shape, now);
-    return this.#reading(state, now, fullGrains(this.#shape));
+    return this.reading(await this.#store.read(this.#key(partition), this.shape, now), now);
   }
 
-  #reading(state: BucketState, now: number, awaitedGrains: number): MeterReading {
-    return {
-      consumed: this.#shape.capacity - wholeUnits(state, this.#shape),
-      // The store's time may be ahead of this process's clock (another process wrote last).
-      msBeforeNext: Math.max(0, state.at + msUntilGrains(state, awaitedGrains, this.#shape) - now),
-    };
+  #sameBatch(meter: Meter): StoreMeter<Shape, Outcome, State> {
+    if (!(meter instanceof StoreMeter) || meter.constructor !== this.constructor || meter.batch !== this.batch) {
+      throw new Error('consumeAll: every part must be a meter of this batch');
+    }
+    return meter as StoreMeter<Shape, Outcome, State>;
+  }
+
+  #check(partition: string, units: number): LimitCheck<Shape> {
+    this.checkUnits(units);
+    return { key: this.#key(partition), units, shape: this.shape };
+  }
+
+  #key(partition: string): string {
+    return this.#keys.of(this.#prefix, partition);
+  }
+}
+
+export class TokenBucketMeter extends StoreMeter<BucketShape, BucketTake, BucketState> {
+  constructor(policy: TokenBucketPolicy, store: TokenBucketStore, now: () => number = Date.now) {
+    const shape = { capacity: policy.quota, periodMs: policy.windowSeconds * 1000 };
+    checkShape(shape, policy.name);
+    super(
+      {
+        spend: (key, units, s, at) => store.take(key, units, s, at),
+        spendAll: (checks, at) => store.takeAll(checks, at),
+        giveBack: (key, units, s, at) => store.giveBack(key, units, s, at),
+        read: (key, s, at) => store.read(key, s, at),
+        ...(store.takeNow && { spendNow: (key: string, units: number, s: BucketShape, at: number) => store.takeNow!(key, units, s, at) }),
+        ...(store.takeAllNow && { spendAllNow: (checks: readonly LimitCheck<BucketShape>[], at: number) => store.takeAllNow!(checks, at) }),
+        ...(store.giveBackNow && { giveBackNow: (key: string, units: number, s: BucketShape, at: number) => store.giveBackNow!(key, units, s, at) }),
+      },
+      store,
+      shape,
+      `tb-${policy.name}:`,
+      now,
+    );
   }
 
   /** A request heavier than the bucket could never pass; the limiters check weights up front. */
-  #checkUnits(units: number): void {
-    if (!Number.isSafeInteger(units) || units < 1 || units > this.#shape.capacity) {
-      throw new RangeError(`units must be an integer from 1 to ${this.#shape.capacity}, got ${units}`);
+  protected checkUnits(units: number): void {
+    if (!Number.isSafeInteger(units) || units < 1 || units > this.shape.capacity) {
+      throw new RangeError(`units must be an integer from 1 to ${this.shape.capacity}, got ${units}`);
     }
+  }
+
+  protected consumption({ taken, state }: BucketTake, units: number, now: number): Consumption {
+    const full = this.reading(state, now);
+    if (taken) return { fits: true, ...full };
+    // Refused: the request may retry once its units are back; the bucket is full later still.
+    return { fits: false, ...this.#readingUntil(state, now, unitGrains(units, this.shape)), msBeforeReset: full.msBeforeNext };
+  }
+
+  /** Whole tokens spent, and ms until the bucket is full again. */
+  protected reading(state: BucketState, now: number): MeterReading {
+    return this.#readingUntil(state, now, fullGrains(this.shape));
+  }
+
+  #readingUntil(state: BucketState, now: number, awaitedGrains: number): MeterReading {
+    return {
+      consumed: this.shape.capacity - wholeUnits(state, this.shape),
+      // The store's time may be ahead of this process's clock (another process wrote last).
+      msBeforeNext: Math.max(0, state.at + msUntilGrains(state, awaitedGrains, this.shape) - now),
+    };
   }
 }
 
-export class RollingWindowMeter implements Meter {
-  readonly #store: RollingWindowStore;
-  readonly #shape: WindowShape;
-  readonly #prefix: string;
-  readonly #now: () => number;
-  readonly #keys = new StoreKeys();
-
+export class RollingWindowMeter extends StoreMeter<WindowShape, WindowConsume, WindowState> {
   constructor(policy: RollingWindowPolicy, store: RollingWindowStore, now: () => number = Date.now) {
     const windowMs = policy.windowSeconds * 1000;
-    this.#shape = { quota: policy.quota, bucketMs: policy.rollingBucketMs, buckets: windowMs / policy.rollingBucketMs };
-    checkWindowShape(this.#shape, policy.name);
-    this.#store = store;
-    this.#prefix = `rw-${policy.name}:`;
-    this.#now = now;
-  }
-
-  get answersAtOnce(): boolean {
-    return this.#store.consumeNow !== undefined && this.#store.consumeAllNow !== undefined && this.#store.refundNow !== undefined;
-  }
-
-  get batch(): object {
-    return this.#store;
-  }
-
-  async consumeAll(parts: readonly MeterPart[], units: number): Promise<Consumption[]> {
-    const meters = parts.map((part) => this.#sameBatch(part.meter));
-    const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
-    const now = this.#now();
-    const spends = await this.#store.consumeAll(checks, now);
-    return spends.map((spend, i) => meters[i]!.#consumption(spend, units, now));
-  }
-
-  consumeAllNow(parts: readonly MeterPart[], units: number): Consumption[] {
-    const meters = parts.map((part) => this.#sameBatch(part.meter));
-    const checks = parts.map((part, i) => meters[i]!.#check(part.partition, units));
-    const now = this.#now();
-    return this.#store.consumeAllNow!(checks, now).map((spend, i) => meters[i]!.#consumption(spend, units, now));
-  }
-
-  #sameBatch(meter: Meter): RollingWindowMeter {
-    if (!(meter instanceof RollingWindowMeter) || meter.#store !== this.#store) throw new Error('consumeAll: every part must be a meter of this batch');
-    return meter;
-  }
-
-  #check(partition: string, units: number): LimitCheck<WindowShape> {
-    this.#checkUnits(units);
-    return { key: this.#keys.of(this.#prefix, partition), units, shape: this.#shape };
-  }
-
-  async consume(partition: string, units: number): Promise<Consumption> {
-    this.#checkUnits(units);
-    const now = this.#now();
-    return this.#consumption(await this.#store.consume(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
-  }
-
-  consumeNow(partition: string, units: number): Consumption {
-    this.#checkUnits(units);
-    const now = this.#now();
-    return this.#consumption(this.#store.consumeNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), units, now);
-  }
-
-  async refund(partition: string, units: number): Promise<MeterReading> {
-    this.#checkUnits(units);
-    const now = this.#now();
-    return this.#reading(await this.#store.refund(this.#keys.of(this.#prefix, partition), units, this.#shape, now), now);
-  }
-
-  refundNow(partition: string, units: number): MeterReading {
-    this.#checkUnits(units);
-    const now = this.#now();
-    return this.#reading(this.#store.refundNow!(this.#keys.of(this.#prefix, partition), units, this.#shape, now), now);
-  }
-
-  #consumption({ fits, state }: WindowConsume, units: number, now: number): Consumption {
-    const consumed = spentUnits(state);
-    // Refused: ms until these units fit. Admitted: ms until the oldest spent unit returns.
-    const awaited = fits ? 1 + this.#shape.quota - consumed : units;
-    return { fits, consumed, msBeforeNext: msUntilRoom(state, awaited, this.#shape, now) };
-  }
-
-  async peek(partition: string): Promise<MeterReading> {
-    const now = this.#now();
-    return this.#reading(await this.#store.read(this.#keys.of(this.#prefix, partition), this.#shape, now), now);
-  }
-
-  /** Units spent, and ms until the oldest of them returns. */
-  #reading(state: WindowState, now: number): MeterReading {
-    const consumed = spentUnits(state);
-    return { consumed, msBeforeNext: msUntilRoom(state, 1 + this.#shape.quota - consumed, this.#shape, now) };
+    const shape = { quota: policy.quota, bucketMs: policy.rollingBucketMs, buckets: windowMs / policy.rollingBucketMs };
+    checkWindowShape(shape, policy.name);
+    super(
+      {
+        spend: (key, units, s, at) => store.consume(key, units, s, at),
+        spendAll: (checks, at) => store.consumeAll(checks, at),
+        giveBack: (key, units, s, at) => store.refund(key, units, s, at),
+        read: (key, s, at) => store.read(key, s, at),
+        ...(store.consumeNow && { spendNow: (key: string, units: number, s: WindowShape, at: number) => store.consumeNow!(key, units, s, at) }),
+        ...(store.consumeAllNow && { spendAllNow: (checks: readonly LimitCheck<WindowShape>[], at: number) => store.consumeAllNow!(checks, at) }),
+        ...(store.refundNow && { giveBackNow: (key: string, units: number, s: WindowShape, at: number) => store.refundNow!(key, units, s, at) }),
+      },
+      store,
+      shape,
+      `rw-${policy.name}:`,
+      now,
+    );
   }
 
   /** Counts are whole units; a request heavier than the quota is simply never admitted. */
-  #checkUnits(units: number): void {
+  protected checkUnits(units: number): void {
     if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive integer, got ${units}`);
   }
-}
 
+  protected consumption({ fits, state }: WindowConsume, units: number, now: number): Consumption {
+    const consumed = spentUnits(state);
+    // Refused: ms until these units fit. Admitted: ms until the oldest spent unit returns.
+    const awaited = fits ? 1 + this.shape.quota - consumed : units;
+    return { fits, consumed, msBeforeNext: msUntilRoom(state, awaited, this.shape, now) };
+  }
+
+  /** Units spent, and ms until the oldest of them returns. */
+  protected reading(state: WindowState, now: number): MeterReading {
+    const consumed = spentUnits(state);
+    return { consumed, msBeforeNext: msUntilRoom(state, 1 + this.shape.quota - consumed, this.shape, now) };
+  }
+}
 
 /**
  * The store key of each recent partition: a key built anew for every decision is a new string
