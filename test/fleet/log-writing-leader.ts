@@ -18,7 +18,7 @@ export interface LogWritingLeader {
   readonly core: TradingCore;
   /** The leader's own result for each log sequence. */
   results: Map<number, CommandResult>;
-  /** Stops answering (as a crashed leader would); the stream stays. */
+  /** Stops answering (as a crashed leader would); the stream stays. Once it resolves, a request finds no responder. */
   stop(): Promise<void>;
 }
 
@@ -87,6 +87,11 @@ export async function startLogWritingLeader(nc: NatsConnection, options: { shard
     results,
     stop: async () => {
       subscription.unsubscribe();
+      // The server drops the subscription when it reads the UNSUB, and may first route a request
+      // from another connection here, where it is dropped unanswered: the requester times out
+      // (outcome unknown) instead of hearing that no leader serves. A flush's PONG comes after
+      // the UNSUB is read, so once stop() resolves no request can reach this leader.
+      await nc.flush();
       await serving;
     },
   };
