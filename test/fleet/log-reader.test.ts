@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type ConsumerMessages, type JetStreamClient, type NatsConnection } from 'nats';
 import type { Command } from '../../server/src/core/api.js';
 import { createCore } from '../../server/src/core/index.js';
 import { CommandLog } from '../../server/src/fleet/command-log.js';
@@ -124,7 +124,33 @@ describe('following the command log through the loss of a NATS node (real 3-node
   }
 });
 
-describe('reading a log with a hole (real nats-server)', () => {
+/**
+ * `js` as the reader uses it (consumers.get, then consume), with the deliveries `lose` picks dropped
+ * on the way, as a failing connection drops them: `consumer` counts the consumers opened, from 1.
+ */
+function losingDeliveries(js: JetStreamClient, lose: (seq: number, consumer: number) => boolean): JetStreamClient {
+  let opened = 0;
+  const consumers = {
+    get: async (stream: string, name: string) => {
+      const consumer = await js.consumers.get(stream, name);
+      return {
+        consume: async (options: Parameters<typeof consumer.consume>[0]) => {
+          const n = ++opened;
+          const messages = await consumer.consume(options);
+          return {
+            stop: () => messages.stop(),
+            async *[Symbol.asyncIterator]() {
+              for await (const message of messages) if (!lose(message.seq, n)) yield message;
+            },
+          } as unknown as ConsumerMessages;
+        },
+      };
+    },
+  };
+  return { consumers } as unknown as JetStreamClient;
+}
+
+describe('reading a log with a hole, or with lost deliveries (real nats-server)', () => {
   let server: NatsTestCluster;
   const connections: NatsConnection[] = [];
 
@@ -162,8 +188,8 @@ describe('reading a log with a hole (real nats-server)', () => {
     };
 
     const fromStart = read(1);
-    // A consumer skipping 3 is first taken for a lost delivery; a fresh one skips it too: a hole.
-    await eventually(() => expect(fromStart.fatal()?.message).toMatch(/skipped from 3 to 4/), WAIT);
+    // The consumer skips 3, and the stream, asked for 3, holds none: a hole.
+    await eventually(() => expect(fromStart.fatal()?.message).toMatch(/skipped from 3 to 4: the stream holds no message 3/), WAIT);
     await fromStart.reader.done;
     expect(fromStart.handed).toEqual([1, 2]);
 
@@ -171,5 +197,37 @@ describe('reading a log with a hole (real nats-server)', () => {
     await eventually(() => expect(afterHole.handed).toEqual([4, 5]), WAIT);
     await afterHole.reader.stop();
     expect(afterHole.fatal()).toBeUndefined();
+  }, 120_000);
+
+  it('a delivery lost by fresh consumer after fresh consumer is read again each time, and the reader goes on (the stream holds it)', async () => {
+    const nc = await server.connect();
+    connections.push(nc);
+    const jsm = await eventually(() => nc.jetstreamManager(), WAIT);
+    await eventually(() => jsm.streams.add({ name: 'LOSSY', subjects: ['lossy'], num_replicas: 1 }), WAIT);
+    for (let i = 1; i <= 5; i++) await nc.jetstream().publish('lossy', new Uint8Array([i]));
+
+    // The first three consumers lose 3 on the way: the same sequence skipped three times in a row.
+    const lostBy: number[] = [];
+    const js = losingDeliveries(nc.jetstream(), (seq, consumer) => {
+      const lost = seq === 3 && consumer <= 3;
+      if (lost) lostBy.push(consumer);
+      return lost;
+    });
+    const handed: number[] = [];
+    let fatal: LogReadFatalError | undefined;
+    const reader = new LogReader({
+      nc, js, stream: 'LOSSY', fromSeq: 1, logger, maxBackoffMs: 100,
+      lastSeq: async () => (await jsm.streams.info('LOSSY')).state.last_seq,
+      onMessage: (seq, data) => {
+        expect(data[0]).toBe(seq);
+        handed.push(seq);
+      },
+      onFatal: (error) => { fatal = error; },
+    });
+    await eventually(() => expect(handed).toEqual([1, 2, 3, 4, 5]), WAIT);
+    await reader.stop();
+    expect(lostBy).toEqual([1, 2, 3]);
+    expect(fatal).toBeUndefined();
+    expect(handed).toEqual([1, 2, 3, 4, 5]);
   }, 120_000);
 });
