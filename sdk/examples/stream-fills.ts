@@ -7,7 +7,7 @@
  *   npx tsx sdk/examples/stream-fills.ts --duration-ms=15000 --cross
  */
 import { RestClient, WsClient, type Fill } from '../src/index.js';
-import { baseUrl, durationMs, flag, loadCredentials, minimumQuantity, run, sleep, symbol } from './shared.js';
+import { baseUrl, Decimals, durationMs, flag, loadCredentials, minimumQuantity, run, sleep, symbol } from './shared.js';
 
 /** How long past the duration to wait for the fills of `--cross`, which should arrive within milliseconds. */
 const OWN_FILLS_GRACE_MS = 30_000;
@@ -52,8 +52,9 @@ run(async () => {
     const ask = (await rest.getOrderBook(symbol, 1)).asks[0];
     if (!rules || !ask) throw new Error(`no ${symbol} ask to take`);
     const quantity = minimumQuantity(rules, ask.price);
-    const taken = await rest.placeOrder({ symbol, side: 'buy', type: 'limit', price: ask.price, quantity, timeInForce: 'IOC' });
-    console.log(`took ${taken.order.filledQuantity} ${symbol} @ ${ask.price} (${taken.fills.length} fills)`);
+    const limit = throughAsk(ask.price, rules.tickSize);
+    const taken = await rest.placeOrder({ symbol, side: 'buy', type: 'limit', price: limit, quantity, timeInForce: 'IOC' });
+    console.log(`took ${taken.order.filledQuantity} ${symbol} @ ${limit} (${taken.fills.length} fills)`);
     const keys = taken.fills.map(keyOf);
     ownFillsSeen = new Promise<void>((seen) => (own = { keys, seen }));
     if (keys.every((k) => printed.has(k))) own!.seen();
@@ -65,3 +66,16 @@ run(async () => {
   await ws.close();
   console.log(`received ${printed.size} fills`);
 });
+
+/**
+ * A buy limit half a percent through the ask (at least a tick), on the tick grid: the book can
+ * move between reading it and the order's arrival (a market maker requotes), and a limit exactly
+ * at the ask read would then take nothing. The IOC still fills at the best prices on the book.
+ */
+function throughAsk(askPrice: string, tickSize: string): string {
+  const d = new Decimals(Math.max(Decimals.scaleOf(askPrice), Decimals.scaleOf(tickSize)));
+  const tick = d.units(tickSize);
+  const ask = d.units(askPrice);
+  const margin = ask / 200n - ((ask / 200n) % tick);
+  return d.format(ask + (margin > tick ? margin : tick));
+}
