@@ -23,9 +23,10 @@ import type { BinaryCoreSnapshot, CancelReason, OrderStatus, OrderType, Side, St
 import { formatFixed } from './fixed.js';
 import { bookSide } from './lifecycle.js';
 import { Order, type Instrument } from './model.js';
-import type { PriceLevel } from './book.js';
+import type { PriceLevel } from './model.js';
 import { addRestoredLive, addWaitingStops, queueRestored, restoreBase, restoreQuotes, snapshotBase, type SnapshotState } from './snapshot.js';
 import type { CoreState } from './state.js';
+import { big, units, type Units } from './units.js';
 
 /** Layout 2 adds the stop fields (layout 1 files, which never set those flags, still read). */
 const LAYOUT_VERSION = 2;
@@ -84,12 +85,16 @@ class Writer {
   }
 
   /** The previous amount written, for AMOUNT_REPEAT (reset at each order). */
-  lastAmount: bigint | undefined;
+  lastAmount: Units | undefined;
 
-  amount(v: bigint): void {
-    if (v === 0n) this.u8(AMOUNT_ZERO);
+  /** An amount, a bigint or an order's `Units` (the same bytes for the same value either way). */
+  amount(v: Units): void {
+    if (v === 0n || v === 0) this.u8(AMOUNT_ZERO);
     else if (v === this.lastAmount) this.u8(AMOUNT_REPEAT);
-    else if (v >= MIN_SAFE && v <= MAX_SAFE) {
+    else if (typeof v === 'number') {
+      this.u8(AMOUNT_SAFE);
+      this.f64(v);
+    } else if (v >= MIN_SAFE && v <= MAX_SAFE) {
       this.u8(AMOUNT_SAFE);
       this.f64(Number(v));
     } else {
@@ -134,7 +139,7 @@ class Reader {
     return v;
   }
 
-  lastAmount: bigint | undefined;
+  lastAmount: Units | undefined;
   /** Safe amounts read recently, by their low bits: orders at one price or of one size share one bigint. */
   private readonly recentValues = new Float64Array(RECENT_AMOUNTS);
   private readonly recentAmounts: (bigint | undefined)[] = new Array<bigint | undefined>(RECENT_AMOUNTS).fill(undefined);
@@ -145,7 +150,20 @@ class Reader {
     if (tag === AMOUNT_ZERO) v = 0n;
     else if (tag === AMOUNT_SAFE) v = this.safeAmount(this.f64());
     else if (tag === AMOUNT_DIGITS) v = BigInt(this.text());
-    else if (tag === AMOUNT_REPEAT && this.lastAmount !== undefined) v = this.lastAmount;
+    else if (tag === AMOUNT_REPEAT && this.lastAmount !== undefined) v = big(this.lastAmount);
+    else throw new Error(`binary core snapshot: unknown amount tag ${tag}`);
+    this.lastAmount = v;
+    return v;
+  }
+
+  /** An amount as `Units`: an order's price or quantity. */
+  units(): Units {
+    const tag = this.u8();
+    let v: Units;
+    if (tag === AMOUNT_ZERO) v = 0;
+    else if (tag === AMOUNT_SAFE) v = this.f64();
+    else if (tag === AMOUNT_DIGITS) v = units(BigInt(this.text()));
+    else if (tag === AMOUNT_REPEAT && this.lastAmount !== undefined) v = typeof this.lastAmount === 'bigint' ? units(this.lastAmount) : this.lastAmount;
     else throw new Error(`binary core snapshot: unknown amount tag ${tag}`);
     this.lastAmount = v;
     return v;
@@ -238,18 +256,18 @@ function readOrder(input: Reader, strings: string[], st: CoreState, instruments:
   const reasonRef = input.u32();
   const quoteRef = input.u32();
   const flags = input.u8();
-  const price = input.amount();
-  const quantity = input.u8() === 0 ? null : input.amount();
+  const price = input.units();
+  const quantity = input.u8() === 0 ? null : input.units();
   const quoteQuantity = input.u8() === 0 ? null : input.amount();
-  const remaining = input.amount();
-  const filled = input.amount();
+  const remaining = input.units();
+  const filled = input.units();
   const filledQuote = input.amount();
   const feeNumerator = input.amount();
   const held = input.amount();
   const expireAt = flags & FLAG_EXPIRES ? input.f64() : undefined;
   const createdAt = input.f64();
   const updatedAt = input.f64();
-  const stopPrice = flags & FLAG_STOP ? input.amount() : null;
+  const stopPrice = flags & FLAG_STOP ? input.units() : null;
   const stopTime = flags & FLAG_STOP ? input.f64() : 0;
   const triggeredAt = flags & FLAG_TRIGGERED ? input.f64() : undefined;
   const account = st.accounts.get(accountId);

@@ -8,33 +8,42 @@
  * Inside each level an intrusive FIFO (doubly linked through the orders themselves) makes queue
  * removal O(1) with no allocation. A side restored from a snapshot is built in O(n) from its
  * levels in price order (`load`), with no per-level search.
+ *
+ * Prices and quantities are `Units` (units.ts): numbers in the core, where they fit. The price
+ * type is a parameter so that the side can be driven with bigint prices alone.
  */
+import { big, type Units } from './units.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
 
 /** What the book needs from an order: its links, its level and its open quantity. */
-export interface BookNode {
-  prev: BookNode | null;
-  next: BookNode | null;
-  level: PriceLevel | null;
-  remaining: bigint;
+export interface BookNode<P extends Units = bigint> {
+  prev: BookNode<P> | null;
+  next: BookNode<P> | null;
+  level: PriceLevel<P> | null;
+  remaining: Units;
 }
 
-export class PriceLevel {
-  /** Sum of the remaining quantity of the orders in this level. */
-  quantity = 0n;
+export class PriceLevel<P extends Units = bigint> {
+  /**
+   * Sum of the remaining quantity of the orders in this level: a number while the sum of
+   * numbers is a safe integer, a bigint beyond (or when the orders hold bigints).
+   */
+  quantity: Units = 0;
   count = 0;
-  head: BookNode | null = null;
-  tail: BookNode | null = null;
+  head: BookNode<P> | null = null;
+  tail: BookNode<P> | null = null;
   /** The next level towards the touch / away from it on this side (null at either end). */
-  better: PriceLevel | null = null;
-  worse: PriceLevel | null = null;
+  better: PriceLevel<P> | null = null;
+  worse: PriceLevel<P> | null = null;
   /** AVL links, by ascending price whatever the side; `height` of the subtree rooted here. */
-  lower: PriceLevel | null = null;
-  higher: PriceLevel | null = null;
+  lower: PriceLevel<P> | null = null;
+  higher: PriceLevel<P> | null = null;
   height = 1;
-  constructor(readonly price: bigint, readonly priceText: string) {}
+  constructor(readonly price: P, readonly priceText: string) {}
 
   /** Appends the order at the back of this level's queue. */
-  push(node: BookNode): void {
+  push(node: BookNode<P>): void {
     node.level = this;
     node.prev = this.tail;
     node.next = null;
@@ -42,18 +51,38 @@ export class PriceLevel {
     else this.tail.next = node;
     this.tail = node;
     this.count++;
-    this.quantity += node.remaining;
+    this.add(node.remaining);
+  }
+
+  /** Adds to the level's open quantity (an order joined, or grew). */
+  add(q: Units): void {
+    const total = this.quantity;
+    if (typeof total === 'number' && typeof q === 'number') {
+      // Both safe integers: a sum beyond 2^53 - 1 rounds to at least 2^53, so the test is exact.
+      const s = total + q;
+      if (s <= MAX) {
+        this.quantity = s;
+        return;
+      }
+    }
+    this.quantity = big(total) + big(q);
+  }
+
+  /** Takes from the level's open quantity (an order left, filled or shrank); q <= quantity. */
+  take(q: Units): void {
+    const total = this.quantity;
+    this.quantity = typeof total === 'number' && typeof q === 'number' ? total - q : big(total) - big(q);
   }
 }
 
-export class BookSide {
-  readonly byPrice = new Map<bigint, PriceLevel>();
-  private root: PriceLevel | null = null;
-  private bestLevel: PriceLevel | null = null;
-  private worstLevel: PriceLevel | null = null;
+export class BookSide<P extends Units = bigint> {
+  readonly byPrice = new Map<P, PriceLevel<P>>();
+  private root: PriceLevel<P> | null = null;
+  private bestLevel: PriceLevel<P> | null = null;
+  private worstLevel: PriceLevel<P> | null = null;
   /** Neighbours of the level being inserted, found on the way down the tree. */
-  private below: PriceLevel | null = null;
-  private above: PriceLevel | null = null;
+  private below: PriceLevel<P> | null = null;
+  private above: PriceLevel<P> | null = null;
   constructor(readonly isBid: boolean) {}
 
   /** Number of price levels. */
@@ -61,16 +90,16 @@ export class BookSide {
     return this.byPrice.size;
   }
 
-  best(): PriceLevel | undefined {
+  best(): PriceLevel<P> | undefined {
     return this.bestLevel ?? undefined;
   }
 
-  worst(): PriceLevel | undefined {
+  worst(): PriceLevel<P> | undefined {
     return this.worstLevel ?? undefined;
   }
 
   /** Appends the order at the back of its price's queue, creating the level if needed. */
-  append(node: BookNode, price: bigint, priceText: string): PriceLevel {
+  append(node: BookNode<P>, price: P, priceText: string): PriceLevel<P> {
     let level = this.byPrice.get(price);
     if (level === undefined) {
       level = new PriceLevel(price, priceText);
@@ -82,8 +111,8 @@ export class BookSide {
   }
 
   /** Unlinks the order; its remaining quantity leaves the level. Drops an emptied level. */
-  remove(node: BookNode): PriceLevel {
-    const level = node.level as PriceLevel;
+  remove(node: BookNode<P>): PriceLevel<P> {
+    const level = node.level as PriceLevel<P>;
     if (node.prev === null) level.head = node.next;
     else node.prev.next = node.next;
     if (node.next === null) level.tail = node.prev;
@@ -92,7 +121,7 @@ export class BookSide {
     node.next = null;
     node.level = null;
     level.count--;
-    level.quantity -= node.remaining;
+    level.take(node.remaining);
     if (level.count === 0) this.dropLevel(level);
     return level;
   }
@@ -103,7 +132,7 @@ export class BookSide {
    * leaving the side empty, if the side is not empty, a level is empty, or the prices are not
    * strictly improving.
    */
-  load(worstToBest: readonly PriceLevel[]): void {
+  load(worstToBest: readonly PriceLevel<P>[]): void {
     if (this.byPrice.size > 0) throw new Error('BookSide.load: the side is not empty');
     const n = worstToBest.length;
     for (let i = 0; i < n; i++) {
@@ -127,17 +156,17 @@ export class BookSide {
   }
 
   /** True if price a is better (more aggressive) than price b on this side. */
-  better(a: bigint, b: bigint): boolean {
+  better(a: P, b: P): boolean {
     return this.isBid ? a > b : a < b;
   }
 
-  private insertLevel(level: PriceLevel): void {
+  private insertLevel(level: PriceLevel<P>): void {
     this.below = null;
     this.above = null;
     this.root = this.insertUnder(this.root, level);
     // Set by insertUnder (the compiler cannot see that through the call).
-    const above = this.above as PriceLevel | null;
-    const below = this.below as PriceLevel | null;
+    const above = this.above as PriceLevel<P> | null;
+    const below = this.below as PriceLevel<P> | null;
     // On a bid side the level above in price is the better one; on an ask side, the worse one.
     const better = this.isBid ? above : below;
     const worse = this.isBid ? below : above;
@@ -149,7 +178,7 @@ export class BookSide {
     else worse.better = level;
   }
 
-  private insertUnder(node: PriceLevel | null, level: PriceLevel): PriceLevel {
+  private insertUnder(node: PriceLevel<P> | null, level: PriceLevel<P>): PriceLevel<P> {
     if (node === null) return level;
     if (level.price < node.price) {
       this.above = node;
@@ -161,7 +190,7 @@ export class BookSide {
     return rebalance(node);
   }
 
-  private dropLevel(level: PriceLevel): void {
+  private dropLevel(level: PriceLevel<P>): void {
     this.byPrice.delete(level.price);
     const { better, worse } = level;
     if (better === null) this.bestLevel = worse;
@@ -177,17 +206,17 @@ export class BookSide {
   }
 }
 
-function heightOf(node: PriceLevel | null): number {
+function heightOf<P extends Units>(node: PriceLevel<P> | null): number {
   return node === null ? 0 : node.height;
 }
 
-function updateHeight(node: PriceLevel): void {
+function updateHeight<P extends Units>(node: PriceLevel<P>): void {
   const l = heightOf(node.lower);
   const h = heightOf(node.higher);
   node.height = (l > h ? l : h) + 1;
 }
 
-function rotateUp(node: PriceLevel, child: PriceLevel): PriceLevel {
+function rotateUp<P extends Units>(node: PriceLevel<P>, child: PriceLevel<P>): PriceLevel<P> {
   if (node.lower === child) {
     node.lower = child.higher;
     child.higher = node;
@@ -201,23 +230,23 @@ function rotateUp(node: PriceLevel, child: PriceLevel): PriceLevel {
 }
 
 /** Restores the AVL balance at `node` after one of its subtrees changed height by one. */
-function rebalance(node: PriceLevel): PriceLevel {
+function rebalance<P extends Units>(node: PriceLevel<P>): PriceLevel<P> {
   updateHeight(node);
   const tilt = heightOf(node.lower) - heightOf(node.higher);
   if (tilt > 1) {
-    const lower = node.lower as PriceLevel;
-    if (heightOf(lower.lower) < heightOf(lower.higher)) node.lower = rotateUp(lower, lower.higher as PriceLevel);
-    return rotateUp(node, node.lower as PriceLevel);
+    const lower = node.lower as PriceLevel<P>;
+    if (heightOf(lower.lower) < heightOf(lower.higher)) node.lower = rotateUp(lower, lower.higher as PriceLevel<P>);
+    return rotateUp(node, node.lower as PriceLevel<P>);
   }
   if (tilt < -1) {
-    const higher = node.higher as PriceLevel;
-    if (heightOf(higher.higher) < heightOf(higher.lower)) node.higher = rotateUp(higher, higher.lower as PriceLevel);
-    return rotateUp(node, node.higher as PriceLevel);
+    const higher = node.higher as PriceLevel<P>;
+    if (heightOf(higher.higher) < heightOf(higher.lower)) node.higher = rotateUp(higher, higher.lower as PriceLevel<P>);
+    return rotateUp(node, node.higher as PriceLevel<P>);
   }
   return node;
 }
 
-function removeFrom(node: PriceLevel | null, price: bigint): PriceLevel | null {
+function removeFrom<P extends Units>(node: PriceLevel<P> | null, price: P): PriceLevel<P> | null {
   if (node === null) throw new Error('price level missing from the book tree');
   if (price < node.price) node.lower = removeFrom(node.lower, price);
   else if (price > node.price) node.higher = removeFrom(node.higher, price);
@@ -234,14 +263,14 @@ function removeFrom(node: PriceLevel | null, price: bigint): PriceLevel | null {
   return rebalance(node);
 }
 
-function removeLowest(node: PriceLevel): PriceLevel | null {
+function removeLowest<P extends Units>(node: PriceLevel<P>): PriceLevel<P> | null {
   if (node.lower === null) return node.higher;
   node.lower = removeLowest(node.lower);
   return rebalance(node);
 }
 
 /** A height-balanced tree of the levels at(lo..hi), already in ascending price order. */
-function buildBalanced(at: (i: number) => PriceLevel, lo: number, hi: number): PriceLevel | null {
+function buildBalanced<P extends Units>(at: (i: number) => PriceLevel<P>, lo: number, hi: number): PriceLevel<P> | null {
   if (lo > hi) return null;
   const mid = (lo + hi) >>> 1;
   const node = at(mid);

@@ -17,6 +17,7 @@ import type {
 } from './api.js';
 import { formatFixed } from './fixed.js';
 import type { Account, AssetInfo, Instrument, Order, Position } from './model.js';
+import { big, type Units } from './units.js';
 
 /** What an order record shows: the order's fields that change after it is accepted. */
 export interface OrderState {
@@ -24,9 +25,9 @@ export interface OrderState {
   priceText: string | undefined;
   stopPriceText: string | undefined;
   triggeredAt: number | undefined;
-  quantity: bigint | null;
-  filled: bigint;
-  remaining: bigint;
+  quantity: Units | null;
+  filled: Units;
+  remaining: Units;
   filledQuote: bigint;
   status: OrderStatus;
   cancelReason: CancelReason | undefined;
@@ -60,7 +61,7 @@ export function orderViewOf(o: Order, s: OrderState): OrderView {
     filledQuantity: formatFixed(s.filled, bs),
     remainingQuantity: formatFixed(s.remaining, bs),
     filledQuote: formatFixed(s.filledQuote, qs),
-    averagePrice: s.filled === 0n ? undefined : formatFixed((s.filledQuote * inst.baseUnit) / s.filled, qs),
+    averagePrice: s.filled === 0 ? undefined : formatFixed((s.filledQuote * inst.baseUnit) / big(s.filled), qs),
     status: s.status,
     cancelReason: s.cancelReason,
     expireAt: o.expireAt,
@@ -93,13 +94,14 @@ export class EventLog {
   private readonly kinds: EventKind[] = [];
   private readonly seqs: number[] = [];
   private readonly times: number[] = [];
-  // Per kind, what r1..r3, s1..s3, n1 and b1..b3 hold is written beside the emitter below.
+  // Per kind, what r1..r3, s1..s3, n1, u1 and b1..b3 hold is written beside the emitter below.
   private readonly r1: unknown[] = [];
   private readonly r2: unknown[] = [];
   private readonly r3: unknown[] = [];
   private readonly s1: (string | undefined)[] = [];
   private readonly s2: (string | undefined)[] = [];
   private readonly n1: number[] = [];
+  private readonly u1: Units[] = [];
   private readonly b1: bigint[] = [];
   private readonly b2: bigint[] = [];
   private readonly b3: bigint[] = [];
@@ -108,10 +110,10 @@ export class EventLog {
   private readonly oPriceText: (string | undefined)[] = [];
   private readonly oStopPriceText: (string | undefined)[] = [];
   private readonly oTriggeredAt: (number | undefined)[] = [];
-  private readonly oQuantity: (bigint | null)[] = [];
-  private readonly oPrice: bigint[] = [];
-  private readonly oFilled: bigint[] = [];
-  private readonly oRemaining: bigint[] = [];
+  private readonly oQuantity: (Units | null)[] = [];
+  private readonly oPrice: Units[] = [];
+  private readonly oFilled: Units[] = [];
+  private readonly oRemaining: Units[] = [];
   private readonly oFilledQuote: bigint[] = [];
   private readonly oStatus: OrderStatus[] = [];
   private readonly oCancelReason: (CancelReason | undefined)[] = [];
@@ -119,7 +121,7 @@ export class EventLog {
   /** Scratch state handed to orderViewOf while building a view (single-threaded, copied at once). */
   private readonly scratch: OrderState = {
     clientOrderId: undefined, priceText: undefined, stopPriceText: undefined, triggeredAt: undefined, quantity: null,
-    filled: 0n, remaining: 0n, filledQuote: 0n, status: 'new', cancelReason: undefined, updatedAt: 0,
+    filled: 0, remaining: 0, filledQuote: 0n, status: 'new', cancelReason: undefined, updatedAt: 0,
   };
 
   /** Forgets the previous command's records (their slots are overwritten as new ones come). */
@@ -172,18 +174,18 @@ export class EventLog {
     this.s1[i] = reason;
   }
 
-  /** OrderFilled: n1 = trade id, s1 = price text, s2 = liquidity, b1 = quantity, b2 = fee. */
-  filled(seq: number, ts: number, o: Order, tradeId: number, priceText: string, quantity: bigint, liquidity: Liquidity, fee: bigint): void {
+  /** OrderFilled: n1 = trade id, s1 = price text, s2 = liquidity, u1 = quantity, b2 = fee. */
+  filled(seq: number, ts: number, o: Order, tradeId: number, priceText: string, quantity: Units, liquidity: Liquidity, fee: bigint): void {
     const i = this.order(EventKind.FILLED, seq, ts, o);
     this.n1[i] = tradeId;
     this.s1[i] = priceText;
     this.s2[i] = liquidity;
-    this.b1[i] = quantity;
+    this.u1[i] = quantity;
     this.b2[i] = fee;
   }
 
-  /** TradePrinted: r1 = instrument, r2 = maker, r3 = taker, n1 = trade id, s1 = price text, s2 = taker side, b1 = quantity. */
-  trade(seq: number, ts: number, inst: Instrument, tradeId: number, priceText: string, quantity: bigint, takerSide: Side, maker: Order, taker: Order): void {
+  /** TradePrinted: r1 = instrument, r2 = maker, r3 = taker, n1 = trade id, s1 = price text, s2 = taker side, u1 = quantity. */
+  trade(seq: number, ts: number, inst: Instrument, tradeId: number, priceText: string, quantity: Units, takerSide: Side, maker: Order, taker: Order): void {
     const i = this.next(EventKind.TRADE, seq, ts);
     this.r1[i] = inst;
     this.r2[i] = maker;
@@ -191,7 +193,7 @@ export class EventLog {
     this.n1[i] = tradeId;
     this.s1[i] = priceText;
     this.s2[i] = takerSide;
-    this.b1[i] = quantity;
+    this.u1[i] = quantity;
   }
 
   /** BalanceChanged: r1 = account, r2 = asset, s1 = reason, b1 = total, b2 = hold. */
@@ -214,14 +216,14 @@ export class EventLog {
     this.b3[i] = p.realized;
   }
 
-  /** BookLevelChanged: r1 = instrument, n1 = bookSeq, s1 = side, s2 = price text, b1 = level quantity. */
-  level(seq: number, ts: number, inst: Instrument, bookSeq: number, side: Side, priceText: string, quantity: bigint): void {
+  /** BookLevelChanged: r1 = instrument, n1 = bookSeq, s1 = side, s2 = price text, u1 = level quantity. */
+  level(seq: number, ts: number, inst: Instrument, bookSeq: number, side: Side, priceText: string, quantity: Units): void {
     const i = this.next(EventKind.LEVEL, seq, ts);
     this.r1[i] = inst;
     this.n1[i] = bookSeq;
     this.s1[i] = side;
     this.s2[i] = priceText;
-    this.b1[i] = quantity;
+    this.u1[i] = quantity;
   }
 
   // --- Reading: ids and integer amounts, without building the event ------------------------
@@ -269,13 +271,13 @@ export class EventLog {
   /** Order events: the order's limit price in quote units at the event (0n for a market order). */
   orderPrice(i: number): bigint {
     this.orderAt(i);
-    return this.oPrice[i] as bigint;
+    return big(this.oPrice[i] as Units);
   }
 
   /** Order events: the order's open base quantity and status at the event. */
   orderRemaining(i: number): bigint {
     this.orderAt(i);
-    return this.oRemaining[i] as bigint;
+    return big(this.oRemaining[i] as Units);
   }
 
   orderStatus(i: number): OrderStatus {
@@ -317,7 +319,7 @@ export class EventLog {
         const inst = (this.r1[i] as Order).inst;
         return {
           type: 'OrderFilled', seq, ts, order: this.orderViewAt(i), tradeId: this.n1[i] as number, price: this.s1[i] as string,
-          quantity: formatFixed(this.b1[i] as bigint, inst.base.decimals), liquidity: this.s2[i] as Liquidity,
+          quantity: formatFixed(this.u1[i] as Units, inst.base.decimals), liquidity: this.s2[i] as Liquidity,
           fee: formatFixed(this.b2[i] as bigint, inst.quote.decimals), feeAsset: inst.quote.asset,
         };
       }
@@ -325,7 +327,7 @@ export class EventLog {
         const inst = this.r1[i] as Instrument;
         return {
           type: 'TradePrinted', seq, ts, symbol: inst.symbol, tradeId: this.n1[i] as number, price: this.s1[i] as string,
-          quantity: formatFixed(this.b1[i] as bigint, inst.base.decimals), takerSide: this.s2[i] as Side,
+          quantity: formatFixed(this.u1[i] as Units, inst.base.decimals), takerSide: this.s2[i] as Side,
           makerOrderId: (this.r2[i] as Order).idText, takerOrderId: (this.r3[i] as Order).idText,
         };
       }
@@ -354,7 +356,7 @@ export class EventLog {
         const inst = this.r1[i] as Instrument;
         return {
           type: 'BookLevelChanged', seq, ts, symbol: inst.symbol, bookSeq: this.n1[i] as number, side: this.s1[i] as Side,
-          price: this.s2[i] as string, quantity: formatFixed(this.b1[i] as bigint, inst.base.decimals),
+          price: this.s2[i] as string, quantity: formatFixed(this.u1[i] as Units, inst.base.decimals),
         };
       }
     }
@@ -366,9 +368,9 @@ export class EventLog {
     s.priceText = this.oPriceText[i];
     s.stopPriceText = this.oStopPriceText[i];
     s.triggeredAt = this.oTriggeredAt[i];
-    s.quantity = this.oQuantity[i] as bigint | null;
-    s.filled = this.oFilled[i] as bigint;
-    s.remaining = this.oRemaining[i] as bigint;
+    s.quantity = this.oQuantity[i] as Units | null;
+    s.filled = this.oFilled[i] as Units;
+    s.remaining = this.oRemaining[i] as Units;
     s.filledQuote = this.oFilledQuote[i] as bigint;
     s.status = this.oStatus[i] as OrderStatus;
     s.cancelReason = this.oCancelReason[i];

@@ -10,6 +10,7 @@ import type {
 import { averageEntry as averageEntryOf, EventKind, orderViewOf } from './event-log.js';
 import type { Account, Balance, Instrument, Order, Position } from './model.js';
 import type { CoreState } from './state.js';
+import type { Units } from './units.js';
 
 /** The public view of an order as it is now. */
 export function orderView(o: Order): OrderView {
@@ -33,13 +34,13 @@ export function emitCanceled(st: CoreState, o: Order, reason: CancelReason): voi
 }
 
 export function emitFilled(
-  st: CoreState, o: Order, tradeId: number, priceText: string, quantity: bigint, liquidity: Liquidity, fee: bigint,
+  st: CoreState, o: Order, tradeId: number, priceText: string, quantity: Units, liquidity: Liquidity, fee: bigint,
 ): void {
   st.log.filled(++st.seq, st.ts, o, tradeId, priceText, quantity, liquidity, fee);
 }
 
 export function emitTrade(
-  st: CoreState, inst: Instrument, tradeId: number, priceText: string, quantity: bigint, takerSide: Side, maker: Order, taker: Order,
+  st: CoreState, inst: Instrument, tradeId: number, priceText: string, quantity: Units, takerSide: Side, maker: Order, taker: Order,
 ): void {
   st.log.trade(++st.seq, st.ts, inst, tradeId, priceText, quantity, takerSide, maker, taker);
 }
@@ -58,7 +59,7 @@ export function emitPosition(st: CoreState, account: Account, p: Position, inst:
 }
 
 /** L2 delta for one price level: its aggregate open quantity now ("0" when the level is gone). */
-export function emitLevel(st: CoreState, inst: Instrument, side: Side, priceText: string, quantity: bigint): void {
+export function emitLevel(st: CoreState, inst: Instrument, side: Side, priceText: string, quantity: Units): void {
   st.log.level(++st.seq, st.ts, inst, ++inst.bookSeq, side, priceText, quantity);
 }
 

@@ -81,12 +81,15 @@ export function isCanonicalDecimal(text: string): boolean {
   return text.indexOf('.') < 0 || text.charCodeAt(text.length - 1) !== 48;
 }
 
-/** Writes a scaled integer as a canonical decimal string: "1.5", "0.001", "-2", "0". */
-export function formatFixed(value: bigint, scale: number): string {
-  if (value === 0n) return '0';
+/**
+ * Writes a scaled integer as a canonical decimal string: "1.5", "0.001", "-2", "0". A number
+ * must be a safe integer (the core's `Units`), so its digits are exact.
+ */
+export function formatFixed(value: bigint | number, scale: number): string {
+  if (value === 0n || value === 0) return '0';
   if (scale === 0) return value.toString();
-  const negative = value < 0n;
-  let digits = (negative ? -value : value).toString();
+  const negative = value < 0;
+  let digits = typeof value === 'number' ? String(negative ? -value : value) : (negative ? -value : value).toString();
   if (digits.length <= scale) digits = '0'.repeat(scale - digits.length + 1) + digits;
   const cut = digits.length - scale;
   let end = digits.length;

@@ -7,6 +7,7 @@ import { emitBalance, emitCanceled, emitLevel } from './events.js';
 import { buyHoldNeed } from './fees.js';
 import { Balance, type Account, type AssetInfo, type Instrument, type Order } from './model.js';
 import type { CoreState } from './state.js';
+import { big } from './units.js';
 
 /** The account's balance record for an asset, created empty on first use. */
 export function balanceOf(account: Account, asset: AssetInfo): Balance {
@@ -30,7 +31,7 @@ export function availableOf(account: Account, asset: string): bigint {
  * unspent budget.
  */
 export function holdNeed(o: Order): bigint {
-  if (o.side === 'sell') return o.remaining;
+  if (o.side === 'sell') return big(o.remaining);
   if (o.quantity === null) return o.held;
   return buyHoldNeed(o.inst.notional(o.price, o.remaining), o.feeNumerator, o.account.holdBps);
 }
@@ -102,7 +103,7 @@ export function cancelOrder(st: CoreState, o: Order, reason: CancelReason, statu
   const level = waiting ? null : o.level;
   if (waiting) o.inst.stops.remove(o);
   else if (level !== null) bookSide(o.inst, o.side).remove(o);
-  o.remaining = 0n;
+  o.remaining = 0;
   o.status = status;
   o.cancelReason = reason;
   o.updatedAt = st.ts;

@@ -10,6 +10,7 @@ import type { Order, PriceLevel, Position } from './model.js';
 import { Position as PositionRecord } from './model.js';
 import { applyFillToPosition } from './positions.js';
 import type { CoreState } from './state.js';
+import { big, least, minus, plus, units, type Units } from './units.js';
 
 /** Why matching stopped. */
 export type MatchStop = 'done' | 'limit' | 'empty' | 'budget' | 'stp';
@@ -18,13 +19,13 @@ export type MatchStop = 'done' | 'limit' | 'empty' | 'budget' | 'stp';
  * Matches `taker` (not in the book) while it has quantity (or budget) left and the best opposite
  * price is within `limit` (null: no price limit). Expired GTD makers met on the way are expired.
  */
-export function match(st: CoreState, taker: Order, limit: bigint | null): MatchStop {
+export function match(st: CoreState, taker: Order, limit: Units | null): MatchStop {
   const inst = taker.inst;
   const book = taker.side === 'buy' ? inst.asks : inst.bids;
   const buy = taker.side === 'buy';
   const byQuote = taker.quantity === null;
   for (;;) {
-    if (byQuote ? taker.held === 0n : taker.remaining === 0n) return 'done';
+    if (byQuote ? taker.held === 0n : taker.remaining === 0) return 'done';
     const level = book.best();
     if (level === undefined) return 'empty';
     if (limit !== null && (buy ? level.price > limit : level.price < limit)) return 'limit';
@@ -42,7 +43,7 @@ export function match(st: CoreState, taker: Order, limit: bigint | null): MatchS
       const lots = maxLotsForBudget(taker.held, taker.feeNumerator, taker.account.takerBpsBig, inst.notional(level.price, inst.lot));
       if (lots === 0n) return 'budget';
       const affordable = lots * inst.lot;
-      if (affordable < quantity) quantity = affordable;
+      if (affordable < quantity) quantity = units(affordable);
     } else if (taker.remaining < quantity) {
       quantity = taker.remaining;
     }
@@ -65,21 +66,21 @@ function preventSelfTrade(st: CoreState, taker: Order, maker: Order, level: Pric
     case 'decrement_and_cancel': {
       // A market buy by quote amount has no base quantity to decrement: it is canceled.
       if (taker.quantity === null) return true;
-      const d = taker.remaining < maker.remaining ? taker.remaining : maker.remaining;
+      const d = least(taker.remaining, maker.remaining);
       if (maker.remaining === d) {
         cancelOrder(st, maker, 'stp');
       } else {
-        maker.remaining -= d;
-        maker.quantity = (maker.quantity as bigint) - d;
-        level.quantity -= d;
+        maker.remaining = minus(maker.remaining, d);
+        maker.quantity = minus(maker.quantity as Units, d);
+        level.take(d);
         maker.updatedAt = st.ts;
         emitAmended(st, maker, true);
         syncHold(st, maker);
         emitLevel(st, maker.inst, maker.side, level.priceText, level.quantity);
       }
       if (taker.remaining === d) return true;
-      taker.remaining -= d;
-      taker.quantity = (taker.quantity as bigint) - d;
+      taker.remaining = minus(taker.remaining, d);
+      taker.quantity = minus(taker.quantity as Units, d);
       taker.updatedAt = st.ts;
       emitAmended(st, taker, true);
       syncHold(st, taker);
@@ -100,7 +101,7 @@ function positionOf(order: Order): Position {
   return p;
 }
 
-function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLevel, quantity: bigint): void {
+function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLevel, quantity: Units): void {
   const inst = taker.inst;
   const price = level.price;
   const notional = inst.notional(price, quantity);
@@ -119,13 +120,13 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
   const sellerFee = buyer === taker ? makerFee : takerFee;
 
   // Order state first, so the fill events show it after the fill.
-  maker.remaining -= quantity;
-  level.quantity -= quantity;
-  maker.filled += quantity;
+  maker.remaining = minus(maker.remaining, quantity);
+  level.take(quantity);
+  maker.filled = plus(maker.filled, quantity);
   maker.filledQuote += notional;
-  maker.status = maker.remaining === 0n ? 'filled' : 'partially_filled';
+  maker.status = maker.remaining === 0 ? 'filled' : 'partially_filled';
   maker.updatedAt = st.ts;
-  taker.filled += quantity;
+  taker.filled = plus(taker.filled, quantity);
   taker.filledQuote += notional;
   taker.updatedAt = st.ts;
   const buyerHeldBefore = buyer.held;
@@ -133,17 +134,19 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
     taker.held -= notional + takerFee; // the budget is the hold
     taker.status = taker.held === 0n ? 'filled' : 'partially_filled';
   } else {
-    taker.remaining -= quantity;
-    taker.status = taker.remaining === 0n ? 'filled' : 'partially_filled';
+    taker.remaining = minus(taker.remaining, quantity);
+    taker.status = taker.remaining === 0 ? 'filled' : 'partially_filled';
   }
   const buyerHeldAfter = buyer.quantity === null ? buyer.held : holdNeed(buyer);
   buyer.held = buyerHeldAfter;
-  seller.held -= quantity;
+  // Base moved by this fill, as a bigint for the holds and balances.
+  const baseMoved = big(quantity);
+  seller.held -= baseMoved;
 
   emitFilled(st, maker, tradeId, level.priceText, quantity, 'maker', makerFee);
   emitFilled(st, taker, tradeId, level.priceText, quantity, 'taker', takerFee);
   emitTrade(st, inst, tradeId, level.priceText, quantity, taker.side, maker, taker);
-  if (maker.remaining === 0n) bookSide(inst, maker.side).remove(maker);
+  if (maker.remaining === 0) bookSide(inst, maker.side).remove(maker);
   emitLevel(st, inst, maker.side, level.priceText, level.quantity);
 
   // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
@@ -153,11 +156,11 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
   buyerQuote.hold -= buyerHeldBefore - buyerHeldAfter;
   emitBalance(st, buyer.account, buyerQuote, 'trade');
   const buyerBase = balanceOf(buyer.account, inst.base);
-  buyerBase.total += quantity;
+  buyerBase.total += baseMoved;
   emitBalance(st, buyer.account, buyerBase, 'trade');
   const sellerBase = balanceOf(seller.account, inst.base);
-  sellerBase.total -= quantity;
-  sellerBase.hold -= quantity;
+  sellerBase.total -= baseMoved;
+  sellerBase.hold -= baseMoved;
   emitBalance(st, seller.account, sellerBase, 'trade');
   const sellerQuote = balanceOf(seller.account, inst.quote);
   sellerQuote.total += notional - sellerFee;
@@ -169,13 +172,14 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
     emitBalance(st, st.feeAccount, feeBalance, 'fee');
   }
 
+  const tradePrice = big(price);
   const buyerPosition = positionOf(buyer);
-  applyFillToPosition(buyerPosition, inst, true, price, quantity);
+  applyFillToPosition(buyerPosition, inst, true, tradePrice, baseMoved);
   emitPosition(st, buyer.account, buyerPosition, inst);
   const sellerPosition = positionOf(seller);
-  applyFillToPosition(sellerPosition, inst, false, price, quantity);
+  applyFillToPosition(sellerPosition, inst, false, tradePrice, baseMoved);
   emitPosition(st, seller.account, sellerPosition, inst);
 
-  inst.md.record({ tradeId, price, quantity, takerSide: taker.side, ts: st.ts }, notional, st.clock);
-  if (maker.remaining === 0n) finish(st, maker);
+  inst.md.record({ tradeId, price: tradePrice, quantity: baseMoved, takerSide: taker.side, ts: st.ts }, notional, st.clock);
+  if (maker.remaining === 0) finish(st, maker);
 }

@@ -1,13 +1,15 @@
 /**
- * The core's mutable state records. All amounts are bigint counts of the smallest unit of their
+ * The core's mutable state records. All amounts are exact counts of the smallest unit of their
  * scale: base quantities at the base asset's decimals, prices and quote amounts at the quote
- * asset's decimals.
+ * asset's decimals. Orders' and book levels' prices and quantities are `Units` (numbers where
+ * they fit, units.ts); balances, positions, holds, fees and other products of them are bigint.
  */
 import type { CancelReason, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
-import { BookSide, type BookNode, type PriceLevel } from './book.js';
+import { BookSide, type BookNode as BookNodeOf, type PriceLevel as PriceLevelOf } from './book.js';
 import { MarketData } from './market-data.js';
 import { BandBounds } from './price-band.js';
 import { StopBook } from './stop-book.js';
+import { big, type Units } from './units.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
 
@@ -55,8 +57,8 @@ export class Account {
 }
 
 export class Instrument {
-  readonly bids = new BookSide(true);
-  readonly asks = new BookSide(false);
+  readonly bids = new BookSide<Units>(true);
+  readonly asks = new BookSide<Units>(false);
   /** Untriggered stop and stop-limit orders (not in the book). */
   readonly stops = new StopBook();
   tradeSeq = 0;
@@ -86,8 +88,8 @@ export class Instrument {
     this.md = new MarketData(recentCapacity, candleRetention);
   }
 
-  notional(price: bigint, quantity: bigint): bigint {
-    return (price * quantity) / this.baseUnit;
+  notional(price: Units, quantity: Units): bigint {
+    return (big(price) * big(quantity)) / this.baseUnit;
   }
 }
 
@@ -98,7 +100,7 @@ export class Order implements BookNode {
   /** The id's text, written on first use (most orders are never shown by id). */
   private idTextCache: string | undefined;
   /** Base filled so far. */
-  filled = 0n;
+  filled: Units = 0;
   /** Quote exchanged so far (Σ price × quantity). */
   filledQuote = 0n;
   /** Signed running fee numerator, see fees.ts. */
@@ -112,7 +114,7 @@ export class Order implements BookNode {
   /** The OTC quote this order executed (quotes.ts), if any. */
   quoteId: string | undefined;
   /** Stop and stop-limit orders: the last trade price that triggers them (null for other types). */
-  stopPrice: bigint | null = null;
+  stopPrice: Units | null = null;
   stopPriceText: string | undefined;
   /** Stop orders: set once triggered (then the order is a market or limit order in the book). */
   triggeredAt: number | undefined;
@@ -129,13 +131,13 @@ export class Order implements BookNode {
     readonly timeInForce: TimeInForce,
     readonly postOnly: boolean,
     readonly stp: StpMode,
-    /** Limit price; for a market order the cap (buy) or floor (sell) it may trade to, 0n if none. */
-    public price: bigint,
+    /** Limit price; for a market order the cap (buy) or floor (sell) it may trade to, 0 if none. */
+    public price: Units,
     /** Total base quantity (null for a market buy by quote amount). */
-    public quantity: bigint | null,
+    public quantity: Units | null,
     readonly quoteQuantity: bigint | null,
-    /** Open base quantity (0n for a market buy by quote amount, which tracks its budget in `held`). */
-    public remaining: bigint,
+    /** Open base quantity (0 for a market buy by quote amount, which tracks its budget in `held`). */
+    public remaining: Units,
     readonly expireAt: number | undefined,
     readonly createdAt: number,
     public updatedAt: number,
@@ -161,5 +163,7 @@ export class Order implements BookNode {
   }
 }
 
-export type { BookNode, PriceLevel };
+/** The core's book records: prices and quantities in `Units`. */
+export type BookNode = BookNodeOf<Units>;
+export type PriceLevel = PriceLevelOf<Units>;
 export { BookSide };

@@ -12,6 +12,7 @@ import { fundsDetails, fundsMessage } from './funds-details.js';
 import { rejectCommand } from './rejects.js';
 import { amendStop } from './stop-amend.js';
 import type { CoreState } from './state.js';
+import { big, minus, type Units } from './units.js';
 
 /** The live order an OrderRef names, if any. */
 export function findLive(account: Account, ref: OrderRef): Order | undefined {
@@ -98,7 +99,7 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
     if (typeof p === 'string') return amendRejected(st, c, account.id, p, ruleMessage(inst, p));
     price = p;
   }
-  let quantity = o.quantity as bigint;
+  let quantity = o.quantity as Units;
   if (c.newQuantity !== undefined) {
     const q = checkQuantity(inst, c.newQuantity);
     if (typeof q === 'string') return amendRejected(st, c, account.id, q, ruleMessage(inst, q));
@@ -122,8 +123,8 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   const crosses = priceChanged && best !== undefined && (buy ? best.price <= price : best.price >= price);
   if (crosses && o.postOnly) return amendRejected(st, c, account.id, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
   if (crosses && inst.status === 'post_only') return amendRejected(st, c, account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
-  const remaining = quantity - o.filled;
-  const need = buy ? buyHoldNeed(inst.notional(price, remaining), o.feeNumerator, account.holdBps) : remaining;
+  const remaining = minus(quantity, o.filled);
+  const need = buy ? buyHoldNeed(inst.notional(price, remaining), o.feeNumerator, account.holdBps) : big(remaining);
   const available = availableOf(account, holdAsset(o).asset);
   if (need - o.held > available) {
     // What the amend needs beyond the hold it already has, against what is free.
@@ -138,14 +139,14 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   }
   o.updatedAt = st.ts;
   const level = o.level;
-  if (!priceChanged && quantity <= (o.quantity as bigint)) {
-    const decrease = o.remaining - remaining;
+  if (!priceChanged && quantity <= (o.quantity as Units)) {
+    const decrease = minus(o.remaining, remaining);
     o.quantity = quantity;
     o.remaining = remaining;
-    if (level !== null) level.quantity -= decrease;
+    if (level !== null) level.take(decrease);
     emitAmended(st, o, true);
     syncHold(st, o);
-    if (level !== null && decrease !== 0n) emitLevel(st, inst, o.side, level.priceText, level.quantity);
+    if (level !== null && decrease !== 0) emitLevel(st, inst, o.side, level.priceText, level.quantity);
     return;
   }
   if (level !== null) bookSide(inst, o.side).remove(o);

@@ -2,6 +2,7 @@
 import type { OrderType, RejectCode, StpMode, TimeInForce } from './api.js';
 import { formatFixed, parseFixed } from './fixed.js';
 import type { Instrument } from './model.js';
+import { units, type Units } from './units.js';
 
 export const ORDER_TYPES: ReadonlySet<string> = new Set<OrderType>(['limit', 'market', 'stop', 'stop_limit']);
 export const TIME_IN_FORCE: ReadonlySet<string> = new Set<TimeInForce>(['GTC', 'IOC', 'FOK', 'GTD']);
@@ -19,20 +20,20 @@ export function isIdentifier(v: unknown): v is string {
   return true;
 }
 
-export function checkPrice(inst: Instrument, input: unknown): bigint | RejectCode {
+export function checkPrice(inst: Instrument, input: unknown): Units | RejectCode {
   const v = parseFixed(input, inst.quote.decimals);
   if (v === 'malformed' || v === 0n) return 'INVALID_PRICE';
   if (v === 'too_precise' || v % inst.tick !== 0n) return 'PRICE_OFF_TICK';
-  return v;
+  return units(v);
 }
 
-export function checkQuantity(inst: Instrument, input: unknown): bigint | RejectCode {
+export function checkQuantity(inst: Instrument, input: unknown): Units | RejectCode {
   const v = parseFixed(input, inst.base.decimals);
   if (v === 'malformed' || v === 0n) return 'INVALID_QUANTITY';
   if (v === 'too_precise' || v % inst.lot !== 0n) return 'QUANTITY_OFF_LOT';
   if (v < inst.minQuantity) return 'QUANTITY_TOO_SMALL';
   if (v > inst.maxQuantity) return 'QUANTITY_TOO_LARGE';
-  return v;
+  return units(v);
 }
 
 /** Quote amount of a market buy by quote: any positive amount at the quote scale. */

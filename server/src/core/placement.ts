@@ -18,6 +18,7 @@ import { bandCap, bandDetails, bandFloor, bandMessage, withinBand } from './pric
 import { rejectOrder } from './rejects.js';
 import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
 import type { CoreState } from './state.js';
+import { big, minus, plus, units, type Units } from './units.js';
 
 export function placeOrder(st: CoreState, c: PlaceOrder): void {
   const accountId = typeof c.accountId === 'string' ? c.accountId : '';
@@ -76,21 +77,21 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   }
 
   // Amounts.
-  let price = 0n;
+  let price: Units = 0;
   if (!market) {
     if (c.price === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INVALID_PRICE', `a ${c.orderType} order needs a price`);
     const p = checkPrice(inst, c.price);
     if (typeof p === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, p, ruleMessage(inst, p));
     price = p;
   }
-  let stopPrice: bigint | null = null;
+  let stopPrice: Units | null = null;
   if (isStop) {
     const p = checkPrice(inst, c.stopPrice);
     if (typeof p === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, p, `stopPrice: ${ruleMessage(inst, p)}`);
     if (!stopOnRightSide(inst, c.side === 'buy', p)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'STOP_PRICE_WRONG_SIDE', wrongSideMessage(inst, c.side === 'buy'));
     stopPrice = p;
   }
-  let quantity: bigint | null = null;
+  let quantity: Units | null = null;
   let quoteQuantity: bigint | null = null;
   if (c.quoteQuantity !== undefined) {
     const v = checkQuoteQuantity(inst, c.quoteQuantity);
@@ -106,7 +107,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   // A stop-limit's price meets the band when it triggers, against the reference price of then.
   if (c.orderType === 'limit' && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
   if (account.orders.size >= account.maxOpenOrders) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'TOO_MANY_OPEN_ORDERS', `at most ${account.maxOpenOrders} open orders`);
-  if (isStop) return placeStop(st, c, account, inst, price, stopPrice as bigint, quantity, quoteQuantity, tif, expireAt, stp);
+  if (isStop) return placeStop(st, c, account, inst, price, stopPrice as Units, quantity, quoteQuantity, tif, expireAt, stp);
 
   const buy = c.side === 'buy';
   const opposite = buy ? inst.asks : inst.bids;
@@ -116,11 +117,12 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   }
 
   // Market orders: the price they may trade to, which is also what a buy by quantity holds against.
-  let limit: bigint | null = market ? null : price;
+  let limit: Units | null = market ? null : price;
   let limitFromBand = false;
   if (market) {
     if (best === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NO_LIQUIDITY', 'no orders on the other side of the book');
-    const band = buy ? bandCap(inst) : bandFloor(inst);
+    const bandBig = buy ? bandCap(inst) : bandFloor(inst);
+    const band = bandBig === null ? null : units(bandBig);
     if (buy && quantity !== null) {
       const sweep = sweepPrice(st, account, inst, quantity, stp);
       limit = band !== null && band < sweep ? band : sweep;
@@ -134,22 +136,22 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   // Funds.
   const holdAsset = buy ? inst.quote : inst.base;
   let need: bigint;
-  if (!buy) need = quantity as bigint;
+  if (!buy) need = big(quantity as Units);
   else if (quoteQuantity !== null) need = quoteQuantity;
-  else need = buyHoldNeed(inst.notional(limit as bigint, quantity as bigint), 0n, account.holdBps);
+  else need = buyHoldNeed(inst.notional(limit as Units, quantity as Units), 0n, account.holdBps);
   const available = availableOf(account, holdAsset.asset);
   if (available < need) {
     const funds = fundsDetails(holdAsset, need, available);
     return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
   }
 
-  if (tif === 'FOK' && !fokFillable(st, account, inst, buy, quantity as bigint, limit, stp)) {
+  if (tif === 'FOK' && !fokFillable(st, account, inst, buy, quantity as Units, limit, stp)) {
     return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'FOK_NOT_FILLABLE', 'the order cannot be filled in full at once');
   }
 
   const o = new Order(
     st.nextOrderId++, account, clientOrderId, inst, c.side, c.orderType, tif, postOnly, stp,
-    limit ?? 0n, quantity, quoteQuantity, quantity ?? 0n, expireAt, st.ts, st.ts,
+    limit ?? 0, quantity, quoteQuantity, quantity ?? 0, expireAt, st.ts, st.ts,
   );
   o.priceText = market ? undefined : priceText(inst, c.price as string, price);
   addLive(st, o);
@@ -169,7 +171,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
  * the most it may pay once triggered, `stopBuyCap`), and it waits in the stop book.
  */
 function placeStop(
-  st: CoreState, c: PlaceOrder, account: Account, inst: Instrument, price: bigint, stopPrice: bigint, quantity: bigint | null,
+  st: CoreState, c: PlaceOrder, account: Account, inst: Instrument, price: Units, stopPrice: Units, quantity: Units | null,
   quoteQuantity: bigint | null, tif: PlaceOrder['timeInForce'], expireAt: number | undefined, stp: StpMode,
 ): void {
   const who = { accountId: account.id, symbol: inst.symbol, clientOrderId: c.clientOrderId, side: c.side };
@@ -182,9 +184,9 @@ function placeStop(
   }
   const holdAsset = buy ? inst.quote : inst.base;
   let need: bigint;
-  if (!buy) need = quantity as bigint;
+  if (!buy) need = big(quantity as Units);
   else if (quoteQuantity !== null) need = quoteQuantity;
-  else need = buyHoldNeed(inst.notional(limit, quantity as bigint), 0n, account.holdBps);
+  else need = buyHoldNeed(inst.notional(limit, quantity as Units), 0n, account.holdBps);
   const available = availableOf(account, holdAsset.asset);
   if (available < need) {
     const funds = fundsDetails(holdAsset, need, available);
@@ -192,7 +194,7 @@ function placeStop(
   }
   const o = new Order(
     st.nextOrderId++, account, c.clientOrderId, inst, c.side, c.orderType, tif, false, stp,
-    limit, quantity, quoteQuantity, quantity ?? 0n, expireAt, st.ts, st.ts,
+    limit, quantity, quoteQuantity, quantity ?? 0, expireAt, st.ts, st.ts,
   );
   o.priceText = c.orderType === 'stop_limit' ? formatPrice(inst, price) : undefined;
   o.stopPrice = stopPrice;
@@ -234,7 +236,7 @@ export function settleAfterMatch(st: CoreState, o: Order, stop: MatchStop, limit
  * cancel_oldest (matching cancels it), decrements the order under decrement_and_cancel, and
  * otherwise ends the walk (matching stops there).
  */
-function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity: bigint, stp: StpMode): bigint {
+function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity: Units, stp: StpMode): Units {
   const best = inst.asks.best()!;
   let left = quantity;
   let price = best.price;
@@ -244,8 +246,8 @@ function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity:
       if (node.account === account && stp === 'cancel_oldest') continue;
       price = level.price;
       if (node.account === account && stp !== 'decrement_and_cancel') return price;
-      left -= node.remaining;
-      if (left <= 0n) return price;
+      left = minus(left, node.remaining);
+      if (left <= 0) return price;
     }
   }
   return price;
@@ -257,9 +259,9 @@ function sweepPrice(st: CoreState, account: Account, inst: Instrument, quantity:
  * STP mode is cancel_oldest (which removes it and goes on).
  */
 function fokFillable(
-  st: CoreState, account: Account, inst: Instrument, buy: boolean, quantity: bigint, limit: bigint | null, stp: StpMode,
+  st: CoreState, account: Account, inst: Instrument, buy: boolean, quantity: Units, limit: Units | null, stp: StpMode,
 ): boolean {
-  let sum = 0n;
+  let sum: Units = 0;
   for (let level = (buy ? inst.asks : inst.bids).best() ?? null; level !== null; level = level.worse) {
     if (limit !== null && (buy ? level.price > limit : level.price < limit)) return false;
     for (let node = level.head as Order | null; node !== null; node = node.next as Order | null) {
@@ -268,7 +270,7 @@ function fokFillable(
         if (stp === 'cancel_oldest') continue;
         return false;
       }
-      sum += node.remaining;
+      sum = plus(sum, node.remaining);
       if (sum >= quantity) return true;
     }
   }
@@ -276,12 +278,12 @@ function fokFillable(
 }
 
 /** The canonical text of a price given as `input`: the input itself when it is canonical already. */
-export function priceText(inst: Instrument, input: string, price: bigint): string {
+export function priceText(inst: Instrument, input: string, price: Units): string {
   return isCanonicalDecimal(input) ? input : formatPrice(inst, price);
 }
 
 /** Canonical text of a price (cached on the order and its level). */
-export function formatPrice(inst: Instrument, price: bigint): string {
+export function formatPrice(inst: Instrument, price: Units): string {
   const level = (inst.bids.byPrice.get(price) ?? inst.asks.byPrice.get(price));
   if (level !== undefined) return level.priceText;
   return formatFixed(price, inst.quote.decimals);

@@ -6,6 +6,7 @@
  */
 import { ceilDiv, formatFixed } from './fixed.js';
 import type { Instrument } from './model.js';
+import { big, units, type Units } from './units.js';
 
 const BPS = 10_000n;
 
@@ -16,7 +17,7 @@ export function doubledReference(inst: Instrument): bigint {
   const bid = inst.bids.best();
   const ask = inst.asks.best();
   if (bid === undefined || ask === undefined) return -1n;
-  return bid.price + ask.price;
+  return big(bid.price) + big(ask.price);
 }
 
 /**
@@ -28,17 +29,17 @@ export function doubledReference(inst: Instrument): bigint {
 export class BandBounds {
   /** The reference these bounds are for: the last price, or (without one) the best bid and ask. */
   last: bigint | null = null;
-  bid = -1n;
-  ask = -1n;
-  lo = 0n;
-  hi = -1n;
+  bid: Units = -1;
+  ask: Units = -1;
+  lo: Units = 0;
+  hi: Units = -1;
 }
 
-export function withinBand(inst: Instrument, price: bigint): boolean {
+export function withinBand(inst: Instrument, price: Units): boolean {
   if (inst.priceBandBps === 0) return true;
   const last = inst.md.lastPrice;
-  let bid = -1n;
-  let ask = -1n;
+  let bid: Units = -1;
+  let ask: Units = -1;
   if (last === null) {
     const b = inst.bids.best();
     const a = inst.asks.best();
@@ -47,14 +48,15 @@ export function withinBand(inst: Instrument, price: bigint): boolean {
     ask = a.price;
   }
   const bounds = inst.band;
-  if (bounds.last !== last || bounds.bid !== bid || bounds.ask !== ask || bounds.hi < 0n) {
-    const ref2 = last !== null ? 2n * last : bid + ask;
+  if (bounds.last !== last || bounds.bid !== bid || bounds.ask !== ask || bounds.hi < 0) {
+    const ref2 = last !== null ? 2n * last : big(bid) + big(ask);
     const bps = BigInt(inst.priceBandBps);
     bounds.last = last;
     bounds.bid = bid;
     bounds.ask = ask;
-    bounds.lo = ceilDiv(ref2 * (BPS - bps), 2n * BPS);
-    bounds.hi = (ref2 * (BPS + bps)) / (2n * BPS);
+    // As numbers where they are safe integers, so the check of each price compares numbers.
+    bounds.lo = units(ceilDiv(ref2 * (BPS - bps), 2n * BPS));
+    bounds.hi = units((ref2 * (BPS + bps)) / (2n * BPS));
   }
   return price >= bounds.lo && price <= bounds.hi;
 }

@@ -8,8 +8,9 @@ import { DAY_MS, INTERVAL_MS, type CandleRecord } from './market-data.js';
 import type { BookSide, Instrument, Position } from './model.js';
 import { findLive } from './order-actions.js';
 import type { CoreState } from './state.js';
+import type { Units } from './units.js';
 
-function levels(side: BookSide, inst: Instrument, depth: number): BookLevel[] {
+function levels(side: BookSide<Units>, inst: Instrument, depth: number): BookLevel[] {
   const out: BookLevel[] = [];
   for (let l = side.best() ?? null; l !== null && out.length < depth; l = l.worse) {
     out.push({ price: l.priceText, quantity: formatFixed(l.quantity, inst.base.decimals), orders: l.count });

@@ -22,6 +22,7 @@ import { applyFillToPosition } from './positions.js';
 import { QuoteRecord } from './quote-book.js';
 import { rejectCommand, rejectOrder } from './rejects.js';
 import type { CoreState } from './state.js';
+import { big, units } from './units.js';
 
 const MAX_OTC_BPS = 10_000;
 
@@ -94,12 +95,12 @@ export function issueQuote(st: CoreState, c: IssueQuote): void {
   if (wantsBid) {
     const p = checkPrice(inst, c.bidPrice);
     if (typeof p === 'string') return fail(p, 'bidPrice must be a positive price on the tick');
-    bid = p;
+    bid = big(p);
   }
   if (wantsAsk) {
     const p = checkPrice(inst, c.askPrice);
     if (typeof p === 'string') return fail(p, 'askPrice must be a positive price on the tick');
-    ask = p;
+    ask = big(p);
   }
   if (wantsBid && wantsAsk && bid > ask) return fail('INVALID_QUOTE', 'bidPrice must not exceed askPrice');
   const quantity = parseFixed(c.quantity, inst.base.decimals);
@@ -194,16 +195,16 @@ export function acceptQuote(st: CoreState, c: AcceptQuote): void {
   emitAccepted(st, clientOrder);
   emitAccepted(st, counterOrder);
   for (const o of [clientOrder, counterOrder]) {
-    o.remaining = 0n;
-    o.filled = quantity;
+    o.remaining = 0;
+    o.filled = units(quantity);
     o.filledQuote = notional;
     o.status = 'filled';
   }
-  emitFilled(st, clientOrder, tradeId, priceText, quantity, 'rfq', clientFee);
+  emitFilled(st, clientOrder, tradeId, priceText, clientOrder.filled, 'rfq', clientFee);
   // The quoting side provided the liquidity: its fill is a maker fill of the quote.
-  emitFilled(st, counterOrder, tradeId, priceText, quantity, 'maker', counterpartyFee);
+  emitFilled(st, counterOrder, tradeId, priceText, counterOrder.filled, 'maker', counterpartyFee);
   if (st.config.printQuoteTrades === true) {
-    emitTrade(st, inst, tradeId, priceText, quantity, side, counterOrder, clientOrder);
+    emitTrade(st, inst, tradeId, priceText, clientOrder.filled, side, counterOrder, clientOrder);
     inst.md.record({ tradeId, price, quantity, takerSide: side, ts: st.ts }, notional, st.clock);
   }
 
@@ -245,7 +246,7 @@ export function acceptQuote(st: CoreState, c: AcceptQuote): void {
 /** A fill-or-kill at exactly the quoted price and size, tagged with the quote id. */
 function quoteOrder(st: CoreState, account: Account, clientOrderId: string | undefined, q: QuoteRecord, side: Side, price: bigint, priceText: string): Order {
   const o = new Order(
-    st.nextOrderId++, account, clientOrderId, q.inst, side, 'limit', 'FOK', false, 'cancel_newest', price, q.quantity, null, q.quantity,
+    st.nextOrderId++, account, clientOrderId, q.inst, side, 'limit', 'FOK', false, 'cancel_newest', units(price), units(q.quantity), null, units(q.quantity),
     undefined, st.ts, st.ts,
   );
   o.priceText = priceText;

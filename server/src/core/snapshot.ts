@@ -8,10 +8,11 @@ import { makeInstrument } from './admin.js';
 import { formatFixed } from './fixed.js';
 import { bookSide } from './lifecycle.js';
 import { CANDLE_INTERVALS, type CandleRecord } from './market-data.js';
-import { PriceLevel, type BookSide } from './book.js';
-import { Account, Balance, Order, Position, type AssetInfo, type Instrument } from './model.js';
+import { PriceLevel as BookLevel, type BookSide } from './book.js';
+import { Account, Balance, Order, Position, type AssetInfo, type Instrument, type PriceLevel } from './model.js';
 import { quoteBookState, restoreQuoteBook, type QuoteBookState } from './quote-snapshot.js';
 import { CoreState, type CoreConfig } from './state.js';
+import { units, type Units } from './units.js';
 
 type Int = string;
 
@@ -85,7 +86,7 @@ function instrumentState(inst: Instrument, withBooks = true): InstrumentState {
     const series = inst.md.candles[interval];
     candles[interval] = series.slice(Math.max(0, series.length - inst.md.candleRetention)).map(candleState);
   }
-  const side = (book: BookSide): [Int, number[]][] => {
+  const side = (book: BookSide<Units>): [Int, number[]][] => {
     const out: [Int, number[]][] = [];
     for (let level = book.best() ?? null; level !== null; level = level.worse) {
       const ids: number[] = [];
@@ -140,11 +141,11 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
   const inst = st.instruments.get(s.symbol);
   if (account === undefined || inst === undefined) throw new Error(`snapshot order ${s.id} refers to an unknown account or symbol`);
   const o = new Order(
-    s.id, account, s.clientOrderId ?? undefined, inst, s.side, s.orderType, s.timeInForce, s.postOnly, s.stp, BigInt(s.price),
-    s.quantity === null ? null : BigInt(s.quantity), s.quoteQuantity === null ? null : BigInt(s.quoteQuantity), BigInt(s.remaining),
+    s.id, account, s.clientOrderId ?? undefined, inst, s.side, s.orderType, s.timeInForce, s.postOnly, s.stp, units(BigInt(s.price)),
+    s.quantity === null ? null : units(BigInt(s.quantity)), s.quoteQuantity === null ? null : BigInt(s.quoteQuantity), units(BigInt(s.remaining)),
     s.expireAt ?? undefined, s.createdAt, s.updatedAt,
   );
-  o.filled = BigInt(s.filled);
+  o.filled = units(BigInt(s.filled));
   o.filledQuote = BigInt(s.filledQuote);
   o.feeNumerator = BigInt(s.feeNumerator);
   o.held = BigInt(s.held);
@@ -153,7 +154,7 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
   o.priceText = s.orderType === 'limit' || s.orderType === 'stop_limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
   o.quoteId = s.quoteId;
   if (s.stopPrice !== undefined) {
-    o.stopPrice = BigInt(s.stopPrice);
+    o.stopPrice = units(BigInt(s.stopPrice));
     o.stopPriceText = formatFixed(o.stopPrice, inst.quote.decimals);
     o.stopTime = s.stopTime ?? 0;
     o.triggeredAt = s.triggeredAt;
@@ -233,7 +234,7 @@ export function queueRestored(inst: Instrument, side: Side, level: PriceLevel | 
   if (o.inst !== inst || o.side !== side || o.level !== null || (level !== undefined && o.price !== level.price)) {
     throw new Error(`snapshot book: order ${o.id} does not belong in this ${inst.symbol} ${side} level`);
   }
-  const queue = level ?? new PriceLevel(o.price, o.priceText ?? formatFixed(o.price, inst.quote.decimals));
+  const queue = level ?? new BookLevel<Units>(o.price, o.priceText ?? formatFixed(o.price, inst.quote.decimals));
   o.priceText = queue.priceText;
   queue.push(o);
   return queue;

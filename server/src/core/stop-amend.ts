@@ -15,6 +15,7 @@ import { formatPrice } from './placement.js';
 import { fundsDetails, fundsMessage } from './funds-details.js';
 import type { CoreState } from './state.js';
 import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
+import { big, type Units } from './units.js';
 
 export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   const account = o.account;
@@ -27,7 +28,7 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
     if (typeof p === 'string') return amendRejected(st, c, account.id, p, ruleMessage(inst, p));
     price = p;
   }
-  let stopPrice = o.stopPrice as bigint;
+  let stopPrice = o.stopPrice as Units;
   if (c.newStopPrice !== undefined) {
     const p = checkPrice(inst, c.newStopPrice);
     if (typeof p === 'string') return amendRejected(st, c, account.id, p, `stopPrice: ${ruleMessage(inst, p)}`);
@@ -53,13 +54,13 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   if (!stopChanged && !priceChanged && !quantityChanged && clientOrderId === o.clientOrderId) {
     return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
   }
-  if (o.orderType === 'stop_limit' && (priceChanged || quantityChanged) && inst.notional(price, quantity as bigint) < inst.minNotional) {
+  if (o.orderType === 'stop_limit' && (priceChanged || quantityChanged) && inst.notional(price, quantity as Units) < inst.minNotional) {
     return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   }
   // A stop buy by quantity holds at (and is capped by) its stop price raised by the band.
-  if (o.orderType === 'stop' && buy && quantity !== null && stopChanged) price = stopBuyCap(inst, stopPrice) as bigint;
+  if (o.orderType === 'stop' && buy && quantity !== null && stopChanged) price = stopBuyCap(inst, stopPrice) as Units;
   let need = o.held;
-  if (!buy) need = quantity as bigint;
+  if (!buy) need = big(quantity as Units);
   else if (quantity !== null) need = buyHoldNeed(inst.notional(price, quantity), 0n, account.holdBps);
   const available = availableOf(account, holdAsset(o).asset);
   if (need - o.held > available) {
@@ -72,7 +73,7 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
     if (clientOrderId !== undefined) account.byClientId.set(clientOrderId, o);
     o.clientOrderId = clientOrderId;
   }
-  const retime = stopChanged || priceChanged || (quantity !== null && quantity > (o.quantity as bigint));
+  const retime = stopChanged || priceChanged || (quantity !== null && quantity > (o.quantity as Units));
   if (retime) inst.stops.remove(o);
   o.stopPrice = stopPrice;
   o.stopPriceText = formatPrice(inst, stopPrice);

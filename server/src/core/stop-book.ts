@@ -7,17 +7,18 @@
  */
 import { BookSide } from './book.js';
 import type { Order } from './model.js';
+import type { Units } from './units.js';
 
 export class StopBook {
   /** Buy stops, ordered like asks: the lowest stop price triggers first. */
-  readonly buys = new BookSide(false);
+  readonly buys = new BookSide<Units>(false);
   /** Sell stops, ordered like bids: the highest stop price triggers first. */
-  readonly sells = new BookSide(true);
+  readonly sells = new BookSide<Units>(true);
   size = 0;
 
   /** Appends the order behind the others at its stop price (callers add in `stopTime` order). */
   add(o: Order): void {
-    (o.side === 'buy' ? this.buys : this.sells).append(o, o.stopPrice as bigint, o.stopPriceText as string);
+    (o.side === 'buy' ? this.buys : this.sells).append(o, o.stopPrice as Units, o.stopPriceText as string);
     this.size++;
   }
 

@@ -16,6 +16,7 @@ import type { Instrument, Order } from './model.js';
 import { settleAfterMatch } from './placement.js';
 import { bandCap, bandFloor, withinBand } from './price-band.js';
 import type { CoreState } from './state.js';
+import { big, units, type Units } from './units.js';
 
 const BPS = 10_000n;
 
@@ -24,14 +25,14 @@ const BPS = 10_000n;
  * its stop price raised by the instrument's price band, down to the tick. Null without a band
  * (such a stop must be given by quote amount, or be a stop-limit).
  */
-export function stopBuyCap(inst: Instrument, stopPrice: bigint): bigint | null {
+export function stopBuyCap(inst: Instrument, stopPrice: Units): Units | null {
   if (inst.priceBandBps === 0) return null;
-  const cap = (stopPrice * (BPS + BigInt(inst.priceBandBps))) / BPS;
-  return cap - (cap % inst.tick);
+  const cap = (big(stopPrice) * (BPS + BigInt(inst.priceBandBps))) / BPS;
+  return units(cap - (cap % inst.tick));
 }
 
 /** Whether a stop price is on the side of the last price it must wait on (always, before the first trade). */
-export function stopOnRightSide(inst: Instrument, buy: boolean, stopPrice: bigint): boolean {
+export function stopOnRightSide(inst: Instrument, buy: boolean, stopPrice: Units): boolean {
   const last = inst.md.lastPrice;
   if (last === null) return true;
   return buy ? stopPrice > last : stopPrice < last;
@@ -98,8 +99,9 @@ function enterBook(st: CoreState, o: Order): void {
     return;
   }
   // A market order: no further than the band allows; a buy by quantity no further than its cap.
-  const band = buy ? bandCap(inst) : bandFloor(inst);
-  let limit: bigint | null = band;
+  const bandBig = buy ? bandCap(inst) : bandFloor(inst);
+  const band = bandBig === null ? null : units(bandBig);
+  let limit: Units | null = band;
   if (buy && o.quantity !== null) {
     limit = band !== null && band < o.price ? band : o.price;
     if (limit !== o.price) {
