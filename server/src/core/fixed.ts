@@ -10,6 +10,8 @@
  * machine words, so a command's cost does not depend on the size of the numbers it carries.
  */
 
+import { units, type Units } from './units.js';
+
 /** Most digits accepted before the decimal point. */
 export const MAX_INTEGER_DIGITS = 20;
 /** Most decimals an asset may keep. */
@@ -37,10 +39,19 @@ const EXACT_DIGITS = 15;
  * Accepted: 1 to 20 integer digits, optionally a point and 1 to 40 decimals. Trailing zeros
  * beyond the scale are accepted ("1.500" at scale 2); any non-zero digit beyond it is
  * 'too_precise' (never rounded). Signs, exponents, blanks and bare points are 'malformed'.
- * Written as a scan rather than a regular expression, and summed as an exact number when the
- * result has at most 15 digits, because every price and quantity of every order passes here.
  */
 export function parseFixed(input: unknown, scale: number): bigint | ParseFailure {
+  const v = parseUnits(input, scale);
+  return typeof v === 'number' ? BigInt(v) : v;
+}
+
+/**
+ * parseFixed's value as `Units` (units.ts): a number when it is a safe integer, with no bigint
+ * made on the way. Written as a scan rather than a regular expression, and summed as an exact
+ * number when the result has at most 15 digits, because every price and quantity of every
+ * order passes here.
+ */
+export function parseUnits(input: unknown, scale: number): Units | ParseFailure {
   if (typeof input !== 'string') return 'malformed';
   const n = input.length;
   let i = 0;
@@ -61,10 +72,10 @@ export function parseFixed(input: unknown, scale: number): bigint | ParseFailure
     let v = 0;
     for (let k = 0; k < intLen; k++) v = v * 10 + (input.charCodeAt(k) - 48);
     for (let k = intLen + 1; k < intLen + 1 + used; k++) v = v * 10 + (input.charCodeAt(k) - 48);
-    return BigInt(v * (POW10_NUMBER[scale - used] as number));
+    return v * (POW10_NUMBER[scale - used] as number);
   }
   const digits = used === 0 ? input.slice(0, intLen) : input.slice(0, intLen) + input.slice(intLen + 1, intLen + 1 + used);
-  return BigInt(digits) * pow10(scale - used);
+  return units(BigInt(digits) * pow10(scale - used));
 }
 
 function isDigit(c: number): boolean {

@@ -9,7 +9,7 @@ import { BookSide, type BookNode as BookNodeOf, type PriceLevel as PriceLevelOf 
 import { MarketData } from './market-data.js';
 import { BandBounds } from './price-band.js';
 import { StopBook } from './stop-book.js';
-import { big, type Units } from './units.js';
+import { big, units, type Units } from './units.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
 
@@ -68,6 +68,11 @@ export class Instrument {
   readonly band = new BandBounds();
   /** 10^baseDecimals: notional = price × quantity / baseUnit, exact by the tick/lot rule. */
   readonly baseUnit: bigint;
+  /** tick, lot, minQuantity and maxQuantity as `Units`, for the checks of each order's price and quantity. */
+  readonly tickUnits: Units;
+  readonly lotUnits: Units;
+  readonly minQuantityUnits: Units;
+  readonly maxQuantityUnits: Units;
 
   constructor(
     readonly symbol: string,
@@ -85,6 +90,10 @@ export class Instrument {
     candleRetention: number,
   ) {
     this.baseUnit = baseUnit;
+    this.tickUnits = units(tick);
+    this.lotUnits = units(lot);
+    this.minQuantityUnits = units(minQuantity);
+    this.maxQuantityUnits = units(maxQuantity);
     this.md = new MarketData(recentCapacity, candleRetention);
   }
 

@@ -1,8 +1,8 @@
 /** Validation rules shared by placing and amending orders. Each returns the parsed value or a reject code. */
 import type { OrderType, RejectCode, StpMode, TimeInForce } from './api.js';
-import { formatFixed, parseFixed } from './fixed.js';
+import { formatFixed, parseFixed, parseUnits } from './fixed.js';
 import type { Instrument } from './model.js';
-import { units, type Units } from './units.js';
+import { big, type Units } from './units.js';
 
 export const ORDER_TYPES: ReadonlySet<string> = new Set<OrderType>(['limit', 'market', 'stop', 'stop_limit']);
 export const TIME_IN_FORCE: ReadonlySet<string> = new Set<TimeInForce>(['GTC', 'IOC', 'FOK', 'GTD']);
@@ -21,19 +21,24 @@ export function isIdentifier(v: unknown): v is string {
 }
 
 export function checkPrice(inst: Instrument, input: unknown): Units | RejectCode {
-  const v = parseFixed(input, inst.quote.decimals);
-  if (v === 'malformed' || v === 0n) return 'INVALID_PRICE';
-  if (v === 'too_precise' || v % inst.tick !== 0n) return 'PRICE_OFF_TICK';
-  return units(v);
+  const v = parseUnits(input, inst.quote.decimals);
+  if (v === 'malformed' || v === 0) return 'INVALID_PRICE';
+  if (v === 'too_precise' || !isMultiple(v, inst.tickUnits)) return 'PRICE_OFF_TICK';
+  return v;
 }
 
 export function checkQuantity(inst: Instrument, input: unknown): Units | RejectCode {
-  const v = parseFixed(input, inst.base.decimals);
-  if (v === 'malformed' || v === 0n) return 'INVALID_QUANTITY';
-  if (v === 'too_precise' || v % inst.lot !== 0n) return 'QUANTITY_OFF_LOT';
-  if (v < inst.minQuantity) return 'QUANTITY_TOO_SMALL';
-  if (v > inst.maxQuantity) return 'QUANTITY_TOO_LARGE';
-  return units(v);
+  const v = parseUnits(input, inst.base.decimals);
+  if (v === 'malformed' || v === 0) return 'INVALID_QUANTITY';
+  if (v === 'too_precise' || !isMultiple(v, inst.lotUnits)) return 'QUANTITY_OFF_LOT';
+  if (v < inst.minQuantityUnits) return 'QUANTITY_TOO_SMALL';
+  if (v > inst.maxQuantityUnits) return 'QUANTITY_TOO_LARGE';
+  return v;
+}
+
+/** Whether v is a whole number of steps (a tick, a lot). */
+function isMultiple(v: Units, step: Units): boolean {
+  return typeof v === 'number' && typeof step === 'number' ? v % step === 0 : big(v) % big(step) === 0n;
 }
 
 /** Quote amount of a market buy by quote: any positive amount at the quote scale. */
