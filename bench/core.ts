@@ -34,9 +34,9 @@ const TICK_CENTS = 1; // tick 0.01 USD
 const MID_CENTS = 10_000; // 100.00 USD
 
 /** USD is kept at 6 decimals: a price in units to cents. */
-const cents = (units: bigint): number => Number(units / 10_000n);
+const cents = (units: bigint): number => Math.trunc(Number(units) / 10_000);
 /** The base assets are kept at 8 decimals: a quantity in units to lots of 0.001. */
-const lots = (units: bigint): number => Number(units / 100_000n);
+const lots = (units: bigint): number => Math.trunc(Number(units) / 100_000);
 
 /** xorshift32: a deterministic generator so every run sends the same flow. */
 class Rng {
@@ -54,63 +54,156 @@ class Rng {
   }
 }
 
-interface Live { id: string; account: string; symbol: string; side: 'buy' | 'sell'; cents: number; lots: number }
+const ACCOUNT_IDS = Array.from({ length: ACCOUNTS }, (_, a) => `acct${a}`);
+
+/**
+ * Decimal texts the flow sends, written once per value: the commands keep their public shape
+ * (decimal strings, parsed and checked by the core), only the benchmark's own formatting of the
+ * same few hundred values is cached so its garbage does not land in the timed sections.
+ */
+class Texts {
+  private readonly prices: string[] = new Array<string>(4 * MID_CENTS).fill('');
+  private readonly quantities: string[] = new Array<string>(1024).fill('');
+
+  price(cents: number): string {
+    if (cents < 0 || cents >= this.prices.length) return (cents / 100).toFixed(2);
+    let t = this.prices[cents]!;
+    if (t === '') this.prices[cents] = t = (cents / 100).toFixed(2);
+    return t;
+  }
+
+  quantity(lots: number): string {
+    if (lots < 0 || lots >= this.quantities.length) return (lots / 1000).toFixed(3);
+    let t = this.quantities[lots]!;
+    if (t === '') this.quantities[lots] = t = (lots / 1000).toFixed(3);
+    return t;
+  }
+}
+
+/**
+ * The resting orders the flow may cancel or amend, as parallel arrays (swap-remove keeps them
+ * dense), and each order's slot by its numeric id (ids are sequential), so the bookkeeping
+ * allocates nothing per order beyond the arrays' growth.
+ */
+class LiveOrders {
+  readonly ids: number[] = [];
+  readonly accounts: string[] = [];
+  readonly buys: boolean[] = [];
+  readonly cents: number[] = [];
+  readonly lots: number[] = [];
+  /** slot + 1 by order id (0: not live). */
+  private slots = new Int32Array(1 << 16);
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  slot(id: number): number {
+    return id < this.slots.length ? this.slots[id]! - 1 : -1;
+  }
+
+  add(id: number, account: string, buy: boolean, cents: number, lots: number): void {
+    while (id >= this.slots.length) {
+      const grown = new Int32Array(this.slots.length * 2);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.slots[id] = this.ids.length + 1;
+    this.ids.push(id);
+    this.accounts.push(account);
+    this.buys.push(buy);
+    this.cents.push(cents);
+    this.lots.push(lots);
+  }
+
+  remove(id: number): void {
+    const i = this.slot(id);
+    if (i < 0) return;
+    this.slots[id] = 0;
+    const last = this.ids.length - 1;
+    if (i !== last) {
+      const moved = this.ids[last]!;
+      this.ids[i] = moved;
+      this.accounts[i] = this.accounts[last]!;
+      this.buys[i] = this.buys[last]!;
+      this.cents[i] = this.cents[last]!;
+      this.lots[i] = this.lots[last]!;
+      this.slots[moved] = i + 1;
+    }
+    this.ids.pop();
+    this.accounts.pop();
+    this.buys.pop();
+    this.cents.pop();
+    this.lots.pop();
+  }
+}
 
 class Flow {
-  readonly live: Live[] = [];
-  readonly index = new Map<string, number>();
+  readonly live = new LiveOrders();
+  private readonly texts = new Texts();
   private ts = 1_700_000_000_000;
   constructor(readonly core: TradingCore, readonly symbols: string[], readonly rng: Rng, readonly stopShare = 0) {}
 
   private price(cents: number): string {
-    return (cents / 100).toFixed(2);
+    return this.texts.price(cents);
+  }
+
+  /** Cents of a price text with two decimals ("100.01"), as Math.round(Number(text) * 100) gives. */
+  private static centsOf(text: string): number {
+    return Math.round(Number(text) * 100);
   }
 
   /** Best bid/ask in cents from the live set is costly; the core's book is the source of truth. */
-  private touch(symbol: string): { bid: number; ask: number } {
+  private touch(symbol: string): void {
     const b = this.core.book(symbol, 1)!;
-    const bid = b.bids[0] === undefined ? MID_CENTS - 1 : Math.round(Number(b.bids[0].price) * 100);
-    const ask = b.asks[0] === undefined ? MID_CENTS + 1 : Math.round(Number(b.asks[0].price) * 100);
-    return { bid, ask };
+    this.bid = b.bids[0] === undefined ? MID_CENTS - 1 : Flow.centsOf(b.bids[0].price);
+    this.ask = b.asks[0] === undefined ? MID_CENTS + 1 : Flow.centsOf(b.asks[0].price);
   }
+
+  private bid = 0;
+  private ask = 0;
 
   next(): Command {
     const r = this.rng.next();
-    const account = `acct${this.rng.int(ACCOUNTS)}`;
+    const account = ACCOUNT_IDS[this.rng.int(ACCOUNTS)]!;
     const symbol = this.symbols[this.rng.int(this.symbols.length)]!;
-    if (r < 0.30 && this.live.length > 0) {
-      const o = this.live[this.rng.int(this.live.length)]!;
-      return { type: 'CancelOrder', accountId: o.account, orderId: o.id };
+    const live = this.live;
+    if (r < 0.30 && live.length > 0) {
+      const i = this.rng.int(live.length);
+      return { type: 'CancelOrder', accountId: live.accounts[i]!, orderId: String(live.ids[i]) };
     }
-    if (r < 0.35 && this.live.length > 0) {
-      const o = this.live[this.rng.int(this.live.length)]!;
-      if (o.lots > 1 && this.rng.next() < 0.5) return { type: 'AmendOrder', accountId: o.account, orderId: o.id, newQuantity: (Math.ceil(o.lots / 2) / 1000).toFixed(3) };
-      const away = o.side === 'buy' ? -TICK_CENTS : TICK_CENTS;
-      return { type: 'AmendOrder', accountId: o.account, orderId: o.id, newPrice: this.price(o.cents + away) };
+    if (r < 0.35 && live.length > 0) {
+      const i = this.rng.int(live.length);
+      const orderLots = live.lots[i]!;
+      if (orderLots > 1 && this.rng.next() < 0.5) return { type: 'AmendOrder', accountId: live.accounts[i]!, orderId: String(live.ids[i]), newQuantity: this.texts.quantity(Math.ceil(orderLots / 2)) };
+      const away = live.buys[i] ? -TICK_CENTS : TICK_CENTS;
+      return { type: 'AmendOrder', accountId: live.accounts[i]!, orderId: String(live.ids[i]), newPrice: this.price(live.cents[i]! + away) };
     }
-    const { bid, ask } = this.touch(symbol);
+    this.touch(symbol);
+    const bid = this.bid;
+    const ask = this.ask;
     const side = this.rng.next() < 0.5 ? 'buy' : 'sell';
     const lots = 1 + this.rng.int(20);
-    if (r >= 1 - this.stopShare) return this.stop(account, symbol, side, lots, bid, ask);
+    const quantity = this.texts.quantity(lots);
+    if (r >= 1 - this.stopShare) return this.stop(account, symbol, side, quantity, bid, ask);
     if (r < 0.40) {
       // Aggressive: an IOC limit through up to 3 ticks, or a market order.
-      if (this.rng.next() < 0.2) return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'market', timeInForce: 'IOC', quantity: (lots / 1000).toFixed(3) };
+      if (this.rng.next() < 0.2) return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'market', timeInForce: 'IOC', quantity };
       const cents = side === 'buy' ? ask + this.rng.int(3) : bid - this.rng.int(3);
-      return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'IOC', price: this.price(cents), quantity: (lots / 1000).toFixed(3) };
+      return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'IOC', price: this.price(cents), quantity };
     }
     // Passive: near the touch, on the own side of the spread.
     const offset = this.rng.int(10);
     const cents = side === 'buy' ? Math.min(ask - 1, bid + 1 - offset) : Math.max(bid + 1, ask - 1 + offset);
-    return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'GTC', price: this.price(cents), quantity: (lots / 1000).toFixed(3) };
+    return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'limit', timeInForce: 'GTC', price: this.price(cents), quantity };
   }
 
   /** A stop (market) or stop-limit order waiting 1-4 ticks beyond the last price. */
-  private stop(account: string, symbol: string, side: 'buy' | 'sell', lots: number, bid: number, ask: number): Command {
+  private stop(account: string, symbol: string, side: 'buy' | 'sell', quantity: string, bid: number, ask: number): Command {
     const lastTrade = this.core.recentTrades(symbol, 1)[0];
-    const last = lastTrade === undefined ? Math.round((bid + ask) / 2) : Math.round(Number(lastTrade.price) * 100);
+    const last = lastTrade === undefined ? Math.round((bid + ask) / 2) : Flow.centsOf(lastTrade.price);
     const away = 1 + this.rng.int(4);
     const stopCents = side === 'buy' ? last + away : last - away;
-    const quantity = (lots / 1000).toFixed(3);
     if (this.rng.next() < 0.5) {
       return { type: 'PlaceOrder', accountId: account, symbol, side, orderType: 'stop', timeInForce: 'GTC', stopPrice: this.price(stopCents), quantity };
     }
@@ -125,51 +218,35 @@ class Flow {
   /** Keeps the set of resting orders up to date from the (compact) events. */
   track(command: Command, result: ExecutedCommand): void {
     const e = result.events;
+    const live = this.live;
     for (let i = 0; i < e.length; i++) {
       switch (e.type(i)) {
         case 'OrderAccepted':
           // Resting limit orders (and stop-limits, amended or canceled like them); stops wait for their trigger.
           if (e.timeInForce(i) === 'GTC' && command.type === 'PlaceOrder' && e.orderType(i) !== 'stop') {
-            this.add({ id: String(e.orderId(i)), account: e.accountId(i), symbol: e.symbol(i), side: e.side(i), cents: cents(e.orderPrice(i)), lots: lots(e.orderRemaining(i)) });
+            live.add(e.orderId(i), e.accountId(i), e.side(i) === 'buy', cents(e.orderPrice(i)), lots(e.orderRemaining(i)));
           }
           break;
         case 'OrderAmended': {
-          const at = this.index.get(String(e.orderId(i)));
-          if (at !== undefined) {
-            const o = this.live[at]!;
-            o.cents = cents(e.orderPrice(i));
-            o.lots = lots(e.orderRemaining(i));
+          const at = live.slot(e.orderId(i));
+          if (at >= 0) {
+            live.cents[at] = cents(e.orderPrice(i));
+            live.lots[at] = lots(e.orderRemaining(i));
           }
           break;
         }
         case 'OrderCanceled':
-          this.remove(String(e.orderId(i)));
+          live.remove(e.orderId(i));
           break;
         case 'OrderFilled':
-          if (e.orderStatus(i) === 'filled') this.remove(String(e.orderId(i)));
+          if (e.orderStatus(i) === 'filled') live.remove(e.orderId(i));
           else {
-            const at = this.index.get(String(e.orderId(i)));
-            if (at !== undefined) this.live[at]!.lots = lots(e.orderRemaining(i));
+            const at = live.slot(e.orderId(i));
+            if (at >= 0) live.lots[at] = lots(e.orderRemaining(i));
           }
           break;
         default:
       }
-    }
-  }
-
-  private add(o: Live): void {
-    this.index.set(o.id, this.live.length);
-    this.live.push(o);
-  }
-
-  private remove(id: string): void {
-    const i = this.index.get(id);
-    if (i === undefined) return;
-    const last = this.live.pop()!;
-    this.index.delete(id);
-    if (last.id !== id) {
-      this.live[i] = last;
-      this.index.set(last.id, i);
     }
   }
 }
@@ -252,7 +329,7 @@ function scenario(name: string, instruments: number, stopShare = 0): void {
       formatted += r.events.views().length;
       formatNs += process.hrtime.bigint() - f0;
     }
-    const kind = c.type === 'PlaceOrder' ? `${c.orderType}/${c.timeInForce}` : c.type;
+    const kind = kindOf(c);
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     let h = byKind.get(kind);
     if (h === undefined) {
@@ -280,6 +357,17 @@ function scenario(name: string, instruments: number, stopShare = 0): void {
   for (const [kind, h] of [...byKind].sort()) {
     console.log(`  ${kind.padEnd(20)} p50 ${us(h.getValueAtPercentile(50))} µs   p99 ${us(h.getValueAtPercentile(99))} µs   p99.9 ${us(h.getValueAtPercentile(99.9))} µs`);
   }
+}
+
+const placeKinds = new Map<string, Map<string, string>>();
+/** The command's kind for the per-kind table: its type, or the order type and time in force of a new order (texts made once). */
+function kindOf(c: Command): string {
+  if (c.type !== 'PlaceOrder') return c.type;
+  let byTif = placeKinds.get(c.orderType);
+  if (byTif === undefined) placeKinds.set(c.orderType, byTif = new Map());
+  let kind = byTif.get(c.timeInForce);
+  if (kind === undefined) byTif.set(c.timeInForce, kind = `${c.orderType}/${c.timeInForce}`);
+  return kind;
 }
 
 function untriggered(core: TradingCore, symbols: string[]): number {
