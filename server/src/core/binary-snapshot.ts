@@ -358,8 +358,7 @@ export function restoreBinaryState(snapshot: BinaryCoreSnapshot): CoreState {
   const finished = input.u32();
   for (let i = 0; i < finished; i++) {
     const o = readOrder(input, strings, st, instruments, false);
-    st.finished.set(o.id, o);
-    st.finishedRing.push(o.id);
+    st.finished.restore(o);
   }
   for (const inst of instruments) {
     for (const sideName of ['buy', 'sell'] as const) {

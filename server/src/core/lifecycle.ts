@@ -62,7 +62,8 @@ export function releaseHold(st: CoreState, o: Order): void {
 
 /** Registers a newly accepted order as live (open-order count, client id, expiry index). */
 export function addLive(st: CoreState, o: Order): void {
-  o.account.orders.set(o.id, o);
+  o.account.orders.add(o);
+  st.live.set(o);
   if (o.clientOrderId !== undefined) o.account.byClientId.set(o.clientOrderId, o);
   if (o.expireAt !== undefined) st.gtd.add(o);
 }
@@ -70,20 +71,11 @@ export function addLive(st: CoreState, o: Order): void {
 /** Removes a done order from the live set and keeps it, bounded, for lookups by id. */
 export function finish(st: CoreState, o: Order): void {
   const account = o.account;
-  account.orders.delete(o.id);
+  account.orders.delete(o);
+  st.live.delete(o.id);
   if (o.clientOrderId !== undefined && account.byClientId.get(o.clientOrderId) === o) account.byClientId.delete(o.clientOrderId);
   if (o.expireAt !== undefined) st.gtd.delete(o);
-  const keep = st.config.finishedOrderRetention;
-  if (keep <= 0) return;
-  const ring = st.finishedRing;
-  if (ring.length < keep) {
-    ring.push(o.id);
-  } else {
-    st.finished.delete(ring[st.finishedHead] as number);
-    ring[st.finishedHead] = o.id;
-    st.finishedHead = (st.finishedHead + 1) % keep;
-  }
-  st.finished.set(o.id, o);
+  st.finished.add(o, st.config.finishedOrderRetention);
 }
 
 export function bookSide(inst: Instrument, side: 'buy' | 'sell') {

@@ -7,6 +7,7 @@
 import type { CancelReason, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { BookSide, type BookNode as BookNodeOf, type PriceLevel as PriceLevelOf } from './book.js';
 import { MarketData } from './market-data.js';
+import { LiveOrders } from './live-orders.js';
 import { BandBounds } from './price-band.js';
 import { StopBook } from './stop-book.js';
 import { big, units, type Units } from './units.js';
@@ -33,8 +34,8 @@ export class Account {
   holdBps: bigint;
   readonly balances = new Map<string, Balance>();
   readonly positions = new Map<string, Position>();
-  /** Live orders by numeric id, in ascending id order (orders are only ever appended). */
-  readonly orders = new Map<number, Order>();
+  /** Live orders in ascending id order (by id: the core's order table). */
+  readonly orders = new LiveOrders();
   readonly byClientId = new Map<string, Order>();
   makerBpsBig: bigint;
   takerBpsBig: bigint;
@@ -106,6 +107,9 @@ export class Order implements BookNode {
   prev: BookNode | null = null;
   next: BookNode | null = null;
   level: PriceLevel | null = null;
+  /** Neighbours in the account's live orders (live-orders.ts). */
+  liveOlder: Order | null = null;
+  liveNewer: Order | null = null;
   /** The id's text, written on first use (most orders are never shown by id). */
   private idTextCache: string | undefined;
   /** Base filled so far. */

@@ -15,10 +15,11 @@ import type { CoreState } from './state.js';
 import { big, minus, type Units } from './units.js';
 
 /** The live order an OrderRef names, if any. */
-export function findLive(account: Account, ref: OrderRef): Order | undefined {
+export function findLive(st: CoreState, account: Account, ref: OrderRef): Order | undefined {
   if (typeof ref.orderId === 'string') {
     const id = orderNumber(ref.orderId);
-    return id === undefined ? undefined : account.orders.get(id);
+    const o = id === undefined ? undefined : st.live.get(id);
+    return o !== undefined && o.account === account ? o : undefined;
   }
   if (typeof ref.clientOrderId === 'string') return account.byClientId.get(ref.clientOrderId);
   return undefined;
@@ -42,7 +43,7 @@ export function cancelOne(st: CoreState, c: CancelOrder): void {
   if (account === undefined) {
     return rejectCommand(st, 'CancelOrder', c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account', c.orderId, c.clientOrderId);
   }
-  const o = findLive(account, c);
+  const o = findLive(st, account, c);
   if (o === undefined) return rejectCommand(st, 'CancelOrder', account.id, 'ORDER_NOT_FOUND', 'no such live order', c.orderId, c.clientOrderId);
   cancelOrder(st, o, 'user');
 }
@@ -84,7 +85,7 @@ export function amendRejected(st: CoreState, c: AmendOrder, accountId: string | 
 export function amendOrder(st: CoreState, c: AmendOrder): void {
   const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
   if (account === undefined) return amendRejected(st, c, c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
-  const o = findLive(account, c);
+  const o = findLive(st, account, c);
   if (o === undefined) return amendRejected(st, c, account.id, 'ORDER_NOT_FOUND', 'no such live order');
   const inst = o.inst;
   if (account.killSwitch) return amendRejected(st, c, account.id, 'KILL_SWITCH_ACTIVE', 'the kill switch is active for this account');

@@ -29,7 +29,7 @@ export function bookSnapshot(st: CoreState, symbol: string, depth = Number.MAX_S
 export function findOrder(st: CoreState, accountId: string, ref: OrderRef): OrderView | undefined {
   const account = st.accounts.get(accountId);
   if (account === undefined) return undefined;
-  const live = findLive(account, ref);
+  const live = findLive(st, account, ref);
   if (live !== undefined) return orderView(live);
   if (typeof ref.orderId !== 'string') return undefined;
   const done = st.finished.get(Number(ref.orderId));

@@ -254,7 +254,8 @@ export function addRestoredLive(st: CoreState, live: readonly Order[]): void {
   }
   for (const [account, orders] of byAccount) {
     for (const o of orders) {
-      account.orders.set(o.id, o);
+      account.orders.add(o);
+      st.live.set(o);
       if (o.clientOrderId !== undefined) account.byClientId.set(o.clientOrderId, o);
     }
   }
@@ -300,8 +301,7 @@ export function restoreState(snapshot: CoreSnapshot): CoreState {
     }
   }
   for (const os of s.finished) {
-    st.finished.set(os.id, restoreOrder(st, os));
-    st.finishedRing.push(os.id);
+    st.finished.restore(restoreOrder(st, os));
   }
   restoreQuotes(st, s);
   return st;

@@ -1,7 +1,9 @@
 /** The whole mutable state of one core, plus the output buffer of the command being applied. */
 import type { RejectCode, RejectDetails } from './api.js';
 import { EventLog } from './event-log.js';
+import { FinishedOrders } from './finished-orders.js';
 import { Account, type AssetInfo, type Instrument, type Order } from './model.js';
+import { OrderTable } from './order-table.js';
 import { QuoteBook } from './quote-book.js';
 
 export interface CoreConfig {
@@ -34,11 +36,10 @@ export class CoreState {
   readonly accounts = new Map<string, Account>();
   readonly feeAccount: Account;
   nextOrderId = 1;
+  /** Live orders of every account by id (each account also lists its own, in id order). */
+  readonly live = new OrderTable();
   /** Recently finished orders by id, oldest first, bounded by config.finishedOrderRetention. */
-  readonly finished = new Map<number, Order>();
-  /** The ids in `finished` as a ring (oldest at finishedHead once full), so eviction needs no Map iteration. */
-  readonly finishedRing: number[] = [];
-  finishedHead = 0;
+  readonly finished = new FinishedOrders();
   /** Live GTD orders. */
   readonly gtd = new Set<Order>();
   /** OTC quotes, open and recently closed. */
