@@ -183,17 +183,57 @@ function hasValidValue(def: FieldDef, value: string): boolean {
   return def.values.has(value);
 }
 
+/**
+ * Tags below this are looked up in arrays indexed by tag (every standard FIX 4.4 tag and the
+ * common user-defined ones); larger or negative ones in Sets, a path real traffic rarely takes.
+ */
+const TAG_TABLE_SIZE = 16_384;
+
+/** A set of tags emptied in O(1) for each message: a tag is in it when its stamp is the current one. */
+class TagStamps {
+  private readonly stamps = new Uint32Array(TAG_TABLE_SIZE);
+  private readonly others = new Set<number>();
+  private current = 0;
+
+  clear(): void {
+    if (++this.current === 0xffff_ffff) {
+      this.stamps.fill(0);
+      this.current = 1;
+    }
+    if (this.others.size > 0) this.others.clear();
+  }
+
+  has(tag: number): boolean {
+    return tag >= 0 && tag < TAG_TABLE_SIZE ? this.stamps[tag] === this.current : this.others.has(tag);
+  }
+
+  add(tag: number): void {
+    if (tag >= 0 && tag < TAG_TABLE_SIZE) this.stamps[tag] = this.current;
+    else this.others.add(tag);
+  }
+}
+
+/** What a check needs of the tags seen so far at one level: the stamped sets, or a plain Set inside a group. */
+type SeenTags = Pick<TagStamps, 'has' | 'add'>;
+
 export class Validator {
   private readonly trailerTags: ReadonlySet<number>;
   private readonly msgTypes: ReadonlySet<string>;
-  /** Tags seen per level of the message being checked; reused (cleared) for each message, as a check runs to its end synchronously. */
-  private readonly seenHeader = new Set<number>();
-  private readonly seenBody = new Set<number>();
-  private readonly seenTrailer = new Set<number>();
+  /** Field definitions by tag (below TAG_TABLE_SIZE), so a field's check starts with an array read. */
+  private readonly defsByTag: Array<FieldDef | undefined> = [];
+  /** One answer per message type: a valid message allocates no result. */
+  private readonly valid = new Map<MessageDef, ValidationResult>();
+  /** Every tag of the message being checked, and the tags seen per level; reused, as a check runs to its end synchronously. */
+  private readonly present = new TagStamps();
+  private readonly seenHeader = new TagStamps();
+  private readonly seenBody = new TagStamps();
+  private readonly seenTrailer = new TagStamps();
 
   constructor(readonly dictionary: Dictionary) {
     this.trailerTags = dictionary.trailer.fields;
     this.msgTypes = dictionary.fieldsByTag.get(35)?.values ?? new Set(dictionary.messages.keys());
+    for (const [tag, def] of dictionary.fieldsByTag) if (tag >= 0 && tag < TAG_TABLE_SIZE) this.defsByTag[tag] = def;
+    for (const def of dictionary.messages.values()) this.valid.set(def, Object.freeze({ ok: true, def }));
   }
 
   validate(msg: FixMessage): ValidationResult {
@@ -221,15 +261,21 @@ export class Validator {
       throw new Failure(SessionRejectReason.InvalidMsgType);
     }
 
-    for (const tag of header.required) if (!msg.has(tag)) throw new Failure(SessionRejectReason.RequiredTagMissing, tag);
-    for (const tag of def.required) if (!msg.has(tag)) throw new Failure(SessionRejectReason.RequiredTagMissing, tag);
-    for (const tag of this.dictionary.trailer.required) if (!msg.has(tag)) throw new Failure(SessionRejectReason.RequiredTagMissing, tag);
+    // Required fields anywhere in the message (as a search of the whole message would find them).
+    const present = this.present;
+    present.clear();
+    for (let t = 0; t < tags.length; t++) present.add(tags[t]!);
+    for (const tag of header.required) if (!present.has(tag)) throw new Failure(SessionRejectReason.RequiredTagMissing, tag);
+    for (const tag of def.required) if (!present.has(tag)) throw new Failure(SessionRejectReason.RequiredTagMissing, tag);
+    for (const tag of this.dictionary.trailer.required) if (!present.has(tag)) throw new Failure(SessionRejectReason.RequiredTagMissing, tag);
 
     // Header (after BeginString, BodyLength, MsgType), then body, then trailer.
     let i = 3;
     const seenHeader = this.seenHeader;
     seenHeader.clear();
-    seenHeader.add(8).add(9).add(35);
+    seenHeader.add(8);
+    seenHeader.add(9);
+    seenHeader.add(35);
     while (i < end && header.fields.has(tags[i]!)) i = this.checkLevelField(msg, i, header, seenHeader, end);
     const seenBody = this.seenBody;
     seenBody.clear();
@@ -237,7 +283,7 @@ export class Validator {
     const seenTrailer = this.seenTrailer;
     seenTrailer.clear();
     for (let t = end; t < tags.length; t++) this.checkField(msg, t, seenTrailer);
-    return { ok: true, def };
+    return this.valid.get(def)!;
   }
 
   /** Finds where the trailer starts and fails if a header field follows a body field, or a trailer field is early. */
@@ -260,22 +306,23 @@ export class Validator {
   }
 
   /** Checks the field at i as a member of `level`, walking into its repeating group if it has one. */
-  private checkLevelField(msg: FixMessage, i: number, level: MemberSet, seen: Set<number>, end: number): number {
+  private checkLevelField(msg: FixMessage, i: number, level: MemberSet, seen: SeenTags, end: number): number {
     const tag = msg.tags[i]!;
     this.checkField(msg, i, seen);
     if (!level.fields.has(tag)) throw new Failure(SessionRejectReason.TagNotDefinedForMessageType, tag);
+    if (level.groups.size === 0) return i + 1;
     const group = level.groups.get(tag);
     return group ? this.checkGroup(msg, i, group, end) : i + 1;
   }
 
-  private checkField(msg: FixMessage, i: number, seen: Set<number>): void {
+  private checkField(msg: FixMessage, i: number, seen: SeenTags): void {
     const tag = msg.tags[i]!;
     if (seen.has(tag)) throw new Failure(SessionRejectReason.TagAppearsMoreThanOnce, tag);
     seen.add(tag);
     const start = msg.valueStart(i);
     const end = msg.valueEnd(i);
     if (start === end) throw new Failure(SessionRejectReason.TagSpecifiedWithoutValue, tag);
-    const def = this.dictionary.fieldsByTag.get(tag);
+    const def = tag >= 0 && tag < TAG_TABLE_SIZE ? this.defsByTag[tag] : this.dictionary.fieldsByTag.get(tag);
     if (!def) throw new Failure(tag >= FIRST_USER_DEFINED_TAG ? SessionRejectReason.UndefinedTag : SessionRejectReason.InvalidTagNumber, tag);
     // Numbers, characters and flags are checked where they lie in the frame; only the other
     // formats, and values checked against an enumeration, are cut out.
