@@ -121,7 +121,8 @@ export class FileFixSessionBackend implements FixSessionBackend {
   /** One record, one write, one fdatasync; the index takes the batch once it is durable. */
   async write(batch: FixStoreBatch): Promise<void> {
     if (this.#closed) throw new Error('FIX session file is closed');
-    const record = encodeRecord(batch);
+    const messageOffsets: number[] = [];
+    const record = encodeRecord(batch, messageOffsets);
     const at = this.#size;
     try {
       await writeAll(this.#fd, record, at);
@@ -137,7 +138,21 @@ export class FileFixSessionBackend implements FixSessionBackend {
       throw error;
     }
     this.#size = at + record.length;
-    this.#apply(record, RECORD_HEADER, record.length, at);
+    this.#index(batch, messageOffsets, at);
+  }
+
+  /**
+   * Takes a batch just written at file offset `at` into the index: what #apply would read back
+   * from its record, in the same order, taken from the batch itself (nothing just encoded is decoded again).
+   */
+  #index(batch: FixStoreBatch, messageOffsets: readonly number[], at: number): void {
+    for (const key of batch.resets) this.#reset(key);
+    for (let i = 0; i < batch.messages.length; i++) {
+      const [key, seq, raw] = batch.messages[i]!;
+      this.#located(key, seq, { offset: at + messageOffsets[i]!, length: raw.length });
+    }
+    for (const [key, s] of batch.seqs) this.#seqs.set(key, { nextSender: s.nextSender, nextTarget: s.nextTarget });
+    for (const [orderId, key] of batch.owners) this.#owners.set(orderId, key);
   }
 
   close(): void {
@@ -293,12 +308,21 @@ export class FileFixSessionBackend implements FixSessionBackend {
   }
 }
 
-/** One batch as one record: header, then its entries in the order they apply; one buffer, sized first. */
-export function encodeRecord(batch: FixStoreBatch): Buffer {
+/**
+ * One batch as one record: header, then its entries in the order they apply; one buffer, sized
+ * first. `messageOffsets`, when given, receives where each message's raw bytes start in the record.
+ */
+export function encodeRecord(batch: FixStoreBatch, messageOffsets?: number[]): Buffer {
+  // A batch's messages mostly belong to one session: its key is measured once.
+  let lastText = '';
+  let lastBytes = 2;
   const textBytes = (t: string): number => {
+    if (t === lastText) return lastBytes;
     const n = Buffer.byteLength(t, 'utf8');
     if (n > 0xffff) throw new RangeError('FIX session key or order id longer than 65535 bytes');
-    return 2 + n;
+    lastText = t;
+    lastBytes = 2 + n;
+    return lastBytes;
   };
   let size = RECORD_HEADER;
   for (const key of batch.resets) size += 1 + textBytes(key);
@@ -321,6 +345,7 @@ export function encodeRecord(batch: FixStoreBatch): Buffer {
     text(key);
     out.writeUInt32LE(seq, p);
     out.writeUInt32LE(raw.length, p + 4);
+    messageOffsets?.push(p + 8);
     // latin1: one byte per character, as the message went on the wire.
     out.write(raw, p + 8, raw.length, 'latin1');
     p += 8 + raw.length;
