@@ -22,6 +22,7 @@ import {
 import { FixQuotes, quoteAcceptFromFix } from './quotes.js';
 import { reverseRoute, type FixSession, type SessionApplication } from './session.js';
 import { isPromise } from './session-backend.js';
+import { PendingNewOrders } from './pending-new-orders.js';
 import type { FixSessionStore } from './store.js';
 import { MsgType, Tag } from './tags.js';
 import { unsupportedInstruction } from './unsupported-instructions.js';
@@ -33,7 +34,7 @@ export interface SessionRole {
 }
 
 /** A NewOrderSingle waiting for its first report; `replied` settles the message's gateway span. */
-interface PendingNew { sessionKey: string; clOrdId: string; route: Field[]; side: string; symbol: string; replied: () => void }
+interface PendingNew { sessionKey: string; accountId: string; clOrdId: string; route: Field[]; side: string; symbol: string; replied: () => void }
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
 
 /** BusinessRejectReason(380) values used here. */
@@ -50,7 +51,7 @@ export class FixApplication implements SessionApplication {
   /** Finds (or recreates from the store) a session that has not logged on since start-up. */
   private resolveSession: (key: string) => FixSession | undefined = () => undefined;
   private readonly dropCopies = new Map<string, Set<FixSession>>();
-  private readonly pendingNew = new Map<string, PendingNew>();
+  private readonly pendingNew = new PendingNewOrders<PendingNew>();
   private readonly pendingCancel = new Map<string, PendingChange>();
   private readonly pendingReplace = new Map<string, PendingChange>();
   /** orderId -> owning session key ('' when no FIX session owns it). */
@@ -202,8 +203,8 @@ export class FixApplication implements SessionApplication {
       return;
     }
     let submitted: Promise<OrderOutcome>;
-    const key = pendingKey(session.accountId, clOrdId);
-    const pending: PendingNew = { sessionKey: session.key, clOrdId, route, side, symbol, replied: noReply };
+    const accountId = session.accountId;
+    const pending: PendingNew = { sessionKey: session.key, accountId, clOrdId, route, side, symbol, replied: noReply };
     if (m.get(Tag.OrdType) === ORD_TYPE_PREVIOUSLY_QUOTED) {
       const accept = quoteAcceptFromFix(m);
       if ('code' in accept) {
@@ -216,18 +217,18 @@ export class FixApplication implements SessionApplication {
         this.rejectOrder(session, clOrdId, symbol, side, route, 'QUOTE_MISMATCH', `QUOTE_MISMATCH: quote ${accept.quoteId} is not for ${symbol}`);
         return;
       }
-      this.pendingNew.set(key, pending);
+      this.pendingNew.set(accountId, clOrdId, pending);
       submitted = this.entry.acceptQuote(session.accountId, accept, { idempotent: false });
     } else {
       const command = placeRequest(m);
       const orders = this.sessionOrders.get(session);
-      this.pendingNew.set(key, pending);
+      this.pendingNew.set(accountId, clOrdId, pending);
       // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
       submitted = this.entry.place(session.accountId, command, orders ? { idempotent: false, session: orders } : NOT_IDEMPOTENT);
     }
     submitted.then(
-      (outcome) => this.afterNewOrder(session, key, pending, outcome),
-      (err: unknown) => this.afterNewOrder(session, key, pending, undefined, err),
+      (outcome) => this.afterNewOrder(session, pending, outcome),
+      (err: unknown) => this.afterNewOrder(session, pending, undefined, err),
     );
     return new Promise<void>((resolve) => { pending.replied = resolve; });
   }
@@ -236,16 +237,16 @@ export class FixApplication implements SessionApplication {
    * A core reject is answered by its OrderRejected event (it arrives after this outcome); this
    * answers refusals without one (the order-rate budget, durability) and failures.
    */
-  private afterNewOrder(session: FixSession, key: string, pending: PendingNew, outcome: OrderOutcome | undefined, err?: unknown): void {
+  private afterNewOrder(session: FixSession, pending: PendingNew, outcome: OrderOutcome | undefined, err?: unknown): void {
     if (outcome === undefined) {
       this.logger.error({ err }, 'FIX NewOrderSingle could not be submitted');
-      if (this.pendingNew.get(key) === pending) this.pendingNew.delete(key);
+      if (this.pendingNew.get(pending.accountId, pending.clOrdId) === pending) this.pendingNew.take(pending.accountId, pending.clOrdId);
       this.rejectOrder(session, pending.clOrdId, pending.symbol, pending.side, pending.route, 'UNAVAILABLE', 'UNAVAILABLE: the order could not be made durable');
       pending.replied();
       return;
     }
-    if (!outcome.ok && outcome.rejectedSeq === undefined && this.pendingNew.get(key) === pending) {
-      this.pendingNew.delete(key);
+    if (!outcome.ok && outcome.rejectedSeq === undefined && this.pendingNew.get(pending.accountId, pending.clOrdId) === pending) {
+      this.pendingNew.take(pending.accountId, pending.clOrdId);
       this.rejectOrder(session, pending.clOrdId, pending.symbol, pending.side, pending.route, outcome.code, `${outcome.code}: ${outcome.message}`);
       pending.replied();
     }
@@ -556,10 +557,7 @@ export class FixApplication implements SessionApplication {
   }
 
   private takePendingNew(accountId: string, clOrdId: string): PendingNew | undefined {
-    const key = pendingKey(accountId, clOrdId);
-    const pending = this.pendingNew.get(key);
-    if (pending) this.pendingNew.delete(key);
-    return pending;
+    return this.pendingNew.take(accountId, clOrdId);
   }
 
   private takeChange(map: Map<string, PendingChange>, orderId: string): PendingChange | undefined {
@@ -608,7 +606,3 @@ const NOT_IDEMPOTENT = { idempotent: false } as const;
 
 /** Until the reply promise is made. */
 function noReply(): void {}
-
-function pendingKey(accountId: string, clOrdId: string): string {
-  return `${accountId}\u0000${clOrdId}`;
-}

@@ -187,14 +187,26 @@ function ensure(p: number, bytes: number): void {
   scratch = grown;
 }
 
+/** Writes a tag's digits at p; returns the position after them. */
+function writeTag(tag: number, p: number): number {
+  if (tag > 0 && tag < 100_000) {
+    // Most significant digit first, without a string per tag.
+    let div = tag >= 10_000 ? 10_000 : tag >= 1000 ? 1000 : tag >= 100 ? 100 : tag >= 10 ? 10 : 1;
+    for (; div >= 1; div /= 10) scratch[p++] = 48 + (Math.floor(tag / div) % 10);
+    return p;
+  }
+  const tagText = String(tag);
+  for (let i = 0; i < tagText.length; i++) scratch[p++] = tagText.charCodeAt(i);
+  return p;
+}
+
 function writeFields(fields: readonly Field[], from: number): number {
   let p = from;
   for (let f = 0; f < fields.length; f++) {
     const [tag, value] = fields[f]!;
     // A tag, "=", the value as UTF-8 (at most 3 bytes a character) and SOH.
     ensure(p, 22 + 3 * value.length);
-    const tagText = String(tag);
-    for (let i = 0; i < tagText.length; i++) scratch[p++] = tagText.charCodeAt(i);
+    p = writeTag(tag, p);
     scratch[p++] = 61; // =
     let i = 0;
     for (; i < value.length; i++) {
@@ -304,8 +316,7 @@ export class FrameDecoder {
         }
         break;
       }
-      const lengthText = buf.slice(lengthStart, sohAfterLength);
-      const bodyLength = /^\d{1,9}$/.test(lengthText) ? Number(lengthText) : -1;
+      const bodyLength = bodyLengthAt(buf, lengthStart, sohAfterLength);
       if (bodyLength < 0 || bodyLength > this.maxBodyLength) {
         pos = this.skip(buf, start, 'invalid BodyLength', sohAfterLength + 1);
         continue;
@@ -329,9 +340,12 @@ export class FrameDecoder {
       ) {
         const frame = buf.slice(start, end);
         pos = end;
-        const expected = checksum(frame, trailerAt - start);
-        if (frame.slice(-4, -1) === expected) this.onFrame(frame);
-        else this.onGarbage(`CheckSum ${frame.slice(-4, -1)} should be ${expected}`, frame);
+        // The sum is compared as a number: no strings for a frame whose CheckSum is right.
+        let sum = 0;
+        for (let i = start; i < trailerAt; i++) sum += buf.charCodeAt(i);
+        const stated = (buf.charCodeAt(trailerAt + 3) - 48) * 100 + (buf.charCodeAt(trailerAt + 4) - 48) * 10 + (buf.charCodeAt(trailerAt + 5) - 48);
+        if (stated === (sum & 255)) this.onFrame(frame);
+        else this.onGarbage(`CheckSum ${frame.slice(-4, -1)} should be ${checksum(frame, trailerAt - start)}`, frame);
         continue;
       }
       // No well-formed CheckSum where BodyLength points: skip to the next BeginString, or drop
@@ -371,6 +385,18 @@ function partialBeginAt(buf: string, from: number): number {
   }
   const field = Math.max(from, buf.lastIndexOf(SOH) + 1);
   return buf.length - field <= 16 && buf.startsWith('8', field) && (field === from || buf.charCodeAt(field - 1) === 1) ? field : buf.length;
+}
+
+/** The BodyLength written in buf[from, end) if it is 1 to 9 digits, else -1. */
+function bodyLengthAt(buf: string, from: number, end: number): number {
+  if (end <= from || end - from > 9) return -1;
+  let n = 0;
+  for (let i = from; i < end; i++) {
+    const d = buf.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function isDigit(c: number): boolean {

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { encodeMessage, parseFrame, type Field, type FixMessage } from './codec.js';
 import { isPromise, type StoredMessage } from './session-backend.js';
-import type { FixSessionStore } from './store.js';
+import type { FixSessionStore, SequenceNumbers } from './store.js';
 import type { AbsentSessionReports, OutboundApplication } from './absent-session-reports.js';
 import { ADMIN_MSG_TYPES, MsgType, Tag } from './tags.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from './time.js';
@@ -87,6 +87,9 @@ const ROUTE_REVERSAL: ReadonlyArray<readonly [number, number]> = [
   [Tag.DeliverToLocationID, Tag.OnBehalfOfLocationID],
 ];
 
+/** Header fields every inbound message must carry with a value. */
+const HEADER_TAGS_CHECKED: readonly number[] = [Tag.SenderCompID, Tag.TargetCompID, Tag.SendingTime];
+
 /** Routing header fields for a reply: OnBehalfOf* and DeliverTo* swapped. */
 export function reverseRoute(message: FixMessage): Field[] {
   const out: Field[] = [];
@@ -134,6 +137,7 @@ export class FixSession {
   private logoutSentAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushOutbound = (): void => this.writeOutbound();
+  private readonly numbers: SequenceNumbers = { nextSender: 1, nextTarget: 1, reportedEvent: 0 };
 
   constructor(
     readonly settings: SessionSettings,
@@ -362,7 +366,7 @@ export class FixSession {
       return;
     }
     const seq = Number(seqText);
-    for (const tag of [Tag.SenderCompID, Tag.TargetCompID, Tag.SendingTime]) {
+    for (const tag of HEADER_TAGS_CHECKED) {
       const v = message.get(tag);
       if (v === undefined) return this.reject(message, SessionRejectReason.RequiredTagMissing, tag);
       if (v === '') return this.reject(message, SessionRejectReason.TagSpecifiedWithoutValue, tag);
@@ -753,7 +757,12 @@ export class FixSession {
   }
 
   private persistSeqs(): void {
-    this.store.saveSeqs(this.key, { nextSender: this.nextSender, nextTarget: this.nextTarget, reportedEvent: this.reportedEvent });
+    // One object reused: the store copies the numbers (the session moves them at every message).
+    const numbers = this.numbers;
+    numbers.nextSender = this.nextSender;
+    numbers.nextTarget = this.nextTarget;
+    numbers.reportedEvent = this.reportedEvent;
+    this.store.saveSeqs(this.key, numbers);
   }
 
   // ------------------------------------------------------------------------------------------
