@@ -129,4 +129,25 @@ describe('history store', () => {
     expect(second.listBalanceChanges('bob').items).toHaveLength(1);
     second.close();
   });
+
+  it('records the seq it was told it has reached, past the last event given, and skips events up to it later', () => {
+    const file = join(newDir(), 'history.db');
+    const { events } = eventsFor([{ kind: 'place', account: 0, symbol: 0 }, { kind: 'balance', account: 1, asset: 0 }]);
+    const first = openHistoryStore(file);
+    // Events 2..5 were of types the history does not keep, so the caller left them out.
+    first.project(events.slice(0, 1), 5);
+    expect(first.projectedSeq).toBe(5);
+    first.project([], 7);
+    expect(first.projectedSeq).toBe(7);
+    first.project([], 6);
+    expect(first.projectedSeq).toBe(7);
+    first.close();
+    const second = openHistoryStore(file);
+    expect(second.projectedSeq).toBe(7);
+    // Seq 2 is at or below what the store has reached: not projected again.
+    second.project(events);
+    expect(second.listBalanceChanges('bob').items).toHaveLength(0);
+    expect(second.listOrders('alice').items).toHaveLength(1);
+    second.close();
+  });
 });

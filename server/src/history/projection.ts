@@ -9,6 +9,11 @@
 import type { CoreEvent, OrderView } from '../core/api.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 
+/** The event types the history keeps something of; every other type is skipped (a caller may leave them out). */
+export const PROJECTED_EVENT_TYPES: ReadonlySet<CoreEvent['type']> = new Set<CoreEvent['type']>([
+  'OrderAccepted', 'OrderAmended', 'OrderTriggered', 'OrderCanceled', 'OrderFilled', 'QuoteIssued', 'QuoteClosed', 'BalanceChanged',
+]);
+
 interface OrderChange {
   order: OrderView;
   /** Seq of its OrderAccepted, when that is in this call (the row is new). */
@@ -46,7 +51,7 @@ export class HistoryProjection {
       INSERT INTO quotes (quote_id, account_id, client_rfq_id, symbol, status, created_at, view) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (quote_id) DO UPDATE SET status = excluded.status, view = excluded.view`);
     this.saveSeq = db.prepare(`UPDATE history_meta SET value = ? WHERE key = 'projected_seq'`);
-    this.projectBatch = db.transaction((events: readonly CoreEvent[]) => {
+    this.projectBatch = db.transaction((events: readonly CoreEvent[], throughSeq: number) => {
       let last = this.seq;
       const orders = new Map<string, OrderChange>();
       for (const event of events) {
@@ -55,6 +60,7 @@ export class HistoryProjection {
         last = event.seq;
       }
       for (const change of orders.values()) this.saveOrder(change);
+      if (throughSeq > last) last = throughSeq;
       if (last !== this.seq) this.saveSeq.run(last);
       return last;
     });
@@ -65,10 +71,16 @@ export class HistoryProjection {
     return this.seq;
   }
 
-  /** Projects events in sequence order; those at or below `projectedSeq` are skipped. */
-  project(events: readonly CoreEvent[]): void {
-    if (events.length === 0 || events[events.length - 1]!.seq <= this.seq) return;
-    this.seq = this.projectBatch(events);
+  /**
+   * Projects events in sequence order; those at or below `projectedSeq` are skipped. The
+   * projected seq becomes `throughSeq` when given and higher: a caller that left out events of
+   * types the history does not keep still records that it has seen them (recovery compares this
+   * seq with the snapshots').
+   */
+  project(events: readonly CoreEvent[], throughSeq = 0): void {
+    const last = Math.max(events.length > 0 ? events[events.length - 1]!.seq : 0, throughSeq);
+    if (last <= this.seq) return;
+    this.seq = this.projectBatch(events, throughSeq);
   }
 
   private projectEvent(event: CoreEvent, orders: Map<string, OrderChange>): void {

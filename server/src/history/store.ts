@@ -27,9 +27,13 @@ export class HistoryStore {
     return this.projection.projectedSeq;
   }
 
-  /** Adds events (in sequence order) in one transaction; already projected ones are skipped. */
-  project(events: readonly CoreEvent[]): void {
-    this.projection.project(events);
+  /**
+   * Adds events (in sequence order) in one transaction; already projected ones are skipped.
+   * `throughSeq`: the seq the store has then reached, when the caller left out events of types
+   * it does not keep (see PROJECTED_EVENT_TYPES) after the last one given.
+   */
+  project(events: readonly CoreEvent[], throughSeq?: number): void {
+    this.projection.project(events, throughSeq);
   }
 
   listOrders(accountId: string, filters: OrderFilters = {}, cursor?: string, limit = 100): Page<OrderView> {

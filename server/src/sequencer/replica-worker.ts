@@ -1,7 +1,8 @@
 /**
  * The replica: a worker thread that follows the journal. It receives each durable batch of
  * records, applies them to its own copy of the core (deterministic, so its events are the
- * events the sequencer published), projects those events into the history store, and writes
+ * events the sequencer published), projects those of them the history keeps (only those are
+ * formatted: history-events.ts) into the history store, and writes
  * snapshots from its copy. All of that work stays off the sequencer's thread, and because the
  * replica only ever sees durable records, a snapshot can never hold an unjournaled command.
  */
@@ -14,6 +15,7 @@ import type { CoreEvent, TradingCore } from '../core/api.js';
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
 import { decodeRecords, scanJournal } from '../journal/index.js';
 import { decodeSnapshot, encodeSnapshot, SnapshotStore } from '../snapshot/index.js';
+import { applyForHistory } from './history-events.js';
 import type { CoreEngine } from './engine.js';
 import { loadEngine, replayEventsAfter } from './engine.js';
 import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.js';
@@ -63,14 +65,15 @@ class Replica {
         if (firstIndex !== this.index + 1) throw new Error(`replica at record ${this.index} received records from ${firstIndex}`);
         for (const record of decodeRecords(bytes)) {
           try {
-            for (const event of this.core.apply(record.envelope).events) events.push(event);
+            applyForHistory(this.core, record.envelope, events);
           } catch {
             // The sequencer's core threw on this record too (deterministic); it was journaled all the same.
           }
           this.index = record.index;
         }
       }
-      this.history.project(events);
+      // The core's seq: the history has seen every event up to it, kept or not.
+      this.history.project(events, this.core.seq);
       if (events.length > 0 || this.queue.length === 0) send({ type: 'progress', index: this.index, seq: this.core.seq });
     } catch (error) {
       this.failed = true;

@@ -1,0 +1,17 @@
+/**
+ * Applies a journaled command to the replica's core and collects the events the history keeps.
+ * The core's compact events are turned into public ones (decimal strings) only for those types:
+ * book levels, trades and positions, about half of a command's events, are never formatted here.
+ */
+import type { CommandEnvelope, CoreEvent, TradingCore } from '../core/api.js';
+import { PROJECTED_EVENT_TYPES } from '../history/index.js';
+
+/** Applies `envelope` to `core` and appends to `out` its events of the types the history projects. */
+export function applyForHistory(core: TradingCore, envelope: CommandEnvelope, out: CoreEvent[]): void {
+  if (core.execute === undefined) {
+    for (const event of core.apply(envelope).events) if (PROJECTED_EVENT_TYPES.has(event.type)) out.push(event);
+    return;
+  }
+  const events = core.execute(envelope).events;
+  for (let i = 0; i < events.length; i++) if (PROJECTED_EVENT_TYPES.has(events.type(i))) out.push(events.view(i));
+}
