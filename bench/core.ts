@@ -138,11 +138,63 @@ class LiveOrders {
   }
 }
 
+/**
+ * Each book's best bid and ask in cents, kept from the BookLevelChanged events (a flag per price
+ * level that has quantity), so the flow reads the touch without building a book snapshot.
+ */
+class Touches {
+  private readonly index = new Map<string, number>();
+  private readonly bidLevels: Uint8Array[] = [];
+  private readonly askLevels: Uint8Array[] = [];
+  /** Best price in cents per book, -1 while the side is empty. */
+  readonly bestBid: number[] = [];
+  readonly bestAsk: number[] = [];
+
+  constructor(symbols: readonly string[]) {
+    for (const symbol of symbols) {
+      this.index.set(symbol, this.bidLevels.length);
+      this.bidLevels.push(new Uint8Array(4 * MID_CENTS));
+      this.askLevels.push(new Uint8Array(4 * MID_CENTS));
+      this.bestBid.push(-1);
+      this.bestAsk.push(-1);
+    }
+  }
+
+  of(symbol: string): number {
+    return this.index.get(symbol)!;
+  }
+
+  /** A level's new total: present or gone; the best moves to the next level with quantity when its own empties. */
+  level(symbol: string, buy: boolean, cents: number, present: boolean): void {
+    const b = this.of(symbol);
+    const levels = buy ? this.bidLevels[b]! : this.askLevels[b]!;
+    if (cents < 0 || cents >= levels.length) throw new RangeError(`price ${cents} cents outside the benchmark's book range`);
+    levels[cents] = present ? 1 : 0;
+    if (buy) {
+      let best = this.bestBid[b]!;
+      if (present && cents > best) best = cents;
+      else if (!present && cents === best) while (best >= 0 && levels[best] === 0) best--;
+      this.bestBid[b] = best;
+    } else {
+      let best = this.bestAsk[b]!;
+      if (present && (best < 0 || cents < best)) best = cents;
+      else if (!present && cents === best) {
+        while (best < levels.length && levels[best] === 0) best++;
+        if (best === levels.length) best = -1;
+      }
+      this.bestAsk[b] = best;
+    }
+  }
+}
+
 class Flow {
   readonly live = new LiveOrders();
+  private readonly touches: Touches;
   private readonly texts = new Texts();
   private ts = 1_700_000_000_000;
-  constructor(readonly core: TradingCore, readonly symbols: string[], readonly rng: Rng, readonly stopShare = 0) {}
+  constructor(readonly core: TradingCore, readonly symbols: string[], readonly rng: Rng, readonly stopShare = 0) {
+    this.touches = new Touches(symbols);
+  }
 
   private price(cents: number): string {
     return this.texts.price(cents);
@@ -153,11 +205,13 @@ class Flow {
     return Math.round(Number(text) * 100);
   }
 
-  /** Best bid/ask in cents from the live set is costly; the core's book is the source of truth. */
+  /** Best bid/ask in cents, as the core's book has them (kept from its level events). */
   private touch(symbol: string): void {
-    const b = this.core.book(symbol, 1)!;
-    this.bid = b.bids[0] === undefined ? MID_CENTS - 1 : Flow.centsOf(b.bids[0].price);
-    this.ask = b.asks[0] === undefined ? MID_CENTS + 1 : Flow.centsOf(b.asks[0].price);
+    const b = this.touches.of(symbol);
+    const bid = this.touches.bestBid[b]!;
+    const ask = this.touches.bestAsk[b]!;
+    this.bid = bid < 0 ? MID_CENTS - 1 : bid;
+    this.ask = ask < 0 ? MID_CENTS + 1 : ask;
   }
 
   private bid = 0;
@@ -237,6 +291,9 @@ class Flow {
         }
         case 'OrderCanceled':
           live.remove(e.orderId(i));
+          break;
+        case 'BookLevelChanged':
+          this.touches.level(e.levelSymbol(i), e.levelSide(i) === 'buy', Flow.centsOf(e.levelPrice(i)), e.levelQuantity(i) !== 0n);
           break;
         case 'OrderFilled':
           if (e.orderStatus(i) === 'filled') live.remove(e.orderId(i));

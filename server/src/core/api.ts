@@ -317,6 +317,15 @@ export interface CompactEvents {
   /** The order's open quantity in units of the base asset's scale, and its status, at the event. */
   orderRemaining(i: number): bigint;
   orderStatus(i: number): OrderStatus;
+  /**
+   * BookLevelChanged only: the level's symbol, side, price (its decimal text, as in the event)
+   * and total quantity in units of the base asset's scale (0n: the level is gone). Enough to keep
+   * a book's levels, or its touch, from the events alone.
+   */
+  levelSymbol(i: number): string;
+  levelSide(i: number): Side;
+  levelPrice(i: number): Decimal;
+  levelQuantity(i: number): bigint;
   /** Event i exactly as `apply` returns it. */
   view(i: number): CoreEvent;
   /** All of them as `apply` returns them. */

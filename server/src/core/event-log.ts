@@ -285,6 +285,30 @@ export class EventLog {
     return this.oStatus[i] as OrderStatus;
   }
 
+  levelSymbol(i: number): string {
+    return this.levelAt(i).symbol;
+  }
+
+  levelSide(i: number): Side {
+    this.levelAt(i);
+    return this.s1[i] as Side;
+  }
+
+  levelPrice(i: number): string {
+    this.levelAt(i);
+    return this.s2[i] as string;
+  }
+
+  levelQuantity(i: number): bigint {
+    this.levelAt(i);
+    return big(this.u1[i] as Units);
+  }
+
+  private levelAt(i: number): Instrument {
+    if (this.kinds[i] !== EventKind.LEVEL) throw new RangeError(`event ${i} is not a book level event`);
+    return this.r1[i] as Instrument;
+  }
+
   private orderAt(i: number): Order {
     const k = this.kinds[i] as EventKind;
     if (k < EventKind.ACCEPTED || k > EventKind.FILLED) throw new RangeError(`event ${i} is not an order event`);
