@@ -127,7 +127,7 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   for (const o of account.orders.values()) {
     // A buy by quote amount (an untriggered stop) holds its budget, whatever the rates.
     if (o.side !== 'buy' || o.quantity === null) continue;
-    const need = buyHoldNeed(o.inst.notional(o.price, o.remaining), o.feeNumerator, holdBps);
+    const need = buyHoldNeed(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, holdBps);
     deltas.set(o.inst.quote.asset, (deltas.get(o.inst.quote.asset) ?? 0n) + need - o.held);
   }
   for (const [asset, delta] of deltas) {
@@ -138,7 +138,7 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   for (const o of account.orders.values()) {
     // A buy by quote amount (an untriggered stop) holds its budget, whatever the rates.
     if (o.side !== 'buy' || o.quantity === null) continue;
-    const need = buyHoldNeed(o.inst.notional(o.price, o.remaining), o.feeNumerator, holdBps);
+    const need = buyHoldNeed(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, holdBps);
     balanceOf(account, o.inst.quote).hold += need - o.held;
     o.held = need;
   }

@@ -14,6 +14,10 @@
  * floor(n·|m|/10⁴), and every taker rate + every maker rate is >= 0 (enforced across accounts).
  */
 import { ceilDiv } from './fixed.js';
+import { big, ceilDivNumber, type Units } from './units.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const MAX_BIG = BigInt(MAX);
 
 export const BPS_DENOMINATOR = 10_000n;
 /** Allowed range of a maker or taker rate, in basis points. */
@@ -43,7 +47,19 @@ export function chargedNumeratorAfter(numeratorBefore: bigint, notional: bigint,
  * <= holdBps the old hold always covers the fill's cost plus the new hold, because ceil is
  * monotonic: ceil((S + N_old·b)/10⁴) >= ceil((S + n·r + N_new·b)/10⁴).
  */
-export function buyHoldNeed(remainingNotional: bigint, numerator: bigint, holdBps: bigint): bigint {
+export function buyHoldNeed(remainingNotional: Units, numerator: bigint, holdBps: bigint): bigint {
+  // Exact in numbers when every operand and intermediate is a safe integer (a notional up to
+  // 2^53 / 10,000 times a rate of at most 10,000 bps), which is almost always; bigint otherwise.
+  if (typeof remainingNotional === 'number' && remainingNotional >= 0 && remainingNotional <= MAX / 10_000
+    && numerator <= MAX_BIG && numerator >= -MAX_BIG && holdBps >= 0n && holdBps <= 10_000n) {
+    const num = Number(numerator);
+    const t = num + remainingNotional * Number(holdBps);
+    if (t <= MAX && t >= -MAX) return BigInt(remainingNotional + ceilDivNumber(t, 10_000) - ceilDivNumber(num, 10_000));
+  }
+  return buyHoldNeedBig(big(remainingNotional), numerator, holdBps);
+}
+
+function buyHoldNeedBig(remainingNotional: bigint, numerator: bigint, holdBps: bigint): bigint {
   return remainingNotional + ceilDiv(numerator + remainingNotional * holdBps, BPS_DENOMINATOR) - ceilDiv(numerator, BPS_DENOMINATOR);
 }
 

@@ -33,7 +33,7 @@ export function availableOf(account: Account, asset: string): bigint {
 export function holdNeed(o: Order): bigint {
   if (o.side === 'sell') return big(o.remaining);
   if (o.quantity === null) return o.held;
-  return buyHoldNeed(o.inst.notional(o.price, o.remaining), o.feeNumerator, o.account.holdBps);
+  return buyHoldNeed(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, o.account.holdBps);
 }
 
 export function holdAsset(o: Order): AssetInfo {

@@ -10,7 +10,7 @@ import { MarketData } from './market-data.js';
 import { LiveOrders } from './live-orders.js';
 import { BandBounds } from './price-band.js';
 import { StopBook } from './stop-book.js';
-import { big, units, type Units } from './units.js';
+import { big, mulDivNumber, units, type Units } from './units.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
 
@@ -69,6 +69,8 @@ export class Instrument {
   readonly band = new BandBounds();
   /** 10^baseDecimals: notional = price × quantity / baseUnit, exact by the tick/lot rule. */
   readonly baseUnit: bigint;
+  /** baseUnit as a number when it is a safe integer (0 otherwise: notionals take bigint). */
+  private readonly baseUnitNumber: number;
   /** tick, lot, minQuantity and maxQuantity as `Units`, for the checks of each order's price and quantity. */
   readonly tickUnits: Units;
   readonly lotUnits: Units;
@@ -91,6 +93,7 @@ export class Instrument {
     candleRetention: number,
   ) {
     this.baseUnit = baseUnit;
+    this.baseUnitNumber = baseUnit <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(baseUnit) : 0;
     this.tickUnits = units(tick);
     this.lotUnits = units(lot);
     this.minQuantityUnits = units(minQuantity);
@@ -99,7 +102,14 @@ export class Instrument {
   }
 
   notional(price: Units, quantity: Units): bigint {
-    return (big(price) * big(quantity)) / this.baseUnit;
+    const n = mulDivNumber(price, quantity, this.baseUnitNumber);
+    return n !== undefined ? BigInt(n) : (big(price) * big(quantity)) / this.baseUnit;
+  }
+
+  /** The same notional as `Units`: a number where it fits, without a bigint for the common case. */
+  notionalUnits(price: Units, quantity: Units): Units {
+    const n = mulDivNumber(price, quantity, this.baseUnitNumber);
+    return n !== undefined ? n : units((big(price) * big(quantity)) / this.baseUnit);
   }
 }
 

@@ -117,7 +117,7 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   if (!priceChanged && quantity === o.quantity && clientOrderId === o.clientOrderId) return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
   // Only a new price or quantity is held to the minimum notional: an order that STP decremented
   // below it can still take a new client order id.
-  if ((priceChanged || quantity !== o.quantity) && inst.notional(price, quantity) < inst.minNotional) return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+  if ((priceChanged || quantity !== o.quantity) && inst.notionalUnits(price, quantity) < inst.minNotional) return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   if (priceChanged && !withinBand(inst, price)) return amendRejected(st, c, account.id, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
   const buy = o.side === 'buy';
   const best = (buy ? inst.asks : inst.bids).best();
@@ -125,7 +125,7 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   if (crosses && o.postOnly) return amendRejected(st, c, account.id, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
   if (crosses && inst.status === 'post_only') return amendRejected(st, c, account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
   const remaining = minus(quantity, o.filled);
-  const need = buy ? buyHoldNeed(inst.notional(price, remaining), o.feeNumerator, account.holdBps) : big(remaining);
+  const need = buy ? buyHoldNeed(inst.notionalUnits(price, remaining), o.feeNumerator, account.holdBps) : big(remaining);
   const available = availableOf(account, holdAsset(o).asset);
   if (need - o.held > available) {
     // What the amend needs beyond the hold it already has, against what is free.

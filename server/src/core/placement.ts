@@ -102,7 +102,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
     const v = checkQuantity(inst, c.quantity);
     if (typeof v === 'string') return rejectOrder(st, { accountId, symbol, clientOrderId, side }, v, ruleMessage(inst, v));
     quantity = v;
-    if (!market && inst.notional(price, v) < inst.minNotional) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
+    if (!market && inst.notionalUnits(price, v) < inst.minNotional) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   }
   // A stop-limit's price meets the band when it triggers, against the reference price of then.
   if (c.orderType === 'limit' && !withinBand(inst, price)) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'PRICE_OUTSIDE_BAND', bandMessage(inst), bandDetails(inst));
@@ -138,7 +138,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   let need: bigint;
   if (!buy) need = big(quantity as Units);
   else if (quoteQuantity !== null) need = quoteQuantity;
-  else need = buyHoldNeed(inst.notional(limit as Units, quantity as Units), 0n, account.holdBps);
+  else need = buyHoldNeed(inst.notionalUnits(limit as Units, quantity as Units), 0n, account.holdBps);
   const available = availableOf(account, holdAsset.asset);
   if (available < need) {
     const funds = fundsDetails(holdAsset, need, available);
@@ -186,7 +186,7 @@ function placeStop(
   let need: bigint;
   if (!buy) need = big(quantity as Units);
   else if (quoteQuantity !== null) need = quoteQuantity;
-  else need = buyHoldNeed(inst.notional(limit, quantity as Units), 0n, account.holdBps);
+  else need = buyHoldNeed(inst.notionalUnits(limit, quantity as Units), 0n, account.holdBps);
   const available = availableOf(account, holdAsset.asset);
   if (available < need) {
     const funds = fundsDetails(holdAsset, need, available);

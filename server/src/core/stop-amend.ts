@@ -54,14 +54,14 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   if (!stopChanged && !priceChanged && !quantityChanged && clientOrderId === o.clientOrderId) {
     return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
   }
-  if (o.orderType === 'stop_limit' && (priceChanged || quantityChanged) && inst.notional(price, quantity as Units) < inst.minNotional) {
+  if (o.orderType === 'stop_limit' && (priceChanged || quantityChanged) && inst.notionalUnits(price, quantity as Units) < inst.minNotional) {
     return amendRejected(st, c, account.id, 'NOTIONAL_TOO_SMALL', ruleMessage(inst, 'NOTIONAL_TOO_SMALL'));
   }
   // A stop buy by quantity holds at (and is capped by) its stop price raised by the band.
   if (o.orderType === 'stop' && buy && quantity !== null && stopChanged) price = stopBuyCap(inst, stopPrice) as Units;
   let need = o.held;
   if (!buy) need = big(quantity as Units);
-  else if (quantity !== null) need = buyHoldNeed(inst.notional(price, quantity), 0n, account.holdBps);
+  else if (quantity !== null) need = buyHoldNeed(inst.notionalUnits(price, quantity), 0n, account.holdBps);
   const available = availableOf(account, holdAsset(o).asset);
   if (need - o.held > available) {
     const funds = fundsDetails(holdAsset(o), need - o.held, available);

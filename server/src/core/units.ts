@@ -41,6 +41,31 @@ export function minus(a: Units, b: Units): Units {
   return units(big(a) - big(b));
 }
 
+/**
+ * ⌊a × b / d⌋ (towards zero) as an exact number when a and b are numbers, d a positive safe
+ * integer and a × b a safe integer; else undefined (the caller takes bigint). a - a % d is an
+ * exact multiple of d, so the division is exact.
+ */
+export function mulDivNumber(a: Units, b: Units, d: number): number | undefined {
+  if (typeof a !== 'number' || typeof b !== 'number' || d <= 0) return undefined;
+  const m = a < 0 ? -a : a;
+  const n = b < 0 ? -b : b;
+  // Checked before multiplying (a product beyond 2^53 - 1 would be rounded), and after: a true
+  // product of 2^53 or more rounds to at least 2^53, so the second test is exact where the
+  // first, in floating point, is at its edge.
+  if (m !== 0 && n > MAX / m) return undefined;
+  const p = a * b;
+  if (p > MAX || p < -MAX) return undefined;
+  return (p - (p % d)) / d;
+}
+
+/** ⌈a / d⌉ for a safe integer a and a positive safe integer d, exactly. */
+export function ceilDivNumber(a: number, d: number): number {
+  const r = a % d;
+  const q = (a - r) / d;
+  return r > 0 ? q + 1 : q;
+}
+
 /** The smaller of a and b. */
 export function least(a: Units, b: Units): Units {
   return a < b ? a : b;
