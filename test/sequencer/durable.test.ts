@@ -151,6 +151,29 @@ describe('durable sequencer: history follows the acknowledgements', () => {
   });
 });
 
+describe('durable sequencer: back-pressure', () => {
+  it('acknowledges no command before the history is within maxReplicaLag records of it, and every one in order', async () => {
+    const lag = 7;
+    const { bus } = await open(newDir(), { maxReplicaLag: lag });
+    const acknowledged: number[] = [];
+    const lagsAtAcknowledgement: number[] = [];
+    const submits: Promise<unknown>[] = [];
+    for (let i = 0; i < 400; i++) {
+      const submitted = bus.submit(deposit(`acct-${i % 3}`, 1));
+      const index = bus.status().lastIndex;
+      submits.push(submitted.then(() => {
+        acknowledged.push(index);
+        lagsAtAcknowledgement.push(index - bus.status().historyIndex);
+      }));
+      if (i % 50 === 0) await turn();
+    }
+    await Promise.all(submits);
+    expect(acknowledged).toEqual([...acknowledged].sort((a, b) => a - b));
+    expect(Math.max(...lagsAtAcknowledgement)).toBeLessThanOrEqual(lag);
+    await bus.close();
+  });
+});
+
 describe('durable sequencer: restart', () => {
   it('recovers state and history after a clean close, and continues the journal', async () => {
     const dir = newDir();

@@ -185,8 +185,8 @@ class DurableSequencerImpl implements DurableSequencer {
   private readonly fanout: EventFanout;
   private readonly logger: Logger;
   private pending: Pending[] = [];
-  /** Durable batches whose acknowledgements wait for the replica to catch up, oldest first. */
-  private held: Pending[][] = [];
+  /** Durable batches (each with its last journal index) whose acknowledgements wait for the replica, oldest first. */
+  private held: { batch: Pending[]; index: number }[] = [];
   private readonly maxReplicaLag: number;
   /** Last journal index whose batch was acknowledged and handed to the replica. */
   private releasedIndex: number;
@@ -299,24 +299,30 @@ class DurableSequencerImpl implements DurableSequencer {
     if (this.observer && timing) this.observer.committed(timing, batch.map((item) => item.token));
     const events: CoreEvent[] = [];
     for (const item of batch) if (item.result) for (const event of item.result.events) events.push(event);
-    if (this.held.length > 0 || index - this.replica.progress.index > this.maxReplicaLag) this.hold(batch);
+    if (this.held.length > 0 || index - this.replica.progress.index > this.maxReplicaLag) this.hold(batch, index);
     else acknowledge(batch);
     // Submitters first: the listeners get the events on a later turn (EventFanout).
     this.fanout.emit(events);
     this.snapshotter.noteDurable(index);
   }
 
-  /** Acknowledges held batches, in order, once the replica is back within half the allowed lag. */
-  private hold(batch: Pending[]): void {
-    this.held.push(batch);
-    if (this.held.length > 1) return;
-    const release = (): void => {
-      const ready = this.held;
-      this.held = [];
-      for (const waiting of ready) acknowledge(waiting);
-    };
+  /**
+   * Holds a durable batch (ending at journal record `index`) until the replica is within the
+   * allowed lag of it. Each batch waits for its own point, so held batches are acknowledged in
+   * step with the replica's progress rather than all at once when it has caught up by half.
+   */
+  private hold(batch: Pending[], index: number): void {
+    this.held.push({ batch, index });
     // If the replica fails instead, the sequencer is unhealthy; the batches are durable all the same.
-    this.replica.whenApplied(this.releasedIndex - Math.floor(this.maxReplicaLag / 2)).then(release, release);
+    this.replica.whenApplied(index - this.maxReplicaLag).then(() => this.releaseHeld(), () => this.releaseHeld(true));
+  }
+
+  /** Acknowledges, oldest first, the held batches the replica is now close enough to (all of them if it failed). */
+  private releaseHeld(all = false): void {
+    const reached = this.replica.progress.index + this.maxReplicaLag;
+    let count = 0;
+    while (count < this.held.length && (all || this.held[count]!.index <= reached)) count++;
+    for (const { batch } of this.held.splice(0, count)) acknowledge(batch);
   }
 
   /** The journal failed: nothing pending may be acknowledged, and nothing more accepted. */
