@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../server/src/core/api.js';
@@ -170,6 +170,21 @@ describe('durable sequencer: back-pressure', () => {
     await Promise.all(submits);
     expect(acknowledged).toEqual([...acknowledged].sort((a, b) => a - b));
     expect(Math.max(...lagsAtAcknowledgement)).toBeLessThanOrEqual(lag);
+    await bus.close();
+  });
+});
+
+describe('durable sequencer: history checkpoints', () => {
+  it('once idle, the replica checkpoints the history into its database file without waiting for a large WAL', async () => {
+    const dir = newDir();
+    const { bus } = await open(dir);
+    const file = join(dir, 'history.db');
+    const initial = statSync(file).size;
+    await eventually(async () => {
+      await bus.submit(deposit('a', 1));
+      await bus.historySynced();
+      expect(statSync(file).size).toBeGreaterThan(initial);
+    });
     await bus.close();
   });
 });

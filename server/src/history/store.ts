@@ -74,6 +74,15 @@ export class HistoryStore {
     return pruneHistory(this.db, before, batch);
   }
 
+  /**
+   * Copies the WAL's pages into the database file now, without waiting for readers (SQLite's
+   * PASSIVE checkpoint), and syncs it. Returns the WAL's pages and how many of them were copied.
+   */
+  checkpoint(): { walPages: number; checkpointedPages: number } {
+    const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return { walPages: result?.log ?? 0, checkpointedPages: result?.checkpointed ?? 0 };
+  }
+
   close(): void {
     this.db.close();
   }
@@ -93,7 +102,9 @@ export const HISTORY_WAL_AUTOCHECKPOINT_PAGES = 10_000;
  * checkpoint corrupt it. Those syncs do stall journal syncs on the same device (up to tens of
  * milliseconds each, every 40 MB of WAL); smaller checkpoints shorten each stall but cost the
  * projection more CPU per command (docs/benchmarks.md, Durability), so the pages per checkpoint
- * stay many. A larger page cache and fewer checkpoints roughly halve the cost of each row.
+ * stay many under load; the replica checkpoints by itself, small, whenever it is idle
+ * (sequencer/replica-worker.ts), so at a light load the large automatic checkpoint does not come.
+ * A larger page cache and fewer checkpoints roughly halve the cost of each row.
  */
 export function openHistoryStore(file: string, options: { walAutocheckpointPages?: number } = {}): HistoryStore {
   const db = openDatabase(file, { synchronous: 'NORMAL' });

@@ -23,6 +23,13 @@ import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.j
 const REPLICA_NICENESS = 10;
 /** Events projected per transaction at most, so a large backlog still commits (and reports) in steps. */
 const MAX_EVENTS_PER_TRANSACTION = 20_000;
+/**
+ * Once it has nothing queued, the replica checkpoints the history's WAL itself if it projected
+ * something and did not checkpoint for this long. Each such checkpoint is small, so its fsyncs,
+ * which stall the journal's fdatasyncs on the same device, are short; under a sustained load
+ * the replica is never idle and SQLite's large automatic checkpoints (cheaper per command) remain.
+ */
+const IDLE_CHECKPOINT_AFTER_MS = 100;
 
 const port = parentPort!;
 const send = (message: FromReplica) => port.postMessage(message);
@@ -33,6 +40,8 @@ class Replica {
   private scheduled = false;
   private failed = false;
   private snapshotting: Promise<void> = Promise.resolve();
+  private projectedSinceCheckpoint = false;
+  private lastCheckpoint = Date.now();
 
   constructor(private readonly core: TradingCore, private index: number, private readonly history: HistoryStore, private readonly snapshots: SnapshotStore) {}
 
@@ -74,7 +83,9 @@ class Replica {
       }
       // The core's seq: the history has seen every event up to it, kept or not.
       this.history.project(events, this.core.seq);
+      this.projectedSinceCheckpoint ||= events.length > 0;
       if (events.length > 0 || this.queue.length === 0) send({ type: 'progress', index: this.index, seq: this.core.seq });
+      if (this.queue.length === 0) this.checkpointWhenIdle();
     } catch (error) {
       this.failed = true;
       send({ type: 'failed', message: (error as Error).message });
@@ -84,6 +95,13 @@ class Replica {
     // the queue may never run empty, and any applied index is a consistent point.
     if (this.snapshotRequests.length > 0) this.snapshot(this.snapshotRequests.splice(0));
     if (this.queue.length > 0) this.schedule();
+  }
+
+  private checkpointWhenIdle(): void {
+    if (!this.projectedSinceCheckpoint || Date.now() - this.lastCheckpoint < IDLE_CHECKPOINT_AFTER_MS) return;
+    this.history.checkpoint();
+    this.projectedSinceCheckpoint = false;
+    this.lastCheckpoint = Date.now();
   }
 
   /** Captures the state now (in step with the history), writes it while records keep flowing. */
