@@ -17,7 +17,7 @@
  * order and a Logon reads the numbers only after what was stored before it.
  */
 import type { Logger } from 'pino';
-import type { Field } from './codec.js';
+import type { Body, Field } from './codec.js';
 import type { SharedFixSessionBackend } from './session-backend.js';
 import { absentWriter, fixSessionLease, isAbsentWriter, type SessionLeases } from './session-leases.js';
 import type { FixSession } from './session.js';
@@ -25,7 +25,7 @@ import type { FixSessionStore } from './store.js';
 
 export interface OutboundApplication {
   msgType: string;
-  body: readonly Field[];
+  body: Body;
   route: readonly Field[];
   /** The core event (journal sequence) an ExecutionReport reports; undefined for other messages. */
   event: number | undefined;

@@ -14,7 +14,7 @@ import type { OrderOutcome, RefusalCode } from '../../order-entry/outcomes.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import type { CommandBus } from '../../sequencer/api.js';
-import type { Field, FixMessage } from './codec.js';
+import type { Body, Field, FixMessage } from './codec.js';
 import {
   cxlRejReason, ExecType, executionReport, normalizeDecimal, orderCancelReject, ordRejReason, ordStatus,
   ORD_TYPE_FROM_FIX, rejectedOrderReport, sideToFix, sameDecimal, sideFromFix, TIF_FROM_FIX,
@@ -544,7 +544,7 @@ export class FixApplication implements SessionApplication {
   }
 
   /** The report of core event `seq` to the order's owner session and the account's drop copies. */
-  private deliver(seq: number, order: OrderView, body: Field[], route?: Field[]): void {
+  private deliver(seq: number, order: OrderView, body: Body, route?: Field[]): void {
     const owner = this.ownerOf(order.orderId);
     if (owner) this.sessionByKey(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? [], seq);
     if (order.status !== 'new' && order.status !== 'partially_filled') this.routes.delete(order.orderId);

@@ -173,6 +173,62 @@ export function fromWire(value: string): string {
   return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
 }
 
+/**
+ * Fields already in wire form ("tag=value<SOH>" each, latin1): built once without a tuple per
+ * field, and copied as they are into every message that carries them (a report to its session
+ * and to the account's drop copies).
+ */
+export class EncodedFields {
+  constructor(readonly wire: string) {}
+}
+
+/** A message body: fields, or fields already encoded. */
+export type Body = readonly Field[] | EncodedFields;
+
+/** Builds EncodedFields in a reused buffer: the only allocation is the finished string. */
+export class FieldsBuilder {
+  #buffer = Buffer.allocUnsafe(1024);
+  #p = 0;
+
+  add(tag: number, value: string): this {
+    this.#room(22 + 3 * value.length);
+    let p = this.#p;
+    const buf = this.#buffer;
+    if (tag > 0 && tag < 100_000) {
+      let div = tag >= 10_000 ? 10_000 : tag >= 1000 ? 1000 : tag >= 100 ? 100 : tag >= 10 ? 10 : 1;
+      for (; div >= 1; div /= 10) buf[p++] = 48 + (Math.floor(tag / div) % 10);
+    } else {
+      p += buf.write(String(tag), p, 'latin1');
+    }
+    buf[p++] = 61; // =
+    let i = 0;
+    for (; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[p++] = c;
+    }
+    // UTF-8 text is carried as its bytes (see toWire).
+    if (i < value.length) p += buf.write(value.slice(i), p, 'utf8');
+    buf[p++] = 1;
+    this.#p = p;
+    return this;
+  }
+
+  /** The fields added since the last take. */
+  take(): EncodedFields {
+    const wire = this.#buffer.toString('latin1', 0, this.#p);
+    this.#p = 0;
+    return new EncodedFields(wire);
+  }
+
+  #room(bytes: number): void {
+    if (this.#p + bytes <= this.#buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#p + bytes));
+    this.#buffer.copy(grown, 0, 0, this.#p);
+    this.#buffer = grown;
+  }
+}
+
 const NO_FIELDS: readonly Field[] = [];
 /** Room kept before the body for "8=<BeginString>SOH9=<BodyLength>SOH", written once the length is known. */
 const HEAD_ROOM = 64;
@@ -200,8 +256,12 @@ function writeTag(tag: number, p: number): number {
   return p;
 }
 
-function writeFields(fields: readonly Field[], from: number): number {
+function writeFields(fields: Body, from: number): number {
   let p = from;
+  if (fields instanceof EncodedFields) {
+    ensure(p, fields.wire.length);
+    return p + scratch.write(fields.wire, p, 'latin1');
+  }
   for (let f = 0; f < fields.length; f++) {
     const [tag, value] = fields[f]!;
     // A tag, "=", the value as UTF-8 (at most 3 bytes a character) and SOH.
@@ -226,7 +286,7 @@ function writeFields(fields: readonly Field[], from: number): number {
  * and trailer field except BeginString, BodyLength and CheckSum, which are computed here. The
  * message is built in place in a reused buffer, BodyLength and CheckSum over its bytes.
  */
-export function encodeMessage(beginString: string, fields: readonly Field[], more: readonly Field[] = NO_FIELDS): string {
+export function encodeMessage(beginString: string, fields: readonly Field[], more: Body = NO_FIELDS): string {
   let p = writeFields(more, writeFields(fields, HEAD_ROOM));
   const head = `8=${beginString}${SOH}9=${p - HEAD_ROOM}${SOH}`;
   let start = HEAD_ROOM - head.length;

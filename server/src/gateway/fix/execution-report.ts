@@ -5,7 +5,7 @@
  */
 import type { OrderStatus, OrderType, OrderView, Side, TimeInForce } from '../../core/api.js';
 import type { RefusalCode } from '../../order-entry/outcomes.js';
-import type { Field } from './codec.js';
+import { FieldsBuilder, type EncodedFields, type Field } from './codec.js';
 import { Tag } from './tags.js';
 import { formatUtcTimestamp } from './time.js';
 
@@ -93,34 +93,38 @@ export interface ExecutionDetails {
   text?: string;
 }
 
-export function executionReport(order: OrderView, x: ExecutionDetails): Field[] {
-  const f: Field[] = [[Tag.OrderID, order.orderId]];
+/** Reused for every report: a report's fields go straight into wire form, without a tuple each. */
+const builder = new FieldsBuilder();
+
+export function executionReport(order: OrderView, x: ExecutionDetails): EncodedFields {
+  const f = builder;
+  f.add(Tag.OrderID, order.orderId);
   const clOrdId = x.clOrdId ?? order.clientOrderId;
-  if (clOrdId !== undefined) f.push([Tag.ClOrdID, clOrdId]);
-  if (x.origClOrdId !== undefined) f.push([Tag.OrigClOrdID, x.origClOrdId]);
-  f.push([Tag.ExecID, x.execId], [Tag.ExecType, x.execType], [Tag.OrdStatus, ordStatus(order.status)]);
-  f.push([Tag.Account, order.accountId], [Tag.Symbol, order.symbol], [Tag.Side, sideToFix(order.side)]);
-  if (order.quantity !== undefined) f.push([Tag.OrderQty, order.quantity]);
-  if (order.quoteQuantity !== undefined) f.push([Tag.CashOrderQty, order.quoteQuantity]);
+  if (clOrdId !== undefined) f.add(Tag.ClOrdID, clOrdId);
+  if (x.origClOrdId !== undefined) f.add(Tag.OrigClOrdID, x.origClOrdId);
+  f.add(Tag.ExecID, x.execId).add(Tag.ExecType, x.execType).add(Tag.OrdStatus, ordStatus(order.status));
+  f.add(Tag.Account, order.accountId).add(Tag.Symbol, order.symbol).add(Tag.Side, sideToFix(order.side));
+  if (order.quantity !== undefined) f.add(Tag.OrderQty, order.quantity);
+  if (order.quoteQuantity !== undefined) f.add(Tag.CashOrderQty, order.quoteQuantity);
   // An order that took an OTC quote is reported as previously quoted (D).
-  f.push([Tag.OrdType, order.quoteId !== undefined ? 'D' : ordTypeToFix(order.orderType)]);
-  if (order.price !== undefined) f.push([Tag.Price, order.price]);
-  if (order.stopPrice !== undefined) f.push([Tag.StopPx, order.stopPrice]);
-  if (order.postOnly) f.push([Tag.ExecInst, '6']);
-  f.push([Tag.TimeInForce, TIF_TO_FIX[order.timeInForce]]);
-  if (order.expireAt !== undefined) f.push([Tag.ExpireTime, formatUtcTimestamp(order.expireAt)]);
-  if (x.lastQty !== undefined) f.push([Tag.LastQty, x.lastQty]);
-  if (x.lastPx !== undefined) f.push([Tag.LastPx, x.lastPx]);
-  if (x.liquidity === 'maker' || x.liquidity === 'taker') f.push([Tag.LastLiquidityInd, x.liquidity === 'maker' ? '1' : '2']);
-  if (x.tradeId !== undefined) f.push([Tag.SecondaryExecID, String(x.tradeId)]);
-  f.push([Tag.LeavesQty, order.remainingQuantity], [Tag.CumQty, order.filledQuantity], [Tag.AvgPx, order.averagePrice ?? '0']);
-  f.push([Tag.TransactTime, formatUtcTimestamp(x.transactTime)]);
+  f.add(Tag.OrdType, order.quoteId !== undefined ? 'D' : ordTypeToFix(order.orderType));
+  if (order.price !== undefined) f.add(Tag.Price, order.price);
+  if (order.stopPrice !== undefined) f.add(Tag.StopPx, order.stopPrice);
+  if (order.postOnly) f.add(Tag.ExecInst, '6');
+  f.add(Tag.TimeInForce, TIF_TO_FIX[order.timeInForce]);
+  if (order.expireAt !== undefined) f.add(Tag.ExpireTime, formatUtcTimestamp(order.expireAt));
+  if (x.lastQty !== undefined) f.add(Tag.LastQty, x.lastQty);
+  if (x.lastPx !== undefined) f.add(Tag.LastPx, x.lastPx);
+  if (x.liquidity === 'maker' || x.liquidity === 'taker') f.add(Tag.LastLiquidityInd, x.liquidity === 'maker' ? '1' : '2');
+  if (x.tradeId !== undefined) f.add(Tag.SecondaryExecID, String(x.tradeId));
+  f.add(Tag.LeavesQty, order.remainingQuantity).add(Tag.CumQty, order.filledQuantity).add(Tag.AvgPx, order.averagePrice ?? '0');
+  f.add(Tag.TransactTime, formatUtcTimestamp(x.transactTime));
   if (x.fee !== undefined) {
-    f.push([Tag.Commission, x.fee], [Tag.CommType, '3']);
-    if (x.feeAsset !== undefined) f.push([Tag.CommCurrency, x.feeAsset]);
+    f.add(Tag.Commission, x.fee).add(Tag.CommType, '3');
+    if (x.feeAsset !== undefined) f.add(Tag.CommCurrency, x.feeAsset);
   }
-  if (x.text !== undefined) f.push([Tag.Text, x.text]);
-  return f;
+  if (x.text !== undefined) f.add(Tag.Text, x.text);
+  return f.take();
 }
 
 /** An ExecutionReport for an order the core never accepted (no OrderID yet). */

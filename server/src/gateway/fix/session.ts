@@ -5,7 +5,7 @@
  * Connection after a Logon; application messages go to a SessionApplication.
  */
 import type { Logger } from 'pino';
-import { encodeMessage, parseFrame, type Field, type FixMessage } from './codec.js';
+import { encodeMessage, parseFrame, type Body, type Field, type FixMessage } from './codec.js';
 import { isPromise, type StoredMessage } from './session-backend.js';
 import type { FixSessionStore, SequenceNumbers } from './store.js';
 import type { AbsentSessionReports, OutboundApplication } from './absent-session-reports.js';
@@ -137,6 +137,7 @@ export class FixSession {
   private logoutSentAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushOutbound = (): void => this.writeOutbound();
+  private readonly plainHeader: Array<[number, string]> = [[Tag.MsgType, ''], [Tag.SenderCompID, ''], [Tag.TargetCompID, ''], [Tag.MsgSeqNum, ''], [Tag.SendingTime, '']];
   private readonly numbers: SequenceNumbers = { nextSender: 1, nextTarget: 1, reportedEvent: 0 };
 
   constructor(
@@ -298,7 +299,7 @@ export class FixSession {
    * Sends an application message; while logged out it is stored and sequenced for a later resend.
    * `event` is the core event (journal sequence) an ExecutionReport reports.
    */
-  sendApplication(msgType: string, body: readonly Field[], route: readonly Field[] = [], event?: number): void {
+  sendApplication(msgType: string, body: Body, route: readonly Field[] = [], event?: number): void {
     const message: OutboundApplication = { msgType, body, route, event };
     // Not connected here, or earlier messages still on their way there: the shared path, in order.
     if (this.absent && (!this.connection || this.absent.busy(this.key))) this.absent.deliver(this, message);
@@ -314,7 +315,7 @@ export class FixSession {
 
   /** A message as it is stored for resend with MsgSeqNum `seq` (for a store that sequences it itself). */
   encodeForStore(seq: number, { msgType, body, route }: OutboundApplication): string {
-    return encodeMessage(BEGIN_STRING, [...this.header(msgType, seq, route), ...body]);
+    return encodeMessage(BEGIN_STRING, this.header(msgType, seq, route), body);
   }
 
   private sendKept({ msgType, body, route, event }: OutboundApplication): void {
@@ -331,7 +332,7 @@ export class FixSession {
    * resend is asked for, so a ResendRequest gets a gap fill in its place). Nothing is sent, and no
    * sequence number is used, unless the session is logged on. False when nothing was sent.
    */
-  sendUnstored(msgType: string, body: readonly Field[], route: readonly Field[] = []): boolean {
+  sendUnstored(msgType: string, body: Body, route: readonly Field[] = []): boolean {
     if (!this.connection || this.status !== 'logged-on') return false;
     this.send(msgType, body, route, false);
     return true;
@@ -588,14 +589,27 @@ export class FixSession {
   // Outbound
   // ------------------------------------------------------------------------------------------
 
-  private header(msgType: string, seq: number, route: readonly Field[]): Field[] {
+  /**
+   * The header fields of a message: valid until the next call (a message without routing fields,
+   * nearly every one, reuses one array; it is encoded at once).
+   */
+  private header(msgType: string, seq: number, route: readonly Field[]): readonly Field[] {
+    if (route.length === 0) {
+      const h = this.plainHeader;
+      h[0]![1] = msgType;
+      h[1]![1] = this.settings.senderCompId;
+      h[2]![1] = this.settings.targetCompId;
+      h[3]![1] = String(seq);
+      h[4]![1] = formatUtcTimestamp(this.now());
+      return h;
+    }
     const header: Field[] = [[Tag.MsgType, msgType], [Tag.SenderCompID, this.settings.senderCompId], [Tag.TargetCompID, this.settings.targetCompId]];
     for (const field of route) header.push(field);
     header.push([Tag.MsgSeqNum, String(seq)], [Tag.SendingTime, formatUtcTimestamp(this.now())]);
     return header;
   }
 
-  private send(msgType: string, body: readonly Field[], route: readonly Field[] = [], keep = true): number {
+  private send(msgType: string, body: Body, route: readonly Field[] = [], keep = true): number {
     const seq = this.nextSender++;
     const raw = encodeMessage(BEGIN_STRING, this.header(msgType, seq, route), body);
     // Only application messages are kept: on resend, admin messages become a gap fill.
