@@ -1,11 +1,20 @@
 /** FIX UTCTimestamp handling: "YYYYMMDD-HH:MM:SS[.sss]" (FIX 4.4 allows up to milliseconds; finer digits are accepted and truncated). */
 
-/** The last stamp formatted: messages sent in one burst share their millisecond. */
+/**
+ * The last two stamps formatted: messages sent in one burst share their millisecond, and a
+ * report carries two times that alternate (its SendingTime, now, and its TransactTime, the
+ * event's), which one remembered stamp would format afresh at every call.
+ */
 let lastMs = Number.NaN;
 let lastText = '';
+let otherMs = Number.NaN;
+let otherText = '';
 
 export function formatUtcTimestamp(ms: number): string {
   if (ms === lastMs) return lastText;
+  if (ms === otherMs) return otherText;
+  otherMs = lastMs;
+  otherText = lastText;
   lastText = formatFresh(ms);
   lastMs = ms;
   return lastText;

@@ -43,10 +43,15 @@ export const UNSUPPORTED_ORDER_FIELDS: ReadonlyMap<number, Instruction> = new Ma
   [854, { name: 'QtyType', harmless: ['0'] }],
 ]);
 
+/** Which tags below 1024 are listed (all are): most fields are not, and one array read says so. */
+const LISTED = new Uint8Array(1024);
+for (const tag of UNSUPPORTED_ORDER_FIELDS.keys()) if (tag < LISTED.length) LISTED[tag] = 1;
+
 /** The first field of `m` that asks for an execution instruction the venue does not carry out. */
 export function unsupportedInstruction(m: FixMessage): { tag: number; name: string } | undefined {
   for (let i = 0; i < m.tags.length; i++) {
     const tag = m.tags[i]!;
+    if (tag >= 0 && tag < LISTED.length && LISTED[tag] === 0) continue;
     const instruction = UNSUPPORTED_ORDER_FIELDS.get(tag);
     if (instruction && !instruction.harmless?.includes(m.valueAt(i))) return { tag, name: instruction.name };
   }
