@@ -106,13 +106,20 @@ export class StoredLimits<State, Shape, Spend extends { state: State }> {
   spendAllNow(checks: readonly LimitCheck<Shape>[], now: number): Spend[] {
     const kind = this.#kind;
     return this.#states.updateAll(checks, now, (stored) => {
-      // A later check on a key sees what the earlier ones spent from it.
-      const pending = new Map<string, State>();
-      const spends = checks.map(({ key, units, shape }, i) => {
-        const spend = kind.spend(pending.has(key) ? pending.get(key) : stored[i], units, shape, now);
-        if (kind.fitted(spend)) pending.set(key, spend.state);
-        return spend;
-      });
+      // A later check on a key sees what the earlier ones spent from it (checks are few: a
+      // look back over them, rather than a Map per decision).
+      const spends: Spend[] = [];
+      for (let i = 0; i < checks.length; i++) {
+        const { key, units, shape } = checks[i]!;
+        let from = stored[i];
+        for (let j = i - 1; j >= 0; j--) {
+          if (checks[j]!.key === key && kind.fitted(spends[j]!)) {
+            from = spends[j]!.state;
+            break;
+          }
+        }
+        spends.push(kind.spend(from, units, shape, now));
+      }
       if (spends.every((spend) => kind.fitted(spend))) return { result: spends, next: spends.map((spend) => spend.state) };
       // Refused: nothing is spent, and every state reads as it is stored.
       return { result: spends.map((spend, i) => ({ ...spend, state: kind.current(stored[i], checks[i]!.shape, now) })) };

@@ -89,6 +89,8 @@ export class QuotaLimiter {
     if (!this.#answersAtOnce) return undefined;
     const applied = this.#applicable(subject);
     const batches = batchesOf(applied);
+    // One batch (the usual case): nothing is ever given back, so no give-back pass.
+    if (batches.length === 1) return decide(applied, batches[0]![0]!.meter.consumeAllNow(batches[0]!, units), NOTHING_GIVEN_BACK);
     const answers = batches.map((batch) => batch[0]!.meter.consumeAllNow(batch, units));
     const readings = inAppliedOrder(applied, batches, answers);
     const spent = answers.map((answer) => !answers.every(allFit) && allFit(answer));
@@ -116,6 +118,9 @@ export class QuotaLimiter {
 interface Applied extends MeterPart {
   policy: RateLimitPolicy;
 }
+
+/** Give-back readings of a decision that gave nothing back (every entry reads as undefined). */
+const NOTHING_GIVEN_BACK: readonly (MeterReading | undefined)[] = [];
 
 const allFit = (readings: readonly Consumption[]): boolean => readings.every((r) => r.fits);
 
