@@ -113,6 +113,34 @@ export class Instrument {
   }
 }
 
+/**
+ * An order's fields that most orders never set (stop, OTC quote and GTD fields), kept apart so
+ * that every order is smaller: each order is copied by the young-generation collector before it
+ * settles in the old generation (a resting order, or a finished one kept for lookups, lives
+ * long), and that copying is a large part of the core's time.
+ */
+class OrderExtra {
+  quoteQuantity: bigint | null = null;
+  expireAt: number | undefined = undefined;
+  quoteId: string | undefined = undefined;
+  stopPrice: Units | null = null;
+  stopPriceText: string | undefined = undefined;
+  triggeredAt: number | undefined = undefined;
+  stopTime = 0;
+}
+
+const SIDES: readonly Side[] = ['buy', 'sell'];
+const ORDER_TYPES: readonly OrderType[] = ['limit', 'market', 'stop', 'stop_limit'];
+const TIMES_IN_FORCE: readonly TimeInForce[] = ['GTC', 'IOC', 'FOK', 'GTD'];
+const STP_MODES: readonly StpMode[] = ['cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement_and_cancel'];
+
+/** Index of `value` in `list`: the order's fixed choices are packed in one small integer. */
+function codeOf<T>(list: readonly T[], value: T): number {
+  const i = list.indexOf(value);
+  if (i < 0) throw new RangeError(`unknown order attribute ${String(value)}`);
+  return i;
+}
+
 export class Order implements BookNode {
   prev: BookNode | null = null;
   next: BookNode | null = null;
@@ -134,37 +162,114 @@ export class Order implements BookNode {
   /** Set when the order ends canceled or expired. */
   cancelReason: CancelReason | undefined;
   priceText: string | undefined;
-  /** The OTC quote this order executed (quotes.ts), if any. */
-  quoteId: string | undefined;
-  /** Stop and stop-limit orders: the last trade price that triggers them (null for other types). */
-  stopPrice: Units | null = null;
-  stopPriceText: string | undefined;
-  /** Stop orders: set once triggered (then the order is a market or limit order in the book). */
-  triggeredAt: number | undefined;
-  /** Untriggered stops: the time that breaks ties at one stop price (the seq of its placement or of its last repricing amend). */
-  stopTime = 0;
+  /** side, orderType, timeInForce, stp (2 bits each) and postOnly (bit 8). */
+  private readonly attributes: number;
+  /** Stop, quote and GTD fields, for the few orders that have any (null for the others). */
+  private extra: OrderExtra | null = null;
 
   constructor(
     readonly id: number,
     readonly account: Account,
     public clientOrderId: string | undefined,
     readonly inst: Instrument,
-    readonly side: Side,
-    readonly orderType: OrderType,
-    readonly timeInForce: TimeInForce,
-    readonly postOnly: boolean,
-    readonly stp: StpMode,
+    side: Side,
+    orderType: OrderType,
+    timeInForce: TimeInForce,
+    postOnly: boolean,
+    stp: StpMode,
     /** Limit price; for a market order the cap (buy) or floor (sell) it may trade to, 0 if none. */
     public price: Units,
     /** Total base quantity (null for a market buy by quote amount). */
     public quantity: Units | null,
-    readonly quoteQuantity: bigint | null,
+    quoteQuantity: bigint | null,
     /** Open base quantity (0 for a market buy by quote amount, which tracks its budget in `held`). */
     public remaining: Units,
-    readonly expireAt: number | undefined,
+    expireAt: number | undefined,
     readonly createdAt: number,
     public updatedAt: number,
-  ) {}
+  ) {
+    this.attributes = codeOf(SIDES, side) | (codeOf(ORDER_TYPES, orderType) << 2) | (codeOf(TIMES_IN_FORCE, timeInForce) << 4)
+      | (codeOf(STP_MODES, stp) << 6) | (postOnly ? 256 : 0);
+    if (quoteQuantity !== null) this.extras().quoteQuantity = quoteQuantity;
+    if (expireAt !== undefined) this.extras().expireAt = expireAt;
+  }
+
+  private extras(): OrderExtra {
+    if (this.extra === null) this.extra = new OrderExtra();
+    return this.extra;
+  }
+
+  get side(): Side {
+    return SIDES[this.attributes & 3] as Side;
+  }
+
+  get orderType(): OrderType {
+    return ORDER_TYPES[(this.attributes >> 2) & 3] as OrderType;
+  }
+
+  get timeInForce(): TimeInForce {
+    return TIMES_IN_FORCE[(this.attributes >> 4) & 3] as TimeInForce;
+  }
+
+  get stp(): StpMode {
+    return STP_MODES[(this.attributes >> 6) & 3] as StpMode;
+  }
+
+  get postOnly(): boolean {
+    return (this.attributes & 256) !== 0;
+  }
+
+  get quoteQuantity(): bigint | null {
+    return this.extra === null ? null : this.extra.quoteQuantity;
+  }
+
+  get expireAt(): number | undefined {
+    return this.extra === null ? undefined : this.extra.expireAt;
+  }
+
+  /** The OTC quote this order executed (quotes.ts), if any. */
+  get quoteId(): string | undefined {
+    return this.extra === null ? undefined : this.extra.quoteId;
+  }
+
+  set quoteId(v: string | undefined) {
+    if (v !== undefined || this.extra !== null) this.extras().quoteId = v;
+  }
+
+  /** Stop and stop-limit orders: the last trade price that triggers them (null for other types). */
+  get stopPrice(): Units | null {
+    return this.extra === null ? null : this.extra.stopPrice;
+  }
+
+  set stopPrice(v: Units | null) {
+    if (v !== null || this.extra !== null) this.extras().stopPrice = v;
+  }
+
+  get stopPriceText(): string | undefined {
+    return this.extra === null ? undefined : this.extra.stopPriceText;
+  }
+
+  set stopPriceText(v: string | undefined) {
+    if (v !== undefined || this.extra !== null) this.extras().stopPriceText = v;
+  }
+
+  /** Stop orders: set once triggered (then the order is a market or limit order in the book). */
+  get triggeredAt(): number | undefined {
+    return this.extra === null ? undefined : this.extra.triggeredAt;
+  }
+
+  set triggeredAt(v: number | undefined) {
+    if (v !== undefined || this.extra !== null) this.extras().triggeredAt = v;
+  }
+
+  /** Untriggered stops: the time that breaks ties at one stop price (the seq of its placement or of its last repricing amend). */
+  get stopTime(): number {
+    return this.extra === null ? 0 : this.extra.stopTime;
+  }
+
+  set stopTime(v: number) {
+    if (v !== 0 || this.extra !== null) this.extras().stopTime = v;
+  }
 
   get idText(): string {
     if (this.idTextCache === undefined) this.idTextCache = String(this.id);
@@ -172,17 +277,19 @@ export class Order implements BookNode {
   }
 
   get isBuy(): boolean {
-    return this.side === 'buy';
+    return (this.attributes & 3) === 0;
   }
 
   /** A stop or stop-limit order still waiting for its stop price (not in the book). */
   get untriggered(): boolean {
-    return this.stopPrice !== null && this.triggeredAt === undefined;
+    const extra = this.extra;
+    return extra !== null && extra.stopPrice !== null && extra.triggeredAt === undefined;
   }
 
   /** Trades without a limit of its own: a market order, or a stop order once triggered. */
   get marketLike(): boolean {
-    return this.orderType === 'market' || this.orderType === 'stop';
+    const type = (this.attributes >> 2) & 3;
+    return type === 1 || type === 2;
   }
 }
 
