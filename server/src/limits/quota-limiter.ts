@@ -146,6 +146,7 @@ function inAppliedOrder<T>(applied: readonly Applied[], batches: readonly Applie
 
 /** The decision from each applied policy's reading (and, for a refused request, its reading after the give-back). */
 function decide(applied: readonly Applied[], readings: readonly Consumption[], givenBack: readonly (MeterReading | undefined)[]): RateLimitDecision {
+  if (readings.every((r) => r.fits)) return new AllowedDecision(applied, readings, givenBack);
   const refusals: Refusal[] = [];
   const usage = applied.map(({ policy }, i): RateLimitUsage => {
     const r = readings[i]!;
@@ -196,6 +197,36 @@ class Decision implements RateLimitDecision {
 
   get headers(): Record<string, string> {
     this.#headers ??= rateLimitHeaders(this.usage, this.retryAfterSeconds);
+    return this.#headers;
+  }
+}
+
+/**
+ * An allowed decision, whose usage is worked out when first read: an order's decision is read
+ * for `allowed` alone (order entry), a request's for its header fields (REST, WebSocket).
+ */
+class AllowedDecision implements RateLimitDecision {
+  readonly allowed = true;
+  readonly refusedBy: string[] = [];
+  #usage: RateLimitUsage[] | undefined;
+  #headers: Record<string, string> | undefined;
+  readonly #applied: readonly Applied[];
+  readonly #readings: readonly Consumption[];
+  readonly #givenBack: readonly (MeterReading | undefined)[];
+
+  constructor(applied: readonly Applied[], readings: readonly Consumption[], givenBack: readonly (MeterReading | undefined)[]) {
+    this.#applied = applied;
+    this.#readings = readings;
+    this.#givenBack = givenBack;
+  }
+
+  get usage(): RateLimitUsage[] {
+    this.#usage ??= this.#applied.map(({ policy }, i) => usageOf(policy, this.#givenBack[i] ?? this.#readings[i]!));
+    return this.#usage;
+  }
+
+  get headers(): Record<string, string> {
+    this.#headers ??= rateLimitHeaders(this.usage, undefined);
     return this.#headers;
   }
 }
