@@ -90,8 +90,22 @@ const ROUTE_REVERSAL: ReadonlyArray<readonly [number, number]> = [
 /** Header fields every inbound message must carry with a value. */
 const HEADER_TAGS_CHECKED: readonly number[] = [Tag.SenderCompID, Tag.TargetCompID, Tag.SendingTime];
 
+/** Which tags below 1024 are routing fields (all are): one array read per field. */
+const ROUTING_TAGS = new Uint8Array(1024);
+for (const [from] of ROUTE_REVERSAL) ROUTING_TAGS[from] = 1;
+/** The route of a message without routing fields (frozen: shared by all of them). */
+const NO_ROUTE: Field[] = Object.freeze([]) as unknown as Field[];
+
 /** Routing header fields for a reply: OnBehalfOf* and DeliverTo* swapped. */
 export function reverseRoute(message: FixMessage): Field[] {
+  // Nearly every message carries no routing field: one pass over its tags, and a shared empty answer.
+  const tags = message.tags;
+  let routed = false;
+  for (let i = 0; i < tags.length && !routed; i++) {
+    const tag = tags[i]!;
+    routed = tag >= 0 && tag < ROUTING_TAGS.length && ROUTING_TAGS[tag] === 1;
+  }
+  if (!routed) return NO_ROUTE;
   const out: Field[] = [];
   for (const [from, to] of ROUTE_REVERSAL) {
     const v = message.get(from);
