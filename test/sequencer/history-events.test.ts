@@ -51,5 +51,6 @@ describe('the replica applies a command for the history', () => {
     expect(collected.map((event) => event.type)).toContain('OrderFilled');
     expect(replica.seq).toBe(reference.seq);
     expect(replica.snapshot()).toEqual(reference.snapshot());
+    expect(Buffer.from(replica.snapshotBinary!().bytes).equals(Buffer.from(reference.snapshotBinary!().bytes))).toBe(true);
   });
 });
