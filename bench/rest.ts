@@ -4,7 +4,10 @@
  * replay cache sees real traffic). In the same run it measures a bare express 5 JSON server, the
  * ceiling for this stack.
  *
- *   npm run bench:rest [-- --duration 10 --connections 50 --cpu-prof-dir DIR --sections all|embedded|external]
+ *   npm run bench:rest [-- --duration 10 --connections 50 --cpu-prof-dir DIR --sections all|embedded|external|orders]
+ *
+ * `--sections orders` runs only the issue-19 pair: bare express POST and signed create-order, so a
+ * before/after comparison fits in a short quiet window.
  *
  * With --cpu-prof-dir, the service process writes a V8 CPU profile there when it exits.
  *
@@ -34,6 +37,7 @@ const startBenchService = (extraEnv: Record<string, string>) =>
   startService(extraEnv, values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : []);
 
 async function main(): Promise<void> {
+  if (values.sections === 'orders') return ordersOnly();
   if (values.sections !== 'external') await embedded();
   if (values.sections !== 'embedded') await external();
 }
@@ -69,6 +73,17 @@ async function embedded(): Promise<void> {
     await run(`${label}: signed GET /v1/balances`, svc.balances());
     await svc.stop();
   }
+}
+
+/** The bare express POST ceiling and signed create-order, nothing else. */
+async function ordersOnly(): Promise<void> {
+  const bare = await startProcess(['bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
+  const ceiling = await run('bare express POST JSON', { url: `http://127.0.0.1:${bare.port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }) });
+  await bare.stop();
+  const single = await startBenchService({});
+  const place = await run('signed POST /v1/orders', single.placeOrders());
+  await single.stop();
+  process.stdout.write(`signed create-order / bare express POST = ${((100 * place.rps) / ceiling.rps).toFixed(1)} % (target >= 50 %), p99 ${place.p99} ms vs bare ${ceiling.p99} ms (target <= 2x)\n`);
 }
 
 /** Signed create-order with the embedded stores, then with Redis and PostgreSQL; then the history copy's fills/s. */
