@@ -20,15 +20,22 @@ export function memoizeValidatorRouteLookup(): void {
   const module = requireFromValidator('path-to-regexp') as { pathToRegexp: PathToRegexp & { [MEMOIZED]?: true } };
   if (module.pathToRegexp[MEMOIZED]) return;
   const compile = module.pathToRegexp;
-  const cache = new Map<string, ReturnType<PathToRegexp>>();
+  // One cache per (sensitive, strict) pair, keyed by the path itself: the validator asks once per
+  // documented path on every request, so the lookup must not build a key or an array each time.
+  const caches = [new Map<string, ReturnType<PathToRegexp>>(), new Map<string, ReturnType<PathToRegexp>>(), new Map<string, ReturnType<PathToRegexp>>(), new Map<string, ReturnType<PathToRegexp>>()];
   const memoized: PathToRegexp & { [MEMOIZED]?: true } = (path, options = {}) => {
     // Only plain string paths with the options the validator passes are cached; anything else compiles as before.
-    if (typeof path !== 'string' || Object.keys(options).some((k) => k !== 'sensitive' && k !== 'strict')) return compile(path, options);
-    const id = `${options.sensitive ? 's' : '-'}${options.strict ? 's' : '-'}${path}`;
-    let compiled = cache.get(id);
-    if (!compiled) cache.set(id, (compiled = compile(path, options)));
+    if (typeof path !== 'string' || !onlySensitiveAndStrict(options)) return compile(path, options);
+    const cache = caches[(options.sensitive ? 2 : 0) + (options.strict ? 1 : 0)]!;
+    let compiled = cache.get(path);
+    if (!compiled) cache.set(path, (compiled = compile(path, options)));
     return compiled;
   };
   memoized[MEMOIZED] = true;
   module.pathToRegexp = memoized;
+}
+
+function onlySensitiveAndStrict(options: object): boolean {
+  for (const key in options) if (key !== 'sensitive' && key !== 'strict') return false;
+  return true;
 }
