@@ -64,7 +64,9 @@ describe('docs/websocket.md examples', () => {
     const example = runExample('local-book', { UPDATES: '20', SYMBOL: 'ETH-USD' });
     let done = false;
     const output = example.finally(() => (done = true));
-    for (let seed = 1; !done && seed < 50; seed++) await trade(h.url, traders, 10, seed, 'ETH-USD');
+    // Trade until the example has its updates: on a busy machine it may start (tsx compiles it)
+    // after any fixed number of rounds would be over. The example's own timeout ends a hung run.
+    for (let seed = 1; !done; seed++) await trade(h.url, traders, 10, seed, 'ETH-USD');
     const { stdout } = await output;
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(summary.updates).toBe(20);
