@@ -191,26 +191,8 @@ export class FieldsBuilder {
   #p = 0;
 
   add(tag: number, value: string): this {
-    this.#room(22 + 3 * value.length);
-    let p = this.#p;
-    const buf = this.#buffer;
-    if (tag > 0 && tag < 100_000) {
-      let div = tag >= 10_000 ? 10_000 : tag >= 1000 ? 1000 : tag >= 100 ? 100 : tag >= 10 ? 10 : 1;
-      for (; div >= 1; div /= 10) buf[p++] = 48 + (Math.floor(tag / div) % 10);
-    } else {
-      p += buf.write(String(tag), p, 'latin1');
-    }
-    buf[p++] = 61; // =
-    let i = 0;
-    for (; i < value.length; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[p++] = c;
-    }
-    // UTF-8 text is carried as its bytes (see toWire).
-    if (i < value.length) p += buf.write(value.slice(i), p, 'utf8');
-    buf[p++] = 1;
-    this.#p = p;
+    this.#room(FIELD_ROOM + 3 * value.length);
+    this.#p = writeField(this.#buffer, this.#p, tag, value);
     return this;
   }
 
@@ -243,16 +225,32 @@ function ensure(p: number, bytes: number): void {
   scratch = grown;
 }
 
-/** Writes a tag's digits at p; returns the position after them. */
-function writeTag(tag: number, p: number): number {
+/** Bytes a field needs beside its value's: the tag, "=" and SOH (a value takes at most 3 bytes a character as UTF-8). */
+const FIELD_ROOM = 22;
+
+/**
+ * Writes "tag=value<SOH>" into buf at p (the caller has made room: FIELD_ROOM + 3 bytes a
+ * character); returns the position after it.
+ */
+function writeField(buf: Buffer, from: number, tag: number, value: string): number {
+  let p = from;
   if (tag > 0 && tag < 100_000) {
     // Most significant digit first, without a string per tag.
     let div = tag >= 10_000 ? 10_000 : tag >= 1000 ? 1000 : tag >= 100 ? 100 : tag >= 10 ? 10 : 1;
-    for (; div >= 1; div /= 10) scratch[p++] = 48 + (Math.floor(tag / div) % 10);
-    return p;
+    for (; div >= 1; div /= 10) buf[p++] = 48 + (Math.floor(tag / div) % 10);
+  } else {
+    p += buf.write(String(tag), p, 'latin1');
   }
-  const tagText = String(tag);
-  for (let i = 0; i < tagText.length; i++) scratch[p++] = tagText.charCodeAt(i);
+  buf[p++] = 61; // =
+  let i = 0;
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) break;
+    buf[p++] = c;
+  }
+  // UTF-8 text is carried as its bytes (see toWire).
+  if (i < value.length) p += buf.write(value.slice(i), p, 'utf8');
+  buf[p++] = 1;
   return p;
 }
 
@@ -264,19 +262,8 @@ function writeFields(fields: Body, from: number): number {
   }
   for (let f = 0; f < fields.length; f++) {
     const [tag, value] = fields[f]!;
-    // A tag, "=", the value as UTF-8 (at most 3 bytes a character) and SOH.
-    ensure(p, 22 + 3 * value.length);
-    p = writeTag(tag, p);
-    scratch[p++] = 61; // =
-    let i = 0;
-    for (; i < value.length; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) break;
-      scratch[p++] = c;
-    }
-    // UTF-8 text is carried as its bytes (see toWire).
-    if (i < value.length) p += scratch.write(value.slice(i), p, 'utf8');
-    scratch[p++] = 1;
+    ensure(p, FIELD_ROOM + 3 * value.length);
+    p = writeField(scratch, p, tag, value);
   }
   return p;
 }
