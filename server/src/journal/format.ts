@@ -49,29 +49,46 @@ export function decodeSegmentHeader(bytes: Buffer): { firstIndex: number } | { e
   return { firstIndex: Number(firstIndex) };
 }
 
-/**
- * Encodes a record whose batch is not known yet; `sealRecord` fills in the batch end and the
- * CRC when the batch is written. Throws RangeError for an oversized command.
- */
-export function encodeUnsealedRecord(record: JournalRecord): Buffer {
-  const json = JSON.stringify({ n: record.index, ts: record.envelope.ts, command: record.envelope.command });
-  const payloadBytes = Buffer.byteLength(json);
-  if (payloadBytes > MAX_PAYLOAD_BYTES) throw new RangeError(`journal record of ${payloadBytes} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
-  out.writeUInt32LE(payloadBytes, 0);
-  out.write(json, RECORD_HEADER_BYTES, 'utf8');
-  return out;
+/** A record's payload text; its byte length is at most three times its length (UTF-16 units to UTF-8). */
+export function recordPayload(record: JournalRecord): string {
+  return JSON.stringify({ n: record.index, ts: record.envelope.ts, command: record.envelope.command });
 }
 
-export function sealRecord(unsealed: Buffer, batchEnd: number): Buffer {
-  unsealed.writeBigUInt64LE(BigInt(batchEnd), 8);
-  unsealed.writeUInt32LE(recordChecksum(unsealed, 0, unsealed.length - RECORD_HEADER_BYTES), 4);
-  return unsealed;
+/** Room a record needs at most, before its payload is encoded. */
+export function maxRecordBytes(payload: string): number {
+  return RECORD_HEADER_BYTES + payload.length * 3;
+}
+
+/**
+ * Writes a record whose batch is not known yet at `offset` of `target` (which has
+ * `maxRecordBytes(payload)` bytes of room there) and returns where it ends; `sealRecordAt` fills
+ * in the batch end and the CRC when the batch is written. Throws RangeError for an oversized
+ * command, having written nothing that counts.
+ */
+export function writeUnsealedRecord(target: Buffer, offset: number, payload: string): number {
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`journal record of at least ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  const payloadBytes = target.write(payload, offset + RECORD_HEADER_BYTES, 'utf8');
+  if (payloadBytes > MAX_PAYLOAD_BYTES) throw new RangeError(`journal record of ${payloadBytes} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  target.writeUInt32LE(payloadBytes, offset);
+  return offset + RECORD_HEADER_BYTES + payloadBytes;
+}
+
+/** Seals the unsealed record at `offset` as part of a batch ending at record `batchEnd`; returns where it ends. */
+export function sealRecordAt(bytes: Buffer, offset: number, batchEnd: number): number {
+  const payloadBytes = bytes.readUInt32LE(offset);
+  bytes.writeUInt32LE(batchEnd % 2 ** 32, offset + 8);
+  bytes.writeUInt32LE(Math.floor(batchEnd / 2 ** 32), offset + 12);
+  bytes.writeUInt32LE(recordChecksum(bytes, offset, payloadBytes), offset + 4);
+  return offset + RECORD_HEADER_BYTES + payloadBytes;
 }
 
 /** A whole record (a batch of its own unless `batchEnd` says otherwise). */
 export function encodeRecord(record: JournalRecord, batchEnd = record.index): Buffer {
-  return sealRecord(encodeUnsealedRecord(record), batchEnd);
+  const payload = recordPayload(record);
+  const bytes = Buffer.allocUnsafe(maxRecordBytes(payload));
+  const end = writeUnsealedRecord(bytes, 0, payload);
+  sealRecordAt(bytes, 0, batchEnd);
+  return bytes.subarray(0, end);
 }
 
 function recordChecksum(bytes: Buffer, offset: number, payloadBytes: number): number {

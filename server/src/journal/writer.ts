@@ -25,8 +25,9 @@
  */
 import { join } from 'node:path';
 import type { CommandEnvelope } from '../core/api.js';
-import { encodeSegmentHeader, encodeUnsealedRecord, sealRecord } from './format.js';
+import { encodeSegmentHeader } from './format.js';
 import { nodeFileSystem, type AppendFile, type JournalFileSystem } from './file-system.js';
+import { RecordBatch } from './record-batch.js';
 import { segmentFileName } from './segments.js';
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -95,7 +96,8 @@ export class JournalWriter {
   private allocated = 0;
   private allocating: Promise<void> | undefined;
   private rotateRequested = false;
-  private batch: Buffer[] = [];
+  /** The records appended since the last batch was written, already encoded. */
+  private batch = new RecordBatch();
   private appendedIndex: number;
   private durable: number;
   /** Batches written or being written, oldest first, not yet reported durable. */
@@ -153,7 +155,7 @@ export class JournalWriter {
     if (this.failure) throw new JournalClosedError(`journal failed: ${this.failure.message}`);
     if (this.closed) throw new JournalClosedError('journal is closed');
     const index = this.appendedIndex + 1;
-    this.batch.push(encodeUnsealedRecord({ index, envelope }));
+    this.batch.append({ index, envelope });
     this.appendedIndex = index;
     this.schedule();
     return index;
@@ -175,7 +177,7 @@ export class JournalWriter {
   async close(): Promise<void> {
     this.closed = true;
     this.pump();
-    while (!this.failure && (this.batch.length > 0 || this.inFlight.length > 0 || this.writing)) {
+    while (!this.failure && (this.batch.count > 0 || this.inFlight.length > 0 || this.writing)) {
       await new Promise<void>((resolve) => this.progress.push(resolve));
       this.pump();
     }
@@ -199,7 +201,7 @@ export class JournalWriter {
 
   /** Starts the next write if there is a batch, no write is under way and the pipeline has room. */
   private pump(): void {
-    if (this.failure || this.writing || this.batch.length === 0 || this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) return;
+    if (this.failure || this.writing || this.batch.count === 0 || this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) return;
     const needsSegment = !this.file || this.rotateRequested || this.position >= this.maxSegmentBytes;
     // A new segment waits until the old one holds nothing in flight (only one file at a time
     // holds data that is not durable), and the batch after it waits until the new file's
@@ -215,13 +217,12 @@ export class JournalWriter {
 
   private async writeBatch(newSegment: boolean): Promise<void> {
     const records = this.batch;
-    this.batch = [];
+    this.batch = new RecordBatch(records.byteLength);
     const previous = this.inFlight[this.inFlight.length - 1];
     const firstIndex = (previous?.lastIndex ?? this.durable) + 1;
-    const batchLast = firstIndex + records.length - 1;
-    for (const record of records) sealRecord(record, batchLast);
-    const body = records.length === 1 ? records[0]! : Buffer.concat(records);
-    const timing: BatchTiming = { records: records.length, bytes: body.length, startedAt: 0, writtenAt: 0, syncedAt: 0 };
+    const batchLast = firstIndex + records.count - 1;
+    const body = records.seal(batchLast);
+    const timing: BatchTiming = { records: records.count, bytes: body.length, startedAt: 0, writtenAt: 0, syncedAt: 0 };
     const entry: InFlightBatch = { lastIndex: batchLast, body, timing, end: 0, newSegment };
     this.inFlight.push(entry);
     try {
@@ -324,7 +325,7 @@ export class JournalWriter {
   private async fail(error: Error, writeUnderWay: boolean): Promise<void> {
     if (this.failure) return;
     this.failure = error;
-    this.batch = [];
+    this.batch = new RecordBatch();
     this.inFlight = [];
     try {
       // Undo every batch that is not durable, so a restart does not replay commands whose
