@@ -32,6 +32,8 @@ export interface HarnessOptions {
    * test decides when a budget refills or a refusal window ends, however slowly the machine runs.
    */
   clock?: () => number;
+  /** The gateway's monotonic clock (default performance.now): the ping sweep decides on it when a ping is due or unanswered. */
+  monotonicClock?: () => number;
 }
 
 export interface Harness {
@@ -76,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const registry = new Registry();
-  const gateway = attachWsGateway({ server, bus, verifier, keys, limits: { requests }, orders, logger, config: options.config, registry, ...(now ? { clock: now } : {}) });
+  const gateway = attachWsGateway({ server, bus, verifier, keys, limits: { requests }, orders, logger, config: options.config, registry, ...(now ? { clock: now } : {}), monotonicClock: options.monotonicClock });
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -6,7 +6,8 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.js';
-import { ClientPool } from './client.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { ClientPool, type WsTestClient } from './client.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 const harnesses: Harness[] = [];
@@ -19,6 +20,19 @@ async function harness(options: HarnessOptions): Promise<Harness> {
 }
 
 const connect = (h: Harness, options?: WebSocket.ClientOptions) => pool.connect(h.url, options);
+
+/**
+ * Resolves (to undefined) when the server next pings the client; fails after a bound for a ping
+ * that never comes, and stays pending if the connection closes first.
+ */
+const nextPing = (c: WsTestClient, timeoutMs = 30_000): Promise<undefined> => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`no ping within ${timeoutMs} ms`)), timeoutMs);
+  c.ws.once('ping', () => {
+    clearTimeout(timer);
+    resolve(undefined);
+  });
+  c.ws.once('close', () => clearTimeout(timer));
+});
 
 afterEach(async () => {
   expect(pool.release()).toEqual([]);
@@ -150,6 +164,40 @@ describe('heartbeats and idle connections', () => {
     await laterDeaf.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
     expect((await laterDeaf.closed).code).toBe(4002);
     expect((await healthy.request('ping')).type).toBe('reply');
+  });
+
+  it('sweeps order-entry connections too: a logged-in private subscriber that stops answering pings is closed (4002) and its orders canceled', async () => {
+    // The sweep reads this clock: a ping falls due, and an unanswered one is judged, only when the test moves it.
+    const clock = new ManualClock(0);
+    const h = await harness({ config: { pingIntervalMs: 1000 }, monotonicClock: () => clock.now() });
+    const trader = await h.trader('swept');
+    const deaf = await connect(h, { autoPong: false });
+    const live = await connect(h);
+    await deaf.login(trader, { cancelOnDisconnect: true });
+    await deaf.ok('subscribe', { channel: 'orders' });
+    const orderId = (await deaf.ok('placeOrder', { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100', quantity: '0.01', timeInForce: 'GTC' })).result.order.orderId as string;
+    await live.login(trader);
+    const seen = live.frames.length;
+    await live.ok('subscribe', { channel: 'orders' });
+
+    // The deaf connection's requests answered the ping it may have had before them, so it can take
+    // one more round to be judged; never more than two.
+    let rounds = 0;
+    let closed: { code: number; reason: string } | undefined;
+    while (closed === undefined && rounds < 2) {
+      rounds++;
+      const livePinged = nextPing(live);
+      const outcome = Promise.race([deaf.closed, nextPing(deaf)]);
+      clock.advance(1000);
+      closed = await outcome;
+      // The live connection answers its ping (and the request after it), so no round finds it silent.
+      await livePinged;
+      expect((await live.request('ping')).type).toBe('reply');
+    }
+    expect(closed).toEqual({ code: 4002, reason: 'no pong to the previous ping' });
+    // Cancel-on-disconnect ran, and the account's other private subscriber, still connected, is told.
+    await live.waitFor((f) => f.type === 'orders.update' && f.order.orderId === orderId && f.order.status === 'canceled', { from: seen });
+    expect(h.bus.core.order(trader.accountId, { orderId })?.status).toBe('canceled');
   });
 
   it('closes a connection with no subscription and no request for idleTimeoutMs (4003), but not a subscribed one', async () => {
