@@ -3,8 +3,9 @@ import type {
   AddAsset, AddInstrument, CreateAccount, Deposit, InstrumentStatus, SetFeeSchedule, SetInstrumentStatus, SetKillSwitch, Withdraw,
 } from './api.js';
 import { emitAdmin, emitBalance } from './events.js';
-import { buyHoldNeed, feeScheduleProblem } from './fees.js';
+import { buyHoldNeedUnits, feeScheduleProblem } from './fees.js';
 import { decimalsUsed, MAX_SCALE, parseFixed, pow10 } from './fixed.js';
+import { minus, plus, units, type Units } from './units.js';
 import { availableOf, balanceOf } from './lifecycle.js';
 import { Account, Instrument, type AssetInfo } from './model.js';
 import { cancelAccountOrders } from './order-actions.js';
@@ -122,13 +123,13 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   if (minTaker + minMaker < 0) return fail('INVALID_FEE_SCHEDULE', 'a maker rebate may not exceed the lowest taker fee of any account');
 
   // New holds of the open buy orders, summed per quote asset.
-  const holdBps = BigInt(Math.max(c.makerBps, c.takerBps, 0));
-  const deltas = new Map<string, bigint>();
+  const holdBps = Math.max(c.makerBps, c.takerBps, 0);
+  const deltas = new Map<string, Units>();
   for (const o of account.orders.values()) {
     // A buy by quote amount (an untriggered stop) holds its budget, whatever the rates.
     if (o.side !== 'buy' || o.quantity === null) continue;
-    const need = buyHoldNeed(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, holdBps);
-    deltas.set(o.inst.quote.asset, (deltas.get(o.inst.quote.asset) ?? 0n) + need - o.held);
+    const need = buyHoldNeedUnits(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, holdBps);
+    deltas.set(o.inst.quote.asset, plus(deltas.get(o.inst.quote.asset) ?? 0, minus(need, o.held)));
   }
   for (const [asset, delta] of deltas) {
     if (delta > availableOf(account, asset)) return fail('INSUFFICIENT_FUNDS', `insufficient available ${asset} for the holds of open orders at the new rates`);
@@ -138,13 +139,14 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   for (const o of account.orders.values()) {
     // A buy by quote amount (an untriggered stop) holds its budget, whatever the rates.
     if (o.side !== 'buy' || o.quantity === null) continue;
-    const need = buyHoldNeed(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, holdBps);
-    balanceOf(account, o.inst.quote).hold += need - o.held;
+    const need = buyHoldNeedUnits(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, holdBps);
+    const b = balanceOf(account, o.inst.quote);
+    b.hold = plus(b.hold, minus(need, o.held));
     o.held = need;
   }
   for (const [asset, delta] of deltas) {
-    if (delta === 0n) continue;
-    emitBalance(st, account, balanceOf(account, st.assets.get(asset) as AssetInfo), delta > 0n ? 'order_hold' : 'order_release');
+    if (delta === 0) continue;
+    emitBalance(st, account, balanceOf(account, st.assets.get(asset) as AssetInfo), delta > 0 ? 'order_hold' : 'order_release');
   }
 }
 
@@ -159,7 +161,7 @@ export function deposit(st: CoreState, c: Deposit): void {
   }
   emitAdmin(st, c);
   const b = balanceOf(account, asset);
-  b.total += amount;
+  b.total = plus(b.total, units(amount));
   emitBalance(st, account, b, 'deposit');
 }
 
@@ -175,7 +177,7 @@ export function withdraw(st: CoreState, c: Withdraw): void {
   if (availableOf(account, asset.asset) < amount) return rejectCommand(st, 'Withdraw', account.id, 'INSUFFICIENT_FUNDS', `insufficient available ${asset.asset}`);
   emitAdmin(st, c);
   const b = balanceOf(account, asset);
-  b.total -= amount;
+  b.total = minus(b.total, units(amount));
   emitBalance(st, account, b, 'withdrawal');
 }
 

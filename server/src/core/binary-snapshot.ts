@@ -261,9 +261,9 @@ function readOrder(input: Reader, strings: string[], st: CoreState, instruments:
   const quoteQuantity = input.u8() === 0 ? null : input.amount();
   const remaining = input.units();
   const filled = input.units();
-  const filledQuote = input.amount();
-  const feeNumerator = input.amount();
-  const held = input.amount();
+  const filledQuote = input.units();
+  const feeNumerator = input.units();
+  const held = input.units();
   const expireAt = flags & FLAG_EXPIRES ? input.f64() : undefined;
   const createdAt = input.f64();
   const updatedAt = input.f64();

@@ -17,7 +17,7 @@ import type {
 } from './api.js';
 import { formatFixed } from './fixed.js';
 import type { Account, AssetInfo, Instrument, Order, Position } from './model.js';
-import { big, type Units } from './units.js';
+import { big, minus, type Units } from './units.js';
 
 /** What an order record shows: the order's fields that change after it is accepted. */
 export interface OrderState {
@@ -28,7 +28,7 @@ export interface OrderState {
   quantity: Units | null;
   filled: Units;
   remaining: Units;
-  filledQuote: bigint;
+  filledQuote: Units;
   status: OrderStatus;
   cancelReason: CancelReason | undefined;
   updatedAt: number;
@@ -61,7 +61,7 @@ export function orderViewOf(o: Order, s: OrderState): OrderView {
     filledQuantity: formatFixed(s.filled, bs),
     remainingQuantity: formatFixed(s.remaining, bs),
     filledQuote: formatFixed(s.filledQuote, qs),
-    averagePrice: s.filled === 0 ? undefined : formatFixed((s.filledQuote * inst.baseUnit) / big(s.filled), qs),
+    averagePrice: s.filled === 0 ? undefined : formatFixed((big(s.filledQuote) * inst.baseUnit) / big(s.filled), qs),
     status: s.status,
     cancelReason: s.cancelReason,
     expireAt: o.expireAt,
@@ -102,9 +102,9 @@ export class EventLog {
   private readonly s2: (string | undefined)[] = [];
   private readonly n1: number[] = [];
   private readonly u1: Units[] = [];
-  private readonly b1: bigint[] = [];
-  private readonly b2: bigint[] = [];
-  private readonly b3: bigint[] = [];
+  private readonly b1: Units[] = [];
+  private readonly b2: Units[] = [];
+  private readonly b3: Units[] = [];
   // The order's changing fields at the event (order kinds).
   private readonly oClientOrderId: (string | undefined)[] = [];
   private readonly oPriceText: (string | undefined)[] = [];
@@ -114,14 +114,14 @@ export class EventLog {
   private readonly oPrice: Units[] = [];
   private readonly oFilled: Units[] = [];
   private readonly oRemaining: Units[] = [];
-  private readonly oFilledQuote: bigint[] = [];
+  private readonly oFilledQuote: Units[] = [];
   private readonly oStatus: OrderStatus[] = [];
   private readonly oCancelReason: (CancelReason | undefined)[] = [];
   private readonly oUpdatedAt: number[] = [];
   /** Scratch state handed to orderViewOf while building a view (single-threaded, copied at once). */
   private readonly scratch: OrderState = {
     clientOrderId: undefined, priceText: undefined, stopPriceText: undefined, triggeredAt: undefined, quantity: null,
-    filled: 0, remaining: 0, filledQuote: 0n, status: 'new', cancelReason: undefined, updatedAt: 0,
+    filled: 0, remaining: 0, filledQuote: 0, status: 'new', cancelReason: undefined, updatedAt: 0,
   };
 
   /** Forgets the previous command's records (their slots are overwritten as new ones come). */
@@ -175,7 +175,7 @@ export class EventLog {
   }
 
   /** OrderFilled: n1 = trade id, s1 = price text, s2 = liquidity, u1 = quantity, b2 = fee. */
-  filled(seq: number, ts: number, o: Order, tradeId: number, priceText: string, quantity: Units, liquidity: Liquidity, fee: bigint): void {
+  filled(seq: number, ts: number, o: Order, tradeId: number, priceText: string, quantity: Units, liquidity: Liquidity, fee: Units): void {
     const i = this.order(EventKind.FILLED, seq, ts, o);
     this.n1[i] = tradeId;
     this.s1[i] = priceText;
@@ -197,7 +197,7 @@ export class EventLog {
   }
 
   /** BalanceChanged: r1 = account, r2 = asset, s1 = reason, b1 = total, b2 = hold. */
-  balance(seq: number, ts: number, account: Account, asset: AssetInfo, total: bigint, hold: bigint, reason: BalanceChanged['reason']): void {
+  balance(seq: number, ts: number, account: Account, asset: AssetInfo, total: Units, hold: Units, reason: BalanceChanged['reason']): void {
     const i = this.next(EventKind.BALANCE, seq, ts);
     this.r1[i] = account;
     this.r2[i] = asset;
@@ -344,7 +344,7 @@ export class EventLog {
         return {
           type: 'OrderFilled', seq, ts, order: this.orderViewAt(i), tradeId: this.n1[i] as number, price: this.s1[i] as string,
           quantity: formatFixed(this.u1[i] as Units, inst.base.decimals), liquidity: this.s2[i] as Liquidity,
-          fee: formatFixed(this.b2[i] as bigint, inst.quote.decimals), feeAsset: inst.quote.asset,
+          fee: formatFixed(this.b2[i] as Units, inst.quote.decimals), feeAsset: inst.quote.asset,
         };
       }
       case EventKind.TRADE: {
@@ -358,11 +358,11 @@ export class EventLog {
       case EventKind.BALANCE: {
         const asset = this.r2[i] as AssetInfo;
         const d = asset.decimals;
-        const total = this.b1[i] as bigint;
-        const hold = this.b2[i] as bigint;
+        const total = this.b1[i] as Units;
+        const hold = this.b2[i] as Units;
         return {
           type: 'BalanceChanged', seq, ts, accountId: (this.r1[i] as Account).id, asset: asset.asset,
-          total: formatFixed(total, d), available: formatFixed(total - hold, d), hold: formatFixed(hold, d),
+          total: formatFixed(total, d), available: formatFixed(minus(total, hold), d), hold: formatFixed(hold, d),
           reason: this.s1[i] as BalanceChanged['reason'],
         };
       }
@@ -395,7 +395,7 @@ export class EventLog {
     s.quantity = this.oQuantity[i] as Units | null;
     s.filled = this.oFilled[i] as Units;
     s.remaining = this.oRemaining[i] as Units;
-    s.filledQuote = this.oFilledQuote[i] as bigint;
+    s.filledQuote = this.oFilledQuote[i] as Units;
     s.status = this.oStatus[i] as OrderStatus;
     s.cancelReason = this.oCancelReason[i];
     s.updatedAt = this.oUpdatedAt[i] as number;

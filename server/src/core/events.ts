@@ -34,7 +34,7 @@ export function emitCanceled(st: CoreState, o: Order, reason: CancelReason): voi
 }
 
 export function emitFilled(
-  st: CoreState, o: Order, tradeId: number, priceText: string, quantity: Units, liquidity: Liquidity, fee: bigint,
+  st: CoreState, o: Order, tradeId: number, priceText: string, quantity: Units, liquidity: Liquidity, fee: Units,
 ): void {
   st.log.filled(++st.seq, st.ts, o, tradeId, priceText, quantity, liquidity, fee);
 }

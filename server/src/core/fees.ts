@@ -14,10 +14,9 @@
  * floor(n·|m|/10⁴), and every taker rate + every maker rate is >= 0 (enforced across accounts).
  */
 import { ceilDiv } from './fixed.js';
-import { big, ceilDivNumber, type Units } from './units.js';
+import { big, ceilDivNumber, mulDivNumber, plus, units, type Units } from './units.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
-const MAX_BIG = BigInt(MAX);
 
 export const BPS_DENOMINATOR = 10_000n;
 /** Allowed range of a maker or taker rate, in basis points. */
@@ -27,17 +26,34 @@ export const MAX_FEE_BPS = 10_000;
 /**
  * The fee charged (positive) or rebate paid (negative) for a fill of `notional` at `bps`, given
  * the order's charged-fee numerator before it. The caller adds notional × bps to the numerator
- * when bps > 0 (see chargedNumeratorAfter).
+ * when bps > 0 (see chargedNumeratorAfter). Exact number arithmetic while every operand and
+ * intermediate is a safe integer (a notional up to 2^53 / 10,000, as almost every fill), bigint
+ * otherwise; the result is canonical `Units` either way.
  */
-export function feeForFill(numeratorBefore: bigint, notional: bigint, bps: bigint): bigint {
-  if (bps > 0n) return ceilDiv(numeratorBefore + notional * bps, BPS_DENOMINATOR) - ceilDiv(numeratorBefore, BPS_DENOMINATOR);
-  if (bps < 0n) return -((notional * -bps) / BPS_DENOMINATOR);
-  return 0n;
+export function feeForFill(numeratorBefore: Units, notional: Units, bps: number): Units {
+  if (bps > 0) {
+    const after = chargedNumeratorAfter(numeratorBefore, notional, bps);
+    if (typeof after === 'number' && typeof numeratorBefore === 'number') {
+      return ceilDivNumber(after, 10_000) - ceilDivNumber(numeratorBefore, 10_000);
+    }
+    return units(ceilDiv(big(after), BPS_DENOMINATOR) - ceilDiv(big(numeratorBefore), BPS_DENOMINATOR));
+  }
+  if (bps < 0) {
+    // A rebate rounds down: notional >= 0, so truncation is the floor.
+    const r = mulDivNumber(notional, -bps, 10_000);
+    return r !== undefined ? 0 - r : units(-((big(notional) * BigInt(-bps)) / BPS_DENOMINATOR));
+  }
+  return 0;
 }
 
 /** The order's charged-fee numerator after a fill (rebated fills do not enter it). */
-export function chargedNumeratorAfter(numeratorBefore: bigint, notional: bigint, bps: bigint): bigint {
-  return bps > 0n ? numeratorBefore + notional * bps : numeratorBefore;
+export function chargedNumeratorAfter(numeratorBefore: Units, notional: Units, bps: number): Units {
+  if (bps <= 0) return numeratorBefore;
+  if (typeof numeratorBefore === 'number' && typeof notional === 'number' && notional >= 0 && notional <= MAX / 10_000) {
+    // notional × bps <= 2^53 here (bps <= 10,000), so the product is exact; plus checks the sum.
+    return plus(numeratorBefore, notional * bps);
+  }
+  return units(big(numeratorBefore) + big(notional) * BigInt(bps));
 }
 
 /**
@@ -48,15 +64,23 @@ export function chargedNumeratorAfter(numeratorBefore: bigint, notional: bigint,
  * monotonic: ceil((S + N_old·b)/10⁴) >= ceil((S + n·r + N_new·b)/10⁴).
  */
 export function buyHoldNeed(remainingNotional: Units, numerator: bigint, holdBps: bigint): bigint {
+  if (holdBps >= 0n && holdBps <= 10_000n) return big(buyHoldNeedUnits(remainingNotional, units(numerator), Number(holdBps)));
+  return buyHoldNeedBig(big(remainingNotional), numerator, holdBps);
+}
+
+/** buyHoldNeed for a rate in [0, 10,000] bps, as canonical `Units` (what an order's `held` keeps). */
+export function buyHoldNeedUnits(remainingNotional: Units, numerator: Units, holdBps: number): Units {
   // Exact in numbers when every operand and intermediate is a safe integer (a notional up to
   // 2^53 / 10,000 times a rate of at most 10,000 bps), which is almost always; bigint otherwise.
   if (typeof remainingNotional === 'number' && remainingNotional >= 0 && remainingNotional <= MAX / 10_000
-    && numerator <= MAX_BIG && numerator >= -MAX_BIG && holdBps >= 0n && holdBps <= 10_000n) {
-    const num = Number(numerator);
-    const t = num + remainingNotional * Number(holdBps);
-    if (t <= MAX && t >= -MAX) return BigInt(remainingNotional + ceilDivNumber(t, 10_000) - ceilDivNumber(num, 10_000));
+    && typeof numerator === 'number' && holdBps >= 0 && holdBps <= 10_000) {
+    const t = numerator + remainingNotional * holdBps;
+    if (t <= MAX && t >= -MAX) {
+      const need = remainingNotional + ceilDivNumber(t, 10_000) - ceilDivNumber(numerator, 10_000);
+      if (need <= MAX) return need;
+    }
   }
-  return buyHoldNeedBig(big(remainingNotional), numerator, holdBps);
+  return units(buyHoldNeedBig(big(remainingNotional), big(numerator), BigInt(holdBps)));
 }
 
 function buyHoldNeedBig(remainingNotional: bigint, numerator: bigint, holdBps: bigint): bigint {

@@ -4,10 +4,10 @@
  */
 import type { CancelReason, OrderStatus } from './api.js';
 import { emitBalance, emitCanceled, emitLevel } from './events.js';
-import { buyHoldNeed } from './fees.js';
+import { buyHoldNeedUnits } from './fees.js';
 import { Balance, type Account, type AssetInfo, type Instrument, type Order } from './model.js';
 import type { CoreState } from './state.js';
-import { big } from './units.js';
+import { minus, plus, type Units } from './units.js';
 
 /** The account's balance record for an asset, created empty on first use. */
 export function balanceOf(account: Account, asset: AssetInfo): Balance {
@@ -20,9 +20,9 @@ export function balanceOf(account: Account, asset: AssetInfo): Balance {
 }
 
 /** Available (total - hold) without creating a record. */
-export function availableOf(account: Account, asset: string): bigint {
+export function availableOf(account: Account, asset: string): Units {
   const b = account.balances.get(asset);
-  return b === undefined ? 0n : b.total - b.hold;
+  return b === undefined ? 0 : minus(b.total, b.hold);
 }
 
 /**
@@ -30,10 +30,10 @@ export function availableOf(account: Account, asset: string): bigint {
  * limit (or cap) plus the most fee that can add (fees.ts); a market buy by quote amount its
  * unspent budget.
  */
-export function holdNeed(o: Order): bigint {
-  if (o.side === 'sell') return big(o.remaining);
+export function holdNeed(o: Order): Units {
+  if (o.side === 'sell') return o.remaining;
   if (o.quantity === null) return o.held;
-  return buyHoldNeed(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, o.account.holdBps);
+  return buyHoldNeedUnits(o.inst.notionalUnits(o.price, o.remaining), o.feeNumerator, o.account.holdBps);
 }
 
 export function holdAsset(o: Order): AssetInfo {
@@ -43,20 +43,20 @@ export function holdAsset(o: Order): AssetInfo {
 /** Moves the order's hold to exactly its need, emitting the balance change if any. */
 export function syncHold(st: CoreState, o: Order): void {
   const need = holdNeed(o);
-  const delta = need - o.held;
-  if (delta === 0n) return;
+  const delta = minus(need, o.held);
+  if (delta === 0) return;
   const b = balanceOf(o.account, holdAsset(o));
-  b.hold += delta;
+  b.hold = plus(b.hold, delta);
   o.held = need;
-  emitBalance(st, o.account, b, delta > 0n ? 'order_hold' : 'order_release');
+  emitBalance(st, o.account, b, delta > 0 ? 'order_hold' : 'order_release');
 }
 
 /** Releases all the order still holds. */
 export function releaseHold(st: CoreState, o: Order): void {
-  if (o.held === 0n) return;
+  if (o.held === 0) return;
   const b = balanceOf(o.account, holdAsset(o));
-  b.hold -= o.held;
-  o.held = 0n;
+  b.hold = minus(b.hold, o.held);
+  o.held = 0;
   emitBalance(st, o.account, b, 'order_release');
 }
 

@@ -25,7 +25,7 @@ export function match(st: CoreState, taker: Order, limit: Units | null): MatchSt
   const buy = taker.side === 'buy';
   const byQuote = taker.quantity === null;
   for (;;) {
-    if (byQuote ? taker.held === 0n : taker.remaining === 0) return 'done';
+    if (byQuote ? taker.held === 0 : taker.remaining === 0) return 'done';
     const level = book.best();
     if (level === undefined) return 'empty';
     if (limit !== null && (buy ? level.price > limit : level.price < limit)) return 'limit';
@@ -40,7 +40,7 @@ export function match(st: CoreState, taker: Order, limit: Units | null): MatchSt
     }
     let quantity = maker.remaining;
     if (byQuote) {
-      const lots = maxLotsForBudget(taker.held, taker.feeNumerator, taker.account.takerBpsBig, inst.notional(level.price, inst.lot));
+      const lots = maxLotsForBudget(big(taker.held), big(taker.feeNumerator), taker.account.takerBpsBig, inst.notional(level.price, inst.lot));
       if (lots === 0n) return 'budget';
       const affordable = lots * inst.lot;
       if (affordable < quantity) quantity = units(affordable);
@@ -104,11 +104,11 @@ function positionOf(order: Order): Position {
 function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLevel, quantity: Units): void {
   const inst = taker.inst;
   const price = level.price;
-  const notional = inst.notional(price, quantity);
+  const notional = inst.notionalUnits(price, quantity);
   const tradeId = ++inst.tradeSeq;
 
-  const makerBps = maker.account.makerBpsBig;
-  const takerBps = taker.account.takerBpsBig;
+  const makerBps = maker.account.makerBps;
+  const takerBps = taker.account.takerBps;
   const makerFee = feeForFill(maker.feeNumerator, notional, makerBps);
   const takerFee = feeForFill(taker.feeNumerator, notional, takerBps);
   maker.feeNumerator = chargedNumeratorAfter(maker.feeNumerator, notional, makerBps);
@@ -123,25 +123,23 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
   maker.remaining = minus(maker.remaining, quantity);
   level.take(quantity);
   maker.filled = plus(maker.filled, quantity);
-  maker.filledQuote += notional;
+  maker.filledQuote = plus(maker.filledQuote, notional);
   maker.status = maker.remaining === 0 ? 'filled' : 'partially_filled';
   maker.updatedAt = st.ts;
   taker.filled = plus(taker.filled, quantity);
-  taker.filledQuote += notional;
+  taker.filledQuote = plus(taker.filledQuote, notional);
   taker.updatedAt = st.ts;
   const buyerHeldBefore = buyer.held;
   if (taker.quantity === null) {
-    taker.held -= notional + takerFee; // the budget is the hold
-    taker.status = taker.held === 0n ? 'filled' : 'partially_filled';
+    taker.held = minus(taker.held, plus(notional, takerFee)); // the budget is the hold
+    taker.status = taker.held === 0 ? 'filled' : 'partially_filled';
   } else {
     taker.remaining = minus(taker.remaining, quantity);
     taker.status = taker.remaining === 0 ? 'filled' : 'partially_filled';
   }
   const buyerHeldAfter = buyer.quantity === null ? buyer.held : holdNeed(buyer);
   buyer.held = buyerHeldAfter;
-  // Base moved by this fill, as a bigint for the holds and balances.
-  const baseMoved = big(quantity);
-  seller.held -= baseMoved;
+  seller.held = minus(seller.held, quantity);
 
   emitFilled(st, maker, tradeId, level.priceText, quantity, 'maker', makerFee);
   emitFilled(st, taker, tradeId, level.priceText, quantity, 'taker', takerFee);
@@ -152,27 +150,29 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
   // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
   // seller delivers base from its hold and receives notional - fee, the fee account nets both fees.
   const buyerQuote = balanceOf(buyer.account, inst.quote);
-  buyerQuote.total -= notional + buyerFee;
-  buyerQuote.hold -= buyerHeldBefore - buyerHeldAfter;
+  buyerQuote.total = minus(buyerQuote.total, plus(notional, buyerFee));
+  buyerQuote.hold = minus(buyerQuote.hold, minus(buyerHeldBefore, buyerHeldAfter));
   emitBalance(st, buyer.account, buyerQuote, 'trade');
   const buyerBase = balanceOf(buyer.account, inst.base);
-  buyerBase.total += baseMoved;
+  buyerBase.total = plus(buyerBase.total, quantity);
   emitBalance(st, buyer.account, buyerBase, 'trade');
   const sellerBase = balanceOf(seller.account, inst.base);
-  sellerBase.total -= baseMoved;
-  sellerBase.hold -= baseMoved;
+  sellerBase.total = minus(sellerBase.total, quantity);
+  sellerBase.hold = minus(sellerBase.hold, quantity);
   emitBalance(st, seller.account, sellerBase, 'trade');
   const sellerQuote = balanceOf(seller.account, inst.quote);
-  sellerQuote.total += notional - sellerFee;
+  sellerQuote.total = plus(sellerQuote.total, minus(notional, sellerFee));
   emitBalance(st, seller.account, sellerQuote, 'trade');
-  const fees = buyerFee + sellerFee;
-  if (fees !== 0n) {
+  const fees = plus(buyerFee, sellerFee);
+  if (fees !== 0) {
     const feeBalance = balanceOf(st.feeAccount, inst.quote);
-    feeBalance.total += fees;
+    feeBalance.total = plus(feeBalance.total, fees);
     emitBalance(st, st.feeAccount, feeBalance, 'fee');
   }
 
+  // Positions and candles are bigint (products of price and quantity inside).
   const tradePrice = big(price);
+  const baseMoved = big(quantity);
   const buyerPosition = positionOf(buyer);
   applyFillToPosition(buyerPosition, inst, true, tradePrice, baseMoved);
   emitPosition(st, buyer.account, buyerPosition, inst);
@@ -180,6 +180,6 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
   applyFillToPosition(sellerPosition, inst, false, tradePrice, baseMoved);
   emitPosition(st, seller.account, sellerPosition, inst);
 
-  inst.md.record({ tradeId, price: tradePrice, quantity: baseMoved, takerSide: taker.side, ts: st.ts }, notional, st.clock);
+  inst.md.record({ tradeId, price: tradePrice, quantity: baseMoved, takerSide: taker.side, ts: st.ts }, big(notional), st.clock);
   if (maker.remaining === 0) finish(st, maker);
 }

@@ -2,7 +2,9 @@
  * The core's mutable state records. All amounts are exact counts of the smallest unit of their
  * scale: base quantities at the base asset's decimals, prices and quote amounts at the quote
  * asset's decimals. Orders' and book levels' prices and quantities are `Units` (numbers where
- * they fit, units.ts); balances, positions, holds, fees and other products of them are bigint.
+ * they fit, units.ts), and so are balances, holds, fees and an order's filled quote and fee
+ * numerator (a fresh bigint written into a long-lived record is what the young-generation
+ * collector must visit); positions and the products inside a computation are bigint.
  */
 import type { CancelReason, InstrumentStatus, OrderStatus, OrderType, Side, StpMode, TimeInForce } from './api.js';
 import { BookSide, type BookNode as BookNodeOf, type PriceLevel as PriceLevelOf } from './book.js';
@@ -14,9 +16,10 @@ import { big, mulDivNumber, units, type Units } from './units.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
 
+/** An account's balance of one asset, in `Units`: numbers where they fit, as order amounts are. */
 export class Balance {
-  total = 0n;
-  hold = 0n;
+  total: Units = 0;
+  hold: Units = 0;
   constructor(readonly asset: AssetInfo) {}
 }
 
@@ -31,7 +34,7 @@ export class Position {
 export class Account {
   killSwitch = false;
   /** max(maker, taker, 0) in bps: the highest rate a buy order can be charged, used for its hold. */
-  holdBps: bigint;
+  holdBps: number;
   readonly balances = new Map<string, Balance>();
   readonly positions = new Map<string, Position>();
   /** Live orders in ascending id order (by id: the core's order table). */
@@ -45,7 +48,7 @@ export class Account {
   constructor(readonly id: string, public makerBps: number, public takerBps: number, public maxOpenOrders: number) {
     this.makerBpsBig = BigInt(makerBps);
     this.takerBpsBig = BigInt(takerBps);
-    this.holdBps = BigInt(Math.max(makerBps, takerBps, 0));
+    this.holdBps = Math.max(makerBps, takerBps, 0);
   }
 
   setFees(makerBps: number, takerBps: number): void {
@@ -53,7 +56,7 @@ export class Account {
     this.takerBps = takerBps;
     this.makerBpsBig = BigInt(makerBps);
     this.takerBpsBig = BigInt(takerBps);
-    this.holdBps = BigInt(Math.max(makerBps, takerBps, 0));
+    this.holdBps = Math.max(makerBps, takerBps, 0);
   }
 }
 
@@ -153,11 +156,11 @@ export class Order implements BookNode {
   /** Base filled so far. */
   filled: Units = 0;
   /** Quote exchanged so far (Σ price × quantity). */
-  filledQuote = 0n;
+  filledQuote: Units = 0;
   /** Signed running fee numerator, see fees.ts. */
-  feeNumerator = 0n;
+  feeNumerator: Units = 0;
   /** What this order currently holds: quote for a buy, base for a sell. */
-  held = 0n;
+  held: Units = 0;
   status: OrderStatus = 'new';
   /** Set when the order ends canceled or expired. */
   cancelReason: CancelReason | undefined;

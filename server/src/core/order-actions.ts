@@ -1,7 +1,7 @@
 /** Commands on live orders: amend, cancel (one, all) and expiry. */
 import type { AmendOrder, CancelAll, CancelOrder, OrderRef, RejectCode, RejectDetails } from './api.js';
 import { emitAmended, emitLevel } from './events.js';
-import { buyHoldNeed } from './fees.js';
+import { buyHoldNeedUnits } from './fees.js';
 import { availableOf, bookSide, cancelOrder, holdAsset, rest, syncHold } from './lifecycle.js';
 import { match } from './matching.js';
 import type { Account, Order } from './model.js';
@@ -125,11 +125,12 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   if (crosses && o.postOnly) return amendRejected(st, c, account.id, 'POST_ONLY_WOULD_CROSS', 'post-only order would take liquidity');
   if (crosses && inst.status === 'post_only') return amendRejected(st, c, account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
   const remaining = minus(quantity, o.filled);
-  const need = buy ? buyHoldNeed(inst.notionalUnits(price, remaining), o.feeNumerator, account.holdBps) : big(remaining);
+  const need = buy ? buyHoldNeedUnits(inst.notionalUnits(price, remaining), o.feeNumerator, account.holdBps) : remaining;
   const available = availableOf(account, holdAsset(o).asset);
-  if (need - o.held > available) {
+  const more = minus(need, o.held);
+  if (more > available) {
     // What the amend needs beyond the hold it already has, against what is free.
-    const funds = fundsDetails(holdAsset(o), need - o.held, available);
+    const funds = fundsDetails(holdAsset(o), more, available);
     return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
   }
 

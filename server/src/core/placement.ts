@@ -5,7 +5,7 @@
  */
 import type { CancelReason, PlaceOrder, StpMode } from './api.js';
 import { emitAccepted, emitBalance } from './events.js';
-import { buyHoldNeed } from './fees.js';
+import { buyHoldNeedUnits } from './fees.js';
 import { formatFixed, isCanonicalDecimal } from './fixed.js';
 import { addLive, availableOf, balanceOf, cancelOrder, finish, rest } from './lifecycle.js';
 import { match, type MatchStop } from './matching.js';
@@ -135,10 +135,10 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
 
   // Funds.
   const holdAsset = buy ? inst.quote : inst.base;
-  let need: bigint;
-  if (!buy) need = big(quantity as Units);
-  else if (quoteQuantity !== null) need = quoteQuantity;
-  else need = buyHoldNeed(inst.notionalUnits(limit as Units, quantity as Units), 0n, account.holdBps);
+  let need: Units;
+  if (!buy) need = quantity as Units;
+  else if (quoteQuantity !== null) need = units(quoteQuantity);
+  else need = buyHoldNeedUnits(inst.notionalUnits(limit as Units, quantity as Units), 0, account.holdBps);
   const available = availableOf(account, holdAsset.asset);
   if (available < need) {
     const funds = fundsDetails(holdAsset, need, available);
@@ -156,9 +156,9 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   o.priceText = market ? undefined : priceText(inst, c.price as string, price);
   addLive(st, o);
   emitAccepted(st, o);
-  if (need !== 0n) {
+  if (need !== 0) {
     const b = balanceOf(account, holdAsset);
-    b.hold += need;
+    b.hold = plus(b.hold, need);
     o.held = need;
     emitBalance(st, account, b, 'order_hold');
   }
@@ -183,10 +183,10 @@ function placeStop(
     limit = cap;
   }
   const holdAsset = buy ? inst.quote : inst.base;
-  let need: bigint;
-  if (!buy) need = big(quantity as Units);
-  else if (quoteQuantity !== null) need = quoteQuantity;
-  else need = buyHoldNeed(inst.notionalUnits(limit, quantity as Units), 0n, account.holdBps);
+  let need: Units;
+  if (!buy) need = quantity as Units;
+  else if (quoteQuantity !== null) need = units(quoteQuantity);
+  else need = buyHoldNeedUnits(inst.notionalUnits(limit, quantity as Units), 0, account.holdBps);
   const available = availableOf(account, holdAsset.asset);
   if (available < need) {
     const funds = fundsDetails(holdAsset, need, available);
@@ -203,7 +203,7 @@ function placeStop(
   emitAccepted(st, o);
   waitForTrigger(st, o);
   const b = balanceOf(account, holdAsset);
-  b.hold += need;
+  b.hold = plus(b.hold, need);
   o.held = need;
   emitBalance(st, account, b, 'order_hold');
 }

@@ -8,7 +8,7 @@ import { DAY_MS, INTERVAL_MS, type CandleRecord } from './market-data.js';
 import type { BookSide, Instrument, Position } from './model.js';
 import { findLive } from './order-actions.js';
 import type { CoreState } from './state.js';
-import type { Units } from './units.js';
+import { minus, type Units } from './units.js';
 
 function levels(side: BookSide<Units>, inst: Instrument, depth: number): BookLevel[] {
   const out: BookLevel[] = [];
@@ -57,7 +57,7 @@ export function balances(st: CoreState, accountId: string): BalanceView[] | unde
   const out: BalanceView[] = [];
   for (const b of account.balances.values()) {
     const d = b.asset.decimals;
-    out.push({ asset: b.asset.asset, total: formatFixed(b.total, d), available: formatFixed(b.total - b.hold, d), hold: formatFixed(b.hold, d) });
+    out.push({ asset: b.asset.asset, total: formatFixed(b.total, d), available: formatFixed(minus(b.total, b.hold), d), hold: formatFixed(b.hold, d) });
   }
   return out;
 }

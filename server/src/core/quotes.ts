@@ -22,7 +22,7 @@ import { applyFillToPosition } from './positions.js';
 import { QuoteRecord } from './quote-book.js';
 import { rejectCommand, rejectOrder } from './rejects.js';
 import type { CoreState } from './state.js';
-import { big, units } from './units.js';
+import { big, minus, plus, units } from './units.js';
 
 const MAX_OTC_BPS = 10_000;
 
@@ -197,32 +197,32 @@ export function acceptQuote(st: CoreState, c: AcceptQuote): void {
   for (const o of [clientOrder, counterOrder]) {
     o.remaining = 0;
     o.filled = units(quantity);
-    o.filledQuote = notional;
+    o.filledQuote = units(notional);
     o.status = 'filled';
   }
-  emitFilled(st, clientOrder, tradeId, priceText, clientOrder.filled, 'rfq', clientFee);
+  emitFilled(st, clientOrder, tradeId, priceText, clientOrder.filled, 'rfq', units(clientFee));
   // The quoting side provided the liquidity: its fill is a maker fill of the quote.
-  emitFilled(st, counterOrder, tradeId, priceText, counterOrder.filled, 'maker', counterpartyFee);
+  emitFilled(st, counterOrder, tradeId, priceText, counterOrder.filled, 'maker', units(counterpartyFee));
   if (st.config.printQuoteTrades === true) {
     emitTrade(st, inst, tradeId, priceText, clientOrder.filled, side, counterOrder, clientOrder);
     inst.md.record({ tradeId, price, quantity, takerSide: side, ts: st.ts }, notional, st.clock);
   }
 
   const buyerQuote = balanceOf(buyer, inst.quote);
-  buyerQuote.total -= notional + buyerFee;
+  buyerQuote.total = minus(buyerQuote.total, units(notional + buyerFee));
   emitBalance(st, buyer, buyerQuote, 'trade');
   const buyerBase = balanceOf(buyer, inst.base);
-  buyerBase.total += quantity;
+  buyerBase.total = plus(buyerBase.total, units(quantity));
   emitBalance(st, buyer, buyerBase, 'trade');
   const sellerBase = balanceOf(seller, inst.base);
-  sellerBase.total -= quantity;
+  sellerBase.total = minus(sellerBase.total, units(quantity));
   emitBalance(st, seller, sellerBase, 'trade');
   const sellerQuote = balanceOf(seller, inst.quote);
-  sellerQuote.total += notional - sellerFee;
+  sellerQuote.total = plus(sellerQuote.total, units(notional - sellerFee));
   emitBalance(st, seller, sellerQuote, 'trade');
   if (clientFee + counterpartyFee !== 0n) {
     const feeBalance = balanceOf(st.feeAccount, inst.quote);
-    feeBalance.total += clientFee + counterpartyFee;
+    feeBalance.total = plus(feeBalance.total, units(clientFee + counterpartyFee));
     emitBalance(st, st.feeAccount, feeBalance, 'fee');
   }
   for (const [a, buy] of [[buyer, true], [seller, false]] as const) {

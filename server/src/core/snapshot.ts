@@ -146,9 +146,9 @@ function restoreOrder(st: CoreState, s: OrderState): Order {
     s.expireAt ?? undefined, s.createdAt, s.updatedAt,
   );
   o.filled = units(BigInt(s.filled));
-  o.filledQuote = BigInt(s.filledQuote);
-  o.feeNumerator = BigInt(s.feeNumerator);
-  o.held = BigInt(s.held);
+  o.filledQuote = units(BigInt(s.filledQuote));
+  o.feeNumerator = units(BigInt(s.feeNumerator));
+  o.held = units(BigInt(s.held));
   o.status = s.status;
   o.cancelReason = s.cancelReason;
   o.priceText = s.orderType === 'limit' || s.orderType === 'stop_limit' ? formatFixed(o.price, inst.quote.decimals) : undefined;
@@ -205,8 +205,8 @@ export function restoreBase(s: SnapshotState): CoreState {
     account.otcBps = a.otcBps ?? 0;
     for (const [asset, total, hold] of a.balances) {
       const b = new Balance(st.assets.get(asset) as AssetInfo);
-      b.total = BigInt(total);
-      b.hold = BigInt(hold);
+      b.total = units(BigInt(total));
+      b.hold = units(BigInt(hold));
       account.balances.set(asset, b);
     }
     for (const [symbol, net, cost, realized] of a.positions) {

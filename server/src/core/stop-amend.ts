@@ -6,7 +6,7 @@
  */
 import type { AmendOrder } from './api.js';
 import { emitAmended } from './events.js';
-import { buyHoldNeed } from './fees.js';
+import { buyHoldNeedUnits } from './fees.js';
 import { availableOf, holdAsset, syncHold } from './lifecycle.js';
 import type { Order } from './model.js';
 import { amendRejected } from './order-actions.js';
@@ -15,7 +15,7 @@ import { formatPrice } from './placement.js';
 import { fundsDetails, fundsMessage } from './funds-details.js';
 import type { CoreState } from './state.js';
 import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
-import { big, type Units } from './units.js';
+import { big, minus, type Units } from './units.js';
 
 export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   const account = o.account;
@@ -60,11 +60,12 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   // A stop buy by quantity holds at (and is capped by) its stop price raised by the band.
   if (o.orderType === 'stop' && buy && quantity !== null && stopChanged) price = stopBuyCap(inst, stopPrice) as Units;
   let need = o.held;
-  if (!buy) need = big(quantity as Units);
-  else if (quantity !== null) need = buyHoldNeed(inst.notionalUnits(price, quantity), 0n, account.holdBps);
+  if (!buy) need = quantity as Units;
+  else if (quantity !== null) need = buyHoldNeedUnits(inst.notionalUnits(price, quantity), 0, account.holdBps);
   const available = availableOf(account, holdAsset(o).asset);
-  if (need - o.held > available) {
-    const funds = fundsDetails(holdAsset(o), need - o.held, available);
+  const more = minus(need, o.held);
+  if (more > available) {
+    const funds = fundsDetails(holdAsset(o), more, available);
     return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
   }
 
