@@ -368,12 +368,12 @@ export class EventLog {
       }
       case EventKind.POSITION: {
         const inst = this.r2[i] as Instrument;
-        const net = this.b1[i] as bigint;
+        const net = big(this.b1[i] as Units);
         return {
           type: 'PositionChanged', seq, ts, accountId: (this.r1[i] as Account).id, symbol: inst.symbol,
           netQuantity: formatFixed(net, inst.base.decimals),
-          averageEntryPrice: formatFixed(averageEntry(net, this.b2[i] as bigint, inst), inst.quote.decimals),
-          realizedPnl: formatFixed(this.b3[i] as bigint, inst.quote.decimals),
+          averageEntryPrice: formatFixed(averageEntry(net, big(this.b2[i] as Units), inst), inst.quote.decimals),
+          realizedPnl: formatFixed(this.b3[i] as Units, inst.quote.decimals),
         };
       }
       case EventKind.LEVEL: {

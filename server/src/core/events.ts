@@ -10,7 +10,7 @@ import type {
 import { averageEntry as averageEntryOf, EventKind, orderViewOf } from './event-log.js';
 import type { Account, Balance, Instrument, Order, Position } from './model.js';
 import type { CoreState } from './state.js';
-import type { Units } from './units.js';
+import { big, type Units } from './units.js';
 
 /** The public view of an order as it is now. */
 export function orderView(o: Order): OrderView {
@@ -51,7 +51,7 @@ export function emitBalance(st: CoreState, account: Account, b: Balance, reason:
 
 /** Average entry price: open cost / |net|, truncated to the quote scale. */
 export function averageEntry(p: Position, inst: Instrument): bigint {
-  return averageEntryOf(p.net, p.cost, inst);
+  return averageEntryOf(big(p.net), big(p.cost), inst);
 }
 
 export function emitPosition(st: CoreState, account: Account, p: Position, inst: Instrument): void {

@@ -5,6 +5,7 @@
  * be at least 1,440 for it to cover a full day.
  */
 import type { CandleInterval, Side } from './api.js';
+import { big, plus, type Units } from './units.js';
 
 export const CANDLE_INTERVALS: readonly CandleInterval[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 export const INTERVAL_MS: Readonly<Record<CandleInterval, number>> = {
@@ -12,15 +13,21 @@ export const INTERVAL_MS: Readonly<Record<CandleInterval, number>> = {
 };
 export const DAY_MS = 86_400_000;
 
-export interface TradeRecord { tradeId: number; price: bigint; quantity: bigint; takerSide: Side; ts: number }
+/**
+ * Prices and amounts are `Units` (numbers while they are safe integers): every trade updates six
+ * long-lived candles, and fresh bigints written into them cost the young-generation collector.
+ */
+export interface TradeRecord { tradeId: number; price: Units; quantity: Units; takerSide: Side; ts: number }
 
 export interface CandleRecord {
-  start: number; open: bigint; high: bigint; low: bigint; close: bigint;
-  volume: bigint; quoteVolume: bigint; trades: number;
+  start: number; open: Units; high: Units; low: Units; close: Units;
+  volume: Units; quoteVolume: Units; trades: number;
 }
 
 export class MarketData {
   lastPrice: bigint | null = null;
+  /** lastPrice as the trade recorded it, to see without a bigint whether it moved. */
+  private lastUnits: Units | null = null;
   /** Ring buffer of recent trades; `recentStart` is the oldest, `recentCount` how many are live. */
   recent: TradeRecord[] = [];
   recentStart = 0;
@@ -31,8 +38,12 @@ export class MarketData {
   constructor(readonly recentCapacity: number, readonly candleRetention: number) {}
 
   /** Records a trade at `bucketTime` (the core's non-decreasing clock). */
-  record(trade: TradeRecord, quoteAmount: bigint, bucketTime: number): void {
-    this.lastPrice = trade.price;
+  record(trade: TradeRecord, quoteAmount: Units, bucketTime: number): void {
+    // The bigint last price (read by the price band and the stops) is rebuilt only when it moves.
+    if (this.lastUnits !== trade.price) {
+      this.lastUnits = trade.price;
+      this.lastPrice = big(trade.price);
+    }
     this.pushRecent(trade);
     for (const interval of CANDLE_INTERVALS) this.updateCandle(this.candles[interval], INTERVAL_MS[interval], trade, quoteAmount, bucketTime);
   }
@@ -48,15 +59,15 @@ export class MarketData {
     }
   }
 
-  private updateCandle(series: CandleRecord[], ms: number, t: TradeRecord, quoteAmount: bigint, time: number): void {
+  private updateCandle(series: CandleRecord[], ms: number, t: TradeRecord, quoteAmount: Units, time: number): void {
     const start = time - (time % ms);
     const last = series[series.length - 1];
     if (last !== undefined && last.start === start) {
       if (t.price > last.high) last.high = t.price;
       if (t.price < last.low) last.low = t.price;
       last.close = t.price;
-      last.volume += t.quantity;
-      last.quoteVolume += quoteAmount;
+      last.volume = plus(last.volume, t.quantity);
+      last.quoteVolume = plus(last.quoteVolume, quoteAmount);
       last.trades++;
       return;
     }

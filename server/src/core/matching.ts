@@ -170,16 +170,13 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
     emitBalance(st, st.feeAccount, feeBalance, 'fee');
   }
 
-  // Positions and candles are bigint (products of price and quantity inside).
-  const tradePrice = big(price);
-  const baseMoved = big(quantity);
   const buyerPosition = positionOf(buyer);
-  applyFillToPosition(buyerPosition, inst, true, tradePrice, baseMoved);
+  applyFillToPosition(buyerPosition, inst, true, price, quantity);
   emitPosition(st, buyer.account, buyerPosition, inst);
   const sellerPosition = positionOf(seller);
-  applyFillToPosition(sellerPosition, inst, false, tradePrice, baseMoved);
+  applyFillToPosition(sellerPosition, inst, false, price, quantity);
   emitPosition(st, seller.account, sellerPosition, inst);
 
-  inst.md.record({ tradeId, price: tradePrice, quantity: baseMoved, takerSide: taker.side, ts: st.ts }, big(notional), st.clock);
+  inst.md.record({ tradeId, price, quantity, takerSide: taker.side, ts: st.ts }, notional, st.clock);
   if (maker.remaining === 0) finish(st, maker);
 }

@@ -25,9 +25,9 @@ export class Balance {
 
 /** Net position from trading: `cost` is the quote paid (long) or received (short) for the open quantity. */
 export class Position {
-  net = 0n;
-  cost = 0n;
-  realized = 0n;
+  net: Units = 0;
+  cost: Units = 0;
+  realized: Units = 0;
   constructor(readonly symbol: string) {}
 }
 

@@ -10,27 +10,32 @@
  * gross of fees. The average entry price shown is cost / |net| truncated to the quote scale.
  */
 import type { Instrument, Position } from './model.js';
+import { abs, minus, mulDiv, negate, plus, type Units } from './units.js';
 
-export function applyFillToPosition(p: Position, inst: Instrument, buy: boolean, price: bigint, quantity: bigint): void {
-  const signed = buy ? quantity : -quantity;
+/**
+ * In `Units` (numbers while they are safe integers, bigint beyond): a trade updates two positions,
+ * and fresh bigints written into these long-lived records were a large part of a trade's cost.
+ */
+export function applyFillToPosition(p: Position, inst: Instrument, buy: boolean, price: Units, quantity: Units): void {
+  const signed = buy ? quantity : negate(quantity);
   const net = p.net;
-  if (net === 0n || (net > 0n) === buy) {
-    p.net = net + signed;
-    p.cost += inst.notional(price, quantity);
+  if (net === 0 || (net > 0) === buy) {
+    p.net = plus(net, signed);
+    p.cost = plus(p.cost, inst.notionalUnits(price, quantity));
     return;
   }
-  const size = net < 0n ? -net : net;
-  const long = net > 0n;
+  const size = abs(net);
+  const long = net > 0;
   if (quantity <= size) {
-    const removed = (p.cost * quantity) / size;
-    const n = inst.notional(price, quantity);
-    p.realized += long ? n - removed : removed - n;
-    p.cost -= removed;
-    p.net = net + signed;
+    const removed = mulDiv(p.cost, quantity, size);
+    const n = inst.notionalUnits(price, quantity);
+    p.realized = plus(p.realized, long ? minus(n, removed) : minus(removed, n));
+    p.cost = minus(p.cost, removed);
+    p.net = plus(net, signed);
     return;
   }
-  const closing = inst.notional(price, size);
-  p.realized += long ? closing - p.cost : p.cost - closing;
-  p.net = net + signed;
-  p.cost = inst.notional(price, quantity - size);
+  const closing = inst.notionalUnits(price, size);
+  p.realized = plus(p.realized, long ? minus(closing, p.cost) : minus(p.cost, closing));
+  p.net = plus(net, signed);
+  p.cost = inst.notionalUnits(price, minus(quantity, size));
 }

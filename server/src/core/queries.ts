@@ -8,7 +8,7 @@ import { DAY_MS, INTERVAL_MS, type CandleRecord } from './market-data.js';
 import type { BookSide, Instrument, Position } from './model.js';
 import { findLive } from './order-actions.js';
 import type { CoreState } from './state.js';
-import { minus, type Units } from './units.js';
+import { big, minus, plus, type Units } from './units.js';
 
 function levels(side: BookSide<Units>, inst: Instrument, depth: number): BookLevel[] {
   const out: BookLevel[] = [];
@@ -68,9 +68,11 @@ export function balances(st: CoreState, accountId: string): BalanceView[] | unde
  * quantity is always a whole number of quote units (the tick/lot rule).
  */
 function unrealizedPnl(p: Position, inst: Instrument, last: bigint): bigint {
-  const size = p.net < 0n ? -p.net : p.net;
+  const net = big(p.net);
+  const cost = big(p.cost);
+  const size = net < 0n ? -net : net;
   const value = inst.notional(last, size);
-  return p.net < 0n ? p.cost - value : value - p.cost;
+  return net < 0n ? cost - value : value - cost;
 }
 
 export function positions(st: CoreState, accountId: string): PositionView[] | undefined {
@@ -135,12 +137,12 @@ export function ticker(st: CoreState, symbol: string, now: number): TickerView |
   const md = inst.md;
   const windowStart = now - (now % 60_000) - DAY_MS + 60_000;
   const series = md.candles['1m'];
-  let open: bigint | null = null;
-  let high = 0n;
-  let low = 0n;
-  let last: bigint | null = null;
-  let volume = 0n;
-  let quoteVolume = 0n;
+  let open: Units | null = null;
+  let high: Units = 0;
+  let low: Units = 0;
+  let last: Units | null = null;
+  let volume: Units = 0;
+  let quoteVolume: Units = 0;
   let trades = 0;
   for (let i = Math.max(0, series.length - md.candleRetention); i < series.length; i++) {
     const c = series[i]!;
@@ -154,8 +156,8 @@ export function ticker(st: CoreState, symbol: string, now: number): TickerView |
       if (c.low < low) low = c.low;
     }
     last = c.close;
-    volume += c.volume;
-    quoteVolume += c.quoteVolume;
+    volume = plus(volume, c.volume);
+    quoteVolume = plus(quoteVolume, c.quoteVolume);
     trades += c.trades;
   }
   const lastPrice = last ?? md.lastPrice ?? 0n;

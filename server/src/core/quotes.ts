@@ -205,7 +205,7 @@ export function acceptQuote(st: CoreState, c: AcceptQuote): void {
   emitFilled(st, counterOrder, tradeId, priceText, counterOrder.filled, 'maker', units(counterpartyFee));
   if (st.config.printQuoteTrades === true) {
     emitTrade(st, inst, tradeId, priceText, clientOrder.filled, side, counterOrder, clientOrder);
-    inst.md.record({ tradeId, price, quantity, takerSide: side, ts: st.ts }, notional, st.clock);
+    inst.md.record({ tradeId, price: units(price), quantity: units(quantity), takerSide: side, ts: st.ts }, units(notional), st.clock);
   }
 
   const buyerQuote = balanceOf(buyer, inst.quote);
@@ -231,7 +231,7 @@ export function acceptQuote(st: CoreState, c: AcceptQuote): void {
       p = new Position(symbol);
       a.positions.set(symbol, p);
     }
-    applyFillToPosition(p, inst, buy, price, quantity);
+    applyFillToPosition(p, inst, buy, units(price), units(quantity));
     emitPosition(st, a, p, inst);
   }
   finish(st, clientOrder);

@@ -181,13 +181,13 @@ export function restoreBase(s: SnapshotState): CoreState {
     inst.bookSeq = i.bookSeq;
     inst.md.lastPrice = i.lastPrice === null ? null : BigInt(i.lastPrice);
     for (const [tradeId, price, quantity, takerSide, ts] of i.recentTrades) {
-      inst.md.recent[inst.md.recentCount++] = { tradeId, price: BigInt(price), quantity: BigInt(quantity), takerSide, ts };
+      inst.md.recent[inst.md.recentCount++] = { tradeId, price: units(BigInt(price)), quantity: units(BigInt(quantity)), takerSide, ts };
     }
     for (const interval of CANDLE_INTERVALS) {
       for (const [start, open, high, low, close, volume, quoteVolume, trades] of i.candles[interval]) {
         inst.md.candles[interval].push({
-          start, open: BigInt(open), high: BigInt(high), low: BigInt(low), close: BigInt(close), volume: BigInt(volume),
-          quoteVolume: BigInt(quoteVolume), trades,
+          start, open: units(BigInt(open)), high: units(BigInt(high)), low: units(BigInt(low)), close: units(BigInt(close)),
+          volume: units(BigInt(volume)), quoteVolume: units(BigInt(quoteVolume)), trades,
         });
       }
     }
@@ -211,9 +211,9 @@ export function restoreBase(s: SnapshotState): CoreState {
     }
     for (const [symbol, net, cost, realized] of a.positions) {
       const p = new Position(symbol);
-      p.net = BigInt(net);
-      p.cost = BigInt(cost);
-      p.realized = BigInt(realized);
+      p.net = units(BigInt(net));
+      p.cost = units(BigInt(cost));
+      p.realized = units(BigInt(realized));
       account.positions.set(symbol, p);
     }
   }

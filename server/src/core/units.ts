@@ -66,6 +66,22 @@ export function ceilDivNumber(a: number, d: number): number {
   return r > 0 ? q + 1 : q;
 }
 
+/** -a, exact, canonical (0, not -0, for 0). */
+export function negate(a: Units): Units {
+  return typeof a === 'number' ? 0 - a : units(-a);
+}
+
+/** |a|, exact, canonical. */
+export function abs(a: Units): Units {
+  return a < 0 ? negate(a) : a;
+}
+
+/** ⌊a × b / d⌋ (towards zero, as bigint division) for a positive d, exact, canonical. */
+export function mulDiv(a: Units, b: Units, d: Units): Units {
+  const n = typeof d === 'number' ? mulDivNumber(a, b, d) : undefined;
+  return n !== undefined ? n : units((big(a) * big(b)) / big(d));
+}
+
 /** The smaller of a and b. */
 export function least(a: Units, b: Units): Units {
   return a < b ? a : b;
