@@ -1,7 +1,9 @@
 /**
  * The append-only FIX session file across crashes: a record torn or corrupted at any byte ends
  * the log at the last whole record (what was committed), the file is cut back there and later
- * commits follow it; a process killed while it commits loses nothing it had acknowledged; a
+ * commits follow it; a process killed while it commits loses nothing it had acknowledged, also
+ * when killed between the write and the fdatasync of a pipelined batch (a restart rebuilds the
+ * index from every record the file holds, acknowledged or not); a
  * data directory of the SQLite version is moved into the file at start, and its sessions resume
  * and resend from it over real sockets.
  */
@@ -124,6 +126,46 @@ describe('FIX session file', () => {
       } finally {
         reopened.close();
       }
+    }
+  });
+
+  it('a process killed between the write and the fdatasync of pipelined batches acknowledged neither; a restart rebuilds both from the file and carries on after them', { timeout: 60_000 }, async () => {
+    const H = 25;
+    const file = join(newDir(), 'fix-sessions.log');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'file-session-writer.ts'), file, String(H)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acked = 0;
+    let held = 0;
+    await new Promise<void>((resolve) => {
+      let text = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const lines = text.split('\n');
+        text = lines.pop()!;
+        for (const line of lines) {
+          if (line.startsWith('acked ')) acked = Number(line.slice(6));
+          if (line === 'held') held++;
+        }
+        // Batches H+1 and H+2 are written and their syncs will never return: kill now.
+        if (held === 2 && acked === H) child.kill('SIGKILL');
+      });
+      child.on('exit', () => resolve());
+    });
+    // Nothing was acknowledged (so nothing could have gone on the wire) past the last returned sync.
+    expect([acked, held]).toEqual([H, 2]);
+    const reopened = new FileFixSessionBackend(file);
+    try {
+      // The process died, not the machine: both written records are in the file and in the index.
+      expectHolds(reopened, H + 2);
+      await reopened.write(batch(H + 3));
+      expectHolds(reopened, H + 3);
+    } finally {
+      reopened.close();
+    }
+    const again = new FileFixSessionBackend(file);
+    try {
+      expectHolds(again, H + 3);
+    } finally {
+      again.close();
     }
   });
 

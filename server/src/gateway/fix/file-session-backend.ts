@@ -48,14 +48,56 @@ export interface FileSessionBackendOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** At open, compact when the unreferenced bytes are more than this and more than the live ones (default 64 MiB). */
   compactAboveBytes?: number;
+  /** The commits' write and fdatasync (tests hold or fail them here); node:fs by default. */
+  io?: SessionFileIo;
+}
+
+/** The two calls a commit makes on the file descriptor, callback style as node:fs has them. */
+export interface SessionFileIo {
+  write(fd: number, data: Buffer, offset: number, length: number, position: number, done: (error: Error | null, written: number) => void): void;
+  fdatasync(fd: number, done: (error: Error | null) => void): void;
+}
+
+const nodeIo: SessionFileIo = {
+  write: (fd, data, offset, length, position, done) => fs.write(fd, data, offset, length, position, done),
+  fdatasync: (fd, done) => fs.fdatasync(fd, done),
+};
+
+/** A batch handed to `write` and not yet resolved or rejected. */
+interface Commit {
+  batch: FixStoreBatch;
+  record: Buffer;
+  /** Where each message's raw bytes start in the record. */
+  messageOffsets: number[];
+  /** Where the record starts and ends in the file, once its write has begun. */
+  at: number;
+  end: number;
+  written: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 export class FileFixSessionBackend implements FixSessionBackend {
+  /** A second batch may be written while the first one syncs (see the top of the file). */
+  readonly writesInFlight = 2;
   readonly #path: string;
   readonly #sync: boolean;
+  readonly #io: SessionFileIo;
   #fd: number;
-  /** The file's length up to the end of its last whole record: where the next record goes. */
+  /** The file's length up to the end of its last durable record. */
   #size: number;
+  /** Where the next record goes: the end of the last one written (durable or not). */
+  #position: number;
+  /** How far a returned fdatasync covers the file. */
+  #syncedTo: number;
+  /** Commits in call order; the written ones come first. */
+  #commits: Commit[] = [];
+  /** The write under way; writes never overlap. */
+  #writing: Promise<void> | undefined;
+  /** Bumped by each failure: what a write or sync of an earlier epoch reports afterwards is stale. */
+  #epoch = 0;
+  /** The cut-back after a failure; no write starts until it is done. */
+  #failing: Promise<void> | undefined;
   readonly #seqs = new Map<string, SequenceNumbers>();
   readonly #messages = new Map<string, Map<number, Located>>();
   readonly #owners = new Map<string, string>();
@@ -66,6 +108,7 @@ export class FileFixSessionBackend implements FixSessionBackend {
   constructor(path: string, options: FileSessionBackendOptions = {}) {
     this.#path = path;
     this.#sync = (options.synchronous ?? 'FULL') === 'FULL';
+    this.#io = options.io ?? nodeIo;
     const created = !fs.existsSync(path);
     this.#fd = fs.openSync(path, created ? 'w+' : 'r+', 0o644);
     if (created) {
@@ -76,6 +119,8 @@ export class FileFixSessionBackend implements FixSessionBackend {
     this.#size = this.#rebuild();
     const limit = options.compactAboveBytes ?? 64 << 20;
     if (this.#deadBytes > limit && this.#deadBytes > this.#liveBytes) this.#compact();
+    this.#position = this.#size;
+    this.#syncedTo = this.#size;
   }
 
   /** Bytes of sent messages no longer reachable (their session was reset since). */
@@ -118,27 +163,89 @@ export class FileFixSessionBackend implements FixSessionBackend {
     return this.#owners.get(orderId);
   }
 
-  /** One record, one write, one fdatasync; the index takes the batch once it is durable. */
-  async write(batch: FixStoreBatch): Promise<void> {
-    if (this.#closed) throw new Error('FIX session file is closed');
+  /**
+   * One record, one write, one fdatasync; the index takes the batch once it is durable. May be
+   * called again before the last call has resolved: the records follow in call order.
+   */
+  write(batch: FixStoreBatch): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('FIX session file is closed'));
     const messageOffsets: number[] = [];
     const record = encodeRecord(batch, messageOffsets);
-    const at = this.#size;
-    try {
-      await writeAll(this.#fd, record, at);
-      if (this.#sync) await fdatasync(this.#fd);
-    } catch (error) {
-      // Nothing of a failed commit may stay behind for a later record to follow: cut it off.
-      // The store retries the whole batch.
-      try {
-        fs.ftruncateSync(this.#fd, at);
-      } catch {
-        // The next write goes to `at` anyway and the reader stops at the first bad record.
-      }
-      throw error;
+    return new Promise<void>((resolve, reject) => {
+      this.#commits.push({ batch, record, messageOffsets, at: 0, end: 0, written: false, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Starts writing the oldest commit not yet written, unless a write or a cut-back is under way. */
+  #pump(): void {
+    if (this.#writing || this.#failing || this.#closed) return;
+    const commit = this.#commits.find((c) => !c.written);
+    if (!commit) return;
+    const epoch = this.#epoch;
+    commit.at = this.#position;
+    commit.end = commit.at + commit.record.length;
+    this.#position = commit.end;
+    this.#writing = writeAll(this.#io, this.#fd, commit.record, commit.at).then(
+      () => {
+        this.#writing = undefined;
+        if (epoch !== this.#epoch) return;
+        commit.written = true;
+        if (this.#sync) this.#syncWritten(commit.end, epoch);
+        else this.#durableTo(commit.end);
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#writing = undefined;
+        this.#fail(error, epoch);
+      },
+    );
+  }
+
+  /** Syncs what is written so far; when the sync returns, the file is durable up to `end`. */
+  #syncWritten(end: number, epoch: number): void {
+    this.#io.fdatasync(this.#fd, (error) => {
+      if (epoch !== this.#epoch) return;
+      if (error) this.#fail(error, epoch);
+      else this.#durableTo(end);
+    });
+  }
+
+  /** Resolves, oldest first, every written commit that a returned sync covers. */
+  #durableTo(end: number): void {
+    if (end > this.#syncedTo) this.#syncedTo = end;
+    while (this.#commits.length > 0 && this.#commits[0]!.written && this.#commits[0]!.end <= this.#syncedTo) {
+      const commit = this.#commits.shift()!;
+      this.#size = commit.end;
+      this.#index(commit.batch, commit.messageOffsets, commit.at);
+      commit.resolve();
     }
-    this.#size = at + record.length;
-    this.#index(batch, messageOffsets, at);
+  }
+
+  /**
+   * Nothing of a failed commit, nor of any written after it, may stay behind for a later record to
+   * follow: once the write under way has ended, the file is cut back to its last durable record and
+   * every unresolved commit fails. The store writes them all again, in order.
+   */
+  #fail(error: unknown, epoch: number): void {
+    if (epoch !== this.#epoch) return;
+    this.#epoch++;
+    const failed = this.#commits;
+    this.#commits = [];
+    this.#failing = (async () => {
+      await this.#writing?.catch(() => undefined);
+      this.#position = this.#size;
+      this.#syncedTo = this.#size;
+      try {
+        if (!this.#closed) fs.ftruncateSync(this.#fd, this.#size);
+      } catch {
+        // The next write goes to the same offset anyway and the reader stops at the first bad record.
+      }
+      for (const commit of failed) commit.reject(error);
+    })().finally(() => {
+      this.#failing = undefined;
+      this.#pump();
+    });
   }
 
   /**
@@ -155,9 +262,14 @@ export class FileFixSessionBackend implements FixSessionBackend {
     for (const [orderId, key] of batch.owners) this.#owners.set(orderId, key);
   }
 
+  /** Commits not yet resolved fail (the store closes the file only once none is left). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#epoch++;
+    const left = this.#commits;
+    this.#commits = [];
+    for (const commit of left) commit.reject(new Error('FIX session file is closed'));
     fs.closeSync(this.#fd);
   }
 
@@ -378,10 +490,10 @@ function readFully(fd: number, length: number, position: number): Buffer {
   return out;
 }
 
-function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
+function writeAll(io: SessionFileIo, fd: number, data: Buffer, position: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const step = (done: number): void => {
-      fs.write(fd, data, done, data.length - done, position + done, (err, written) => {
+      io.write(fd, data, done, data.length - done, position + done, (err, written) => {
         if (err) return reject(err);
         if (done + written < data.length) step(done + written);
         else resolve();
@@ -389,10 +501,6 @@ function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
     };
     step(0);
   });
-}
-
-function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 function syncDirectory(dir: string): void {

@@ -42,6 +42,11 @@ export interface FixSessionBackend {
   messages(key: string, begin: number, end: number): Answer<StoredMessage[]>;
   orderOwner(orderId: string): Answer<string | undefined>;
   write(batch: FixStoreBatch): Answer<void>;
+  /**
+   * How many writes may be in flight at once (default 1). Above 1 the backend applies them in
+   * call order, resolves them in call order, and when one fails, fails every one not yet resolved.
+   */
+  readonly writesInFlight?: number;
   close(): Answer<void>;
 }
 

@@ -5,7 +5,9 @@
  * queued during one turn of the event loop goes into one commit; a session writes its outbound
  * bytes only once the commit holding them is durable, so the counterparty never sees a sequence
  * number that a restart could reuse, and every application message it has seen is in the resend
- * store. Commits are sequential: what is queued while one is in flight goes into the next.
+ * store. What is queued while a commit is in flight goes into the next; a backend that takes
+ * several writes at once (the file: `writesInFlight`) is handed the next batch while the previous
+ * one syncs, and commits complete strictly in order either way.
  *
  * Reads that may need the backend (stored messages for a resend, the owner of an order placed
  * before a restart) answer at once with SQLite and with a promise with PostgreSQL.
@@ -30,6 +32,8 @@ interface Batch extends Omit<FixStoreBatch, 'seqs'> {
   /** Each session's latest sequence numbers: one write per session per commit, however many messages moved them. */
   seqs: Map<string, SequenceNumbers>;
   callbacks: Set<AfterCommit>;
+  /** The backend has taken it (or it held nothing to write); it completes once every earlier batch has. */
+  written: boolean;
 }
 
 export class FixSessionStore {
@@ -38,7 +42,14 @@ export class FixSessionStore {
   /** Every known session's sequence numbers, as the sessions last set them (committed or not). */
   readonly #seqs: Map<string, SequenceNumbers>;
   #pending: Batch;
-  #inFlight: Batch | undefined;
+  /** Batches taken for commit and not yet complete, oldest first. */
+  #inFlight: Batch[] = [];
+  /** How many batches that hold writes may be in flight at once: the backend's `writesInFlight`. */
+  readonly #maxWrites: number;
+  /** Bumped by each failed write: an answer from an earlier attempt is stale. */
+  #attempt = 0;
+  /** A failed commit waits for its retry; no new batch is taken meanwhile (it would overtake). */
+  #retrying = false;
   /** Batches taken for commit so far, and committed so far (in order). */
   #taken = 0;
   #committed = 0;
@@ -52,6 +63,7 @@ export class FixSessionStore {
     this.#backend = backend;
     this.#seqs = seqs;
     this.#options = options;
+    this.#maxWrites = Math.max(1, backend.writesInFlight ?? 1);
     this.#pending = this.#newBatch();
   }
 
@@ -131,8 +143,9 @@ export class FixSessionStore {
   }
 
   orderOwner(orderId: string): Answer<string | undefined> {
-    for (const batch of [this.#pending, this.#inFlight]) {
-      if (!batch) continue;
+    // Newest first: the pending batch, then the batches in flight from the last taken.
+    for (let b = this.#inFlight.length; b >= 0; b--) {
+      const batch = b === this.#inFlight.length ? this.#pending : this.#inFlight[b]!;
       for (let i = batch.owners.length - 1; i >= 0; i--) if (batch.owners[i]![0] === orderId) return batch.owners[i]![1];
     }
     return this.#backend.orderOwner(orderId);
@@ -143,8 +156,8 @@ export class FixSessionStore {
     const resetIn = this.#resetting.get(key);
     const queued: StoredMessage[] = [];
     // In-flight messages of a session reset by the pending batch predate that reset.
-    for (const batch of [this.#inFlight, this.#pending]) {
-      if (!batch || (resetIn !== undefined && batch.number < resetIn)) continue;
+    for (const batch of [...this.#inFlight, this.#pending]) {
+      if (resetIn !== undefined && batch.number < resetIn) continue;
       for (const [k, seq, raw] of batch.messages) if (k === key && seq >= begin && seq <= end) queued.push({ seq, raw });
     }
     // A reset not yet committed: what the backend still holds for the session is gone.
@@ -175,18 +188,26 @@ export class FixSessionStore {
     this.#schedule();
   }
 
-  /** Commits everything queued now (after the commit in flight, if any). */
+  /** Commits everything queued now, unless the backend has no room for another write yet (then when it has). */
   commit(): void {
     this.#scheduled = false;
-    if (this.#inFlight) return; // the next one starts when it ends
     const batch = this.#pending;
     if (batch.callbacks.size === 0 && isEmpty(batch)) {
-      this.#idle?.();
+      if (this.#inFlight.length === 0) this.#idle?.();
       return;
     }
+    // The next one starts when a write completes.
+    if (!isEmpty(batch) && (this.#retrying || this.#writesInFlight() >= this.#maxWrites)) return;
     this.#taken = batch.number;
     this.#pending = this.#newBatch();
-    this.#write(batch);
+    this.#inFlight.push(batch);
+    if (isEmpty(batch)) {
+      // Only callbacks: they run once every batch before them is durable.
+      batch.written = true;
+      this.#complete();
+    } else {
+      this.#write(batch);
+    }
   }
 
   /**
@@ -197,7 +218,7 @@ export class FixSessionStore {
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.#closed) return;
     const deadline = Date.now() + timeoutMs;
-    while (this.#inFlight || this.#pending.callbacks.size > 0 || !isEmpty(this.#pending)) {
+    while (this.#inFlight.length > 0 || this.#pending.callbacks.size > 0 || !isEmpty(this.#pending)) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       let timer: NodeJS.Timeout | undefined;
@@ -214,41 +235,63 @@ export class FixSessionStore {
   }
 
   #write(batch: Batch): void {
-    if (isEmpty(batch)) return this.#done(batch);
-    this.#inFlight = batch;
+    const attempt = this.#attempt;
     let written: Answer<void>;
     try {
       written = this.#backend.write({ resets: batch.resets, messages: batch.messages, seqs: [...batch.seqs], owners: batch.owners });
     } catch (error) {
-      return this.#failed(batch, error);
+      return this.#failed(attempt, error);
     }
-    if (isPromise(written)) written.then(() => this.#done(batch), (error: unknown) => this.#failed(batch, error));
-    else this.#done(batch);
+    const done = (): void => {
+      if (attempt !== this.#attempt) return;
+      batch.written = true;
+      this.#complete();
+    };
+    if (isPromise(written)) written.then(done, (error: unknown) => this.#failed(attempt, error));
+    else done();
   }
 
-  #done(batch: Batch): void {
-    this.#inFlight = undefined;
-    this.#committed = batch.number;
-    for (const key of batch.resets) if (this.#resetting.get(key) === batch.number) this.#resetting.delete(key);
-    for (const callback of batch.callbacks) callback();
+  /** Completes, oldest first, every batch whose write and every earlier one are done. */
+  #complete(): void {
+    while (this.#inFlight.length > 0 && this.#inFlight[0]!.written) {
+      const batch = this.#inFlight.shift()!;
+      this.#committed = batch.number;
+      for (const key of batch.resets) if (this.#resetting.get(key) === batch.number) this.#resetting.delete(key);
+      for (const callback of batch.callbacks) callback();
+    }
     if (this.#pending.callbacks.size > 0 || !isEmpty(this.#pending)) this.#schedule();
-    else this.#idle?.();
+    else if (this.#inFlight.length === 0) this.#idle?.();
   }
 
-  /** Nothing of the batch leaves before it is durable: it is written again until that succeeds. */
-  #failed(batch: Batch, error: unknown): void {
+  /**
+   * Nothing of a batch leaves before it is durable: a failed write is made again until it
+   * succeeds, with every batch in flight behind it (the backend failed those too), in order.
+   */
+  #failed(attempt: number, error: unknown): void {
+    if (attempt !== this.#attempt) return;
+    this.#attempt++;
+    this.#retrying = true;
     this.#options.onCommitError?.(error);
     setTimeout(() => {
-      if (!this.#closed) this.#write(batch);
+      if (this.#closed) return;
+      this.#retrying = false;
+      for (const batch of this.#inFlight) if (!batch.written && !isEmpty(batch)) this.#write(batch);
+      this.#schedule();
     }, this.#options.retryMs ?? 1000).unref();
   }
 
+  #writesInFlight(): number {
+    let n = 0;
+    for (const batch of this.#inFlight) if (!isEmpty(batch)) n++;
+    return n;
+  }
+
   #hasUncommitted(key: string): boolean {
-    return [this.#pending, this.#inFlight].some((b) => b !== undefined && (b.resets.includes(key) || b.seqs.has(key)));
+    return [this.#pending, ...this.#inFlight].some((b) => b.resets.includes(key) || b.seqs.has(key));
   }
 
   #newBatch(): Batch {
-    return { number: this.#taken + 1, resets: [], messages: [], seqs: new Map(), owners: [], callbacks: new Set() };
+    return { number: this.#taken + 1, resets: [], messages: [], seqs: new Map(), owners: [], callbacks: new Set(), written: false };
   }
 
   #schedule(): void {
