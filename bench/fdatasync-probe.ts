@@ -6,6 +6,7 @@
  *   npm run bench:fdatasync-probe                       # both phases, growing file and preallocated
  *   npm run bench:fdatasync-probe -- --rate 5000 --seconds 5 --bytes 300 --bursts 200 --burst 50
  *   npm run bench:fdatasync-probe -- --dir /some/disk   # another file system (default: the OS temp dir)
+ *   npm run bench:fdatasync-probe -- --store [--from /path/to/other/checkout]
  *
  * Phase "paced": one record every 1/--rate s (a record whose turn comes while the previous sync
  * runs waits for it, as commits do). Phase "burst": --burst records back to back, each with its
@@ -13,11 +14,18 @@
  * the file (every sync must also commit the file's new size), and overwriting space zero-filled
  * ahead of time (the journal's way: the size does not change, so the sync carries only data).
  * Printed per case: p50 / p99 / p99.9 / max of the fdatasync alone, and of write + fdatasync.
+ *
+ * --store: the same two phases through the FIX session store on the session file (this
+ * checkout's, or --from's), one sent message and its sequence numbers per record as a report
+ * queues them; timed from the queueing to the store's callback (when the report may leave),
+ * after half a second of warm-up.
  */
 import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'hdr-histogram-js';
 
 function arg(name: string, fallback: number): number {
@@ -35,6 +43,8 @@ const BYTES = arg('bytes', 300);
 const BURSTS = arg('bursts', 200);
 const BURST = arg('burst', 50);
 const DIR = textArg('dir', tmpdir());
+const STORE = process.argv.includes('--store');
+const FROM = resolve(textArg('from', resolve(import.meta.dirname, '..')));
 
 type Histogram = ReturnType<typeof build>;
 const histogram = (): Histogram => build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
@@ -104,25 +114,99 @@ function report(name: string, file: ProbeFile): void {
   console.log(line('write + fdatasync', file.commit));
 }
 
+/** A report's wait through the session store: queued, committed (write + fdatasync), callback. */
+class StoreProbe {
+  readonly commit = histogram();
+  readonly sync = histogram();
+  #seq = 1;
+  private constructor(private readonly store: { saveMessage(k: string, s: number, r: string): void; saveSeqs(k: string, s: { nextSender: number; nextTarget: number }): void; whenCommitted(cb: () => void): void; close(): Promise<void> }) {}
+
+  static async open(path: string): Promise<StoreProbe> {
+    const { FileFixSessionBackend } = await import(pathToFileURL(join(FROM, 'server/src/gateway/fix/file-session-backend.ts')).href);
+    const { FixSessionStore } = await import(pathToFileURL(join(FROM, 'server/src/gateway/fix/store.ts')).href);
+    return new StoreProbe(await FixSessionStore.open(new FileFixSessionBackend(path)));
+  }
+
+  /** `timed` false: a warm-up report (the first half second), not recorded. */
+  append(timed = true): Promise<void> {
+    const seq = this.#seq++;
+    const t0 = performance.now();
+    this.store.saveMessage('FIX.4.4:EXCH->BENCH|bench', seq, RAW);
+    this.store.saveSeqs('FIX.4.4:EXCH->BENCH|bench', { nextSender: seq + 1, nextTarget: seq });
+    return new Promise((done) => this.store.whenCommitted(() => {
+      if (timed) this.commit.recordValue(Math.round((performance.now() - t0) * 1000));
+      done();
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+const RAW = `8=FIX.4.4\x019=200\x0135=8\x01${'x'.repeat(Math.max(0, BYTES - 40))}\x0110=000\x01`;
+
+/** Paced: one report per 1/RATE s, none waiting for the previous one (they overlap, as a session's do). */
+async function storePaced(probe: StoreProbe): Promise<void> {
+  const warmUp = RATE / 2;
+  const total = RATE * SECONDS + warmUp;
+  const started = performance.now();
+  const waits: Array<Promise<void>> = [];
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait - 1);
+    while (performance.now() < due) await new Promise<void>((resolve) => setImmediate(resolve));
+    waits.push(probe.append(n >= warmUp));
+  }
+  await Promise.all(waits);
+}
+
+async function storeBursts(probe: StoreProbe): Promise<void> {
+  for (let b = 0; b < BURSTS; b++) {
+    const waits: Array<Promise<void>> = [];
+    for (let n = 0; n < BURST; n++) {
+      waits.push(probe.append());
+      // One report per turn, so a burst spreads over several commits as the sessions' do.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(waits);
+    await sleep(10);
+  }
+}
+
 const dir = mkdtempSync(join(DIR, 'fdatasync-probe-'));
 try {
-  console.log(`fdatasync probe: ${BYTES}-byte records in ${dir}; paced ${RATE}/s for ${SECONDS} s; ${BURSTS} bursts of ${BURST}`);
-  const room = (RATE * SECONDS + BURSTS * BURST) * BYTES + (1 << 20);
-  for (const preallocated of [false, true]) {
-    const kind = preallocated ? 'preallocated' : 'growing';
-    const file = new ProbeFile(join(dir, `${kind}.log`), preallocated ? room : 0);
-    try {
-      await paced(file);
-      report(`paced ${RATE}/s, ${kind}`, file);
-      const burstFile = new ProbeFile(join(dir, `${kind}-burst.log`), preallocated ? room : 0);
+  if (STORE) {
+    console.log(`session store probe (${FROM}): ${BYTES}-byte reports in ${dir}; paced ${RATE}/s for ${SECONDS} s; ${BURSTS} bursts of ${BURST}, one a turn`);
+    const line = (name: string, h: Histogram) =>
+      `${name.padEnd(28)} queued -> durable   n ${h.totalCount}  p50 ${us(h, 50)}  p99 ${us(h, 99)}  p99.9 ${us(h, 99.9)}  max ${(h.maxValue / 1000).toFixed(3)} ms`;
+    const paced = await StoreProbe.open(join(dir, 'paced.log'));
+    await storePaced(paced);
+    await paced.close();
+    console.log(line(`paced ${RATE}/s`, paced.commit));
+    const burst = await StoreProbe.open(join(dir, 'burst.log'));
+    await storeBursts(burst);
+    await burst.close();
+    console.log(line(`bursts of ${BURST}`, burst.commit));
+  } else {
+    console.log(`fdatasync probe: ${BYTES}-byte records in ${dir}; paced ${RATE}/s for ${SECONDS} s; ${BURSTS} bursts of ${BURST}`);
+    const room = (RATE * SECONDS + BURSTS * BURST) * BYTES + (1 << 20);
+    for (const preallocated of [false, true]) {
+      const kind = preallocated ? 'preallocated' : 'growing';
+      const file = new ProbeFile(join(dir, `${kind}.log`), preallocated ? room : 0);
       try {
-        await bursts(burstFile);
-        report(`bursts of ${BURST}, ${kind}`, burstFile);
+        await paced(file);
+        report(`paced ${RATE}/s, ${kind}`, file);
+        const burstFile = new ProbeFile(join(dir, `${kind}-burst.log`), preallocated ? room : 0);
+        try {
+          await bursts(burstFile);
+          report(`bursts of ${BURST}, ${kind}`, burstFile);
+        } finally {
+          burstFile.close();
+        }
       } finally {
-        burstFile.close();
+        file.close();
       }
-    } finally {
-      file.close();
     }
   }
 } finally {

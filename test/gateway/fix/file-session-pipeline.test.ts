@@ -3,7 +3,8 @@
  * test: the next record is written while the previous one syncs; commits resolve, and the store
  * runs its callbacks (what lets bytes leave), strictly in order and only once a sync that covers
  * them has returned; a failed sync fails every commit not yet durable, the file is cut back to the
- * last durable record, and the commits written again follow it.
+ * last durable record, and the commits written again follow it. Records overwrite zeros kept
+ * ahead of them, and the zeros end the log at the next open.
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +75,8 @@ describe('FIX session file: pipelined commits', () => {
   it('a failed sync fails every commit not yet durable and cuts the file back; the commits written again follow the last durable record', async () => {
     const held = heldSyncs();
     const file = join(newDir(), 'fix-sessions.log');
-    const backend = new FileFixSessionBackend(file, { io: held.io });
+    // No zeros kept ahead: the file's size is where its records end.
+    const backend = new FileFixSessionBackend(file, { io: held.io, preallocateBytes: 0 });
     try {
       const first = backend.write(batch(1));
       await eventually(() => expect(held.syncs.length).toBe(1));
@@ -151,6 +153,32 @@ describe('FIX session file: pipelined commits', () => {
     try {
       expect(reopened.load(KEY)).toEqual({ nextSender: 4, nextTarget: 1 });
       expect(reopened.messages(KEY, 1, 10).map((m) => m.seq)).toEqual([1, 2, 3]);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('writes records over zeros kept ahead of them, never zeros over a record; the zeros end the log at open', async () => {
+    const file = join(newDir(), 'fix-sessions.log');
+    // A small step, so the records outgrow it several times while fills run.
+    const backend = new FileFixSessionBackend(file, { preallocateBytes: 256 });
+    const sizes: number[] = [];
+    try {
+      for (let n = 1; n <= 60; n += 2) {
+        await Promise.all([backend.write(batch(n)), backend.write(batch(n + 1))]);
+        sizes.push(fs.statSync(file).size - backend.size);
+      }
+      // Zeros were ahead of the records at some point (the fills ran) ...
+      expect(sizes.some((ahead) => ahead > 0)).toBe(true);
+    } finally {
+      await backend.close();
+    }
+    // ... and every record survived them.
+    const reopened = new FileFixSessionBackend(file, { preallocateBytes: 0 });
+    try {
+      expect(reopened.load(KEY)).toEqual({ nextSender: 61, nextTarget: 1 });
+      expect(reopened.messages(KEY, 1, 100).map((m) => m.raw)).toEqual(Array.from({ length: 60 }, (_, i) => batch(i + 1).messages[0]![2]));
+      expect(fs.statSync(file).size).toBe(reopened.size);
     } finally {
       reopened.close();
     }

@@ -488,7 +488,7 @@ async function openFileSessions(options: FixAcceptorOptions, logger: Logger): Pr
   rmSync(partial, { force: true });
   const target = new FileFixSessionBackend(partial, { synchronous: 'FULL' });
   await target.write(imported);
-  target.close();
+  await target.close();
   renameSync(partial, file);
   renameSync(legacy, `${legacy}.imported`);
   for (const suffix of ['-wal', '-shm']) if (existsSync(legacy + suffix)) renameSync(legacy + suffix, `${legacy}.imported${suffix}`);

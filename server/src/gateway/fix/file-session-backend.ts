@@ -4,6 +4,21 @@
  * write and, unless `synchronous` is NORMAL, made durable by one fdatasync before the commit
  * completes; both run off the event loop, so the sessions keep working while the disk syncs.
  *
+ * Commits are pipelined as the journal's are (journal/writer.ts): the store may hand over the
+ * next batch while one is in flight (`writesInFlight`), and its record is written while the
+ * previous record's fdatasync runs, then synced itself. Writes never overlap and follow the call
+ * order, so the file order is the commit order. A batch is durable once an fdatasync started
+ * after its write has returned (that covers every earlier write too), and writes resolve strictly
+ * in call order, whichever sync returns first. When a write or sync fails, the file is cut back
+ * to the end of the last durable record and every write not yet resolved fails with it (the
+ * store writes them again, in order).
+ *
+ * With fdatasync on, the file is zero-filled ahead of the next record (in the background, 1 MiB
+ * at a time), as the journal's segments are: a record then overwrites space the file already has,
+ * so its fdatasync commits data only, not the file's new size (on ext4 the size change is a
+ * journal commit, and the commit's tail under load). Zeros where a record's length should be end
+ * the log; at open the file is cut back to its last whole record and filled again.
+ *
  * The index (every session's sequence numbers, where each sent message lies in the file, each
  * order's owner) is rebuilt from the records when the file is opened. A record is
  * `u32 payload length | u32 CRC-32 of the payload | payload`; a torn or corrupt record at the
@@ -31,6 +46,7 @@ const RECORD_HEADER = 8;
 /** Larger than any batch could reasonably be; a length beyond it is corruption. */
 const MAX_RECORD = 1 << 30;
 const READ_CHUNK = 4 << 20;
+const PREALLOCATE_BYTES = 1 << 20;
 
 const RESET = 0x52; // R
 const MESSAGE = 0x4d; // M
@@ -50,6 +66,8 @@ export interface FileSessionBackendOptions {
   compactAboveBytes?: number;
   /** The commits' write and fdatasync (tests hold or fail them here); node:fs by default. */
   io?: SessionFileIo;
+  /** Zero-filled space kept ahead of the records (default 1 MiB with fdatasync on, none with NORMAL). */
+  preallocateBytes?: number;
 }
 
 /** The two calls a commit makes on the file descriptor, callback style as node:fs has them. */
@@ -98,6 +116,13 @@ export class FileFixSessionBackend implements FixSessionBackend {
   #epoch = 0;
   /** The cut-back after a failure; no write starts until it is done. */
   #failing: Promise<void> | undefined;
+  readonly #preallocateBytes: number;
+  /** The file's size: records, then zeros up to here. */
+  #allocated: number;
+  /** A zero fill under way (from the old `#allocated`); a record that does not fit below it waits for it. */
+  #allocating: Promise<void> | undefined;
+  /** A fill was due while a record was being written; it starts when that write ends. */
+  #fillAfterWrite = false;
   readonly #seqs = new Map<string, SequenceNumbers>();
   readonly #messages = new Map<string, Map<number, Located>>();
   readonly #owners = new Map<string, string>();
@@ -109,6 +134,7 @@ export class FileFixSessionBackend implements FixSessionBackend {
     this.#path = path;
     this.#sync = (options.synchronous ?? 'FULL') === 'FULL';
     this.#io = options.io ?? nodeIo;
+    this.#preallocateBytes = options.preallocateBytes ?? (this.#sync ? PREALLOCATE_BYTES : 0);
     const created = !fs.existsSync(path);
     this.#fd = fs.openSync(path, created ? 'w+' : 'r+', 0o644);
     if (created) {
@@ -121,6 +147,8 @@ export class FileFixSessionBackend implements FixSessionBackend {
     if (this.#deadBytes > limit && this.#deadBytes > this.#liveBytes) this.#compact();
     this.#position = this.#size;
     this.#syncedTo = this.#size;
+    this.#allocated = this.#size;
+    this.#preallocate();
   }
 
   /** Bytes of sent messages no longer reachable (their session was reset since). */
@@ -182,13 +210,17 @@ export class FileFixSessionBackend implements FixSessionBackend {
     if (this.#writing || this.#failing || this.#closed) return;
     const commit = this.#commits.find((c) => !c.written);
     if (!commit) return;
+    // A fill under way starts at the old end of the file: a record reaching past it waits, or the zeros could land on it.
+    if (this.#allocating && this.#position + commit.record.length > this.#allocated) return;
     const epoch = this.#epoch;
     commit.at = this.#position;
     commit.end = commit.at + commit.record.length;
     this.#position = commit.end;
+    if (this.#position > this.#allocated) this.#allocated = this.#position;
     this.#writing = writeAll(this.#io, this.#fd, commit.record, commit.at).then(
       () => {
         this.#writing = undefined;
+        if (this.#fillAfterWrite) this.#preallocate();
         if (epoch !== this.#epoch) return;
         commit.written = true;
         if (this.#sync) this.#syncWritten(commit.end, epoch);
@@ -220,6 +252,37 @@ export class FileFixSessionBackend implements FixSessionBackend {
       this.#index(commit.batch, commit.messageOffsets, commit.at);
       commit.resolve();
     }
+    this.#preallocate();
+  }
+
+  /**
+   * Keeps at least half a step of zeros ahead of the records, filled and synced in the background.
+   * Never while a record is being written: it may reach past `#allocated`, and zeros written from
+   * there afterwards would overwrite it (the fill starts when that write ends).
+   */
+  #preallocate(): void {
+    if (this.#preallocateBytes === 0 || this.#allocating || this.#failing || this.#closed) return;
+    if (this.#allocated - this.#position >= this.#preallocateBytes / 2) return;
+    if (this.#writing) {
+      this.#fillAfterWrite = true;
+      return;
+    }
+    this.#fillAfterWrite = false;
+    const fd = this.#fd;
+    const from = this.#allocated;
+    const bytes = this.#preallocateBytes;
+    this.#allocating = (async () => {
+      await writeAll(nodeIo, fd, Buffer.alloc(bytes), from);
+      await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+      if (fd === this.#fd && !this.#closed) this.#allocated = Math.max(this.#allocated, from + bytes);
+    })()
+      .catch(() => {
+        // Not fatal: records extend the file themselves; a real disk problem shows in their writes.
+      })
+      .finally(() => {
+        this.#allocating = undefined;
+        this.#pump();
+      });
   }
 
   /**
@@ -234,8 +297,10 @@ export class FileFixSessionBackend implements FixSessionBackend {
     this.#commits = [];
     this.#failing = (async () => {
       await this.#writing?.catch(() => undefined);
+      await this.#allocating;
       this.#position = this.#size;
       this.#syncedTo = this.#size;
+      this.#allocated = this.#size;
       try {
         if (!this.#closed) fs.ftruncateSync(this.#fd, this.#size);
       } catch {
@@ -262,15 +327,20 @@ export class FileFixSessionBackend implements FixSessionBackend {
     for (const [orderId, key] of batch.owners) this.#owners.set(orderId, key);
   }
 
-  /** Commits not yet resolved fail (the store closes the file only once none is left). */
-  close(): void {
+  /**
+   * Commits not yet resolved fail (the store closes the file only once none is left). A zero fill
+   * under way ends first: its descriptor must not be closed (and perhaps reused) under it.
+   */
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#epoch++;
     const left = this.#commits;
     this.#commits = [];
     for (const commit of left) commit.reject(new Error('FIX session file is closed'));
-    fs.closeSync(this.#fd);
+    const fd = this.#fd;
+    if (!this.#allocating) return fs.closeSync(fd);
+    return this.#allocating.then(() => fs.closeSync(fd));
   }
 
   /** Reads every whole record into the index; cuts off a torn or corrupt tail. Returns the good length. */
