@@ -26,7 +26,7 @@ import { PostgresHistory } from '../server/src/history/postgres-history.js';
 import { PostgresHistoryProjection } from '../server/src/history/postgres-projection.js';
 import { connectPostgres } from '../server/src/storage/postgres.js';
 import type autocannon from 'autocannon';
-import { benchDatabase, deleteRedisKeys, run as runOnce, startBenchService as startService, startProcess, type Figures } from './support/signed-rest.js';
+import { benchDatabase, deleteRedisKeys, processCpuMicros, run as runOnce, startBenchService as startService, startProcess, type Figures } from './support/signed-rest.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, 'cpu-prof-dir': { type: 'string' }, sections: { type: 'string', default: 'all' } } });
 const duration = Number(values.duration);
@@ -78,12 +78,22 @@ async function embedded(): Promise<void> {
 /** The bare express POST ceiling and signed create-order, nothing else. */
 async function ordersOnly(): Promise<void> {
   const bare = await startProcess(['bench/bare-express.ts'], { PORT: '0' }, 'bare express listening');
+  const bareCpu = processCpuMicros(bare.child.pid);
   const ceiling = await run('bare express POST JSON', { url: `http://127.0.0.1:${bare.port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '0.01' }) });
+  const bareCpuPerRequest = cpuPerRequest(bareCpu, processCpuMicros(bare.child.pid), ceiling.total);
   await bare.stop();
   const single = await startBenchService({});
+  const singleCpu = processCpuMicros(single.pid);
   const place = await run('signed POST /v1/orders', single.placeOrders());
+  const orderCpu = cpuPerRequest(singleCpu, processCpuMicros(single.pid), place.total);
   await single.stop();
   process.stdout.write(`signed create-order / bare express POST = ${((100 * place.rps) / ceiling.rps).toFixed(1)} % (target >= 50 %), p99 ${place.p99} ms vs bare ${ceiling.p99} ms (target <= 2x)\n`);
+  process.stdout.write(`server CPU per request: bare POST ${bareCpuPerRequest} µs, create-order ${orderCpu} µs\n`);
+}
+
+/** CPU µs per request between two readings, or '?' where /proc is not available. */
+function cpuPerRequest(before: number | undefined, after: number | undefined, requests: number): string {
+  return before === undefined || after === undefined || requests === 0 ? '?' : String(Math.round((after - before) / requests));
 }
 
 /** Signed create-order with the embedded stores, then with Redis and PostgreSQL; then the history copy's fills/s. */

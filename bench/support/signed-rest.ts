@@ -19,6 +19,25 @@ export const BENCH_CONFIG_FILE = join(process.cwd(), 'bench/rest-config.yaml');
 
 export interface StartedProcess { child: ChildProcess; port: number; stop(): Promise<void> }
 
+/**
+ * CPU time (user + system, µs) a process has used so far, from /proc (Linux; undefined elsewhere).
+ * Per request, it is steadier than req/s on a shared machine: other work slows a run, but hardly
+ * changes how much CPU each request takes.
+ */
+export function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux build Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Spawns `node --import tsx <args>` and resolves with the port of its first `readyMessage` log line. */
 export function startProcess(args: string[], env: Record<string, string>, readyMessage: string, nodeArgs: string[] = []): Promise<StartedProcess> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -65,12 +84,12 @@ export async function call(base: string, creds: Creds, method: string, path: str
   return res.json();
 }
 
-export interface Figures { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
+export interface Figures { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; /** Requests answered. */ total: number }
 
 /** One autocannon run (defaults: `connections` and `duration` seconds), printed as one line. */
 export async function run(name: string, opts: autocannon.Options, defaults: { connections: number; duration: number }): Promise<Figures> {
   const r = await autocannon({ ...defaults, ...opts });
-  const f = { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+  const f = { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total: r.requests.total };
   process.stdout.write(`${name.padEnd(40)} ${String(f.rps).padStart(7)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}\n`);
   return f;
 }
@@ -139,7 +158,7 @@ export async function benchAccount(setupUrl: string, operatorDir: string, urls: 
  * part of the cost), with a bench account. With REST_WORKERS set, every request (setup included)
  * goes to the workers' port.
  */
-export async function startBenchService(extraEnv: Record<string, string>, nodeArgs: string[] = []): Promise<BenchPlans & { url: string; stop(): Promise<void> }> {
+export async function startBenchService(extraEnv: Record<string, string>, nodeArgs: string[] = []): Promise<BenchPlans & { url: string; pid: number | undefined; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
   const withWorkers = extraEnv.REST_WORKERS !== undefined;
   const svc = await startProcess(['server/src/main.ts'], {
@@ -151,6 +170,7 @@ export async function startBenchService(extraEnv: Record<string, string>, nodeAr
   return {
     ...plans,
     url: base,
+    pid: svc.child.pid,
     stop: async () => {
       await svc.stop();
       rmSync(dataDir, { recursive: true, force: true });
