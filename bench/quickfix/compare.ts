@@ -8,10 +8,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../../test/helpers/free-port.js';
 
 export interface BurstResult {
   acceptor: 'ours' | 'quickfix';
@@ -72,14 +72,6 @@ function build(name: 'acceptor' | 'initiator'): string {
   execFileSync('g++', [...FLAGS, source, '-o', partial, ...libs], { stdio: 'inherit' });
   renameSync(partial, binary);
   return binary;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Resolves with the child's stdout lines as they come; rejects if it exits before `until` says stop. */

@@ -1,7 +1,7 @@
 /**
- * A loopback TCP port free at the time of asking, for a server a test starts as a separate
- * process (nats-server, redis-server, a core node's HTTP listener) that cannot report the port
- * it was given by the kernel.
+ * A loopback TCP port free at the time of asking, for a server a test or benchmark starts as a
+ * separate process (nats-server, redis-server, a core node's HTTP listener, the QuickFIX acceptor
+ * of bench:fix) that cannot report the port it was given by the kernel.
  */
 import { createServer } from 'node:net';
 
