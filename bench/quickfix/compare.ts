@@ -58,11 +58,14 @@ function quickfixFlags(): string[] {
   }
 }
 
-/** Compiles bench/quickfix/<name>.cpp unless a binary of the same source and flags is cached. */
+/** The signed Logon, shared with the interop test's initiator (the driver includes it). */
+const SIGNED_LOGON_HEADER = new URL('../../test/interop/quickfix/signed-logon.h', import.meta.url).pathname;
+
+/** Compiles bench/quickfix/<name>.cpp unless a binary of the same sources and flags is cached. */
 function build(name: 'acceptor' | 'initiator'): string {
   const source = new URL(`./${name}.cpp`, import.meta.url).pathname;
   const libs = [...quickfixFlags(), '-lcrypto', '-lpthread'];
-  const hash = createHash('sha256').update(readFileSync(source)).update(FLAGS.concat(libs).join(' ')).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(readFileSync(source)).update(readFileSync(SIGNED_LOGON_HEADER)).update(FLAGS.concat(libs).join(' ')).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'quickfix-bench');
   const binary = join(dir, `${name}-${hash}`);
   if (existsSync(binary)) return binary;
