@@ -6,16 +6,17 @@
  * gateways' LogFollower) must notice and go on from their last applied sequence through a new
  * consumer, with no gap and no duplicate.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { connect, type ConsumerMessages, type JetStreamClient, type NatsConnection } from 'nats';
+import type { ConsumerMessages, JetStreamClient, NatsConnection } from 'nats';
 import type { Command } from '../../server/src/core/api.js';
 import { createCore } from '../../server/src/core/index.js';
 import { CommandLog } from '../../server/src/fleet/command-log.js';
 import { LogFollower, type AppliedCommand } from '../../server/src/fleet/log-follower.js';
 import { LogReader, type LogReadFatalError } from '../../server/src/fleet/log-reader.js';
 import { logStreamName } from '../../server/src/fleet/shard-names.js';
-import { startNatsCluster, startNatsServer, type NatsTestCluster } from '../helpers/nats-cluster.js';
+import { startNatsCluster, startNatsServer } from '../helpers/nats-cluster.js';
+import { natsForDescribe } from '../helpers/nats-for-describe.js';
 import { eventually } from '../helpers/eventually.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -27,23 +28,12 @@ const SET_UP: Command[] = [
 const deposit = (cents: number): Command => ({ type: 'Deposit', accountId: 'a', asset: 'USD', amount: (cents / 100).toFixed(2) });
 
 describe('following the command log through the loss of a NATS node (real 3-node JetStream cluster)', () => {
-  let cluster: NatsTestCluster;
-  const connections: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    cluster = await startNatsCluster();
-  });
-  afterAll(async () => {
-    for (const c of connections) await c.close().catch(() => undefined);
-    await cluster?.close();
-  });
+  const nats = natsForDescribe(startNatsCluster);
 
   /** A connection whose first server is node `index` (it fails over to the others). */
-  async function connectVia(index: number): Promise<NatsConnection> {
-    const servers = [cluster.servers[index]!, ...cluster.servers.filter((_, i) => i !== index)];
-    const nc = await connect({ servers, noRandomize: true, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-    connections.push(nc);
-    return nc;
+  function connectVia(index: number): Promise<NatsConnection> {
+    const { servers } = nats.cluster;
+    return nats.connect({ servers: [servers[index]!, ...servers.filter((_, i) => i !== index)], noRandomize: true });
   }
 
   /** The index of the node that holds the stream's newest consumer (the reader's ordered consumer; stopped ones linger until their inactivity threshold). */
@@ -57,7 +47,7 @@ describe('following the command log through the loss of a NATS node (real 3-node
       expect(leader).toBeDefined();
       return leader!;
     }, WAIT);
-    const index = cluster.nodes.findIndex((node) => node.name === name);
+    const index = nats.cluster.nodes.findIndex((node) => node.name === name);
     expect(index).toBeGreaterThanOrEqual(0);
     return index;
   }
@@ -106,7 +96,7 @@ describe('following the command log through the loss of a NATS node (real 3-node
       }
       expect(victim).toBeGreaterThanOrEqual(0);
 
-      await cluster.kill(victim);
+      await nats.cluster.kill(victim);
       try {
         const survivor = await connectVia((victim + 1) % 3);
         const appender = await eventually(() => CommandLog.open(survivor, { shard, replicas: 3, logger }), WAIT);
@@ -117,8 +107,8 @@ describe('following the command log through the loss of a NATS node (real 3-node
         expect(seen).toEqual(Array.from({ length: last }, (_, i) => i + 1));
       } finally {
         await stop();
-        await cluster.restart(victim);
-        await cluster.ready();
+        await nats.cluster.restart(victim);
+        await nats.cluster.ready();
       }
     }, 300_000);
   }
@@ -151,20 +141,10 @@ function losingDeliveries(js: JetStreamClient, lose: (seq: number, consumer: num
 }
 
 describe('reading a log with a hole, or with lost deliveries (real nats-server)', () => {
-  let server: NatsTestCluster;
-  const connections: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-  afterAll(async () => {
-    for (const c of connections) await c.close().catch(() => undefined);
-    await server?.close();
-  });
+  const nats = natsForDescribe(startNatsServer);
 
   it('a hole in the log stops the reader for good, naming where, after handing on everything before it once and in order', async () => {
-    const nc = await server.connect();
-    connections.push(nc);
+    const nc = await nats.connect();
     const jsm = await eventually(() => nc.jetstreamManager(), WAIT);
     // A stream that allows deletes (the command log denies them), to make the hole.
     await eventually(() => jsm.streams.add({ name: 'HOLED', subjects: ['holed'], num_replicas: 1 }), WAIT);
@@ -200,8 +180,7 @@ describe('reading a log with a hole, or with lost deliveries (real nats-server)'
   }, 120_000);
 
   it('a delivery lost by fresh consumer after fresh consumer is read again each time, and the reader goes on (the stream holds it)', async () => {
-    const nc = await server.connect();
-    connections.push(nc);
+    const nc = await nats.connect();
     const jsm = await eventually(() => nc.jetstreamManager(), WAIT);
     await eventually(() => jsm.streams.add({ name: 'LOSSY', subjects: ['lossy'], num_replicas: 1 }), WAIT);
     for (let i = 1; i <= 5; i++) await nc.jetstream().publish('lossy', new Uint8Array([i]));
