@@ -12,9 +12,7 @@
  * Prices and quantities are `Units` (units.ts): numbers in the core, where they fit. The price
  * type is a parameter so that the side can be driven with bigint prices alone.
  */
-import { big, type Units } from './units.js';
-
-const MAX = Number.MAX_SAFE_INTEGER;
+import { big, minus, plus, type Units } from './units.js';
 
 /** What the book needs from an order: its links, its level and its open quantity. */
 export interface BookNode<P extends Units = bigint> {
@@ -54,24 +52,20 @@ export class PriceLevel<P extends Units = bigint> {
     this.add(node.remaining);
   }
 
-  /** Adds to the level's open quantity (an order joined, or grew). */
+  /**
+   * Adds to the level's open quantity (an order joined, or grew). A total that once became a
+   * bigint (past 2^53 - 1, or from bigint orders) stays one, so a side driven by bigints alone
+   * keeps bigint totals; numbers take the canonical sum (units.ts).
+   */
   add(q: Units): void {
     const total = this.quantity;
-    if (typeof total === 'number' && typeof q === 'number') {
-      // Both safe integers: a sum beyond 2^53 - 1 rounds to at least 2^53, so the test is exact.
-      const s = total + q;
-      if (s <= MAX) {
-        this.quantity = s;
-        return;
-      }
-    }
-    this.quantity = big(total) + big(q);
+    this.quantity = typeof total === 'number' && typeof q === 'number' ? plus(total, q) : big(total) + big(q);
   }
 
   /** Takes from the level's open quantity (an order left, filled or shrank); q <= quantity. */
   take(q: Units): void {
     const total = this.quantity;
-    this.quantity = typeof total === 'number' && typeof q === 'number' ? total - q : big(total) - big(q);
+    this.quantity = typeof total === 'number' && typeof q === 'number' ? minus(total, q) : big(total) - big(q);
   }
 }
 
