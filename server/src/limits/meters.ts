@@ -83,6 +83,24 @@ interface MeterStore<Shape, Outcome, State> {
   giveBackNow?(key: string, units: number, shape: Shape, now: number): State;
 }
 
+/** The methods of `T` that can serve as `F`. */
+type MethodsFitting<T, F> = { [M in keyof T]-?: NonNullable<T[M]> extends F ? M : never }[keyof T];
+
+/** Which method of a store performs each meter operation; a name whose method does not fit the operation does not compile. */
+type OperationNames<T, Shape, Outcome, State> = {
+  [Op in keyof MeterStore<Shape, Outcome, State>]-?: MethodsFitting<T, NonNullable<MeterStore<Shape, Outcome, State>[Op]>>;
+};
+
+/** A store's operations in the meters' words, bound to it; an at-once form only where the store has that method. */
+function meterStore<T extends object, Shape, Outcome, State>(store: T, names: OperationNames<T, Shape, Outcome, State>): MeterStore<Shape, Outcome, State> {
+  const operations: Record<string, unknown> = {};
+  for (const [operation, method] of Object.entries(names) as Array<[string, keyof T]>) {
+    const fn = store[method];
+    if (typeof fn === 'function') operations[operation] = fn.bind(store);
+  }
+  return operations as unknown as MeterStore<Shape, Outcome, State>;
+}
+
 /**
  * What both meters share: keys per partition, the clock, batches over one store, and the
  * promise and at-once forms of each operation. A kind supplies its store's operations, its
@@ -182,19 +200,8 @@ export class TokenBucketMeter extends StoreMeter<BucketShape, BucketTake, Bucket
     const shape = { capacity: policy.quota, periodMs: policy.windowSeconds * 1000 };
     checkShape(shape, policy.name);
     super(
-      {
-        spend: (key, units, s, at) => store.take(key, units, s, at),
-        spendAll: (checks, at) => store.takeAll(checks, at),
-        giveBack: (key, units, s, at) => store.giveBack(key, units, s, at),
-        read: (key, s, at) => store.read(key, s, at),
-        ...(store.takeNow && { spendNow: (key: string, units: number, s: BucketShape, at: number) => store.takeNow!(key, units, s, at) }),
-        ...(store.takeAllNow && { spendAllNow: (checks: readonly LimitCheck<BucketShape>[], at: number) => store.takeAllNow!(checks, at) }),
-        ...(store.giveBackNow && { giveBackNow: (key: string, units: number, s: BucketShape, at: number) => store.giveBackNow!(key, units, s, at) }),
-      },
-      store,
-      shape,
-      `tb-${policy.name}:`,
-      now,
+      meterStore(store, { spend: 'take', spendAll: 'takeAll', giveBack: 'giveBack', read: 'read', spendNow: 'takeNow', spendAllNow: 'takeAllNow', giveBackNow: 'giveBackNow' }),
+      store, shape, `tb-${policy.name}:`, now,
     );
   }
 
@@ -232,19 +239,8 @@ export class RollingWindowMeter extends StoreMeter<WindowShape, WindowConsume, W
     const shape = { quota: policy.quota, bucketMs: policy.rollingBucketMs, buckets: windowMs / policy.rollingBucketMs };
     checkWindowShape(shape, policy.name);
     super(
-      {
-        spend: (key, units, s, at) => store.consume(key, units, s, at),
-        spendAll: (checks, at) => store.consumeAll(checks, at),
-        giveBack: (key, units, s, at) => store.refund(key, units, s, at),
-        read: (key, s, at) => store.read(key, s, at),
-        ...(store.consumeNow && { spendNow: (key: string, units: number, s: WindowShape, at: number) => store.consumeNow!(key, units, s, at) }),
-        ...(store.consumeAllNow && { spendAllNow: (checks: readonly LimitCheck<WindowShape>[], at: number) => store.consumeAllNow!(checks, at) }),
-        ...(store.refundNow && { giveBackNow: (key: string, units: number, s: WindowShape, at: number) => store.refundNow!(key, units, s, at) }),
-      },
-      store,
-      shape,
-      `rw-${policy.name}:`,
-      now,
+      meterStore(store, { spend: 'consume', spendAll: 'consumeAll', giveBack: 'refund', read: 'read', spendNow: 'consumeNow', spendAllNow: 'consumeAllNow', giveBackNow: 'refundNow' }),
+      store, shape, `rw-${policy.name}:`, now,
     );
   }
 
