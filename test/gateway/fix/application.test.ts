@@ -202,7 +202,10 @@ describe('drop copy', () => {
     // An order from another channel (submitted straight to the bus, as REST does) is copied too.
     await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-b', symbol: 'BTC-USD', clientOrderId: 'rest-1', side: 'buy', orderType: 'limit', price: '7', quantity: '1', timeInForce: 'GTC' });
     expect(fields(await drop.next('8'), 11, 150)).toEqual(['rest-1', '0']);
-    await buyer.nothingFor(100); // not this session's order
+    // Not this session's order: a report to it would go out with the drop copy's, so before this TestRequest's answer.
+    buyer.send('1', [[112, 'AFTER-REST-1']]);
+    const answer = await buyer.next();
+    expect([answer.msgType, answer.get(112)]).toEqual(['0', 'AFTER-REST-1']);
     // A rejection on another channel reaches the drop copy as a Rejected report with the order's side.
     await venue.bus.submit({ type: 'PlaceOrder', accountId: 'acc-b', symbol: 'BTC-USD', clientOrderId: 'rest-bad', side: 'sell', orderType: 'limit', price: '7.001', quantity: '1', timeInForce: 'GTC' });
     const rejected = await drop.next('8');
