@@ -13,15 +13,8 @@ import { MarketData } from '../../server/src/core/market-data.js';
 import { Instrument, Position } from '../../server/src/core/model.js';
 import { applyFillToPosition } from '../../server/src/core/positions.js';
 import { abs, mulDiv, negate, units, type Units } from '../../server/src/core/units.js';
+import { MAX, near, TWO_53 } from './near-edges.js';
 
-const TWO_53 = 2n ** 53n;
-const MAX = TWO_53 - 1n;
-/** Around 0, around an edge, or anywhere up to twice it. */
-const near = (edge: bigint): fc.Arbitrary<bigint> => fc.oneof(
-  fc.bigInt({ min: 0n, max: 1_000n }),
-  fc.bigInt({ min: edge - 1_000n < 0n ? 0n : edge - 1_000n, max: edge + 1_000n }),
-  fc.bigInt({ min: 0n, max: 2n * edge }),
-);
 const signedNear = (edge: bigint): fc.Arbitrary<bigint> => fc.oneof(near(edge), near(edge).map((v) => -v));
 /** Both forms a caller may hold: the canonical `Units` and, for the same value, whatever form units() gives. */
 const canonical = (v: bigint): Units => units(v);

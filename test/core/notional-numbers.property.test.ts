@@ -10,15 +10,8 @@ import { buyHoldNeed } from '../../server/src/core/fees.js';
 import { ceilDiv } from '../../server/src/core/fixed.js';
 import { Instrument } from '../../server/src/core/model.js';
 import { units } from '../../server/src/core/units.js';
+import { MAX, near, TWO_53 } from './near-edges.js';
 
-const TWO_53 = 2n ** 53n;
-const MAX = TWO_53 - 1n;
-/** Around 0, around an edge, or anywhere up to twice it. */
-const near = (edge: bigint): fc.Arbitrary<bigint> => fc.oneof(
-  fc.bigInt({ min: 0n, max: 1_000n }),
-  fc.bigInt({ min: edge - 1_000n < 0n ? 0n : edge - 1_000n, max: edge + 1_000n }),
-  fc.bigInt({ min: 0n, max: 2n * edge }),
-);
 const sqrtMax = 94_906_266n; // ⌊√(2^53)⌋
 
 const usd = { asset: 'USD', decimals: 6 };

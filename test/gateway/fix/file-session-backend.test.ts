@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FileFixSessionBackend } from '../../../server/src/gateway/fix/file-session-backend.js';
@@ -28,6 +29,15 @@ function batch(n: number): FixStoreBatch {
 }
 
 /** What the file must hold after batches 1..n. */
+/** Runs the writer process (support/file-session-writer.ts), handing each line it prints to `onLine`, until it exits. */
+async function runWriter(args: string[], onLine: (line: string, kill: () => void) => void): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'file-session-writer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const kill = (): void => { child.kill('SIGKILL'); };
+  for await (const line of createInterface({ input: child.stdout! })) onLine(line, kill);
+  await exited;
+}
+
 function expectHolds(backend: FileFixSessionBackend, n: number): void {
   expect(backend.load(KEY)).toEqual(n === 0 ? undefined : { nextSender: n + 1, nextTarget: n });
   expect(backend.messages(KEY, 1, 1000).map((m) => m.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
@@ -105,19 +115,11 @@ describe('FIX session file', () => {
   it('a process killed while it commits loses no acknowledged commit, and what it holds is a prefix of the commits', { timeout: 120_000 }, async () => {
     for (let run = 0; run < 3; run++) {
       const file = join(newDir(), 'fix-sessions.log');
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'file-session-writer.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
       let acked = 0;
       const killAfter = 30 + run * 40;
-      await new Promise<void>((resolve) => {
-        let text = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          const lines = text.split('\n');
-          text = lines.pop()!;
-          for (const line of lines) if (line.startsWith('acked ')) acked = Number(line.slice(6));
-          if (acked >= killAfter) child.kill('SIGKILL');
-        });
-        child.on('exit', () => resolve());
+      await runWriter([file], (line, kill) => {
+        if (line.startsWith('acked ')) acked = Number(line.slice(6));
+        if (acked >= killAfter) kill();
       });
       expect(acked).toBeGreaterThanOrEqual(killAfter);
       const reopened = new FileFixSessionBackend(file);
@@ -135,23 +137,13 @@ describe('FIX session file', () => {
   it('a process killed between the write and the fdatasync of pipelined batches acknowledged neither; a restart rebuilds both from the file and carries on after them', { timeout: 60_000 }, async () => {
     const H = 25;
     const file = join(newDir(), 'fix-sessions.log');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'file-session-writer.ts'), file, String(H)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let acked = 0;
     let held = 0;
-    await new Promise<void>((resolve) => {
-      let text = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const lines = text.split('\n');
-        text = lines.pop()!;
-        for (const line of lines) {
-          if (line.startsWith('acked ')) acked = Number(line.slice(6));
-          if (line === 'held') held++;
-        }
-        // Batches H+1 and H+2 are written and their syncs will never return: kill now.
-        if (held === 2 && acked === H) child.kill('SIGKILL');
-      });
-      child.on('exit', () => resolve());
+    await runWriter([file, String(H)], (line, kill) => {
+      if (line.startsWith('acked ')) acked = Number(line.slice(6));
+      if (line === 'held') held++;
+      // Batches H+1 and H+2 are written and their syncs will never return: kill now.
+      if (held === 2 && acked === H) kill();
     });
     // Nothing was acknowledged (so nothing could have gone on the wire) past the last returned sync.
     expect([acked, held]).toEqual([H, 2]);
