@@ -5,7 +5,7 @@
  * what it had stored. `close()` in afterAll. The binary is on the machine (see .ci/run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type ConnectionOptions } from 'nats';
@@ -68,27 +68,54 @@ async function answers(monitorPort: number, path: '/healthz' | '/varz'): Promise
   }
 }
 
-async function startNodes(count: number): Promise<NatsTestCluster> {
-  const root = mkdtempSync(join(tmpdir(), 'nats-cluster-'));
+/** A node whose process ended while the helper waited for it (a port taken meanwhile, say): not worth waiting out. */
+class NodeExited extends Error {}
+
+/** Attempts at a first start, each on fresh ports, before the helper gives up. */
+const START_ATTEMPTS = 3;
+
+export interface NatsStartOptions {
+  /** Where the nodes' ports come from (tests of the helper hand it a taken port); freePort by default. */
+  portSource?: () => Promise<number>;
+}
+
+async function planNodes(count: number, root: string, port: () => Promise<number>): Promise<NodePlan[]> {
   const plans: NodePlan[] = [];
   for (let i = 0; i < count; i++) {
-    plans.push({ name: `n${i + 1}`, clientPort: await freePort(), clusterPort: await freePort(), monitorPort: await freePort(), dir: join(root, `n${i + 1}`) });
+    plans.push({ name: `n${i + 1}`, clientPort: await port(), clusterPort: await port(), monitorPort: await port(), dir: join(root, `n${i + 1}`) });
   }
+  return plans;
+}
+
+async function startNodes(count: number, { portSource = freePort }: NatsStartOptions = {}): Promise<NatsTestCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'nats-cluster-'));
+  let plans: NodePlan[] = await planNodes(count, root, portSource);
   const children: (ChildProcess | undefined)[] = plans.map(() => undefined);
 
+  const logFile = (index: number): string => join(root, `${plans[index]!.name}.log`);
+  const logTail = (index: number): string => {
+    const file = logFile(index);
+    return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n') : '(no log)';
+  };
   const launch = (index: number): void => {
     const plan = plans[index]!;
     const configFile = join(root, `${plan.name}.conf`);
     writeFileSync(configFile, nodeConfig(plan, plans));
     // Each node's log goes to a file in the temp dir: read it when a test fails.
-    const log = openSync(join(root, `${plan.name}.log`), 'a');
+    const log = openSync(logFile(index), 'a');
     children[index] = spawn('nats-server', ['-c', configFile], { stdio: ['ignore', log, log] });
     closeSync(log);
   };
   const waitAnswers = async (index: number, path: '/healthz' | '/varz'): Promise<void> => {
     await eventually(async () => {
-      if (!(await answers(plans[index]!.monitorPort, path))) throw new Error(`nats-server ${plans[index]!.name} does not answer ${path} yet (logs in ${root})`);
-    }, { timeoutMs: 60_000, intervalMs: 50 });
+      const child = children[index];
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        throw new NodeExited(`nats-server ${plans[index]!.name} exited (${child.exitCode ?? child.signalCode}); its log ends:\n${logTail(index)}`);
+      }
+      if (!(await answers(plans[index]!.monitorPort, path))) {
+        throw new Error(`nats-server ${plans[index]!.name} does not answer ${path} yet (logs in ${root}); its log ends:\n${logTail(index)}`);
+      }
+    }, { timeoutMs: 60_000, intervalMs: 50, retryIf: (error) => !(error instanceof NodeExited) });
   };
   const terminate = async (index: number, signal: NodeJS.Signals): Promise<void> => {
     const child = children[index];
@@ -101,9 +128,9 @@ async function startNodes(count: number): Promise<NatsTestCluster> {
     await exited;
   };
 
-  const servers = plans.map((p) => `nats://127.0.0.1:${p.clientPort}`);
+  const servers = (): string[] => plans.map((p) => `nats://127.0.0.1:${p.clientPort}`);
   const connectAll = (options: Partial<ConnectionOptions> = {}): Promise<NatsConnection> =>
-    connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, ...options });
+    connect({ servers: servers(), maxReconnectAttempts: -1, reconnectTimeWait: 100, ...options });
   const ready = async (): Promise<void> => {
     const nc = await connectAll({ timeout: 5_000 });
     try {
@@ -114,13 +141,20 @@ async function startNodes(count: number): Promise<NatsTestCluster> {
     }
   };
 
-  for (let i = 0; i < count; i++) launch(i);
-  try {
-    for (let i = 0; i < count; i++) await waitAnswers(i, '/healthz');
-    await ready();
-  } catch (error) {
-    for (let i = 0; i < count; i++) await terminate(i, 'SIGKILL');
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    for (let i = 0; i < count; i++) launch(i);
+    try {
+      for (let i = 0; i < count; i++) await waitAnswers(i, '/healthz');
+      await ready();
+      break;
+    } catch (error) {
+      for (let i = 0; i < count; i++) await terminate(i, 'SIGKILL');
+      if (!(error instanceof NodeExited) || attempt === START_ATTEMPTS) throw error;
+      // A node died at start: start the whole cluster again on fresh ports with empty stores (the
+      // logs stay, appended to).
+      for (const plan of plans) rmSync(plan.dir, { recursive: true, force: true });
+      plans = await planNodes(count, root, portSource);
+    }
   }
 
   const nodes: NatsTestNode[] = plans.map((plan, index) => ({
@@ -132,7 +166,7 @@ async function startNodes(count: number): Promise<NatsTestCluster> {
 
   return {
     nodes,
-    servers,
+    servers: servers(),
     replicas: count >= 3 ? 3 : 1,
     connect: connectAll,
     kill: (index) => terminate(index, 'SIGKILL'),
@@ -151,11 +185,11 @@ async function startNodes(count: number): Promise<NatsTestCluster> {
 }
 
 /** A 3-node JetStream cluster on loopback; resolves once JetStream has a meta leader. */
-export function startNatsCluster(): Promise<NatsTestCluster> {
-  return startNodes(3);
+export function startNatsCluster(options?: NatsStartOptions): Promise<NatsTestCluster> {
+  return startNodes(3, options);
 }
 
 /** One JetStream node (replicas 1), same interface. */
-export function startNatsServer(): Promise<NatsTestCluster> {
-  return startNodes(1);
+export function startNatsServer(options?: NatsStartOptions): Promise<NatsTestCluster> {
+  return startNodes(1, options);
 }
