@@ -61,7 +61,8 @@ function nodeConfig(node: NodePlan, plans: readonly NodePlan[]): string {
 /** `/healthz` (JetStream current) at start; `/varz` (serving clients) after a restart, when the rest of the cluster may be down. */
 async function answers(monitorPort: number, path: '/healthz' | '/varz'): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${monitorPort}${path}`);
+    // Whatever holds the port may accept and never answer: then it is not (yet) our node.
+    const response = await fetch(`http://127.0.0.1:${monitorPort}${path}`, { signal: AbortSignal.timeout(2_000) });
     return response.ok;
   } catch {
     return false;

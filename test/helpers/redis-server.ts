@@ -21,6 +21,8 @@ function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.once('error', () => resolve(false));
+    // Whatever holds the port may accept and never answer: then it is not (yet) our server.
+    socket.setTimeout(1_000, () => { socket.destroy(); resolve(false); });
     socket.connect(port, '127.0.0.1', () => {
       socket.write('PING\r\n');
       socket.once('data', (data) => {
@@ -31,14 +33,24 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedisServer(): Promise<TestRedisServer> {
-  const port = await freePort();
+class ServerExited extends Error {}
+
+/** `port`: a port of the caller's choosing (a test of the helper hands it a taken one); a free one by default. */
+export async function startRedisServer({ port: chosen }: { port?: number } = {}): Promise<TestRedisServer> {
+  const port = chosen ?? await freePort();
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    // Its log, for the error if it ends at start (its port taken, say) instead of waiting out the time.
+    let output = '';
+    const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-2_000); };
+    started.stdout!.on('data', keep);
+    started.stderr!.on('data', keep);
     await eventually(async () => {
+      if (started.exitCode !== null || started.signalCode !== null) throw new ServerExited(`redis-server on ${port} exited at start:\n${output}`);
       if (!(await answers(port))) throw new Error(`redis-server on ${port} does not answer yet`);
-    });
+    }, { retryIf: (error) => !(error instanceof ServerExited) });
   };
   const kill = async () => {
     const running = child;

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StorageType } from 'nats';
 import { freePort } from '../helpers/free-port.js';
 import { startNatsServer, type NatsTestCluster } from '../helpers/nats-cluster.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 
 const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
 
@@ -34,7 +35,7 @@ describe('nats-server start on a taken port', () => {
   });
 
   it('starts the node again on fresh ports and serves clients', async () => {
-    squatter = createServer();
+    squatter = createServer((socket) => socket.resume()); // reads, never answers: a foreign server
     await new Promise<void>((resolve) => squatter!.listen(0, '127.0.0.1', resolve));
     const taken = (squatter.address() as { port: number }).port;
     const handed: number[] = [];
@@ -56,6 +57,19 @@ describe('nats-server start on a taken port', () => {
       expect((await nc.jetstream().publish('retry.test', new TextEncoder().encode('x'))).seq).toBe(1);
     } finally {
       await nc.close();
+    }
+  });
+});
+
+describe('redis-server start on a taken port', () => {
+  it('fails at once with the server\'s own reason, instead of waiting for an answer that never comes', async () => {
+    const squatter = createServer((socket) => socket.resume()); // reads, never answers: a foreign server
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    try {
+      const taken = (squatter.address() as { port: number }).port;
+      await expect(startRedisServer({ port: taken })).rejects.toThrow(/exited at start:[\s\S]*Address already in use/);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
     }
   });
 });
