@@ -34,6 +34,26 @@ const nextPing = (c: WsTestClient, timeoutMs = 30_000): Promise<undefined> => ne
   c.ws.once('close', () => clearTimeout(timer));
 });
 
+/**
+ * Ping rounds on the sweep's manual clock (a ping falls due, and an unanswered one is judged, only
+ * when the test moves it, so a slow event loop cannot make a pong late) until `deaf` is closed, at
+ * most two: its last request answered any ping it had before, so judging it can take one more
+ * round. In each, `live` is pinged and answers; its request after the pong reaches the server
+ * behind it, so no round finds it silent. Resolves to how `deaf` was closed (undefined: it was not).
+ */
+async function pingRounds(clock: ManualClock, intervalMs: number, live: WsTestClient, deaf: WsTestClient): Promise<{ code: number; reason: string } | undefined> {
+  let closed: { code: number; reason: string } | undefined;
+  for (let round = 0; round < 2 && closed === undefined; round++) {
+    const livePinged = nextPing(live);
+    const outcome = Promise.race([deaf.closed, nextPing(deaf)]);
+    clock.advance(intervalMs);
+    closed = await outcome;
+    await livePinged;
+    expect((await live.request('ping')).type).toBe('reply');
+  }
+  return closed;
+}
+
 afterEach(async () => {
   expect(pool.release()).toEqual([]);
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
@@ -151,23 +171,20 @@ describe('connection limits', () => {
 
 describe('heartbeats and idle connections', () => {
   it('closes a connection that stops answering pings (4002) and keeps one that answers', async () => {
-    // Long enough that a busy event loop still reads the healthy client's pong before the next round.
-    const h = await harness({ config: { pingIntervalMs: 250 } });
+    const clock = new ManualClock(0);
+    const h = await harness({ config: { pingIntervalMs: 1000 }, monotonicClock: () => clock.now() });
     const deaf = await connect(h, { autoPong: false });
     const healthy = await connect(h);
     await healthy.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
     await deaf.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
-    expect(await deaf.closed).toEqual({ code: 4002, reason: 'no pong to the previous ping' });
-    // A later deaf connection is closed only after two more ping rounds, each of which also
-    // checked the healthy one: had it been closed, its close would have arrived before its reply.
+    expect(await pingRounds(clock, 1000, healthy, deaf)).toEqual({ code: 4002, reason: 'no pong to the previous ping' });
+    // A later deaf connection is judged the same way while the healthy one is kept again.
     const laterDeaf = await connect(h, { autoPong: false });
     await laterDeaf.ok('subscribe', { channel: 'trades', symbol: 'BTC-USD' });
-    expect((await laterDeaf.closed).code).toBe(4002);
-    expect((await healthy.request('ping')).type).toBe('reply');
+    expect((await pingRounds(clock, 1000, healthy, laterDeaf))?.code).toBe(4002);
   });
 
   it('sweeps order-entry connections too: a logged-in private subscriber that stops answering pings is closed (4002) and its orders canceled', async () => {
-    // The sweep reads this clock: a ping falls due, and an unanswered one is judged, only when the test moves it.
     const clock = new ManualClock(0);
     const h = await harness({ config: { pingIntervalMs: 1000 }, monotonicClock: () => clock.now() });
     const trader = await h.trader('swept');
@@ -180,21 +197,7 @@ describe('heartbeats and idle connections', () => {
     const seen = live.frames.length;
     await live.ok('subscribe', { channel: 'orders' });
 
-    // The deaf connection's requests answered the ping it may have had before them, so it can take
-    // one more round to be judged; never more than two.
-    let rounds = 0;
-    let closed: { code: number; reason: string } | undefined;
-    while (closed === undefined && rounds < 2) {
-      rounds++;
-      const livePinged = nextPing(live);
-      const outcome = Promise.race([deaf.closed, nextPing(deaf)]);
-      clock.advance(1000);
-      closed = await outcome;
-      // The live connection answers its ping (and the request after it), so no round finds it silent.
-      await livePinged;
-      expect((await live.request('ping')).type).toBe('reply');
-    }
-    expect(closed).toEqual({ code: 4002, reason: 'no pong to the previous ping' });
+    expect(await pingRounds(clock, 1000, live, deaf)).toEqual({ code: 4002, reason: 'no pong to the previous ping' });
     // Cancel-on-disconnect ran, and the account's other private subscriber, still connected, is told.
     await live.waitFor((f) => f.type === 'orders.update' && f.order.orderId === orderId && f.order.status === 'canceled', { from: seen });
     expect(h.bus.core.order(trader.accountId, { orderId })?.status).toBe('canceled');
