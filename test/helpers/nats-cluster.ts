@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection, type ConnectionOptions } from 'nats';
 import { freePort } from './free-port.js';
 import { eventually } from './eventually.js';
+import { ExitedAtStart, waitServing } from './wait-serving.js';
 
 export interface NatsTestNode {
   name: string;
@@ -69,9 +70,6 @@ async function answers(monitorPort: number, path: '/healthz' | '/varz'): Promise
   }
 }
 
-/** A node whose process ended while the helper waited for it (a port taken meanwhile, say): not worth waiting out. */
-class NodeExited extends Error {}
-
 /** Attempts at a first start, each on fresh ports, before the helper gives up. */
 const START_ATTEMPTS = 3;
 
@@ -107,17 +105,12 @@ async function startNodes(count: number, { portSource = freePort }: NatsStartOpt
     children[index] = spawn('nats-server', ['-c', configFile], { stdio: ['ignore', log, log] });
     closeSync(log);
   };
-  const waitAnswers = async (index: number, path: '/healthz' | '/varz'): Promise<void> => {
-    await eventually(async () => {
-      const child = children[index];
-      if (child && (child.exitCode !== null || child.signalCode !== null)) {
-        throw new NodeExited(`nats-server ${plans[index]!.name} exited (${child.exitCode ?? child.signalCode}); its log ends:\n${logTail(index)}`);
-      }
-      if (!(await answers(plans[index]!.monitorPort, path))) {
-        throw new Error(`nats-server ${plans[index]!.name} does not answer ${path} yet (logs in ${root}); its log ends:\n${logTail(index)}`);
-      }
-    }, { timeoutMs: 60_000, intervalMs: 50, retryIf: (error) => !(error instanceof NodeExited) });
-  };
+  const waitAnswers = (index: number, path: '/healthz' | '/varz'): Promise<void> => waitServing(children[index]!, {
+    name: `nats-server ${plans[index]!.name} (${path}, logs in ${root})`,
+    serves: () => answers(plans[index]!.monitorPort, path),
+    logTail: () => logTail(index),
+    timeoutMs: 60_000,
+  });
   const terminate = async (index: number, signal: NodeJS.Signals): Promise<void> => {
     const child = children[index];
     children[index] = undefined;
@@ -150,7 +143,7 @@ async function startNodes(count: number, { portSource = freePort }: NatsStartOpt
       break;
     } catch (error) {
       for (let i = 0; i < count; i++) await terminate(i, 'SIGKILL');
-      if (!(error instanceof NodeExited) || attempt === START_ATTEMPTS) throw error;
+      if (!(error instanceof ExitedAtStart) || attempt === START_ATTEMPTS) throw error;
       // A node died at start: start the whole cluster again on fresh ports with empty stores (the
       // logs stay, appended to).
       for (const plan of plans) rmSync(plan.dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 import { freePort } from './free-port.js';
-import { eventually } from './eventually.js';
+import { waitServing } from './wait-serving.js';
 
 export interface TestRedisServer {
   port: number;
@@ -33,8 +33,6 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-class ServerExited extends Error {}
-
 /** `port`: a port of the caller's choosing (a test of the helper hands it a taken one); a free one by default. */
 export async function startRedisServer({ port: chosen }: { port?: number } = {}): Promise<TestRedisServer> {
   const port = chosen ?? await freePort();
@@ -47,10 +45,7 @@ export async function startRedisServer({ port: chosen }: { port?: number } = {})
     const keep = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-2_000); };
     started.stdout!.on('data', keep);
     started.stderr!.on('data', keep);
-    await eventually(async () => {
-      if (started.exitCode !== null || started.signalCode !== null) throw new ServerExited(`redis-server on ${port} exited at start:\n${output}`);
-      if (!(await answers(port))) throw new Error(`redis-server on ${port} does not answer yet`);
-    }, { retryIf: (error) => !(error instanceof ServerExited) });
+    await waitServing(started, { name: `redis-server on ${port}`, serves: () => answers(port), logTail: () => output });
   };
   const kill = async () => {
     const running = child;
