@@ -13,11 +13,12 @@ import ts from 'typescript';
 /** The helpers that hand a service the run's stores: a file reaching one depends on the mode. */
 export const STORE_MODE_HELPERS = ['test/helpers/service.ts', 'test/helpers/test-stores.ts'];
 
-function testFiles(dir: string): string[] {
+/** The suite's TypeScript files below `dir`: test files and the helpers they import. */
+function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(path);
-    return entry.name.endsWith('.test.ts') ? [path] : [];
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
   });
 }
 
@@ -30,27 +31,29 @@ function resolveImport(from: string, specifier: string): string | undefined {
   return undefined;
 }
 
-/** Test files under `root/test` (paths relative to root) that depend on the store mode, sorted. */
+/**
+ * Test files under `root/test` (paths relative to root) that depend on the store mode, sorted:
+ * the files that reach a helper, found by walking the suite's imports backwards from the helpers,
+ * so an import cycle needs no special case.
+ */
 export function storeModeTestFiles(root: string): string[] {
-  const helpers = new Set(STORE_MODE_HELPERS.map((p) => resolve(root, p)));
-  const reaches = new Map<string, boolean>();
-  const visit = (file: string, path: Set<string>): boolean => {
-    if (helpers.has(file)) return true;
-    const known = reaches.get(file);
-    if (known !== undefined) return known;
-    if (path.has(file)) return false; // an import cycle: decided where it started
-    path.add(file);
-    let found = false;
-    const imports = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles;
-    for (const { fileName } of imports) {
+  const importers = new Map<string, string[]>();
+  for (const file of sourceFiles(resolve(root, 'test'))) {
+    for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
       if (!fileName.startsWith('.')) continue;
       const target = resolveImport(file, fileName);
-      // The suite reaches the server's sources too, but they never import test helpers.
-      if (target && target.startsWith(resolve(root, 'test')) && visit(target, path)) { found = true; break; }
+      if (target) importers.set(target, [...(importers.get(target) ?? []), file]);
     }
-    path.delete(file);
-    reaches.set(file, found);
-    return found;
-  };
-  return testFiles(resolve(root, 'test')).filter((file) => visit(file, new Set())).map((file) => relative(root, file)).sort();
+  }
+  const reaching = new Set(STORE_MODE_HELPERS.map((p) => resolve(root, p)));
+  const queue = [...reaching];
+  while (queue.length > 0) {
+    for (const importer of importers.get(queue.pop()!) ?? []) {
+      if (!reaching.has(importer)) {
+        reaching.add(importer);
+        queue.push(importer);
+      }
+    }
+  }
+  return [...reaching].filter((file) => file.endsWith('.test.ts')).map((file) => relative(root, file)).sort();
 }

@@ -23,15 +23,22 @@ describe('storeModeTestFiles', () => {
     write('test/helpers/harness.ts', "export { startTestService } from './service.js';\n");
     write('test/helpers/cycle-a.ts', "import './cycle-b.js';\nexport const a = 1;\n");
     write('test/helpers/cycle-b.ts', "import { a } from './cycle-a.js';\nimport { x } from './test-stores.js';\nexport const b = a + x;\n");
+    // Reaches the helpers only through loop-x, which imports it back: whichever is read first.
+    write('test/helpers/loop-x.ts', "import './loop-y.js';\nimport './service.js';\n");
+    write('test/helpers/loop-y.ts', "import './loop-x.js';\n");
     write('test/helpers/plain.ts', "import { readFileSync } from 'node:fs';\nexport const plain = readFileSync;\n");
     write('test/rest/direct.test.ts', "import { startTestService } from '../helpers/service.js';\n");
     write('test/rest/through-harness.test.ts', "import {\n  startTestService,\n} from '../helpers/harness.js';\n");
     write('test/rest/cycle.test.ts', "import '../helpers/cycle-a.js';\n");
     write('test/rest/dynamic.test.ts', "const m = await import('../helpers/test-stores.js');\n");
+    write('test/rest/a-loop-x.test.ts', "import '../helpers/loop-x.js';\n");
+    write('test/rest/b-loop-y.test.ts', "import '../helpers/loop-y.js';\n");
     write('test/core/pure.test.ts', "import { plain } from '../helpers/plain.js';\nimport { createCore } from '../../server/src/core/index.js';\n");
     write('test/core/comment.test.ts', "// not an import: from '../helpers/service.js'\nexport {};\n");
 
     expect(storeModeTestFiles(root)).toEqual([
+      'test/rest/a-loop-x.test.ts',
+      'test/rest/b-loop-y.test.ts',
       'test/rest/cycle.test.ts',
       'test/rest/direct.test.ts',
       'test/rest/dynamic.test.ts',
