@@ -209,13 +209,6 @@ export class FixClient {
     }
   }
 
-  /** Asserts that nothing arrives for `ms`. */
-  async nothingFor(ms: number): Promise<void> {
-    const before = this.received.length;
-    await new Promise((r) => setTimeout(r, ms));
-    if (this.received.length !== before) throw new Error(`unexpected ${this.received.slice(before).map((m) => m.msgType).join(',')}`);
-  }
-
   async waitClosed(timeoutMs = SIGNAL_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {

@@ -130,15 +130,19 @@ describe('sequence numbers', () => {
     const c = await loggedOn(venue, 'C10');
     c.send('0'); c.send('0'); c.send('0'); // 2, 3, 4
     c.send('1', [[112, 'QUEUED']], { seq: 10 });
-    const rr = await c.next('2');
-    expect([rr.get(7), rr.get(16)]).toEqual(['5', '0']);
-    await c.nothingFor(100); // the TestRequest waits in the queue
-    for (let s = 5; s <= 9; s++) c.send('0', [], { seq: s });
-    const hb = await c.next('0');
-    expect(hb.get(112)).toBe('QUEUED');
+    const rr = await c.next();
+    expect([rr.msgType, rr.get(7), rr.get(16)]).toEqual(['2', '5', '0']);
+    // The queued TestRequest must not be answered yet: an in-order one sent after the
+    // ResendRequest is answered first (an early answer to 10 would have left before it).
+    c.send('1', [[112, 'IN-ORDER']], { seq: 5 });
+    const first = await c.next();
+    expect([first.msgType, first.get(112)]).toEqual(['0', 'IN-ORDER']);
+    for (let s = 6; s <= 9; s++) c.send('0', [], { seq: s });
+    const hb = await c.next();
+    expect([hb.msgType, hb.get(112)]).toEqual(['0', 'QUEUED']);
     c.send('5', [], { seq: 11 });
     const logout = await c.next('5');
-    expect(logout.get(34)).toBe('4');
+    expect(logout.get(34)).toBe('5'); // Logon, ResendRequest, two Heartbeats, Logout
     await c.waitClosed();
   });
 
