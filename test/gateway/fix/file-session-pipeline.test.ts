@@ -27,10 +27,10 @@ function heldSyncs() {
   const syncs: Array<(error: Error | null) => void> = [];
   let writes = 0;
   const io: SessionFileIo = {
-    write: (fd, data, offset, length, position, done) => fs.write(fd, data, offset, length, position, (error, n) => {
+    writeSync: (fd, data, offset, length, position) => {
       writes++;
-      done(error, n);
-    }),
+      return fs.writeSync(fd, data, offset, length, position);
+    },
     fdatasync: (_fd, done) => void syncs.push(done),
   };
   return { io, syncs, writes: () => writes };

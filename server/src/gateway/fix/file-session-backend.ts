@@ -2,7 +2,10 @@
  * FIX session state in an append-only file (`fix-sessions.log` in the data directory): the
  * default for the embedded mode. Each group commit is one record, written with one positional
  * write and, unless `synchronous` is NORMAL, made durable by one fdatasync before the commit
- * completes; both run off the event loop, so the sessions keep working while the disk syncs.
+ * completes. The write is made on the caller's thread (a record is kilobytes, copied into the page
+ * cache over space the file already has), as the journal's batch write is: one trip through the
+ * thread pool per commit instead of two. The fdatasync runs off the event loop, so the sessions
+ * keep working while the disk syncs.
  *
  * Commits are pipelined as the journal's are (journal/writer.ts): the store may hand over the
  * next batch while one is in flight (`writesInFlight`), and its record is written while the
@@ -64,20 +67,20 @@ export interface FileSessionBackendOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** At open, compact when the unreferenced bytes are more than this and more than the live ones (default 64 MiB). */
   compactAboveBytes?: number;
-  /** The commits' write and fdatasync (tests hold or fail them here); node:fs by default. */
+  /** The commits' write and fdatasync (tests count, hold or fail them here); node:fs by default. */
   io?: SessionFileIo;
   /** Zero-filled space kept ahead of the records (default 1 MiB with fdatasync on, none with NORMAL). */
   preallocateBytes?: number;
 }
 
-/** The two calls a commit makes on the file descriptor, callback style as node:fs has them. */
+/** The two calls a commit makes on the file descriptor, as node:fs has them: the write synchronous, the sync with a callback. */
 export interface SessionFileIo {
-  write(fd: number, data: Buffer, offset: number, length: number, position: number, done: (error: Error | null, written: number) => void): void;
+  writeSync(fd: number, data: Buffer, offset: number, length: number, position: number): number;
   fdatasync(fd: number, done: (error: Error | null) => void): void;
 }
 
 const nodeIo: SessionFileIo = {
-  write: (fd, data, offset, length, position, done) => fs.write(fd, data, offset, length, position, done),
+  writeSync: (fd, data, offset, length, position) => fs.writeSync(fd, data, offset, length, position),
   fdatasync: (fd, done) => fs.fdatasync(fd, done),
 };
 
@@ -87,7 +90,7 @@ interface Commit {
   record: Buffer;
   /** Where each message's raw bytes start in the record. */
   messageOffsets: number[];
-  /** Where the record starts and ends in the file, once its write has begun. */
+  /** Where the record starts and ends in the file, once it is written. */
   at: number;
   end: number;
   written: boolean;
@@ -110,8 +113,6 @@ export class FileFixSessionBackend implements FixSessionBackend {
   #syncedTo: number;
   /** Commits in call order; the written ones come first. */
   #commits: Commit[] = [];
-  /** The write under way; writes never overlap. */
-  #writing: Promise<void> | undefined;
   /** Bumped by each failure: what a write or sync of an earlier epoch reports afterwards is stale. */
   #epoch = 0;
   /** The cut-back after a failure; no write starts until it is done. */
@@ -121,8 +122,6 @@ export class FileFixSessionBackend implements FixSessionBackend {
   #allocated: number;
   /** A zero fill under way (from the old `#allocated`); a record that does not fit below it waits for it. */
   #allocating: Promise<void> | undefined;
-  /** A fill was due while a record was being written; it starts when that write ends. */
-  #fillAfterWrite = false;
   readonly #seqs = new Map<string, SequenceNumbers>();
   readonly #messages = new Map<string, Map<number, Located>>();
   readonly #owners = new Map<string, string>();
@@ -205,33 +204,32 @@ export class FileFixSessionBackend implements FixSessionBackend {
     });
   }
 
-  /** Starts writing the oldest commit not yet written, unless a write or a cut-back is under way. */
+  /**
+   * Writes the commits not yet written, in call order, each followed by its own fdatasync, unless a
+   * cut-back is under way.
+   */
   #pump(): void {
-    if (this.#writing || this.#failing || this.#closed) return;
-    const commit = this.#commits.find((c) => !c.written);
-    if (!commit) return;
-    // A fill under way starts at the old end of the file: a record reaching past it waits, or the zeros could land on it.
-    if (this.#allocating && this.#position + commit.record.length > this.#allocated) return;
-    const epoch = this.#epoch;
-    commit.at = this.#position;
-    commit.end = commit.at + commit.record.length;
-    this.#position = commit.end;
-    if (this.#position > this.#allocated) this.#allocated = this.#position;
-    this.#writing = writeAll(this.#io, this.#fd, commit.record, commit.at).then(
-      () => {
-        this.#writing = undefined;
-        if (this.#fillAfterWrite) this.#preallocate();
-        if (epoch !== this.#epoch) return;
-        commit.written = true;
-        if (this.#sync) this.#syncWritten(commit.end, epoch);
-        else this.#durableTo(commit.end);
-        this.#pump();
-      },
-      (error: unknown) => {
-        this.#writing = undefined;
+    for (;;) {
+      if (this.#failing || this.#closed) return;
+      const commit = this.#commits.find((c) => !c.written);
+      if (!commit) return;
+      // A fill under way starts at the old end of the file: a record reaching past it waits, or the zeros could land on it.
+      if (this.#allocating && this.#position + commit.record.length > this.#allocated) return;
+      const epoch = this.#epoch;
+      commit.at = this.#position;
+      commit.end = commit.at + commit.record.length;
+      try {
+        writeAll(this.#io, this.#fd, commit.record, commit.at);
+      } catch (error) {
         this.#fail(error, epoch);
-      },
-    );
+        return;
+      }
+      this.#position = commit.end;
+      if (this.#position > this.#allocated) this.#allocated = this.#position;
+      commit.written = true;
+      if (this.#sync) this.#syncWritten(commit.end, epoch);
+      else this.#durableTo(commit.end);
+    }
   }
 
   /** Syncs what is written so far; when the sync returns, the file is durable up to `end`. */
@@ -256,23 +254,17 @@ export class FileFixSessionBackend implements FixSessionBackend {
   }
 
   /**
-   * Keeps at least half a step of zeros ahead of the records, filled and synced in the background.
-   * Never while a record is being written: it may reach past `#allocated`, and zeros written from
-   * there afterwards would overwrite it (the fill starts when that write ends).
+   * Keeps at least half a step of zeros ahead of the records, filled and synced in the background
+   * from `#allocated` on; a record that would reach past that point waits for the fill (#pump).
    */
   #preallocate(): void {
     if (this.#preallocateBytes === 0 || this.#allocating || this.#failing || this.#closed) return;
     if (this.#allocated - this.#position >= this.#preallocateBytes / 2) return;
-    if (this.#writing) {
-      this.#fillAfterWrite = true;
-      return;
-    }
-    this.#fillAfterWrite = false;
     const fd = this.#fd;
     const from = this.#allocated;
     const bytes = this.#preallocateBytes;
     this.#allocating = (async () => {
-      await writeAll(nodeIo, fd, Buffer.alloc(bytes), from);
+      await fillZeros(fd, from, bytes);
       await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
       if (fd === this.#fd && !this.#closed) this.#allocated = Math.max(this.#allocated, from + bytes);
     })()
@@ -296,7 +288,6 @@ export class FileFixSessionBackend implements FixSessionBackend {
     const failed = this.#commits;
     this.#commits = [];
     this.#failing = (async () => {
-      await this.#writing?.catch(() => undefined);
       await this.#allocating;
       this.#position = this.#size;
       this.#syncedTo = this.#size;
@@ -560,17 +551,19 @@ function readFully(fd: number, length: number, position: number): Buffer {
   return out;
 }
 
-function writeAll(io: SessionFileIo, fd: number, data: Buffer, position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (done: number): void => {
-      io.write(fd, data, done, data.length - done, position + done, (err, written) => {
-        if (err) return reject(err);
-        if (done + written < data.length) step(done + written);
-        else resolve();
-      });
-    };
-    step(0);
-  });
+/** Writes all of `data` at `position` (a positional write may take less than it was given). */
+function writeAll(io: SessionFileIo, fd: number, data: Buffer, position: number): void {
+  for (let done = 0; done < data.length;) done += io.writeSync(fd, data, done, data.length - done, position + done);
+}
+
+/** Writes `bytes` zeros at `from` through the thread pool: megabytes, kept off the event loop. */
+async function fillZeros(fd: number, from: number, bytes: number): Promise<void> {
+  const zeros = Buffer.alloc(bytes);
+  for (let done = 0; done < bytes;) {
+    const { bytesWritten } = await new Promise<{ bytesWritten: number }>((resolve, reject) =>
+      fs.write(fd, zeros, done, bytes - done, from + done, (error, written) => (error ? reject(error) : resolve({ bytesWritten: written }))));
+    done += bytesWritten;
+  }
 }
 
 function syncDirectory(dir: string): void {

@@ -15,11 +15,11 @@ const holdAfter = process.argv[3] === undefined ? Number.POSITIVE_INFINITY : Num
 let written = 0;
 let holding = false;
 const io: SessionFileIo = {
-  write: (fd, data, offset, length, position, done) =>
-    fs.write(fd, data, offset, length, position, (error, n) => {
-      if (!error && ++written > holdAfter) holding = true;
-      done(error, n);
-    }),
+  writeSync: (fd, data, offset, length, position) => {
+    const n = fs.writeSync(fd, data, offset, length, position);
+    if (++written > holdAfter) holding = true;
+    return n;
+  },
   fdatasync: (fd, done) => {
     if (holding) process.stdout.write('held\n');
     else fs.fdatasync(fd, done);
