@@ -73,7 +73,7 @@ export function makeInstrument(
 ): Instrument {
   return new Instrument(
     symbol, base, quote, tick, lot, minQ, maxQ, minNotional, bandBps, status, pow10(base.decimals),
-    st.config.recentTradesCapacity, st.config.candleRetention,
+    st.config.recentTradesCapacity, st.config.candleRetention, st.waitingStops,
   );
 }
 

@@ -11,7 +11,7 @@ import { BookSide, type BookNode as BookNodeOf, type PriceLevel as PriceLevelOf 
 import { MarketData } from './market-data.js';
 import { LiveOrders } from './live-orders.js';
 import { BandBounds } from './price-band.js';
-import { StopBook } from './stop-book.js';
+import { StopBook, type WaitingStops } from './stop-book.js';
 import { big, mulDivNumber, units, type Units } from './units.js';
 
 export interface AssetInfo { readonly asset: string; readonly decimals: number }
@@ -64,7 +64,7 @@ export class Instrument {
   readonly bids = new BookSide<Units>(true);
   readonly asks = new BookSide<Units>(false);
   /** Untriggered stop and stop-limit orders (not in the book). */
-  readonly stops = new StopBook();
+  readonly stops: StopBook;
   tradeSeq = 0;
   bookSeq = 0;
   readonly md: MarketData;
@@ -94,7 +94,10 @@ export class Instrument {
     baseUnit: bigint,
     recentCapacity: number,
     candleRetention: number,
+    /** The core's count of waiting stops, kept by this instrument's stop book too. */
+    waitingStops?: WaitingStops,
   ) {
+    this.stops = new StopBook(waitingStops);
     this.baseUnit = baseUnit;
     this.baseUnitNumber = baseUnit <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(baseUnit) : 0;
     this.tickUnits = units(tick);

@@ -5,6 +5,7 @@ import { FinishedOrders } from './finished-orders.js';
 import { Account, type AssetInfo, type Instrument, type Order } from './model.js';
 import { OrderTable } from './order-table.js';
 import { QuoteBook } from './quote-book.js';
+import { WaitingStops } from './stop-book.js';
 
 export interface CoreConfig {
   /** Account that receives fees and pays rebates. */
@@ -40,6 +41,8 @@ export class CoreState {
   readonly live = new OrderTable();
   /** Recently finished orders by id, oldest first, bounded by config.finishedOrderRetention. */
   readonly finished = new FinishedOrders();
+  /** Untriggered stops of all instruments, counted (each instrument's stop book keeps the count). */
+  readonly waitingStops = new WaitingStops();
   /** Live GTD orders. */
   readonly gtd = new Set<Order>();
   /** OTC quotes, open and recently closed. */

@@ -52,6 +52,8 @@ export function waitForTrigger(st: CoreState, o: Order): void {
 
 /** Triggers every stop whose price the instruments' last trades reached, and what their trades reach in turn. */
 export function triggerStops(st: CoreState): void {
+  // Most commands run with no stop waiting anywhere: then no instrument needs a look.
+  if (st.waitingStops.count === 0) return;
   const list = st.instrumentList();
   for (let k = 0; k < list.length; k++) {
     const inst = list[k] as Instrument;
