@@ -18,6 +18,7 @@ import type {
 import { formatFixed } from './fixed.js';
 import type { Account, AssetInfo, Instrument, Order, Position } from './model.js';
 import { big, minus, type Units } from './units.js';
+import { BalanceChangedView, BookLevelChangedView, OrderAcceptedView, OrderViewObject } from './view-objects.js';
 
 /** What an order record shows: the order's fields that change after it is accepted. */
 export interface OrderState {
@@ -36,38 +37,7 @@ export interface OrderState {
 
 /** The public view of an order whose changing fields are `s` (the order itself, or a record of it). */
 export function orderViewOf(o: Order, s: OrderState): OrderView {
-  const inst = o.inst;
-  const bs = inst.base.decimals;
-  const qs = inst.quote.decimals;
-  return {
-    orderId: o.idText,
-    clientOrderId: s.clientOrderId,
-    ...(o.quoteId !== undefined && { quoteId: o.quoteId }),
-    accountId: o.account.id,
-    symbol: inst.symbol,
-    side: o.side,
-    orderType: o.orderType,
-    timeInForce: o.timeInForce,
-    postOnly: o.postOnly,
-    stp: o.stp,
-    price: o.orderType === 'limit' || o.orderType === 'stop_limit' ? s.priceText : undefined,
-    ...(o.stopPrice !== null && {
-      stopPrice: s.stopPriceText,
-      triggerState: s.triggeredAt === undefined ? 'untriggered' as const : 'triggered' as const,
-      ...(s.triggeredAt !== undefined && { triggeredAt: s.triggeredAt }),
-    }),
-    quantity: s.quantity === null ? undefined : formatFixed(s.quantity, bs),
-    quoteQuantity: o.quoteQuantity === null ? undefined : formatFixed(o.quoteQuantity, qs),
-    filledQuantity: formatFixed(s.filled, bs),
-    remainingQuantity: formatFixed(s.remaining, bs),
-    filledQuote: formatFixed(s.filledQuote, qs),
-    averagePrice: s.filled === 0 ? undefined : formatFixed((big(s.filledQuote) * inst.baseUnit) / big(s.filled), qs),
-    status: s.status,
-    cancelReason: s.cancelReason,
-    expireAt: o.expireAt,
-    createdAt: o.createdAt,
-    updatedAt: s.updatedAt,
-  };
+  return new OrderViewObject(o, s);
 }
 
 /** Average entry price: open cost / |net|, truncated to the quote scale. */
@@ -332,7 +302,7 @@ export class EventLog {
       case EventKind.READY:
         return this.r1[i] as CoreEvent;
       case EventKind.ACCEPTED:
-        return { type: 'OrderAccepted', seq, ts, order: this.orderViewAt(i) };
+        return new OrderAcceptedView(seq, ts, this.orderViewAt(i));
       case EventKind.AMENDED:
         return { type: 'OrderAmended', seq, ts, order: this.orderViewAt(i), priorityKept: this.n1[i] === 1 };
       case EventKind.TRIGGERED:
@@ -360,11 +330,10 @@ export class EventLog {
         const d = asset.decimals;
         const total = this.b1[i] as Units;
         const hold = this.b2[i] as Units;
-        return {
-          type: 'BalanceChanged', seq, ts, accountId: (this.r1[i] as Account).id, asset: asset.asset,
-          total: formatFixed(total, d), available: formatFixed(minus(total, hold), d), hold: formatFixed(hold, d),
-          reason: this.s1[i] as BalanceChanged['reason'],
-        };
+        return new BalanceChangedView(
+          seq, ts, (this.r1[i] as Account).id, asset.asset,
+          formatFixed(total, d), formatFixed(minus(total, hold), d), formatFixed(hold, d), this.s1[i] as BalanceChanged['reason'],
+        );
       }
       case EventKind.POSITION: {
         const inst = this.r2[i] as Instrument;
@@ -378,10 +347,9 @@ export class EventLog {
       }
       case EventKind.LEVEL: {
         const inst = this.r1[i] as Instrument;
-        return {
-          type: 'BookLevelChanged', seq, ts, symbol: inst.symbol, bookSeq: this.n1[i] as number, side: this.s1[i] as Side,
-          price: this.s2[i] as string, quantity: formatFixed(this.u1[i] as Units, inst.base.decimals),
-        };
+        return new BookLevelChangedView(
+          seq, ts, inst.symbol, this.n1[i] as number, this.s1[i] as Side, this.s2[i] as string, formatFixed(this.u1[i] as Units, inst.base.decimals),
+        );
       }
     }
   }

@@ -33,8 +33,18 @@ export interface SessionRole {
   dropCopy: boolean;
 }
 
-/** A NewOrderSingle waiting for its first report; `replied` settles the message's gateway span. */
-interface PendingNew { sessionKey: string; accountId: string; clOrdId: string; route: Field[]; side: string; symbol: string; replied: () => void }
+/**
+ * A NewOrderSingle waiting for its first report; `replied` settles the message's gateway span.
+ * A class, not a literal: V8 never moves a constructor's objects into the old generation at
+ * allocation (see core/view-objects.ts), and there is one of these per order.
+ */
+class PendingNew {
+  replied: () => void = noReply;
+  constructor(
+    readonly sessionKey: string, readonly accountId: string, readonly clOrdId: string, readonly route: Field[],
+    readonly side: string, readonly symbol: string,
+  ) {}
+}
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
 
 /** BusinessRejectReason(380) values used here. */
@@ -204,7 +214,7 @@ export class FixApplication implements SessionApplication {
     }
     let submitted: Promise<OrderOutcome>;
     const accountId = session.accountId;
-    const pending: PendingNew = { sessionKey: session.key, accountId, clOrdId, route, side, symbol, replied: noReply };
+    const pending = new PendingNew(session.key, accountId, clOrdId, route, side, symbol);
     if (m.get(Tag.OrdType) === ORD_TYPE_PREVIOUSLY_QUOTED) {
       const accept = quoteAcceptFromFix(m);
       if ('code' in accept) {

@@ -114,6 +114,15 @@ export function reverseRoute(message: FixMessage): Field[] {
   return out;
 }
 
+/**
+ * Bytes to write once store commit `batch` is durable. A class, not a literal: V8 never moves a
+ * constructor's objects into the old generation at allocation (see core/view-objects.ts), and
+ * one such entry per sent message would otherwise be old garbage after a burst of orders.
+ */
+class QueuedWrite {
+  constructor(readonly raw: string, readonly batch: number) {}
+}
+
 export class FixSession {
   readonly key: string;
   status: SessionStatus = 'disconnected';
@@ -137,10 +146,10 @@ export class FixSession {
   private readonly queue = new Map<number, Queued>();
   private resendRange: { begin: number; end: number } | undefined;
   /** Bytes to write, each with the number of the store commit that must be durable first. */
-  private outbound: Array<{ raw: string; batch: number }> = [];
+  private outbound: QueuedWrite[] = [];
   private flushRequested = false;
   /** While stored messages are read for a resend (PostgreSQL): later output waits here, behind the resend. */
-  private held: Array<{ raw: string; batch: number }> | undefined;
+  private held: QueuedWrite[] | undefined;
   private resendsWaiting = 0;
   private resendQueue: Promise<void> = Promise.resolve();
   private servingResend = false;
@@ -638,7 +647,7 @@ export class FixSession {
 
   private write(raw: string): void {
     this.lastSentAt = this.now();
-    const entry = { raw, batch: this.store.pendingBatch };
+    const entry = new QueuedWrite(raw, this.store.pendingBatch);
     if (this.held && !this.servingResend) {
       this.held.push(entry);
       return;

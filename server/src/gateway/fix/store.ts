@@ -131,14 +131,18 @@ export class FixSessionStore {
     this.#schedule();
   }
 
-  /** Queues a sent application message for the next commit. */
+  /**
+   * Queues a sent application message for the next commit. Its entry (like an owner's) is made by
+   * Array.of, not an array literal: V8 may allocate a literal's arrays straight into the old
+   * generation after a burst (see core/view-objects.ts), one old garbage array per message.
+   */
   saveMessage(key: string, seq: number, raw: string): void {
-    this.#pending.messages.push([key, seq, raw]);
+    this.#pending.messages.push(Array.of<string | number>(key, seq, raw) as [string, number, string]);
     this.#schedule();
   }
 
   saveOrderOwner(orderId: string, key: string): void {
-    this.#pending.owners.push([orderId, key]);
+    this.#pending.owners.push(Array.of(orderId, key) as [string, string]);
     this.#schedule();
   }
 
