@@ -18,7 +18,10 @@ import type {
 import { formatFixed } from './fixed.js';
 import type { Account, AssetInfo, Instrument, Order, Position } from './model.js';
 import { big, minus, type Units } from './units.js';
-import { BalanceChangedView, BookLevelChangedView, OrderAcceptedView, OrderViewObject } from './view-objects.js';
+import {
+  BalanceChangedView, BookLevelChangedView, OrderAcceptedView, OrderAmendedView, OrderCanceledView, OrderFilledView, OrderTriggeredView, OrderViewObject,
+  PositionChangedView, TradePrintedView,
+} from './view-objects.js';
 
 /** What an order record shows: the order's fields that change after it is accepted. */
 export interface OrderState {
@@ -304,26 +307,24 @@ export class EventLog {
       case EventKind.ACCEPTED:
         return new OrderAcceptedView(seq, ts, this.orderViewAt(i));
       case EventKind.AMENDED:
-        return { type: 'OrderAmended', seq, ts, order: this.orderViewAt(i), priorityKept: this.n1[i] === 1 };
+        return new OrderAmendedView(seq, ts, this.orderViewAt(i), this.n1[i] === 1);
       case EventKind.TRIGGERED:
-        return { type: 'OrderTriggered', seq, ts, order: this.orderViewAt(i) };
+        return new OrderTriggeredView(seq, ts, this.orderViewAt(i));
       case EventKind.CANCELED:
-        return { type: 'OrderCanceled', seq, ts, order: this.orderViewAt(i), reason: this.s1[i] as CancelReason };
+        return new OrderCanceledView(seq, ts, this.orderViewAt(i), this.s1[i] as CancelReason);
       case EventKind.FILLED: {
         const inst = (this.r1[i] as Order).inst;
-        return {
-          type: 'OrderFilled', seq, ts, order: this.orderViewAt(i), tradeId: this.n1[i] as number, price: this.s1[i] as string,
-          quantity: formatFixed(this.u1[i] as Units, inst.base.decimals), liquidity: this.s2[i] as Liquidity,
-          fee: formatFixed(this.b2[i] as Units, inst.quote.decimals), feeAsset: inst.quote.asset,
-        };
+        return new OrderFilledView(
+          seq, ts, this.orderViewAt(i), this.n1[i] as number, this.s1[i] as string, formatFixed(this.u1[i] as Units, inst.base.decimals),
+          this.s2[i] as Liquidity, formatFixed(this.b2[i] as Units, inst.quote.decimals), inst.quote.asset,
+        );
       }
       case EventKind.TRADE: {
         const inst = this.r1[i] as Instrument;
-        return {
-          type: 'TradePrinted', seq, ts, symbol: inst.symbol, tradeId: this.n1[i] as number, price: this.s1[i] as string,
-          quantity: formatFixed(this.u1[i] as Units, inst.base.decimals), takerSide: this.s2[i] as Side,
-          makerOrderId: (this.r2[i] as Order).idText, takerOrderId: (this.r3[i] as Order).idText,
-        };
+        return new TradePrintedView(
+          seq, ts, inst.symbol, this.n1[i] as number, this.s1[i] as string, formatFixed(this.u1[i] as Units, inst.base.decimals),
+          this.s2[i] as Side, (this.r2[i] as Order).idText, (this.r3[i] as Order).idText,
+        );
       }
       case EventKind.BALANCE: {
         const asset = this.r2[i] as AssetInfo;
@@ -338,12 +339,10 @@ export class EventLog {
       case EventKind.POSITION: {
         const inst = this.r2[i] as Instrument;
         const net = big(this.b1[i] as Units);
-        return {
-          type: 'PositionChanged', seq, ts, accountId: (this.r1[i] as Account).id, symbol: inst.symbol,
-          netQuantity: formatFixed(net, inst.base.decimals),
-          averageEntryPrice: formatFixed(averageEntry(net, big(this.b2[i] as Units), inst), inst.quote.decimals),
-          realizedPnl: formatFixed(this.b3[i] as Units, inst.quote.decimals),
-        };
+        return new PositionChangedView(
+          seq, ts, (this.r1[i] as Account).id, inst.symbol, formatFixed(net, inst.base.decimals),
+          formatFixed(averageEntry(net, big(this.b2[i] as Units), inst), inst.quote.decimals), formatFixed(this.b3[i] as Units, inst.quote.decimals),
+        );
       }
       case EventKind.LEVEL: {
         const inst = this.r1[i] as Instrument;

@@ -1,7 +1,7 @@
 /**
- * The public views the order path builds for every placement (the order, OrderAccepted,
- * BalanceChanged, BookLevelChanged), made by constructors rather than object literals: same
- * fields, in the same order, with the same values.
+ * The public events the core builds from its event log (every kind but the records it keeps
+ * whole), made by constructors rather than object literals: same fields, in the same order, with
+ * the same values.
  *
  * Why: V8 may decide to allocate every object of a literal straight into the old generation
  * (allocation-site pretenuring) once most of them outlive a scavenge, as they do while a burst of
@@ -9,7 +9,10 @@
  * view is old garbage from the start and keeps the young strings it points to through the next
  * scavenges (copied twice, then promoted). Objects made by `new` are never pretenured.
  */
-import type { BalanceChanged, BookLevelChanged, OrderAccepted, OrderView, Side } from './api.js';
+import type {
+  BalanceChanged, BookLevelChanged, CancelReason, Liquidity, OrderAccepted, OrderAmended, OrderCanceled, OrderFilled, OrderTriggered, OrderView,
+  PositionChanged, Side, TradePrinted,
+} from './api.js';
 import type { OrderState } from './event-log.js';
 import { formatFixed } from './fixed.js';
 import type { Order } from './model.js';
@@ -90,5 +93,83 @@ export class BookLevelChangedView {
     this.side = side;
     this.price = price;
     this.quantity = quantity;
+  }
+}
+
+export interface OrderAmendedView extends OrderAmended {}
+export class OrderAmendedView {
+  constructor(seq: number, ts: number, order: OrderView, priorityKept: boolean) {
+    this.type = 'OrderAmended';
+    this.seq = seq;
+    this.ts = ts;
+    this.order = order;
+    this.priorityKept = priorityKept;
+  }
+}
+
+export interface OrderTriggeredView extends OrderTriggered {}
+export class OrderTriggeredView {
+  constructor(seq: number, ts: number, order: OrderView) {
+    this.type = 'OrderTriggered';
+    this.seq = seq;
+    this.ts = ts;
+    this.order = order;
+  }
+}
+
+export interface OrderCanceledView extends OrderCanceled {}
+export class OrderCanceledView {
+  constructor(seq: number, ts: number, order: OrderView, reason: CancelReason) {
+    this.type = 'OrderCanceled';
+    this.seq = seq;
+    this.ts = ts;
+    this.order = order;
+    this.reason = reason;
+  }
+}
+
+export interface OrderFilledView extends OrderFilled {}
+export class OrderFilledView {
+  constructor(seq: number, ts: number, order: OrderView, tradeId: number, price: string, quantity: string, liquidity: Liquidity, fee: string, feeAsset: string) {
+    this.type = 'OrderFilled';
+    this.seq = seq;
+    this.ts = ts;
+    this.order = order;
+    this.tradeId = tradeId;
+    this.price = price;
+    this.quantity = quantity;
+    this.liquidity = liquidity;
+    this.fee = fee;
+    this.feeAsset = feeAsset;
+  }
+}
+
+export interface TradePrintedView extends TradePrinted {}
+export class TradePrintedView {
+  constructor(seq: number, ts: number, symbol: string, tradeId: number, price: string, quantity: string, takerSide: Side, makerOrderId: string, takerOrderId: string) {
+    this.type = 'TradePrinted';
+    this.seq = seq;
+    this.ts = ts;
+    this.symbol = symbol;
+    this.tradeId = tradeId;
+    this.price = price;
+    this.quantity = quantity;
+    this.takerSide = takerSide;
+    this.makerOrderId = makerOrderId;
+    this.takerOrderId = takerOrderId;
+  }
+}
+
+export interface PositionChangedView extends PositionChanged {}
+export class PositionChangedView {
+  constructor(seq: number, ts: number, accountId: string, symbol: string, netQuantity: string, averageEntryPrice: string, realizedPnl: string) {
+    this.type = 'PositionChanged';
+    this.seq = seq;
+    this.ts = ts;
+    this.accountId = accountId;
+    this.symbol = symbol;
+    this.netQuantity = netQuantity;
+    this.averageEntryPrice = averageEntryPrice;
+    this.realizedPnl = realizedPnl;
   }
 }
