@@ -14,7 +14,7 @@ import type { OrderOutcome, RefusalCode } from '../../order-entry/outcomes.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import type { CommandBus } from '../../sequencer/api.js';
-import type { Body, Field, FixMessage } from './codec.js';
+import { ownCopy, type Body, type Field, type FixMessage } from './codec.js';
 import {
   cxlRejReason, ExecType, executionReport, normalizeDecimal, orderCancelReject, ordRejReason, ordStatus,
   ORD_TYPE_FROM_FIX, rejectedOrderReport, sideToFix, sameDecimal, sideFromFix, TIF_FROM_FIX,
@@ -353,13 +353,13 @@ export class FixApplication implements SessionApplication {
       refuse('INVALID_ORDER', 'INVALID_ORDER: Side, Symbol and OrdType cannot be changed');
       return;
     }
-    const changes: AmendChanges = { newClientOrderId: clOrdId };
+    const changes: AmendChanges = { newClientOrderId: ownCopy(clOrdId) };
     const price = m.get(Tag.Price);
-    if (price !== undefined && (order.price === undefined || !sameDecimal(price, order.price))) changes.price = normalizeDecimal(price);
+    if (price !== undefined && (order.price === undefined || !sameDecimal(price, order.price))) changes.price = ownCopy(normalizeDecimal(price));
     const qty = m.get(Tag.OrderQty);
     if (qty !== undefined && (order.quantity === undefined || !sameDecimal(qty, order.quantity))) changes.quantity = normalizeDecimal(qty);
     const stopPx = m.get(Tag.StopPx);
-    if (stopPx !== undefined && (order.stopPrice === undefined || !sameDecimal(stopPx, order.stopPrice))) changes.stopPrice = normalizeDecimal(stopPx);
+    if (stopPx !== undefined && (order.stopPrice === undefined || !sameDecimal(stopPx, order.stopPrice))) changes.stopPrice = ownCopy(normalizeDecimal(stopPx));
     const change: PendingChange = { sessionKey: session.key, clOrdId, origClOrdId: order.clientOrderId ?? origClOrdId, route };
     this.pendingReplace.set(order.orderId, change);
     this.entry.amend(session.accountId, { orderId: order.orderId }, changes).then(
@@ -592,15 +592,15 @@ function placeRequest(m: FixMessage): PlaceRequest {
   const ordType = ORD_TYPE_FROM_FIX[m.get(Tag.OrdType)!]!;
   const command: PlaceRequest = {
     symbol: m.get(Tag.Symbol)!,
-    clientOrderId: m.get(Tag.ClOrdID)!,
+    clientOrderId: ownCopy(m.get(Tag.ClOrdID)!),
     side: sideFromFix(m.get(Tag.Side)!),
     orderType: ordType,
     timeInForce: tifText !== undefined ? TIF_FROM_FIX[tifText]! : ordType === 'market' ? 'IOC' : 'GTC',
   };
   const price = m.get(Tag.Price);
-  if (price !== undefined) command.price = normalizeDecimal(price);
+  if (price !== undefined) command.price = ownCopy(normalizeDecimal(price));
   const stopPx = m.get(Tag.StopPx);
-  if (stopPx !== undefined) command.stopPrice = normalizeDecimal(stopPx);
+  if (stopPx !== undefined) command.stopPrice = ownCopy(normalizeDecimal(stopPx));
   const qty = m.get(Tag.OrderQty);
   if (qty !== undefined) command.quantity = normalizeDecimal(qty);
   const cashQty = m.get(Tag.CashOrderQty);
