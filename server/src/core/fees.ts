@@ -31,8 +31,12 @@ export const MAX_FEE_BPS = 10_000;
  * otherwise; the result is canonical `Units` either way.
  */
 export function feeForFill(numeratorBefore: Units, notional: Units, bps: number): Units {
+  return feeBetween(numeratorBefore, chargedNumeratorAfter(numeratorBefore, notional, bps), notional, bps);
+}
+
+/** feeForFill given the numerator after the fill too (`chargedNumeratorAfter`), so a fill computes it once. */
+export function feeBetween(numeratorBefore: Units, after: Units, notional: Units, bps: number): Units {
   if (bps > 0) {
-    const after = chargedNumeratorAfter(numeratorBefore, notional, bps);
     if (typeof after === 'number' && typeof numeratorBefore === 'number') {
       return ceilDivNumber(after, 10_000) - ceilDivNumber(numeratorBefore, 10_000);
     }

@@ -33,19 +33,73 @@ export class MarketData {
   recentStart = 0;
   recentCount = 0;
   /** Per interval, candles in ascending start order, at most 2 × retention before trimming. */
-  readonly candles: Record<CandleInterval, CandleRecord[]> = { '1m': [], '5m': [], '15m': [], '1h': [], '4h': [], '1d': [] };
+  private readonly series: Record<CandleInterval, CandleRecord[]> = { '1m': [], '5m': [], '15m': [], '1h': [], '4h': [], '1d': [] };
+  /** The trades recorded since the candles were last brought up to date (see `recordInBatch`). */
+  private readonly batch = new TradeBatch();
+  /**
+   * The newest candle of each interval (in CANDLE_INTERVALS order), valid for a time in
+   * [currentFrom, currentUntil), the newest one-minute candle's bucket: every interval is a
+   * multiple of the minute and buckets start at multiples of their length, so a time in that
+   * minute falls in each newest candle's bucket, and a batch then updates them without looking
+   * its buckets up. An empty range until the first batch, and after the series are handed out.
+   */
+  private readonly current: CandleRecord[] = [];
+  private currentFrom = 0;
+  private currentUntil = 0;
 
   constructor(readonly recentCapacity: number, readonly candleRetention: number) {}
 
+  /** Per interval, candles in ascending start order (any batched trades applied first). */
+  get candles(): Record<CandleInterval, CandleRecord[]> {
+    this.endBatch();
+    // The caller may change the series (a restore adds candles): look the newest ones up again.
+    this.currentUntil = this.currentFrom;
+    return this.series;
+  }
+
   /** Records a trade at `bucketTime` (the core's non-decreasing clock). */
   record(trade: TradeRecord, quoteAmount: Units, bucketTime: number): void {
+    this.recordInBatch(trade, quoteAmount, bucketTime);
+    this.endBatch();
+  }
+
+  /**
+   * Records a trade whose candle updates wait for `endBatch` (a taker's fills, one command): the
+   * six candles are updated once with the batch's open, high, low, close and sums, which leaves
+   * them exactly as one update per trade would (same bucket time, exact sums). The last price
+   * and the recent trades are updated at once, since the stops and the price band read them.
+   */
+  recordInBatch(trade: TradeRecord, quoteAmount: Units, bucketTime: number): void {
     // The bigint last price (read by the price band and the stops) is rebuilt only when it moves.
     if (this.lastUnits !== trade.price) {
       this.lastUnits = trade.price;
       this.lastPrice = big(trade.price);
     }
     this.pushRecent(trade);
-    for (const interval of CANDLE_INTERVALS) this.updateCandle(this.candles[interval], INTERVAL_MS[interval], trade, quoteAmount, bucketTime);
+    const b = this.batch;
+    if (b.trades !== 0 && b.time !== bucketTime) this.endBatch();
+    b.add(trade.price, trade.quantity, quoteAmount, bucketTime);
+  }
+
+  /** Applies the batched trades to the candles of every interval. */
+  endBatch(): void {
+    const b = this.batch;
+    if (b.trades === 0) return;
+    const current = this.current;
+    if (b.time >= this.currentFrom && b.time < this.currentUntil) {
+      for (let k = 0; k < current.length; k++) addToCandle(current[k] as CandleRecord, b);
+    } else {
+      for (let k = 0; k < CANDLE_INTERVALS.length; k++) {
+        const interval = CANDLE_INTERVALS[k] as CandleInterval;
+        const series = this.series[interval];
+        this.updateCandle(series, INTERVAL_MS[interval], b);
+        current[k] = series[series.length - 1] as CandleRecord;
+      }
+      const minute = current[0] as CandleRecord;
+      this.currentFrom = minute.start;
+      this.currentUntil = minute.start + INTERVAL_MS['1m'];
+    }
+    b.trades = 0;
   }
 
   private pushRecent(trade: TradeRecord): void {
@@ -59,19 +113,15 @@ export class MarketData {
     }
   }
 
-  private updateCandle(series: CandleRecord[], ms: number, t: TradeRecord, quoteAmount: Units, time: number): void {
+  private updateCandle(series: CandleRecord[], ms: number, b: TradeBatch): void {
+    const time = b.time;
     const start = time - (time % ms);
     const last = series[series.length - 1];
     if (last !== undefined && last.start === start) {
-      if (t.price > last.high) last.high = t.price;
-      if (t.price < last.low) last.low = t.price;
-      last.close = t.price;
-      last.volume = plus(last.volume, t.quantity);
-      last.quoteVolume = plus(last.quoteVolume, quoteAmount);
-      last.trades++;
+      addToCandle(last, b);
       return;
     }
-    series.push({ start, open: t.price, high: t.price, low: t.price, close: t.price, volume: t.quantity, quoteVolume: quoteAmount, trades: 1 });
+    series.push({ start, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, quoteVolume: b.quoteVolume, trades: b.trades });
     // Trim in batches so the amortised cost per trade stays O(1).
     if (series.length >= 2 * this.candleRetention) series.splice(0, series.length - this.candleRetention);
   }
@@ -102,5 +152,43 @@ export class MarketData {
       if (c.start >= from && c.start < to) out.push(c);
     }
     return out;
+  }
+}
+
+/** Adds a batch of trades to a candle of their bucket. */
+function addToCandle(c: CandleRecord, b: TradeBatch): void {
+  if (b.high > c.high) c.high = b.high;
+  if (b.low < c.low) c.low = b.low;
+  c.close = b.close;
+  c.volume = plus(c.volume, b.volume);
+  c.quoteVolume = plus(c.quoteVolume, b.quoteVolume);
+  c.trades += b.trades;
+}
+
+/** Open, high, low, close and sums of the trades of one batch, all at one bucket time. */
+class TradeBatch {
+  trades = 0;
+  time = 0;
+  open: Units = 0;
+  high: Units = 0;
+  low: Units = 0;
+  close: Units = 0;
+  volume: Units = 0;
+  quoteVolume: Units = 0;
+
+  add(price: Units, quantity: Units, quoteAmount: Units, time: number): void {
+    if (this.trades === 0) {
+      this.time = time;
+      this.open = this.high = this.low = price;
+      this.volume = quantity;
+      this.quoteVolume = quoteAmount;
+    } else {
+      if (price > this.high) this.high = price;
+      if (price < this.low) this.low = price;
+      this.volume = plus(this.volume, quantity);
+      this.quoteVolume = plus(this.quoteVolume, quoteAmount);
+    }
+    this.close = price;
+    this.trades++;
   }
 }

@@ -4,9 +4,9 @@
  * sides, the fee account and both positions within the same command.
  */
 import { emitAmended, emitBalance, emitFilled, emitLevel, emitPosition, emitTrade } from './events.js';
-import { chargedNumeratorAfter, feeForFill, maxLotsForBudget } from './fees.js';
-import { balanceOf, bookSide, cancelOrder, finish, holdNeed, syncHold } from './lifecycle.js';
-import type { Order, PriceLevel, Position } from './model.js';
+import { chargedNumeratorAfter, feeBetween, maxLotsForBudget } from './fees.js';
+import { balanceOf, cancelOrder, finish, holdNeed, syncHold } from './lifecycle.js';
+import type { BookSide, Order, PriceLevel, Position } from './model.js';
 import { Position as PositionRecord } from './model.js';
 import { applyFillToPosition } from './positions.js';
 import type { CoreState } from './state.js';
@@ -20,9 +20,16 @@ export type MatchStop = 'done' | 'limit' | 'empty' | 'budget' | 'stp';
  * price is within `limit` (null: no price limit). Expired GTD makers met on the way are expired.
  */
 export function match(st: CoreState, taker: Order, limit: Units | null): MatchStop {
+  const stop = matchLoop(st, taker, limit);
+  // The candles take the taker's trades at once (market-data.ts); nothing reads them in between.
+  taker.inst.md.endBatch();
+  return stop;
+}
+
+function matchLoop(st: CoreState, taker: Order, limit: Units | null): MatchStop {
   const inst = taker.inst;
-  const book = taker.side === 'buy' ? inst.asks : inst.bids;
-  const buy = taker.side === 'buy';
+  const buy = taker.isBuy;
+  const book = buy ? inst.asks : inst.bids;
   const byQuote = taker.quantity === null;
   for (;;) {
     if (byQuote ? taker.held === 0 : taker.remaining === 0) return 'done';
@@ -47,7 +54,7 @@ export function match(st: CoreState, taker: Order, limit: Units | null): MatchSt
     } else if (taker.remaining < quantity) {
       quantity = taker.remaining;
     }
-    executeTrade(st, taker, maker, level, quantity);
+    executeTrade(st, taker, buy, maker, book, level, quantity);
   }
 }
 
@@ -101,7 +108,9 @@ function positionOf(order: Order): Position {
   return p;
 }
 
-function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLevel, quantity: Units): void {
+function executeTrade(
+  st: CoreState, taker: Order, takerBuys: boolean, maker: Order, makerBook: BookSide<Units>, level: PriceLevel, quantity: Units,
+): void {
   const inst = taker.inst;
   const price = level.price;
   const notional = inst.notionalUnits(price, quantity);
@@ -109,15 +118,19 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
 
   const makerBps = maker.account.makerBps;
   const takerBps = taker.account.takerBps;
-  const makerFee = feeForFill(maker.feeNumerator, notional, makerBps);
-  const takerFee = feeForFill(taker.feeNumerator, notional, takerBps);
-  maker.feeNumerator = chargedNumeratorAfter(maker.feeNumerator, notional, makerBps);
-  taker.feeNumerator = chargedNumeratorAfter(taker.feeNumerator, notional, takerBps);
+  // Each side's charged-fee numerator is computed once and gives the fill's fee (fees.ts).
+  const makerNumerator = chargedNumeratorAfter(maker.feeNumerator, notional, makerBps);
+  const takerNumerator = chargedNumeratorAfter(taker.feeNumerator, notional, takerBps);
+  const makerFee = feeBetween(maker.feeNumerator, makerNumerator, notional, makerBps);
+  const takerFee = feeBetween(taker.feeNumerator, takerNumerator, notional, takerBps);
+  maker.feeNumerator = makerNumerator;
+  taker.feeNumerator = takerNumerator;
 
-  const buyer = taker.side === 'buy' ? taker : maker;
-  const seller = buyer === taker ? maker : taker;
-  const buyerFee = buyer === taker ? takerFee : makerFee;
-  const sellerFee = buyer === taker ? makerFee : takerFee;
+  const buyer = takerBuys ? taker : maker;
+  const seller = takerBuys ? maker : taker;
+  const buyerFee = takerBuys ? takerFee : makerFee;
+  const sellerFee = takerBuys ? makerFee : takerFee;
+  const takerSide = takerBuys ? 'buy' : 'sell';
 
   // Order state first, so the fill events show it after the fill.
   maker.remaining = minus(maker.remaining, quantity);
@@ -143,9 +156,9 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
 
   emitFilled(st, maker, tradeId, level.priceText, quantity, 'maker', makerFee);
   emitFilled(st, taker, tradeId, level.priceText, quantity, 'taker', takerFee);
-  emitTrade(st, inst, tradeId, level.priceText, quantity, taker.side, maker, taker);
-  if (maker.remaining === 0) bookSide(inst, maker.side).remove(maker);
-  emitLevel(st, inst, maker.side, level.priceText, level.quantity);
+  emitTrade(st, inst, tradeId, level.priceText, quantity, takerSide, maker, taker);
+  if (maker.remaining === 0) makerBook.remove(maker);
+  emitLevel(st, inst, takerBuys ? 'sell' : 'buy', level.priceText, level.quantity);
 
   // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
   // seller delivers base from its hold and receives notional - fee, the fee account nets both fees.
@@ -171,12 +184,12 @@ function executeTrade(st: CoreState, taker: Order, maker: Order, level: PriceLev
   }
 
   const buyerPosition = positionOf(buyer);
-  applyFillToPosition(buyerPosition, inst, true, price, quantity);
+  applyFillToPosition(buyerPosition, inst, true, price, quantity, notional);
   emitPosition(st, buyer.account, buyerPosition, inst);
   const sellerPosition = positionOf(seller);
-  applyFillToPosition(sellerPosition, inst, false, price, quantity);
+  applyFillToPosition(sellerPosition, inst, false, price, quantity, notional);
   emitPosition(st, seller.account, sellerPosition, inst);
 
-  inst.md.record({ tradeId, price, quantity, takerSide: taker.side, ts: st.ts }, notional, st.clock);
+  inst.md.recordInBatch({ tradeId, price, quantity, takerSide, ts: st.ts }, notional, st.clock);
   if (maker.remaining === 0) finish(st, maker);
 }

@@ -16,19 +16,23 @@ import { abs, minus, mulDiv, negate, plus, type Units } from './units.js';
  * In `Units` (numbers while they are safe integers, bigint beyond): a trade updates two positions,
  * and fresh bigints written into these long-lived records were a large part of a trade's cost.
  */
-export function applyFillToPosition(p: Position, inst: Instrument, buy: boolean, price: Units, quantity: Units): void {
+export function applyFillToPosition(
+  p: Position, inst: Instrument, buy: boolean, price: Units, quantity: Units,
+  /** The fill's notional, `inst.notionalUnits(price, quantity)`, when the caller has it already (a trade). */
+  notional: Units = inst.notionalUnits(price, quantity),
+): void {
   const signed = buy ? quantity : negate(quantity);
   const net = p.net;
   if (net === 0 || (net > 0) === buy) {
     p.net = plus(net, signed);
-    p.cost = plus(p.cost, inst.notionalUnits(price, quantity));
+    p.cost = plus(p.cost, notional);
     return;
   }
   const size = abs(net);
   const long = net > 0;
   if (quantity <= size) {
     const removed = mulDiv(p.cost, quantity, size);
-    const n = inst.notionalUnits(price, quantity);
+    const n = notional;
     p.realized = plus(p.realized, long ? minus(n, removed) : minus(removed, n));
     p.cost = minus(p.cost, removed);
     p.net = plus(net, signed);
