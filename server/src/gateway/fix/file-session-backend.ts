@@ -40,6 +40,7 @@
  */
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { crc32 } from '../../checksum/crc32.js';
 import type { FixSessionBackend, FixStoreBatch, SequenceNumbers, StoredMessage } from './session-backend.js';
 
@@ -55,6 +56,9 @@ const RESET = 0x52; // R
 const MESSAGE = 0x4d; // M
 const SEQS = 0x53; // S
 const OWNER = 0x4f; // O
+
+const writeInPool = promisify(fs.write);
+const fdatasyncInPool = promisify(fs.fdatasync);
 
 interface Located {
   /** Where the message's raw bytes start in the file, and how many there are. */
@@ -265,7 +269,7 @@ export class FileFixSessionBackend implements FixSessionBackend {
     const bytes = this.#preallocateBytes;
     this.#allocating = (async () => {
       await fillZeros(fd, from, bytes);
-      await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+      await fdatasyncInPool(fd);
       if (fd === this.#fd && !this.#closed) this.#allocated = Math.max(this.#allocated, from + bytes);
     })()
       .catch(() => {
@@ -559,11 +563,7 @@ function writeAll(io: SessionFileIo, fd: number, data: Buffer, position: number)
 /** Writes `bytes` zeros at `from` through the thread pool: megabytes, kept off the event loop. */
 async function fillZeros(fd: number, from: number, bytes: number): Promise<void> {
   const zeros = Buffer.alloc(bytes);
-  for (let done = 0; done < bytes;) {
-    const { bytesWritten } = await new Promise<{ bytesWritten: number }>((resolve, reject) =>
-      fs.write(fd, zeros, done, bytes - done, from + done, (error, written) => (error ? reject(error) : resolve({ bytesWritten: written }))));
-    done += bytesWritten;
-  }
+  for (let done = 0; done < bytes;) done += (await writeInPool(fd, zeros, done, bytes - done, from + done)).bytesWritten;
 }
 
 function syncDirectory(dir: string): void {
