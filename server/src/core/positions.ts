@@ -32,8 +32,7 @@ export function applyFillToPosition(
   const long = net > 0;
   if (quantity <= size) {
     const removed = mulDiv(p.cost, quantity, size);
-    const n = notional;
-    p.realized = plus(p.realized, long ? minus(n, removed) : minus(removed, n));
+    p.realized = plus(p.realized, long ? minus(notional, removed) : minus(removed, notional));
     p.cost = minus(p.cost, removed);
     p.net = plus(net, signed);
     return;
