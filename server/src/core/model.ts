@@ -303,3 +303,24 @@ export class Order implements BookNode {
 export type BookNode = BookNodeOf<Units>;
 export type PriceLevel = PriceLevelOf<Units>;
 export { BookSide };
+
+/**
+ * V8 gives a number field that has held a number beyond a small integer (a time, say) a "double"
+ * representation, and then every new object gets a heap number of its own for that field: six
+ * per order, each one more object for the young-generation collector to copy, twice, as orders
+ * live long. A field that has held a non-number is "tagged" instead: a small integer is kept in
+ * place and a larger number is a reference (an order's times share the command's). So, before any
+ * real order, one throwaway order holds a bigint in each of those fields (its amounts may be
+ * bigints anyway).
+ */
+function tagOrderFields(): void {
+  const o = new Order(0, null as never, undefined, null as never, 'buy', 'limit', 'GTC', false, 'cancel_newest', 0, 0, null, 0, undefined, 0, 0);
+  const fields = o as unknown as Record<'filled' | 'filledQuote' | 'feeNumerator' | 'held' | 'createdAt' | 'updatedAt', bigint>;
+  fields.filled = 0n;
+  fields.filledQuote = 0n;
+  fields.feeNumerator = 0n;
+  fields.held = 0n;
+  fields.createdAt = 0n;
+  fields.updatedAt = 0n;
+}
+tagOrderFields();

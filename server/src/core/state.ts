@@ -75,3 +75,19 @@ export class CoreState {
     this.accounts.set(config.feeAccountId, this.feeAccount);
   }
 }
+
+/**
+ * The command's time and the clock are tagged fields too (see tagOrderFields in model.ts): a time
+ * read from them is then the envelope's own number, which the command's orders share, not a heap
+ * number made at each read. One throwaway state holds a bigint in them first.
+ */
+function tagTimeFields(): void {
+  const st = new CoreState({
+    feeAccountId: '', defaultMakerBps: 0, defaultTakerBps: 0, defaultMaxOpenOrders: 0, recentTradesCapacity: 0, candleRetention: 0,
+    finishedOrderRetention: 0,
+  });
+  const fields = st as unknown as Record<'ts' | 'clock', bigint>;
+  fields.ts = 0n;
+  fields.clock = 0n;
+}
+tagTimeFields();
