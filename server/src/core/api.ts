@@ -326,6 +326,8 @@ export interface CompactEvents {
   levelSide(i: number): Side;
   levelPrice(i: number): Decimal;
   levelQuantity(i: number): bigint;
+  /** BalanceChanged only: its reason (whoever keeps only some balance changes can skip the rest unformatted). */
+  balanceReason(i: number): BalanceChanged['reason'];
   /** Event i exactly as `apply` returns it. */
   view(i: number): CoreEvent;
   /** All of them as `apply` returns them. */

@@ -277,6 +277,11 @@ export class EventLog {
     return big(this.u1[i] as Units);
   }
 
+  balanceReason(i: number): BalanceChanged['reason'] {
+    if (this.kinds[i] !== EventKind.BALANCE) throw new RangeError(`event ${i} is not a balance event`);
+    return this.s1[i] as BalanceChanged['reason'];
+  }
+
   private levelAt(i: number): Instrument {
     if (this.kinds[i] !== EventKind.LEVEL) throw new RangeError(`event ${i} is not a book level event`);
     return this.r1[i] as Instrument;

@@ -3,5 +3,5 @@ export { InvalidCursorError } from './cursor.js';
 export {
   MAX_PAGE_LIMIT, type BalanceChangeFilters, type BalanceChangeRecord, type FillFilters, type FillRecord, type OrderFilters, type Page, type TimeRange,
 } from './queries.js';
-export { PROJECTED_EVENT_TYPES } from './projection.js';
+export { isLedgerMovement, PROJECTED_EVENT_TYPES } from './projection.js';
 export { HistoryStore, openHistoryStore } from './store.js';

@@ -6,13 +6,18 @@
  * An order's row holds its latest view. Within one call, an order's events are folded into a
  * single insert or update (an order often rests, fills and is done within one batch).
  */
-import type { CoreEvent, OrderView } from '../core/api.js';
+import type { BalanceChanged, CoreEvent, OrderView } from '../core/api.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 
 /** The event types the history keeps something of; every other type is skipped (a caller may leave them out). */
 export const PROJECTED_EVENT_TYPES: ReadonlySet<CoreEvent['type']> = new Set<CoreEvent['type']>([
   'OrderAccepted', 'OrderAmended', 'OrderTriggered', 'OrderCanceled', 'OrderFilled', 'QuoteIssued', 'QuoteClosed', 'BalanceChanged',
 ]);
+
+/** The ledger keeps movements of the total; holds and releases only move funds between available and hold. */
+export function isLedgerMovement(reason: BalanceChanged['reason']): boolean {
+  return reason !== 'order_hold' && reason !== 'order_release';
+}
 
 interface OrderChange {
   order: OrderView;
@@ -115,8 +120,7 @@ export class HistoryProjection {
         return;
       }
       case 'BalanceChanged':
-        // The ledger: movements of the total. Holds and releases only move funds between available and hold.
-        if (event.reason === 'order_hold' || event.reason === 'order_release') return;
+        if (!isLedgerMovement(event.reason)) return;
         this.insertBalanceChange.run(event.seq, event.accountId, event.asset, event.total, event.available, event.hold, event.reason, event.ts);
         return;
       default:

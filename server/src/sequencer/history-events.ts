@@ -1,10 +1,11 @@
 /**
  * Applies a journaled command to the replica's core and collects the events the history keeps.
  * The core's compact events are turned into public ones (decimal strings) only for those types:
- * book levels, trades and positions, about half of a command's events, are never formatted here.
+ * book levels, trades and positions, about half of a command's events, are never formatted here,
+ * nor are the balance changes the ledger leaves out.
  */
 import type { CommandEnvelope, CoreEvent, TradingCore } from '../core/api.js';
-import { PROJECTED_EVENT_TYPES } from '../history/index.js';
+import { isLedgerMovement, PROJECTED_EVENT_TYPES } from '../history/index.js';
 
 /** Applies `envelope` to `core` and appends to `out` its events of the types the history projects. */
 export function applyForHistory(core: TradingCore, envelope: CommandEnvelope, out: CoreEvent[]): void {
@@ -13,5 +14,11 @@ export function applyForHistory(core: TradingCore, envelope: CommandEnvelope, ou
     return;
   }
   const events = core.execute(envelope).events;
-  for (let i = 0; i < events.length; i++) if (PROJECTED_EVENT_TYPES.has(events.type(i))) out.push(events.view(i));
+  for (let i = 0; i < events.length; i++) {
+    const type = events.type(i);
+    if (!PROJECTED_EVENT_TYPES.has(type)) continue;
+    // Holds and releases (about half a command's balance changes) are not in the ledger: never formatted.
+    if (type === 'BalanceChanged' && !isLedgerMovement(events.balanceReason(i))) continue;
+    out.push(events.view(i));
+  }
 }
