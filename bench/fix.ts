@@ -1,10 +1,12 @@
 /**
  * FIX acceptor benchmark: one session, NewOrderSingle in, ExecutionReport (New) out, through the
  * real acceptor, order entry, session store (the append-only file, fdatasync per commit), in-memory sequencer and core. The
- * client runs in a worker thread so it does not share the acceptor's event loop.
+ * client runs in a worker thread so it does not share the acceptor's event loop; with --client-process it runs in a
+ * process of its own, so its heap and collector are not the acceptor's either (integrators are other processes).
  *
  *   npm run bench:fix                     # both phases
  *   npm run bench:fix -- --orders 200000  # throughput phase size
+ *   npm run bench:fix -- --client-process # the client in its own process (same pacing and timing)
  *   npm run bench:fix -- --quickfix       # against a QuickFIX/C++ acceptor instead (bench/quickfix/)
  *
  * Phase 1 (throughput): as many orders as possible, at most --window unacknowledged.
@@ -13,7 +15,7 @@
  * QuickFIX/C++ acceptor, alternating for --rounds rounds (10) after --warmup rounds (1); medians
  * and their ratio.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -46,8 +48,14 @@ const ROUNDS = arg('rounds', 10);
 const WARMUP = arg('warmup', 1);
 const BURST = arg('burst', 5_000);
 
+const CLIENT_PROCESS = process.argv.includes('--client-process');
+
+// The client's source runs either as a worker thread of this process or, with --client-process,
+// as a process of its own (fed its settings by environment, reporting over the IPC channel).
 const CLIENT = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
+const threads = require('node:worker_threads');
+const parentPort = threads.parentPort ?? { postMessage: (m) => process.send(m) };
+const workerData = threads.workerData ?? JSON.parse(process.env.FIX_BENCH_CLIENT);
 const net = require('node:net');
 const { build } = require('hdr-histogram-js');
 const SOH = '\x01';
@@ -187,23 +195,50 @@ async function phases(): Promise<void> {
     .update(fixLogonPrehash({ sendingTime: logonTime, msgType: 'A', msgSeqNum: 1, senderCompId: 'BENCH', targetCompId: 'EXCH' }))
     .digest('base64');
   const results: unknown[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const worker = new Worker(CLIENT, {
-      eval: true,
-      workerData: { port: ours.port, sender: 'BENCH', target: 'EXCH', keyId: ours.keyId, signature, logonTime, orders: ORDERS, window: WINDOW, rate: RATE, seconds: SECONDS },
-    });
+  const settings = { port: ours.port, sender: 'BENCH', target: 'EXCH', keyId: ours.keyId, signature, logonTime, orders: ORDERS, window: WINDOW, rate: RATE, seconds: SECONDS };
+  await (CLIENT_PROCESS ? runClientProcess(settings, results) : runClientWorker(settings, results));
+  await ours.close();
+  const [tp, lat] = results as [{ ordersPerSecond: number }, { p50us: number; p99us: number }];
+  console.log(`\nFIX one session, ${cpus().length} cores, Node ${process.version}, session store synchronous=${SYNC}, client in ${CLIENT_PROCESS ? 'a process of its own' : 'a worker thread'}`);
+  console.log(`throughput: ${Math.round(tp.ordersPerSecond).toLocaleString('en')} orders/s (target >= 50,000): ${tp.ordersPerSecond >= 50_000 ? 'met' : 'MISSED'}`);
+  console.log(`round trip at ${RATE}/s: p50 ${(lat.p50us / 1000).toFixed(3)} ms, p99 ${(lat.p99us / 1000).toFixed(3)} ms (target p99 < 1 ms): ${lat.p99us < 1000 ? 'met' : 'MISSED'}`);
+}
+
+type ClientSettings = Record<string, string | number>;
+
+function collect(m: unknown, results: unknown[]): boolean {
+  results.push(m);
+  console.log(JSON.stringify(m));
+  return (m as { phase: string }).phase === 'latency';
+}
+
+function runClientWorker(settings: ClientSettings, results: unknown[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const worker = new Worker(CLIENT, { eval: true, workerData: settings });
     worker.on('message', (m) => {
-      results.push(m);
-      console.log(JSON.stringify(m));
-      if ((m as { phase: string }).phase === 'latency') void worker.terminate().then(() => resolve());
+      if (collect(m, results)) void worker.terminate().then(() => resolve());
     });
     worker.on('error', reject);
   });
-  await ours.close();
-  const [tp, lat] = results as [{ ordersPerSecond: number }, { p50us: number; p99us: number }];
-  console.log(`\nFIX one session, ${cpus().length} cores, Node ${process.version}, session store synchronous=${SYNC}`);
-  console.log(`throughput: ${Math.round(tp.ordersPerSecond).toLocaleString('en')} orders/s (target >= 50,000): ${tp.ordersPerSecond >= 50_000 ? 'met' : 'MISSED'}`);
-  console.log(`round trip at ${RATE}/s: p50 ${(lat.p50us / 1000).toFixed(3)} ms, p99 ${(lat.p99us / 1000).toFixed(3)} ms (target p99 < 1 ms): ${lat.p99us < 1000 ? 'met' : 'MISSED'}`);
+}
+
+/** The client as an integrator runs it: another process, with its own heap, collector and event loop. */
+function runClientProcess(settings: ClientSettings, results: unknown[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', CLIENT], {
+      env: { ...process.env, FIX_BENCH_CLIENT: JSON.stringify(settings) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let done = false;
+    child.on('message', (m) => {
+      if (collect(m, results)) {
+        done = true;
+        child.kill();
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (done ? resolve() : reject(new Error(`FIX bench client exited with ${code}`))));
+  });
 }
 
 await (QUICKFIX ? quickfixComparison() : phases());
