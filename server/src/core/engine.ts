@@ -14,6 +14,7 @@ import { placeOrder } from './placement.js';
 import * as q from './queries.js';
 import { acceptQuote, declineQuote, issueQuote, setOtcFeeSchedule, withdrawQuote } from './quotes.js';
 import { rejectCommand } from './rejects.js';
+import { AcceptedResult, RejectedResult } from './result-objects.js';
 import { takeSnapshot } from './snapshot.js';
 import { takeBinarySnapshot } from './binary-snapshot.js';
 import { triggerStops } from './stops.js';
@@ -34,8 +35,8 @@ export class Engine implements TradingCore {
   apply(envelope: CommandEnvelope): CommandResult {
     const r = this.execute(envelope);
     const events = r.events.views();
-    if (r.ok) return { ok: true, events };
-    return { ok: false, code: r.code as RejectCode, message: r.message as string, ...(r.details && { details: r.details }), events };
+    if (r.ok) return new AcceptedResult(events);
+    return new RejectedResult(r.code as RejectCode, r.message as string, r.details, events);
   }
 
   execute(envelope: CommandEnvelope): ExecutedCommand {

@@ -11,11 +11,18 @@ import type { CommandBus } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { EventFanout } from './fanout.js';
 
-interface Pending {
+/**
+ * A submitted command until its batch is released. A class, not a literal: V8 may allocate a
+ * literal's objects straight into the old generation once a burst keeps most of them alive
+ * through a scavenge, and an old one keeps its young result and events through the next scavenges.
+ */
+class Pending {
   result?: CommandResult;
   error?: unknown;
-  resolve: (result: CommandResult) => void;
-  reject: (error: unknown) => void;
+  constructor(
+    readonly resolve: (result: CommandResult) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
 }
 
 export function createInMemorySequencer(core: TradingCore, clock: Clock = systemClock, logger: Logger = pino({ name: 'sequencer' })): CommandBus {
@@ -42,7 +49,7 @@ export function createInMemorySequencer(core: TradingCore, clock: Clock = system
   return {
     submit(command: Command): Promise<CommandResult> {
       return new Promise((resolve, reject) => {
-        const pending: Pending = { resolve, reject };
+        const pending = new Pending(resolve, reject);
         try {
           pending.result = core.apply({ ts: timestamps.next(), command });
         } catch (error) {
