@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, saveScreenshot, type Browser } from '../helpers/chromium.js';
+import { eventually } from '../helpers/eventually.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -89,9 +90,18 @@ describe('the docs site in Chromium', () => {
     const seen = new Map<string, string>();
     for (const tag of [...new Set(operations.flatMap((o) => o.tags))]) {
       await page.locator('[data-testid="menu-item-label"]', { hasText: new RegExp(`^${tag}$`) }).first().click();
+      // Read only entries that are rendered: a collapsed tag's entries are still in the page, and
+      // their innerText is the raw text (the method in lower case, without the badge's styling).
+      // So read until every entry of the opened tag is rendered, however slowly it expands.
+      const ids = operations.filter((o) => o.tags.includes(tag)).map((o) => o.operationId.toLowerCase());
       const entries = page.locator(`${menuItem} a[href^="#/"]`);
-      await entries.first().waitFor();
-      const read = await entries.evaluateAll((links) => links.map((a) => [a.getAttribute('href') ?? '', (a as HTMLElement).innerText.replace(/\s+/g, ' ').trim()] as const));
+      const read = await eventually(async () => {
+        const shown = await entries.evaluateAll((links) => links.filter((a) => a.checkVisibility())
+          .map((a) => [a.getAttribute('href') ?? '', (a as HTMLElement).innerText.replace(/\s+/g, ' ').trim()] as const));
+        const shownIds = new Set(shown.map(([href]) => href.split('/').pop()));
+        expect(ids.filter((id) => !shownIds.has(id)), `entries of ${tag} not rendered yet`).toEqual([]);
+        return shown;
+      });
       for (const [href, text] of read) seen.set(href.split('/').pop()!, text);
     }
     // Redoc's links end in the operationId, lower-cased; each entry shows the summary and method.
