@@ -20,9 +20,8 @@ import { join } from 'node:path';
 import type { Command, CoreEvent } from '../server/src/core/api.js';
 import { createCore } from '../server/src/core/index.js';
 import { HISTORY_WAL_AUTOCHECKPOINT_PAGES, openHistoryStore, type HistoryStore } from '../server/src/history/store.js';
-import { decodeRecords } from '../server/src/journal/index.js';
 import { RecordBatch } from '../server/src/journal/record-batch.js';
-import { applyForHistory } from '../server/src/sequencer/history-events.js';
+import { applyForHistory, applyRecordsForHistory } from '../server/src/sequencer/history-events.js';
 import { Flow, setupCommands } from './support/durable-flow.js';
 
 function argument(name: string, fallback: string): string {
@@ -93,13 +92,7 @@ function replayRecords(history: HistoryStore, size: number, commands: Command[])
     for (const bytes of batches) {
       const begun = performance.now();
       const events: CoreEvent[] = [];
-      for (const record of decodeRecords(bytes)) {
-        try {
-          applyForHistory(core, record.envelope, events);
-        } catch {
-          // As in the replica: a command the core rejects by throwing is still journaled.
-        }
-      }
+      applyRecordsForHistory(core, bytes, events, 0);
       history.project(events, core.seq);
       worst = Math.max(worst, performance.now() - begun);
     }

@@ -6,6 +6,23 @@
  */
 import type { CommandEnvelope, CoreEvent, TradingCore } from '../core/api.js';
 import { isLedgerMovement, PROJECTED_EVENT_TYPES } from '../history/index.js';
+import { decodeRecords } from '../journal/index.js';
+
+/**
+ * Decodes a durable batch of journal records, applies each in order to `core` and appends the
+ * history's events to `out`. Returns the last record's index (`lastIndex` for an empty batch).
+ */
+export function applyRecordsForHistory(core: TradingCore, bytes: Buffer, out: CoreEvent[], lastIndex: number): number {
+  for (const record of decodeRecords(bytes)) {
+    try {
+      applyForHistory(core, record.envelope, out);
+    } catch {
+      // The sequencer's core threw on this record too (deterministic); it was journaled all the same.
+    }
+    lastIndex = record.index;
+  }
+  return lastIndex;
+}
 
 /** Applies `envelope` to `core` and appends to `out` its events of the types the history projects. */
 export function applyForHistory(core: TradingCore, envelope: CommandEnvelope, out: CoreEvent[]): void {

@@ -13,9 +13,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import type { CoreEvent, TradingCore } from '../core/api.js';
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
-import { decodeRecords, scanJournal } from '../journal/index.js';
+import { scanJournal } from '../journal/index.js';
 import { decodeSnapshot, encodeSnapshot, SnapshotStore } from '../snapshot/index.js';
-import { applyForHistory } from './history-events.js';
+import { applyRecordsForHistory } from './history-events.js';
 import type { CoreEngine } from './engine.js';
 import { loadEngine, replayEventsAfter } from './engine.js';
 import type { FromReplica, ReplicaConfig, ToReplica } from './replica-protocol.js';
@@ -72,14 +72,7 @@ class Replica {
       while (this.queue.length > 0 && events.length < MAX_EVENTS_PER_TRANSACTION) {
         const { firstIndex, bytes } = this.queue.shift()!;
         if (firstIndex !== this.index + 1) throw new Error(`replica at record ${this.index} received records from ${firstIndex}`);
-        for (const record of decodeRecords(bytes)) {
-          try {
-            applyForHistory(this.core, record.envelope, events);
-          } catch {
-            // The sequencer's core threw on this record too (deterministic); it was journaled all the same.
-          }
-          this.index = record.index;
-        }
+        this.index = applyRecordsForHistory(this.core, bytes, events, this.index);
       }
       // The core's seq: the history has seen every event up to it, kept or not.
       this.history.project(events, this.core.seq);
