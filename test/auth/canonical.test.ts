@@ -30,6 +30,15 @@ describe('canonical strings', () => {
     ['20250615-15:06:40.12', NOW + 120],
   ])('parses FIX UTCTimestamp %s', (text, ms) => expect(parseFixUtcTimestamp(text)).toBe(ms));
 
+  it('answers the same for a text seen before, whatever came in between (remembered texts)', () => {
+    const texts = ['20250615-15:06:40', '20250615-15:06:40.5', 'not a time', '20250615-15:06:40', '', '20240229-00:00:00', '20250615-15:06:40.5', '20250231-00:00:00'];
+    const first = texts.map((text) => parseFixUtcTimestamp(text));
+    fc.assert(fc.property(fc.array(fc.nat(texts.length - 1), { maxLength: 40 }), (order) => {
+      for (const i of order) expect(parseFixUtcTimestamp(texts[i]!)).toBe(first[i]);
+    }));
+    expect(first).toEqual([NOW, NOW + 500, undefined, NOW, undefined, Date.UTC(2024, 1, 29), NOW + 500, undefined]);
+  });
+
   it('is the one parser the FIX session layer uses too', () => {
     expect(parseUtcTimestamp).toBe(parseFixUtcTimestamp);
   });

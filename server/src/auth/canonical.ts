@@ -51,8 +51,31 @@ export function fixLogonPrehash(fields: FixLogonFields): string {
  * (sub-millisecond digits truncated; second 60, a leap second, folds into the next second).
  * Undefined when malformed or not a real date. It reads the characters in place (no regular
  * expression, no substrings): every FIX message carries at least one timestamp.
+ *
+ * The last two valid texts are remembered: the messages of a burst share their SendingTime and
+ * often their TransactTime, and each message's SendingTime is read twice (its format checked by
+ * the validator, its value by the session).
  */
 export function parseFixUtcTimestamp(value: string): number | undefined {
+  if (value === lastText) return lastMs;
+  if (value === otherText) return otherMs;
+  const ms = parseFresh(value);
+  if (ms !== undefined) {
+    otherText = lastText;
+    otherMs = lastMs;
+    lastText = value;
+    lastMs = ms;
+  }
+  return ms;
+}
+
+/** The last two valid texts parseFixUtcTimestamp was given, and their values. */
+let lastText: string | undefined;
+let lastMs = 0;
+let otherText: string | undefined;
+let otherMs = 0;
+
+function parseFresh(value: string): number | undefined {
   const length = value.length;
   if (length !== 17 && (length < 19 || length > 27)) return undefined;
   if (value.charCodeAt(8) !== DASH || value.charCodeAt(11) !== COLON || value.charCodeAt(14) !== COLON) return undefined;

@@ -20,5 +20,7 @@ export function fixObserver(metrics: TradingMetrics, tracer: Tracer): FixSession
     dispatch: recording
       ? (msgType, handle) => inGatewaySpan(recording, 'fix', `FIX ${fixMsgTypeLabel(msgType)}`, { 'network.protocol.name': 'fix', 'fix.msg_type': fixMsgTypeLabel(msgType) }, handle)
       : (_msgType, handle) => withChannel('fix', handle),
+    // Only the span waits for a message's reply.
+    awaitsReplies: recording !== undefined,
   };
 }

@@ -53,6 +53,22 @@ describe('FIX codec', () => {
     );
   });
 
+  it('parses each frame into its own fields, whatever was parsed before it (parsed messages kept side by side)', () => {
+    fc.assert(
+      fc.property(fc.array(fieldsArb, { minLength: 1, maxLength: 6 }), (lists) => {
+        const parsed = lists.map((fields) => parseFrame(encodeMessage('FIX.4.4', [[35, 'D'], ...fields])));
+        parsed.forEach((msg, i) => {
+          expect(msg.tags.slice(3, -1)).toEqual(lists[i]!.map(([t]) => t));
+          expect(msg.values.slice(3, -1)).toEqual(lists[i]!.map(([, v]) => v));
+        });
+      }),
+    );
+    // A frame of one or two fields after a longer one is still garbled.
+    parseFrame(encodeMessage('FIX.4.4', [[35, 'D'], [11, 'A'], [55, 'B']]));
+    expect(() => parseFrame(`8=FIX.4.4${SOH}9=5${SOH}`)).toThrow(GarbledMessageError);
+    expect(() => parseFrame(`8=FIX.4.4${SOH}`)).toThrow(GarbledMessageError);
+  });
+
   it('reassembles frames split at any byte boundary and concatenated in one chunk', () => {
     fc.assert(
       fc.property(fc.array(fieldsArb, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (bodies, cuts) => {

@@ -156,7 +156,7 @@ export class FixApplication implements SessionApplication {
     void orders.end();
   }
 
-  onMessage(session: FixSession, message: FixMessage): void | Promise<void> {
+  onMessage(session: FixSession, message: FixMessage, replyAwaited = true): void | Promise<void> {
     // The key is checked before every application message, not only on a timer: a message
     // after a revocation or past the expiry is refused and the session ends.
     const keyRefusal = session.keyRefusal(this.now());
@@ -182,7 +182,7 @@ export class FixApplication implements SessionApplication {
       return;
     }
     switch (type) {
-      case MsgType.NewOrderSingle: return this.newOrder(session, message);
+      case MsgType.NewOrderSingle: return this.newOrder(session, message, replyAwaited);
       case MsgType.OrderCancelRequest: return this.cancel(session, message);
       case MsgType.OrderCancelReplaceRequest: return this.replace(session, message);
       case MsgType.OrderStatusRequest: return this.status(session, message);
@@ -196,8 +196,8 @@ export class FixApplication implements SessionApplication {
   // Inbound requests
   // ------------------------------------------------------------------------------------------
 
-  /** Returns a promise that settles once the order's first ExecutionReport is sent. */
-  private newOrder(session: FixSession, m: FixMessage): void | Promise<void> {
+  /** Returns a promise that settles once the order's first ExecutionReport is sent, when one is awaited. */
+  private newOrder(session: FixSession, m: FixMessage, replyAwaited: boolean): void | Promise<void> {
     const clOrdId = m.get(Tag.ClOrdID)!;
     const side = m.get(Tag.Side)!;
     const symbol = m.get(Tag.Symbol)!;
@@ -240,7 +240,8 @@ export class FixApplication implements SessionApplication {
       (outcome) => this.afterNewOrder(session, pending, outcome),
       (err: unknown) => this.afterNewOrder(session, pending, undefined, err),
     );
-    return new Promise<void>((resolve) => { pending.replied = resolve; });
+    // Only a span waits for the reply (see FixSessionObserver.awaitsReplies): no promise per order for nobody.
+    if (replyAwaited) return new Promise<void>((resolve) => { pending.replied = resolve; });
   }
 
   /**

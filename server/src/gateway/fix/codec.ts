@@ -100,8 +100,11 @@ for (const [data, length] of DATA_LENGTH_TAGS) {
  * three fields are not BeginString, BodyLength, MsgType.
  */
 export function parseFrame(frame: string): FixMessage {
-  const tags: number[] = [];
-  const bounds: number[] = [];
+  // Fields go to the reused scratch arrays first, then each message gets copies of exactly its
+  // size: no array grown (and reallocated) field by field for every message.
+  const tags = scratchTags;
+  const bounds = scratchBounds;
+  let count = 0;
   let pos = 0;
   let lastLength = -1;
   let lastTag = 0;
@@ -120,19 +123,24 @@ export function parseFrame(frame: string): FixMessage {
       end = frame.indexOf(SOH, eq + 1);
       if (end < 0) throw new GarbledMessageError('field not terminated by SOH');
     }
-    bounds.push(eq + 1, end);
-    tags.push(tag);
+    bounds[2 * count] = eq + 1;
+    bounds[2 * count + 1] = end;
+    tags[count++] = tag;
     lastTag = tag;
     // Only a length field can announce the next field's length.
     lastLength = special === LENGTH_FIELD ? lengthAt(frame, eq + 1, end) : -1;
     pos = end + 1;
   }
-  if (tags[0] !== 8 || tags[1] !== 9 || tags[2] !== 35) {
+  if (count < 3 || tags[0] !== 8 || tags[1] !== 9 || tags[2] !== 35) {
     throw new GarbledMessageError('BeginString, BodyLength and MsgType must be the first three fields');
   }
-  if (tags[tags.length - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
-  return new FixMessage(tags, bounds, frame, frame.slice(bounds[4]!, bounds[5]!));
+  if (tags[count - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
+  return new FixMessage(tags.slice(0, count), bounds.slice(0, 2 * count), frame, frame.slice(bounds[4]!, bounds[5]!));
 }
+
+/** parseFrame's working arrays: only the first `count` (tags) and `2 * count` (bounds) entries are the current frame's. */
+const scratchTags: number[] = [];
+const scratchBounds: number[] = [];
 
 /** The number written in frame[from, end) if it is 1 to 8 digits, else -1 (not a usable length). */
 function lengthAt(frame: string, from: number, end: number): number {

@@ -25,10 +25,10 @@ export function withMarketData(
       marketData.onDisconnect(session);
       orders.onDisconnect(session);
     },
-    onMessage(session: FixSession, message: FixMessage): void | Promise<void> {
+    onMessage(session: FixSession, message: FixMessage, replyAwaited?: boolean): void | Promise<void> {
       const type = message.msgType;
       const ours = type === MsgType.MarketDataRequest || type === MsgType.SecurityListRequest;
-      if (!ours && !isMarketDataSession(session)) return orders.onMessage(session, message);
+      if (!ours && !isMarketDataSession(session)) return orders.onMessage(session, message, replyAwaited);
       // The key is checked before every application message, as the order application does.
       const keyRefusal = session.keyRefusal(now());
       if (keyRefusal !== undefined) {

@@ -53,8 +53,11 @@ export const DEFAULT_SESSION_SETTINGS = {
 /** What the session hands application messages to, and tells about logon and disconnect. */
 export interface SessionApplication {
   onLogon(session: FixSession): void;
-  /** A validated, in-sequence application message; a returned promise settles once its reply is sent. */
-  onMessage(session: FixSession, message: FixMessage): void | Promise<void>;
+  /**
+   * A validated, in-sequence application message; a returned promise settles once its reply is
+   * sent. With `replyAwaited` false nobody waits for that promise, so none need be made.
+   */
+  onMessage(session: FixSession, message: FixMessage, replyAwaited?: boolean): void | Promise<void>;
   onDisconnect(session: FixSession): void;
 }
 
@@ -68,6 +71,8 @@ export interface FixSessionObserver {
   businessReject(reason: number): void;
   /** Runs the application's handling of one message; a promise it returns settles when the message's reply has gone out. */
   dispatch(msgType: string, handle: () => void | Promise<void>): void;
+  /** False when `dispatch` never waits for that promise (no span to end): the application then makes none. */
+  readonly awaitsReplies?: boolean;
 }
 
 export type SessionStatus = 'disconnected' | 'logged-on' | 'logout-sent';
@@ -513,8 +518,8 @@ export class FixSession {
         return;
       default:
         if (ADMIN_MSG_TYPES.has(msgType)) return;
-        if (this.observer) this.observer.dispatch(msgType, () => this.application.onMessage(this, message));
-        else void this.application.onMessage(this, message);
+        if (this.observer) this.observer.dispatch(msgType, () => this.application.onMessage(this, message, this.observer!.awaitsReplies !== false));
+        else void this.application.onMessage(this, message, false);
     }
   }
 
