@@ -95,6 +95,9 @@ export function cancelOrder(st: CoreState, o: Order, reason: CancelReason, statu
   const level = waiting ? null : o.level;
   if (waiting) o.inst.stops.remove(o);
   else if (level !== null) bookSide(o.inst, o.side).remove(o);
+  // Out of the live set next to out of the book: the order's neighbours in both lists were placed
+  // long before and are likely cache misses, which the processor overlaps when the writes are close.
+  finish(st, o);
   o.remaining = 0;
   o.status = status;
   o.cancelReason = reason;
@@ -102,5 +105,4 @@ export function cancelOrder(st: CoreState, o: Order, reason: CancelReason, statu
   emitCanceled(st, o, reason);
   releaseHold(st, o);
   if (level !== null) emitLevel(st, o.inst, o.side, level.priceText, level.quantity);
-  finish(st, o);
 }

@@ -157,7 +157,12 @@ function executeTrade(
   emitFilled(st, maker, tradeId, level.priceText, quantity, 'maker', makerFee);
   emitFilled(st, taker, tradeId, level.priceText, quantity, 'taker', takerFee);
   emitTrade(st, inst, tradeId, level.priceText, quantity, takerSide, maker, taker);
-  if (maker.remaining === 0) makerBook.remove(maker);
+  // A filled maker leaves the live set next to the book: its neighbours in both lists are likely
+  // cache misses, which the processor overlaps when the writes are close (see cancelOrder).
+  if (maker.remaining === 0) {
+    makerBook.remove(maker);
+    finish(st, maker);
+  }
   emitLevel(st, inst, takerBuys ? 'sell' : 'buy', level.priceText, level.quantity);
 
   // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
@@ -191,5 +196,4 @@ function executeTrade(
   emitPosition(st, seller.account, sellerPosition, inst);
 
   inst.md.recordInBatch({ tradeId, price, quantity, takerSide, ts: st.ts }, notional, st.clock);
-  if (maker.remaining === 0) finish(st, maker);
 }
