@@ -220,6 +220,12 @@ export interface RollingWindowStore {
   consumeNow?(key: string, units: number, shape: WindowShape, now: number): WindowConsume;
   consumeAllNow?(checks: readonly LimitCheck<WindowShape>[], now: number): WindowConsume[];
   refundNow?(key: string, units: number, shape: WindowShape, now: number): WindowState;
+  /**
+   * `consumeAll` for a caller that needs only to know whether the units fitted (an order's
+   * decision): spends `units` in every window of `keys` (distinct, each with its shape) and answers
+   * true, or changes nothing and answers false. Allocates nothing; a store in this process may have it.
+   */
+  consumeAllInPlace?(keys: readonly string[], shapes: readonly WindowShape[], units: number, now: number): boolean;
 }
 
 /** Rolling-window arithmetic for the generic stores. An empty window is the same as an absent one. */

@@ -193,6 +193,16 @@ abstract class StoreMeter<Shape, Outcome, State> implements Meter {
   #key(partition: string): string {
     return this.#keys.of(this.#prefix, partition);
   }
+
+  /** The store key of a partition (for InPlaceWindows). */
+  protected storeKey(partition: string): string {
+    return this.#key(partition);
+  }
+
+  /** The meter's clock, in ms. */
+  protected get now(): () => number {
+    return this.#now;
+  }
 }
 
 export class TokenBucketMeter extends StoreMeter<BucketShape, BucketTake, BucketState> {
@@ -242,6 +252,15 @@ export class RollingWindowMeter extends StoreMeter<WindowShape, WindowConsume, W
       meterStore(store, { spend: 'consume', spendAll: 'consumeAll', giveBack: 'refund', read: 'read', spendNow: 'consumeNow', spendAllNow: 'consumeAllNow', giveBackNow: 'refundNow' }),
       store, shape, `rw-${policy.name}:`, now,
     );
+    this.store = store;
+  }
+
+  /** Where the windows are kept (for InPlaceWindows). */
+  readonly store: RollingWindowStore;
+
+  /** What InPlaceWindows needs of this meter: its store key of a partition, its window's shape and clock. */
+  inPlace(): { key: (partition: string) => string; shape: WindowShape; now: () => number } {
+    return { key: (partition) => this.storeKey(partition), shape: this.shape, now: this.now };
   }
 
   /** Counts are whole units; a request heavier than the quota is simply never admitted. */
@@ -260,6 +279,53 @@ export class RollingWindowMeter extends StoreMeter<WindowShape, WindowConsume, W
   protected reading(state: WindowState, now: number): MeterReading {
     const consumed = spentUnits(state);
     return { consumed, msBeforeNext: msUntilRoom(state, 1 + this.shape.quota - consumed, this.shape, now) };
+  }
+}
+
+/**
+ * The rolling windows of several meters over one store that spends in place
+ * (RollingWindowStore.consumeAllInPlace): a request's units spent from all of them, all or
+ * nothing, answering only whether they fitted, and allocating nothing. For the order-rate
+ * decision, whose allowed answer no caller keeps.
+ */
+export class InPlaceWindows {
+  readonly #consume: (keys: readonly string[], shapes: readonly WindowShape[], units: number, now: number) => boolean;
+  readonly #keyOf: readonly ((partition: string) => string)[];
+  readonly #shapes: readonly WindowShape[];
+  readonly #now: () => number;
+  /** The keys of the current decision, rewritten by each one. */
+  readonly #keys: string[];
+
+  /** Undefined unless every meter is a rolling window of one store that spends in place, under one clock. */
+  static over(meters: readonly Meter[]): InPlaceWindows | undefined {
+    if (meters.length === 0 || !meters.every((m) => m instanceof RollingWindowMeter)) return undefined;
+    const windows = meters as readonly RollingWindowMeter[];
+    const store = windows[0]!.store;
+    if (store.consumeAllInPlace === undefined || windows.some((m) => m.store !== store)) return undefined;
+    const parts = windows.map((m) => m.inPlace());
+    if (parts.some((p) => p.now !== parts[0]!.now)) return undefined;
+    return new InPlaceWindows(store.consumeAllInPlace.bind(store), parts.map((p) => p.key), parts.map((p) => p.shape), parts[0]!.now);
+  }
+
+  private constructor(consume: (keys: readonly string[], shapes: readonly WindowShape[], units: number, now: number) => boolean, keyOf: readonly ((partition: string) => string)[], shapes: readonly WindowShape[], now: () => number) {
+    this.#consume = consume;
+    this.#keyOf = keyOf;
+    this.#shapes = shapes;
+    this.#now = now;
+    this.#keys = keyOf.map(() => '');
+  }
+
+  /** True when `units` fitted in every window of `partition` and were spent; false when nothing was (or `units` is not a count). */
+  consume(partition: string, units: number): boolean {
+    if (!Number.isSafeInteger(units) || units < 1) return false;
+    const keys = this.#keys;
+    for (let i = 0; i < keys.length; i++) {
+      const key = this.#keyOf[i]!(partition);
+      // Two policies on one key (names alike): the general way sees what the first spent.
+      for (let j = 0; j < i; j++) if (keys[j] === key) return false;
+      keys[i] = key;
+    }
+    return this.#consume(keys, this.#shapes, units, this.#now());
   }
 }
 

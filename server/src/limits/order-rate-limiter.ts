@@ -39,6 +39,16 @@ export class OrderRateLimiter {
     return this.#quota.consume(subject, orders).then((decision) => this.#told(decision));
   }
 
+  /**
+   * `spend` for a caller that keeps nothing of an allowed decision (order entry): true when the
+   * orders fitted and were spent at once, in place, allocating nothing (windows in this process's
+   * memory); otherwise what `spend` answers (a refusal, or a decision of another store).
+   */
+  trySpend(accountId: string, orders = 1): true | RateLimitDecision | Promise<RateLimitDecision> {
+    if (this.#quota.spendInPlace('account', accountId, orders)) return true;
+    return this.spend(accountId, orders);
+  }
+
   #told(decision: RateLimitDecision): RateLimitDecision {
     if (!decision.allowed) this.#onRefused?.(decision.refusedBy);
     return decision;

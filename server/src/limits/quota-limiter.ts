@@ -8,8 +8,10 @@ import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
 import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
 import { MemoryRollingWindowStore, MemoryTokenBucketStore } from './memory-limit-store.js';
-import { meterFor, type Consumption, type Meter, type MeterPart, type MeterReading } from './meters.js';
+import { InPlaceWindows, meterFor, type Consumption, type Meter, type MeterPart, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
+
+const SCOPES: readonly PolicyScope[] = ['key', 'ip', 'account'];
 
 /** Who a request is charged to; a policy whose scope is absent here does not apply. */
 export type RateLimitSubject = Partial<Record<PolicyScope, string>>;
@@ -50,6 +52,26 @@ export class QuotaLimiter {
     const meterStores = { windows: stores.windows ?? new MemoryRollingWindowStore(), buckets: stores.buckets ?? new MemoryTokenBucketStore(), now: stores.now };
     this.#policies = policies.map((policy) => ({ policy, meter: meterFor(policy, meterStores) }));
     this.#answersAtOnce = this.#policies.every(({ meter }) => meter.answersAtOnce);
+    if (this.#answersAtOnce) {
+      for (const scope of SCOPES) {
+        const lane = InPlaceWindows.over(this.#policies.filter((p) => p.policy.scope === scope).map((p) => p.meter));
+        if (lane) this.#inPlace[scope] = lane;
+      }
+    }
+  }
+
+  /** Per scope, the policies of that scope when they can spend in place (see `spendInPlace`). */
+  readonly #inPlace: Partial<Record<PolicyScope, InPlaceWindows>> = {};
+
+  /**
+   * `consumeNow` for a subject with `partition` for `scope` alone, by a caller that keeps nothing
+   * of an allowed decision: true when the units fitted every policy and were spent, in place,
+   * allocating nothing. False when nothing was spent: refused, or the policies cannot spend in
+   * place (not all rolling windows of one store in this process); the caller then decides the
+   * general way, which answers exactly as if this had not been asked.
+   */
+  spendInPlace(scope: PolicyScope, partition: string, units: number): boolean {
+    return this.#inPlace[scope]?.consume(partition, units) ?? false;
   }
 
   get policies(): readonly RateLimitPolicy[] {

@@ -220,12 +220,13 @@ export class OrderEntry {
 
   /** Undefined when the order fits the account's budget; answered at once unless the budget is in a shared store. */
   #spendOrderRate(accountId: string): Refusal | undefined | Promise<Refusal | undefined> {
-    let decision: RateLimitDecision | Promise<RateLimitDecision>;
+    let decision: true | RateLimitDecision | Promise<RateLimitDecision>;
     try {
-      decision = this.#deps.orderLimiter.spend(accountId);
+      decision = this.#deps.orderLimiter.trySpend(accountId);
     } catch {
       return limiterUnavailable();
     }
+    if (decision === true) return undefined;
     // A shared order-rate store (Redis) that cannot be reached refuses the order: fail closed.
     return isPromise(decision) ? decision.then(rateRefusal, limiterUnavailable) : rateRefusal(decision);
   }
