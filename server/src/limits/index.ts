@@ -9,6 +9,7 @@ export * from './policies.js';
 export * from './quota-limiter.js';
 export * from './request-limiter.js';
 export * from './sqlite-limit-store.js';
+export { MemoryRollingWindowStore, type MemoryWindowStoreOptions } from './window-rings.js';
 export type { BucketShape, BucketState, BucketTake } from './token-bucket.js';
 export type { SpentBucket, WindowConsume, WindowShape, WindowState } from './rolling-window.js';
 export * from './rfq-limits.js';

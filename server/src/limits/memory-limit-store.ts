@@ -4,9 +4,7 @@
  * not kept, and one that has become so since its last step is forgotten by a sweep that each
  * write moves on by a few entries, so memory stays bounded however many keys pass by.
  */
-import { ROLLING_WINDOWS, StoredRollingWindows, StoredTokenBuckets, TOKEN_BUCKETS, type Forgetting, type LimitStateStore, type Step } from './limit-store.js';
-import type { WindowShape } from './rolling-window.js';
-import { WindowRingStates } from './window-rings.js';
+import { StoredTokenBuckets, TOKEN_BUCKETS, type Forgetting, type LimitStateStore, type Step } from './limit-store.js';
 
 export interface MemoryLimitStoreOptions {
   /** Entries each write looks at to forget those that have become idle (at least 2; default 16). */
@@ -136,28 +134,5 @@ export type MemoryBucketStoreOptions = MemoryLimitStoreOptions;
 export class MemoryTokenBucketStore extends StoredTokenBuckets {
   constructor(options: MemoryBucketStoreOptions = {}) {
     super(TOKEN_BUCKETS, new MemoryLimitStore(TOKEN_BUCKETS, options));
-  }
-}
-
-export type MemoryWindowStoreOptions = MemoryLimitStoreOptions;
-
-/**
- * Windows in this process's memory: the default for a single gateway process. A window is
- * forgotten once its last spend has left, by a sweep that looks at a few windows at each write
- * (see MemoryLimitStore), so memory stays bounded by the accounts active lately. Each window is a
- * fixed ring of bucket counts (window-rings.ts), so an order's decision can spend in place.
- */
-export class MemoryRollingWindowStore extends StoredRollingWindows {
-  readonly #rings: WindowRingStates;
-
-  constructor(options: MemoryWindowStoreOptions = {}) {
-    const rings = new WindowRingStates(options);
-    super(ROLLING_WINDOWS, rings);
-    this.#rings = rings;
-  }
-
-  /** See RollingWindowStore.consumeAllInPlace: the windows are rings of counts, changed in place. */
-  consumeAllInPlace(keys: readonly string[], shapes: readonly WindowShape[], units: number, now: number): boolean {
-    return this.#rings.spendAllInPlace(keys, shapes, units, now);
   }
 }

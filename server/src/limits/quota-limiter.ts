@@ -7,7 +7,8 @@
 import { ApiError } from '../errors/api-error.js';
 import { formatRateLimit, formatRateLimitPolicy, type RateLimitUsage } from './headers.js';
 import type { RollingWindowStore, TokenBucketStore } from './limit-store.js';
-import { MemoryRollingWindowStore, MemoryTokenBucketStore } from './memory-limit-store.js';
+import { MemoryTokenBucketStore } from './memory-limit-store.js';
+import { MemoryRollingWindowStore } from './window-rings.js';
 import { InPlaceWindows, meterFor, type Consumption, type Meter, type MeterPart, type MeterReading } from './meters.js';
 import type { PolicyScope, RateLimitPolicy } from './policies.js';
 

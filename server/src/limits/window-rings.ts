@@ -8,7 +8,7 @@
  * A stored window never spans more than `buckets` buckets: every step advances it to its current
  * bucket first, which drops all buckets that far behind. So bucket b has slot b mod `buckets`.
  */
-import type { LimitStateStore, Step } from './limit-store.js';
+import { ROLLING_WINDOWS, StoredRollingWindows, type LimitStateStore, type Step } from './limit-store.js';
 import { MemoryLimitStore, type MemoryLimitStoreOptions } from './memory-limit-store.js';
 import { leavesAt, type SpentBucket, type WindowShape, type WindowState } from './rolling-window.js';
 
@@ -179,4 +179,27 @@ function ringHolding(ring: WindowRing | undefined, shape: WindowShape, state: Wi
   const holder = ring !== undefined && ring.slots.length === shape.buckets ? ring : new WindowRing(shape.buckets);
   holder.write(state);
   return holder;
+}
+
+export type MemoryWindowStoreOptions = MemoryLimitStoreOptions;
+
+/**
+ * Windows in this process's memory: the default for a single gateway process. A window is
+ * forgotten once its last spend has left, by a sweep that looks at a few windows at each write
+ * (see MemoryLimitStore), so memory stays bounded by the accounts active lately. Each window is a
+ * fixed ring of bucket counts (above), so an order's decision can spend in place.
+ */
+export class MemoryRollingWindowStore extends StoredRollingWindows {
+  readonly #rings: WindowRingStates;
+
+  constructor(options: MemoryWindowStoreOptions = {}) {
+    const rings = new WindowRingStates(options);
+    super(ROLLING_WINDOWS, rings);
+    this.#rings = rings;
+  }
+
+  /** See RollingWindowStore.consumeAllInPlace: the windows are rings of counts, changed in place. */
+  consumeAllInPlace(keys: readonly string[], shapes: readonly WindowShape[], units: number, now: number): boolean {
+    return this.#rings.spendAllInPlace(keys, shapes, units, now);
+  }
 }
