@@ -381,7 +381,9 @@ async function createDemoAccount() {
 
 /** @param {HTMLFormElement} form */
 async function placeOrder(form) {
-  if (!state.signer) return;
+  // The ticket is only shown while signed in, but a reconnect that fails to sign in again can
+  // sign the page out under it: say so rather than do nothing.
+  if (!state.signer) return say('order-result', 'Not signed in: connect a key first.', 'error');
   const data = new FormData(form);
   const type = String(data.get('type'));
   const price = String(data.get('price') ?? '').trim();

@@ -38,10 +38,12 @@ const restOrder = async (creds: Credentials, orderId: string) => (await signedFe
 async function placedOrderId(page: Page, before: string): Promise<string> {
   const text = await eventually(async () => {
     const t = (await page.textContent('#order-result')) ?? '';
-    expect(t).not.toBe(before);
-    expect(t).toMatch(/^Order \d+ \(web-/);
+    // The account line says why, if the page was signed out meanwhile (a failed reconnect).
+    const account = `account: ${(await page.textContent('#account-status')) ?? ''}`;
+    expect(t, account).not.toBe(before);
+    expect(t, account).toMatch(/^Order \d+ \(web-/);
     return t;
-  }, { timeoutMs: 30_000, intervalMs: 100 });
+  }, { timeoutMs: WAIT.timeout, intervalMs: 100 });
   return /^Order (\d+)/.exec(text)![1]!;
 }
 
