@@ -14,7 +14,7 @@ import {
   checkPrice, checkQuantity, checkQuoteQuantity, DEFAULT_STP, isIdentifier, ORDER_TYPES, ruleMessage, statusBlocksTrading, STP_MODES, TIME_IN_FORCE,
 } from './order-rules.js';
 import { fundsDetails, fundsMessage } from './funds-details.js';
-import { bandCap, bandDetails, bandFloor, bandMessage, withinBand } from './price-band.js';
+import { bandDetails, bandMessage, marketBound, withinBand } from './price-band.js';
 import { rejectOrder } from './rejects.js';
 import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
 import type { CoreState } from './state.js';
@@ -121,8 +121,7 @@ export function placeOrder(st: CoreState, c: PlaceOrder): void {
   let limitFromBand = false;
   if (market) {
     if (best === undefined) return rejectOrder(st, { accountId, symbol, clientOrderId, side }, 'NO_LIQUIDITY', 'no orders on the other side of the book');
-    const bandBig = buy ? bandCap(inst) : bandFloor(inst);
-    const band = bandBig === null ? null : units(bandBig);
+    const band = marketBound(inst, buy);
     if (buy && quantity !== null) {
       const sweep = sweepPrice(st, account, inst, quantity, stp);
       limit = band !== null && band < sweep ? band : sweep;

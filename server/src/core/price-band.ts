@@ -33,6 +33,14 @@ export class BandBounds {
   ask: Units = -1;
   lo: Units = 0;
   hi: Units = -1;
+  /** The reference the market bounds below are for (their own, as a limit order may not need them). */
+  marketLast: bigint | null = null;
+  marketBid: Units = -1;
+  marketAsk: Units = -1;
+  marketValid = false;
+  /** bandCap and bandFloor as `Units` (null: no band on that side). */
+  cap: Units | null = null;
+  floor: Units | null = null;
 }
 
 export function withinBand(inst: Instrument, price: Units): boolean {
@@ -59,6 +67,37 @@ export function withinBand(inst: Instrument, price: Units): boolean {
     bounds.hi = units((ref2 * (BPS + bps)) / (2n * BPS));
   }
   return price >= bounds.lo && price <= bounds.hi;
+}
+
+/**
+ * How far a market order may trade: `bandCap` for a buy, `bandFloor` for a sell, as `Units` (null
+ * without a band), kept per reference like `withinBand`'s bounds: both are bigint divisions, and
+ * most market orders meet the same last price.
+ */
+export function marketBound(inst: Instrument, buy: boolean): Units | null {
+  if (inst.priceBandBps === 0) return null;
+  const last = inst.md.lastPrice;
+  let bid: Units = -1;
+  let ask: Units = -1;
+  if (last === null) {
+    const b = inst.bids.best();
+    const a = inst.asks.best();
+    if (b === undefined || a === undefined) return null;
+    bid = b.price;
+    ask = a.price;
+  }
+  const bounds = inst.band;
+  if (!bounds.marketValid || bounds.marketLast !== last || bounds.marketBid !== bid || bounds.marketAsk !== ask) {
+    const cap = bandCap(inst);
+    const floor = bandFloor(inst);
+    bounds.cap = cap === null ? null : units(cap);
+    bounds.floor = floor === null ? null : units(floor);
+    bounds.marketLast = last;
+    bounds.marketBid = bid;
+    bounds.marketAsk = ask;
+    bounds.marketValid = true;
+  }
+  return buy ? bounds.cap : bounds.floor;
 }
 
 /** Highest on-tick price inside the band (where market buys stop), or null when there is no band. */

@@ -14,7 +14,7 @@ import { cancelOrder, syncHold } from './lifecycle.js';
 import { match } from './matching.js';
 import type { Instrument, Order } from './model.js';
 import { settleAfterMatch } from './placement.js';
-import { bandCap, bandFloor, withinBand } from './price-band.js';
+import { marketBound, withinBand } from './price-band.js';
 import type { CoreState } from './state.js';
 import { big, units, type Units } from './units.js';
 
@@ -101,8 +101,7 @@ function enterBook(st: CoreState, o: Order): void {
     return;
   }
   // A market order: no further than the band allows; a buy by quantity no further than its cap.
-  const bandBig = buy ? bandCap(inst) : bandFloor(inst);
-  const band = bandBig === null ? null : units(bandBig);
+  const band = marketBound(inst, buy);
   let limit: Units | null = band;
   if (buy && o.quantity !== null) {
     limit = band !== null && band < o.price ? band : o.price;
