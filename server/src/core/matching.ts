@@ -112,6 +112,18 @@ function executeTrade(
   st: CoreState, taker: Order, takerBuys: boolean, maker: Order, makerBook: BookSide<Units>, level: PriceLevel, quantity: Units,
 ): void {
   const inst = taker.inst;
+  const buyer = takerBuys ? taker : maker;
+  const seller = takerBuys ? maker : taker;
+  // The records the settlement writes, looked up first and together: with many instruments they
+  // are cold (a Map's table, the record, then its amounts), and independent look-ups side by side
+  // let the processor overlap their misses. The same look-ups in the same order as before, so
+  // records are created in the same order.
+  const buyerQuote = balanceOf(buyer.account, inst.quote);
+  const buyerBase = balanceOf(buyer.account, inst.base);
+  const sellerBase = balanceOf(seller.account, inst.base);
+  const sellerQuote = balanceOf(seller.account, inst.quote);
+  const buyerPosition = positionOf(buyer);
+  const sellerPosition = positionOf(seller);
   const price = level.price;
   const notional = inst.notionalUnits(price, quantity);
   const tradeId = ++inst.tradeSeq;
@@ -126,8 +138,6 @@ function executeTrade(
   maker.feeNumerator = makerNumerator;
   taker.feeNumerator = takerNumerator;
 
-  const buyer = takerBuys ? taker : maker;
-  const seller = takerBuys ? maker : taker;
   const buyerFee = takerBuys ? takerFee : makerFee;
   const sellerFee = takerBuys ? makerFee : takerFee;
   const takerSide = takerBuys ? 'buy' : 'sell';
@@ -154,6 +164,23 @@ function executeTrade(
   buyer.held = buyerHeldAfter;
   seller.held = minus(seller.held, quantity);
 
+  // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
+  // seller delivers base from its hold and receives notional - fee, the fee account nets both fees.
+  // All of it is written here, side by side (their amounts are the cold part), and shown by the
+  // events below, in the contract's order: each event reads its own record, written only here
+  // (buyer and seller are different accounts, the fee account never trades), so it shows the same.
+  buyerQuote.total = minus(buyerQuote.total, plus(notional, buyerFee));
+  buyerQuote.hold = minus(buyerQuote.hold, minus(buyerHeldBefore, buyerHeldAfter));
+  buyerBase.total = plus(buyerBase.total, quantity);
+  sellerBase.total = minus(sellerBase.total, quantity);
+  sellerBase.hold = minus(sellerBase.hold, quantity);
+  sellerQuote.total = plus(sellerQuote.total, minus(notional, sellerFee));
+  applyFillToPosition(buyerPosition, inst, true, price, quantity, notional);
+  applyFillToPosition(sellerPosition, inst, false, price, quantity, notional);
+  const fees = plus(buyerFee, sellerFee);
+  const feeBalance = fees === 0 ? null : balanceOf(st.feeAccount, inst.quote);
+  if (feeBalance !== null) feeBalance.total = plus(feeBalance.total, fees);
+
   emitFilled(st, maker, tradeId, level.priceText, quantity, 'maker', makerFee);
   emitFilled(st, taker, tradeId, level.priceText, quantity, 'taker', takerFee);
   emitTrade(st, inst, tradeId, level.priceText, quantity, takerSide, maker, taker);
@@ -164,35 +191,12 @@ function executeTrade(
     finish(st, maker);
   }
   emitLevel(st, inst, takerBuys ? 'sell' : 'buy', level.priceText, level.quantity);
-
-  // Settlement: buyer pays notional + fee from its hold (the rest of the hold drop is released),
-  // seller delivers base from its hold and receives notional - fee, the fee account nets both fees.
-  const buyerQuote = balanceOf(buyer.account, inst.quote);
-  buyerQuote.total = minus(buyerQuote.total, plus(notional, buyerFee));
-  buyerQuote.hold = minus(buyerQuote.hold, minus(buyerHeldBefore, buyerHeldAfter));
   emitBalance(st, buyer.account, buyerQuote, 'trade');
-  const buyerBase = balanceOf(buyer.account, inst.base);
-  buyerBase.total = plus(buyerBase.total, quantity);
   emitBalance(st, buyer.account, buyerBase, 'trade');
-  const sellerBase = balanceOf(seller.account, inst.base);
-  sellerBase.total = minus(sellerBase.total, quantity);
-  sellerBase.hold = minus(sellerBase.hold, quantity);
   emitBalance(st, seller.account, sellerBase, 'trade');
-  const sellerQuote = balanceOf(seller.account, inst.quote);
-  sellerQuote.total = plus(sellerQuote.total, minus(notional, sellerFee));
   emitBalance(st, seller.account, sellerQuote, 'trade');
-  const fees = plus(buyerFee, sellerFee);
-  if (fees !== 0) {
-    const feeBalance = balanceOf(st.feeAccount, inst.quote);
-    feeBalance.total = plus(feeBalance.total, fees);
-    emitBalance(st, st.feeAccount, feeBalance, 'fee');
-  }
-
-  const buyerPosition = positionOf(buyer);
-  applyFillToPosition(buyerPosition, inst, true, price, quantity, notional);
+  if (feeBalance !== null) emitBalance(st, st.feeAccount, feeBalance, 'fee');
   emitPosition(st, buyer.account, buyerPosition, inst);
-  const sellerPosition = positionOf(seller);
-  applyFillToPosition(sellerPosition, inst, false, price, quantity, notional);
   emitPosition(st, seller.account, sellerPosition, inst);
 
   inst.md.recordInBatch({ tradeId, price, quantity, takerSide, ts: st.ts }, notional, st.clock);
