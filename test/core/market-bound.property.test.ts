@@ -2,12 +2,13 @@
  * A market order's reach (`marketBound`) is kept per reference price: it must equal `bandCap` (a
  * buy) and `bandFloor` (a sell) as `Units` for every reference, however the last price and the
  * touch move and come back, with and without a last price, for bands of 0 bps (none), ordinary
- * ones and 10,000 bps or more (no floor), and prices around 2^53.
+ * ones and 10,000 bps or more (no floor), and prices around 2^53. It shares its cache with
+ * `withinBand`'s bounds, so limit checks are interleaved at random and must keep the exact rule.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Instrument, type BookNode } from '../../server/src/core/model.js';
-import { bandCap, bandFloor, marketBound } from '../../server/src/core/price-band.js';
+import { bandCap, bandFloor, doubledReference, marketBound, withinBand } from '../../server/src/core/price-band.js';
 import { units, type Units } from '../../server/src/core/units.js';
 
 const TWO_53 = 2n ** 53n;
@@ -17,7 +18,19 @@ const step = fc.record({
   last: fc.option(price, { nil: null }),
   bid: fc.option(price, { nil: undefined }),
   ask: fc.option(price, { nil: undefined }),
+  /** A limit price checked before the market bounds are read (null: none), and one after. */
+  limitBefore: fc.option(price, { nil: null }),
+  limitAfter: fc.option(price, { nil: null }),
 });
+
+/** The band's rule itself: |2p − r| × 10⁴ <= r × bps, with r = 2 × the reference (no reference: inside). */
+function insideBand(inst: Instrument, p: bigint): boolean {
+  if (inst.priceBandBps === 0) return true;
+  const ref2 = doubledReference(inst);
+  if (ref2 < 0n) return true;
+  const d = 2n * p - ref2;
+  return (d < 0n ? -d : d) * 10_000n <= ref2 * BigInt(inst.priceBandBps);
+}
 
 function instrument(bandBps: number, tick: bigint): Instrument {
   const asset = (name: string) => ({ asset: name, decimals: 6 });
@@ -45,8 +58,10 @@ describe('a market order\'s band bound kept per reference', () => {
           setTouch(inst, s.bid === undefined ? undefined : units(s.bid), s.ask === undefined ? undefined : units(s.ask));
           const cap = bandCap(inst);
           const floor = bandFloor(inst);
+          if (s.limitBefore !== null) expect(withinBand(inst, units(s.limitBefore))).toBe(insideBand(inst, s.limitBefore));
           expect(marketBound(inst, true)).toBe(cap === null ? null : units(cap));
           expect(marketBound(inst, false)).toBe(floor === null ? null : units(floor));
+          if (s.limitAfter !== null) expect(withinBand(inst, units(s.limitAfter))).toBe(insideBand(inst, s.limitAfter));
         }
       },
     ), { numRuns: 300 });

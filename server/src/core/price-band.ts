@@ -31,50 +31,21 @@ export class BandBounds {
   last: bigint | null = null;
   bid: Units = -1;
   ask: Units = -1;
+  /** False until the bounds below are worked out for the reference above. */
+  valid = false;
   lo: Units = 0;
   hi: Units = -1;
-  /** The reference the market bounds below are for (their own, as a limit order may not need them). */
-  marketLast: bigint | null = null;
-  marketBid: Units = -1;
-  marketAsk: Units = -1;
+  /**
+   * bandCap and bandFloor as `Units` (null: no band on that side), worked out for the same
+   * reference when a market order first needs them (a limit order never does).
+   */
   marketValid = false;
-  /** bandCap and bandFloor as `Units` (null: no band on that side). */
   cap: Units | null = null;
   floor: Units | null = null;
 }
 
-export function withinBand(inst: Instrument, price: Units): boolean {
-  if (inst.priceBandBps === 0) return true;
-  const last = inst.md.lastPrice;
-  let bid: Units = -1;
-  let ask: Units = -1;
-  if (last === null) {
-    const b = inst.bids.best();
-    const a = inst.asks.best();
-    if (b === undefined || a === undefined) return true;
-    bid = b.price;
-    ask = a.price;
-  }
-  const bounds = inst.band;
-  if (bounds.last !== last || bounds.bid !== bid || bounds.ask !== ask || bounds.hi < 0) {
-    const ref2 = last !== null ? 2n * last : big(bid) + big(ask);
-    const bps = BigInt(inst.priceBandBps);
-    bounds.last = last;
-    bounds.bid = bid;
-    bounds.ask = ask;
-    // As numbers where they are safe integers, so the check of each price compares numbers.
-    bounds.lo = units(ceilDiv(ref2 * (BPS - bps), 2n * BPS));
-    bounds.hi = units((ref2 * (BPS + bps)) / (2n * BPS));
-  }
-  return price >= bounds.lo && price <= bounds.hi;
-}
-
-/**
- * How far a market order may trade: `bandCap` for a buy, `bandFloor` for a sell, as `Units` (null
- * without a band), kept per reference like `withinBand`'s bounds: both are bigint divisions, and
- * most market orders meet the same last price.
- */
-export function marketBound(inst: Instrument, buy: boolean): Units | null {
+/** The instrument's bounds for its current reference, or null without a band or a reference. */
+function currentBounds(inst: Instrument): BandBounds | null {
   if (inst.priceBandBps === 0) return null;
   const last = inst.md.lastPrice;
   let bid: Units = -1;
@@ -87,14 +58,39 @@ export function marketBound(inst: Instrument, buy: boolean): Units | null {
     ask = a.price;
   }
   const bounds = inst.band;
-  if (!bounds.marketValid || bounds.marketLast !== last || bounds.marketBid !== bid || bounds.marketAsk !== ask) {
+  if (!bounds.valid || bounds.last !== last || bounds.bid !== bid || bounds.ask !== ask) {
+    const ref2 = last !== null ? 2n * last : big(bid) + big(ask);
+    const bps = BigInt(inst.priceBandBps);
+    bounds.last = last;
+    bounds.bid = bid;
+    bounds.ask = ask;
+    // As numbers where they are safe integers, so the check of each price compares numbers.
+    bounds.lo = units(ceilDiv(ref2 * (BPS - bps), 2n * BPS));
+    bounds.hi = units((ref2 * (BPS + bps)) / (2n * BPS));
+    bounds.valid = true;
+    bounds.marketValid = false;
+  }
+  return bounds;
+}
+
+export function withinBand(inst: Instrument, price: Units): boolean {
+  const bounds = currentBounds(inst);
+  return bounds === null || (price >= bounds.lo && price <= bounds.hi);
+}
+
+/**
+ * How far a market order may trade: `bandCap` for a buy, `bandFloor` for a sell, as `Units` (null
+ * without a band), kept with `withinBand`'s bounds: both are bigint divisions, and most market
+ * orders meet the same last price.
+ */
+export function marketBound(inst: Instrument, buy: boolean): Units | null {
+  const bounds = currentBounds(inst);
+  if (bounds === null) return null;
+  if (!bounds.marketValid) {
     const cap = bandCap(inst);
     const floor = bandFloor(inst);
     bounds.cap = cap === null ? null : units(cap);
     bounds.floor = floor === null ? null : units(floor);
-    bounds.marketLast = last;
-    bounds.marketBid = bid;
-    bounds.marketAsk = ask;
     bounds.marketValid = true;
   }
   return buy ? bounds.cap : bounds.floor;
