@@ -12,7 +12,7 @@ import { fundsDetails, fundsMessage } from './funds-details.js';
 import { rejectCommand } from './rejects.js';
 import { amendStop } from './stop-amend.js';
 import type { CoreState } from './state.js';
-import { big, minus, type Units } from './units.js';
+import { minus, type Units } from './units.js';
 
 /** The live order an OrderRef names, if any. */
 export function findLive(st: CoreState, account: Account, ref: OrderRef): Order | undefined {
@@ -82,6 +82,42 @@ export function amendRejected(st: CoreState, c: AmendOrder, accountId: string | 
  * (new) price, and if the new price crosses the book it trades first, as a taker.
  * newQuantity is the new total quantity, filled part included (as FIX OrderQty).
  */
+/**
+ * An amend's new client order id must be well formed and not in use by another live order of the
+ * account: rejects the amend and returns true when it is not (false when the id is unchanged or fits).
+ */
+export function rejectsClientOrderId(st: CoreState, c: AmendOrder, o: Order): boolean {
+  const id = c.newClientOrderId;
+  if (id === undefined || id === o.clientOrderId) return false;
+  if (!isIdentifier(id)) amendRejected(st, c, o.account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
+  else if (o.account.byClientId.has(id)) amendRejected(st, c, o.account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
+  else return false;
+  return true;
+}
+
+/**
+ * An amend that needs `need` held: rejects it with INSUFFICIENT_FUNDS and returns true when what it
+ * needs beyond the order's present hold is more than the account has free.
+ */
+export function rejectsHold(st: CoreState, c: AmendOrder, o: Order, need: Units): boolean {
+  const asset = holdAsset(o);
+  const available = availableOf(o.account, asset.asset);
+  const more = minus(need, o.held);
+  if (more <= available) return false;
+  const funds = fundsDetails(asset, more, available);
+  amendRejected(st, c, o.account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
+  return true;
+}
+
+/** Gives a live order its amended client order id, in the account's index of live ids too. */
+export function setClientOrderId(o: Order, clientOrderId: string | undefined): void {
+  if (clientOrderId === o.clientOrderId) return;
+  const byClientId = o.account.byClientId;
+  if (o.clientOrderId !== undefined) byClientId.delete(o.clientOrderId);
+  if (clientOrderId !== undefined) byClientId.set(clientOrderId, o);
+  o.clientOrderId = clientOrderId;
+}
+
 export function amendOrder(st: CoreState, c: AmendOrder): void {
   const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
   if (account === undefined) return amendRejected(st, c, c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
@@ -107,12 +143,8 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
     if (q <= o.filled) return amendRejected(st, c, account.id, 'INVALID_QUANTITY', 'new quantity must exceed the filled quantity');
     quantity = q;
   }
-  let clientOrderId = o.clientOrderId;
-  if (c.newClientOrderId !== undefined && c.newClientOrderId !== o.clientOrderId) {
-    if (!isIdentifier(c.newClientOrderId)) return amendRejected(st, c, account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
-    if (account.byClientId.has(c.newClientOrderId)) return amendRejected(st, c, account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
-    clientOrderId = c.newClientOrderId;
-  }
+  if (rejectsClientOrderId(st, c, o)) return;
+  const clientOrderId = c.newClientOrderId ?? o.clientOrderId;
   const priceChanged = price !== o.price;
   if (!priceChanged && quantity === o.quantity && clientOrderId === o.clientOrderId) return amendRejected(st, c, account.id, 'AMEND_NO_CHANGE', 'the amend changes nothing');
   // Only a new price or quantity is held to the minimum notional: an order that STP decremented
@@ -126,19 +158,9 @@ export function amendOrder(st: CoreState, c: AmendOrder): void {
   if (crosses && inst.status === 'post_only') return amendRejected(st, c, account.id, 'INSTRUMENT_POST_ONLY', 'instrument accepts only amends that rest');
   const remaining = minus(quantity, o.filled);
   const need = buy ? buyHoldNeedUnits(inst.notionalUnits(price, remaining), o.feeNumerator, account.holdBps) : remaining;
-  const available = availableOf(account, holdAsset(o).asset);
-  const more = minus(need, o.held);
-  if (more > available) {
-    // What the amend needs beyond the hold it already has, against what is free.
-    const funds = fundsDetails(holdAsset(o), more, available);
-    return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
-  }
+  if (rejectsHold(st, c, o, need)) return;
 
-  if (clientOrderId !== o.clientOrderId) {
-    if (o.clientOrderId !== undefined) account.byClientId.delete(o.clientOrderId);
-    if (clientOrderId !== undefined) account.byClientId.set(clientOrderId, o);
-    o.clientOrderId = clientOrderId;
-  }
+  setClientOrderId(o, clientOrderId);
   o.updatedAt = st.ts;
   const level = o.level;
   if (!priceChanged && quantity <= (o.quantity as Units)) {

@@ -7,15 +7,14 @@
 import type { AmendOrder } from './api.js';
 import { emitAmended } from './events.js';
 import { buyHoldNeedUnits } from './fees.js';
-import { availableOf, holdAsset, syncHold } from './lifecycle.js';
+import { syncHold } from './lifecycle.js';
 import type { Order } from './model.js';
-import { amendRejected } from './order-actions.js';
-import { checkPrice, checkQuantity, isIdentifier, ruleMessage } from './order-rules.js';
+import { amendRejected, rejectsClientOrderId, rejectsHold, setClientOrderId } from './order-actions.js';
+import { checkPrice, checkQuantity, ruleMessage } from './order-rules.js';
 import { formatPrice } from './placement.js';
-import { fundsDetails, fundsMessage } from './funds-details.js';
 import type { CoreState } from './state.js';
 import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
-import { big, minus, type Units } from './units.js';
+import type { Units } from './units.js';
 
 export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   const account = o.account;
@@ -42,12 +41,8 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
     if (typeof q === 'string') return amendRejected(st, c, account.id, q, ruleMessage(inst, q));
     quantity = q;
   }
-  let clientOrderId = o.clientOrderId;
-  if (c.newClientOrderId !== undefined && c.newClientOrderId !== o.clientOrderId) {
-    if (!isIdentifier(c.newClientOrderId)) return amendRejected(st, c, account.id, 'INVALID_ORDER', 'clientOrderId must be 1-64 printable ASCII characters');
-    if (account.byClientId.has(c.newClientOrderId)) return amendRejected(st, c, account.id, 'DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId is in use by a live order');
-    clientOrderId = c.newClientOrderId;
-  }
+  if (rejectsClientOrderId(st, c, o)) return;
+  const clientOrderId = c.newClientOrderId ?? o.clientOrderId;
   const stopChanged = stopPrice !== o.stopPrice;
   const priceChanged = o.orderType === 'stop_limit' && price !== o.price;
   const quantityChanged = quantity !== o.quantity;
@@ -62,18 +57,9 @@ export function amendStop(st: CoreState, c: AmendOrder, o: Order): void {
   let need = o.held;
   if (!buy) need = quantity as Units;
   else if (quantity !== null) need = buyHoldNeedUnits(inst.notionalUnits(price, quantity), 0, account.holdBps);
-  const available = availableOf(account, holdAsset(o).asset);
-  const more = minus(need, o.held);
-  if (more > available) {
-    const funds = fundsDetails(holdAsset(o), more, available);
-    return amendRejected(st, c, account.id, 'INSUFFICIENT_FUNDS', fundsMessage(funds), funds);
-  }
+  if (rejectsHold(st, c, o, need)) return;
 
-  if (clientOrderId !== o.clientOrderId) {
-    if (o.clientOrderId !== undefined) account.byClientId.delete(o.clientOrderId);
-    if (clientOrderId !== undefined) account.byClientId.set(clientOrderId, o);
-    o.clientOrderId = clientOrderId;
-  }
+  setClientOrderId(o, clientOrderId);
   const retime = stopChanged || priceChanged || (quantity !== null && quantity > (o.quantity as Units));
   if (retime) inst.stops.remove(o);
   o.stopPrice = stopPrice;
