@@ -18,7 +18,7 @@ import { bandDetails, bandMessage, marketBound, withinBand } from './price-band.
 import { rejectOrder } from './rejects.js';
 import { stopBuyCap, stopOnRightSide, waitForTrigger, wrongSideMessage } from './stops.js';
 import type { CoreState } from './state.js';
-import { big, minus, plus, units, type Units } from './units.js';
+import { minus, plus, units, type Units } from './units.js';
 
 export function placeOrder(st: CoreState, c: PlaceOrder): void {
   const accountId = typeof c.accountId === 'string' ? c.accountId : '';

@@ -19,7 +19,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import type { Command, CommandResult, CoreEvent, CoreView, TradingCore } from '../core/api.js';
+import type { Command, CommandResult, CoreView, TradingCore } from '../core/api.js';
 import { CommandTimestamps, systemClock, type Clock } from '../sequencer/clock.js';
 import { loadEngine, TRADING_CORE_MODULE, type CoreEngine } from '../sequencer/engine.js';
 import { ExpiryTimer, systemTimers, type Timers } from '../sequencer/expiry-timer.js';

@@ -17,6 +17,7 @@ import type { RequestRateLimiter } from '../../limits/index.js';
 import { DEFAULT_WS_CONFIG } from '../ws/config.js';
 import { BookMirror, type Level } from '../ws/book-mirror.js';
 import { BookView } from '../ws/book-view.js';
+import { MirroredBooks } from '../ws/mirrored-books.js';
 import type { Field, FixMessage } from './codec.js';
 import {
   MDEntryType, MDReqRejReason, readMarketDataRequest, refusal, requestedSymbols, type MarketDataRefusal, type MarketDataRequest,
@@ -61,9 +62,7 @@ const WEIGHT_OPERATION = 'wsSubscribe';
 
 export class FixMarketData {
   readonly #config: FixMarketDataConfig;
-  readonly #mirrors = new Map<string, BookMirror>();
-  /** symbol → depth → view (only depths someone subscribes to). */
-  readonly #views = new Map<string, Map<number, BookView>>();
+  readonly #books: MirroredBooks;
   readonly #bySession = new Map<FixSession, Map<string, Subscription>>();
   readonly #lastTrade = new Map<string, TradeView>();
   readonly #catchUp: NodeJS.Timeout;
@@ -80,6 +79,7 @@ export class FixMarketData {
     private readonly limiter?: RequestRateLimiter,
   ) {
     this.#config = { ...DEFAULT_FIX_MARKET_DATA_CONFIG, ...config };
+    this.#books = new MirroredBooks((symbol) => this.bus.core.book(symbol)!, logger, 'fix');
     this.#unsubscribe = bus.onEvents((events) => this.onEvents(events));
     this.#catchUp = setInterval(() => this.catchUp(), this.#config.catchUpIntervalMs);
     this.#catchUp.unref();
@@ -149,14 +149,14 @@ export class FixMarketData {
 
     if (request.kind === 'snapshot') {
       // A one-off snapshot: from the views if someone keeps one, else from a copy made for it.
-      for (const symbol of request.symbols) this.#sendSnapshot(session, request, route, symbol, this.#existingView(symbol, request.depth));
+      for (const symbol of request.symbols) this.#sendSnapshot(session, request, route, symbol, this.#books.existingView(symbol, request.depth));
       return;
     }
     const sub: Subscription = { session, request, route, stale: new Set() };
     let subs = held;
     if (!subs) this.#bySession.set(session, (subs = new Map()));
     subs.set(request.mdReqId, sub);
-    for (const symbol of request.symbols) this.#sendSnapshot(session, request, route, symbol, this.#book(request) ? this.#view(symbol, request.depth) : undefined);
+    for (const symbol of request.symbols) this.#sendSnapshot(session, request, route, symbol, this.#book(request) ? this.#books.view(symbol, request.depth) : undefined);
   }
 
   /** The session's connection ended: its subscriptions end with it (a new Logon asks again). */
@@ -169,17 +169,8 @@ export class FixMarketData {
     const rebuilt = new Set<string>();
     const trades = new Map<string, TradeView[]>();
     for (const e of events) {
-      if (e.type === 'BookLevelChanged') {
-        const mirror = this.#mirrors.get(e.symbol);
-        if (!mirror || rebuilt.has(e.symbol)) continue;
-        const outcome = mirror.apply(e);
-        if (outcome === 'applied') touched.add(e.symbol);
-        if (outcome === 'gap') {
-          this.logger.warn({ symbol: e.symbol, expected: mirror.bookSeq + 1, got: e.bookSeq }, 'fix: book events skipped a sequence; rebuilding from the core');
-          this.#mirrors.set(e.symbol, new BookMirror(this.bus.core.book(e.symbol)!));
-          rebuilt.add(e.symbol);
-        }
-      } else if (e.type === 'TradePrinted') {
+      if (e.type === 'BookLevelChanged') this.#books.applyLevel(e, touched, rebuilt);
+      else if (e.type === 'TradePrinted') {
         const trade: TradeView = { tradeId: e.tradeId, price: e.price, quantity: e.quantity, takerSide: e.takerSide, ts: e.ts };
         let list = trades.get(e.symbol);
         if (!list) trades.set(e.symbol, (list = []));
@@ -192,17 +183,14 @@ export class FixMarketData {
     const changes = new Map<string, BookChange>();
     for (const symbol of touched) {
       if (rebuilt.has(symbol)) continue;
-      const mirror = this.#mirrors.get(symbol)!;
-      for (const view of this.#views.get(symbol)?.values() ?? []) {
+      const mirror = this.#books.mirrorOf(symbol);
+      for (const view of this.#books.viewsOf(symbol)) {
         const before = { bids: new Set(view.bids.map(([p]) => p)), asks: new Set(view.asks.map(([p]) => p)) };
         const update = view.refresh(mirror);
         if (update) changes.set(`${symbol}:${view.depth}`, { bids: update.bids, asks: update.asks, before, bookSeq: update.bookSeq });
       }
     }
-    for (const symbol of rebuilt) {
-      const mirror = this.#mirrors.get(symbol)!;
-      for (const view of this.#views.get(symbol)?.values() ?? []) view.reset(mirror);
-    }
+    for (const symbol of rebuilt) this.#books.resetViews(symbol);
     if (changes.size === 0 && trades.size === 0 && rebuilt.size === 0) return;
 
     for (const subs of this.#bySession.values()) {
@@ -217,7 +205,7 @@ export class FixMarketData {
       for (const sub of subs.values()) {
         for (const symbol of [...sub.stale]) {
           sub.stale.delete(symbol);
-          this.#sendSnapshot(session, sub.request, sub.route, symbol, this.#book(sub.request) ? this.#view(symbol, sub.request.depth) : undefined);
+          this.#sendSnapshot(session, sub.request, sub.route, symbol, this.#book(sub.request) ? this.#books.view(symbol, sub.request.depth) : undefined);
         }
       }
     }
@@ -289,28 +277,7 @@ export class FixMarketData {
     for (const subs of this.#bySession.values()) {
       for (const s of subs.values()) if (this.#book(s.request) && s.request.depth === depth && s.request.symbols.includes(symbol)) return;
     }
-    const views = this.#views.get(symbol);
-    views?.delete(depth);
-    if (views?.size === 0) {
-      this.#views.delete(symbol);
-      this.#mirrors.delete(symbol);
-    }
-  }
-
-  #existingView(symbol: string, depth: number): BookView | undefined {
-    return this.#views.get(symbol)?.get(depth);
-  }
-
-  #view(symbol: string, depth: number): BookView {
-    let views = this.#views.get(symbol);
-    if (!views) this.#views.set(symbol, (views = new Map()));
-    let view = views.get(depth);
-    if (!view) {
-      let mirror = this.#mirrors.get(symbol);
-      if (!mirror) this.#mirrors.set(symbol, (mirror = new BookMirror(this.bus.core.book(symbol)!)));
-      views.set(depth, (view = new BookView(symbol, depth, mirror)));
-    }
-    return view;
+    this.#books.drop(symbol, depth);
   }
 }
 

@@ -10,8 +10,7 @@ import type { Logger } from 'pino';
 import type { CandleFrame, SequencedTrade, TickerFrame } from '../../../../generated/asyncapi.js';
 import type { CandleInterval, CoreEvent, CoreView } from '../../core/api.js';
 import { INTERVAL_MS } from '../../core/market-data.js';
-import { BookMirror } from './book-mirror.js';
-import { BookView } from './book-view.js';
+import { MirroredBooks } from './mirrored-books.js';
 import type { Subscription } from './connection.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { WsMetrics } from './metrics.js';
@@ -23,9 +22,7 @@ export function encode(frame: object): Buffer {
 }
 
 export class MarketDataHub {
-  readonly #mirrors = new Map<string, BookMirror>();
-  /** symbol → depth → view */
-  readonly #views = new Map<string, Map<number, BookView>>();
+  readonly #books: MirroredBooks;
   /** topic (a subscription key) → its subscriptions */
   readonly #topics = new Map<string, Set<Subscription>>();
   readonly #throttles = new Map<string, Throttle>();
@@ -38,7 +35,7 @@ export class MarketDataHub {
     private readonly core: () => CoreView,
     private readonly clock: () => number,
     private readonly tickerIntervalMs: number,
-    private readonly logger: Logger,
+    logger: Logger,
     /** Frames go out through the gateway's delivery queue, a bounded chunk per turn. */
     private readonly outbound: DeliveryQueue,
     /** Queued sends beyond which market data is conflated for every subscriber of a topic (the gateway is behind). */
@@ -47,6 +44,7 @@ export class MarketDataHub {
     private readonly metrics: Pick<WsMetrics, 'conflations'> = { conflations: 0 },
   ) {
     this.#lastSeq = core().seq;
+    this.#books = new MirroredBooks((symbol) => this.core().book(symbol)!, logger, 'ws');
   }
 
   hasSymbol(symbol: string): boolean {
@@ -69,20 +67,13 @@ export class MarketDataHub {
     const throttle = this.#throttles.get(sub.key);
     if (throttle?.timer) clearTimeout(throttle.timer);
     this.#throttles.delete(sub.key);
-    if (sub.channel === 'book') {
-      const views = this.#views.get(sub.symbol!);
-      views?.delete(sub.depth!);
-      if (views?.size === 0) {
-        this.#views.delete(sub.symbol!);
-        this.#mirrors.delete(sub.symbol!);
-      }
-    }
+    if (sub.channel === 'book') this.#books.drop(sub.symbol!, sub.depth!);
   }
 
   /** The state a new or caught-up subscription starts from: a book snapshot, the latest ticker or candle. */
   initialState(sub: Subscription): Buffer | undefined {
     switch (sub.channel) {
-      case 'book': return encode(this.#view(sub.symbol!, sub.depth!).snapshot());
+      case 'book': return encode(this.#books.view(sub.symbol!, sub.depth!).snapshot());
       case 'ticker': return this.#tickerFrame(sub.symbol!);
       case 'candles': return this.#candleFrame(sub.symbol!, sub.interval!);
       default: return undefined;
@@ -94,17 +85,8 @@ export class MarketDataHub {
     const rebuilt = new Set<string>();
     const trades = new Map<string, SequencedTrade[]>();
     for (const e of events) {
-      if (e.type === 'BookLevelChanged') {
-        const mirror = this.#mirrors.get(e.symbol);
-        if (!mirror || rebuilt.has(e.symbol)) continue;
-        const outcome = mirror.apply(e);
-        if (outcome === 'applied') touched.add(e.symbol);
-        if (outcome === 'gap') {
-          this.logger.warn({ symbol: e.symbol, expected: mirror.bookSeq + 1, got: e.bookSeq }, 'ws: book events skipped a sequence; rebuilding from the core');
-          this.#mirrors.set(e.symbol, new BookMirror(this.core().book(e.symbol)!));
-          rebuilt.add(e.symbol);
-        }
-      } else if (e.type === 'TradePrinted') {
+      if (e.type === 'BookLevelChanged') this.#books.applyLevel(e, touched, rebuilt);
+      else if (e.type === 'TradePrinted') {
         let list = trades.get(e.symbol);
         if (!list) trades.set(e.symbol, (list = []));
         list.push({ tradeId: e.tradeId, price: e.price, quantity: e.quantity, takerSide: e.takerSide, ts: e.ts, seq: e.seq });
@@ -115,16 +97,14 @@ export class MarketDataHub {
 
     for (const symbol of touched) {
       if (rebuilt.has(symbol)) continue;
-      const mirror = this.#mirrors.get(symbol)!;
-      for (const view of this.#views.get(symbol)?.values() ?? []) {
+      const mirror = this.#books.mirrorOf(symbol);
+      for (const view of this.#books.viewsOf(symbol)) {
         const update = view.refresh(mirror);
         if (update) this.#publish(`book:${symbol}:${view.depth}`, encode(update));
       }
     }
     for (const symbol of rebuilt) {
-      const mirror = this.#mirrors.get(symbol)!;
-      for (const view of this.#views.get(symbol)?.values() ?? []) {
-        view.reset(mirror);
+      for (const view of this.#books.resetViews(symbol)) {
         this.#publish(`book:${symbol}:${view.depth}`, encode(view.snapshot()));
       }
     }
@@ -194,18 +174,6 @@ export class MarketDataHub {
     const wait = throttle.lastSent + this.tickerIntervalMs - this.clock();
     if (wait <= 0) flush();
     else throttle.timer = setTimeout(flush, wait);
-  }
-
-  #view(symbol: string, depth: number): BookView {
-    let views = this.#views.get(symbol);
-    if (!views) this.#views.set(symbol, (views = new Map()));
-    let view = views.get(depth);
-    if (!view) {
-      let mirror = this.#mirrors.get(symbol);
-      if (!mirror) this.#mirrors.set(symbol, (mirror = new BookMirror(this.core().book(symbol)!)));
-      views.set(depth, (view = new BookView(symbol, depth, mirror)));
-    }
-    return view;
   }
 
   #tickerFrame(symbol: string): Buffer | undefined {
