@@ -22,6 +22,7 @@ import { createCore } from '../server/src/core/index.js';
 import { HISTORY_WAL_AUTOCHECKPOINT_PAGES, openHistoryStore, type HistoryStore } from '../server/src/history/store.js';
 import { RecordBatch } from '../server/src/journal/record-batch.js';
 import { applyForHistory, applyRecordsForHistory } from '../server/src/sequencer/history-events.js';
+import { openDatabase } from '../server/src/storage/sqlite.js';
 import { Flow, setupCommands } from './support/durable-flow.js';
 
 function argument(name: string, fallback: string): string {
@@ -112,9 +113,26 @@ function project(size: number, checkpoint: number, setup: CoreEvent[], perComman
     const used = process.cpuUsage(cpu);
     history.close();
     const perCommandUs = (micros: number) => (micros / COMMANDS).toFixed(1);
-    return [String(checkpoint), String(size), perCommandUs(used.user + used.system), perCommandUs(used.system), perCommandUs(wall * 1000), worst.toFixed(1)];
+    return [
+      String(checkpoint), String(size), perCommandUs(used.user + used.system), perCommandUs(used.system), perCommandUs(wall * 1000), worst.toFixed(1),
+      ...fileSizes(join(dir, 'history.db')),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The file's size once its WAL is checkpointed, and the orders table's bytes (pages and payload) per row. */
+function fileSizes(file: string): string[] {
+  const db = openDatabase(file);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const pages = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    const orders = db.prepare(`SELECT count(*) AS n FROM orders`).get() as { n: number };
+    const stat = db.prepare(`SELECT sum(pgsize) AS pages, sum(payload) AS payload FROM dbstat WHERE name = 'orders'`).get() as { pages: number; payload: number };
+    return [(pages / 1e6).toFixed(1), (stat.pages / orders.n).toFixed(0), (stat.payload / orders.n).toFixed(0)];
+  } finally {
+    db.close();
   }
 }
 
@@ -122,6 +140,9 @@ const row = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`);
 
 const { setup, perCommand, commands, events: eventCount } = events();
 console.log(`Node ${process.version}, ${COMMANDS} commands (${eventCount} events)${REPLICA ? ', the replica\'s whole work' : ''}\n`);
-row(['WAL pages per checkpoint', 'commands per transaction', 'CPU µs/command', 'of it system µs', 'wall µs/command', 'longest transaction ms']);
-row(['---', '---', '---', '---', '---', '---']);
+row([
+  'WAL pages per checkpoint', 'commands per transaction', 'CPU µs/command', 'of it system µs', 'wall µs/command', 'longest transaction ms',
+  'file MB', 'orders table B/row', 'of it payload B/row',
+]);
+row(['---', '---', '---', '---', '---', '---', '---', '---', '---']);
 for (const checkpoint of CHECKPOINTS) for (const size of [...SIZES, ...[...SIZES].reverse()]) row(project(size, checkpoint, setup, perCommand, commands));

@@ -12,6 +12,7 @@ import type { CoreEvent, OrderView } from '../../server/src/core/api.js';
 import { openHistoryStore } from '../../server/src/history/index.js';
 import { PostgresHistory } from '../../server/src/history/postgres-history.js';
 import { HISTORY_SCHEMA_VERSION } from '../../server/src/history/schema.js';
+import { market } from '../core/harness.js';
 import { migrate, MIGRATIONS_DIR, postgresConfig } from '../../server/src/storage/postgres.js';
 import { tempDirs } from '../durability/support/temp-dir.js';
 import { createTestDatabase, uniqueSchema, type TestDatabase } from '../helpers/postgres.js';
@@ -48,6 +49,88 @@ function laterQuoteFill(): CoreEvent {
   } as OrderView;
   return { type: 'OrderFilled', seq: 4, ts: 1004, order, tradeId: 104, price: '10', quantity: '1', liquidity: 'rfq', fee: '0.01', feeAsset: 'USD' } as CoreEvent;
 }
+
+/** The tables of version 2: an order's view as JSON. */
+const V2_SQLITE = `
+  CREATE TABLE history_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE orders (
+    order_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, client_order_id TEXT, symbol TEXT NOT NULL, status TEXT NOT NULL,
+    created_at INTEGER NOT NULL, first_seq INTEGER NOT NULL UNIQUE, last_seq INTEGER NOT NULL, view TEXT NOT NULL);
+  CREATE INDEX orders_by_account ON orders (account_id, first_seq);
+  CREATE INDEX orders_by_account_symbol ON orders (account_id, symbol, first_seq);
+  CREATE INDEX orders_by_client_order_id ON orders (account_id, client_order_id, first_seq);
+  CREATE TABLE fills (
+    seq INTEGER PRIMARY KEY, account_id TEXT NOT NULL, order_id TEXT NOT NULL, client_order_id TEXT, symbol TEXT NOT NULL, side TEXT NOT NULL,
+    trade_id INTEGER NOT NULL, price TEXT NOT NULL, quantity TEXT NOT NULL, liquidity TEXT NOT NULL, fee TEXT NOT NULL, fee_asset TEXT NOT NULL, ts INTEGER NOT NULL,
+    quote_id TEXT);
+  CREATE TABLE balance_changes (
+    seq INTEGER PRIMARY KEY, account_id TEXT NOT NULL, asset TEXT NOT NULL, total TEXT NOT NULL, available TEXT NOT NULL, hold TEXT NOT NULL,
+    reason TEXT NOT NULL, ts INTEGER NOT NULL);
+  CREATE TABLE quotes (
+    quote_id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, client_rfq_id TEXT, symbol TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, view TEXT NOT NULL);
+`;
+
+/** Views of alice's orders as the core makes them (resting, triggered stop, GTD, amended, filled), in order, with their seqs. */
+function coreViews(): { seq: number; view: OrderView }[] {
+  const h = market();
+  h.placeOk('bob', { side: 'sell', price: '101', quantity: '1' });
+  h.placeOk('alice', { side: 'buy', orderType: 'stop_limit', price: '102', stopPrice: '101', quantity: '0.5', clientOrderId: 'stop-1' });
+  h.placeOk('alice', { side: 'buy', price: '99', quantity: '2', timeInForce: 'GTD', expireAt: h.ts + 60_000, clientOrderId: 'gtd-1' });
+  const amendable = h.placeOk('alice', { side: 'buy', price: '98', quantity: '1', postOnly: true, stp: 'cancel_oldest', clientOrderId: 'first' });
+  h.ok({ type: 'AmendOrder', accountId: 'alice', orderId: amendable, newQuantity: '0.75', newClientOrderId: 'second' });
+  h.placeOk('carol', { side: 'buy', price: '101', quantity: '0.25', timeInForce: 'IOC' });
+  const latest = new Map<string, { seq: number; view: OrderView }>();
+  for (const e of h.log) if ('order' in e && e.order.accountId === 'alice') latest.set(e.order.orderId, { seq: latest.get(e.order.orderId)?.seq ?? e.seq, view: e.order });
+  return [...latest.values()];
+}
+
+describe('history schema upgrade (version 2: views as JSON)', () => {
+  it('SQLite: packs each view that reads back the same, keeps the others as JSON, and every query answers as before', () => {
+    const views = coreViews();
+    expect(views.some((v) => v.view.triggerState === 'triggered')).toBe(true);
+    const last = views[views.length - 1]!;
+    // Views the packed form cannot give back as the same text: fields in another order (an older build), a separator in a value.
+    const reordered = { seq: last.seq + 1, view: { ...last.view, orderId: 'old-1', clientOrderId: undefined, quoteId: '7' } as OrderView };
+    const separator = { seq: last.seq + 2, view: { ...last.view, orderId: 'odd-1', clientOrderId: 'odd', price: '1|2' } as OrderView };
+    const rows = [...views, reordered, separator];
+    const file = join(newDir(), 'history.db');
+    const old = new Database(file);
+    old.exec(V2_SQLITE);
+    old.exec(`INSERT INTO history_meta VALUES ('schema_version', 2), ('projected_seq', ${separator.seq})`);
+    const insert = old.prepare(`INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const { seq, view } of rows) {
+      insert.run(view.orderId, view.accountId, view.clientOrderId ?? null, view.symbol, view.status, view.createdAt, seq, seq, JSON.stringify(view));
+    }
+    old.close();
+
+    const store = openHistoryStore(file);
+    try {
+      const listed = store.listOrders('alice').items.map((v) => JSON.stringify(v));
+      expect(listed).toEqual(rows.map((r) => JSON.stringify(r.view)).reverse());
+      for (const { view } of rows) {
+        expect(JSON.stringify(store.getOrder('alice', { orderId: view.orderId }))).toBe(JSON.stringify(view));
+        if (view.clientOrderId !== undefined) expect(JSON.stringify(store.getOrder('alice', { clientOrderId: view.clientOrderId }))).toBe(JSON.stringify(view));
+      }
+      const copied = store.changeReader().since(0, separator.seq).orders;
+      expect(new Map(copied.map((o) => [o.order_id, o.view]))).toEqual(new Map(rows.map((r) => [r.view.orderId, JSON.stringify(r.view)])));
+      // An upgraded row takes its next update as any other.
+      const gtd = views.find((v) => v.view.timeInForce === 'GTD')!.view;
+      const canceled = { ...gtd, status: 'canceled', remainingQuantity: '0.00000000', cancelReason: 'user', updatedAt: gtd.updatedAt + 5 } as OrderView;
+      store.project([{ type: 'OrderCanceled', seq: separator.seq + 1, ts: canceled.updatedAt, order: canceled, reason: 'user' }]);
+      expect(JSON.stringify(store.getOrder('alice', { clientOrderId: 'gtd-1' }))).toBe(JSON.stringify(canceled));
+    } finally {
+      store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT value FROM history_meta WHERE key = 'schema_version'`).get()).toEqual({ value: HISTORY_SCHEMA_VERSION });
+      const kept = db.prepare(`SELECT order_id, substr(packed_view, 1, 1) = '{' AS json FROM orders ORDER BY first_seq`).all();
+      expect(kept).toEqual(rows.map(({ view }) => ({ order_id: view.orderId, json: view === reordered.view || view === separator.view ? 1 : 0 })));
+    } finally {
+      db.close();
+    }
+  });
+});
 
 describe('history schema upgrade (version 1: fills copied into quote_trades)', () => {
   it('SQLite: moves each quote id onto its fill, drops quote_trades, and keeps projecting', () => {

@@ -6,6 +6,8 @@
  * has not been retired.
  */
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { orderRow } from './changes.js';
+import type { PackedOrderRow } from './packed-view.js';
 
 const FINISHED = "('filled', 'canceled', 'expired', 'rejected')";
 
@@ -18,11 +20,15 @@ export const RETAINED_TABLES = [
 
 export interface ArchiveCounts { orders: number; fills: number; balance_changes: number }
 
-/** Writes every row older than `before` as one JSON line `{"table", "row"}`; returns the counts. */
+/**
+ * Writes every row older than `before` as one JSON line `{"table", "row"}`; returns the counts.
+ * An order's row is written with its view as JSON (`view`), as the change reader gives it.
+ */
 export function exportHistory(db: SqliteDatabase, before: number, write: (line: string) => void): ArchiveCounts {
   const counts: ArchiveCounts = { orders: 0, fills: 0, balance_changes: 0 };
   for (const { table, where } of RETAINED_TABLES) {
-    for (const row of db.prepare(`SELECT * FROM ${table} WHERE ${where} ORDER BY rowid`).iterate(before)) {
+    for (const stored of db.prepare(`SELECT * FROM ${table} WHERE ${where} ORDER BY rowid`).iterate(before)) {
+      const row = table === 'orders' ? orderRow(stored as PackedOrderRow & { first_seq: number; last_seq: number }) : stored;
       write(`${JSON.stringify({ table, row })}\n`);
       counts[table]++;
     }

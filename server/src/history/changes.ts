@@ -1,10 +1,12 @@
 /**
  * What the embedded history gained after a given sequence number, read in one consistent
  * snapshot, so another store (PostgreSQL) can be brought up to the same point. Rows are as
- * stored: an order's row is its latest view, fills (OTC quote fills among them) and balance changes are keyed
- * by seq. (The quotes' own rows are not carried: no history query reads them.)
+ * stored: an order's row is its latest view (as JSON here; the embedded store keeps it packed),
+ * fills (OTC quote fills among them) and balance changes are keyed by seq. (The quotes' own rows
+ * are not carried: no history query reads them.)
  */
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { PACKED_ORDER_COLUMNS, unpackOrderView, type PackedOrderRow } from './packed-view.js';
 
 export interface OrderRow {
   order_id: string; account_id: string; client_order_id: string | null; symbol: string; status: string;
@@ -37,7 +39,8 @@ export class HistoryChangeReader {
     db.exec('CREATE INDEX IF NOT EXISTS orders_by_last_seq ON orders (last_seq)');
     const projected = db.prepare<[], { value: number }>(`SELECT value FROM history_meta WHERE key = 'projected_seq'`);
     this.#projected = () => projected.get()!.value;
-    const orders = db.prepare<[number, number], OrderRow>('SELECT * FROM orders WHERE last_seq > ? AND first_seq <= ?');
+    const orders = db.prepare<[number, number], PackedOrderRow & { first_seq: number; last_seq: number }>(
+      `SELECT ${PACKED_ORDER_COLUMNS}, first_seq, last_seq FROM orders WHERE last_seq > ? AND first_seq <= ?`);
     const fills = db.prepare<[number, number], FillRow>('SELECT * FROM fills WHERE seq > ? AND seq <= ? ORDER BY seq');
     const balances = db.prepare<[number, number], BalanceChangeRow>('SELECT * FROM balance_changes WHERE seq > ? AND seq <= ? ORDER BY seq');
     // One read transaction: the rows and the projected seq are of the same commit.
@@ -45,7 +48,7 @@ export class HistoryChangeReader {
       const toSeq = Math.min(projected.get()!.value, afterSeq + maxSeqs);
       if (toSeq <= afterSeq) return { toSeq: afterSeq, orders: [], fills: [], balanceChanges: [] };
       return {
-        toSeq, orders: orders.all(afterSeq, toSeq), fills: fills.all(afterSeq, toSeq), balanceChanges: balances.all(afterSeq, toSeq),
+        toSeq, orders: orders.all(afterSeq, toSeq).map(orderRow), fills: fills.all(afterSeq, toSeq), balanceChanges: balances.all(afterSeq, toSeq),
       };
     });
   }
@@ -59,4 +62,12 @@ export class HistoryChangeReader {
   since(afterSeq: number, maxSeqs: number): HistoryChanges {
     return this.#read(afterSeq, maxSeqs);
   }
+}
+
+/** An order's row with its view as JSON, the text `JSON.stringify` makes of the core's view. */
+export function orderRow(row: PackedOrderRow & { first_seq: number; last_seq: number }): OrderRow {
+  return {
+    order_id: row.order_id, account_id: row.account_id, client_order_id: row.client_order_id, symbol: row.symbol, status: row.status,
+    created_at: row.created_at, first_seq: row.first_seq, last_seq: row.last_seq, view: JSON.stringify(unpackOrderView(row)),
+  };
 }

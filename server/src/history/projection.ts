@@ -3,11 +3,13 @@
  * the last projected sequence number, so after a crash the projection resumes exactly where
  * its last commit ended: events at or below that number are skipped, never applied twice.
  *
- * An order's row holds its latest view. Within one call, an order's events are folded into a
- * single insert or update (an order often rests, fills and is done within one batch).
+ * An order's row holds its latest view, packed (packed-view.ts). Within one call, an order's
+ * events are folded into a single insert or update (an order often rests, fills and is done
+ * within one batch).
  */
 import type { BalanceChanged, CoreEvent, OrderView } from '../core/api.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { packOrderView } from './packed-view.js';
 
 /** The event types the history keeps something of; every other type is skipped (a caller may leave them out). */
 export const PROJECTED_EVENT_TYPES: ReadonlySet<CoreEvent['type']> = new Set<CoreEvent['type']>([
@@ -43,10 +45,10 @@ export class HistoryProjection {
   constructor(db: SqliteDatabase) {
     this.seq = (db.prepare(`SELECT value FROM history_meta WHERE key = 'projected_seq'`).get() as { value: number }).value;
     this.insertOrder = db.prepare(`
-      INSERT INTO orders (order_id, account_id, client_order_id, symbol, status, created_at, first_seq, last_seq, view)
+      INSERT INTO orders (order_id, account_id, client_order_id, symbol, status, created_at, first_seq, last_seq, packed_view)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.updateOrder = db.prepare(`UPDATE orders SET status = ?, last_seq = ?, view = ? WHERE order_id = ?`);
-    this.updateAmendedOrder = db.prepare(`UPDATE orders SET client_order_id = ?, status = ?, last_seq = ?, view = ? WHERE order_id = ?`);
+    this.updateOrder = db.prepare(`UPDATE orders SET status = ?, last_seq = ?, packed_view = ? WHERE order_id = ?`);
+    this.updateAmendedOrder = db.prepare(`UPDATE orders SET client_order_id = ?, status = ?, last_seq = ?, packed_view = ? WHERE order_id = ?`);
     this.insertFill = db.prepare(`
       INSERT INTO fills (seq, account_id, order_id, client_order_id, symbol, side, trade_id, price, quantity, liquidity, fee, fee_asset, ts, quote_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -130,7 +132,7 @@ export class HistoryProjection {
 
   private saveOrder(change: OrderChange): void {
     const o = change.order;
-    const view = JSON.stringify(o);
+    const view = packOrderView(o);
     const clientOrderId = o.clientOrderId ?? null;
     if (change.acceptedSeq === undefined) {
       const updated = change.amended

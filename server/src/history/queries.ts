@@ -5,6 +5,7 @@
 import type { BalanceChanged, Decimal, Liquidity, Millis, OrderRef, OrderStatus, OrderView, QuoteView, Side } from '../core/api.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { PACKED_ORDER_COLUMNS, unpackOrderView, type PackedOrderRow } from './packed-view.js';
 
 export const MAX_PAGE_LIMIT = 1000;
 
@@ -96,16 +97,17 @@ export class HistoryQueries {
     }
     if (filters.from !== undefined) where.add('created_at >= ?', filters.from);
     if (filters.to !== undefined) where.add('created_at < ?', filters.to);
-    return this.page('orders', 'first_seq', 'first_seq AS seq, view', where, cursor, limit,
-      (row: { seq: number; view: string }) => JSON.parse(row.view) as OrderView);
+    return this.page('orders', 'first_seq', `first_seq AS seq, ${PACKED_ORDER_COLUMNS}`, where, cursor, limit,
+      (row: PackedOrderRow & { seq: number }) => unpackOrderView(row));
   }
 
   /** One order by the core's id or the client's id (the most recent order with that client id). */
   getOrder(accountId: string, ref: OrderRef): OrderView | undefined {
     const row = ref.orderId !== undefined
-      ? this.db.prepare(`SELECT view FROM orders WHERE order_id = ? AND account_id = ?`).get(ref.orderId, accountId)
-      : this.db.prepare(`SELECT view FROM orders WHERE account_id = ? AND client_order_id = ? ORDER BY first_seq DESC LIMIT 1`).get(accountId, ref.clientOrderId);
-    return row ? (JSON.parse((row as { view: string }).view) as OrderView) : undefined;
+      ? this.db.prepare(`SELECT ${PACKED_ORDER_COLUMNS} FROM orders WHERE order_id = ? AND account_id = ?`).get(ref.orderId, accountId)
+      : this.db.prepare(`SELECT ${PACKED_ORDER_COLUMNS} FROM orders WHERE account_id = ? AND client_order_id = ? ORDER BY first_seq DESC LIMIT 1`)
+        .get(accountId, ref.clientOrderId);
+    return row ? unpackOrderView(row as PackedOrderRow) : undefined;
   }
 
   listFills(accountId: string, filters: FillFilters, cursor: string | undefined, limit: number): Page<FillRecord> {
