@@ -28,7 +28,7 @@ export interface PackedOrderRow {
 export const PACKED_ORDER_COLUMNS = 'order_id, account_id, client_order_id, symbol, status, created_at, packed_view';
 
 const SEPARATOR = '|';
-/** One letter per value, by its index in the value's list; new values go at the end of a list. */
+/** One letter per value, by its index in the value's list. The letters are in files: never reorder a list, add new values at its end. */
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const SIDES: readonly string[] = ['buy', 'sell'];
 const ORDER_TYPES: readonly string[] = ['limit', 'market', 'stop', 'stop_limit'];
@@ -53,12 +53,12 @@ function optionalLetter(values: readonly string[], value: string | undefined): s
 
 /** A text the packed form can carry (no separator); `undefined` when it cannot. */
 function text(value: string): string | undefined {
-  return value.includes(SEPARATOR) ? undefined : value;
+  return typeof value === 'string' && !value.includes(SEPARATOR) ? value : undefined;
 }
 
 /** An optional text: '' when absent; an empty text present cannot be told from absent. */
 function optionalText(value: string | undefined): string | undefined {
-  return value === undefined ? '' : value === '' || value.includes(SEPARATOR) ? undefined : value;
+  return value === undefined ? '' : value === '' ? undefined : text(value);
 }
 
 function optionalTime(value: number | undefined): string | undefined {
