@@ -4,7 +4,7 @@
  * budget, submits the command, and answers in the core's terms (see outcomes.ts): the order's
  * state once durable, or a refusal carrying a catalog code. Gateways only translate.
  */
-import type { AmendOrder, CancelOrder, Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
+import type { AmendOrder, CancelOrder, Command, CommandResult, CoreEvent, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { HistoryReader } from '../history/reader.js';
 import type { OrderRateLimiter, RateLimitDecision, RateLimitUsage } from '../limits/index.js';
@@ -13,7 +13,7 @@ import { CoreUnavailableError, DurabilityError, type CommandBus } from '../seque
 import { coreUnavailableMessage } from './submit.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
 import { IdempotentRunner, OutcomeRunner, type StoredResponse } from './idempotency.js';
-import { isFinal, refusal, type CancelAllOutcome, type OrderOutcome, type Refusal } from './outcomes.js';
+import { isFinal, refusal, type CancelAllOutcome, type OrderDone, type OrderOutcome, type Refusal } from './outcomes.js';
 import type { SessionOrders } from './session-orders.js';
 
 /** A new order, in the core's terms (the PlaceOrder command without its routing fields). */
@@ -215,7 +215,7 @@ export class OrderEntry {
       submitted = Promise.reject(err);
     }
     // One reaction turns the result into the outcome (not one to a refusal, then one to the order).
-    return submitted.then((result) => placed(acceptedOrRefusal(result)), durabilityRefusal);
+    return submitted.then(placedOutcome, durabilityRefusal);
   }
 
   /** Undefined when the order fits the account's budget; answered at once unless the budget is in a shared store. */
@@ -283,10 +283,18 @@ function durabilityRefusal(err: unknown): Refusal {
   throw err;
 }
 
+/** A PlaceOrder's result as its outcome (a function of the module's: no closure per order). */
+function placedOutcome(result: CommandResult): OrderOutcome {
+  return placed(acceptedOrRefusal(result));
+}
+
 /** A new order's outcome: its state after the command, or the refusal. */
 function placed(result: (CommandResult & { ok: true }) | Refusal): OrderOutcome {
   if (!result.ok) return result;
-  const accepted = result.events.find((e) => e.type === 'OrderAccepted');
+  // A loop, not `find`: every order passes here, and a callback is an allocation per order.
+  const events = result.events;
+  let accepted: CoreEvent | undefined;
+  for (let i = 0; i < events.length && accepted === undefined; i++) if (events[i]!.type === 'OrderAccepted') accepted = events[i];
   if (!accepted || !('order' in accepted)) return refusal('INTERNAL_ERROR', 'The order was accepted without an order id.');
   return orderDone(result, accepted.order.orderId);
 }
@@ -298,7 +306,10 @@ function orderDone(result: CommandResult, orderId: string | undefined): OrderOut
   for (const e of result.events) {
     if (!('order' in e) || e.order.orderId !== orderId) continue;
     if (e.type === 'OrderFilled') fills.push(e);
-    done = { ok: true, order: e.order, fills, ...(e.type === 'OrderCanceled' && { cancelReason: e.reason }) };
+    // The reason is added only to a cancel's outcome (no spread of a literal for every order).
+    const outcome: OrderDone = { ok: true, order: e.order, fills };
+    if (e.type === 'OrderCanceled') outcome.cancelReason = e.reason;
+    done = outcome;
   }
   return done ?? refusal('INTERNAL_ERROR', 'The command produced no order state.');
 }

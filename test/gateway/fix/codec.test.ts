@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksum, encodeMessage, FrameDecoder, GarbledMessageError, parseFrame, type Field } from '../../../server/src/gateway/fix/codec.js';
+import { checksum, encodeMessage, FrameDecoder, GarbledMessageError, latin1Bytes, parseFrame, type Field } from '../../../server/src/gateway/fix/codec.js';
 
 const SOH = '\x01';
 const wire = (s: string): string => s.replaceAll('|', SOH);
@@ -36,6 +36,50 @@ describe('FIX codec', () => {
     expect(text.startsWith(wire('8=FIX.4.4|9=45|35=0|'))).toBe(true);
     const sum = [...text.slice(0, text.lastIndexOf('10='))].reduce((s, c) => s + c.charCodeAt(0), 0) % 256;
     expect(text.endsWith(`10=${String(sum).padStart(3, '0')}${SOH}`)).toBe(true);
+  });
+
+  it('writes BeginString and BodyLength as the text "8=<BeginString>|9=<length>|" would, for any BeginString and body size', () => {
+    // Bodies from empty to over 1,000 bytes (BodyLength of 1 to 4 digits); BeginStrings longer than the head's room too.
+    const beginArb = fc.oneof(fc.constant('FIX.4.4'), fc.stringMatching(/^[ -~]{0,80}$/).filter((s) => !s.includes('=')));
+    const longValueArb = fc.oneof(valueArb, fc.stringMatching(/^[ -~]{100,400}$/).filter((s) => !s.includes('=')));
+    fc.assert(
+      fc.property(beginArb, fc.array(fc.tuple(fc.integer({ min: 11, max: 9999 }), longValueArb), { maxLength: 6 }), (begin, fields) => {
+        const all: Field[] = [[35, 'D'], ...fields];
+        const body = all.map(([t, v]) => `${t}=${v}${SOH}`).join('');
+        const head = `8=${begin}${SOH}9=${body.length}${SOH}`;
+        expect(encodeMessage(begin, all)).toBe(`${head}${body}10=${checksum(head + body)}${SOH}`);
+      }),
+    );
+  });
+
+  it('gives the bytes of messages written one after another as their joined text in latin1', () => {
+    const rawArb = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 3000 });
+    fc.assert(
+      fc.property(fc.array(rawArb, { maxLength: 12 }), (raws) => {
+        const bytes = latin1Bytes(raws.map((raw) => ({ raw })));
+        expect(bytes.equals(Buffer.from(raws.join(''), 'latin1'))).toBe(true);
+      }),
+    );
+  });
+
+  it('reads values in place as the values cut out would read (is, valueAtIs, smallUintOf)', () => {
+    const textArb = fc.oneof(fc.stringMatching(/^[0-9]{0,12}$/), fc.stringMatching(/^[ -~]{0,14}$/).filter((v) => !v.includes('=')));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(34, 49, 56, 52, 11), textArb), { maxLength: 8 }), textArb, (fields, probe) => {
+        const msg = parseFrame(encodeMessage('FIX.4.4', [[35, 'D'], ...fields]));
+        for (const tag of [34, 49, 56, 52, 11, 99]) {
+          const value = msg.get(tag);
+          expect(msg.is(tag, probe)).toBe(value === probe);
+          if (value !== undefined) expect(msg.is(tag, value)).toBe(true);
+          expect(msg.smallUintOf(tag)).toBe(value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : -1);
+          expect(msg.indexOf(tag)).toBe(msg.tags.indexOf(tag));
+        }
+        for (let i = 0; i < msg.fieldCount; i++) {
+          expect(msg.valueAtIs(i, probe)).toBe(msg.valueAt(i) === probe);
+          expect(msg.valueAtIs(i, msg.valueAt(i))).toBe(true);
+        }
+      }),
+    );
   });
 
   it('round-trips any field list through encode, frame and parse', () => {

@@ -14,7 +14,7 @@ import pino, { type Logger } from 'pino';
 import type { CommandBus } from '../../sequencer/api.js';
 import type { FixSessionSettings } from '../../auth/api-key.js';
 import type { ApiKeyStore } from '../../auth/key-store.js';
-import { FrameDecoder, parseFrame, type FixMessage } from './codec.js';
+import { FrameDecoder, latin1Bytes, parseFrame, type FixMessage } from './codec.js';
 import { loadDictionary } from './dictionary.js';
 import { logonFailureText, type LogonAuthenticator } from './auth.js';
 import { FixApplication } from './application.js';
@@ -255,6 +255,9 @@ export async function startFixAcceptor(options: FixAcceptorOptions): Promise<Fix
       remoteAddress,
       write: (data) => {
         if (!socket.destroyed) socket.write(data, 'latin1');
+      },
+      writeAll: (messages) => {
+        if (!socket.destroyed) socket.write(latin1Bytes(messages));
       },
       close: () => {
         socket.end();

@@ -215,7 +215,8 @@ export class FixApplication implements SessionApplication {
     let submitted: Promise<OrderOutcome>;
     const accountId = session.accountId;
     const pending = new PendingNew(session.key, accountId, clOrdId, route, side, symbol);
-    if (m.get(Tag.OrdType) === ORD_TYPE_PREVIOUSLY_QUOTED) {
+    const ordTypeText = m.get(Tag.OrdType);
+    if (ordTypeText === ORD_TYPE_PREVIOUSLY_QUOTED) {
       const accept = quoteAcceptFromFix(m);
       if ('code' in accept) {
         this.rejectOrder(session, clOrdId, symbol, side, route, accept.code, accept.text);
@@ -230,7 +231,7 @@ export class FixApplication implements SessionApplication {
       this.pendingNew.set(accountId, clOrdId, pending);
       submitted = this.entry.acceptQuote(session.accountId, accept, { idempotent: false });
     } else {
-      const command = placeRequest(m);
+      const command = placeRequest(m, clOrdId, side, symbol, ordTypeText!);
       const orders = this.sessionOrders.get(session);
       this.pendingNew.set(accountId, clOrdId, pending);
       // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
@@ -557,9 +558,11 @@ export class FixApplication implements SessionApplication {
   /** The report of core event `seq` to the order's owner session and the account's drop copies. */
   private deliver(seq: number, order: OrderView, body: Body, route?: Field[]): void {
     const owner = this.ownerOf(order.orderId);
-    if (owner) this.sessionByKey(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? [], seq);
+    if (owner) this.sessionByKey(owner)?.sendApplication(MsgType.ExecutionReport, body, route ?? this.routes.get(order.orderId) ?? NO_ROUTE, seq);
     if (order.status !== 'new' && order.status !== 'partially_filled') this.routes.delete(order.orderId);
-    for (const dc of this.dropCopies.get(order.accountId) ?? []) dc.sendApplication(MsgType.ExecutionReport, body, [], seq);
+    // No empty array (and its iterator) per report for an account without drop copies.
+    const copies = this.dropCopies.get(order.accountId);
+    if (copies) for (const dc of copies) dc.sendApplication(MsgType.ExecutionReport, body, NO_ROUTE, seq);
   }
 
   /** Known by then: set at OrderAccepted, or read by ownerLookup before the event was handled. */
@@ -586,15 +589,18 @@ export class FixApplication implements SessionApplication {
   }
 }
 
-/** A NewOrderSingle for the book, in order entry's terms. */
-function placeRequest(m: FixMessage): PlaceRequest {
+/**
+ * A NewOrderSingle for the book, in order entry's terms. ClOrdID, Side, Symbol and OrdType come
+ * as newOrder has already read them: each read of a field cuts a new string out of the frame.
+ */
+function placeRequest(m: FixMessage, clOrdId: string, side: string, symbol: string, ordTypeText: string): PlaceRequest {
   const tifText = m.get(Tag.TimeInForce);
   // The dictionary admits OrdType 1 to 4 here (D, previously quoted, takes a quote instead).
-  const ordType = ORD_TYPE_FROM_FIX[m.get(Tag.OrdType)!]!;
+  const ordType = ORD_TYPE_FROM_FIX[ordTypeText]!;
   const command: PlaceRequest = {
-    symbol: m.get(Tag.Symbol)!,
-    clientOrderId: ownCopy(m.get(Tag.ClOrdID)!),
-    side: sideFromFix(m.get(Tag.Side)!),
+    symbol,
+    clientOrderId: ownCopy(clOrdId),
+    side: sideFromFix(side),
     orderType: ordType,
     timeInForce: tifText !== undefined ? TIF_FROM_FIX[tifText]! : ordType === 'market' ? 'IOC' : 'GTC',
   };
@@ -608,9 +614,13 @@ function placeRequest(m: FixMessage): PlaceRequest {
   if (cashQty !== undefined) command.quoteQuantity = normalizeDecimal(cashQty);
   const expire = m.get(Tag.ExpireTime);
   if (expire !== undefined) command.expireAt = parseUtcTimestamp(expire)!;
-  if ((m.get(Tag.ExecInst) ?? '').split(' ').includes('6')) command.postOnly = true;
+  const execInst = m.get(Tag.ExecInst);
+  if (execInst !== undefined && execInst.split(' ').includes('6')) command.postOnly = true;
   return command;
 }
+
+/** The route of a report without routing fields, shared (nothing writes into a route). */
+const NO_ROUTE: readonly Field[] = Object.freeze([]);
 
 /** Place options of every FIX order: FIX keeps its own duplicate rule. */
 const NOT_IDEMPOTENT = { idempotent: false } as const;

@@ -61,6 +61,42 @@ export class FixMessage {
     return i < 0 ? undefined : this.valueAt(i);
   }
 
+  /** Whether the field at index i holds exactly `text`, compared in place (no string cut out). */
+  valueAtIs(i: number, text: string): boolean {
+    const start = this.bounds[2 * i]!;
+    return this.bounds[2 * i + 1]! - start === text.length && this.raw.startsWith(text, start);
+  }
+
+  /** Whether field `tag` is present and holds exactly `text` (as `get(tag) === text`, without cutting the value out). */
+  is(tag: number, text: string): boolean {
+    const i = this.tags.indexOf(tag);
+    return i >= 0 && this.valueAtIs(i, text);
+  }
+
+  /**
+   * The number field `tag` holds when it is 1 to 9 ASCII digits (as `Number(get(tag))` after
+   * `/^\d{1,9}$/` passes), read in place; -1 when it is absent or anything else.
+   */
+  smallUintOf(tag: number): number {
+    const i = this.tags.indexOf(tag);
+    if (i < 0) return -1;
+    const start = this.bounds[2 * i]!;
+    const end = this.bounds[2 * i + 1]!;
+    if (end <= start || end - start > 9) return -1;
+    let n = 0;
+    for (let p = start; p < end; p++) {
+      const d = this.raw.charCodeAt(p) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
+  /** The index of the first field with `tag`, or -1. */
+  indexOf(tag: number): number {
+    return this.tags.indexOf(tag);
+  }
+
   has(tag: number): boolean {
     return this.tags.indexOf(tag) >= 0;
   }
@@ -292,8 +328,11 @@ function writeFields(fields: Body, from: number): number {
  */
 export function encodeMessage(beginString: string, fields: readonly Field[], more: Body = NO_FIELDS): string {
   let p = writeFields(more, writeFields(fields, HEAD_ROOM));
-  const head = `8=${beginString}${SOH}9=${p - HEAD_ROOM}${SOH}`;
-  let start = HEAD_ROOM - head.length;
+  // "8=<BeginString>SOH9=<BodyLength>SOH" written in place before the body: no head string per message.
+  const bodyLength = p - HEAD_ROOM;
+  const lengthDigits = decimalDigits(bodyLength);
+  const headLength = 2 + beginString.length + 3 + lengthDigits + 1;
+  let start = HEAD_ROOM - headLength;
   if (start < 0) {
     // A BeginString longer than the room: move the body up.
     ensure(p, -start);
@@ -301,7 +340,7 @@ export function encodeMessage(beginString: string, fields: readonly Field[], mor
     p -= start;
     start = 0;
   }
-  scratch.write(head, start, 'latin1');
+  writeHead(scratch, start, beginString, bodyLength, lengthDigits);
   let sum = 0;
   for (let i = start; i < p; i++) sum += scratch[i]!;
   const c = sum & 255;
@@ -314,6 +353,45 @@ export function encodeMessage(beginString: string, fields: readonly Field[], mor
   scratch[p++] = 48 + (c % 10);
   scratch[p++] = 1;
   return scratch.toString('latin1', start, p);
+}
+
+/** How many decimal digits a non-negative integer is written with. */
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+}
+
+/** Writes "8=<beginString>SOH9=<bodyLength>SOH" at `from` (latin1, as `Buffer.write` would). */
+function writeHead(buf: Buffer, from: number, beginString: string, bodyLength: number, lengthDigits: number): void {
+  let p = from;
+  buf[p++] = 56; // 8
+  buf[p++] = 61; // =
+  // Latin1 keeps each character's low byte.
+  for (let i = 0; i < beginString.length; i++) buf[p++] = beginString.charCodeAt(i) & 255;
+  buf[p++] = 1;
+  buf[p++] = 57; // 9
+  buf[p++] = 61; // =
+  let rest = bodyLength;
+  for (let d = p + lengthDigits - 1; d >= p; d--) {
+    buf[d] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  p += lengthDigits;
+  buf[p] = 1;
+}
+
+/**
+ * The bytes of messages written one after another (each latin1, one byte a character): what
+ * `Buffer.from(joined, 'latin1')` gives, without the joined string on the heap.
+ */
+export function latin1Bytes(messages: readonly { readonly raw: string }[]): Buffer {
+  let total = 0;
+  for (let i = 0; i < messages.length; i++) total += messages[i]!.raw.length;
+  const bytes = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < messages.length; i++) at += bytes.write(messages[i]!.raw, at, 'latin1');
+  return bytes;
 }
 
 export interface FrameDecoderOptions {

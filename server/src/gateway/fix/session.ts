@@ -17,6 +17,11 @@ export const BEGIN_STRING = 'FIX.4.4';
 
 export interface Connection {
   write(data: string): void;
+  /**
+   * Writes the messages one after another, as `write` of their joined text would (optional: the
+   * session joins them itself when absent). A socket takes their bytes without a joined string.
+   */
+  writeAll?(messages: readonly { readonly raw: string }[]): void;
   /** Ends the connection once written data is flushed. */
   close(): void;
   readonly remoteAddress: string;
@@ -328,16 +333,15 @@ export class FixSession {
    * `event` is the core event (journal sequence) an ExecutionReport reports.
    */
   sendApplication(msgType: string, body: Body, route: readonly Field[] = [], event?: number): void {
-    const message: OutboundApplication = { msgType, body, route, event };
     // Not connected here, or earlier messages still on their way there: the shared path, in order.
-    if (this.absent && (!this.connection || this.absent.busy(this.key))) this.absent.deliver(this, message);
-    else this.sendKept(message);
+    if (this.absent && (!this.connection || this.absent.busy(this.key))) this.absent.deliver(this, { msgType, body, route, event });
+    else this.sendKept(msgType, body, route, event);
   }
 
   /** Sends a message now if the session is connected here; false (nothing done) otherwise. */
   sendIfConnected(message: OutboundApplication): boolean {
     if (!this.connection) return false;
-    this.sendKept(message);
+    this.sendKept(message.msgType, message.body, message.route, message.event);
     return true;
   }
 
@@ -346,7 +350,8 @@ export class FixSession {
     return encodeMessage(BEGIN_STRING, this.header(msgType, seq, route), body);
   }
 
-  private sendKept({ msgType, body, route, event }: OutboundApplication): void {
+  /** Takes the message's parts, not an OutboundApplication: no object per report only to carry them here. */
+  private sendKept(msgType: string, body: Body, route: readonly Field[], event: number | undefined): void {
     if (event !== undefined) {
       // Already stored for the session by another gateway while it was logged on nowhere (events come in order).
       if (event <= this.reportedEvent) return;
@@ -381,7 +386,8 @@ export class FixSession {
   private process(message: FixMessage): void {
     if (!this.connection) return;
     const msgType = message.msgType;
-    if (message.valueAt(0) !== BEGIN_STRING) {
+    // The header's values are compared where they lie in the frame: no string per check.
+    if (!message.valueAtIs(0, BEGIN_STRING)) {
       if (msgType === MsgType.Logout) this.onLogout();
       else {
         this.sendLogout('Incorrect BeginString');
@@ -389,16 +395,15 @@ export class FixSession {
       }
       return;
     }
-    const seqText = message.get(Tag.MsgSeqNum);
-    if (seqText === undefined || !/^\d{1,9}$/.test(seqText)) {
+    const seq = message.smallUintOf(Tag.MsgSeqNum);
+    if (seq < 0) {
       this.sendLogoutAndDisconnect('MsgSeqNum(34) missing or invalid');
       return;
     }
-    const seq = Number(seqText);
     for (const tag of HEADER_TAGS_CHECKED) {
-      const v = message.get(tag);
-      if (v === undefined) return this.reject(message, SessionRejectReason.RequiredTagMissing, tag);
-      if (v === '') return this.reject(message, SessionRejectReason.TagSpecifiedWithoutValue, tag);
+      const i = message.indexOf(tag);
+      if (i < 0) return this.reject(message, SessionRejectReason.RequiredTagMissing, tag);
+      if (message.valueStart(i) === message.valueEnd(i)) return this.reject(message, SessionRejectReason.TagSpecifiedWithoutValue, tag);
     }
     const sendingTime = parseUtcTimestamp(message.get(Tag.SendingTime)!);
     if (sendingTime === undefined) return this.reject(message, SessionRejectReason.IncorrectDataFormat, Tag.SendingTime);
@@ -407,7 +412,7 @@ export class FixSession {
       this.sendLogout();
       return;
     }
-    if (message.get(Tag.SenderCompID) !== this.settings.targetCompId || message.get(Tag.TargetCompID) !== this.settings.senderCompId) {
+    if (!message.is(Tag.SenderCompID, this.settings.targetCompId) || !message.is(Tag.TargetCompID, this.settings.senderCompId)) {
       this.reject(message, SessionRejectReason.CompIdProblem);
       this.sendLogout();
       return;
@@ -674,7 +679,12 @@ export class FixSession {
     let ready = 0;
     while (ready < this.outbound.length && this.outbound[ready]!.batch <= durable) ready++;
     const pending = this.outbound.splice(0, ready);
-    if (pending.length > 0 && this.connection) this.connection.write(pending.length === 1 ? pending[0]!.raw : pending.map((p) => p.raw).join(''));
+    const connection = this.connection;
+    if (pending.length > 0 && connection) {
+      if (pending.length === 1) connection.write(pending[0]!.raw);
+      else if (connection.writeAll) connection.writeAll(pending);
+      else connection.write(pending.map((p) => p.raw).join(''));
+    }
     if (this.outbound.length > 0) this.requestFlush();
     if (this.closeAfterFlush && this.connection) this.disconnect('closed after flush');
   }
