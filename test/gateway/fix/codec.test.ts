@@ -82,6 +82,25 @@ describe('FIX codec', () => {
     );
   });
 
+  it('keeps every value where it lies in frames shorter and longer than 32,768 bytes (one number a value below, two above)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 32_600, max: 32_900 }), fieldsArb, (padding, fields) => {
+        const all: Field[] = [[35, 'D'], ...fields, [58, 'p'.repeat(padding)], ...fields];
+        const frame = encodeMessage('FIX.4.4', all);
+        const msg = parseFrame(frame);
+        expect(msg.msgType).toBe('D');
+        expect(msg.tags.slice(2, -1)).toEqual(all.map(([t]) => t));
+        for (let i = 2; i < msg.fieldCount - 1; i++) {
+          const [, value] = all[i - 2]!;
+          expect(msg.valueAt(i)).toBe(value);
+          expect(frame.slice(msg.valueStart(i), msg.valueEnd(i))).toBe(value);
+          expect(frame.charCodeAt(msg.valueEnd(i))).toBe(1);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('round-trips any field list through encode, frame and parse', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 2 }).filter((s) => /^[0-9A-Za-z]+$/.test(s)), fieldsArb, (msgType, fields) => {

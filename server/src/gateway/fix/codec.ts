@@ -24,7 +24,11 @@ export class FixMessage {
 
   constructor(
     readonly tags: readonly number[],
-    /** Value i spans raw[bounds[2i], bounds[2i + 1]) (the end is its SOH). */
+    /**
+     * Where each value lies in `raw` (its end is its SOH). A frame shorter than PACKED_FRAME (nearly
+     * every one) keeps one number a value, start * 2^16 + length; a longer one keeps two, the start
+     * at 2i and the end at 2i + 1.
+     */
     private readonly bounds: readonly number[],
     /** The frame exactly as received (latin1). */
     readonly raw: string,
@@ -43,17 +47,19 @@ export class FixMessage {
 
   /** The value of the field at index i. */
   valueAt(i: number): string {
-    return this.#values?.[i] ?? this.raw.slice(this.bounds[2 * i]!, this.bounds[2 * i + 1]!);
+    return this.#values?.[i] ?? this.raw.slice(this.valueStart(i), this.valueEnd(i));
   }
 
   /** Where the value of the field at index i starts in `raw`. */
   valueStart(i: number): number {
-    return this.bounds[2 * i]!;
+    return this.raw.length < PACKED_FRAME ? this.bounds[i]! >>> 16 : this.bounds[2 * i]!;
   }
 
   /** Where the value of the field at index i ends in `raw` (exclusive: its SOH). */
   valueEnd(i: number): number {
-    return this.bounds[2 * i + 1]!;
+    if (this.raw.length >= PACKED_FRAME) return this.bounds[2 * i + 1]!;
+    const packed = this.bounds[i]!;
+    return (packed >>> 16) + (packed & 0xffff);
   }
 
   get(tag: number): string | undefined {
@@ -63,8 +69,8 @@ export class FixMessage {
 
   /** Whether the field at index i holds exactly `text`, compared in place (no string cut out). */
   valueAtIs(i: number, text: string): boolean {
-    const start = this.bounds[2 * i]!;
-    return this.bounds[2 * i + 1]! - start === text.length && this.raw.startsWith(text, start);
+    const start = this.valueStart(i);
+    return this.valueEnd(i) - start === text.length && this.raw.startsWith(text, start);
   }
 
   /** Whether field `tag` is present and holds exactly `text` (as `get(tag) === text`, without cutting the value out). */
@@ -80,8 +86,8 @@ export class FixMessage {
   smallUintOf(tag: number): number {
     const i = this.tags.indexOf(tag);
     if (i < 0) return -1;
-    const start = this.bounds[2 * i]!;
-    const end = this.bounds[2 * i + 1]!;
+    const start = this.valueStart(i);
+    const end = this.valueEnd(i);
     if (end <= start || end - start > 9) return -1;
     let n = 0;
     for (let p = start; p < end; p++) {
@@ -140,7 +146,11 @@ export function parseFrame(frame: string): FixMessage {
   // size: no array grown (and reallocated) field by field for every message.
   const tags = scratchTags;
   const bounds = scratchBounds;
+  // A short frame's value bounds fit one small integer each (see FixMessage): half the copy.
+  const packed = frame.length < PACKED_FRAME;
   let count = 0;
+  let msgTypeStart = 0;
+  let msgTypeEnd = 0;
   let pos = 0;
   let lastLength = -1;
   let lastTag = 0;
@@ -159,8 +169,16 @@ export function parseFrame(frame: string): FixMessage {
       end = frame.indexOf(SOH, eq + 1);
       if (end < 0) throw new GarbledMessageError('field not terminated by SOH');
     }
-    bounds[2 * count] = eq + 1;
-    bounds[2 * count + 1] = end;
+    if (packed) {
+      bounds[count] = (eq + 1) * 65536 + (end - eq - 1);
+    } else {
+      bounds[2 * count] = eq + 1;
+      bounds[2 * count + 1] = end;
+    }
+    if (count === 2) {
+      msgTypeStart = eq + 1;
+      msgTypeEnd = end;
+    }
     tags[count++] = tag;
     lastTag = tag;
     // Only a length field can announce the next field's length.
@@ -171,8 +189,11 @@ export function parseFrame(frame: string): FixMessage {
     throw new GarbledMessageError('BeginString, BodyLength and MsgType must be the first three fields');
   }
   if (tags[count - 1] !== 10) throw new GarbledMessageError('CheckSum must be the last field');
-  return new FixMessage(tags.slice(0, count), bounds.slice(0, 2 * count), frame, frame.slice(bounds[4]!, bounds[5]!));
+  return new FixMessage(tags.slice(0, count), bounds.slice(0, packed ? count : 2 * count), frame, frame.slice(msgTypeStart, msgTypeEnd));
 }
+
+/** Frames shorter than this keep each value's start and length in one number: start * 2^16 + length, below 2^31. */
+const PACKED_FRAME = 1 << 15;
 
 /** parseFrame's working arrays: only the first `count` (tags) and `2 * count` (bounds) entries are the current frame's. */
 const scratchTags: number[] = [];
