@@ -161,10 +161,16 @@ function renderAccount() {
   );
 }
 
-/** @param {'connecting' | 'open' | 'closed'} s */
-function renderConnection(s) {
+/** @param {'connecting' | 'open' | 'closed'} s @param {number} [closeCode] */
+function renderConnection(s, closeCode) {
   const pill = $('connection');
   pill.dataset.state = s;
+  if (s === 'closed') {
+    // Kept after the page reconnects (the "reconnecting…" state may last only a moment): how many
+    // times the connection dropped, and the last close code (4001: the signed-in key was revoked).
+    pill.dataset.drops = String(Number(pill.dataset.drops ?? '0') + 1);
+    pill.dataset.closeCode = String(closeCode ?? '');
+  }
   pill.textContent = { connecting: 'connecting…', open: 'live', closed: 'reconnecting…' }[s];
 }
 

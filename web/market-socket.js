@@ -11,7 +11,7 @@
 export class MarketSocket {
   /**
    * @param {string} url
-   * @param {{ onOpen(): void, onFrame(frame: Frame): void, onState(state: 'connecting' | 'open' | 'closed'): void }} handlers
+   * @param {{ onOpen(): void, onFrame(frame: Frame): void, onState(state: 'connecting' | 'open' | 'closed', closeCode?: number): void }} handlers
    */
   constructor(url, handlers) {
     this.url = url;
@@ -44,11 +44,11 @@ export class MarketSocket {
         this.handlers.onFrame(frame);
       }
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (this.socket !== socket) return;
       for (const answer of this.pending.values()) answer({ type: 'error', code: 'CONNECTION_CLOSED', message: 'The connection closed before the answer.' });
       this.pending.clear();
-      this.handlers.onState('closed');
+      this.handlers.onState('closed', event.code);
       if (this.stopped) return;
       setTimeout(() => this.start(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 10_000);

@@ -219,9 +219,16 @@ describe('the live market page', () => {
     expect(new URL(revokable.url()).searchParams.get('symbol')).toBe('ETH-BTC');
     await expect(revokable.inputValue('#order-symbol')).resolves.toBe('ETH-BTC');
     await connectKey(revokable, trader.keyId, trader.secret);
-    // Revoking the key closes its logged-in connection at once (close code 4001).
+    const drops = async () => Number((await revokable.getAttribute('#connection', 'data-drops')) ?? '0');
+    const dropsBefore = await drops();
+    // Revoking the key closes its logged-in connection at once (close code 4001). The page counts
+    // the drop: its "reconnecting…" state lasts only until the retry, which a loaded machine's
+    // browser may not get to render before it ends.
     expect((await signedFetch(svc.baseUrl, trader, 'DELETE', `/v1/api-keys/${trader.keyId}`)).status).toBe(200);
-    await revokable.waitForSelector('#connection[data-state="closed"]', WAIT);
+    await eventually(async () => {
+      expect(await drops()).toBeGreaterThan(dropsBefore);
+      expect(await revokable.getAttribute('#connection', 'data-close-code')).toBe('4001');
+    }, { timeoutMs: WAIT.timeout, intervalMs: 100 });
     await revokable.waitForSelector('#connection[data-state="open"]', WAIT);
     await eventually(async () => expect(await revokable.textContent('#account-status')).toMatch(/^Signed out: AUTH_INVALID/), { timeoutMs: 30_000, intervalMs: 100 });
     expect(await revokable.isHidden('#account')).toBe(true);
