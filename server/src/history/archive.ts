@@ -6,8 +6,7 @@
  * has not been retired.
  */
 import type { SqliteDatabase } from '../storage/sqlite.js';
-import { orderRow } from './changes.js';
-import type { PackedOrderRow } from './packed-view.js';
+import { orderRow, type StoredOrderRow } from './changes.js';
 
 const FINISHED = "('filled', 'canceled', 'expired', 'rejected')";
 
@@ -28,7 +27,7 @@ export function exportHistory(db: SqliteDatabase, before: number, write: (line: 
   const counts: ArchiveCounts = { orders: 0, fills: 0, balance_changes: 0 };
   for (const { table, where } of RETAINED_TABLES) {
     for (const stored of db.prepare(`SELECT * FROM ${table} WHERE ${where} ORDER BY rowid`).iterate(before)) {
-      const row = table === 'orders' ? orderRow(stored as PackedOrderRow & { first_seq: number; last_seq: number }) : stored;
+      const row = table === 'orders' ? orderRow(stored as StoredOrderRow) : stored;
       write(`${JSON.stringify({ table, row })}\n`);
       counts[table]++;
     }

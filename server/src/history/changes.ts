@@ -12,6 +12,10 @@ export interface OrderRow {
   order_id: string; account_id: string; client_order_id: string | null; symbol: string; status: string;
   created_at: number; first_seq: number; last_seq: number; view: string;
 }
+/** An order's packed row as stored, with the span of sequence numbers that touched it. */
+export interface StoredOrderRow extends PackedOrderRow {
+  first_seq: number; last_seq: number;
+}
 export interface FillRow {
   seq: number; account_id: string; order_id: string; client_order_id: string | null; symbol: string; side: string;
   trade_id: number; price: string; quantity: string; liquidity: string; fee: string; fee_asset: string; ts: number;
@@ -39,7 +43,7 @@ export class HistoryChangeReader {
     db.exec('CREATE INDEX IF NOT EXISTS orders_by_last_seq ON orders (last_seq)');
     const projected = db.prepare<[], { value: number }>(`SELECT value FROM history_meta WHERE key = 'projected_seq'`);
     this.#projected = () => projected.get()!.value;
-    const orders = db.prepare<[number, number], PackedOrderRow & { first_seq: number; last_seq: number }>(
+    const orders = db.prepare<[number, number], StoredOrderRow>(
       `SELECT ${PACKED_ORDER_COLUMNS}, first_seq, last_seq FROM orders WHERE last_seq > ? AND first_seq <= ?`);
     const fills = db.prepare<[number, number], FillRow>('SELECT * FROM fills WHERE seq > ? AND seq <= ? ORDER BY seq');
     const balances = db.prepare<[number, number], BalanceChangeRow>('SELECT * FROM balance_changes WHERE seq > ? AND seq <= ? ORDER BY seq');
@@ -65,7 +69,7 @@ export class HistoryChangeReader {
 }
 
 /** An order's row with its view as JSON, the text `JSON.stringify` makes of the core's view. */
-export function orderRow(row: PackedOrderRow & { first_seq: number; last_seq: number }): OrderRow {
+export function orderRow(row: StoredOrderRow): OrderRow {
   return {
     order_id: row.order_id, account_id: row.account_id, client_order_id: row.client_order_id, symbol: row.symbol, status: row.status,
     created_at: row.created_at, first_seq: row.first_seq, last_seq: row.last_seq, view: JSON.stringify(unpackOrderView(row)),

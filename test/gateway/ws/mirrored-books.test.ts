@@ -65,7 +65,8 @@ describe('MirroredBooks', () => {
     books.applyLevel(level(4, 'sell', '103', '1'), touched, rebuilt);
     expect(books.mirrorOf('BTC-USD').bookSeq).toBe(4);
 
-    expect([...books.resetViews('BTC-USD')]).toEqual([view]);
+    books.resetViews('BTC-USD');
+    expect([...books.viewsOf('BTC-USD')]).toEqual([view]);
     expect(view.bids).toEqual([['99', '7']]);
     expect(view.asks).toEqual([]);
     expect(view.bookSeq).toBe(4);

@@ -104,7 +104,8 @@ export class MarketDataHub {
       }
     }
     for (const symbol of rebuilt) {
-      for (const view of this.#books.resetViews(symbol)) {
+      this.#books.resetViews(symbol);
+      for (const view of this.#books.viewsOf(symbol)) {
         this.#publish(`book:${symbol}:${view.depth}`, encode(view.snapshot()));
       }
     }

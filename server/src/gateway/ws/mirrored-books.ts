@@ -71,12 +71,10 @@ export class MirroredBooks {
     }
   }
 
-  /** Moves every view of a rebuilt symbol to its new mirror, returning the views. */
-  resetViews(symbol: string): Iterable<BookView> {
+  /** Moves every view of a rebuilt symbol to its new mirror. */
+  resetViews(symbol: string): void {
     const mirror = this.mirrorOf(symbol);
-    const views = [...this.viewsOf(symbol)];
-    for (const view of views) view.reset(mirror);
-    return views;
+    for (const view of this.viewsOf(symbol)) view.reset(mirror);
   }
 
   #mirror(symbol: string): BookMirror {
