@@ -4,12 +4,12 @@
  * budget, submits the command, and answers in the core's terms (see outcomes.ts): the order's
  * state once durable, or a refusal carrying a catalog code. Gateways only translate.
  */
-import type { AmendOrder, CancelOrder, Command, CommandResult, CoreEvent, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
+import type { AmendOrder, CancelOrder, Command, CommandResult, OrderRef, OrderView, PlaceOrder } from '../core/api.js';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { HistoryReader } from '../history/reader.js';
 import type { OrderRateLimiter, RateLimitDecision, RateLimitUsage } from '../limits/index.js';
 import { recordingTracer } from '../observability/tracing.js';
-import { CoreUnavailableError, DurabilityError, type CommandBus } from '../sequencer/api.js';
+import { CoreUnavailableError, DurabilityError, submitTo, type CommandBus, type ResultReceiver } from '../sequencer/api.js';
 import { coreUnavailableMessage } from './submit.js';
 import type { IdempotencyStore } from '../storage/idempotency-store.js';
 import { IdempotentRunner, OutcomeRunner, type StoredResponse } from './idempotency.js';
@@ -27,6 +27,25 @@ export interface PlaceOptions {
   idempotent?: boolean;
   /** The session the order belongs to, for cancel-on-disconnect. */
   session?: SessionOrders;
+}
+
+/**
+ * Told how a placement by `OrderEntry.placeTo` ended. Must not throw. Its methods are called on a
+ * later microtask than the call that placed the order, as a promise's reactions would be.
+ */
+export interface PlacementReceiver {
+  /** The core accepted the order (its events carry its state: OrderAccepted and any fills). */
+  accepted(): void;
+  /** Refused: by the order-rate budget, by durability, or by the core (then `rejectedSeq` names its OrderRejected event). */
+  refused(refusal: Refusal): void;
+  /** A fault: neither an order nor a refusal. */
+  failed(error: unknown): void;
+}
+
+/** Tells a placement receiver what an outcome says. */
+export function tellPlacement(receiver: PlacementReceiver, outcome: OrderOutcome): void {
+  if (outcome.ok) receiver.accepted();
+  else receiver.refused(outcome);
 }
 
 export interface OrderEntryDeps {
@@ -75,6 +94,39 @@ export class OrderEntry {
         span.end();
       }
     });
+  }
+
+  /**
+   * Places an order as `place` does with `idempotent: false` (FIX keeps its own duplicate rule),
+   * telling `receiver` how it ended instead of resolving an outcome: for a channel that answers an
+   * accepted order from the core's events and reads the outcome only of a refusal. With the
+   * order-rate budget in this process and a bus that tells receivers, an accepted order costs no
+   * promise, closure or outcome object. Traced as `place` when tracing is on (through `place`).
+   */
+  placeTo(accountId: string, request: PlaceRequest, session: SessionOrders | undefined, receiver: PlacementReceiver): void {
+    if (this.#tracer) {
+      this.place(accountId, request, session ? { idempotent: false, session } : NOT_IDEMPOTENT).then(
+        (outcome) => tellPlacement(receiver, outcome),
+        (err: unknown) => receiver.failed(err),
+      );
+      return;
+    }
+    const spent = this.#spendOrderRate(accountId);
+    if (isPromise(spent)) {
+      spent.then((limited) => this.#submitPlacement(accountId, request, session, limited, receiver), (err: unknown) => receiver.failed(err));
+      return;
+    }
+    this.#submitPlacement(accountId, request, session, spent, receiver);
+  }
+
+  #submitPlacement(accountId: string, request: PlaceRequest, session: SessionOrders | undefined, limited: Refusal | undefined, receiver: PlacementReceiver): void {
+    if (limited) {
+      this.#deps.onOrderRateLimited?.();
+      // Told a microtask later, as `place`'s promise would be.
+      queueMicrotask(() => receiver.refused(limited));
+      return;
+    }
+    submitTo(this.#deps.bus, { type: 'PlaceOrder', accountId, ...request }, new PlacementReply(receiver, session));
   }
 
   #placeOnce(accountId: string, request: PlaceRequest, options: PlaceOptions): Promise<OrderOutcome> {
@@ -291,13 +343,55 @@ function placedOutcome(result: CommandResult): OrderOutcome {
 /** A new order's outcome: its state after the command, or the refusal. */
 function placed(result: (CommandResult & { ok: true }) | Refusal): OrderOutcome {
   if (!result.ok) return result;
+  const orderId = acceptedOrderId(result);
+  return orderId === undefined ? acceptedWithoutId() : orderDone(result, orderId);
+}
+
+/** The id of the order a PlaceOrder's events accepted, if any. */
+function acceptedOrderId(result: CommandResult): string | undefined {
   // A loop, not `find`: every order passes here, and a callback is an allocation per order.
   const events = result.events;
-  let accepted: CoreEvent | undefined;
-  for (let i = 0; i < events.length && accepted === undefined; i++) if (events[i]!.type === 'OrderAccepted') accepted = events[i];
-  if (!accepted || !('order' in accepted)) return refusal('INTERNAL_ERROR', 'The order was accepted without an order id.');
-  return orderDone(result, accepted.order.orderId);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.type === 'OrderAccepted') return e.order.orderId;
+  }
+  return undefined;
 }
+
+function acceptedWithoutId(): Refusal {
+  return refusal('INTERNAL_ERROR', 'The order was accepted without an order id.');
+}
+
+/**
+ * A PlaceOrder's result told to a placement receiver: what `placed` and `durabilityRefusal` make
+ * of it, without the outcome of an accepted order (the receiver answers from its events).
+ * One object per order instead of a promise, its resolving functions and a reaction.
+ */
+class PlacementReply implements ResultReceiver {
+  constructor(private readonly receiver: PlacementReceiver, private readonly session: SessionOrders | undefined) {}
+
+  onResult(result: CommandResult): void {
+    const checked = acceptedOrRefusal(result);
+    if (!checked.ok) return this.receiver.refused(checked);
+    const orderId = acceptedOrderId(result);
+    if (orderId === undefined) return this.receiver.refused(acceptedWithoutId());
+    this.session?.placed(orderId);
+    this.receiver.accepted();
+  }
+
+  onError(error: unknown): void {
+    let refused: Refusal;
+    try {
+      refused = durabilityRefusal(error);
+    } catch (fault) {
+      this.receiver.failed(fault);
+      return;
+    }
+    this.receiver.refused(refused);
+  }
+}
+
+const NOT_IDEMPOTENT: PlaceOptions = { idempotent: false };
 
 /** The final state of one order within a command's events, with the fills it got and any cancel reason. */
 function orderDone(result: CommandResult, orderId: string | undefined): OrderOutcome {

@@ -12,12 +12,39 @@ export interface CommandBus {
    * `DurabilityError` (and the command has no visible effect) if the journal cannot be written.
    */
   submit(command: Command): Promise<CommandResult>;
+  /**
+   * Optional: submits as `submit` does and tells `receiver` instead of settling a promise, at the
+   * moment the promise would settle (no promise, resolving functions or reaction per command).
+   * Callers go through `submitTo` below, which falls back to `submit` on buses without it.
+   */
+  submitTo?(command: Command, receiver: ResultReceiver): void;
   /** Listens to every event, in sequence order, delivered only after the events are durable and their submitters answered. */
   onEvents(listener: (events: readonly CoreEvent[]) => void): () => void;
   /** The core's queries, read-only by type (they see state up to the latest durable-or-pending command). */
   readonly core: CoreView;
   /** False once durability has failed; gateways then refuse new orders and /health/ready fails. */
   readonly healthy: boolean;
+}
+
+/** Told a submitted command's result, or why it has none (what `submit`'s promise would resolve or reject with). Must not throw. */
+export interface ResultReceiver {
+  onResult(result: CommandResult): void;
+  onError(error: unknown): void;
+}
+
+/** Submits `command` and tells `receiver`: without a promise when the bus can, through `submit` otherwise. */
+export function submitTo(bus: CommandBus, command: Command, receiver: ResultReceiver): void {
+  if (bus.submitTo) {
+    bus.submitTo(command, receiver);
+    return;
+  }
+  let submitted: Promise<CommandResult>;
+  try {
+    submitted = bus.submit(command);
+  } catch (err) {
+    submitted = Promise.reject(err);
+  }
+  submitted.then((result) => receiver.onResult(result), (err: unknown) => receiver.onError(err));
 }
 
 /** Raised when a command cannot be made durable; the service must not acknowledge it. */

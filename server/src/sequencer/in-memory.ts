@@ -7,7 +7,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
-import type { CommandBus } from './api.js';
+import type { CommandBus, ResultReceiver } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { EventFanout } from './fanout.js';
 
@@ -19,9 +19,14 @@ import { EventFanout } from './fanout.js';
 class Pending {
   result?: CommandResult;
   error?: unknown;
+  constructor(readonly receiver: ResultReceiver) {}
+}
+
+/** `submit`'s promise as a receiver. */
+class PromiseReceiver implements ResultReceiver {
   constructor(
-    readonly resolve: (result: CommandResult) => void,
-    readonly reject: (error: unknown) => void,
+    readonly onResult: (result: CommandResult) => void,
+    readonly onError: (error: unknown) => void,
   ) {}
 }
 
@@ -42,30 +47,40 @@ export function createInMemorySequencer(core: TradingCore, clock: Clock = system
         const produced = item.result?.events;
         if (produced) for (let i = 0; i < produced.length; i++) events.push(produced[i]!);
       }
-      for (const item of batch) {
-        if (item.result) item.resolve(item.result);
-        else item.reject(item.error);
-      }
+      for (const item of batch) answer(item);
       fanout.emit(events);
+    }
+  }
+
+  function answer(item: Pending): void {
+    // A receiver that throws must not leave the rest of its batch unanswered.
+    try {
+      if (item.result) item.receiver.onResult(item.result);
+      else item.receiver.onError(item.error);
+    } catch (err) {
+      logger.error({ err }, 'a command result receiver threw');
+    }
+  }
+
+  function submitTo(command: Command, receiver: ResultReceiver): void {
+    const pending = new Pending(receiver);
+    try {
+      pending.result = core.apply({ ts: timestamps.next(), command });
+    } catch (error) {
+      pending.error = error;
+    }
+    queue.push(pending);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(release);
     }
   }
 
   return {
     submit(command: Command): Promise<CommandResult> {
-      return new Promise((resolve, reject) => {
-        const pending = new Pending(resolve, reject);
-        try {
-          pending.result = core.apply({ ts: timestamps.next(), command });
-        } catch (error) {
-          pending.error = error;
-        }
-        queue.push(pending);
-        if (!scheduled) {
-          scheduled = true;
-          queueMicrotask(release);
-        }
-      });
+      return new Promise((resolve, reject) => submitTo(command, new PromiseReceiver(resolve, reject)));
     },
+    submitTo,
     onEvents: (listener) => fanout.add(listener),
     core,
     healthy: true,

@@ -9,8 +9,8 @@
  */
 import type { Logger } from 'pino';
 import type { CoreEvent, OrderRef, OrderView } from '../../core/api.js';
-import type { AmendChanges, OrderEntry, PlaceRequest } from '../../order-entry/order-entry.js';
-import type { OrderOutcome, RefusalCode } from '../../order-entry/outcomes.js';
+import { tellPlacement, type AmendChanges, type OrderEntry, type PlacementReceiver, type PlaceRequest } from '../../order-entry/order-entry.js';
+import type { OrderOutcome, Refusal, RefusalCode } from '../../order-entry/outcomes.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
 import type { RfqDesk } from '../../rfq/desk.js';
 import type { CommandBus } from '../../sequencer/api.js';
@@ -33,17 +33,36 @@ export interface SessionRole {
   dropCopy: boolean;
 }
 
+/** What the application does when order entry refuses a NewOrderSingle or fails it (see afterNewOrder). */
+type NewOrderAnswer = (session: FixSession, pending: PendingNew, outcome: OrderOutcome | undefined, err?: unknown) => void;
+
 /**
  * A NewOrderSingle waiting for its first report; `replied` settles the message's gateway span.
- * A class, not a literal: V8 never moves a constructor's objects into the old generation at
- * allocation (see core/view-objects.ts), and there is one of these per order.
+ * It is also order entry's receiver for the order: one object per order rather than a reaction's
+ * closures and promise. A class, not a literal: V8 never moves a constructor's objects into the
+ * old generation at allocation (see core/view-objects.ts), and there is one of these per order.
  */
-class PendingNew {
+class PendingNew implements PlacementReceiver {
   replied: () => void = noReply;
   constructor(
-    readonly sessionKey: string, readonly accountId: string, readonly clOrdId: string, readonly route: Field[],
-    readonly side: string, readonly symbol: string,
+    readonly session: FixSession, readonly accountId: string, readonly clOrdId: string, readonly route: Field[],
+    readonly side: string, readonly symbol: string, private readonly answer: NewOrderAnswer,
   ) {}
+
+  get sessionKey(): string {
+    return this.session.key;
+  }
+
+  /** Its OrderAccepted event answers it. */
+  accepted(): void {}
+
+  refused(refusal: Refusal): void {
+    this.answer(this.session, this, refusal);
+  }
+
+  failed(error: unknown): void {
+    this.answer(this.session, this, undefined, error);
+  }
 }
 interface PendingChange { sessionKey: string; clOrdId: string; origClOrdId: string | undefined; route: Field[] }
 
@@ -78,6 +97,8 @@ export class FixApplication implements SessionApplication {
   /** QuoteRequest and QuoteResponse, when the service runs an OTC desk. */
   private readonly quotes: FixQuotes | undefined;
   private statusCounter = 0;
+  /** Made once: each NewOrderSingle's PendingNew calls it on a refusal or a failure. */
+  private readonly answerNewOrder: NewOrderAnswer = (session, pending, outcome, err) => this.afterNewOrder(session, pending, outcome, err);
 
   constructor(
     /** The event stream (ExecutionReports) and the core's sequence (ExecIDs). */
@@ -212,9 +233,8 @@ export class FixApplication implements SessionApplication {
       this.rejectOrder(session, clOrdId, symbol, side, route, 'INVALID_ORDER', `INVALID_ORDER: ${unsupported.name}(${unsupported.tag}) is not supported`);
       return;
     }
-    let submitted: Promise<OrderOutcome>;
     const accountId = session.accountId;
-    const pending = new PendingNew(session.key, accountId, clOrdId, route, side, symbol);
+    const pending = new PendingNew(session, accountId, clOrdId, route, side, symbol, this.answerNewOrder);
     const ordTypeText = m.get(Tag.OrdType);
     if (ordTypeText === ORD_TYPE_PREVIOUSLY_QUOTED) {
       const accept = quoteAcceptFromFix(m);
@@ -229,18 +249,16 @@ export class FixApplication implements SessionApplication {
         return;
       }
       this.pendingNew.set(accountId, clOrdId, pending);
-      submitted = this.entry.acceptQuote(session.accountId, accept, { idempotent: false });
+      this.entry.acceptQuote(session.accountId, accept, { idempotent: false }).then(
+        (outcome) => tellPlacement(pending, outcome),
+        (err: unknown) => pending.failed(err),
+      );
     } else {
       const command = placeRequest(m, clOrdId, side, symbol, ordTypeText!);
-      const orders = this.sessionOrders.get(session);
       this.pendingNew.set(accountId, clOrdId, pending);
       // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
-      submitted = this.entry.place(session.accountId, command, orders ? { idempotent: false, session: orders } : NOT_IDEMPOTENT);
+      this.entry.placeTo(session.accountId, command, this.sessionOrders.get(session), pending);
     }
-    submitted.then(
-      (outcome) => this.afterNewOrder(session, pending, outcome),
-      (err: unknown) => this.afterNewOrder(session, pending, undefined, err),
-    );
     // Only a span waits for the reply (see FixSessionObserver.awaitsReplies): no promise per order for nobody.
     if (replyAwaited) return new Promise<void>((resolve) => { pending.replied = resolve; });
   }
@@ -621,9 +639,6 @@ function placeRequest(m: FixMessage, clOrdId: string, side: string, symbol: stri
 
 /** The route of a report without routing fields, shared (nothing writes into a route). */
 const NO_ROUTE: readonly Field[] = Object.freeze([]);
-
-/** Place options of every FIX order: FIX keeps its own duplicate rule. */
-const NOT_IDEMPOTENT = { idempotent: false } as const;
 
 /** Until the reply promise is made. */
 function noReply(): void {}
