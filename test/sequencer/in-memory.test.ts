@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import type { CoreEvent } from '../../server/src/core/api.js';
+import type { CommandResult, CoreEvent } from '../../server/src/core/api.js';
+import { submitTo, type CommandBus } from '../../server/src/sequencer/api.js';
 import { createInMemorySequencer } from '../../server/src/sequencer/in-memory.js';
 import { createCore, deposit } from './ledger-core.js';
 
@@ -59,6 +60,46 @@ describe('in-memory sequencer', () => {
     await expect(bus.submit(deposit('a', 'explode'))).rejects.toThrow('test double refuses');
     expect((await bus.submit(deposit('a', 1))).ok).toBe(true);
     expect(bus.healthy).toBe(true);
+  });
+
+  it('tells a receiver what submit would resolve or reject with, at the same moment, before the listeners', async () => {
+    const bus = createInMemorySequencer(createCore(), fixedClock(1000), silent);
+    const log: string[] = [];
+    bus.onEvents((events) => log.push(`events ${events.map((e) => e.seq).join(',')}`));
+    const told = (name: string) => ({
+      onResult: (r: CommandResult) => log.push(`${name} ${r.ok} ${r.events.map((e) => e.seq).join(',')}`),
+      onError: (err: unknown) => log.push(`${name} error ${(err as Error).message}`),
+    });
+    const a = bus.submit(deposit('a', 1)).then((r) => log.push(`promise ${r.ok} ${r.events.map((e) => e.seq).join(',')}`));
+    bus.submitTo!(deposit('a', 2), told('receiver'));
+    bus.submitTo!(deposit('a', 'explode'), told('receiver'));
+    expect(log).toEqual([]);
+    await a;
+    expect(log).toEqual(['receiver true 2', 'receiver error test double refuses this amount', 'promise true 1']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log.at(-1)).toBe('events 1,2');
+  });
+
+  it('answers the rest of a batch and delivers its events when a receiver throws', async () => {
+    const bus = createInMemorySequencer(createCore(), fixedClock(0), silent);
+    const seqs: number[] = [];
+    bus.onEvents((events) => seqs.push(...events.map((e) => e.seq)));
+    bus.submitTo!(deposit('a', 1), { onResult: () => { throw new Error('receiver fault'); }, onError: () => {} });
+    expect((await bus.submit(deposit('a', 2))).ok).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seqs).toEqual([1, 2]);
+  });
+
+  it('submitTo falls back to submit on a bus that cannot tell receivers', async () => {
+    const inner = createInMemorySequencer(createCore(), fixedClock(0), silent);
+    const promisesOnly: CommandBus = { submit: (c) => inner.submit(c), onEvents: inner.onEvents, core: inner.core, healthy: true };
+    const results: string[] = [];
+    const receiver = { onResult: (r: CommandResult) => results.push(`ok ${r.ok}`), onError: (e: unknown) => results.push(`error ${(e as Error).message}`) };
+    submitTo(promisesOnly, deposit('a', 1), receiver);
+    submitTo(promisesOnly, deposit('a', 'explode'), receiver);
+    submitTo({ ...promisesOnly, submit: () => { throw new Error('thrown at once'); } }, deposit('a', 1), receiver);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(results.sort()).toEqual(['error test double refuses this amount', 'error thrown at once', 'ok true']);
   });
 
   it('exposes the core for queries only', async () => {
