@@ -81,6 +81,24 @@ describe('formatFixed', () => {
   });
 });
 
+describe('formatFixed of a number', () => {
+  // The number path computes by arithmetic; the bigint path is the reference it must agree with.
+  const safeIntegers = fc.oneof(
+    fc.maxSafeInteger(),
+    fc.integer({ min: -1_000_000, max: 1_000_000 }),
+    fc.tuple(fc.integer({ min: -99_999, max: 99_999 }), fc.integer({ min: 0, max: 10 })).map(([d, z]) => d * 10 ** z),
+    fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 10 ** 15, 10 ** 15 - 1, -(10 ** 15) + 1),
+  );
+
+  it('writes what the bigint of the same value writes, at every scale', () => {
+    fc.assert(fc.property(safeIntegers, fc.integer({ min: 0, max: 18 }), (v, scale) => {
+      expect(formatFixed(v, scale)).toBe(formatFixed(BigInt(v), scale));
+    }), { numRuns: 5000 });
+    expect([formatFixed(125, 2), formatFixed(-5, 3), formatFixed(1, 8), formatFixed(100, 2), formatFixed(Number.MAX_SAFE_INTEGER, 15)])
+      .toEqual(['1.25', '-0.005', '0.00000001', '1', '9.007199254740991']);
+  });
+});
+
 describe('ceilDiv and decimalsUsed', () => {
   it('rounds toward +infinity for both signs', () => {
     expect(ceilDiv(7n, 2n)).toBe(4n);

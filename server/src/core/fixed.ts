@@ -99,6 +99,7 @@ export function isCanonicalDecimal(text: string): boolean {
 export function formatFixed(value: bigint | number, scale: number): string {
   if (value === 0n || value === 0) return '0';
   if (scale === 0) return value.toString();
+  if (typeof value === 'number' && scale < POWERS_OF_TEN.length) return formatSafeInteger(value, scale);
   const negative = value < 0;
   let digits = typeof value === 'number' ? String(negative ? -value : value) : (negative ? -value : value).toString();
   if (digits.length <= scale) digits = '0'.repeat(scale - digits.length + 1) + digits;
@@ -106,6 +107,43 @@ export function formatFixed(value: bigint | number, scale: number): string {
   let end = digits.length;
   while (end > cut && digits.charCodeAt(end - 1) === 48) end--;
   const text = end === cut ? digits.slice(0, cut) : digits.slice(0, cut) + '.' + digits.slice(cut, end);
+  return negative ? '-' + text : text;
+}
+
+/** 10^0 .. 10^15, each exact as a double. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const ZEROS = '000000000000000';
+
+/**
+ * formatFixed of a safe integer at scale 1..15 by arithmetic: its whole and fractional parts as
+ * numbers, trailing zeros divided away, so only the two parts are converted to text (every order
+ * view and balance event formats several amounts, most of them short).
+ */
+function formatSafeInteger(value: number, scale: number): string {
+  const negative = value < 0;
+  const magnitude = negative ? -value : value;
+  const unit = POWERS_OF_TEN[scale]!;
+  let whole = Math.floor(magnitude / unit);
+  let fraction = magnitude - whole * unit;
+  // The quotient of a safe integer by a power of ten rounds to the right integer; kept exact regardless.
+  if (fraction < 0) {
+    whole--;
+    fraction += unit;
+  } else if (fraction >= unit) {
+    whole++;
+    fraction -= unit;
+  }
+  let text: string;
+  if (fraction === 0) text = '' + whole;
+  else {
+    let digits = scale;
+    while (fraction % 10 === 0) {
+      fraction /= 10;
+      digits--;
+    }
+    const fractionText = '' + fraction;
+    text = whole + '.' + (fractionText.length < digits ? ZEROS.slice(0, digits - fractionText.length) + fractionText : fractionText);
+  }
   return negative ? '-' + text : text;
 }
 
