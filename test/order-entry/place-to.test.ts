@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Command, CommandResult } from '../../server/src/core/api.js';
+import type { Command, CommandResult, PlaceOrder } from '../../server/src/core/api.js';
 import { createCore } from '../../server/src/core/index.js';
 import { configuredOrderPolicies, OrderRateLimiter } from '../../server/src/limits/index.js';
 import { OrderEntry, type PlacementReceiver, type PlaceRequest } from '../../server/src/order-entry/order-entry.js';
@@ -70,7 +70,7 @@ describe('OrderEntry.placeTo', () => {
         byReceiver.advance(waitMs);
         const outcome = await byPlace.entry.place('acc-1', request, { idempotent: false, session: byPlace.session });
         const { receiver, told } = recorder();
-        byReceiver.entry.placeTo('acc-1', request, byReceiver.session, receiver);
+        byReceiver.entry.placeTo({ type: 'PlaceOrder', accountId: 'acc-1', ...request }, byReceiver.session, receiver);
         const answer = await told;
         if (outcome.ok) expect(answer).toEqual({ ok: true });
         else expect(answer).toEqual(outcome);
@@ -84,7 +84,7 @@ describe('OrderEntry.placeTo', () => {
     const v = await venue();
     const log: string[] = [];
     for (let i = 0; i < 6; i++) {
-      v.entry.placeTo('acc-1', { clientOrderId: `O-${i}`, symbol: 'BTC-USD', side: 'buy', orderType: 'limit', timeInForce: 'GTC', price: '100', quantity: '0.01' }, undefined, {
+      v.entry.placeTo({ type: 'PlaceOrder', accountId: 'acc-1', clientOrderId: `O-${i}`, symbol: 'BTC-USD', side: 'buy', orderType: 'limit', timeInForce: 'GTC', price: '100', quantity: '0.01' }, undefined, {
         accepted: () => log.push(`accepted ${i}`), refused: (r) => log.push(`refused ${i} ${r.code}`), failed: () => log.push(`failed ${i}`),
       });
     }
@@ -100,18 +100,18 @@ describe('OrderEntry.placeTo', () => {
       onEvents: bus.onEvents, core: bus.core, healthy: true,
     });
     const v = await venue(failing);
-    const request: PlaceRequest = { clientOrderId: 'X', symbol: 'BTC-USD', side: 'buy', orderType: 'limit', timeInForce: 'GTC', price: '100', quantity: '0.01' };
+    const request: PlaceOrder = { type: 'PlaceOrder', accountId: 'acc-1', clientOrderId: 'X', symbol: 'BTC-USD', side: 'buy', orderType: 'limit', timeInForce: 'GTC', price: '100', quantity: '0.01' };
     failure = new DurabilityError('disk gone');
     const durability = recorder();
-    v.entry.placeTo('acc-1', request, v.session, durability.receiver);
+    v.entry.placeTo(request, v.session, durability.receiver);
     expect(await durability.told).toMatchObject({ ok: false, code: 'JOURNAL_UNAVAILABLE' });
     failure = new Error('a bug');
     const fault = recorder();
-    v.entry.placeTo('acc-1', request, v.session, fault.receiver);
+    v.entry.placeTo(request, v.session, fault.receiver);
     expect(await fault.told).toEqual({ fault: failure });
     failure = undefined;
     const accepted = recorder();
-    v.entry.placeTo('acc-1', request, v.session, accepted.receiver);
+    v.entry.placeTo(request, v.session, accepted.receiver);
     expect(await accepted.told).toEqual({ ok: true });
     expect(v.session.size).toBe(1);
   });

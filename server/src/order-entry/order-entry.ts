@@ -99,34 +99,35 @@ export class OrderEntry {
   /**
    * Places an order as `place` does with `idempotent: false` (FIX keeps its own duplicate rule),
    * telling `receiver` how it ended instead of resolving an outcome: for a channel that answers an
-   * accepted order from the core's events and reads the outcome only of a refusal. With the
-   * order-rate budget in this process and a bus that tells receivers, an accepted order costs no
-   * promise, closure or outcome object. Traced as `place` when tracing is on (through `place`).
+   * accepted order from the core's events and reads the outcome only of a refusal. The caller
+   * builds the whole command (no copy of a request into one per order). With the order-rate
+   * budget in this process and a bus that tells receivers, an accepted order costs no promise,
+   * closure or outcome object. Traced as `place` when tracing is on (through `place`).
    */
-  placeTo(accountId: string, request: PlaceRequest, session: SessionOrders | undefined, receiver: PlacementReceiver): void {
+  placeTo(command: PlaceOrder, session: SessionOrders | undefined, receiver: PlacementReceiver): void {
     if (this.#tracer) {
-      this.place(accountId, request, session ? { idempotent: false, session } : NOT_IDEMPOTENT).then(
+      this.place(command.accountId, command, session ? { idempotent: false, session } : NOT_IDEMPOTENT).then(
         (outcome) => tellPlacement(receiver, outcome),
         (err: unknown) => receiver.failed(err),
       );
       return;
     }
-    const spent = this.#spendOrderRate(accountId);
+    const spent = this.#spendOrderRate(command.accountId);
     if (isPromise(spent)) {
-      spent.then((limited) => this.#submitPlacement(accountId, request, session, limited, receiver), (err: unknown) => receiver.failed(err));
+      spent.then((limited) => this.#submitPlacement(command, session, limited, receiver), (err: unknown) => receiver.failed(err));
       return;
     }
-    this.#submitPlacement(accountId, request, session, spent, receiver);
+    this.#submitPlacement(command, session, spent, receiver);
   }
 
-  #submitPlacement(accountId: string, request: PlaceRequest, session: SessionOrders | undefined, limited: Refusal | undefined, receiver: PlacementReceiver): void {
+  #submitPlacement(command: PlaceOrder, session: SessionOrders | undefined, limited: Refusal | undefined, receiver: PlacementReceiver): void {
     if (limited) {
       this.#deps.onOrderRateLimited?.();
       // Told a microtask later, as `place`'s promise would be.
       queueMicrotask(() => receiver.refused(limited));
       return;
     }
-    submitTo(this.#deps.bus, { type: 'PlaceOrder', accountId, ...request }, new PlacementReply(receiver, session));
+    submitTo(this.#deps.bus, command, new PlacementReply(receiver, session));
   }
 
   #placeOnce(accountId: string, request: PlaceRequest, options: PlaceOptions): Promise<OrderOutcome> {

@@ -8,8 +8,8 @@
  * and identical on every channel. QuoteRequest and QuoteResponse go to the OTC desk (quotes.ts).
  */
 import type { Logger } from 'pino';
-import type { CoreEvent, OrderRef, OrderView } from '../../core/api.js';
-import { tellPlacement, type AmendChanges, type OrderEntry, type PlacementReceiver, type PlaceRequest } from '../../order-entry/order-entry.js';
+import type { CoreEvent, OrderRef, OrderView, PlaceOrder } from '../../core/api.js';
+import { tellPlacement, type AmendChanges, type OrderEntry, type PlacementReceiver } from '../../order-entry/order-entry.js';
 import type { OrderOutcome, Refusal, RefusalCode } from '../../order-entry/outcomes.js';
 import { SessionOrders } from '../../order-entry/session-orders.js';
 import type { RfqDesk } from '../../rfq/desk.js';
@@ -254,10 +254,10 @@ export class FixApplication implements SessionApplication {
         (err: unknown) => pending.failed(err),
       );
     } else {
-      const command = placeRequest(m, clOrdId, side, symbol, ordTypeText!);
+      const command = placeOrderCommand(m, accountId, clOrdId, side, symbol, ordTypeText!);
       this.pendingNew.set(accountId, clOrdId, pending);
       // FIX keeps its own duplicate rule: a repeated live ClOrdID is refused (OrdRejReason 6), not replayed.
-      this.entry.placeTo(session.accountId, command, this.sessionOrders.get(session), pending);
+      this.entry.placeTo(command, this.sessionOrders.get(session), pending);
     }
     // Only a span waits for the reply (see FixSessionObserver.awaitsReplies): no promise per order for nobody.
     if (replyAwaited) return new Promise<void>((resolve) => { pending.replied = resolve; });
@@ -608,14 +608,17 @@ export class FixApplication implements SessionApplication {
 }
 
 /**
- * A NewOrderSingle for the book, in order entry's terms. ClOrdID, Side, Symbol and OrdType come
- * as newOrder has already read them: each read of a field cuts a new string out of the frame.
+ * A NewOrderSingle for the book, as the core's command (its keys in the order order entry's
+ * `place` would give them). ClOrdID, Side, Symbol and OrdType come as newOrder has already read
+ * them: each read of a field cuts a new string out of the frame.
  */
-function placeRequest(m: FixMessage, clOrdId: string, side: string, symbol: string, ordTypeText: string): PlaceRequest {
+function placeOrderCommand(m: FixMessage, accountId: string, clOrdId: string, side: string, symbol: string, ordTypeText: string): PlaceOrder {
   const tifText = m.get(Tag.TimeInForce);
   // The dictionary admits OrdType 1 to 4 here (D, previously quoted, takes a quote instead).
   const ordType = ORD_TYPE_FROM_FIX[ordTypeText]!;
-  const command: PlaceRequest = {
+  const command: PlaceOrder = {
+    type: 'PlaceOrder',
+    accountId,
     symbol,
     clientOrderId: ownCopy(clOrdId),
     side: sideFromFix(side),
