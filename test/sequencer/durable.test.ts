@@ -1,8 +1,8 @@
 import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../server/src/core/api.js';
-import { DurabilityError } from '../../server/src/sequencer/api.js';
+import type { CommandResult, CoreEvent } from '../../server/src/core/api.js';
+import { DurabilityError, type ResultReceiver } from '../../server/src/sequencer/api.js';
 import { DataDirectoryError } from '../../server/src/sequencer/data-directory.js';
 import { openDurableSequencer, type DurableSequencer, type DurableSequencerOptions } from '../../server/src/sequencer/durable.js';
 import { FaultyFileSystem } from '../journal/journal-files.js';
@@ -335,6 +335,73 @@ describe('durable sequencer: journal failure', () => {
     await bus.close();
     expect(bus.healthy).toBe(false);
     await expect(bus.submit(deposit('a', 1))).rejects.toBeInstanceOf(DurabilityError);
+  });
+});
+
+describe('durable sequencer: results told to a receiver', () => {
+  /** A receiver that logs what it is told, in order. */
+  const told = (log: string[], name: string): ResultReceiver => ({
+    onResult: (r: CommandResult) => log.push(`${name} ${r.ok} ${r.events.map((e) => e.seq).join(',')}`),
+    onError: (err: unknown) => log.push(`${name} error ${(err as Error).message}`),
+  });
+
+  it('tells a receiver only once its batch is synced, in submission order with promises, before the listeners', async () => {
+    const fs = new FaultyFileSystem();
+    const { bus } = await open(newDir(), { fileSystem: fs });
+    const log: string[] = [];
+    bus.onEvents((batch) => log.push(`events ${batch.map((e) => e.seq).join(',')}`));
+    const release = fs.holdSyncs();
+    const first = bus.submit(deposit('a', 1)).then((r) => log.push(`promise ${r.ok} ${r.events.map((e) => e.seq).join(',')}`));
+    bus.submitTo!(deposit('a', 2), told(log, 'receiver'));
+    bus.submitTo!(deposit('a', 'explode'), told(log, 'receiver'));
+    for (let i = 0; i < 5; i++) await turn();
+    expect(log).toEqual([]);
+    expect(balance(bus, 'a')).toBe('3');
+    release();
+    await first;
+    const delivered = () => log.filter((l) => l.startsWith('events ')).flatMap((l) => l.slice('events '.length).split(',').map(Number));
+    // The command the core throws on has no events.
+    await eventually(() => expect(delivered()).toEqual([1, 2]));
+    const answers = log.filter((l) => !l.startsWith('events '));
+    expect(answers.sort()).toEqual(['promise true 1', 'receiver error test double refuses this amount', 'receiver true 2']);
+    // Each command is answered before the listeners hear of its events.
+    const heard = (seq: number) => log.findIndex((l) => l.startsWith('events ') && l.slice('events '.length).split(',').includes(String(seq)));
+    expect(log.indexOf('receiver true 2')).toBeLessThan(heard(2));
+    expect(log.indexOf('receiver true 2')).toBeLessThan(log.indexOf('receiver error test double refuses this amount'));
+    await bus.close();
+  });
+
+  it('answers the rest of a batch and delivers its events when a receiver throws', async () => {
+    const { bus, logs } = await open(newDir());
+    const seqs: number[] = [];
+    bus.onEvents((batch) => seqs.push(...batch.map((e) => e.seq)));
+    bus.submitTo!(deposit('a', 1), { onResult: () => { throw new Error('receiver fault'); }, onError: () => {} });
+    expect((await bus.submit(deposit('a', 2))).ok).toBe(true);
+    await eventually(() => expect(seqs).toEqual([1, 2]));
+    expect(logs.matching('a command result receiver threw')).toHaveLength(1);
+    await bus.close();
+  });
+
+  it('tells a refusal after the call returns: a closed sequencer and a failed journal', async () => {
+    const fs = new FaultyFileSystem();
+    const { bus } = await open(newDir(), { fileSystem: fs, snapshotOnClose: false });
+    await bus.submit(deposit('a', 10));
+    fs.failAfterWrites = fs.writes;
+    const log: string[] = [];
+    bus.submitTo!(deposit('a', 1), told(log, 'doomed'));
+    await eventually(() => expect(log).toEqual([expect.stringMatching(/^doomed error journal write failed/)]));
+    bus.submitTo!(deposit('a', 2), told(log, 'after'));
+    expect(log).toHaveLength(1);
+    await eventually(() => expect(log).toHaveLength(2));
+    expect(log[1]).toMatch(/^after error journal write failed/);
+    await bus.close();
+
+    const healthy = await open(newDir());
+    await healthy.bus.close();
+    healthy.bus.submitTo!(deposit('a', 3), told(log, 'closed'));
+    expect(log).toHaveLength(2);
+    await turn();
+    expect(log[2]).toBe('closed error the sequencer is shutting down');
   });
 });
 

@@ -4,6 +4,7 @@
  * it to the single-writer core, journals it, and resolves only once the journal is durable.
  * This is the seam that can later cross a process boundary (one sequenced core per shard).
  */
+import type { Logger } from 'pino';
 import type { Command, CommandResult, CoreEvent, CoreView } from '../core/api.js';
 
 export interface CommandBus {
@@ -30,6 +31,24 @@ export interface CommandBus {
 export interface ResultReceiver {
   onResult(result: CommandResult): void;
   onError(error: unknown): void;
+}
+
+/** `submit`'s promise as a receiver, for buses whose `submit` is their `submitTo`. */
+export class PromiseReceiver implements ResultReceiver {
+  constructor(
+    readonly onResult: (result: CommandResult) => void,
+    readonly onError: (error: unknown) => void,
+  ) {}
+}
+
+/** Tells a receiver its command's result or error; one that throws is logged, so the rest of its batch is still answered. */
+export function answer(receiver: ResultReceiver, result: CommandResult | undefined, error: unknown, logger: Logger): void {
+  try {
+    if (result) receiver.onResult(result);
+    else receiver.onError(error);
+  } catch (err) {
+    logger.error({ err }, 'a command result receiver threw');
+  }
 }
 
 /** Submits `command` and tells `receiver`: without a promise when the bus can, through `submit` otherwise. */

@@ -20,7 +20,7 @@ import type { Command, CommandResult, CoreEvent, CoreView, TradingCore } from '.
 import { openHistoryStore, type HistoryStore } from '../history/index.js';
 import { JournalClosedError, type BatchTiming, type JournalFileSystem, type JournalWriter } from '../journal/index.js';
 import { DEFAULT_SNAPSHOTS_KEPT, SnapshotStore } from '../snapshot/index.js';
-import { DurabilityError, type CommandBus } from './api.js';
+import { answer, DurabilityError, PromiseReceiver, type CommandBus, type ResultReceiver } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { lockDataDirectory, prepareDataDirectory } from './data-directory.js';
 import { loadEngine, TRADING_CORE_MODULE } from './engine.js';
@@ -113,8 +113,7 @@ class Pending {
   error?: unknown;
   constructor(
     readonly index: number,
-    readonly resolve: (result: CommandResult) => void,
-    readonly reject: (error: unknown) => void,
+    readonly receiver: ResultReceiver,
   ) {}
 }
 
@@ -181,11 +180,8 @@ export async function openDurableSequencer(options: DurableSequencerOptions): Pr
   }
 }
 
-function acknowledge(batch: Pending[]): void {
-  for (const item of batch) {
-    if (item.result) item.resolve(item.result);
-    else item.reject(item.error);
-  }
+function acknowledge(batch: Pending[], logger: Logger): void {
+  for (const item of batch) answer(item.receiver, item.result, item.error, logger);
 }
 
 class DurableSequencerImpl implements DurableSequencer {
@@ -234,30 +230,36 @@ class DurableSequencerImpl implements DurableSequencer {
   }
 
   submit(command: Command): Promise<CommandResult> {
-    if (this.failure !== undefined) return Promise.reject(new DurabilityError(this.failure));
-    if (this.closing) return Promise.reject(new DurabilityError('the sequencer is shutting down'));
+    return new Promise((resolve, reject) => this.submitTo(command, new PromiseReceiver(resolve, reject)));
+  }
+
+  submitTo(command: Command, receiver: ResultReceiver): void {
+    const refused = this.failure !== undefined ? new DurabilityError(this.failure) : this.closing ? new DurabilityError('the sequencer is shutting down') : undefined;
+    if (refused) return this.refuse(receiver, refused);
     const envelope = { ts: this.timestamps.next(), command };
     let index: number;
     try {
       // Journal first: if the record cannot even be queued, the core has not seen the command.
       index = this.writer.append(envelope);
     } catch (error) {
-      if (error instanceof JournalClosedError) return Promise.reject(new DurabilityError(error.message, { cause: error }));
-      return Promise.reject(error);
+      return this.refuse(receiver, error instanceof JournalClosedError ? new DurabilityError(error.message, { cause: error }) : error);
     }
-    return new Promise((resolve, reject) => {
-      const pending = new Pending(index, resolve, reject);
-      // Timed only for an observer: two clock reads per command are not free.
-      const startedAt = this.observer ? performance.now() : 0;
-      try {
-        pending.result = this.rawCore.apply(envelope);
-      } catch (error) {
-        // Journaled anyway: the core is deterministic, so replay throws at the same point and ends in the same state.
-        pending.error = error;
-      }
-      if (this.observer) pending.token = this.observer.applied(command, pending.result, startedAt, performance.now());
-      this.pending.push(pending);
-    });
+    const pending = new Pending(index, receiver);
+    // Timed only for an observer: two clock reads per command are not free.
+    const startedAt = this.observer ? performance.now() : 0;
+    try {
+      pending.result = this.rawCore.apply(envelope);
+    } catch (error) {
+      // Journaled anyway: the core is deterministic, so replay throws at the same point and ends in the same state.
+      pending.error = error;
+    }
+    if (this.observer) pending.token = this.observer.applied(command, pending.result, startedAt, performance.now());
+    this.pending.push(pending);
+  }
+
+  /** A command not taken is answered a microtask later, as a rejected `submit` would be, never inside the caller's call. */
+  private refuse(receiver: ResultReceiver, error: unknown): void {
+    queueMicrotask(() => answer(receiver, undefined, error, this.logger));
   }
 
   onEvents(listener: EventListener): () => void {
@@ -309,7 +311,7 @@ class DurableSequencerImpl implements DurableSequencer {
     const events: CoreEvent[] = [];
     for (const item of batch) if (item.result) for (const event of item.result.events) events.push(event);
     if (this.held.length > 0 || index - this.replica.progress.index > this.maxReplicaLag) this.hold(batch, index);
-    else acknowledge(batch);
+    else acknowledge(batch, this.logger);
     // Submitters first: the listeners get the events on a later turn (EventFanout).
     this.fanout.emit(events);
     this.snapshotter.noteDurable(index);
@@ -331,7 +333,7 @@ class DurableSequencerImpl implements DurableSequencer {
     const reached = this.replica.progress.index + this.maxReplicaLag;
     let count = 0;
     while (count < this.held.length && (all || this.held[count]!.index <= reached)) count++;
-    for (const { batch } of this.held.splice(0, count)) acknowledge(batch);
+    for (const { batch } of this.held.splice(0, count)) acknowledge(batch, this.logger);
   }
 
   /** The journal failed: nothing pending may be acknowledged, and nothing more accepted. */
@@ -339,7 +341,7 @@ class DurableSequencerImpl implements DurableSequencer {
     this.markFailed(`journal write failed: ${error.message}`, error);
     const failed = this.pending;
     this.pending = [];
-    for (const item of failed) item.reject(new DurabilityError(this.failure!, { cause: error }));
+    for (const item of failed) answer(item.receiver, undefined, new DurabilityError(this.failure!, { cause: error }), this.logger);
   }
 
   /** The replica (history projection, snapshots) failed: what is acknowledged is durable, but the history would fall behind for good. */

@@ -7,7 +7,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { Command, CommandResult, CoreEvent, TradingCore } from '../core/api.js';
-import type { CommandBus, ResultReceiver } from './api.js';
+import { answer, PromiseReceiver, type CommandBus, type ResultReceiver } from './api.js';
 import { CommandTimestamps, systemClock, type Clock } from './clock.js';
 import { EventFanout } from './fanout.js';
 
@@ -22,13 +22,6 @@ class Pending {
   constructor(readonly receiver: ResultReceiver) {}
 }
 
-/** `submit`'s promise as a receiver. */
-class PromiseReceiver implements ResultReceiver {
-  constructor(
-    readonly onResult: (result: CommandResult) => void,
-    readonly onError: (error: unknown) => void,
-  ) {}
-}
 
 export function createInMemorySequencer(core: TradingCore, clock: Clock = systemClock, logger: Logger = pino({ name: 'sequencer' })): CommandBus {
   const timestamps = new CommandTimestamps(clock);
@@ -47,18 +40,8 @@ export function createInMemorySequencer(core: TradingCore, clock: Clock = system
         const produced = item.result?.events;
         if (produced) for (let i = 0; i < produced.length; i++) events.push(produced[i]!);
       }
-      for (const item of batch) answer(item);
+      for (const item of batch) answer(item.receiver, item.result, item.error, logger);
       fanout.emit(events);
-    }
-  }
-
-  function answer(item: Pending): void {
-    // A receiver that throws must not leave the rest of its batch unanswered.
-    try {
-      if (item.result) item.receiver.onResult(item.result);
-      else item.receiver.onError(item.error);
-    } catch (err) {
-      logger.error({ err }, 'a command result receiver threw');
     }
   }
 
