@@ -8,6 +8,8 @@
  *   npm run bench:fix -- --orders 200000  # throughput phase size
  *   npm run bench:fix -- --client-process # the client in its own process (same pacing and timing)
  *   npm run bench:fix -- --quickfix       # against a QuickFIX/C++ acceptor instead (bench/quickfix/)
+ *   npm run bench:fix -- --service-bus    # the service's bus: the durable sequencer (journal, fdatasync, history
+ *                                         # replica) behind the metrics-counting bus, instead of the in-memory one
  *
  * Phase 1 (throughput): as many orders as possible, at most --window unacknowledged.
  * Phase 2 (latency): --rate orders/s for --seconds, round trip D -> 8 (New) per order.
@@ -30,6 +32,12 @@ import { DEFAULT_DICTIONARY_PATH, startFixAcceptor } from '../server/src/gateway
 import { ORDER_POLICIES, OrderRateLimiter } from '../server/src/limits/index.js';
 import { OrderEntry } from '../server/src/order-entry/order-entry.js';
 import { createInMemorySequencer } from '../server/src/sequencer/in-memory.js';
+import { openDurableSequencer } from '../server/src/sequencer/durable.js';
+import type { CommandBus } from '../server/src/sequencer/api.js';
+import { instrumentBus } from '../server/src/observability/instrumented-bus.js';
+import { disabledTracing } from '../server/src/observability/tracing.js';
+import { createTradingMetrics } from '../server/src/observability/trading-metrics.js';
+import { Registry } from 'prom-client';
 import { MemoryIdempotencyStore } from '../server/src/storage/idempotency-store.js';
 import { compareWithQuickfix } from './quickfix/compare.js';
 
@@ -49,6 +57,7 @@ const WARMUP = arg('warmup', 1);
 const BURST = arg('burst', 5_000);
 
 const CLIENT_PROCESS = process.argv.includes('--client-process');
+const SERVICE_BUS = process.argv.includes('--service-bus');
 
 // The client's source runs either as a worker thread of this process or, with --client-process,
 // as a process of its own (fed its settings by environment, reporting over the IPC channel).
@@ -134,10 +143,11 @@ function latency() {
 }
 `;
 
-/** Our acceptor as the service composes it: order entry, the session file, in-memory sequencer and core. */
+/** Our acceptor as the service composes it: order entry, the session file, the in-memory sequencer (or the service's bus) and core. */
 async function startOurs() {
   const silent = pino({ level: 'silent' });
-  const bus = createInMemorySequencer(createCore(), undefined, silent);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fix-bench-'));
+  const { bus, closeBus } = await openBus(dataDir, silent);
   await bus.submit({ type: 'AddAsset', spec: { asset: 'BTC', decimals: 8 } });
   await bus.submit({ type: 'AddAsset', spec: { asset: 'USD', decimals: 6 } });
   await bus.submit({ type: 'AddInstrument', spec: { symbol: 'BTC-USD', base: 'BTC', quote: 'USD', tickSize: '0.01', lotSize: '0.0001', minQuantity: '0.0001', maxQuantity: '1000', minNotional: '0', priceBandBps: 0, status: 'open' } });
@@ -146,7 +156,6 @@ async function startOurs() {
   await bus.submit({ type: 'Deposit', accountId: 'bench', asset: 'BTC', amount: '10000000' });
   const keyStore = new MemoryApiKeyStore();
   const created = await keyStore.create({ accountId: 'bench', kind: 'hmac', label: 'bench', scopes: ['trade'], senderCompId: 'BENCH' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'fix-bench-'));
   // Orders go through order entry as in the service; the budget is set high enough not to refuse.
   const orders = new OrderEntry({
     bus, history: undefined, clock: Date.now, idempotency: new MemoryIdempotencyStore(),
@@ -155,9 +164,17 @@ async function startOurs() {
   const acceptor = await startFixAcceptor({ bus, orders, authenticator: new RequestVerifier({ store: keyStore }), dataDir, compId: 'EXCH', logger: silent, storeSynchronous: SYNC });
   const close = async () => {
     await acceptor.close();
+    await closeBus();
     rmSync(dataDir, { recursive: true, force: true });
   };
   return { port: acceptor.port, keyId: created.record.keyId, secret: created.secret!, close };
+}
+
+/** The bus orders go to: the in-memory sequencer, or with --service-bus the one the service builds. */
+async function openBus(dataDir: string, silent: pino.Logger): Promise<{ bus: CommandBus; closeBus: () => Promise<void> }> {
+  if (!SERVICE_BUS) return { bus: createInMemorySequencer(createCore(), undefined, silent), closeBus: async () => {} };
+  const durable = await openDurableSequencer({ dataDir: join(dataDir, 'data'), logger: silent });
+  return { bus: instrumentBus(durable, createTradingMetrics(new Registry()), disabledTracing().tracer), closeBus: () => durable.close() };
 }
 
 async function quickfixComparison(): Promise<void> {
@@ -167,7 +184,7 @@ async function quickfixComparison(): Promise<void> {
     const rejected = c.bursts.reduce((n, b) => n + b.rejected, 0);
     const ratio = c.oursMedian / c.quickfixMedian;
     const n = (x: number) => Math.round(x).toLocaleString('en');
-    console.log(`\nFIX against QuickFIX/C++ ${quickfixVersion()}, ${cpus().length} cores, Node ${process.version}, our session store synchronous=${SYNC}`);
+    console.log(`\nFIX against QuickFIX/C++ ${quickfixVersion()}, ${cpus().length} cores, Node ${process.version}, our session store synchronous=${SYNC}${SERVICE_BUS ? ', the service\'s bus (durable)' : ''}`);
     console.log(`${ROUNDS} alternating rounds of ${BURST.toLocaleString('en')}-order bursts after ${WARMUP} warm-up; ours faster in ${c.oursFaster} of ${ROUNDS}${rejected ? `; ${rejected} orders REJECTED` : ''}`);
     console.log(`ours: median ${n(c.oursMedian)} orders/s (target >= 50,000): ${c.oursMedian >= 50_000 ? 'met' : 'MISSED'}`);
     console.log(`QuickFIX/C++ acceptor: median ${n(c.quickfixMedian)} orders/s`);
@@ -199,7 +216,7 @@ async function phases(): Promise<void> {
   await (CLIENT_PROCESS ? runClientProcess(settings, results) : runClientWorker(settings, results));
   await ours.close();
   const [tp, lat] = results as [{ ordersPerSecond: number }, { p50us: number; p99us: number }];
-  console.log(`\nFIX one session, ${cpus().length} cores, Node ${process.version}, session store synchronous=${SYNC}, client in ${CLIENT_PROCESS ? 'a process of its own' : 'a worker thread'}`);
+  console.log(`\nFIX one session, ${cpus().length} cores, Node ${process.version}, session store synchronous=${SYNC}${SERVICE_BUS ? ', the service\'s bus (durable)' : ''}, client in ${CLIENT_PROCESS ? 'a process of its own' : 'a worker thread'}`);
   console.log(`throughput: ${Math.round(tp.ordersPerSecond).toLocaleString('en')} orders/s (target >= 50,000): ${tp.ordersPerSecond >= 50_000 ? 'met' : 'MISSED'}`);
   console.log(`round trip at ${RATE}/s: p50 ${(lat.p50us / 1000).toFixed(3)} ms, p99 ${(lat.p99us / 1000).toFixed(3)} ms (target p99 < 1 ms): ${lat.p99us < 1000 ? 'met' : 'MISSED'}`);
 }
