@@ -15,30 +15,10 @@ import { RETAINED_TABLES } from './archive.js';
 import type { BalanceChangeRow, FillRow, HistoryChanges } from './changes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
-  fillRecord, MAX_PAGE_LIMIT, type BalanceChangeFilters, type BalanceChangeRecord, type FillFilters, type FillRecord, type OrderFilters, type Page, type TimeRange,
+  fillRecord, type BalanceChangeFilters, type BalanceChangeRecord, type FillFilters, type FillRecord, type OrderFilters, type Page, type TimeRange,
 } from './queries.js';
+import { checkLimit, Where, type Param } from './query-parts.js';
 import type { HistoryReader } from './reader.js';
-
-type Param = string | number;
-
-/** Builds "a AND b ..." from optional conditions; each `?` becomes the next numbered placeholder. */
-class Where {
-  readonly clauses: string[] = [];
-  readonly params: Param[] = [];
-  add(clause: string, ...params: Param[]): void {
-    let n = this.params.length;
-    this.clauses.push(clause.replace(/\?/g, () => `$${++n}`));
-    this.params.push(...params);
-  }
-  toString(): string {
-    return this.clauses.join(' AND ');
-  }
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-  return Math.min(limit, MAX_PAGE_LIMIT);
-}
 
 /** A history read refused because PostgreSQL cannot be reached (or the copy cannot catch up). */
 export function historyUnavailable(detail: string): ApiError {
@@ -116,7 +96,7 @@ export class PostgresHistory implements HistoryReader {
   }
 
   async listOrders(accountId: string, filters: OrderFilters = {}, cursor?: string, limit = 100): Promise<Page<OrderView>> {
-    const where = new Where();
+    const where = new Where(true);
     where.add('account_id = ?', accountId);
     if (filters.symbol !== undefined) where.add('symbol = ?', filters.symbol);
     if (filters.status !== undefined) {
@@ -138,7 +118,7 @@ export class PostgresHistory implements HistoryReader {
   }
 
   async listFills(accountId: string, filters: FillFilters = {}, cursor?: string, limit = 100): Promise<Page<FillRecord>> {
-    const where = new Where();
+    const where = new Where(true);
     where.add('account_id = ?', accountId);
     if (filters.symbol !== undefined) where.add('symbol = ?', filters.symbol);
     addTimeRange(where, filters);
@@ -146,7 +126,7 @@ export class PostgresHistory implements HistoryReader {
   }
 
   async listBalanceChanges(accountId: string, filters: BalanceChangeFilters = {}, cursor?: string, limit = 100): Promise<Page<BalanceChangeRecord>> {
-    const where = new Where();
+    const where = new Where(true);
     where.add('account_id = ?', accountId);
     if (filters.asset !== undefined) where.add('asset = ?', filters.asset);
     addTimeRange(where, filters);

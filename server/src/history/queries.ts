@@ -6,8 +6,9 @@ import type { BalanceChanged, Decimal, Liquidity, Millis, OrderRef, OrderStatus,
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { PACKED_ORDER_COLUMNS, unpackOrderView, type PackedOrderRow } from './packed-view.js';
+import { checkLimit, Where } from './query-parts.js';
 
-export const MAX_PAGE_LIMIT = 1000;
+export { MAX_PAGE_LIMIT } from './query-parts.js';
 
 export interface Page<T> {
   items: T[];
@@ -62,26 +63,6 @@ export interface BalanceChangeRecord {
   hold: Decimal;
   reason: BalanceChanged['reason'];
   ts: Millis;
-}
-
-type Param = string | number;
-
-/** Builds "WHERE a AND b ..." from optional conditions. */
-class Where {
-  readonly clauses: string[] = [];
-  readonly params: Param[] = [];
-  add(clause: string, ...params: Param[]): void {
-    this.clauses.push(clause);
-    this.params.push(...params);
-  }
-  toString(): string {
-    return this.clauses.join(' AND ');
-  }
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-  return Math.min(limit, MAX_PAGE_LIMIT);
 }
 
 export class HistoryQueries {
