@@ -150,15 +150,30 @@ export function setFeeSchedule(st: CoreState, c: SetFeeSchedule): void {
   }
 }
 
-export function deposit(st: CoreState, c: Deposit): void {
+/** A deposit's or withdrawal's account, asset and amount; undefined once the command is rejected for one of them. */
+function fundsMovement(st: CoreState, c: Deposit | Withdraw): { account: Account; asset: AssetInfo; amount: bigint } | undefined {
   const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
-  if (account === undefined) return rejectCommand(st, 'Deposit', c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
+  if (account === undefined) {
+    rejectCommand(st, c.type, c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
+    return undefined;
+  }
   const asset = typeof c.asset === 'string' ? st.assets.get(c.asset) : undefined;
-  if (asset === undefined) return rejectCommand(st, 'Deposit', account.id, 'UNKNOWN_ASSET', `unknown asset ${String(c.asset)}`);
+  if (asset === undefined) {
+    rejectCommand(st, c.type, account.id, 'UNKNOWN_ASSET', `unknown asset ${String(c.asset)}`);
+    return undefined;
+  }
   const amount = parseFixed(c.amount, asset.decimals);
   if (typeof amount !== 'bigint' || amount === 0n) {
-    return rejectCommand(st, 'Deposit', account.id, 'INVALID_AMOUNT', `amount must be positive with at most ${asset.decimals} decimals`);
+    rejectCommand(st, c.type, account.id, 'INVALID_AMOUNT', `amount must be positive with at most ${asset.decimals} decimals`);
+    return undefined;
   }
+  return { account, asset, amount };
+}
+
+export function deposit(st: CoreState, c: Deposit): void {
+  const movement = fundsMovement(st, c);
+  if (movement === undefined) return;
+  const { account, asset, amount } = movement;
   emitAdmin(st, c);
   const b = balanceOf(account, asset);
   b.total = plus(b.total, units(amount));
@@ -166,14 +181,9 @@ export function deposit(st: CoreState, c: Deposit): void {
 }
 
 export function withdraw(st: CoreState, c: Withdraw): void {
-  const account = typeof c.accountId === 'string' ? st.accounts.get(c.accountId) : undefined;
-  if (account === undefined) return rejectCommand(st, 'Withdraw', c.accountId, 'UNKNOWN_ACCOUNT', 'unknown account');
-  const asset = typeof c.asset === 'string' ? st.assets.get(c.asset) : undefined;
-  if (asset === undefined) return rejectCommand(st, 'Withdraw', account.id, 'UNKNOWN_ASSET', `unknown asset ${String(c.asset)}`);
-  const amount = parseFixed(c.amount, asset.decimals);
-  if (typeof amount !== 'bigint' || amount === 0n) {
-    return rejectCommand(st, 'Withdraw', account.id, 'INVALID_AMOUNT', `amount must be positive with at most ${asset.decimals} decimals`);
-  }
+  const movement = fundsMovement(st, c);
+  if (movement === undefined) return;
+  const { account, asset, amount } = movement;
   if (availableOf(account, asset.asset) < amount) return rejectCommand(st, 'Withdraw', account.id, 'INSUFFICIENT_FUNDS', `insufficient available ${asset.asset}`);
   emitAdmin(st, c);
   const b = balanceOf(account, asset);
