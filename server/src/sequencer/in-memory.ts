@@ -22,7 +22,6 @@ class Pending {
   constructor(readonly receiver: ResultReceiver) {}
 }
 
-
 export function createInMemorySequencer(core: TradingCore, clock: Clock = systemClock, logger: Logger = pino({ name: 'sequencer' })): CommandBus {
   const timestamps = new CommandTimestamps(clock);
   const fanout = new EventFanout(logger);
